@@ -1,0 +1,50 @@
+/* Property helpers shared by device models. */
+#include "peripherals/peripheral.h"
+
+#include <string.h>
+
+static void prepend_loc(Error **errp, const SourceLoc *loc)
+{
+    error_prepend(errp, "%s:%u:%u: ", loc->file, loc->line, loc->col);
+}
+
+bool device_prop_u64(const DeviceConfig *config, const char *key,
+                     uint64_t default_value, uint64_t *out, Error **errp)
+{
+    const BoardProp *prop = board_peripheral_prop(config->desc, key);
+    if (!prop) {
+        *out = default_value;
+        return true;
+    }
+    if (!board_parse_u64(prop->value, out)) {
+        error_setf(errp, "%s: '%s' is not a number", key, prop->value);
+        prepend_loc(errp, &prop->loc);
+        return false;
+    }
+    return true;
+}
+
+const char *device_prop_str(const DeviceConfig *config, const char *key,
+                            const char *default_value)
+{
+    const BoardProp *prop = board_peripheral_prop(config->desc, key);
+    return prop ? prop->value : default_value;
+}
+
+bool device_check_props(const DeviceConfig *config, const char *const *known,
+                        Error **errp)
+{
+    const BoardPeripheral *desc = config->desc;
+    for (size_t i = 0; i < desc->nprops; i++) {
+        bool found = false;
+        for (const char *const *k = known; *k && !found; k++)
+            found = strcmp(*k, desc->props[i].key) == 0;
+        if (found)
+            continue;
+        error_setf(errp, "unknown property '%s' for %s '%s'", desc->props[i].key,
+                   desc->type, desc->name);
+        prepend_loc(errp, &desc->props[i].loc);
+        return false;
+    }
+    return true;
+}

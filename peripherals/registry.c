@@ -1,0 +1,30 @@
+#include "peripherals/registry.h"
+
+#include <string.h>
+
+/* One line per model; a new model needs its file and a line here. */
+extern const PeripheralClass ns16550a_class;
+extern const PeripheralClass sifive_test_class;
+
+static const PeripheralClass *const models[] = {
+    &ns16550a_class,
+    &sifive_test_class,
+};
+
+const PeripheralClass *registry_find(const char *type)
+{
+    for (size_t i = 0; i < registry_count(); i++)
+        if (strcmp(models[i]->type, type) == 0)
+            return models[i];
+    return NULL;
+}
+
+size_t registry_count(void)
+{
+    return sizeof models / sizeof models[0];
+}
+
+const PeripheralClass *registry_at(size_t index)
+{
+    return index < registry_count() ? models[index] : NULL;
+}

@@ -1,0 +1,15 @@
+/* The registry: YAML `type:` -> device model. The only way the rest of the
+ * simulator reaches a model. */
+#ifndef PERIPHERALS_REGISTRY_H
+#define PERIPHERALS_REGISTRY_H
+
+#include <stddef.h>
+
+#include "peripherals/peripheral.h"
+
+/* NULL when no model has that type. */
+const PeripheralClass *registry_find(const char *type);
+size_t registry_count(void);
+const PeripheralClass *registry_at(size_t index);
+
+#endif

@@ -1,0 +1,211 @@
+#include "sim/elf_load.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef EM_RISCV
+#define EM_RISCV 243
+#endif
+
+typedef struct Segment {
+    size_t index;
+    uint64_t paddr, filesz, memsz, offset;
+} Segment;
+
+static bool check_header(Elf *elf, GElf_Ehdr *ehdr, Error **errp)
+{
+    if (elf_kind(elf) != ELF_K_ELF) {
+        error_setf(errp, "not an ELF file");
+        return false;
+    }
+    int cls = gelf_getclass(elf);
+    if (cls != ELFCLASS32) {
+        error_setf(errp, "%s ELF: mcusim runs 32-bit RISC-V firmware",
+                   cls == ELFCLASS64 ? "a 64-bit" : "an unknown-class");
+        return false;
+    }
+    if (!gelf_getehdr(elf, ehdr)) {
+        error_setf(errp, "truncated or corrupt ELF header: %s", elf_errmsg(-1));
+        return false;
+    }
+    if (ehdr->e_ident[EI_DATA] != ELFDATA2LSB) {
+        error_setf(errp, "big-endian ELF: RISC-V firmware is little-endian");
+        return false;
+    }
+    if (ehdr->e_machine != EM_RISCV) {
+        error_setf(errp, "ELF machine %u is not RISC-V (%u)", ehdr->e_machine,
+                   EM_RISCV);
+        return false;
+    }
+    if (ehdr->e_type != ET_EXEC) {
+        error_setf(errp, "ELF type %u is not an executable (ET_EXEC)",
+                   ehdr->e_type);
+        return false;
+    }
+    return true;
+}
+
+/* The segment's whole span must be RAM or ROM of the board. */
+static bool check_placement(MemorySystem *ms, const Segment *s, Error **errp)
+{
+    uint64_t end = s->paddr + s->memsz;
+    for (uint64_t pos = s->paddr; pos < end;) {
+        MemRange r;
+        if (!memory_lookup(ms, (uint32_t)pos, &r)) {
+            error_setf(errp, "segment %zu [0x%08llx-0x%08llx] is not inside the "
+                       "board's memory: 0x%08llx is unmapped",
+                       s->index, (unsigned long long)s->paddr,
+                       (unsigned long long)(end - 1), (unsigned long long)pos);
+            return false;
+        }
+        if (!r.host) {
+            error_setf(errp, "segment %zu [0x%08llx-0x%08llx] is not inside the "
+                       "board's memory: 0x%08llx is MMIO '%s'",
+                       s->index, (unsigned long long)s->paddr,
+                       (unsigned long long)(end - 1), (unsigned long long)pos,
+                       memory_region_name(r.mr));
+            return false;
+        }
+        pos = (uint64_t)r.last + 1;
+    }
+    return true;
+}
+
+static bool check_segment(MemorySystem *ms, const Segment *s, size_t file_size,
+                          Error **errp)
+{
+    if (s->filesz > s->memsz) {
+        error_setf(errp, "segment %zu: file size 0x%llx exceeds memory size 0x%llx",
+                   s->index, (unsigned long long)s->filesz,
+                   (unsigned long long)s->memsz);
+        return false;
+    }
+    if (s->offset > file_size || s->filesz > file_size - s->offset) {
+        error_setf(errp, "segment %zu: contents [0x%llx, +0x%llx) extend past the "
+                   "end of the file (0x%zx bytes): truncated ELF",
+                   s->index, (unsigned long long)s->offset,
+                   (unsigned long long)s->filesz, file_size);
+        return false;
+    }
+    if (s->paddr + s->memsz > (1ULL << 32)) {
+        error_setf(errp, "segment %zu at 0x%llx (0x%llx bytes) goes beyond 4 GiB",
+                   s->index, (unsigned long long)s->paddr,
+                   (unsigned long long)s->memsz);
+        return false;
+    }
+    return check_placement(ms, s, errp);
+}
+
+static bool collect_segments(Elf *elf, MemorySystem *ms, size_t file_size,
+                             Segment **out, size_t *count, Error **errp)
+{
+    size_t phnum;
+    if (elf_getphdrnum(elf, &phnum) != 0) {
+        error_setf(errp, "corrupt program headers: %s", elf_errmsg(-1));
+        return false;
+    }
+    Segment *segs = calloc(phnum ? phnum : 1, sizeof *segs);
+    if (!segs)
+        abort();
+    size_t n = 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(elf, (int)i, &ph)) {
+            error_setf(errp, "program header %zu unreadable: %s", i, elf_errmsg(-1));
+            goto fail;
+        }
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+            continue;
+        segs[n] = (Segment){i, ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_offset};
+        if (!check_segment(ms, &segs[n], file_size, errp))
+            goto fail;
+        for (size_t j = 0; j < n; j++) {
+            if (segs[n].paddr < segs[j].paddr + segs[j].memsz &&
+                segs[j].paddr < segs[n].paddr + segs[n].memsz) {
+                error_setf(errp, "segments %zu and %zu overlap at 0x%08llx",
+                           segs[j].index, i,
+                           (unsigned long long)(segs[n].paddr > segs[j].paddr
+                                                    ? segs[n].paddr
+                                                    : segs[j].paddr));
+                goto fail;
+            }
+        }
+        n++;
+    }
+    if (n == 0) {
+        error_setf(errp, "no loadable segment");
+        goto fail;
+    }
+    *out = segs;
+    *count = n;
+    return true;
+fail:
+    free(segs);
+    return false;
+}
+
+static bool write_segments(MemorySystem *ms, const char *raw,
+                           const Segment *segs, size_t n, Error **errp)
+{
+    static const uint8_t zeros[4096];
+    for (size_t i = 0; i < n; i++) {
+        const Segment *s = &segs[i];
+        if (!memory_debug_write(ms, (uint32_t)s->paddr, raw + s->offset,
+                                (size_t)s->filesz, errp))
+            return false;
+        for (uint64_t done = s->filesz; done < s->memsz;) {
+            uint64_t chunk = s->memsz - done;
+            if (chunk > sizeof zeros)
+                chunk = sizeof zeros;
+            if (!memory_debug_write(ms, (uint32_t)(s->paddr + done), zeros,
+                                    (size_t)chunk, errp))
+                return false;
+            done += chunk;
+        }
+    }
+    return true;
+}
+
+static bool load_from_fd(MemorySystem *ms, int fd, uint32_t *entry, Error **errp)
+{
+    Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+    if (!elf) {
+        error_setf(errp, "cannot read ELF: %s", elf_errmsg(-1));
+        return false;
+    }
+    GElf_Ehdr ehdr;
+    Segment *segs = NULL;
+    size_t nsegs = 0, file_size = 0;
+    char *raw = elf_rawfile(elf, &file_size);
+    bool ok = check_header(elf, &ehdr, errp) &&
+              collect_segments(elf, ms, file_size, &segs, &nsegs, errp) &&
+              write_segments(ms, raw, segs, nsegs, errp);
+    if (ok)
+        *entry = (uint32_t)ehdr.e_entry;
+    free(segs);
+    elf_end(elf);
+    return ok;
+}
+
+bool elf_load(MemorySystem *ms, const char *path, uint32_t *entry, Error **errp)
+{
+    if (elf_version(EV_CURRENT) == EV_NONE) {
+        error_setf(errp, "libelf is out of date");
+        return false;
+    }
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        error_setf(errp, "%s: cannot open: %s", path, strerror(errno));
+        return false;
+    }
+    bool ok = load_from_fd(ms, fd, entry, errp);
+    close(fd);
+    if (!ok)
+        error_prepend(errp, "%s: ", path);
+    return ok;
+}

@@ -1,0 +1,102 @@
+/* Board descriptions: the YAML board format parsed into plain data.
+ *
+ * A board file is a YAML mapping from board name to board. A board has an
+ * optional `description`, a `cpu` mapping, a `memory` list and a
+ * `peripherals` list (docs/BOARDS.md documents the format). Parsing checks
+ * the shape (known keys, types, numbers, duplicate names, overlapping
+ * memories); what a peripheral's properties mean is checked later by its
+ * model. Every error starts with "FILE:LINE:COL: " (1-based).
+ *
+ * Ownership: a BoardFile owns everything reachable from it, strings
+ * included; board_file_free() frees it all. A failed load returns NULL and
+ * leaves nothing allocated.
+ */
+#ifndef SOC_BOARD_H
+#define SOC_BOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "soc/error.h"
+
+typedef struct SourceLoc {
+    const char *file; /* points into the BoardFile */
+    unsigned line;    /* 1-based */
+    unsigned col;     /* 1-based */
+} SourceLoc;
+
+typedef enum BoardMemoryKind {
+    BOARD_MEM_RAM,
+    BOARD_MEM_ROM,
+    BOARD_MEM_FLASH, /* ROM for the guest's loads, loaded by the ELF loader */
+} BoardMemoryKind;
+
+typedef struct BoardCpu {
+    char *isa;             /* default "rv32imac" */
+    uint64_t frequency_hz; /* default 10000000 */
+    uint32_t reset_pc;     /* default: the ELF entry point */
+    int has_reset_pc;
+    SourceLoc loc;
+} BoardCpu;
+
+typedef struct BoardMemory {
+    char *name;
+    BoardMemoryKind kind;
+    uint64_t base;
+    uint64_t size;
+    SourceLoc loc;
+} BoardMemory;
+
+/* A peripheral property: any key other than name/type/base/size, with its
+ * scalar value as written. */
+typedef struct BoardProp {
+    char *key;
+    char *value;
+    SourceLoc loc;
+} BoardProp;
+
+typedef struct BoardPeripheral {
+    char *name;
+    char *type;
+    uint64_t base;
+    uint64_t size; /* 0 when not given: the model's default */
+    BoardProp *props;
+    size_t nprops;
+    SourceLoc loc;
+    SourceLoc type_loc;
+} BoardPeripheral;
+
+typedef struct BoardDesc {
+    char *name;
+    char *description; /* "" when not given */
+    BoardCpu cpu;
+    BoardMemory *memories;
+    size_t nmemories;
+    BoardPeripheral *peripherals;
+    size_t nperipherals;
+    SourceLoc loc;
+} BoardDesc;
+
+typedef struct BoardFile {
+    char *path;
+    BoardDesc *boards;
+    size_t nboards;
+} BoardFile;
+
+BoardFile *board_file_load(const char *path, Error **errp);
+/* Parses text in memory; `path` is used in messages only. */
+BoardFile *board_file_parse(const char *path, const char *text, size_t len,
+                            Error **errp);
+void board_file_free(BoardFile *file);
+
+/* NULL when absent. */
+const BoardDesc *board_file_find(const BoardFile *file, const char *name);
+const BoardProp *board_peripheral_prop(const BoardPeripheral *p,
+                                       const char *key);
+
+/* Parses a number as board files write them: decimal, 0x hex, 0b binary,
+ * `_` separators, optional K/M/G suffix (binary multiples). Returns 1 and
+ * sets *out on success, 0 on anything else (junk, empty, overflow). */
+int board_parse_u64(const char *text, uint64_t *out);
+
+#endif

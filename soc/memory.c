@@ -1,0 +1,703 @@
+/* The memory object graph: owners, regions, links, aliases, transactions.
+ * The rules it keeps are listed in soc/memory.h; the flat view and access
+ * paths are in memory_view.c, the audit and tree in memory_audit.c. */
+#include "soc/memory_internal.h"
+
+#include <string.h>
+
+void *mem_xrealloc(void *ptr, size_t n, size_t size)
+{
+    void *p = realloc(ptr, (n ? n : 1) * size);
+    if (!p)
+        abort();
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *copy = strdup(s ? s : "");
+    if (!copy)
+        abort();
+    return copy;
+}
+
+bool region_is_terminal(const MemoryRegion *mr)
+{
+    return mr->kind == REGION_RAM || mr->kind == REGION_ROM ||
+           mr->kind == REGION_MMIO;
+}
+
+const char *region_kind_name(RegionKind kind)
+{
+    switch (kind) {
+    case REGION_CONTAINER: return "container";
+    case REGION_RAM: return "ram";
+    case REGION_ROM: return "rom";
+    case REGION_MMIO: return "mmio";
+    case REGION_ALIAS: return "alias";
+    }
+    return "?";
+}
+
+/* ---- the memory system and transactions ---- */
+
+MemorySystem *memory_system_new(void)
+{
+    MemorySystem *ms = calloc(1, sizeof *ms);
+    if (!ms)
+        abort();
+    ms->view = flatview_render(ms);
+    return ms;
+}
+
+void memory_system_free(MemorySystem *ms)
+{
+    if (!ms)
+        return;
+    memory_set_root(ms, NULL);
+    memory_release_deferred(ms);
+    if (ms->owners) {
+        for (Owner *o = ms->owners; o; o = o->next)
+            fprintf(stderr, "memory: owner '%s' still alive (refcount %u)\n",
+                    o->name, o->refcount);
+        MEM_BUG("memory system freed with live owners");
+    }
+    flatview_free(ms->view);
+    free(ms->zombies);
+    free(ms->listeners);
+    free(ms);
+}
+
+static void notify_listeners(MemorySystem *ms)
+{
+    for (size_t i = 0; i < ms->nlisteners; i++)
+        ms->listeners[i].fn(ms->listeners[i].opaque);
+}
+
+/* Installs a freshly rendered view. Releasing the old one may finalize
+ * owners whose hooks change the map again: the open pseudo-transaction
+ * turns those changes into another round instead of a nested rebuild. */
+static void rebuild(MemorySystem *ms)
+{
+    ms->txn_depth++;
+    do {
+        ms->dirty = false;
+        FlatView *old = ms->view;
+        ms->view = flatview_render(ms);
+        ms->rebuilds++;
+        notify_listeners(ms);
+        old->next_retired = ms->retired;
+        ms->retired = old;
+        memory_release_deferred(ms);
+    } while (ms->dirty);
+    ms->txn_depth--;
+    memory_release_deferred(ms);
+}
+
+static void map_changed(MemorySystem *ms)
+{
+    ms->dirty = true;
+    if (ms->txn_depth == 0)
+        rebuild(ms);
+}
+
+void memory_begin(MemorySystem *ms)
+{
+    ms->txn_depth++;
+}
+
+void memory_commit(MemorySystem *ms)
+{
+    if (ms->txn_depth == 0)
+        MEM_BUG("memory_commit without memory_begin");
+    if (--ms->txn_depth > 0)
+        return;
+    if (ms->dirty)
+        rebuild(ms);
+    else
+        memory_release_deferred(ms);
+}
+
+void memory_set_root(MemorySystem *ms, MemoryRegion *root)
+{
+    MemoryRegion *old = ms->root;
+    if (root == old)
+        return;
+    if (root)
+        owner_ref_internal(root->owner);
+    ms->root = root;
+    map_changed(ms);
+    if (old)
+        owner_unref_internal(old->owner);
+}
+
+MemoryRegion *memory_root(MemorySystem *ms)
+{
+    return ms->root;
+}
+
+void memory_add_listener(MemorySystem *ms, MemoryListener fn, void *opaque)
+{
+    ms->listeners = mem_xrealloc(ms->listeners, ms->nlisteners + 1,
+                                 sizeof *ms->listeners);
+    ms->listeners[ms->nlisteners++] = (Listener){fn, opaque};
+}
+
+void memory_remove_listener(MemorySystem *ms, MemoryListener fn, void *opaque)
+{
+    for (size_t i = 0; i < ms->nlisteners; i++) {
+        if (ms->listeners[i].fn == fn && ms->listeners[i].opaque == opaque) {
+            memmove(&ms->listeners[i], &ms->listeners[i + 1],
+                    (ms->nlisteners - i - 1) * sizeof *ms->listeners);
+            ms->nlisteners--;
+            return;
+        }
+    }
+}
+
+MemoryStats memory_stats(const MemorySystem *ms)
+{
+    return (MemoryStats){
+        .rebuilds = ms->rebuilds,
+        .owners = ms->nowners,
+        .regions = ms->nregions,
+        .flat_ranges = ms->view ? ms->view->nranges : 0,
+    };
+}
+
+void memory_set_finalize_shuffle(MemorySystem *ms, uint64_t seed)
+{
+    ms->shuffle_state = seed;
+}
+
+/* ---- owners ---- */
+
+Owner *owner_new(MemorySystem *ms, const char *name, OwnerFinalize finalize,
+                 void *opaque)
+{
+    Owner *o = calloc(1, sizeof *o);
+    if (!o)
+        abort();
+    o->ms = ms;
+    o->name = xstrdup(name);
+    o->refcount = 1;
+    o->external_refs = 1;
+    o->finalize = finalize;
+    o->opaque = opaque;
+    o->next = ms->owners;
+    if (ms->owners)
+        ms->owners->prev = o;
+    ms->owners = o;
+    ms->nowners++;
+    return o;
+}
+
+void owner_ref_internal(Owner *owner)
+{
+    if (owner->finalizing)
+        MEM_BUG("reference taken on owner '%s' while it is finalized",
+                owner->name);
+    owner->refcount++;
+}
+
+static uint64_t shuffle_next(MemorySystem *ms)
+{
+    uint64_t x = ms->shuffle_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    ms->shuffle_state = x;
+    return x;
+}
+
+static void shuffle_regions(MemorySystem *ms, MemoryRegion **regs, size_t n)
+{
+    if (!ms->shuffle_state)
+        return;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(shuffle_next(ms) % i);
+        MemoryRegion *tmp = regs[i - 1];
+        regs[i - 1] = regs[j];
+        regs[j] = tmp;
+    }
+}
+
+static void unlink_from_container(MemoryRegion *container, MemoryRegion *sub)
+{
+    for (size_t i = 0; i < container->nsubs; i++) {
+        if (container->subs[i] == sub) {
+            memmove(&container->subs[i], &container->subs[i + 1],
+                    (container->nsubs - i - 1) * sizeof *container->subs);
+            container->nsubs--;
+            sub->container = NULL;
+            return;
+        }
+    }
+    MEM_BUG("region '%s' not listed in its container '%s'", sub->name,
+            container->name);
+}
+
+/* Drops every link of mr's subregions. A cross-owner child's reference is
+ * dropped only after its link is cleared, so a finalize it triggers never
+ * sees mr. */
+static void detach_subregions(MemoryRegion *mr)
+{
+    while (mr->nsubs) {
+        MemoryRegion *sub = mr->subs[--mr->nsubs];
+        sub->container = NULL;
+        if (sub->owner != mr->owner)
+            owner_unref_internal(sub->owner);
+    }
+}
+
+static void drop_alias_target(MemoryRegion *alias, bool owner_dying)
+{
+    MemoryRegion *target = alias->alias_target;
+    if (!target)
+        return;
+    alias->alias_target = NULL;
+    /* A same-owner target may already be freed when the owner dies. */
+    if (owner_dying && target->owner == alias->owner)
+        return;
+    target->alias_users--;
+    if (target->owner != alias->owner)
+        owner_unref_internal(target->owner);
+}
+
+void region_free(MemorySystem *ms, MemoryRegion *mr)
+{
+    ms->nregions--;
+    free(mr->subs);
+    free(mr->host);
+    free(mr->name);
+    free(mr);
+}
+
+/* Rule R2: one region of a dying owner, in whatever order it comes. */
+static void region_finalize(MemoryRegion *mr)
+{
+    MemoryRegion *container = mr->container;
+    if (container) {
+        if (container->owner != mr->owner)
+            MEM_BUG("region '%s' of '%s' finalized while mapped in '%s' of '%s'",
+                    mr->name, mr->owner->name, container->name,
+                    container->owner->name);
+        unlink_from_container(container, mr);
+    }
+    detach_subregions(mr);
+    drop_alias_target(mr, true);
+}
+
+static void owner_finalize(Owner *o)
+{
+    MemorySystem *ms = o->ms;
+    o->finalizing = true;
+    MemoryRegion **regs = o->regions;
+    size_t n = o->nregions;
+    o->regions = NULL;
+    o->nregions = o->cap_regions = 0;
+    shuffle_regions(ms, regs, n);
+    for (size_t i = 0; i < n; i++) {
+        region_finalize(regs[i]);
+        region_free(ms, regs[i]);
+    }
+    free(regs);
+    if (o->finalize)
+        o->finalize(o->opaque);
+    if (o->prev)
+        o->prev->next = o->next;
+    else
+        ms->owners = o->next;
+    if (o->next)
+        o->next->prev = o->prev;
+    ms->nowners--;
+    free(o->name);
+    free(o);
+}
+
+void owner_unref_internal(Owner *owner)
+{
+    if (owner->refcount == 0)
+        MEM_BUG("owner '%s' released more often than referenced", owner->name);
+    if (--owner->refcount == 0)
+        owner_finalize(owner);
+}
+
+void owner_ref(Owner *owner)
+{
+    owner_ref_internal(owner);
+    owner->external_refs++;
+}
+
+void owner_unref(Owner *owner)
+{
+    if (!owner)
+        return;
+    if (owner->external_refs == 0)
+        MEM_BUG("owner_unref('%s') without a matching owner_ref", owner->name);
+    owner->external_refs--;
+    owner_unref_internal(owner);
+}
+
+const char *owner_name(const Owner *owner) { return owner->name; }
+unsigned owner_refcount(const Owner *owner) { return owner->refcount; }
+void *owner_opaque(const Owner *owner) { return owner->opaque; }
+
+/* ---- regions ---- */
+
+static MemoryRegion *region_new(Owner *owner, const char *name,
+                                RegionKind kind, uint64_t size)
+{
+    if (owner->finalizing)
+        MEM_BUG("region '%s' created for dying owner '%s'", name, owner->name);
+    MemoryRegion *mr = calloc(1, sizeof *mr);
+    if (!mr)
+        abort();
+    mr->name = xstrdup(name);
+    mr->owner = owner;
+    mr->kind = kind;
+    mr->size = size;
+    mr->enabled = true;
+    if (owner->nregions == owner->cap_regions) {
+        owner->cap_regions = owner->cap_regions ? owner->cap_regions * 2 : 4;
+        owner->regions = mem_xrealloc(owner->regions, owner->cap_regions,
+                                      sizeof *owner->regions);
+    }
+    owner->regions[owner->nregions++] = mr;
+    owner->ms->nregions++;
+    return mr;
+}
+
+MemoryRegion *memory_region_new_container(Owner *owner, const char *name,
+                                          uint64_t size)
+{
+    return region_new(owner, name, REGION_CONTAINER, size);
+}
+
+static MemoryRegion *new_storage(Owner *owner, const char *name,
+                                 RegionKind kind, uint64_t size, Error **errp)
+{
+    if (size == 0 || size > (1ULL << 32)) {
+        error_setf(errp, "%s '%s': size 0x%llx must be between 1 byte and 4 GiB",
+                   region_kind_name(kind), name, (unsigned long long)size);
+        return NULL;
+    }
+    uint8_t *host = calloc(1, (size_t)size);
+    if (!host) {
+        error_setf(errp, "%s '%s': cannot allocate %llu bytes",
+                   region_kind_name(kind), name, (unsigned long long)size);
+        return NULL;
+    }
+    MemoryRegion *mr = region_new(owner, name, kind, size);
+    mr->host = host;
+    mr->readonly = kind == REGION_ROM;
+    return mr;
+}
+
+MemoryRegion *memory_region_new_ram(Owner *owner, const char *name,
+                                    uint64_t size, Error **errp)
+{
+    return new_storage(owner, name, REGION_RAM, size, errp);
+}
+
+MemoryRegion *memory_region_new_rom(Owner *owner, const char *name,
+                                    uint64_t size, Error **errp)
+{
+    return new_storage(owner, name, REGION_ROM, size, errp);
+}
+
+MemoryRegion *memory_region_new_mmio(Owner *owner, const char *name,
+                                     uint64_t size, const MmioOps *ops,
+                                     void *opaque)
+{
+    MemoryRegion *mr = region_new(owner, name, REGION_MMIO, size);
+    mr->ops = ops;
+    mr->opaque = opaque;
+    return mr;
+}
+
+/* ---- graph checks (rule R5) ---- */
+
+static uint64_t next_mark(MemorySystem *ms)
+{
+    return ++ms->mark_gen;
+}
+
+/* Does owner `from` keep `to` alive, directly or through others? */
+static bool owner_reaches(Owner *from, Owner *to, uint64_t mark)
+{
+    if (from == to)
+        return true;
+    if (from->mark == mark)
+        return false;
+    from->mark = mark;
+    for (size_t i = 0; i < from->nregions; i++) {
+        MemoryRegion *mr = from->regions[i];
+        for (size_t j = 0; j < mr->nsubs; j++)
+            if (mr->subs[j]->owner != from &&
+                owner_reaches(mr->subs[j]->owner, to, mark))
+                return true;
+        if (mr->alias_target && mr->alias_target->owner != from &&
+            owner_reaches(mr->alias_target->owner, to, mark))
+            return true;
+    }
+    return false;
+}
+
+/* Would a new reference from owner `holder` on owner `held` close a cycle? */
+static bool check_owner_cycle(MemoryRegion *holder, MemoryRegion *held,
+                              Error **errp)
+{
+    if (holder->owner == held->owner)
+        return true;
+    MemorySystem *ms = holder->owner->ms;
+    if (!owner_reaches(held->owner, holder->owner, next_mark(ms)))
+        return true;
+    error_setf(errp,
+               "linking '%s' (owner '%s') under '%s' (owner '%s') would make "
+               "the owners keep each other alive (a reference cycle)",
+               held->name, held->owner->name, holder->name,
+               holder->owner->name);
+    return false;
+}
+
+/* Does rendering `from` ever reach `to` (through subregions and alias
+ * targets)? */
+static bool region_reaches(MemoryRegion *from, MemoryRegion *to, uint64_t mark)
+{
+    if (from == to)
+        return true;
+    if (from->mark == mark)
+        return false;
+    from->mark = mark;
+    for (size_t i = 0; i < from->nsubs; i++)
+        if (region_reaches(from->subs[i], to, mark))
+            return true;
+    return from->alias_target && region_reaches(from->alias_target, to, mark);
+}
+
+/* A new edge tail -> head (tail contains or aliases head) loops when head
+ * reaches tail or any region above tail. */
+static bool check_region_loop(MemoryRegion *tail, MemoryRegion *head,
+                              Error **errp)
+{
+    MemorySystem *ms = tail->owner->ms;
+    for (MemoryRegion *up = tail; up; up = up->container) {
+        if (region_reaches(head, up, next_mark(ms))) {
+            error_setf(errp, "'%s' would contain itself through '%s'",
+                       tail->name, head->name);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool attach_alias_target(MemoryRegion *alias, MemoryRegion *target,
+                                uint64_t offset, uint64_t size, Error **errp)
+{
+    if (offset > target->size || size > target->size - offset) {
+        error_setf(errp,
+                   "alias '%s' shows 0x%llx bytes at offset 0x%llx of '%s', "
+                   "which is only 0x%llx bytes",
+                   alias->name, (unsigned long long)size,
+                   (unsigned long long)offset, target->name,
+                   (unsigned long long)target->size);
+        return false;
+    }
+    if (!check_owner_cycle(alias, target, errp) ||
+        !check_region_loop(alias, target, errp))
+        return false;
+    if (target->owner != alias->owner)
+        owner_ref_internal(target->owner);
+    target->alias_users++;
+    alias->alias_target = target;
+    alias->alias_offset = offset;
+    return true;
+}
+
+MemoryRegion *memory_region_new_alias(Owner *owner, const char *name,
+                                      MemoryRegion *target, uint64_t offset,
+                                      uint64_t size, Error **errp)
+{
+    MemoryRegion *alias = region_new(owner, name, REGION_ALIAS, size);
+    if (!attach_alias_target(alias, target, offset, size, errp)) {
+        owner->nregions--; /* it was the last one added */
+        region_free(owner->ms, alias);
+        return NULL;
+    }
+    return alias;
+}
+
+bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
+                                    uint64_t offset, Error **errp)
+{
+    if (alias->kind != REGION_ALIAS) {
+        error_setf(errp, "'%s' is not an alias", alias->name);
+        return false;
+    }
+    MemoryRegion *old = alias->alias_target;
+    uint64_t old_offset = alias->alias_offset;
+    /* Hide the old edge from the checks; its owner reference stays until the
+     * new view is in place. */
+    alias->alias_target = NULL;
+    if (old)
+        old->alias_users--;
+    if (!attach_alias_target(alias, target, offset, alias->size, errp)) {
+        if (old)
+            old->alias_users++;
+        alias->alias_target = old;
+        alias->alias_offset = old_offset;
+        return false;
+    }
+    map_changed(alias->owner->ms);
+    if (old && old->owner != alias->owner)
+        owner_unref_internal(old->owner);
+    return true;
+}
+
+static void remove_from_owner(MemoryRegion *mr)
+{
+    Owner *o = mr->owner;
+    for (size_t i = 0; i < o->nregions; i++) {
+        if (o->regions[i] == mr) {
+            o->regions[i] = o->regions[--o->nregions];
+            return;
+        }
+    }
+    MEM_BUG("region '%s' missing from owner '%s'", mr->name, o->name);
+}
+
+bool memory_region_destroy(MemoryRegion *mr, Error **errp)
+{
+    MemoryRegion *container = mr->container;
+    if (container && container->owner != mr->owner) {
+        error_setf(errp,
+                   "cannot destroy '%s' (owner '%s'): it is still mapped in "
+                   "'%s' (owner '%s')",
+                   mr->name, mr->owner->name, container->name,
+                   container->owner->name);
+        return false;
+    }
+    if (mr->alias_users) {
+        error_setf(errp, "cannot destroy '%s' (owner '%s'): %u alias%s point at it",
+                   mr->name, mr->owner->name, mr->alias_users,
+                   mr->alias_users == 1 ? "" : "es");
+        return false;
+    }
+    MemorySystem *ms = mr->owner->ms;
+    memory_begin(ms);
+    if (container)
+        unlink_from_container(container, mr);
+    detach_subregions(mr);
+    drop_alias_target(mr, false);
+    remove_from_owner(mr);
+    ms->dirty = true;
+    /* The current view may still name mr until the commit below, and a
+     * view kept by an access in progress after it. */
+    ms->zombies = mem_xrealloc(ms->zombies, ms->nzombies + 1, sizeof *ms->zombies);
+    ms->zombies[ms->nzombies++] = mr;
+    memory_commit(ms);
+    return true;
+}
+
+/* ---- links ---- */
+
+static void insert_sorted(MemoryRegion *container, MemoryRegion *sub)
+{
+    if (container->nsubs == container->cap_subs) {
+        container->cap_subs = container->cap_subs ? container->cap_subs * 2 : 4;
+        container->subs = mem_xrealloc(container->subs, container->cap_subs,
+                                       sizeof *container->subs);
+    }
+    /* Newest first among equals: it goes before every sub of its priority. */
+    size_t pos = 0;
+    while (pos < container->nsubs && container->subs[pos]->priority > sub->priority)
+        pos++;
+    memmove(&container->subs[pos + 1], &container->subs[pos],
+            (container->nsubs - pos) * sizeof *container->subs);
+    container->subs[pos] = sub;
+    container->nsubs++;
+}
+
+bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,
+                                  MemoryRegion *sub, int priority,
+                                  Error **errp)
+{
+    if (sub->container) {
+        error_setf(errp, "'%s' is already mapped in '%s'", sub->name,
+                   sub->container->name);
+        return false;
+    }
+    if (container->kind == REGION_ALIAS) {
+        error_setf(errp, "alias '%s' cannot hold subregions", container->name);
+        return false;
+    }
+    if (!check_owner_cycle(container, sub, errp) ||
+        !check_region_loop(container, sub, errp))
+        return false;
+    if (sub->owner != container->owner)
+        owner_ref_internal(sub->owner);
+    MemorySystem *ms = container->owner->ms;
+    sub->container = container;
+    sub->addr = offset;
+    sub->priority = priority;
+    sub->link_seq = ++ms->link_seq;
+    insert_sorted(container, sub);
+    map_changed(ms);
+    return true;
+}
+
+bool memory_add_subregion(MemoryRegion *container, uint64_t offset,
+                          MemoryRegion *sub, Error **errp)
+{
+    return memory_add_subregion_overlap(container, offset, sub, 0, errp);
+}
+
+bool memory_del_subregion(MemoryRegion *container, MemoryRegion *sub)
+{
+    if (sub->container != container)
+        return false;
+    MemorySystem *ms = container->owner->ms;
+    memory_begin(ms);
+    unlink_from_container(container, sub);
+    ms->dirty = true;
+    memory_commit(ms);
+    /* After the commit: the view that named sub is retired or gone, so this
+     * may be the last reference. */
+    if (sub->owner != container->owner)
+        owner_unref_internal(sub->owner);
+    return true;
+}
+
+void memory_region_set_address(MemoryRegion *mr, uint64_t offset)
+{
+    if (mr->addr == offset)
+        return;
+    mr->addr = offset;
+    if (mr->container)
+        map_changed(mr->owner->ms);
+}
+
+void memory_region_set_enabled(MemoryRegion *mr, bool enabled)
+{
+    if (mr->enabled == enabled)
+        return;
+    mr->enabled = enabled;
+    map_changed(mr->owner->ms);
+}
+
+void memory_region_set_readonly(MemoryRegion *mr, bool readonly)
+{
+    if (mr->readonly == readonly)
+        return;
+    mr->readonly = readonly;
+    map_changed(mr->owner->ms);
+}
+
+const char *memory_region_name(const MemoryRegion *mr) { return mr->name; }
+Owner *memory_region_owner(const MemoryRegion *mr) { return mr->owner; }
+RegionKind memory_region_kind(const MemoryRegion *mr) { return mr->kind; }
+uint64_t memory_region_size(const MemoryRegion *mr) { return mr->size; }
+uint64_t memory_region_address(const MemoryRegion *mr) { return mr->addr; }
+MemoryRegion *memory_region_container(const MemoryRegion *mr) { return mr->container; }
+uint8_t *memory_region_host_ptr(MemoryRegion *mr) { return mr->host; }

@@ -1,0 +1,224 @@
+/* The memory API: owners, regions, containers, aliases, transactions and the
+ * flat view the CPU dispatches through.
+ *
+ * The contract (docs/ARCHITECTURE.md states it in full, each rule has a test):
+ *
+ *  R1  add_subregion(container, sub) takes one reference on sub's owner when
+ *      the two owners differ and none when they are the same; del_subregion
+ *      drops exactly what add took.
+ *  R2  When an owner's refcount reaches zero its regions are finalized in an
+ *      unspecified order (memory_set_finalize_shuffle makes tests shuffle it),
+ *      each detaching from a same-owner container and detaching all of its
+ *      own subregions, then freed at once. Then the owner's finalize hook runs
+ *      (it frees the device state), then the owner is freed.
+ *  R3  A region mapped in a container of ANOTHER owner is kept alive by that
+ *      link; memory_region_destroy() refuses such a region with an error
+ *      naming both regions and owners. Nothing ever detaches silently across
+ *      owners.
+ *  R4  An alias whose target has another owner holds one reference on that
+ *      owner; a same-owner alias holds none.
+ *  R5  Links that would make owners keep each other alive (a cycle in the
+ *      owner graph) and links that would make a region contain itself are
+ *      refused with an error.
+ *  R6  Changes happen inside (nestable) transactions; the outermost commit
+ *      rebuilds the flat view. A mutation outside any transaction commits at
+ *      once. In a container higher priority wins; at equal priority the later
+ *      added wins; a pure container shows lower regions through its holes; a
+ *      RAM/ROM/MMIO region with subregions shows itself through theirs.
+ *      Finalize-time detaches never rebuild the view.
+ *  R7  The flat view holds a reference on the owner of every region it points
+ *      at. A memory access in progress keeps the view it started with alive,
+ *      so an MMIO callback may reconfigure or remove its own device.
+ *  R8  memory_audit() checks all of the above on the live graph.
+ *
+ * Ownership: an Owner is created with one reference held by its creator.
+ * Regions belong to their owner; they are freed with it (or by
+ * memory_region_destroy). Region names and owner names are copied.
+ *
+ * Addresses are 64-bit in the API so a 4 GiB container is expressible; the
+ * guest bus is 32-bit.
+ */
+#ifndef SOC_MEMORY_H
+#define SOC_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "soc/error.h"
+
+typedef struct MemorySystem MemorySystem;
+typedef struct Owner Owner;
+typedef struct MemoryRegion MemoryRegion;
+typedef struct FlatView FlatView;
+
+typedef enum RegionKind {
+    REGION_CONTAINER,
+    REGION_RAM,
+    REGION_ROM, /* guest read-only, debugger writable */
+    REGION_MMIO,
+    REGION_ALIAS,
+} RegionKind;
+
+/* MMIO callbacks see offsets relative to their region and sizes 1, 2 or 4.
+ * Returning false makes the access a bus error (an access fault for the
+ * guest). `peek` is optional and must have no side effects: it serves the
+ * debugger. */
+typedef struct MmioOps {
+    bool (*read)(void *opaque, uint64_t offset, unsigned size, uint32_t *value);
+    bool (*write)(void *opaque, uint64_t offset, unsigned size, uint32_t value);
+    bool (*peek)(void *opaque, uint64_t offset, unsigned size, uint32_t *value);
+} MmioOps;
+
+/* ---- The memory system: one per simulated machine. ---- */
+
+MemorySystem *memory_system_new(void);
+/* Drops the root and the flat view. Every other owner must already be gone;
+ * a survivor is a leak in the caller and is reported (and aborts). */
+void memory_system_free(MemorySystem *ms);
+
+/* The address space the CPU sees is the region set as root (usually the
+ * board's system bus container). The memory system holds one reference on
+ * the root's owner. Passing NULL clears it. */
+void memory_set_root(MemorySystem *ms, MemoryRegion *root);
+MemoryRegion *memory_root(MemorySystem *ms);
+
+/* Called after every commit that changed the flat view, so caches of it
+ * (the CPU's range cache, decoded instructions) can be invalidated. */
+typedef void (*MemoryListener)(void *opaque);
+void memory_add_listener(MemorySystem *ms, MemoryListener fn, void *opaque);
+void memory_remove_listener(MemorySystem *ms, MemoryListener fn, void *opaque);
+
+void memory_begin(MemorySystem *ms);
+void memory_commit(MemorySystem *ms);
+
+typedef struct MemoryStats {
+    uint64_t rebuilds;  /* flat view rebuilds so far */
+    size_t owners;      /* live owners */
+    size_t regions;     /* live regions */
+    size_t flat_ranges; /* ranges in the current view */
+} MemoryStats;
+MemoryStats memory_stats(const MemorySystem *ms);
+
+/* Test hook: when seed != 0, owners finalize their regions in an order
+ * shuffled by a generator seeded with it. */
+void memory_set_finalize_shuffle(MemorySystem *ms, uint64_t seed);
+
+/* Checks every rule on the live graph. Returns false and an error naming
+ * the first violation found. */
+bool memory_audit(MemorySystem *ms, Error **errp);
+
+/* Writes a tree of the address space like QEMU's `info mtree` into a
+ * malloc'd string the caller frees: one line per region with its range,
+ * priority, kind, name and owner, then the flat view. */
+char *memory_tree(MemorySystem *ms);
+
+/* ---- Owners ---- */
+
+typedef void (*OwnerFinalize)(void *opaque);
+
+/* A new owner with refcount 1 (the caller's). `finalize` (may be NULL) runs
+ * after the owner's regions are gone and should free `opaque`. */
+Owner *owner_new(MemorySystem *ms, const char *name, OwnerFinalize finalize,
+                 void *opaque);
+void owner_ref(Owner *owner);
+void owner_unref(Owner *owner);
+const char *owner_name(const Owner *owner);
+unsigned owner_refcount(const Owner *owner);
+void *owner_opaque(const Owner *owner);
+
+/* ---- Regions ---- */
+
+MemoryRegion *memory_region_new_container(Owner *owner, const char *name,
+                                          uint64_t size);
+/* RAM and ROM contents are zeroed host memory owned by the region. */
+MemoryRegion *memory_region_new_ram(Owner *owner, const char *name,
+                                    uint64_t size, Error **errp);
+MemoryRegion *memory_region_new_rom(Owner *owner, const char *name,
+                                    uint64_t size, Error **errp);
+MemoryRegion *memory_region_new_mmio(Owner *owner, const char *name,
+                                     uint64_t size, const MmioOps *ops,
+                                     void *opaque);
+/* An alias shows [offset, offset + size) of target. Refused (NULL) when it
+ * would make owners keep each other alive or when it lies outside target. */
+MemoryRegion *memory_region_new_alias(Owner *owner, const char *name,
+                                      MemoryRegion *target, uint64_t offset,
+                                      uint64_t size, Error **errp);
+/* Points an alias at a new target (e.g. a re-plugged device): takes the new
+ * reference before dropping the old one. */
+bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
+                                    uint64_t offset, Error **errp);
+
+/* Explicitly destroys one region before its owner dies: detaches it from a
+ * same-owner container and its subregions from it. Refused when it is mapped
+ * in another owner's container or is the target of an alias. */
+bool memory_region_destroy(MemoryRegion *mr, Error **errp);
+
+bool memory_add_subregion(MemoryRegion *container, uint64_t offset,
+                          MemoryRegion *sub, Error **errp);
+bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,
+                                  MemoryRegion *sub, int priority,
+                                  Error **errp);
+/* Removes sub from its container; a no-op returning false if not mapped
+ * there. */
+bool memory_del_subregion(MemoryRegion *container, MemoryRegion *sub);
+void memory_region_set_address(MemoryRegion *mr, uint64_t offset);
+void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
+void memory_region_set_readonly(MemoryRegion *mr, bool readonly);
+
+const char *memory_region_name(const MemoryRegion *mr);
+Owner *memory_region_owner(const MemoryRegion *mr);
+RegionKind memory_region_kind(const MemoryRegion *mr);
+uint64_t memory_region_size(const MemoryRegion *mr);
+uint64_t memory_region_address(const MemoryRegion *mr); /* in its container */
+MemoryRegion *memory_region_container(const MemoryRegion *mr);
+/* Host pointer to RAM/ROM contents, NULL for other kinds. */
+uint8_t *memory_region_host_ptr(MemoryRegion *mr);
+
+/* ---- Guest access (the CPU's path) ---- */
+
+typedef enum MemAccess {
+    MEM_OK,
+    MEM_UNMAPPED,  /* nothing at that address */
+    MEM_READONLY,  /* store to ROM or a read-only region */
+    MEM_BUS_ERROR, /* the device refused the access */
+} MemAccess;
+
+/* One flat range as a cache keeps it. For RAM/ROM, `host` points at the
+ * byte for guest address `start`; otherwise host is NULL and mr/offset
+ * name the MMIO region and the offset of `start` in it. */
+typedef struct MemRange {
+    uint32_t start;
+    uint32_t last; /* inclusive, so a range can end at 0xffffffff */
+    uint8_t *host;
+    bool readonly;
+    MemoryRegion *mr;
+    uint64_t offset;
+} MemRange;
+
+/* Finds the flat range containing addr. False when unmapped. The range is
+ * valid until the next commit (listeners hear of it). */
+bool memory_lookup(MemorySystem *ms, uint32_t addr, MemRange *out);
+
+/* Full guest accesses that go through the flat view (size 1, 2 or 4;
+ * an access must not straddle two ranges: that is reported unmapped). */
+MemAccess memory_read(MemorySystem *ms, uint32_t addr, unsigned size,
+                      uint32_t *value);
+MemAccess memory_write(MemorySystem *ms, uint32_t addr, unsigned size,
+                       uint32_t value);
+/* MMIO dispatch for a range already looked up; holds the view meanwhile. */
+MemAccess memory_mmio_read(MemorySystem *ms, const MemRange *range,
+                           uint32_t addr, unsigned size, uint32_t *value);
+MemAccess memory_mmio_write(MemorySystem *ms, const MemRange *range,
+                            uint32_t addr, unsigned size, uint32_t value);
+
+/* ---- Debugger access: no side effects ---- */
+
+/* RAM/ROM read and written directly (ROM too), MMIO read through `peek` or
+ * refused. Stops at the first byte it cannot access and says which. */
+bool memory_debug_read(MemorySystem *ms, uint32_t addr, void *buf, size_t len,
+                       Error **errp);
+bool memory_debug_write(MemorySystem *ms, uint32_t addr, const void *buf,
+                        size_t len, Error **errp);
+
+#endif

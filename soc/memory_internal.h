@@ -1,0 +1,120 @@
+/* Private to soc/memory*.c: the structures behind soc/memory.h. */
+#ifndef SOC_MEMORY_INTERNAL_H
+#define SOC_MEMORY_INTERNAL_H
+
+#include "soc/memory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+struct Owner {
+    MemorySystem *ms;
+    char *name;
+    unsigned refcount;       /* every reason below, summed */
+    unsigned external_refs;  /* owner_new + owner_ref - owner_unref */
+    OwnerFinalize finalize;
+    void *opaque;
+    MemoryRegion **regions;  /* regions this owner owns */
+    size_t nregions, cap_regions;
+    Owner *prev, *next;      /* the memory system's list of live owners */
+    bool finalizing;
+    uint64_t mark;           /* graph walks */
+};
+
+struct MemoryRegion {
+    char *name;
+    Owner *owner;
+    RegionKind kind;
+    uint64_t size;
+    bool enabled;
+    bool readonly;
+
+    /* Link into the container; the container lists us in `subs`. */
+    MemoryRegion *container;
+    uint64_t addr;
+    int priority;
+    uint64_t link_seq;       /* later links win ties */
+
+    /* Subregions ordered as rendered: priority descending, then newest
+     * link first. */
+    MemoryRegion **subs;
+    size_t nsubs, cap_subs;
+
+    uint8_t *host;           /* RAM/ROM contents */
+    const MmioOps *ops;
+    void *opaque;
+
+    MemoryRegion *alias_target;
+    uint64_t alias_offset;
+    unsigned alias_users;    /* aliases pointing at this region */
+
+    uint64_t mark;           /* graph walks */
+};
+
+typedef struct FlatRange {
+    uint64_t start, end;     /* [start, end) in the guest address space */
+    MemoryRegion *mr;        /* RAM, ROM or MMIO */
+    uint64_t offset;         /* of `start` within mr */
+    bool readonly;
+} FlatRange;
+
+struct FlatView {
+    FlatRange *ranges;
+    size_t nranges, cap;
+    FlatView *next_retired;
+};
+
+typedef struct Listener {
+    MemoryListener fn;
+    void *opaque;
+} Listener;
+
+struct MemorySystem {
+    Owner *owners;
+    size_t nowners, nregions;
+    MemoryRegion *root;
+    FlatView *view;
+    FlatView *retired;       /* views an access in progress may still use */
+    MemoryRegion **zombies;  /* destroyed regions a view may still name */
+    size_t nzombies, cap_zombies;
+    unsigned txn_depth;
+    bool dirty;
+    unsigned access_depth;
+    uint64_t rebuilds;
+    uint64_t link_seq;
+    uint64_t mark_gen;
+    uint64_t shuffle_state;
+    Listener *listeners;
+    size_t nlisteners;
+};
+
+/* A simulator bug: report and abort (rule violations the API makes
+ * unreachable; reaching one means memory.c itself is wrong). */
+#define MEM_BUG(...)                                                        \
+    do {                                                                    \
+        fprintf(stderr, "memory: internal error: " __VA_ARGS__);            \
+        fputc('\n', stderr);                                                \
+        abort();                                                            \
+    } while (0)
+
+void *mem_xrealloc(void *ptr, size_t n, size_t size);
+bool region_is_terminal(const MemoryRegion *mr);
+const char *region_kind_name(RegionKind kind);
+
+/* memory_view.c */
+/* A view with a reference on every owner it names (R7). */
+FlatView *flatview_render(MemorySystem *ms);
+/* The same ranges without references, for the audit to compare. */
+FlatView *flatview_build(MemorySystem *ms);
+void flatview_discard(FlatView *view);
+void flatview_free(FlatView *view);
+const FlatRange *flatview_find(const FlatView *view, uint64_t addr);
+/* Frees retired views and zombie regions once nothing can use them. */
+void memory_release_deferred(MemorySystem *ms);
+
+/* memory.c */
+void region_free(MemorySystem *ms, MemoryRegion *mr);
+void owner_ref_internal(Owner *owner);
+void owner_unref_internal(Owner *owner);
+
+#endif

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Runs every test and prints one summary line: `N passed, N failed`.
+
+- the committed build.ninja matches tools/gen_build.py;
+- each cmocka binary build/tests/test_* (built with ASan+UBSan): every
+  cmocka test case counts, a sanitizer or leak report fails the binary;
+- each firmware tests/firmware/NAME.c with a NAME.expect beside it runs on
+  build/mcusim-san; the first line of .expect is `exit: N` and, optionally,
+  `args: ...` (extra mcusim options); the rest is the exact UART output;
+- CLI cases in tests/cli_cases.py: arguments, exit status, and text the
+  simulator's stderr must contain.
+
+Run from the repository top (ninja test does). `-k WORD` runs only tests
+whose name contains WORD.
+"""
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIM = os.path.join(TOP, "build", "mcusim-san")
+TIMEOUT = 120
+
+ENV = dict(os.environ)
+ENV["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
+ENV["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=99"
+ENV["MCUSIM_BOARDS"] = os.path.join(TOP, "boards.yaml")
+
+
+class Results:
+    def __init__(self):
+        self.passed = 0
+        self.failed = []
+
+    def ok(self, name):
+        self.passed += 1
+        print("PASS %s" % name)
+
+    def fail(self, name, why):
+        self.failed.append(name)
+        print("FAIL %s\n%s" % (name, indent(why)))
+
+
+def indent(text):
+    lines = text.rstrip("\n").splitlines()[-60:]
+    return "\n".join("    " + line for line in lines)
+
+
+def sanitizer_report(text):
+    return re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)", text)
+
+
+def run(cmd, **kw):
+    try:
+        return subprocess.run(cmd, cwd=TOP, env=ENV, capture_output=True,
+                              timeout=kw.pop("timeout", TIMEOUT), **kw)
+    except subprocess.TimeoutExpired as e:
+        return subprocess.CompletedProcess(cmd, -1, e.stdout or b"",
+                                           (e.stderr or b"") + b"\n(timed out)")
+
+
+def check_build_file(res):
+    p = run([sys.executable, "tools/gen_build.py", "--check"])
+    if p.returncode == 0:
+        res.ok("build.ninja is current")
+    else:
+        res.fail("build.ninja is current", p.stderr.decode())
+
+
+CMOCKA_RUN = re.compile(r"^\[ RUN\s+\] (\S+)")
+CMOCKA_RESULT = re.compile(r"^\[\s*(OK|FAILED|ERROR|SKIPPED)\s*\] ")
+
+
+def cmocka_cases(out):
+    """(name, status) for each case that started; one that never reported
+    (a crash) counts as failed."""
+    cases, current = [], None
+    for line in out.splitlines():
+        m = CMOCKA_RUN.match(line)
+        if m:
+            current = m.group(1)
+            continue
+        m = CMOCKA_RESULT.match(line)
+        if m and current:
+            cases.append((current, m.group(1)))
+            current = None
+    if current:
+        cases.append((current, "CRASHED"))
+    return cases
+
+
+def run_unit_binary(res, path):
+    name = os.path.basename(path)
+    p = run([path])
+    out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
+    cases = cmocka_cases(out)
+    if not cases:
+        res.fail(name, "no cmocka test ran (exit %d)\n%s" % (p.returncode, out))
+        return
+    for case, status in cases:
+        full = "%s/%s" % (name, case)
+        if status == "OK":
+            res.ok(full)
+        else:
+            res.fail(full, out)
+    all_ok = all(status == "OK" for _, status in cases)
+    if sanitizer_report(out) or (p.returncode != 0 and all_ok):
+        res.fail(name + " (exit status/sanitizers)", "exit %d\n%s" % (p.returncode, out))
+
+
+def parse_expect(path):
+    with open(path) as f:
+        lines = f.read().split("\n")
+    status, args = None, []
+    while lines and re.match(r"^(exit|args):", lines[0]):
+        key, value = lines.pop(0).split(":", 1)
+        if key == "exit":
+            status = int(value)
+        else:
+            args = shlex.split(value)
+    return status, args, "\n".join(lines)
+
+
+def run_firmware(res, expect_path):
+    name = os.path.splitext(os.path.basename(expect_path))[0]
+    elf = os.path.join(TOP, "build", "fw", name + ".elf")
+    status, args, expected = parse_expect(expect_path)
+    p = run([SIM] + args + [elf])
+    out = p.stdout.decode(errors="replace")
+    err = p.stderr.decode(errors="replace")
+    problems = []
+    if p.returncode != status:
+        problems.append("exit status %d, expected %d" % (p.returncode, status))
+    if out != expected:
+        problems.append("output differs:\n--- expected\n%s\n--- got\n%s" % (expected, out))
+    if sanitizer_report(err):
+        problems.append("sanitizer report")
+    if problems:
+        res.fail("firmware/" + name, "\n".join(problems) + "\n--- stderr\n" + err)
+    else:
+        res.ok("firmware/" + name)
+
+
+def run_cli_cases(res):
+    sys.path.insert(0, os.path.join(TOP, "tests"))
+    from cli_cases import CASES  # noqa: E402
+    for case in CASES:
+        name = "cli/" + case["name"]
+        p = run([SIM] + case["args"], input=case.get("stdin", b""))
+        out = p.stdout.decode(errors="replace")
+        err = p.stderr.decode(errors="replace")
+        problems = []
+        if p.returncode != case["status"]:
+            problems.append("exit status %d, expected %d" % (p.returncode, case["status"]))
+        for text in case.get("stderr", []):
+            if text not in err:
+                problems.append("stderr lacks %r" % text)
+        for text in case.get("stdout", []):
+            if text not in out:
+                problems.append("stdout lacks %r" % text)
+        if sanitizer_report(err):
+            problems.append("sanitizer report")
+        if problems:
+            res.fail(name, "\n".join(problems) + "\n--- stdout\n" + out + "\n--- stderr\n" + err)
+        else:
+            res.ok(name)
+
+
+def main():
+    only = None
+    if len(sys.argv) > 2 and sys.argv[1] == "-k":
+        only = sys.argv[2]
+    res = Results()
+    if not only:
+        check_build_file(res)
+    for path in sorted(glob.glob(os.path.join(TOP, "build", "tests", "test_*"))):
+        if not path.endswith(".o") and os.access(path, os.X_OK):
+            if not only or only in path:
+                run_unit_binary(res, path)
+    for path in sorted(glob.glob(os.path.join(TOP, "tests", "firmware", "*.expect"))):
+        if not only or only in path:
+            run_firmware(res, path)
+    if not only or only == "cli":
+        run_cli_cases(res)
+    if res.failed:
+        print("\nfailed: " + ", ".join(res.failed))
+    print("\n%d passed, %d failed" % (res.passed, len(res.failed)))
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

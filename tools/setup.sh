@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs (if missing) and builds
+# newlib for rv32imac/ilp32 into build/newlib once. Safe to run repeatedly:
+# a second run with everything present does nothing.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+packages=(
+  gcc libc6-dev ninja-build pkg-config python3
+  libelf-dev libyaml-dev libcmocka-dev
+  gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf newlib-source
+  gdb-multiarch valgrind xz-utils bzip2 make
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages and not root; run as root or install: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+"$top/tools/build-newlib.sh"
