@@ -4,6 +4,8 @@
 - the committed build.ninja matches tools/gen_build.py;
 - each cmocka binary build/tests/test_* (built with ASan+UBSan): every
   cmocka test case counts, a sanitizer or leak report fails the binary;
+- each build/tests/plain/test_* (soak tests built without sanitizers) under
+  valgrind --leak-check=full: any valgrind report fails it;
 - each firmware tests/firmware/NAME.c with a NAME.expect beside it runs on
   build/mcusim-san; the first line of .expect is `exit: N` and, optionally,
   `args: ...` (extra mcusim options); the rest is the exact UART output;
@@ -92,9 +94,13 @@ def cmocka_cases(out):
     return cases
 
 
-def run_unit_binary(res, path):
-    name = os.path.basename(path)
-    p = run([path])
+VALGRIND = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=all",
+            "--error-exitcode=97"]
+
+
+def run_unit_binary(res, path, wrapper=(), prefix=""):
+    name = prefix + os.path.basename(path)
+    p = run(list(wrapper) + [path])
     out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
     cases = cmocka_cases(out)
     if not cases:
@@ -107,7 +113,7 @@ def run_unit_binary(res, path):
         else:
             res.fail(full, out)
     all_ok = all(status == "OK" for _, status in cases)
-    if sanitizer_report(out) or (p.returncode != 0 and all_ok):
+    if sanitizer_report(out) or re.search(r"==\d+== \S", out) or (p.returncode != 0 and all_ok):
         res.fail(name + " (exit status/sanitizers)", "exit %d\n%s" % (p.returncode, out))
 
 
@@ -180,6 +186,9 @@ def main():
         if not path.endswith(".o") and os.access(path, os.X_OK):
             if not only or only in path:
                 run_unit_binary(res, path)
+    for path in sorted(glob.glob(os.path.join(TOP, "build", "tests", "plain", "test_*"))):
+        if not only or only in path:
+            run_unit_binary(res, path, VALGRIND, "valgrind/")
     for path in sorted(glob.glob(os.path.join(TOP, "tests", "firmware", "*.expect"))):
         if not only or only in path:
             run_firmware(res, path)

@@ -4,9 +4,13 @@
 Sources are found by folder, so a new file needs no edit here:
   sim/ soc/ peripherals/ gdbstub/   the simulator (sim/main.c holds main)
   tests/unit/test_*.c               one cmocka binary each, linked with the
-                                    simulator's objects built with ASan+UBSan
+                                    simulator's objects built with ASan+UBSan;
+                                    a test_*_soak.c is also built without
+                                    sanitizers (build/tests/plain/) to run
+                                    under valgrind
   tests/firmware/*.c                one firmware ELF each (newlib, our crt0)
-  tests/bench/*.c                   benchmark firmware
+  tests/bench/host/bench_*.c        host benchmarks, built -O2
+  tests/bench/fw/*.c                benchmark firmware
 
 Run `python3 tools/gen_build.py` after adding or removing a file; the test
 suite checks that the committed build.ninja is current.
@@ -39,7 +43,8 @@ def generate():
     test_support = [s for s in sources("tests/unit") if not os.path.basename(s).startswith("test_")]
     firmware = sources("tests/firmware")
     fw_support = sources("tests/firmware/lib", suffix=".c") + sources("tests/firmware/lib", suffix=".S")
-    bench = sources("tests/bench")
+    bench = sources("tests/bench/fw")
+    host_bench = sources("tests/bench/host", "bench_")
 
     out = []
     w = out.append
@@ -109,6 +114,8 @@ def generate():
             san_objs.append(obj("san", s))
     for s in unit_tests + test_support:
         w("build %s: cc_san %s" % (obj("san", s), s))
+    for s in host_bench + [t for t in unit_tests if t.endswith("_soak.c")]:
+        w("build %s: cc %s" % (obj("opt", s), s))
     w("")
     w("build build/mcusim: link %s %s" % (obj("opt", "sim/main.c"), " ".join(opt_objs)))
     w("build build/mcusim-san: link_san %s %s" % (obj("san", "sim/main.c"), " ".join(san_objs)))
@@ -120,6 +127,11 @@ def generate():
         unit_bins.append(binary)
         w("build %s: link_san %s %s %s" % (binary, obj("san", t), support_objs, " ".join(san_objs)))
         w("  extra = -lcmocka")
+    bench_bins = []
+    for s in host_bench:
+        binary = "build/bench/%s" % os.path.basename(s)[:-2]
+        bench_bins.append(binary)
+        w("build %s: link %s %s" % (binary, obj("opt", s), " ".join(opt_objs)))
     w("")
 
     w("build build/newlib/.stamp: newlib | tools/build-newlib.sh")
@@ -145,8 +157,8 @@ def generate():
     w("build test: run all tests/run_tests.py")
     w("  cmd = python3 tests/run_tests.py")
     w("  desc = TEST")
-    w("build bench: run build/mcusim tests/bench/run_bench.py %s" % " ".join(
-        "build/fw/%s.elf" % os.path.basename(s)[:-2] for s in bench))
+    w("build bench: run build/mcusim tests/bench/run_bench.py %s %s" % (" ".join(bench_bins), " ".join(
+        "build/fw/%s.elf" % os.path.basename(s)[:-2] for s in bench)))
     w("  cmd = python3 tests/bench/run_bench.py")
     w("  desc = BENCH")
     w("default build/mcusim")
