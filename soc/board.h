@@ -48,7 +48,7 @@ typedef struct BoardMemory {
 } BoardMemory;
 
 /* A peripheral property: any key other than name/type/base/size, with its
- * scalar value as written. */
+ * scalar value as written. `loc` is where the value stands. */
 typedef struct BoardProp {
     char *key;
     char *value;
@@ -74,7 +74,7 @@ typedef struct BoardDesc {
     size_t nmemories;
     BoardPeripheral *peripherals;
     size_t nperipherals;
-    SourceLoc loc;
+    SourceLoc loc; /* the board's name key */
 } BoardDesc;
 
 typedef struct BoardFile {

@@ -1,0 +1,955 @@
+/* Board files: YAML text -> BoardFile (soc/board.h, docs/BOARDS.md).
+ *
+ * Two passes. First libyaml's event stream is turned into a small tree of
+ * Nodes (scalar, list, mapping) that remember where they start; syntax
+ * errors, anchors/aliases, non-scalar keys and extra documents stop here.
+ * Then the tree is walked into the Board* structs. Each mapping kind (board,
+ * cpu, memory entry, peripheral) is a const table of keys and handlers that
+ * walk_mapping() dispatches through; it also rejects duplicate and unknown
+ * keys and reports missing required ones.
+ *
+ * Every message starts with "FILE:LINE:COL: " (1-based) for the node at
+ * fault. Output arrays are allocated zeroed at their final length before
+ * they are filled, so board_file_free() can free a half-built file.
+ */
+#include "soc/board.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#define MAX_DEPTH 32
+#define ADDR_LIMIT (UINT64_C(1) << 32)
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- allocation (out of memory is fatal, as in soc/error.c) ---- */
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        abort();
+    return p;
+}
+
+static void *xrealloc(void *p, size_t size)
+{
+    p = realloc(p, size);
+    if (!p)
+        abort();
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t len = strlen(s) + 1;
+    return memcpy(xcalloc(len, 1), s, len);
+}
+
+/* ---- the YAML tree ---- */
+
+typedef enum NodeKind { NODE_SCALAR, NODE_LIST, NODE_MAP } NodeKind;
+
+typedef struct Node {
+    NodeKind kind;
+    unsigned line, col; /* 1-based */
+    char *text;         /* scalars */
+    bool is_null;       /* an empty plain scalar: `key:` with no value */
+    struct Node **kids; /* list: items; mapping: key, value, key, value... */
+    size_t nkids;
+} Node;
+
+typedef struct Ctx {
+    const char *path; /* file->path */
+    const char *text;
+    size_t len;
+    yaml_parser_t parser;
+    Error *err;
+    BoardFile *file;
+    BoardDesc *board; /* the board being filled */
+} Ctx;
+
+static void node_free(Node *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->nkids; i++)
+        node_free(n->kids[i]);
+    free(n->kids);
+    free(n->text);
+    free(n);
+}
+
+static const char *node_kind_name(const Node *n)
+{
+    if (n->kind == NODE_SCALAR)
+        return n->is_null ? "nothing" : "a scalar";
+    return n->kind == NODE_LIST ? "a list" : "a mapping";
+}
+
+/* The value of scalar key `key` in mapping `map`; NULL when absent. */
+static const Node *map_get(const Node *map, const char *key)
+{
+    for (size_t i = 0; i + 1 < map->nkids; i += 2)
+        if (strcmp(map->kids[i]->text, key) == 0)
+            return map->kids[i + 1];
+    return NULL;
+}
+
+static SourceLoc node_loc(const Ctx *c, const Node *n)
+{
+    return (SourceLoc){ .file = c->path, .line = n->line, .col = n->col };
+}
+
+/* ---- errors: each returns false so callers can `return fail(...)` ---- */
+
+static bool vfail_at(Ctx *c, unsigned line, unsigned col, const char *fmt,
+                     va_list ap)
+{
+    if (c->err)
+        return false;
+    error_vsetf(&c->err, fmt, ap);
+    error_prepend(&c->err, "%s:%u:%u: ", c->path, line, col);
+    return false;
+}
+
+static bool fail_at(Ctx *c, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static bool fail_at(Ctx *c, unsigned line, unsigned col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_at(c, line, col, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool fail(Ctx *c, const Node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool fail(Ctx *c, const Node *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_at(c, n->line, n->col, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* Expects `n` to be of `kind`; `what` names it ("'cpu'", "memory entry"). */
+static bool expect(Ctx *c, const Node *n, NodeKind kind, const char *what)
+{
+    static const char *const names[] = {
+        [NODE_SCALAR] = "scalar", [NODE_LIST] = "list", [NODE_MAP] = "mapping",
+    };
+    if (n->kind == kind)
+        return true;
+    return fail(c, n, "expected a %s for %s, found %s", names[kind], what,
+                node_kind_name(n));
+}
+
+/* ---- pass 1: libyaml events -> Node tree ---- */
+
+/* Line and column (1-based, in characters) of a byte offset in the text. */
+static void offset_to_line_col(const Ctx *c, size_t offset, unsigned *line,
+                               unsigned *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < offset && i < c->len; i++) {
+        unsigned char ch = (unsigned char)c->text[i];
+        if (ch == '\n') {
+            ++*line;
+            *col = 1;
+        } else if ((ch & 0xc0) != 0x80) {
+            ++*col;
+        }
+    }
+}
+
+static bool syntax_error(Ctx *c)
+{
+    const yaml_parser_t *p = &c->parser;
+    const char *problem = p->problem ? p->problem : "malformed YAML";
+    unsigned line, col;
+    if (p->error == YAML_MEMORY_ERROR)
+        abort();
+    if (p->error == YAML_READER_ERROR) {
+        offset_to_line_col(c, p->problem_offset, &line, &col);
+        if (p->problem_value != -1)
+            return fail_at(c, line, col, "%s (0x%X)", problem,
+                           (unsigned)p->problem_value);
+        return fail_at(c, line, col, "%s", problem);
+    }
+    line = (unsigned)p->problem_mark.line + 1;
+    col = (unsigned)p->problem_mark.column + 1;
+    if (p->context)
+        return fail_at(c, line, col, "%s (%s at %u:%u)", problem, p->context,
+                       (unsigned)p->context_mark.line + 1,
+                       (unsigned)p->context_mark.column + 1);
+    return fail_at(c, line, col, "%s", problem);
+}
+
+static bool next_event(Ctx *c, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(&c->parser, ev))
+        return true;
+    return syntax_error(c);
+}
+
+static Node *node_new(NodeKind kind, const yaml_event_t *ev)
+{
+    Node *n = xcalloc(1, sizeof *n);
+    n->kind = kind;
+    n->line = (unsigned)ev->start_mark.line + 1;
+    n->col = (unsigned)ev->start_mark.column + 1;
+    return n;
+}
+
+static void node_push(Node *n, Node *kid)
+{
+    n->kids = xrealloc(n->kids, (n->nkids + 1) * sizeof *n->kids);
+    n->kids[n->nkids++] = kid;
+}
+
+static Node *load_node(Ctx *c, const yaml_event_t *ev, unsigned depth);
+
+/* Loads the items of a list or mapping up to its end event. */
+static bool load_children(Ctx *c, Node *n, yaml_event_type_t end,
+                          unsigned depth)
+{
+    for (;;) {
+        yaml_event_t ev;
+        if (!next_event(c, &ev))
+            return false;
+        if (ev.type == end) {
+            yaml_event_delete(&ev);
+            return true;
+        }
+        Node *kid = load_node(c, &ev, depth + 1);
+        yaml_event_delete(&ev);
+        if (!kid)
+            return false;
+        node_push(n, kid);
+        if (n->kind == NODE_MAP && n->nkids % 2 == 1)
+            if (!expect(c, kid, NODE_SCALAR, "a mapping key"))
+                return false;
+    }
+}
+
+static Node *load_scalar(Ctx *c, const yaml_event_t *ev)
+{
+    const char *value = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    Node *n = node_new(NODE_SCALAR, ev);
+    if (memchr(value, '\0', len)) {
+        fail(c, n, "NUL character in a scalar");
+        node_free(n);
+        return NULL;
+    }
+    n->text = xstrdup(value);
+    n->is_null = len == 0 && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    return n;
+}
+
+static const yaml_char_t *event_anchor(const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: return ev->data.scalar.anchor;
+    case YAML_SEQUENCE_START_EVENT: return ev->data.sequence_start.anchor;
+    case YAML_MAPPING_START_EVENT: return ev->data.mapping_start.anchor;
+    default: return NULL;
+    }
+}
+
+/* Builds the node that starts with `ev` (the caller deletes `ev`). */
+static Node *load_node(Ctx *c, const yaml_event_t *ev, unsigned depth)
+{
+    unsigned line = (unsigned)ev->start_mark.line + 1;
+    unsigned col = (unsigned)ev->start_mark.column + 1;
+    if (ev->type == YAML_ALIAS_EVENT || event_anchor(ev)) {
+        fail_at(c, line, col, "YAML anchors and aliases are not supported");
+        return NULL;
+    }
+    if (depth > MAX_DEPTH) {
+        fail_at(c, line, col, "nesting deeper than %d levels", MAX_DEPTH);
+        return NULL;
+    }
+    if (ev->type == YAML_SCALAR_EVENT)
+        return load_scalar(c, ev);
+    Node *n;
+    if (ev->type == YAML_SEQUENCE_START_EVENT)
+        n = node_new(NODE_LIST, ev);
+    else if (ev->type == YAML_MAPPING_START_EVENT)
+        n = node_new(NODE_MAP, ev);
+    else {
+        fail_at(c, line, col, "unexpected YAML event");
+        return NULL;
+    }
+    yaml_event_type_t end = n->kind == NODE_LIST ? YAML_SEQUENCE_END_EVENT
+                                                 : YAML_MAPPING_END_EVENT;
+    if (!load_children(c, n, end, depth)) {
+        node_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+/* Expects an event of `type` and drops it. */
+static bool skip_event(Ctx *c, yaml_event_type_t type)
+{
+    yaml_event_t ev;
+    if (!next_event(c, &ev))
+        return false;
+    bool ok = ev.type == type;
+    if (!ok)
+        fail_at(c, (unsigned)ev.start_mark.line + 1,
+                (unsigned)ev.start_mark.column + 1,
+                ev.type == YAML_DOCUMENT_START_EVENT
+                    ? "only one YAML document is allowed"
+                    : "unexpected YAML event");
+    yaml_event_delete(&ev);
+    return ok;
+}
+
+/* The document's root node; NULL (and an error) for an empty stream. */
+static Node *load_document(Ctx *c)
+{
+    yaml_event_t ev;
+    if (!skip_event(c, YAML_STREAM_START_EVENT) || !next_event(c, &ev))
+        return NULL;
+    if (ev.type != YAML_DOCUMENT_START_EVENT) {
+        yaml_event_delete(&ev);
+        fail_at(c, 1, 1, "empty document");
+        return NULL;
+    }
+    yaml_event_delete(&ev);
+    if (!next_event(c, &ev))
+        return NULL;
+    Node *root = load_node(c, &ev, 0);
+    yaml_event_delete(&ev);
+    if (root && skip_event(c, YAML_DOCUMENT_END_EVENT) &&
+        skip_event(c, YAML_STREAM_END_EVENT))
+        return root;
+    node_free(root);
+    return NULL;
+}
+
+static Node *load_tree(Ctx *c)
+{
+    if (!yaml_parser_initialize(&c->parser))
+        abort();
+    yaml_parser_set_input_string(&c->parser, (const unsigned char *)c->text,
+                                 c->len);
+    Node *root = load_document(c);
+    yaml_parser_delete(&c->parser);
+    return root;
+}
+
+/* ---- numbers ---- */
+
+static int digit_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+static unsigned suffix_shift(char ch)
+{
+    switch (ch) {
+    case 'K': return 10;
+    case 'M': return 20;
+    case 'G': return 30;
+    default: return 0;
+    }
+}
+
+/* Returns 1 and sets *out for a well-formed number that fits in 64 bits,
+ * 0 otherwise (*out untouched). `_` may only stand between two digits. */
+int board_parse_u64(const char *text, uint64_t *out)
+{
+    unsigned base = 10;
+    const char *s = text, *end = text + strlen(text);
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        base = 16, s += 2;
+    else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+        base = 2, s += 2;
+    unsigned shift = end > s ? suffix_shift(end[-1]) : 0;
+    if (shift)
+        end--;
+    if (s == end || *s == '_' || end[-1] == '_')
+        return 0;
+    uint64_t v = 0;
+    for (; s < end; s++) {
+        if (*s == '_' && s[1] != '_')
+            continue;
+        int d = digit_value(*s);
+        if (d < 0 || (unsigned)d >= base)
+            return 0;
+        if (v > (UINT64_MAX - (unsigned)d) / base)
+            return 0;
+        v = v * base + (unsigned)d;
+    }
+    if (shift && v > UINT64_MAX >> shift)
+        return 0;
+    *out = v << shift;
+    return 1;
+}
+
+/* ---- pass 2: the key-dispatch machinery ---- */
+
+typedef struct KeySpec KeySpec;
+/* Handles `key: value` for the struct `obj`; false after an error. */
+typedef bool KeyFn(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                   const Node *value);
+
+struct KeySpec {
+    const char *key;
+    KeyFn *handle;
+    size_t offset; /* of the field in obj, for the generic handlers */
+    bool required;
+};
+
+typedef struct MapSpec {
+    const char *what; /* "cpu", "memory entry" */
+    const KeySpec *keys;
+    size_t nkeys;
+    KeyFn *other; /* for keys not in the table; NULL: unknown key error */
+} MapSpec;
+
+#define FIELD(type, obj, ks) ((type *)((char *)(obj) + (ks)->offset))
+
+static const KeySpec *find_key(const MapSpec *spec, const char *key)
+{
+    for (size_t i = 0; i < spec->nkeys; i++)
+        if (strcmp(spec->keys[i].key, key) == 0)
+            return &spec->keys[i];
+    return NULL;
+}
+
+static bool unknown_key(Ctx *c, const MapSpec *spec, const Node *key)
+{
+    char expected[160] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < spec->nkeys && used < sizeof expected; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == spec->nkeys ? " or " : ", ";
+        used += (size_t)snprintf(expected + used, sizeof expected - used,
+                                 "%s%s", sep, spec->keys[i].key);
+    }
+    return fail(c, key, "unknown key '%s' in %s (expected %s)", key->text,
+                spec->what, expected);
+}
+
+/* Rejects the i-th key of `map` if an earlier key has the same text. */
+static bool check_unique_key(Ctx *c, const Node *map, size_t i,
+                             const char *what)
+{
+    const Node *key = map->kids[i];
+    for (size_t j = 0; j < i; j += 2) {
+        const Node *prev = map->kids[j];
+        if (strcmp(prev->text, key->text) == 0)
+            return fail(c, key, "duplicate %s '%s' (first at %u:%u)", what,
+                        key->text, prev->line, prev->col);
+    }
+    return true;
+}
+
+static bool check_required(Ctx *c, const Node *map, const MapSpec *spec)
+{
+    const Node *name = map_get(map, "name");
+    bool named = name && name->kind == NODE_SCALAR && name->text[0];
+    for (size_t i = 0; i < spec->nkeys; i++) {
+        const char *key = spec->keys[i].key;
+        if (!spec->keys[i].required || map_get(map, key))
+            continue;
+        if (named)
+            return fail(c, map, "missing required key '%s' in %s '%s'", key,
+                        spec->what, name->text);
+        return fail(c, map, "missing required key '%s' in %s", key,
+                    spec->what);
+    }
+    return true;
+}
+
+static bool walk_mapping(Ctx *c, const Node *map, const MapSpec *spec,
+                         void *obj)
+{
+    for (size_t i = 0; i < map->nkids; i += 2) {
+        const Node *key = map->kids[i], *value = map->kids[i + 1];
+        if (!check_unique_key(c, map, i, "key"))
+            return false;
+        const KeySpec *ks = find_key(spec, key->text);
+        if (!ks && !spec->other)
+            return unknown_key(c, spec, key);
+        KeyFn *handle = ks ? ks->handle : spec->other;
+        if (!handle(c, obj, ks, key, value))
+            return false;
+    }
+    return check_required(c, map, spec);
+}
+
+/* ---- value handlers ---- */
+
+static bool scalar_value(Ctx *c, const Node *key, const Node *value)
+{
+    char what[96];
+    snprintf(what, sizeof what, "'%s'", key->text);
+    return expect(c, value, NODE_SCALAR, what);
+}
+
+static bool parse_number(Ctx *c, const Node *key, const Node *value,
+                         uint64_t *out)
+{
+    if (!scalar_value(c, key, value))
+        return false;
+    if (!board_parse_u64(value->text, out))
+        return fail(c, value, "invalid number '%s' for '%s'", value->text,
+                    key->text);
+    return true;
+}
+
+static bool parse_addr32(Ctx *c, const Node *key, const Node *value,
+                         uint64_t *out)
+{
+    if (!parse_number(c, key, value, out))
+        return false;
+    if (*out >= ADDR_LIMIT)
+        return fail(c, value, "'%s' 0x%" PRIx64 " does not fit in 32 bits",
+                    key->text, *out);
+    return true;
+}
+
+static bool set_text(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                     const Node *value)
+{
+    if (!scalar_value(c, key, value))
+        return false;
+    char **field = FIELD(char *, obj, ks);
+    free(*field);
+    *field = xstrdup(value->text);
+    return true;
+}
+
+static bool set_nonempty_text(Ctx *c, void *obj, const KeySpec *ks,
+                              const Node *key, const Node *value)
+{
+    if (!set_text(c, obj, ks, key, value))
+        return false;
+    if (value->text[0] == '\0')
+        return fail(c, value, "'%s' must not be empty", key->text);
+    return true;
+}
+
+static bool check_name(Ctx *c, const Node *n)
+{
+    if (n->text[0] == '\0')
+        return fail(c, n, "empty name");
+    if (n->text[strspn(n->text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                "abcdefghijklmnopqrstuvwxyz0123456789_-")])
+        return fail(c, n, "invalid name '%s' (expected letters, digits, '_' "
+                          "or '-')", n->text);
+    return true;
+}
+
+static bool set_name(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                     const Node *value)
+{
+    return set_text(c, obj, ks, key, value) && check_name(c, value);
+}
+
+static bool set_u64(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                    const Node *value)
+{
+    return parse_number(c, key, value, FIELD(uint64_t, obj, ks));
+}
+
+static bool set_addr32(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                       const Node *value)
+{
+    return parse_addr32(c, key, value, FIELD(uint64_t, obj, ks));
+}
+
+static bool set_nonzero_u64(Ctx *c, void *obj, const KeySpec *ks,
+                            const Node *key, const Node *value)
+{
+    if (!set_u64(c, obj, ks, key, value))
+        return false;
+    if (*FIELD(uint64_t, obj, ks) == 0)
+        return fail(c, value, "'%s' must be greater than 0", key->text);
+    return true;
+}
+
+/* ---- cpu ---- */
+
+static bool cpu_reset_pc(Ctx *c, void *obj, const KeySpec *ks,
+                         const Node *key, const Node *value)
+{
+    (void)ks;
+    BoardCpu *cpu = obj;
+    uint64_t pc;
+    if (!parse_addr32(c, key, value, &pc))
+        return false;
+    cpu->reset_pc = (uint32_t)pc;
+    cpu->has_reset_pc = 1;
+    return true;
+}
+
+static const KeySpec cpu_keys[] = {
+    { "isa", set_nonempty_text, offsetof(BoardCpu, isa), false },
+    { "frequency", set_nonzero_u64, offsetof(BoardCpu, frequency_hz), false },
+    { "reset_pc", cpu_reset_pc, 0, false },
+};
+static const MapSpec cpu_spec = { "cpu", cpu_keys, ARRAY_LEN(cpu_keys),
+                                  NULL };
+
+static bool board_cpu(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                      const Node *value)
+{
+    (void)ks, (void)key;
+    BoardDesc *b = obj;
+    if (!expect(c, value, NODE_MAP, "'cpu'"))
+        return false;
+    b->cpu.loc = node_loc(c, value);
+    return walk_mapping(c, value, &cpu_spec, &b->cpu);
+}
+
+/* ---- checks shared by memories and peripherals ---- */
+
+/* Rejects `name` if another memory or peripheral of the board has it. */
+static bool check_unique_name(Ctx *c, const Node *entry, const char *self)
+{
+    const BoardDesc *b = c->board;
+    const Node *name = map_get(entry, "name");
+    for (size_t i = 0; i < b->nmemories; i++) {
+        const BoardMemory *m = &b->memories[i];
+        if (m->name && m->name != self && strcmp(m->name, name->text) == 0)
+            return fail(c, name, "duplicate name '%s' (already used by "
+                        "memory at %u:%u)", name->text, m->loc.line,
+                        m->loc.col);
+    }
+    for (size_t i = 0; i < b->nperipherals; i++) {
+        const BoardPeripheral *p = &b->peripherals[i];
+        if (p->name && p->name != self && strcmp(p->name, name->text) == 0)
+            return fail(c, name, "duplicate name '%s' (already used by "
+                        "peripheral at %u:%u)", name->text, p->loc.line,
+                        p->loc.col);
+    }
+    return true;
+}
+
+static bool check_range(Ctx *c, const Node *entry, const char *what,
+                        const char *name, uint64_t base, uint64_t size)
+{
+    if (size <= ADDR_LIMIT - base)
+        return true;
+    return fail(c, map_get(entry, "size"), "%s '%s' at 0x%" PRIx64
+                " with size 0x%" PRIx64 " extends beyond 4 GiB", what, name,
+                base, size);
+}
+
+/* Each list entry is a mapping parsed by `entry` into element i. */
+typedef bool EntryFn(Ctx *c, const Node *entry, size_t i);
+
+static bool walk_list(Ctx *c, const Node *key, const Node *list,
+                      const char *what, EntryFn *entry)
+{
+    char where[96];
+    snprintf(where, sizeof where, "'%s'", key->text);
+    if (!expect(c, list, NODE_LIST, where))
+        return false;
+    for (size_t i = 0; i < list->nkids; i++)
+        if (!expect(c, list->kids[i], NODE_MAP, what) ||
+            !entry(c, list->kids[i], i))
+            return false;
+    return true;
+}
+
+/* ---- memory ---- */
+
+static bool mem_type(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                     const Node *value)
+{
+    (void)ks;
+    static const char *const names[] = {
+        [BOARD_MEM_RAM] = "ram", [BOARD_MEM_ROM] = "rom",
+        [BOARD_MEM_FLASH] = "flash",
+    };
+    BoardMemory *m = obj;
+    if (!scalar_value(c, key, value))
+        return false;
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        if (strcmp(value->text, names[i]) == 0) {
+            m->kind = (BoardMemoryKind)i;
+            return true;
+        }
+    }
+    return fail(c, value, "unknown memory type '%s' (expected ram, rom or "
+                "flash)", value->text);
+}
+
+static const KeySpec mem_keys[] = {
+    { "name", set_name, offsetof(BoardMemory, name), true },
+    { "type", mem_type, 0, true },
+    { "base", set_addr32, offsetof(BoardMemory, base), true },
+    { "size", set_nonzero_u64, offsetof(BoardMemory, size), true },
+};
+static const MapSpec mem_spec = { "memory entry", mem_keys,
+                                  ARRAY_LEN(mem_keys), NULL };
+
+static bool check_overlap(Ctx *c, const Node *entry, size_t i)
+{
+    const BoardMemory *m = &c->board->memories[i];
+    for (size_t j = 0; j < i; j++) {
+        const BoardMemory *o = &c->board->memories[j];
+        if (m->base < o->base + o->size && o->base < m->base + m->size)
+            return fail(c, entry, "memory '%s' [0x%" PRIx64 ", 0x%" PRIx64
+                        ") overlaps memory '%s' [0x%" PRIx64 ", 0x%" PRIx64
+                        ") defined at %u:%u", m->name, m->base,
+                        m->base + m->size, o->name, o->base,
+                        o->base + o->size, o->loc.line, o->loc.col);
+    }
+    return true;
+}
+
+static bool memory_entry(Ctx *c, const Node *entry, size_t i)
+{
+    BoardMemory *m = &c->board->memories[i];
+    m->loc = node_loc(c, entry);
+    return walk_mapping(c, entry, &mem_spec, m) &&
+           check_range(c, entry, "memory", m->name, m->base, m->size) &&
+           check_unique_name(c, entry, m->name) &&
+           check_overlap(c, entry, i);
+}
+
+static bool board_memory(Ctx *c, void *obj, const KeySpec *ks,
+                         const Node *key, const Node *value)
+{
+    (void)ks;
+    BoardDesc *b = obj;
+    if (value->kind == NODE_LIST) {
+        b->nmemories = value->nkids;
+        b->memories = xcalloc(value->nkids, sizeof *b->memories);
+    }
+    return walk_list(c, key, value, "memory entry", memory_entry);
+}
+
+/* ---- peripherals ---- */
+
+static bool periph_type(Ctx *c, void *obj, const KeySpec *ks,
+                        const Node *key, const Node *value)
+{
+    BoardPeripheral *p = obj;
+    p->type_loc = node_loc(c, value);
+    return set_nonempty_text(c, obj, ks, key, value);
+}
+
+/* Any key not in periph_keys: a property with a scalar value. */
+static bool periph_prop(Ctx *c, void *obj, const KeySpec *ks,
+                        const Node *key, const Node *value)
+{
+    (void)ks; /* NULL: the key is not in periph_keys */
+    BoardPeripheral *p = obj;
+    char what[96];
+    snprintf(what, sizeof what, "property '%s'", key->text);
+    if (!expect(c, value, NODE_SCALAR, what))
+        return false;
+    BoardProp *prop = &p->props[p->nprops++];
+    prop->key = xstrdup(key->text);
+    prop->value = xstrdup(value->text);
+    prop->loc = node_loc(c, value);
+    return true;
+}
+
+static const KeySpec periph_keys[] = {
+    { "name", set_name, offsetof(BoardPeripheral, name), true },
+    { "type", periph_type, offsetof(BoardPeripheral, type), true },
+    { "base", set_addr32, offsetof(BoardPeripheral, base), true },
+    { "size", set_u64, offsetof(BoardPeripheral, size), false },
+};
+static const MapSpec periph_spec = { "peripheral", periph_keys,
+                                     ARRAY_LEN(periph_keys), periph_prop };
+
+static bool peripheral_entry(Ctx *c, const Node *entry, size_t i)
+{
+    BoardPeripheral *p = &c->board->peripherals[i];
+    p->loc = node_loc(c, entry);
+    p->props = xcalloc(entry->nkids / 2, sizeof *p->props);
+    return walk_mapping(c, entry, &periph_spec, p) &&
+           check_range(c, entry, "peripheral", p->name, p->base, p->size) &&
+           check_unique_name(c, entry, p->name);
+}
+
+static bool board_peripherals(Ctx *c, void *obj, const KeySpec *ks,
+                              const Node *key, const Node *value)
+{
+    (void)ks;
+    BoardDesc *b = obj;
+    if (value->kind == NODE_LIST) {
+        b->nperipherals = value->nkids;
+        b->peripherals = xcalloc(value->nkids, sizeof *b->peripherals);
+    }
+    return walk_list(c, key, value, "peripheral", peripheral_entry);
+}
+
+/* ---- boards and the file ---- */
+
+static const KeySpec board_keys[] = {
+    { "description", set_text, offsetof(BoardDesc, description), false },
+    { "cpu", board_cpu, 0, false },
+    { "memory", board_memory, 0, false },
+    { "peripherals", board_peripherals, 0, false },
+};
+static const MapSpec board_spec = { "board", board_keys,
+                                    ARRAY_LEN(board_keys), NULL };
+
+static bool parse_board(Ctx *c, BoardDesc *b, const Node *key,
+                        const Node *value)
+{
+    char what[96];
+    b->name = xstrdup(key->text);
+    b->loc = node_loc(c, key);
+    b->description = xstrdup("");
+    b->cpu.isa = xstrdup("rv32imac");
+    b->cpu.frequency_hz = 10000000;
+    b->cpu.loc = b->loc;
+    if (!check_name(c, key))
+        return false;
+    snprintf(what, sizeof what, "board '%s'", key->text);
+    if (!expect(c, value, NODE_MAP, what))
+        return false;
+    c->board = b;
+    return walk_mapping(c, value, &board_spec, b);
+}
+
+static bool parse_file(Ctx *c, const Node *root)
+{
+    if (root->kind == NODE_SCALAR && root->text[0] == '\0')
+        return fail(c, root, "empty document");
+    if (!expect(c, root, NODE_MAP, "the top level (board name -> board)"))
+        return false;
+    if (root->nkids == 0)
+        return fail(c, root, "no boards defined");
+    BoardFile *f = c->file;
+    f->nboards = root->nkids / 2;
+    f->boards = xcalloc(f->nboards, sizeof *f->boards);
+    for (size_t i = 0; i < root->nkids; i += 2) {
+        const Node *key = root->kids[i], *value = root->kids[i + 1];
+        if (!check_unique_key(c, root, i, "board name") ||
+            !parse_board(c, &f->boards[i / 2], key, value))
+            return false;
+    }
+    return true;
+}
+
+BoardFile *board_file_parse(const char *path, const char *text, size_t len,
+                            Error **errp)
+{
+    BoardFile *file = xcalloc(1, sizeof *file);
+    file->path = xstrdup(path);
+    Ctx c = { .path = file->path, .text = text ? text : "", .len = len,
+              .file = file };
+    Node *root = load_tree(&c);
+    bool ok = root && parse_file(&c, root);
+    node_free(root);
+    if (ok)
+        return file;
+    board_file_free(file);
+    error_propagate(errp, c.err);
+    return NULL;
+}
+
+static char *read_file(const char *path, size_t *len, Error **errp)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        error_setf(errp, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, used = 0;
+    char *buf = xcalloc(cap, 1);
+    size_t got;
+    while ((got = fread(buf + used, 1, cap - used, f)) > 0) {
+        used += got;
+        if (used == cap)
+            buf = xrealloc(buf, cap *= 2);
+    }
+    int failed = ferror(f), saved = errno;
+    fclose(f);
+    if (failed) {
+        error_setf(errp, "%s: cannot read: %s", path, strerror(saved));
+        free(buf);
+        return NULL;
+    }
+    *len = used;
+    return buf;
+}
+
+BoardFile *board_file_load(const char *path, Error **errp)
+{
+    size_t len;
+    char *text = read_file(path, &len, errp);
+    if (!text)
+        return NULL;
+    BoardFile *file = board_file_parse(path, text, len, errp);
+    free(text);
+    return file;
+}
+
+static void free_board(BoardDesc *b)
+{
+    for (size_t i = 0; i < b->nmemories; i++)
+        free(b->memories[i].name);
+    for (size_t i = 0; i < b->nperipherals; i++) {
+        BoardPeripheral *p = &b->peripherals[i];
+        for (size_t j = 0; j < p->nprops; j++) {
+            free(p->props[j].key);
+            free(p->props[j].value);
+        }
+        free(p->props);
+        free(p->name);
+        free(p->type);
+    }
+    free(b->memories);
+    free(b->peripherals);
+    free(b->name);
+    free(b->description);
+    free(b->cpu.isa);
+}
+
+void board_file_free(BoardFile *file)
+{
+    if (!file)
+        return;
+    for (size_t i = 0; i < file->nboards; i++)
+        free_board(&file->boards[i]);
+    free(file->boards);
+    free(file->path);
+    free(file);
+}
+
+const BoardDesc *board_file_find(const BoardFile *file, const char *name)
+{
+    for (size_t i = 0; file && i < file->nboards; i++)
+        if (strcmp(file->boards[i].name, name) == 0)
+            return &file->boards[i];
+    return NULL;
+}
+
+const BoardProp *board_peripheral_prop(const BoardPeripheral *p,
+                                       const char *key)
+{
+    for (size_t i = 0; p && i < p->nprops; i++)
+        if (strcmp(p->props[i].key, key) == 0)
+            return &p->props[i];
+    return NULL;
+}

@@ -1,0 +1,665 @@
+/* Board files (soc/board.h, docs/BOARDS.md): good boards parse into the
+ * documented data with defaults applied; every malformed input is refused
+ * with one exact "FILE:LINE:COL: message" and nothing left allocated. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "soc/board.h"
+
+static BoardFile *parse_ok(const char *text)
+{
+    Error *err = NULL;
+    BoardFile *f = board_file_parse("t.yaml", text, strlen(text), &err);
+    if (!f)
+        fail_msg("unexpected error: %s", error_message(err));
+    assert_null(err);
+    return f;
+}
+
+static void assert_parse_error(const char *text, const char *expected)
+{
+    Error *err = NULL;
+    BoardFile *f = board_file_parse("t.yaml", text, strlen(text), &err);
+    assert_null(f);
+    assert_non_null(err);
+    assert_string_equal(error_message(err), expected);
+    error_free(err);
+}
+
+/* ---- good boards ---- */
+
+static const char full_board[] =
+    "# two boards\n"
+    "virt32:\n"
+    "  description: QEMU virt-compatible rv32 board\n"
+    "  cpu:\n"
+    "    isa: rv32imc\n"
+    "    frequency: 32_768\n"
+    "    reset_pc: 0x2001_0000\n"
+    "  memory:\n"
+    "    - name: ram\n"
+    "      type: ram\n"
+    "      base: 0x80000000\n"
+    "      size: 128M\n"
+    "    - name: boot-rom\n"
+    "      type: rom\n"
+    "      base: 0x1000\n"
+    "      size: \"0x1000\"\n"
+    "    - name: flash_0\n"
+    "      type: flash\n"
+    "      base: 0x20000000\n"
+    "      size: 512K\n"
+    "  peripherals:\n"
+    "    - name: uart0\n"
+    "      type: ns16550a\n"
+    "      base: 0x10000000\n"
+    "      size: 0x100\n"
+    "      chardev: stdio\n"
+    "      baud: 115200\n"
+    "    - name: test\n"
+    "      type: sifive,test0\n"
+    "      base: 0x100000\n"
+    "minimal:\n"
+    "  memory: []\n";
+
+static void test_full_board_parses_every_field(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok(full_board);
+    assert_string_equal(f->path, "t.yaml");
+    assert_int_equal(f->nboards, 2);
+    const BoardDesc *b = &f->boards[0];
+    assert_string_equal(b->name, "virt32");
+    assert_string_equal(b->description, "QEMU virt-compatible rv32 board");
+    assert_int_equal(b->loc.line, 2);
+    assert_int_equal(b->loc.col, 1);
+    assert_ptr_equal(b->loc.file, f->path);
+    assert_string_equal(b->cpu.isa, "rv32imc");
+    assert_int_equal(b->cpu.frequency_hz, 32768);
+    assert_int_equal(b->cpu.has_reset_pc, 1);
+    assert_int_equal(b->cpu.reset_pc, 0x20010000);
+    assert_int_equal(b->cpu.loc.line, 5);
+
+    assert_int_equal(b->nmemories, 3);
+    assert_string_equal(b->memories[0].name, "ram");
+    assert_int_equal(b->memories[0].kind, BOARD_MEM_RAM);
+    assert_int_equal(b->memories[0].base, 0x80000000u);
+    assert_int_equal(b->memories[0].size, 128u << 20);
+    assert_int_equal(b->memories[0].loc.line, 9);
+    assert_int_equal(b->memories[0].loc.col, 7);
+    assert_string_equal(b->memories[1].name, "boot-rom");
+    assert_int_equal(b->memories[1].kind, BOARD_MEM_ROM);
+    assert_int_equal(b->memories[1].size, 0x1000);
+    assert_string_equal(b->memories[2].name, "flash_0");
+    assert_int_equal(b->memories[2].kind, BOARD_MEM_FLASH);
+    assert_int_equal(b->memories[2].size, 512u << 10);
+
+    assert_int_equal(b->nperipherals, 2);
+    const BoardPeripheral *uart = &b->peripherals[0];
+    assert_string_equal(uart->name, "uart0");
+    assert_string_equal(uart->type, "ns16550a");
+    assert_int_equal(uart->base, 0x10000000);
+    assert_int_equal(uart->size, 0x100);
+    assert_int_equal(uart->loc.line, 22);
+    assert_int_equal(uart->type_loc.line, 23);
+    assert_int_equal(uart->type_loc.col, 13);
+    assert_int_equal(uart->nprops, 2);
+    board_file_free(f);
+}
+
+static void test_defaults_apply_when_keys_are_absent(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok(full_board);
+    const BoardDesc *b = board_file_find(f, "minimal");
+    assert_non_null(b);
+    assert_string_equal(b->description, "");
+    assert_string_equal(b->cpu.isa, "rv32imac");
+    assert_int_equal(b->cpu.frequency_hz, 10000000);
+    assert_int_equal(b->cpu.has_reset_pc, 0);
+    assert_int_equal(b->cpu.loc.line, b->loc.line);
+    assert_int_equal(b->nmemories, 0);
+    assert_int_equal(b->nperipherals, 0);
+    const BoardPeripheral *test = &f->boards[0].peripherals[1];
+    assert_int_equal(test->size, 0);
+    assert_int_equal(test->nprops, 0);
+    board_file_free(f);
+}
+
+static void test_properties_keep_their_text_and_location(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok(full_board);
+    const BoardPeripheral *uart = &board_file_find(f, "virt32")->peripherals[0];
+    const BoardProp *chardev = board_peripheral_prop(uart, "chardev");
+    assert_non_null(chardev);
+    assert_string_equal(chardev->value, "stdio");
+    assert_int_equal(chardev->loc.line, 26);
+    assert_int_equal(chardev->loc.col, 16);
+    const BoardProp *baud = board_peripheral_prop(uart, "baud");
+    assert_non_null(baud);
+    assert_string_equal(baud->value, "115200");
+    assert_null(board_peripheral_prop(uart, "name"));
+    assert_null(board_peripheral_prop(uart, "irq"));
+    board_file_free(f);
+}
+
+static void test_find_returns_null_for_unknown_board(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok(full_board);
+    assert_ptr_equal(board_file_find(f, "virt32"), &f->boards[0]);
+    assert_null(board_file_find(f, "virt"));
+    assert_null(board_file_find(f, ""));
+    board_file_free(f);
+}
+
+static void test_flow_style_and_adjacent_regions_parse(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok(
+        "b: {memory: [{name: a, type: ram, base: 0, size: 4K},\n"
+        "             {name: c, type: ram, base: 4K, size: 0xFFFFF000}]}\n");
+    const BoardDesc *b = &f->boards[0];
+    assert_int_equal(b->nmemories, 2);
+    assert_int_equal(b->memories[1].base + b->memories[1].size,
+                     UINT64_C(1) << 32);
+    board_file_free(f);
+}
+
+/* ---- numbers ---- */
+
+static void test_parse_u64_accepts_documented_syntax(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint64_t value;
+    } cases[] = {
+        { "0", 0 },
+        { "42", 42 },
+        { "007", 7 },
+        { "1_000_000", 1000000 },
+        { "0x8000_0000", 0x80000000 },
+        { "0X1f", 0x1f },
+        { "0xDeadBeef", 0xdeadbeef },
+        { "0b1010", 10 },
+        { "0B1_0000", 16 },
+        { "4K", 4096 },
+        { "128M", UINT64_C(128) << 20 },
+        { "2G", UINT64_C(2) << 30 },
+        { "0x10K", 0x4000 },
+        { "0b1M", 1 << 20 },
+        { "18446744073709551615", UINT64_MAX },
+        { "0xffff_ffff_ffff_ffff", UINT64_MAX },
+        { "17179869183G", UINT64_C(17179869183) << 30 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t v = 1234;
+        if (!board_parse_u64(cases[i].text, &v))
+            fail_msg("rejected '%s'", cases[i].text);
+        assert_int_equal(v, cases[i].value);
+    }
+}
+
+static void test_parse_u64_rejects_junk_and_overflow(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "", "-1", "+1", " 1", "1 ", "1.5", "0x", "0b", "0b2", "0xg", "12Q",
+        "_1", "1_", "1__0", "0x_1", "K", "1k", "1KB", "1K_", "0x1 K",
+        "18446744073709551616", "0x1_0000_0000_0000_0000",
+        "17179869184G", "99999999999999999999999",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v = 1234;
+        if (board_parse_u64(bad[i], &v))
+            fail_msg("accepted '%s'", bad[i]);
+        assert_int_equal(v, 1234);
+    }
+}
+
+/* ---- malformed inputs: one exact message each ---- */
+
+static void test_yaml_syntax_error_names_problem_and_context(void **state)
+{
+    (void)state;
+    assert_parse_error("b: [1, 2\n",
+                       "t.yaml:2:1: did not find expected ',' or ']' "
+                       "(while parsing a flow sequence at 1:4)");
+    assert_parse_error("b: 1\n c: 2\n",
+                       "t.yaml:2:3: mapping values are not allowed in this "
+                       "context");
+}
+
+static void test_invalid_utf8_is_located(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  description: \xff\n",
+                       "t.yaml:2:16: invalid leading UTF-8 octet (0xFF)");
+}
+
+static void test_empty_document_is_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("", "t.yaml:1:1: empty document");
+    assert_parse_error("# nothing here\n", "t.yaml:1:1: empty document");
+    assert_parse_error("---\n", "t.yaml:2:1: empty document");
+}
+
+static void test_second_document_is_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b: {}\n---\nc: {}\n",
+                       "t.yaml:2:1: only one YAML document is allowed");
+}
+
+static void test_top_level_must_be_a_mapping(void **state)
+{
+    (void)state;
+    assert_parse_error("- virt32\n",
+                       "t.yaml:1:1: expected a mapping for the top level "
+                       "(board name -> board), found a list");
+    assert_parse_error("{}\n", "t.yaml:1:1: no boards defined");
+}
+
+static void test_board_must_be_a_mapping(void **state)
+{
+    (void)state;
+    assert_parse_error("b: 3\n",
+                       "t.yaml:1:4: expected a mapping for board 'b', "
+                       "found a scalar");
+}
+
+static void test_unknown_board_key_lists_expected_keys(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  cpus: 1\n",
+                       "t.yaml:2:3: unknown key 'cpus' in board (expected "
+                       "description, cpu, memory or peripherals)");
+}
+
+static void test_unknown_cpu_key_lists_expected_keys(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  cpu:\n    speed: 1\n",
+                       "t.yaml:3:5: unknown key 'speed' in cpu (expected "
+                       "isa, frequency or reset_pc)");
+}
+
+static void test_unknown_memory_key_lists_expected_keys(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n    - start: 1\n",
+                       "t.yaml:3:7: unknown key 'start' in memory entry "
+                       "(expected name, type, base or size)");
+}
+
+static void test_scalar_expected(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  cpu:\n    isa: [a]\n",
+                       "t.yaml:3:10: expected a scalar for 'isa', found a "
+                       "list");
+    assert_parse_error("b:\n  memory:\n    - name: {x: 1}\n",
+                       "t.yaml:3:13: expected a scalar for 'name', found a "
+                       "mapping");
+}
+
+static void test_list_expected(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory: {}\n",
+                       "t.yaml:2:11: expected a list for 'memory', found a "
+                       "mapping");
+    assert_parse_error("b:\n  peripherals:\n",
+                       "t.yaml:2:15: expected a list for 'peripherals', "
+                       "found nothing");
+}
+
+static void test_mapping_expected(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n    - ram\n",
+                       "t.yaml:3:7: expected a mapping for memory entry, "
+                       "found a scalar");
+    assert_parse_error("b:\n  cpu: rv32i\n",
+                       "t.yaml:2:8: expected a mapping for 'cpu', found a "
+                       "scalar");
+}
+
+static void test_mapping_key_must_be_scalar(void **state)
+{
+    (void)state;
+    assert_parse_error("? [a]\n: 1\n",
+                       "t.yaml:1:3: expected a scalar for a mapping key, "
+                       "found a list");
+}
+
+static void test_memory_missing_key_points_at_entry(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n    - name: ram\n      type: ram\n"
+                       "      base: 0\n",
+                       "t.yaml:3:7: missing required key 'size' in memory "
+                       "entry 'ram'");
+    assert_parse_error("b:\n  memory:\n    - {type: ram, base: 0, size: 1}\n",
+                       "t.yaml:3:7: missing required key 'name' in memory "
+                       "entry");
+}
+
+static void test_peripheral_missing_key_points_at_entry(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  peripherals:\n    - name: u\n      type: x\n",
+                       "t.yaml:3:7: missing required key 'base' in "
+                       "peripheral 'u'");
+    assert_parse_error("b:\n  peripherals:\n    - {name: u, base: 0}\n",
+                       "t.yaml:3:7: missing required key 'type' in "
+                       "peripheral 'u'");
+}
+
+static void test_bad_number_is_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: r, type: ram, base: 0, size: 12Q}\n",
+                       "t.yaml:3:43: invalid number '12Q' for 'size'");
+    assert_parse_error("b:\n  cpu:\n    frequency: -5\n",
+                       "t.yaml:3:16: invalid number '-5' for 'frequency'");
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: r, type: ram, base: '', size: 1}\n",
+                       "t.yaml:3:34: invalid number '' for 'base'");
+}
+
+static void test_unknown_memory_type_is_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: r, type: sram, base: 0, size: 1}\n",
+                       "t.yaml:3:23: unknown memory type 'sram' (expected "
+                       "ram, rom or flash)");
+}
+
+static void test_duplicate_board_name_is_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b: {}\nc: {}\nb: {}\n",
+                       "t.yaml:3:1: duplicate board name 'b' (first at 1:1)");
+}
+
+static void test_duplicate_key_is_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  cpu: {}\n  cpu: {}\n",
+                       "t.yaml:3:3: duplicate key 'cpu' (first at 2:3)");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: u, type: x, base: 0, p: 1, p: 2}\n",
+                       "t.yaml:3:41: duplicate key 'p' (first at 3:35)");
+}
+
+static void test_memories_and_peripherals_share_one_namespace(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: r, type: ram, base: 0, size: 1}\n"
+                       "  peripherals:\n"
+                       "    - {name: r, type: x, base: 0x10}\n",
+                       "t.yaml:5:14: duplicate name 'r' (already used by "
+                       "memory at 3:7)");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: u, type: x, base: 0x10}\n"
+                       "    - {name: u, type: x, base: 0x20}\n",
+                       "t.yaml:4:14: duplicate name 'u' (already used by "
+                       "peripheral at 3:7)");
+}
+
+static void test_overlapping_memories_name_both_ranges(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: a, type: ram, base: 0x1000, size: 4K}\n"
+                       "    - {name: b, type: rom, base: 0x1800, size: 4K}\n",
+                       "t.yaml:4:7: memory 'b' [0x1800, 0x2800) overlaps "
+                       "memory 'a' [0x1000, 0x2000) defined at 3:7");
+}
+
+static void test_memory_beyond_4gib_is_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: a, type: ram, base: 0xfffff000, "
+                       "size: 8K}\n",
+                       "t.yaml:3:52: memory 'a' at 0xfffff000 with size "
+                       "0x2000 extends beyond 4 GiB");
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: a, type: ram, base: 1, "
+                       "size: 0xffff_ffff_ffff_ffff}\n",
+                       "t.yaml:3:43: memory 'a' at 0x1 with size "
+                       "0xffffffffffffffff extends beyond 4 GiB");
+}
+
+static void test_peripheral_beyond_4gib_is_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0xfffff000, "
+                       "size: 8K}\n",
+                       "t.yaml:3:50: peripheral 'a' at 0xfffff000 with size "
+                       "0x2000 extends beyond 4 GiB");
+}
+
+static void test_addresses_must_fit_32_bits(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 4G}\n",
+                       "t.yaml:3:32: 'base' 0x100000000 does not fit in 32 "
+                       "bits");
+    assert_parse_error("b:\n  cpu: {reset_pc: 0x1_0000_0000}\n",
+                       "t.yaml:2:19: 'reset_pc' 0x100000000 does not fit "
+                       "in 32 bits");
+}
+
+static void test_zero_sizes_and_frequencies_are_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: r, type: ram, base: 0, size: 0}\n",
+                       "t.yaml:3:43: 'size' must be greater than 0");
+    assert_parse_error("b:\n  cpu: {frequency: 0}\n",
+                       "t.yaml:2:20: 'frequency' must be greater than 0");
+}
+
+static void test_anchors_and_aliases_are_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b: &common {}\n",
+                       "t.yaml:1:4: YAML anchors and aliases are not "
+                       "supported");
+    assert_parse_error("b:\n  description: *x\n",
+                       "t.yaml:2:16: YAML anchors and aliases are not "
+                       "supported");
+}
+
+static void test_property_value_must_be_scalar(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, irq: [1, 2]}\n",
+                       "t.yaml:3:40: expected a scalar for property 'irq', "
+                       "found a list");
+}
+
+static void test_names_use_letters_digits_underscore_dash(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a b, type: x, base: 0}\n",
+                       "t.yaml:3:14: invalid name 'a b' (expected letters, "
+                       "digits, '_' or '-')");
+    assert_parse_error("b:\n  memory:\n"
+                       "    - {name: \"\", type: ram, base: 0, size: 1}\n",
+                       "t.yaml:3:14: empty name");
+    assert_parse_error("my.board: {}\n",
+                       "t.yaml:1:1: invalid name 'my.board' (expected "
+                       "letters, digits, '_' or '-')");
+}
+
+static void test_empty_isa_and_type_are_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  cpu: {isa: \"\"}\n",
+                       "t.yaml:2:14: 'isa' must not be empty");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: '', base: 0}\n",
+                       "t.yaml:3:23: 'type' must not be empty");
+}
+
+static void test_nul_in_scalar_and_deep_nesting_are_refused(void **state)
+{
+    (void)state;
+    static const char nul[] = "b:\n  description: \"a\\0b\"\n";
+    assert_parse_error(nul, "t.yaml:2:16: NUL character in a scalar");
+    char deep[128] = "b: ";
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "[");
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "]");
+    assert_parse_error(deep, "t.yaml:1:36: nesting deeper than 32 levels");
+}
+
+static void test_error_is_first_problem_and_errp_may_be_null(void **state)
+{
+    (void)state;
+    static const char text[] = "b:\n  cpus: 1\n  memory: 3\n";
+    assert_null(board_file_parse("t.yaml", text, strlen(text), NULL));
+    /* A late problem after a fully built board frees the built part. */
+    assert_parse_error("a:\n  memory:\n"
+                       "    - {name: r, type: ram, base: 0, size: 1}\n"
+                       "  peripherals:\n"
+                       "    - {name: u, type: x, base: 0x10, k: v}\n"
+                       "b: 1\n",
+                       "t.yaml:6:4: expected a mapping for board 'b', found "
+                       "a scalar");
+}
+
+/* ---- files ---- */
+
+static void test_load_reports_unopenable_file(void **state)
+{
+    (void)state;
+    Error *err = NULL;
+    assert_null(board_file_load("/nonexistent/boards.yaml", &err));
+    assert_string_equal(error_message(err),
+                        "/nonexistent/boards.yaml: cannot open: No such "
+                        "file or directory");
+    error_free(err);
+}
+
+static void test_load_reads_a_file_and_uses_its_path(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_board_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char text[] = "b:\n  cpu: {frequency: 1M}\nc: 1\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    Error *err = NULL;
+    assert_null(board_file_load(path, &err));
+    char expected[128];
+    snprintf(expected, sizeof expected,
+             "%s:3:4: expected a mapping for board 'c', found a scalar",
+             path);
+    assert_string_equal(error_message(err), expected);
+    error_free(err);
+    unlink(path);
+}
+
+static void test_repo_boards_yaml_has_virt32(void **state)
+{
+    (void)state;
+    Error *err = NULL;
+    BoardFile *f = board_file_load("boards.yaml", &err);
+    if (!f)
+        fail_msg("%s", error_message(err));
+    const BoardDesc *b = board_file_find(f, "virt32");
+    assert_non_null(b);
+    int has_ram = 0;
+    for (size_t i = 0; i < b->nmemories; i++)
+        if (b->memories[i].kind == BOARD_MEM_RAM &&
+            b->memories[i].base == 0x80000000u)
+            has_ram = 1;
+    assert_true(has_ram);
+    const BoardPeripheral *uart = NULL, *test = NULL;
+    for (size_t i = 0; i < b->nperipherals; i++) {
+        if (strcmp(b->peripherals[i].name, "uart0") == 0)
+            uart = &b->peripherals[i];
+        if (strcmp(b->peripherals[i].name, "test") == 0)
+            test = &b->peripherals[i];
+    }
+    assert_non_null(uart);
+    assert_string_equal(uart->type, "ns16550a");
+    assert_int_equal(uart->base, 0x10000000);
+    assert_non_null(test);
+    assert_string_equal(test->type, "sifive,test0");
+    assert_int_equal(test->base, 0x100000);
+    board_file_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_board_parses_every_field),
+        cmocka_unit_test(test_defaults_apply_when_keys_are_absent),
+        cmocka_unit_test(test_properties_keep_their_text_and_location),
+        cmocka_unit_test(test_find_returns_null_for_unknown_board),
+        cmocka_unit_test(test_flow_style_and_adjacent_regions_parse),
+        cmocka_unit_test(test_parse_u64_accepts_documented_syntax),
+        cmocka_unit_test(test_parse_u64_rejects_junk_and_overflow),
+        cmocka_unit_test(test_yaml_syntax_error_names_problem_and_context),
+        cmocka_unit_test(test_invalid_utf8_is_located),
+        cmocka_unit_test(test_empty_document_is_refused),
+        cmocka_unit_test(test_second_document_is_refused),
+        cmocka_unit_test(test_top_level_must_be_a_mapping),
+        cmocka_unit_test(test_board_must_be_a_mapping),
+        cmocka_unit_test(test_unknown_board_key_lists_expected_keys),
+        cmocka_unit_test(test_unknown_cpu_key_lists_expected_keys),
+        cmocka_unit_test(test_unknown_memory_key_lists_expected_keys),
+        cmocka_unit_test(test_scalar_expected),
+        cmocka_unit_test(test_list_expected),
+        cmocka_unit_test(test_mapping_expected),
+        cmocka_unit_test(test_mapping_key_must_be_scalar),
+        cmocka_unit_test(test_memory_missing_key_points_at_entry),
+        cmocka_unit_test(test_peripheral_missing_key_points_at_entry),
+        cmocka_unit_test(test_bad_number_is_refused),
+        cmocka_unit_test(test_unknown_memory_type_is_refused),
+        cmocka_unit_test(test_duplicate_board_name_is_refused),
+        cmocka_unit_test(test_duplicate_key_is_refused),
+        cmocka_unit_test(test_memories_and_peripherals_share_one_namespace),
+        cmocka_unit_test(test_overlapping_memories_name_both_ranges),
+        cmocka_unit_test(test_memory_beyond_4gib_is_refused),
+        cmocka_unit_test(test_peripheral_beyond_4gib_is_refused),
+        cmocka_unit_test(test_addresses_must_fit_32_bits),
+        cmocka_unit_test(test_zero_sizes_and_frequencies_are_refused),
+        cmocka_unit_test(test_anchors_and_aliases_are_refused),
+        cmocka_unit_test(test_property_value_must_be_scalar),
+        cmocka_unit_test(test_names_use_letters_digits_underscore_dash),
+        cmocka_unit_test(test_empty_isa_and_type_are_refused),
+        cmocka_unit_test(test_nul_in_scalar_and_deep_nesting_are_refused),
+        cmocka_unit_test(test_error_is_first_problem_and_errp_may_be_null),
+        cmocka_unit_test(test_load_reports_unopenable_file),
+        cmocka_unit_test(test_load_reads_a_file_and_uses_its_path),
+        cmocka_unit_test(test_repo_boards_yaml_has_virt32),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
