@@ -256,11 +256,10 @@ static void drop_alias_target(MemoryRegion *alias, bool owner_dying)
     if (!target)
         return;
     alias->alias_target = NULL;
-    /* A same-owner target may already be freed when the owner dies. */
-    if (owner_dying && target->owner == alias->owner)
-        return;
+    if (owner_dying && !alias->alias_holds_ref)
+        return; /* dies with us, perhaps already freed: do not touch it */
     target->alias_users--;
-    if (target->owner != alias->owner)
+    if (alias->alias_holds_ref)
         owner_unref_internal(target->owner);
 }
 
@@ -507,7 +506,8 @@ static bool attach_alias_target(MemoryRegion *alias, MemoryRegion *target,
     if (!check_owner_cycle(alias, target, errp) ||
         !check_region_loop(alias, target, errp))
         return false;
-    if (target->owner != alias->owner)
+    alias->alias_holds_ref = target->owner != alias->owner;
+    if (alias->alias_holds_ref)
         owner_ref_internal(target->owner);
     target->alias_users++;
     alias->alias_target = target;
@@ -537,6 +537,7 @@ bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
     }
     MemoryRegion *old = alias->alias_target;
     uint64_t old_offset = alias->alias_offset;
+    bool old_held_ref = alias->alias_holds_ref;
     /* Hide the old edge from the checks; its owner reference stays until the
      * new view is in place. */
     alias->alias_target = NULL;
@@ -547,10 +548,11 @@ bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
             old->alias_users++;
         alias->alias_target = old;
         alias->alias_offset = old_offset;
+        alias->alias_holds_ref = old_held_ref;
         return false;
     }
     map_changed(alias->owner->ms);
-    if (old && old->owner != alias->owner)
+    if (old && old_held_ref)
         owner_unref_internal(old->owner);
     return true;
 }
@@ -576,6 +578,11 @@ bool memory_region_destroy(MemoryRegion *mr, Error **errp)
                    "'%s' (owner '%s')",
                    mr->name, mr->owner->name, container->name,
                    container->owner->name);
+        return false;
+    }
+    if (mr == mr->owner->ms->root) {
+        error_setf(errp, "cannot destroy '%s' (owner '%s'): it is the root of "
+                   "the address space", mr->name, mr->owner->name);
         return false;
     }
     if (mr->alias_users) {

@@ -151,7 +151,7 @@ bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
 
 /* Explicitly destroys one region before its owner dies: detaches it from a
  * same-owner container and its subregions from it. Refused when it is mapped
- * in another owner's container or is the target of an alias. */
+ * in another owner's container, is the target of an alias, or is the root. */
 bool memory_region_destroy(MemoryRegion *mr, Error **errp);
 
 bool memory_add_subregion(MemoryRegion *container, uint64_t offset,

@@ -46,6 +46,10 @@ struct MemoryRegion {
 
     MemoryRegion *alias_target;
     uint64_t alias_offset;
+    /* The target has another owner, so this alias holds a reference on it.
+     * Kept here because a same-owner target may be freed first when the
+     * owner dies, and must not be read then. */
+    bool alias_holds_ref;
     unsigned alias_users;    /* aliases pointing at this region */
 
     uint64_t mark;           /* graph walks */

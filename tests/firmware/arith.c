@@ -36,8 +36,12 @@ int main(void)
             return 1;
     int64_t big = 0x123456789abcdefll;
     printf("sorted: min %d max %d\n", values[0], values[15]);
-    printf("64-bit: %lld / 1000 = %lld rem %lld\n", (long long)big,
-           (long long)(big / 1000), (long long)(big % 1000));
+    /* newlib-nano's printf has no %lld: print 64-bit values as two halves. */
+    int64_t quotient = big / 1000, remainder = big % 1000;
+    printf("64-bit: 0x%08lx%08lx / 1000 = 0x%08lx%08lx rem %ld\n",
+           (unsigned long)(big >> 32), (unsigned long)big,
+           (unsigned long)(quotient >> 32), (unsigned long)quotient,
+           (long)remainder);
     printf("crc32(\"123456789\") = 0x%08lx\n",
            (unsigned long)crc32((const uint8_t *)"123456789", 9));
     printf("div: %d %d %u\n", -7 / 2, -7 % 2, 0xffffffffu / 3u);
