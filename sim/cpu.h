@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "soc/clock.h"
 #include "soc/error.h"
+#include "soc/irq.h"
 #include "soc/memory.h"
 
 typedef struct Cpu Cpu;
@@ -19,7 +21,17 @@ typedef struct CpuConfig {
     const char *isa;       /* e.g. "rv32imac"; NULL means rv32imac */
     uint32_t reset_pc;
     uint64_t frequency_hz; /* one retired instruction = one cycle */
+    /* Virtual time: the CPU advances it as instructions retire and runs
+     * its events between blocks. NULL: the CPU keeps time to itself. */
+    Clock *clock;
 } CpuConfig;
+
+/* Interrupt inputs, by their mip bit. */
+enum {
+    CPU_IRQ_MSI = 3,
+    CPU_IRQ_MTI = 7,
+    CPU_IRQ_MEI = 11,
+};
 
 typedef enum CpuStopReason {
     CPU_STOP_INSN_LIMIT, /* max_insns retired */
@@ -46,5 +58,19 @@ void cpu_set_pc(Cpu *cpu, uint32_t pc);
 uint32_t cpu_get_reg(const Cpu *cpu, unsigned index); /* x0..x31 */
 void cpu_set_reg(Cpu *cpu, unsigned index, uint32_t value);
 uint64_t cpu_instructions_retired(const Cpu *cpu);
+
+/* A line driving one interrupt input (CPU_IRQ_*); valid while the CPU
+ * lives. */
+IrqLine cpu_irq_input(Cpu *cpu, unsigned irq);
+
+/* Where the `time`/`timeh` CSRs read from (the CLINT's mtime). Without a
+ * source they raise illegal-instruction, as on a hart with no timer. */
+typedef uint64_t (*CpuTimeSource)(void *opaque);
+void cpu_set_time_source(Cpu *cpu, CpuTimeSource read_time, void *opaque);
+
+/* CSR access for debuggers: no privilege checks, no side effects beyond
+ * the write itself. False: the CSR does not exist on this hart. */
+bool cpu_get_csr(const Cpu *cpu, unsigned csr, uint32_t *value);
+bool cpu_set_csr(Cpu *cpu, unsigned csr, uint32_t value);
 
 #endif

@@ -3,6 +3,7 @@
  * -> ELF -> CPU -> run loop -> exit status. */
 #include <getopt.h>
 #include <limits.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ typedef struct Options {
     const char *firmware;
     uint64_t max_insns;
     bool list_boards;
+    bool stats;
 } Options;
 
 typedef struct Sim {
@@ -46,6 +48,8 @@ static void usage(FILE *out)
         "                        FILE.yaml[:NAME] for a board in your own file;\n"
         "                        NAME may be left out when the file has one board\n"
         "  -n, --max-insns N     stop after N instructions (exit status 124)\n"
+        "  -s, --stats           print instructions, virtual time, host time and\n"
+        "                        MIPS to stderr when the run ends\n"
         "      --list-boards     list the shipped boards and exit\n"
         "  -h, --help            show this help and exit\n"
         "  -V, --version         show the version and exit\n"
@@ -72,13 +76,14 @@ static int parse_options(int argc, char **argv, Options *opt)
         {"board", required_argument, NULL, 'b'},
         {"max-insns", required_argument, NULL, 'n'},
         {"list-boards", no_argument, NULL, OPT_LIST_BOARDS},
+        {"stats", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     *opt = (Options){.board = "virt32", .max_insns = UINT64_MAX};
     int c;
-    while ((c = getopt_long(argc, argv, "+b:n:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+b:n:shV", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': opt->board = optarg; break;
         case 'n':
@@ -89,6 +94,7 @@ static int parse_options(int argc, char **argv, Options *opt)
             }
             break;
         case OPT_LIST_BOARDS: opt->list_boards = true; break;
+        case 's': opt->stats = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("mcusim %s\n", MCUSIM_VERSION); return 0;
         default:
@@ -236,11 +242,35 @@ static Chardev *sim_open_chardev(void *opaque, const char *spec, Error **errp)
     return chardev_open(spec, errp);
 }
 
-static int run(Machine *machine, Cpu *cpu, uint64_t max_insns)
+static double host_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
+{
+    uint64_t insns = cpu_instructions_retired(cpu);
+    fprintf(stderr,
+            "mcusim: instructions: %llu\n"
+            "mcusim: virtual time: %.6f s\n"
+            "mcusim: host time:    %.6f s\n"
+            "mcusim: MIPS:         %.1f\n",
+            (unsigned long long)insns, (double)insns / (double)frequency_hz,
+            seconds, seconds > 0 ? (double)insns / seconds / 1e6 : 0.0);
+}
+
+static int run(Machine *machine, Cpu *cpu, const Options *opt,
+               uint64_t frequency_hz)
 {
     Error *err = NULL;
-    CpuStopReason why = cpu_run(cpu, max_insns, &err);
+    double start = host_seconds();
+    CpuStopReason why = cpu_run(cpu, opt->max_insns, &err);
+    double seconds = host_seconds() - start;
     fflush(stdout);
+    if (opt->stats)
+        print_stats(cpu, frequency_hz, seconds);
     int status;
     switch (why) {
     case CPU_STOP_REQUESTED:
@@ -280,7 +310,7 @@ static int simulate(const Options *opt, const BoardDesc *board)
         };
         sim.cpu = cpu_new(ms, &config, &err);
         if (sim.cpu)
-            status = run(machine, sim.cpu, opt->max_insns);
+            status = run(machine, sim.cpu, opt, board->cpu.frequency_hz);
     }
     if (err) {
         fprintf(stderr, "mcusim: %s\n", error_message(err));

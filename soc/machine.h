@@ -14,6 +14,8 @@
 
 #include "soc/board.h"
 #include "soc/chardev.h"
+#include "soc/clock.h"
+#include "soc/irq.h"
 #include "soc/error.h"
 #include "soc/memory.h"
 
@@ -24,6 +26,11 @@ typedef struct MachineHooks {
     /* The firmware asked to end the run; the CPU should stop. */
     void (*stop)(void *opaque);
     Chardev *(*open_chardev)(void *opaque, const char *spec, Error **errp);
+    /* Resolves a CPU interrupt input named in the board ("msi", "mti",
+     * "mei"); false when the CPU has no such input. */
+    bool (*cpu_irq)(void *opaque, const char *input, IrqLine *out);
+    /* Virtual time, shared with the CPU; owned by the caller. */
+    Clock *clock;
 } MachineHooks;
 
 Machine *machine_new(MemorySystem *ms, const BoardDesc *board,

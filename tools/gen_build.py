@@ -127,6 +127,11 @@ def generate():
         unit_bins.append(binary)
         w("build %s: link_san %s %s %s" % (binary, obj("san", t), support_objs, " ".join(san_objs)))
         w("  extra = -lcmocka")
+        if t.endswith("_soak.c"):
+            plain = "build/tests/plain/%s" % name
+            unit_bins.append(plain)
+            w("build %s: link %s %s" % (plain, obj("opt", t), " ".join(opt_objs)))
+            w("  libs = $libs -lcmocka")
     bench_bins = []
     for s in host_bench:
         binary = "build/bench/%s" % os.path.basename(s)[:-2]

@@ -1,0 +1,144 @@
+#include "soc/clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Pending events form a list sorted by (deadline, scheduling order): boards
+ * have a handful of timers, so insertion by walking beats a heap. */
+struct ClockEvent {
+    Clock *clock;
+    ClockEventFn fn;
+    void *opaque;
+    uint64_t when;
+    bool pending;
+    ClockEvent *next;
+};
+
+struct Clock {
+    uint64_t hz;
+    uint64_t now;
+    ClockEvent *queue;
+    size_t live_events;
+    ClockDeadlineFn deadline_fn;
+    void *deadline_opaque;
+};
+
+Clock *clock_new(uint64_t hz)
+{
+    Clock *clock = calloc(1, sizeof *clock);
+    if (!clock)
+        abort();
+    clock->hz = hz ? hz : 1;
+    return clock;
+}
+
+void clock_free(Clock *clock)
+{
+    if (!clock)
+        return;
+    if (clock->live_events) {
+        fprintf(stderr, "clock: freed with %zu events still alive\n",
+                clock->live_events);
+        abort();
+    }
+    free(clock);
+}
+
+uint64_t clock_hz(const Clock *clock) { return clock->hz; }
+uint64_t clock_now(const Clock *clock) { return clock->now; }
+
+uint64_t clock_cycles_to(const Clock *clock, uint64_t cycles, uint64_t hz)
+{
+    return (uint64_t)((unsigned __int128)cycles * hz / clock->hz);
+}
+
+uint64_t clock_cycles_from(const Clock *clock, uint64_t ticks, uint64_t hz)
+{
+    unsigned __int128 cycles = ((unsigned __int128)ticks * clock->hz + hz - 1) / hz;
+    return cycles > UINT64_MAX ? CLOCK_NEVER : (uint64_t)cycles;
+}
+
+uint64_t clock_next_deadline(const Clock *clock)
+{
+    return clock->queue ? clock->queue->when : CLOCK_NEVER;
+}
+
+void clock_set_now(Clock *clock, uint64_t now)
+{
+    if (now > clock->now)
+        clock->now = now;
+}
+
+void clock_set_deadline_listener(Clock *clock, ClockDeadlineFn fn, void *opaque)
+{
+    clock->deadline_fn = fn;
+    clock->deadline_opaque = opaque;
+}
+
+static void unlink_event(ClockEvent *event)
+{
+    ClockEvent **link = &event->clock->queue;
+    while (*link != event)
+        link = &(*link)->next;
+    *link = event->next;
+    event->next = NULL;
+    event->pending = false;
+}
+
+void clock_advance(Clock *clock, uint64_t now)
+{
+    clock_set_now(clock, now);
+    while (clock->queue && clock->queue->when <= clock->now) {
+        ClockEvent *event = clock->queue;
+        unlink_event(event);
+        /* Last use of event: the callback may free it. */
+        event->fn(event->opaque);
+    }
+}
+
+ClockEvent *clock_event_new(Clock *clock, ClockEventFn fn, void *opaque)
+{
+    ClockEvent *event = calloc(1, sizeof *event);
+    if (!event)
+        abort();
+    event->clock = clock;
+    event->fn = fn;
+    event->opaque = opaque;
+    clock->live_events++;
+    return event;
+}
+
+void clock_event_free(ClockEvent *event)
+{
+    if (!event)
+        return;
+    clock_event_cancel(event);
+    event->clock->live_events--;
+    free(event);
+}
+
+void clock_event_cancel(ClockEvent *event)
+{
+    if (event->pending)
+        unlink_event(event);
+}
+
+void clock_event_schedule(ClockEvent *event, uint64_t when)
+{
+    Clock *clock = event->clock;
+    clock_event_cancel(event);
+    ClockEvent **link = &clock->queue;
+    while (*link && (*link)->when <= when)
+        link = &(*link)->next;
+    event->when = when;
+    event->next = *link;
+    event->pending = true;
+    *link = event;
+    if (clock->queue == event && clock->deadline_fn)
+        clock->deadline_fn(clock->deadline_opaque);
+}
+
+bool clock_event_pending(const ClockEvent *event)
+{
+    return event->pending;
+}
