@@ -10,29 +10,24 @@
 #include <stdio.h>
 
 /* ---- counters ----
- * Every retired instruction is one cycle, so mcycle and minstret both
- * follow cpu->retired; a write stores an offset instead of a value. */
+ * mcycle counts cycles (wfi sleep included), minstret retired
+ * instructions; a write stores an offset instead of a value. */
 
-static uint64_t cpu_counter(const Cpu *cpu, uint64_t offset)
+static uint64_t cpu_counter_base(const Cpu *cpu, bool cycles)
 {
-    return cpu->retired + offset;
+    return cycles ? cpu->cycles : cpu_retired(cpu);
 }
 
 /* Makes the counter read `value` once the writing instruction retires:
  * a CSR write takes effect after its instruction, and that instruction's
  * own retirement must not show in the value written. */
-static uint64_t cpu_counter_offset_for(const Cpu *cpu, uint64_t value)
+static void cpu_counter_write(Cpu *cpu, uint64_t *offset, bool cycles,
+                              bool high, uint32_t value)
 {
-    return value - (cpu->retired + 1);
-}
-
-static void cpu_counter_write(Cpu *cpu, uint64_t *offset, bool high,
-                              uint32_t value)
-{
-    uint64_t now = cpu_counter(cpu, *offset);
+    uint64_t now = cpu_counter_base(cpu, cycles) + *offset;
     uint64_t next = high ? (now & 0xffffffffu) | (uint64_t)value << 32
                          : (now & ~(uint64_t)0xffffffffu) | value;
-    *offset = cpu_counter_offset_for(cpu, next);
+    *offset = next - (cpu_counter_base(cpu, cycles) + 1);
 }
 
 static bool cpu_csr_is_hpm(unsigned csr)
@@ -56,8 +51,8 @@ void cpu_csr_reset(Cpu *cpu)
     cpu->mepc = 0;
     cpu->mcause = 0;
     cpu->mtval = 0;
-    cpu->cycle_offset = -cpu->retired;
-    cpu->instret_offset = -cpu->retired;
+    cpu->cycle_offset = -cpu->cycles;
+    cpu->instret_offset = -cpu_retired(cpu);
 }
 
 /* mepc[0] is always zero; mepc[1] too when IALIGN is 32 (no C). */
@@ -68,8 +63,8 @@ static uint32_t cpu_mepc_mask(const Cpu *cpu)
 
 bool cpu_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value)
 {
-    uint64_t cycle = cpu_counter(cpu, cpu->cycle_offset);
-    uint64_t instret = cpu_counter(cpu, cpu->instret_offset);
+    uint64_t cycle = cpu->cycles + cpu->cycle_offset;
+    uint64_t instret = cpu_retired(cpu) + cpu->instret_offset;
 
     switch (csr) {
     case CSR_MSTATUS: *value = cpu->mstatus | MSTATUS_MPP_M; return true;
@@ -90,6 +85,12 @@ bool cpu_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value)
     case CSR_INSTRET: *value = (uint32_t)instret; return true;
     case CSR_MINSTRETH:
     case CSR_INSTRETH: *value = (uint32_t)(instret >> 32); return true;
+    case CSR_TIME:
+    case CSR_TIMEH:
+        if (!cpu->read_time)
+            return false; /* no timer on this board: illegal, as on hardware */
+        *value = (uint32_t)(cpu->read_time(cpu->time_opaque) >> (csr == CSR_TIMEH ? 32 : 0));
+        return true;
     case CSR_MVENDORID:
     case CSR_MARCHID:
     case CSR_MIMPID:
@@ -119,10 +120,10 @@ bool cpu_csr_set(Cpu *cpu, unsigned csr, uint32_t value)
     case CSR_MEPC: cpu->mepc = value & ~1u; return true;
     case CSR_MCAUSE: cpu->mcause = value; return true;
     case CSR_MTVAL: cpu->mtval = value; return true;
-    case CSR_MCYCLE: cpu_counter_write(cpu, &cpu->cycle_offset, false, value); return true;
-    case CSR_MCYCLEH: cpu_counter_write(cpu, &cpu->cycle_offset, true, value); return true;
-    case CSR_MINSTRET: cpu_counter_write(cpu, &cpu->instret_offset, false, value); return true;
-    case CSR_MINSTRETH: cpu_counter_write(cpu, &cpu->instret_offset, true, value); return true;
+    case CSR_MCYCLE: cpu_counter_write(cpu, &cpu->cycle_offset, true, false, value); return true;
+    case CSR_MCYCLEH: cpu_counter_write(cpu, &cpu->cycle_offset, true, true, value); return true;
+    case CSR_MINSTRET: cpu_counter_write(cpu, &cpu->instret_offset, false, false, value); return true;
+    case CSR_MINSTRETH: cpu_counter_write(cpu, &cpu->instret_offset, false, true, value); return true;
     }
     uint32_t ignored;
     return cpu_csr_get(cpu, csr, &ignored); /* read-only or hardwired */
@@ -179,6 +180,9 @@ void cpu_exec_mret(Cpu *cpu)
 static const char *cpu_cause_name(uint32_t cause)
 {
     switch (cause) {
+    case MCAUSE_INTERRUPT | CPU_IRQ_MSI: return "machine software interrupt";
+    case MCAUSE_INTERRUPT | CPU_IRQ_MTI: return "machine timer interrupt";
+    case MCAUSE_INTERRUPT | CPU_IRQ_MEI: return "machine external interrupt";
     case CPU_CAUSE_FETCH_MISALIGNED: return "misaligned instruction fetch";
     case CPU_CAUSE_FETCH_ACCESS: return "instruction access fault";
     case CPU_CAUSE_ILLEGAL: return "illegal instruction";
@@ -214,7 +218,7 @@ static bool cpu_trap_unhandled(Cpu *cpu, uint32_t handler, Error **errp)
     cpu_describe_exception(now, sizeof now, cpu->exc_cause, cpu->pc,
                            cpu->exc_tval);
 
-    if (cpu->trap_retired == cpu->retired) {
+    if (cpu->trap_retired == cpu_retired(cpu)) {
         char first[128];
         cpu_describe_exception(first, sizeof first, cpu->trap_cause,
                                cpu->trap_epc, cpu->trap_tval);
@@ -240,7 +244,7 @@ bool cpu_take_trap(Cpu *cpu, Error **errp)
     if (cpu_trap_unhandled(cpu, handler, errp))
         return false; /* not taken: the state shows the faulting pc */
 
-    cpu->trap_retired = cpu->retired;
+    cpu->trap_retired = cpu_retired(cpu);
     cpu->trap_cause = cpu->exc_cause;
     cpu->trap_epc = cpu->pc;
     cpu->trap_tval = cpu->exc_tval;
@@ -253,4 +257,39 @@ bool cpu_take_trap(Cpu *cpu, Error **errp)
     cpu->reserved = false;
     cpu->pc = handler;
     return true;
+}
+
+/* ---- interrupts ---- */
+
+/* Machine mode only: interrupts are taken when mstatus.MIE is set, the
+ * highest priority first (MEI, MSI, MTI: privileged spec 3.1.9). */
+int cpu_pending_interrupt(const Cpu *cpu)
+{
+    uint32_t pending = cpu->mip & cpu->mie;
+    if (!pending || !(cpu->mstatus & MSTATUS_MIE))
+        return -1;
+    static const unsigned order[] = {CPU_IRQ_MEI, CPU_IRQ_MSI, CPU_IRQ_MTI};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (pending & (1u << order[i]))
+            return (int)order[i];
+    return -1;
+}
+
+void cpu_take_interrupt(Cpu *cpu, unsigned cause)
+{
+    uint32_t mcause = MCAUSE_INTERRUPT | cause;
+    uint32_t base = cpu->mtvec & ~3u;
+
+    cpu->trap_retired = cpu_retired(cpu);
+    cpu->trap_cause = mcause;
+    cpu->trap_epc = cpu->pc;
+    cpu->trap_tval = 0;
+
+    cpu->mepc = cpu->pc;
+    cpu->mcause = mcause;
+    cpu->mtval = 0;
+    uint32_t mie = cpu->mstatus & MSTATUS_MIE;
+    cpu->mstatus = mie ? MSTATUS_MPIE : 0;
+    cpu->reserved = false;
+    cpu->pc = (cpu->mtvec & 1) ? base + 4 * cause : base;
 }

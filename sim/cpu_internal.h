@@ -51,10 +51,12 @@ enum {
     CSR_MHPMCOUNTER3H = 0xb83,
     CSR_MHPMCOUNTER31H = 0xb9f,
     CSR_CYCLE = 0xc00,
+    CSR_TIME = 0xc01,
     CSR_INSTRET = 0xc02,
     CSR_HPMCOUNTER3 = 0xc03,
     CSR_HPMCOUNTER31 = 0xc1f,
     CSR_CYCLEH = 0xc80,
+    CSR_TIMEH = 0xc81,
     CSR_INSTRETH = 0xc82,
     CSR_HPMCOUNTER3H = 0xc83,
     CSR_HPMCOUNTER31H = 0xc9f,
@@ -71,13 +73,77 @@ enum {
 #define MSTATUS_MPP_M (3u << 11)
 
 /* mie/mip bits that exist (software, timer, external; M-mode only). */
-#define MIP_MSIP (1u << 3)
-#define MIP_MTIP (1u << 7)
-#define MIP_MEIP (1u << 11)
+#define MIP_MSIP (1u << CPU_IRQ_MSI)
+#define MIP_MTIP (1u << CPU_IRQ_MTI)
+#define MIP_MEIP (1u << CPU_IRQ_MEI)
 #define MIE_WRITABLE (MIP_MSIP | MIP_MTIP | MIP_MEIP)
+#define MCAUSE_INTERRUPT 0x80000000u
+
+/* ---- decoded blocks (cpu_exec.c) ----
+ * A block is a run of instructions that ends at the first control transfer
+ * or instruction with side effects on the CPU state (CSR access, mret,
+ * wfi, fence.i, ecall/ebreak, an illegal encoding) or after CPU_BLOCK_MAX
+ * instructions. Its instructions point straight at their handlers in the
+ * threaded interpreter; a sentinel after the last one ends the block. */
+#define CPU_BLOCK_MAX 64
+#define CPU_BLOCK_TABLE 8192          /* direct-mapped by pc, a power of 2 */
+#define CPU_BLOCK_POOL 8192           /* blocks before a full flush */
+#define CPU_BLOCK_INSN_POOL (CPU_BLOCK_POOL * 24)
+#define CPU_BLOCK_DEAD 1u             /* start of an invalidated block (odd: no pc) */
+#define CPU_CODE_CHUNK_SHIFT 8        /* self-modifying code tracked per 256 bytes */
+#define CPU_CODE_MAP_WORDS ((1ull << (32 - CPU_CODE_CHUNK_SHIFT)) / 64)
+#define CPU_REG_SINK 32               /* writes to x0 land here */
+
+typedef struct BlockInsn {
+    const void *handler;
+    uint32_t imm;
+    uint32_t pc;
+    uint32_t bits;      /* the raw instruction (illegal mtval, CSR re-decode) */
+    uint8_t rd, rs1, rs2;
+    uint8_t length;
+    uint8_t idx;        /* instructions before this one in its block */
+    uint8_t op;         /* CpuInsnId executed, or CPU_OP_* below */
+} BlockInsn;
+
+enum {
+    CPU_OP_ILLEGAL = CPU_INSN_COUNT, /* raises illegal-instruction */
+    CPU_OP_END,                      /* the sentinel: falls through to `end` */
+    CPU_OP_COUNT,
+};
+
+typedef struct Block {
+    uint32_t start;     /* CPU_BLOCK_DEAD once invalidated */
+    uint32_t end;       /* pc after the last instruction */
+    uint32_t ninsns;
+    BlockInsn *insns;   /* ninsns + the sentinel */
+    struct Block *next[2]; /* chained successors by exit (fall-through, taken) */
+} Block;
+
+/* How a block run ended. */
+typedef enum BlockExit {
+    BLOCK_EXIT_NEXT = 0,   /* fell through or branch not taken */
+    BLOCK_EXIT_TAKEN = 1,  /* jumped or branch taken */
+    BLOCK_EXIT_CHECK,      /* retired, but the run loop must look around
+                              (MMIO, CSR, wfi, mret, code written) */
+    BLOCK_EXIT_EXCEPTION,  /* cpu->exc_* say what; pc is the faulting insn */
+} BlockExit;
+
+typedef struct BlockCache {
+    Block *table[CPU_BLOCK_TABLE];
+    Block *pool;
+    size_t nblocks;
+    BlockInsn *insns;
+    size_t ninsns;
+    uint64_t *code_map; /* bit per 256-byte chunk holding decoded code */
+    size_t code_lo, code_hi; /* words of code_map that may be set */
+    uint64_t generation; /* bumped by every flush */
+    const void *const *handlers;
+    Block scratch;       /* uncached blocks: MMIO code, the last steps */
+    BlockInsn scratch_insns[CPU_BLOCK_MAX + 1];
+} BlockCache;
 
 struct Cpu {
-    uint32_t x[32];
+    uint32_t x[33];             /* x0..x31, then the sink for x0 writes */
     uint32_t pc;
 
     MemorySystem *ms;
@@ -90,8 +156,10 @@ struct Cpu {
     /* Machine-mode CSRs (counters are derived, see cpu_csr.c). */
     uint32_t mstatus;           /* MIE and MPIE; MPP is implied */
     uint32_t mtvec, mie, mip, mscratch, mepc, mcause, mtval;
-    uint64_t cycle_offset;      /* mcycle = retired + cycle_offset */
+    uint64_t cycle_offset;      /* mcycle = cycles + cycle_offset */
     uint64_t instret_offset;    /* minstret = retired + instret_offset */
+    CpuTimeSource read_time;
+    void *time_opaque;
 
     /* LR/SC reservation; one hart, so only traps and sc clear it. */
     bool reserved;
@@ -101,12 +169,21 @@ struct Cpu {
     uint32_t exc_cause, exc_tval;
 
     /* The last trap taken, to diagnose a handler that faults before it
-     * retires anything: trap_retired is `retired` when it was taken
-     * (UINT64_MAX: none since reset or a debugger moved the pc). */
+     * retires anything: trap_retired is the retired count when it was
+     * taken (UINT64_MAX: none since reset or a debugger moved the pc). */
     uint64_t trap_retired;
     uint32_t trap_cause, trap_epc, trap_tval;
 
-    uint64_t retired;           /* instructions retired since cpu_new */
+    /* Time. Every retired instruction is one cycle; wfi skips idle cycles
+     * to the next event, so retired = cycles - idle_cycles. */
+    uint64_t cycles;
+    uint64_t idle_cycles;
+    bool waiting;               /* in wfi */
+    /* The run loop looks around (events, interrupts, stop, limit) once
+     * cycles reach check_at; anything that needs it sooner sets it to 0. */
+    uint64_t check_at;
+    uint64_t insn_limit;        /* retired count at which cpu_run stops */
+    uint64_t limit_cycle;       /* the cycle at which insn_limit is reached */
     atomic_bool stop_requested;
 
     /* Ranges of the flat view recently used, both emptied by every
@@ -115,7 +192,14 @@ struct Cpu {
     bool fetch_valid;
     MemRange fetch;
     MemCache data;
+
+    BlockCache blocks;
 };
+
+static inline uint64_t cpu_retired(const Cpu *cpu)
+{
+    return cpu->cycles - cpu->idle_cycles;
+}
 
 /* Records an exception for the run loop to take; returns false so that
  * `return cpu_raise(...)` reads as "this instruction did not retire". */
@@ -126,10 +210,33 @@ static inline bool cpu_raise(Cpu *cpu, uint32_t cause, uint32_t tval)
     return false;
 }
 
-/* cpu.c */
+/* cpu_decode.c */
 /* Parses an ISA string ("rv32imac", "rv32i_zicsr_zifencei", ...) into
  * CpuExtension bits. Errors name every unsupported part. */
 bool cpu_parse_isa(const char *isa, unsigned *extensions, Error **errp);
+uint32_t cpu_misa(unsigned extensions);
+
+/* cpu.c: memory access for the interpreter */
+/* Fetches the instruction at pc (4 bytes, or 2 for a compressed one);
+ * false with the fault raised. */
+bool cpu_fetch(Cpu *cpu, uint32_t pc, uint32_t *bits);
+/* Loads and stores through the data cache, MMIO included; misaligned
+ * accesses trap. False with the fault raised. *mmio tells whether a device
+ * was involved (the run loop then looks around). */
+bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmio);
+bool cpu_store(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value, bool *mmio);
+
+/* cpu_exec.c */
+bool cpu_blocks_init(Cpu *cpu);
+void cpu_blocks_free(Cpu *cpu);
+void cpu_blocks_flush(Cpu *cpu);
+/* A store hit a chunk holding decoded code: drops the blocks there. */
+void cpu_blocks_code_written(Cpu *cpu, uint32_t addr, unsigned size);
+static inline bool cpu_code_chunk_marked(const Cpu *cpu, uint32_t addr)
+{
+    uint32_t chunk = addr >> CPU_CODE_CHUNK_SHIFT;
+    return (cpu->blocks.code_map[chunk >> 6] >> (chunk & 63)) & 1;
+}
 
 /* cpu_csr.c */
 void cpu_csr_reset(Cpu *cpu);
@@ -144,5 +251,8 @@ void cpu_exec_mret(Cpu *cpu);
 /* Takes the exception cpu_raise recorded: into the handler at mtvec, or,
  * when there is no usable handler, false with an error describing it. */
 bool cpu_take_trap(Cpu *cpu, Error **errp);
+/* The interrupt to take now (mcause without the interrupt bit), or -1. */
+int cpu_pending_interrupt(const Cpu *cpu);
+void cpu_take_interrupt(Cpu *cpu, unsigned cause);
 
 #endif

@@ -634,15 +634,14 @@ static void test_jal_jalr_link_and_clear_target_bit0(void **state)
     assert_int_equal(reg(f, A5), 0);
 }
 
-static void test_fence_and_wfi_are_no_ops(void **state)
+static void test_fences_are_no_ops(void **state)
 {
     Fixture *f = *state;
     emit(f, RV_FENCE);
     emit(f, RV_FENCE_I);
-    emit(f, RV_WFI);
     emit(f, RV_NOP);
     run_all(f);
-    assert_int_equal(cpu_instructions_retired(f->cpu), 4);
+    assert_int_equal(cpu_instructions_retired(f->cpu), 3);
 }
 
 /* ---- M ---- */
@@ -1516,6 +1515,238 @@ static void test_compressed_decodes_to_base_operations(void **state)
     assert_string_equal(cpu_insn_name(insn.id), "c.ebreak");
 }
 
+
+/* ---- whole blocks, time, interrupts, wfi ----
+ * These run programs in one cpu_run call, so they go through the decoded
+ * block cache and its chaining, not the one-instruction path above. */
+
+/* Runs until the program writes MMIO offset 4 (the stop request). */
+static void run_until_stop(Fixture *f, uint64_t budget)
+{
+    Error *err = NULL;
+    CpuStopReason why = cpu_run(f->cpu, budget, &err);
+    if (why == CPU_STOP_FAULT) {
+        char message[512];
+        snprintf(message, sizeof message, "%s", error_message(err));
+        error_free(err);
+        fail_msg("fault: %s", message);
+    }
+    assert_int_equal(why, CPU_STOP_REQUESTED);
+}
+
+static void emit_stop(Fixture *f)
+{
+    emit_li(f, T6, MMIO_BASE);
+    emit(f, rv_store(SW, ZERO, T6, 4));
+}
+
+/* sum = 1 + 2 + ... + n in a0, a loop of 4 instructions per step. */
+static void emit_sum_loop(Fixture *f, int32_t n)
+{
+    emit(f, rv_addi(A0, ZERO, 0));
+    emit(f, rv_addi(A1, ZERO, n));
+    emit(f, rv_add(A0, A0, A1));        /* loop: */
+    emit(f, rv_addi(A1, A1, -1));
+    emit(f, rv_branch(BNE, A1, ZERO, -8));
+}
+
+static void test_blocks_run_a_loop_to_the_same_result(void **state)
+{
+    Fixture *f = *state;
+    emit_sum_loop(f, 1000);
+    emit_stop(f);
+    run_until_stop(f, 1000000);
+    assert_int_equal(reg(f, A0), 500500);
+    /* 2 + 3 * 1000 loop instructions, then li (2) and the stopping store */
+    assert_int_equal(cpu_instructions_retired(f->cpu), 2 + 3000 + 3);
+}
+
+static void test_instruction_limit_is_exact_inside_blocks(void **state)
+{
+    Fixture *f = *state;
+    emit_sum_loop(f, 1000);
+    emit_stop(f);
+    Error *err = NULL;
+    assert_int_equal(cpu_run(f->cpu, 777, &err), CPU_STOP_INSN_LIMIT);
+    assert_int_equal(cpu_instructions_retired(f->cpu), 777);
+    /* 2 set-up instructions, then 775 = 258 * 3 + 1 loop instructions:
+     * a0 = 1000 + 999 + ... + 743, then + 742 */
+    assert_int_equal(reg(f, A0), (1000 + 742) * 259 / 2);
+    assert_int_equal(cpu_get_pc(f->cpu), RAM_BASE + 12);
+    run_until_stop(f, 1000000);
+    assert_int_equal(reg(f, A0), 500500);
+}
+
+/* The program stores a new instruction over one it has already run (so
+ * its block is cached), then runs it again. */
+static void test_store_into_cached_code_is_seen(void **state)
+{
+    Fixture *f = *state;
+    uint32_t patched = RAM_BASE + 0x100;
+    emit(f, rv_addi(S0, ZERO, 0));               /* 0: pass counter */
+    emit(f, rv_jal(RA, (int32_t)(patched - (RAM_BASE + 4))));  /* 4: call */
+    emit(f, rv_addi(S0, S0, 1));                 /* 8 */
+    emit_li(f, T0, rv_addi(A0, ZERO, 222));      /* 12, 16 */
+    emit_li(f, T1, patched);                     /* 20, 24 */
+    emit(f, rv_store(SW, T0, T1, 0));            /* 28: patch */
+    emit(f, rv_addi(T2, ZERO, 2));               /* 32 */
+    emit(f, rv_branch(BNE, S0, T2, -32));        /* 36: to 4 while s0 != 2 */
+    emit_stop(f);
+    f->pc = patched;
+    emit(f, rv_addi(A0, ZERO, 111));
+    emit(f, rv_jalr(ZERO, RA, 0));
+    run_until_stop(f, 100000);
+    assert_int_equal(reg(f, A0), 222);
+    assert_int_equal(reg(f, S0), 2);
+}
+
+/* A CPU with virtual time: events fire at exact cycles. */
+typedef struct TimedFixture {
+    Clock *clock;
+    ClockEvent *event;
+    IrqLine line;
+    bool level;
+} TimedFixture;
+
+static void raise_line(void *opaque)
+{
+    TimedFixture *t = opaque;
+    irq_set(&t->line, t->level);
+}
+
+static void use_clock(Fixture *f, TimedFixture *t, unsigned irq, uint64_t when)
+{
+    Error *err = NULL;
+    t->clock = clock_new(1000000);
+    CpuConfig config = {.isa = "rv32imac", .reset_pc = RAM_BASE,
+                        .frequency_hz = 1000000, .clock = t->clock};
+    cpu_free(f->cpu);
+    f->cpu = cpu_new(f->ms, &config, &err);
+    assert_non_null(f->cpu);
+    t->line = cpu_irq_input(f->cpu, irq);
+    t->level = true;
+    t->event = clock_event_new(t->clock, raise_line, t);
+    clock_event_schedule(t->event, when);
+}
+
+static void drop_clock(Fixture *f, TimedFixture *t)
+{
+    cpu_free(f->cpu);
+    f->cpu = NULL;
+    clock_event_free(t->event);
+    clock_free(t->clock);
+}
+
+static void test_wfi_with_nothing_to_wake_it_is_a_fault(void **state)
+{
+    Fixture *f = *state;
+    emit(f, RV_WFI);
+    Error *err = NULL;
+    assert_int_equal(cpu_run(f->cpu, 100, &err), CPU_STOP_FAULT);
+    assert_non_null(strstr(error_message(err), "wfi at pc 0x80000000"));
+    assert_non_null(strstr(error_message(err), "sleep forever"));
+    error_free(err);
+}
+
+static void test_wfi_sleeps_to_the_event_and_wakes_without_a_trap(void **state)
+{
+    Fixture *f = *state;
+    TimedFixture t;
+    use_clock(f, &t, CPU_IRQ_MTI, 5000);
+    install_stop_handler(f);
+    emit(f, rv_addi(T0, ZERO, 0x80));
+    emit(f, rv_csrw(CSR_MIE, T0));      /* MTIE, but mstatus.MIE stays 0 */
+    emit(f, RV_WFI);
+    emit(f, rv_csrr(A0, CSR_MCYCLE));
+    emit(f, rv_csrr(A1, CSR_MINSTRET));
+    emit_stop(f);
+    run_until_stop(f, 1000);
+    assert_int_equal(reg(f, T5), 0);                   /* no trap taken */
+    assert_int_equal(reg(f, A0), 5000);                /* slept to the event */
+    assert_int_equal(reg(f, A1), 4);                   /* instructions only */
+    assert_int_equal(clock_now(t.clock) >= 5000, true);
+    drop_clock(f, &t);
+}
+
+static void test_timer_interrupt_enters_vectored_handler(void **state)
+{
+    Fixture *f = *state;
+    TimedFixture t;
+    use_clock(f, &t, CPU_IRQ_MTI, 300);
+    uint32_t saved = f->pc;
+    f->pc = HANDLER + 4 * CPU_IRQ_MTI;
+    emit(f, rv_csrr(A0, CSR_MCAUSE));
+    emit(f, rv_csrr(A1, CSR_MEPC));
+    emit(f, rv_csrr(A2, CSR_MSTATUS));
+    emit_stop(f);
+    f->pc = saved;
+    emit_li(f, T0, HANDLER | 1);
+    emit(f, rv_csrw(CSR_MTVEC, T0));
+    emit(f, rv_addi(T0, ZERO, 0x80));
+    emit(f, rv_csrw(CSR_MIE, T0));
+    emit(f, rv_csr(CSRRSI, ZERO, CSR_MSTATUS, 8)); /* MIE on */
+    uint32_t spin = f->pc;
+    emit(f, rv_jal(ZERO, 0));                        /* spin here */
+    run_until_stop(f, 100000);
+    assert_int_equal(reg(f, A0), 0x80000007u);
+    assert_int_equal(reg(f, A1), spin);
+    assert_int_equal(reg(f, A2) & (MSTATUS_MIE | MSTATUS_MPIE), MSTATUS_MPIE);
+    /* taken at the block boundary at or after cycle 300, not before */
+    assert_true(cpu_instructions_retired(f->cpu) >= 300);
+    assert_true(cpu_instructions_retired(f->cpu) < 300 + CPU_BLOCK_MAX + 8);
+    drop_clock(f, &t);
+}
+
+static void test_interrupt_priority_is_mei_msi_mti(void **state)
+{
+    Fixture *f = *state;
+    IrqLine msi = cpu_irq_input(f->cpu, CPU_IRQ_MSI);
+    IrqLine mti = cpu_irq_input(f->cpu, CPU_IRQ_MTI);
+    IrqLine mei = cpu_irq_input(f->cpu, CPU_IRQ_MEI);
+    irq_set(&mti, true);
+    irq_set(&msi, true);
+    irq_set(&mei, true);
+    assert_int_equal(csr(f, CSR_MIP), MIP_MSIP | MIP_MTIP | MIP_MEIP);
+    assert_int_equal(cpu_pending_interrupt(f->cpu), -1); /* mie is 0 */
+    assert_true(cpu_set_csr(f->cpu, CSR_MIE, MIE_WRITABLE));
+    assert_int_equal(cpu_pending_interrupt(f->cpu), -1); /* mstatus.MIE is 0 */
+    assert_true(cpu_set_csr(f->cpu, CSR_MSTATUS, MSTATUS_MIE));
+    assert_int_equal(cpu_pending_interrupt(f->cpu), CPU_IRQ_MEI);
+    irq_set(&mei, false);
+    assert_int_equal(cpu_pending_interrupt(f->cpu), CPU_IRQ_MSI);
+    irq_set(&msi, false);
+    assert_int_equal(cpu_pending_interrupt(f->cpu), CPU_IRQ_MTI);
+    irq_set(&mti, false);
+    assert_int_equal(cpu_pending_interrupt(f->cpu), -1);
+    assert_int_equal(csr(f, CSR_MIP), 0);
+}
+
+static uint64_t fixed_time(void *opaque)
+{
+    return *(uint64_t *)opaque;
+}
+
+static void test_time_csr_reads_the_time_source(void **state)
+{
+    Fixture *f = *state;
+    uint64_t now = 0x123456789abcull;
+    emit(f, rv_csrr(A0, CSR_TIME));
+    Error *err = NULL;
+    install_stop_handler(f);
+    /* no source yet: illegal, and the one instruction run is the handler's */
+    assert_int_equal(cpu_run(f->cpu, 1, &err), CPU_STOP_INSN_LIMIT);
+    assert_int_equal(reg(f, T5), 1);
+    assert_int_equal(csr(f, CSR_MCAUSE), CPU_CAUSE_ILLEGAL);
+    cpu_set_time_source(f->cpu, fixed_time, &now);
+    cpu_set_pc(f->cpu, RAM_BASE);
+    f->pc = RAM_BASE;
+    emit(f, rv_csrr(A0, CSR_TIME));
+    emit(f, rv_csrr(A1, CSR_TIMEH));
+    run_all(f);
+    assert_int_equal(reg(f, A0), 0x56789abc);
+    assert_int_equal(reg(f, A1), 0x1234);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1531,7 +1762,7 @@ int main(void)
         T(test_branches_compare_signed_and_unsigned),
         T(test_branches_and_stores_write_no_register),
         T(test_jal_jalr_link_and_clear_target_bit0),
-        T(test_fence_and_wfi_are_no_ops),
+        T(test_fences_are_no_ops),
         T(test_multiply_high_halves),
         T(test_divide_by_zero_and_overflow),
         T(test_compressed_alu_and_stack_ops),
@@ -1561,6 +1792,14 @@ int main(void)
         T(test_map_change_flushes_cached_ranges),
         T(test_reset_restores_architectural_state),
         T(test_isa_strings),
+        T(test_blocks_run_a_loop_to_the_same_result),
+        T(test_instruction_limit_is_exact_inside_blocks),
+        T(test_store_into_cached_code_is_seen),
+        T(test_wfi_with_nothing_to_wake_it_is_a_fault),
+        T(test_wfi_sleeps_to_the_event_and_wakes_without_a_trap),
+        T(test_timer_interrupt_enters_vectored_handler),
+        T(test_interrupt_priority_is_mei_msi_mti),
+        T(test_time_csr_reads_the_time_source),
         cmocka_unit_test(test_decode_table_rows_are_disjoint),
         cmocka_unit_test(test_decode_table_rows_fix_their_lookup_key),
         cmocka_unit_test(test_decoder_agrees_with_linear_search),
