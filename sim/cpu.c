@@ -64,12 +64,26 @@ static void cpu_sync_clock(Cpu *cpu)
         clock_set_now(cpu->config.clock, cpu->cycles);
 }
 
+/* While PMP checks are on, the interpreter's fast path must find nothing
+ * in its cache, so the slow path keeps its ranges elsewhere. A PMP denial
+ * is an access fault, like an unmapped address. */
+static MemCache *data_cache(Cpu *cpu, uint32_t addr, unsigned size,
+                            unsigned access)
+{
+    if (!cpu->pmp_active)
+        return &cpu->data;
+    if (!cpu_pmp_allows(cpu, addr, size, access, cpu_data_priv(cpu)))
+        return NULL;
+    return &cpu->pmp_data;
+}
+
 /* MMIO callbacks may commit a new map, which flushes the cache the range
  * lives in: hand the memory system a copy. */
 static MemAccess cpu_read(Cpu *cpu, uint32_t addr, unsigned size,
                           uint32_t *value, bool *mmio)
 {
-    const MemRange *r = mem_cache_find(&cpu->data, addr, size);
+    MemCache *cache = data_cache(cpu, addr, size, PMP_R);
+    const MemRange *r = cache ? mem_cache_find(cache, addr, size) : NULL;
     if (!r)
         return MEM_UNMAPPED; /* or straddling two ranges */
     if (r->host) {
@@ -88,7 +102,8 @@ static MemAccess cpu_read(Cpu *cpu, uint32_t addr, unsigned size,
 static MemAccess cpu_write(Cpu *cpu, uint32_t addr, unsigned size,
                            uint32_t value, bool *mmio)
 {
-    const MemRange *r = mem_cache_find(&cpu->data, addr, size);
+    MemCache *cache = data_cache(cpu, addr, size, PMP_W);
+    const MemRange *r = cache ? mem_cache_find(cache, addr, size) : NULL;
     if (!r)
         return MEM_UNMAPPED;
     if (r->readonly)
@@ -229,6 +244,7 @@ Cpu *cpu_new(MemorySystem *ms, const CpuConfig *config, Error **errp)
     }
     memory_add_listener(ms, cpu_map_changed, cpu);
     mem_cache_init(&cpu->data, ms);
+    mem_cache_init(&cpu->pmp_data, ms);
     if (config->clock)
         clock_set_deadline_listener(config->clock, cpu_deadline_moved, cpu);
     cpu_reset(cpu);
@@ -243,6 +259,7 @@ void cpu_free(Cpu *cpu)
         clock_set_deadline_listener(cpu->config.clock, NULL, NULL);
     memory_remove_listener(cpu->ms, cpu_map_changed, cpu);
     mem_cache_destroy(&cpu->data);
+    mem_cache_destroy(&cpu->pmp_data);
     cpu_blocks_free(cpu);
     free(cpu);
 }

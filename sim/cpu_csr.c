@@ -1,33 +1,84 @@
-/* Machine-mode CSRs, traps and mret (RISC-V privileged spec 1.12, ch. 3).
+/* CSRs, privilege, traps, interrupts and mret (RISC-V privileged spec
+ * 1.12, chapter 3), for a hart with machine and user modes.
  *
- * Only M-mode exists for now, so every CSR in the machine and user ranges
- * is accessible and mstatus.MPP reads as M. Not modelled yet: interrupts
- * (mie/mip are stored so they can be added), U-mode, PMP, mcountinhibit,
- * the time/timeh CSRs (there is no timer source yet, so they trap).
+ * Counters: mcycle counts cycles (wfi sleep included), minstret retired
+ * instructions; both are kept as offsets from the CPU's own counts, and
+ * frozen while mcountinhibit says so. User access to cycle/time/instret
+ * is gated by mcounteren. Not modelled: supervisor mode, the hpm event
+ * counters (they read zero), mstatus.TSR/TVM/MXR/SUM (no S-mode or VM).
  */
 #include "sim/cpu_internal.h"
 
 #include <stdio.h>
 
-/* ---- counters ----
- * mcycle counts cycles (wfi sleep included), minstret retired
- * instructions; a write stores an offset instead of a value. */
+/* ---- counters ---- */
 
-static uint64_t cpu_counter_base(const Cpu *cpu, bool cycles)
+enum { COUNTER_CYCLE = 0, COUNTER_INSTRET = 2 }; /* mcountinhibit bits */
+
+static uint64_t counter_base(const Cpu *cpu, unsigned which)
 {
-    return cycles ? cpu->cycles : cpu_retired(cpu);
+    return which == COUNTER_CYCLE ? cpu->cycles : cpu_retired(cpu);
+}
+
+static uint64_t *counter_offset(Cpu *cpu, unsigned which)
+{
+    return which == COUNTER_CYCLE ? &cpu->cycle_offset : &cpu->instret_offset;
+}
+
+static uint64_t *counter_frozen(Cpu *cpu, unsigned which)
+{
+    return which == COUNTER_CYCLE ? &cpu->frozen_cycle : &cpu->frozen_instret;
+}
+
+static bool counter_inhibited(const Cpu *cpu, unsigned which)
+{
+    return (cpu->mcountinhibit >> which) & 1;
+}
+
+static uint64_t counter_read(const Cpu *cpu, unsigned which)
+{
+    if (counter_inhibited(cpu, which))
+        return which == COUNTER_CYCLE ? cpu->frozen_cycle : cpu->frozen_instret;
+    return counter_base(cpu, which) +
+           (which == COUNTER_CYCLE ? cpu->cycle_offset : cpu->instret_offset);
 }
 
 /* Makes the counter read `value` once the writing instruction retires:
  * a CSR write takes effect after its instruction, and that instruction's
  * own retirement must not show in the value written. */
-static void cpu_counter_write(Cpu *cpu, uint64_t *offset, bool cycles,
-                              bool high, uint32_t value)
+static void counter_set(Cpu *cpu, unsigned which, uint64_t value)
 {
-    uint64_t now = cpu_counter_base(cpu, cycles) + *offset;
-    uint64_t next = high ? (now & 0xffffffffu) | (uint64_t)value << 32
-                         : (now & ~(uint64_t)0xffffffffu) | value;
-    *offset = next - (cpu_counter_base(cpu, cycles) + 1);
+    if (counter_inhibited(cpu, which))
+        *counter_frozen(cpu, which) = value;
+    else
+        *counter_offset(cpu, which) = value - (counter_base(cpu, which) + 1);
+}
+
+static void counter_write_half(Cpu *cpu, unsigned which, bool high,
+                               uint32_t value)
+{
+    uint64_t now = counter_read(cpu, which);
+    counter_set(cpu, which, high ? (now & 0xffffffffu) | (uint64_t)value << 32
+                                 : (now & ~(uint64_t)0xffffffffu) | value);
+}
+
+static void set_countinhibit(Cpu *cpu, uint32_t value)
+{
+    static const unsigned counters[] = {COUNTER_CYCLE, COUNTER_INSTRET};
+    value &= (1u << COUNTER_CYCLE) | (1u << COUNTER_INSTRET);
+    for (size_t i = 0; i < 2; i++) {
+        unsigned which = counters[i];
+        bool was = counter_inhibited(cpu, which), now = (value >> which) & 1;
+        uint64_t current = counter_read(cpu, which);
+        /* The write takes effect after the writing instruction, which
+         * still counts when counting stops. */
+        if (!was && now)
+            *counter_frozen(cpu, which) = current + 1;
+        cpu->mcountinhibit = (cpu->mcountinhibit & ~(1u << which)) |
+                             ((uint32_t)now << which);
+        if (was && !now)
+            counter_set(cpu, which, current);
+    }
 }
 
 static bool cpu_csr_is_hpm(unsigned csr)
@@ -43,16 +94,24 @@ static bool cpu_csr_is_hpm(unsigned csr)
 
 void cpu_csr_reset(Cpu *cpu)
 {
+    cpu->priv = CPU_PRIV_M;
     cpu->mstatus = 0;
     cpu->mtvec = 0;
     cpu->mie = 0;
-    cpu->mip = 0;
+    cpu->mip &= MIE_WRITABLE; /* lines keep their levels */
     cpu->mscratch = 0;
     cpu->mepc = 0;
     cpu->mcause = 0;
     cpu->mtval = 0;
+    cpu->mcounteren = 0;
+    cpu->mcountinhibit = 0;
     cpu->cycle_offset = -cpu->cycles;
     cpu->instret_offset = -cpu_retired(cpu);
+    for (unsigned i = 0; i < CPU_PMP_ENTRIES; i++) {
+        cpu->pmpcfg[i] = 0;
+        cpu->pmpaddr[i] = 0;
+    }
+    cpu_pmp_update(cpu);
 }
 
 /* mepc[0] is always zero; mepc[1] too when IALIGN is 32 (no C). */
@@ -61,18 +120,29 @@ static uint32_t cpu_mepc_mask(const Cpu *cpu)
     return (cpu->extensions & CPU_EXT_C) ? ~1u : ~3u;
 }
 
+static bool read_time(const Cpu *cpu, bool high, uint32_t *value)
+{
+    if (!cpu->read_time)
+        return false; /* no timer on this board: illegal, as on hardware */
+    uint64_t now = cpu->read_time(cpu->time_opaque);
+    *value = (uint32_t)(high ? now >> 32 : now);
+    return true;
+}
+
 bool cpu_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value)
 {
-    uint64_t cycle = cpu->cycles + cpu->cycle_offset;
-    uint64_t instret = cpu_retired(cpu) + cpu->instret_offset;
+    uint64_t cycle = counter_read(cpu, COUNTER_CYCLE);
+    uint64_t instret = counter_read(cpu, COUNTER_INSTRET);
 
     switch (csr) {
-    case CSR_MSTATUS: *value = cpu->mstatus | MSTATUS_MPP_M; return true;
+    case CSR_MSTATUS: *value = cpu->mstatus; return true;
     case CSR_MSTATUSH: *value = 0; return true;
     case CSR_MISA: *value = cpu->misa; return true;
     case CSR_MIE: *value = cpu->mie; return true;
     case CSR_MIP: *value = cpu->mip; return true;
     case CSR_MTVEC: *value = cpu->mtvec; return true;
+    case CSR_MCOUNTEREN: *value = cpu->mcounteren; return true;
+    case CSR_MCOUNTINHIBIT: *value = cpu->mcountinhibit; return true;
     case CSR_MSCRATCH: *value = cpu->mscratch; return true;
     case CSR_MEPC: *value = cpu->mepc & cpu_mepc_mask(cpu); return true;
     case CSR_MCAUSE: *value = cpu->mcause; return true;
@@ -85,12 +155,8 @@ bool cpu_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value)
     case CSR_INSTRET: *value = (uint32_t)instret; return true;
     case CSR_MINSTRETH:
     case CSR_INSTRETH: *value = (uint32_t)(instret >> 32); return true;
-    case CSR_TIME:
-    case CSR_TIMEH:
-        if (!cpu->read_time)
-            return false; /* no timer on this board: illegal, as on hardware */
-        *value = (uint32_t)(cpu->read_time(cpu->time_opaque) >> (csr == CSR_TIMEH ? 32 : 0));
-        return true;
+    case CSR_TIME: return read_time(cpu, false, value);
+    case CSR_TIMEH: return read_time(cpu, true, value);
     case CSR_MVENDORID:
     case CSR_MARCHID:
     case CSR_MIMPID:
@@ -101,13 +167,22 @@ bool cpu_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value)
         *value = 0; /* the spec lets unimplemented counters read zero */
         return true;
     }
-    return false;
+    return cpu_pmp_csr_get(cpu, csr, value);
+}
+
+static void set_mstatus(Cpu *cpu, uint32_t value)
+{
+    uint32_t mpp = (value & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    if (mpp != CPU_PRIV_M && mpp != CPU_PRIV_U) /* WARL: keep a legal one */
+        value = (value & ~MSTATUS_MPP) | (cpu->mstatus & MSTATUS_MPP);
+    cpu->mstatus = value & MSTATUS_WRITABLE;
+    cpu_pmp_update(cpu); /* MPRV and MPP change the data privilege */
 }
 
 bool cpu_csr_set(Cpu *cpu, unsigned csr, uint32_t value)
 {
     switch (csr) {
-    case CSR_MSTATUS: cpu->mstatus = value & (MSTATUS_MIE | MSTATUS_MPIE); return true;
+    case CSR_MSTATUS: set_mstatus(cpu, value); return true;
     case CSR_MSTATUSH: return true;
     case CSR_MISA: return true; /* WARL: the extension set is fixed */
     case CSR_MIE: cpu->mie = value & MIE_WRITABLE; return true;
@@ -116,15 +191,19 @@ bool cpu_csr_set(Cpu *cpu, unsigned csr, uint32_t value)
         /* Modes 2 and 3 are reserved: keep such a write direct. */
         cpu->mtvec = (value & 3) <= 1 ? value : value & ~3u;
         return true;
+    case CSR_MCOUNTEREN: cpu->mcounteren = value; return true;
+    case CSR_MCOUNTINHIBIT: set_countinhibit(cpu, value); return true;
     case CSR_MSCRATCH: cpu->mscratch = value; return true;
     case CSR_MEPC: cpu->mepc = value & ~1u; return true;
     case CSR_MCAUSE: cpu->mcause = value; return true;
     case CSR_MTVAL: cpu->mtval = value; return true;
-    case CSR_MCYCLE: cpu_counter_write(cpu, &cpu->cycle_offset, true, false, value); return true;
-    case CSR_MCYCLEH: cpu_counter_write(cpu, &cpu->cycle_offset, true, true, value); return true;
-    case CSR_MINSTRET: cpu_counter_write(cpu, &cpu->instret_offset, false, false, value); return true;
-    case CSR_MINSTRETH: cpu_counter_write(cpu, &cpu->instret_offset, false, true, value); return true;
+    case CSR_MCYCLE: counter_write_half(cpu, COUNTER_CYCLE, false, value); return true;
+    case CSR_MCYCLEH: counter_write_half(cpu, COUNTER_CYCLE, true, value); return true;
+    case CSR_MINSTRET: counter_write_half(cpu, COUNTER_INSTRET, false, value); return true;
+    case CSR_MINSTRETH: counter_write_half(cpu, COUNTER_INSTRET, true, value); return true;
     }
+    if (cpu_pmp_csr_set(cpu, csr, value))
+        return true;
     uint32_t ignored;
     return cpu_csr_get(cpu, csr, &ignored); /* read-only or hardwired */
 }
@@ -133,6 +212,19 @@ bool cpu_csr_set(Cpu *cpu, unsigned csr, uint32_t value)
 static bool cpu_csr_read_only(unsigned csr)
 {
     return (csr >> 10) == 3;
+}
+
+/* Bits [9:8] of a CSR number are the lowest privilege that may access it;
+ * user counters also need their mcounteren bit. */
+static bool cpu_csr_allowed(const Cpu *cpu, unsigned csr)
+{
+    if (((csr >> 8) & 3) > cpu->priv)
+        return false;
+    bool user_counter = (csr >= CSR_CYCLE && csr <= CSR_HPMCOUNTER31) ||
+                        (csr >= CSR_CYCLEH && csr <= CSR_HPMCOUNTER31H);
+    if (user_counter && cpu->priv < CPU_PRIV_M)
+        return (cpu->mcounteren >> (csr & 31)) & 1;
+    return true;
 }
 
 bool cpu_exec_csr(Cpu *cpu, const CpuInsn *insn)
@@ -147,7 +239,8 @@ bool cpu_exec_csr(Cpu *cpu, const CpuInsn *insn)
     bool writes = op == CPU_INSN_CSRRW || insn->rs1 != 0;
     uint32_t old;
 
-    if (!cpu_csr_get(cpu, csr, &old) || (writes && cpu_csr_read_only(csr)))
+    if (!cpu_csr_allowed(cpu, csr) || !cpu_csr_get(cpu, csr, &old) ||
+        (writes && cpu_csr_read_only(csr)))
         return cpu_raise(cpu, CPU_CAUSE_ILLEGAL, insn->bits);
     if (writes) {
         uint32_t next = op == CPU_INSN_CSRRW   ? source
@@ -172,9 +265,39 @@ _Static_assert(CPU_INSN_CSRRS == CPU_INSN_CSRRW + 1 &&
 
 void cpu_exec_mret(Cpu *cpu)
 {
-    uint32_t mpie = cpu->mstatus & MSTATUS_MPIE;
-    cpu->mstatus = (mpie ? MSTATUS_MIE : 0) | MSTATUS_MPIE;
+    uint32_t s = cpu->mstatus;
+    unsigned mpp = (s & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    s = (s & ~(MSTATUS_MIE | MSTATUS_MPP)) | MSTATUS_MPIE;
+    if (cpu->mstatus & MSTATUS_MPIE)
+        s |= MSTATUS_MIE;
+    if (mpp != CPU_PRIV_M)
+        s &= ~MSTATUS_MPRV;
+    cpu->mstatus = s; /* MPP becomes U, the least privileged mode */
+    cpu->priv = mpp;
     cpu->pc = cpu->mepc & cpu_mepc_mask(cpu);
+    cpu_pmp_update(cpu);
+}
+
+/* Trap entry common to exceptions and interrupts: M-mode, MIE saved in
+ * MPIE and cleared, the old privilege in MPP. */
+static void enter_trap(Cpu *cpu, uint32_t mcause, uint32_t tval, uint32_t handler)
+{
+    cpu->trap_retired = cpu_retired(cpu);
+    cpu->trap_cause = mcause;
+    cpu->trap_epc = cpu->pc;
+    cpu->trap_tval = tval;
+
+    cpu->mepc = cpu->pc;
+    cpu->mcause = mcause;
+    cpu->mtval = tval;
+    uint32_t s = cpu->mstatus & ~(MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP);
+    if (cpu->mstatus & MSTATUS_MIE)
+        s |= MSTATUS_MPIE;
+    cpu->mstatus = s | (uint32_t)cpu->priv << MSTATUS_MPP_SHIFT;
+    cpu->priv = CPU_PRIV_M;
+    cpu->reserved = false;
+    cpu->pc = handler;
+    cpu_pmp_update(cpu);
 }
 
 static const char *cpu_cause_name(uint32_t cause)
@@ -243,30 +366,20 @@ bool cpu_take_trap(Cpu *cpu, Error **errp)
 
     if (cpu_trap_unhandled(cpu, handler, errp))
         return false; /* not taken: the state shows the faulting pc */
-
-    cpu->trap_retired = cpu_retired(cpu);
-    cpu->trap_cause = cpu->exc_cause;
-    cpu->trap_epc = cpu->pc;
-    cpu->trap_tval = cpu->exc_tval;
-
-    cpu->mepc = cpu->pc;
-    cpu->mcause = cpu->exc_cause;
-    cpu->mtval = cpu->exc_tval;
-    uint32_t mie = cpu->mstatus & MSTATUS_MIE;
-    cpu->mstatus = mie ? MSTATUS_MPIE : 0; /* MIE cleared, MPP = M */
-    cpu->reserved = false;
-    cpu->pc = handler;
+    enter_trap(cpu, cpu->exc_cause, cpu->exc_tval, handler);
     return true;
 }
 
 /* ---- interrupts ---- */
 
-/* Machine mode only: interrupts are taken when mstatus.MIE is set, the
- * highest priority first (MEI, MSI, MTI: privileged spec 3.1.9). */
+/* M-mode interrupts are taken in M-mode when mstatus.MIE is set and
+ * always in U-mode, the highest priority first (MEI, MSI, MTI:
+ * privileged spec 3.1.9). */
 int cpu_pending_interrupt(const Cpu *cpu)
 {
     uint32_t pending = cpu->mip & cpu->mie;
-    if (!pending || !(cpu->mstatus & MSTATUS_MIE))
+    bool enabled = cpu->priv < CPU_PRIV_M || (cpu->mstatus & MSTATUS_MIE);
+    if (!pending || !enabled)
         return -1;
     static const unsigned order[] = {CPU_IRQ_MEI, CPU_IRQ_MSI, CPU_IRQ_MTI};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
@@ -277,19 +390,7 @@ int cpu_pending_interrupt(const Cpu *cpu)
 
 void cpu_take_interrupt(Cpu *cpu, unsigned cause)
 {
-    uint32_t mcause = MCAUSE_INTERRUPT | cause;
     uint32_t base = cpu->mtvec & ~3u;
-
-    cpu->trap_retired = cpu_retired(cpu);
-    cpu->trap_cause = mcause;
-    cpu->trap_epc = cpu->pc;
-    cpu->trap_tval = 0;
-
-    cpu->mepc = cpu->pc;
-    cpu->mcause = mcause;
-    cpu->mtval = 0;
-    uint32_t mie = cpu->mstatus & MSTATUS_MIE;
-    cpu->mstatus = mie ? MSTATUS_MPIE : 0;
-    cpu->reserved = false;
-    cpu->pc = (cpu->mtvec & 1) ? base + 4 * cause : base;
+    enter_trap(cpu, MCAUSE_INTERRUPT | cause, 0,
+               (cpu->mtvec & 1) ? base + 4 * cause : base);
 }

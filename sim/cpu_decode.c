@@ -73,6 +73,7 @@ void cpu_decoder_init(CpuDecoder *dec, unsigned extensions)
         }
     }
     dec->first[CPU_DECODE_KEYS] = n;
+    dec->rv32e = (extensions & CPU_EXT_E) != 0;
 }
 
 /* 32-bit immediates:
@@ -250,6 +251,14 @@ static bool decode_16(const CpuInsnInfo *row, uint32_t w, CpuInsn *in)
     return false;
 }
 
+/* RV32E has x0..x15 only; an encoding naming x16..x31 is reserved. The
+ * rs1 field of csrr*i is an immediate, not a register. */
+static bool names_high_register(const CpuInsn *in)
+{
+    bool rs1_is_uimm = in->op >= CPU_INSN_CSRRWI && in->op <= CPU_INSN_CSRRCI;
+    return in->rd >= 16 || in->rs2 >= 16 || (!rs1_is_uimm && in->rs1 >= 16);
+}
+
 bool cpu_decode(const CpuDecoder *dec, uint32_t bits, CpuInsn *in)
 {
     bool compressed = cpu_insn_is_compressed(bits);
@@ -265,10 +274,13 @@ bool cpu_decode(const CpuDecoder *dec, uint32_t bits, CpuInsn *in)
         in->id = dec->rows[i];
         in->length = compressed ? 2 : 4;
         in->bits = bits;
-        if (compressed)
-            return decode_16(row, bits, in);
-        decode_32(row, bits, in);
-        return true;
+        if (compressed) {
+            if (!decode_16(row, bits, in))
+                return false;
+        } else {
+            decode_32(row, bits, in);
+        }
+        return !(dec->rv32e && names_high_register(in));
     }
     return false;
 }
@@ -312,10 +324,13 @@ bool cpu_parse_isa(const char *isa, unsigned *extensions, Error **errp)
         return false;
     }
     const char *p = isa + 4;
-    if (tolower((unsigned char)*p) != 'i') {
-        error_setf(errp, "unsupported ISA \"%s\": the base must be rv32i", isa);
+    char base = (char)tolower((unsigned char)*p);
+    if (base != 'i' && base != 'e') {
+        error_setf(errp, "unsupported ISA \"%s\": the base must be rv32i or rv32e", isa);
         return false;
     }
+    if (base == 'e')
+        ext |= CPU_EXT_E;
     /* Single letters, then multi-letter extensions (z..., s..., x...)
      * separated by underscores. */
     for (p++; *p && *p != '_' && !strchr("zsxZSX", *p); p++) {
@@ -350,7 +365,8 @@ bool cpu_parse_isa(const char *isa, unsigned *extensions, Error **errp)
 uint32_t cpu_misa(unsigned ext)
 {
     uint32_t misa = 1u << 30; /* MXL = 1: 32-bit */
-    misa |= 1u << ('i' - 'a');
+    misa |= 1u << ((ext & CPU_EXT_E) ? 'e' - 'a' : 'i' - 'a');
+    misa |= 1u << ('u' - 'a'); /* user mode */
     if (ext & CPU_EXT_M)
         misa |= 1u << ('m' - 'a');
     if (ext & CPU_EXT_A)

@@ -37,6 +37,7 @@ typedef enum CpuExtension {
     CPU_EXT_C = 1u << 3,
     CPU_EXT_ZICSR = 1u << 4,
     CPU_EXT_ZIFENCEI = 1u << 5,
+    CPU_EXT_E = 1u << 6, /* RV32E: the base with 16 registers */
 } CpuExtension;
 
 /* How operands are pulled out of the instruction word. The compressed
@@ -227,6 +228,7 @@ typedef struct CpuInsn {
 typedef struct CpuDecoder {
     uint16_t first[CPU_DECODE_KEYS + 1]; /* rows[first[k] .. first[k+1]) */
     uint8_t rows[CPU_INSN_COUNT];        /* enabled rows, grouped by key */
+    bool rv32e;                          /* x16..x31 do not exist */
 } CpuDecoder;
 
 _Static_assert(CPU_INSN_COUNT <= 256, "CpuInsn.op is a byte");

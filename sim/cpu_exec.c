@@ -504,13 +504,20 @@ op_FENCE: NEXT(); /* one hart, in-order memory: nothing to order */
 op_FENCE_I:
     cpu_blocks_flush(cpu);
     LEAVE(NEXT_PC, BLOCK_EXIT_CHECK);
-op_ECALL: RAISE(CPU_CAUSE_ECALL_M, 0);
+op_ECALL:
+    RAISE(cpu->priv == CPU_PRIV_M ? CPU_CAUSE_ECALL_M : CPU_CAUSE_ECALL_U, 0);
 op_EBREAK: RAISE(CPU_CAUSE_BREAKPOINT, in->pc);
 op_MRET:
+    if (cpu->priv < CPU_PRIV_M)
+        RAISE(CPU_CAUSE_ILLEGAL, in->bits);
     cpu->cycles = base + in->idx + 1;
     cpu_exec_mret(cpu);
     return BLOCK_EXIT_CHECK;
 op_WFI:
+    /* Without S-mode, U-mode may wait unless mstatus.TW says otherwise
+     * (the "bounded time" before it traps is zero here). */
+    if (cpu->priv < CPU_PRIV_M && (cpu->mstatus & MSTATUS_TW))
+        RAISE(CPU_CAUSE_ILLEGAL, in->bits);
     cpu->waiting = true;
     LEAVE(NEXT_PC, BLOCK_EXIT_CHECK);
 op_CSR: {
@@ -573,6 +580,43 @@ static Block *next_block(Cpu *cpu, Block *prev, unsigned exit)
     }
     if (b && prev && b != &bc->scratch)
         prev->next[exit] = b;
+    return b;
+}
+
+/* With PMP checks on, every instruction of the block must be executable
+ * at the current privilege: the block runs up to the first that is not,
+ * which then faults when it starts a block. NULL: the first one faults
+ * (raised). */
+static Block *pmp_fetch_check(Cpu *cpu, Block *b)
+{
+    BlockCache *bc = &cpu->blocks;
+    for (unsigned i = 0; i < b->ninsns; i++) {
+        const BlockInsn *in = &b->insns[i];
+        bool low = cpu_pmp_allows(cpu, in->pc, 2, PMP_X, cpu->priv);
+        bool high = in->length == 2 ||
+                    cpu_pmp_allows(cpu, in->pc + 2, 2, PMP_X, cpu->priv);
+        if (low && high)
+            continue;
+        if (i == 0) {
+            cpu_raise(cpu, CPU_CAUSE_FETCH_ACCESS, low ? in->pc + 2 : in->pc);
+            return NULL;
+        }
+        if (b != &bc->scratch) {
+            memcpy(bc->scratch_insns, b->insns, i * sizeof *b->insns);
+            bc->scratch = *b;
+            bc->scratch.insns = bc->scratch_insns;
+        }
+        BlockInsn *end = &bc->scratch_insns[i];
+        memset(end, 0, sizeof *end);
+        end->op = CPU_OP_END;
+        end->pc = in->pc;
+        end->idx = (uint8_t)i;
+        end->handler = bc->handlers[CPU_OP_END];
+        bc->scratch.ninsns = i;
+        bc->scratch.end = in->pc;
+        bc->scratch.next[0] = bc->scratch.next[1] = NULL;
+        return &bc->scratch;
+    }
     return b;
 }
 
@@ -660,6 +704,8 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
             prev = NULL;
         }
         Block *b = next_block(cpu, prev, exit);
+        if (unlikely(cpu->pmp_active) && b)
+            b = pmp_fetch_check(cpu, b);
         prev = NULL;
         if (!b) {
             if (!cpu_take_trap(cpu, errp))

@@ -34,7 +34,9 @@ enum {
     CSR_MISA = 0x301,
     CSR_MIE = 0x304,
     CSR_MTVEC = 0x305,
+    CSR_MCOUNTEREN = 0x306,
     CSR_MSTATUSH = 0x310,
+    CSR_MCOUNTINHIBIT = 0x320,
     CSR_MHPMEVENT3 = 0x323,
     CSR_MHPMEVENT31 = 0x33f,
     CSR_MSCRATCH = 0x340,
@@ -42,6 +44,10 @@ enum {
     CSR_MCAUSE = 0x342,
     CSR_MTVAL = 0x343,
     CSR_MIP = 0x344,
+    CSR_PMPCFG0 = 0x3a0,
+    CSR_PMPCFG3 = 0x3a3,
+    CSR_PMPADDR0 = 0x3b0,
+    CSR_PMPADDR15 = 0x3bf,
     CSR_MCYCLE = 0xb00,
     CSR_MINSTRET = 0xb02,
     CSR_MHPMCOUNTER3 = 0xb03,
@@ -67,10 +73,28 @@ enum {
     CSR_MCONFIGPTR = 0xf15,
 };
 
-/* mstatus fields. Only M-mode exists, so MPP always reads as M (3). */
+/* Privilege levels (machine and user; no supervisor mode). */
+enum { CPU_PRIV_U = 0, CPU_PRIV_M = 3 };
+
+/* mstatus fields this hart implements. */
 #define MSTATUS_MIE (1u << 3)
 #define MSTATUS_MPIE (1u << 7)
-#define MSTATUS_MPP_M (3u << 11)
+#define MSTATUS_MPP_SHIFT 11
+#define MSTATUS_MPP (3u << MSTATUS_MPP_SHIFT)
+#define MSTATUS_MPRV (1u << 17)
+#define MSTATUS_TW (1u << 21)
+#define MSTATUS_WRITABLE (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_TW)
+
+/* PMP (privileged spec 3.7): 16 entries, 4-byte granularity. */
+#define CPU_PMP_ENTRIES 16
+enum {
+    PMP_R = 1u << 0,
+    PMP_W = 1u << 1,
+    PMP_X = 1u << 2,
+    PMP_A_SHIFT = 3,
+    PMP_L = 1u << 7,
+};
+enum { PMP_OFF = 0, PMP_TOR = 1, PMP_NA4 = 2, PMP_NAPOT = 3 };
 
 /* mie/mip bits that exist (software, timer, external; M-mode only). */
 #define MIP_MSIP (1u << CPU_IRQ_MSI)
@@ -153,11 +177,21 @@ struct Cpu {
     uint32_t jump_misalign;     /* target bits that trap: 2 without C */
     CpuDecoder decoder;
 
+    unsigned priv;              /* CPU_PRIV_M or CPU_PRIV_U */
+
     /* Machine-mode CSRs (counters are derived, see cpu_csr.c). */
-    uint32_t mstatus;           /* MIE and MPIE; MPP is implied */
+    uint32_t mstatus;           /* the MSTATUS_WRITABLE fields */
     uint32_t mtvec, mie, mip, mscratch, mepc, mcause, mtval;
+    uint32_t mcounteren, mcountinhibit;
     uint64_t cycle_offset;      /* mcycle = cycles + cycle_offset */
     uint64_t instret_offset;    /* minstret = retired + instret_offset */
+    uint64_t frozen_cycle, frozen_instret; /* values while inhibited */
+    uint8_t pmpcfg[CPU_PMP_ENTRIES];
+    uint32_t pmpaddr[CPU_PMP_ENTRIES];
+    /* Accesses need PMP checks: U-mode, MPRV, or a locked entry. While
+     * set, the interpreter's fast paths are off (data) or checked per
+     * block (fetch). */
+    bool pmp_active;
     CpuTimeSource read_time;
     void *time_opaque;
 
@@ -191,7 +225,8 @@ struct Cpu {
      * and a few for loads and stores. */
     bool fetch_valid;
     MemRange fetch;
-    MemCache data;
+    MemCache data;      /* the interpreter's fast path reads it directly */
+    MemCache pmp_data;  /* used instead while PMP checks are on */
 
     BlockCache blocks;
 };
@@ -237,6 +272,18 @@ static inline bool cpu_code_chunk_marked(const Cpu *cpu, uint32_t addr)
     uint32_t chunk = addr >> CPU_CODE_CHUNK_SHIFT;
     return (cpu->blocks.code_map[chunk >> 6] >> (chunk & 63)) & 1;
 }
+
+/* cpu_pmp.c */
+/* Whether an access of `size` bytes at addr is allowed (access is PMP_R,
+ * PMP_W or PMP_X) at privilege `priv`. */
+bool cpu_pmp_allows(const Cpu *cpu, uint32_t addr, unsigned size,
+                    unsigned access, unsigned priv);
+/* The privilege loads and stores run at (MPRV makes M-mode use MPP). */
+unsigned cpu_data_priv(const Cpu *cpu);
+/* Recomputes pmp_active after a change of privilege, mstatus or PMP. */
+void cpu_pmp_update(Cpu *cpu);
+bool cpu_pmp_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value);
+bool cpu_pmp_csr_set(Cpu *cpu, unsigned csr, uint32_t value);
 
 /* cpu_csr.c */
 void cpu_csr_reset(Cpu *cpu);

@@ -847,10 +847,11 @@ static void test_csr_read_write_set_clear(void **state)
     assert_int_equal(reg(f, S2), 0x17);
     assert_int_equal(reg(f, S3), 0x16);
     assert_int_equal(csr(f, CSR_MSCRATCH), 0);
-    /* Only MIE and MPIE are writable; MPP reads as M. */
-    assert_int_equal(reg(f, S4), MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP_M);
+    /* Only MIE, MPIE, MPP, MPRV and TW are writable. */
+    assert_int_equal(reg(f, S4), MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP |
+                                     MSTATUS_MPRV | MSTATUS_TW);
     assert_int_equal(reg(f, S5), 0x888);
-    assert_int_equal(reg(f, S6), 0x40001105); /* RV32 I M A C */
+    assert_int_equal(reg(f, S6), 0x40101105); /* RV32 I M A C U */
     assert_int_equal(reg(f, S7), 0);
     assert_int_equal(reg(f, S8), 0xfffffffe);
 }
@@ -895,9 +896,9 @@ static void test_misa_reflects_the_isa(void **state)
         const char *isa;
         uint32_t misa;
     } cases[] = {
-        {"rv32i", 0x40000100}, {"rv32im", 0x40001100}, {"rv32imc", 0x40001104},
-        {"rv32ic", 0x40000104}, {"rv32imac", 0x40001105},
-        {"rv32ima_zicsr_zifencei", 0x40001101},
+        {"rv32i", 0x40100100}, {"rv32im", 0x40101100}, {"rv32imc", 0x40101104},
+        {"rv32ic", 0x40100104}, {"rv32imac", 0x40101105}, {"rv32ec", 0x40100014},
+        {"rv32ima_zicsr_zifencei", 0x40101101},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         use_isa(f, cases[i].isa);
@@ -945,7 +946,7 @@ static void test_illegal_instruction_traps_with_bits_in_mtval(void **state)
     assert_trap(f, CPU_CAUSE_ILLEGAL, RAM_BASE + 4, 0x1234500b);
     assert_int_equal(reg(f, T5), 1);
     /* Trap entry saves MIE into MPIE and clears MIE. */
-    assert_int_equal(csr(f, CSR_MSTATUS), MSTATUS_MPIE | MSTATUS_MPP_M);
+    assert_int_equal(csr(f, CSR_MSTATUS), MSTATUS_MPIE | MSTATUS_MPP);
     /* The trapping instruction did not retire. */
     assert_int_equal(cpu_instructions_retired(f->cpu), 2);
 }
@@ -1053,10 +1054,10 @@ static void test_mret_restores_interrupt_enable(void **state)
     emit(f, RV_ECALL);
     emit(f, rv_addi(A0, ZERO, 1));
     run_all(f);
-    assert_int_equal(reg(f, T4), MSTATUS_MPIE | MSTATUS_MPP_M);
+    assert_int_equal(reg(f, T4), MSTATUS_MPIE | MSTATUS_MPP); /* from M */
     assert_int_equal(reg(f, A0), 1);
-    assert_int_equal(csr(f, CSR_MSTATUS),
-                     MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP_M);
+    /* mret: MIE from MPIE, MPIE set, MPP back to U */
+    assert_int_equal(csr(f, CSR_MSTATUS), MSTATUS_MIE | MSTATUS_MPIE);
     assert_trap(f, CPU_CAUSE_ECALL_M, RAM_BASE + 8, 0); /* mepc was bumped */
 }
 
@@ -1329,6 +1330,7 @@ static void test_isa_strings(void **state)
     static const char *const good[] = {
         "rv32i", "rv32im", "rv32imac", "rv32imc", "rv32ic", "rv32ima",
         "rv32imac_zicsr_zifencei", "rv32i_zicsr", "RV32IMAC", "rv32imaczicsr",
+        "rv32e", "rv32ec", "rv32emac",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         use_isa(f, good[i]);
@@ -1336,10 +1338,10 @@ static void test_isa_strings(void **state)
     assert_isa_refused(f, "rv64imac",
                        "unsupported ISA \"rv64imac\": only rv32 is supported");
     assert_isa_refused(f, "", "unsupported ISA \"\": only rv32 is supported");
-    assert_isa_refused(f, "rv32e",
-                       "unsupported ISA \"rv32e\": the base must be rv32i");
+    assert_isa_refused(f, "rv32q",
+                       "unsupported ISA \"rv32q\": the base must be rv32i or rv32e");
     assert_isa_refused(f, "rv32gc",
-                       "unsupported ISA \"rv32gc\": the base must be rv32i");
+                       "unsupported ISA \"rv32gc\": the base must be rv32i or rv32e");
     assert_isa_refused(f, "rv32imafc",
                        "unsupported ISA extension(s) in \"rv32imafc\": f");
     assert_isa_refused(f, "rv32imafdc_zba_zicsr_zbb",
@@ -1747,6 +1749,163 @@ static void test_time_csr_reads_the_time_source(void **state)
     assert_int_equal(reg(f, A1), 0x1234);
 }
 
+/* ---- user mode, PMP, counters, RV32E ---- */
+
+enum { USER_CODE = 0x80004000u };
+
+/* Points mepc at USER_CODE with MPP = U, so the next mret enters U-mode. */
+static void emit_enter_user(Fixture *f)
+{
+    emit_li(f, T0, USER_CODE);
+    emit(f, rv_csrw(CSR_MEPC, T0));
+    emit_li(f, T0, MSTATUS_MPP);
+    emit(f, rv_csr(CSRRC, ZERO, CSR_MSTATUS, T0));
+    emit(f, RV_MRET);
+}
+
+/* PMP entry 0 lets U-mode do everything everywhere (NAPOT, all ones). */
+static void allow_user_everything(Fixture *f)
+{
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPADDR0, 0xffffffffu));
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPCFG0,
+                            PMP_R | PMP_W | PMP_X | PMP_NAPOT << PMP_A_SHIFT));
+}
+
+static void test_user_mode_ecall_and_privileged_csrs(void **state)
+{
+    Fixture *f = *state;
+    install_skip_handler(f);
+    allow_user_everything(f);
+    emit_enter_user(f);
+    f->pc = USER_CODE;
+    emit(f, RV_ECALL);                          /* cause 8 */
+    emit(f, rv_csrr(A0, CSR_MSCRATCH));         /* illegal in U */
+    emit(f, RV_MRET);                           /* illegal in U */
+    emit(f, rv_csrr(A1, CSR_CYCLE));            /* illegal: mcounteren 0 */
+    emit(f, rv_addi(A2, ZERO, 42));
+    run_to(f, f->pc);
+    assert_log(f, 0, CPU_CAUSE_ECALL_U, 0);
+    assert_log(f, 1, CPU_CAUSE_ILLEGAL, rv_csrr(A0, CSR_MSCRATCH));
+    assert_log(f, 2, CPU_CAUSE_ILLEGAL, RV_MRET);
+    assert_log(f, 3, CPU_CAUSE_ILLEGAL, rv_csrr(A1, CSR_CYCLE));
+    assert_int_equal(reg(f, A2), 42);
+    assert_int_equal(f->cpu->priv, CPU_PRIV_U); /* mret returned to U each time */
+    /* the trap saved U in MPP */
+    assert_int_equal(csr(f, CSR_MSTATUS) & MSTATUS_MPP, 0);
+}
+
+static void test_user_counters_follow_mcounteren(void **state)
+{
+    Fixture *f = *state;
+    install_skip_handler(f);
+    allow_user_everything(f);
+    assert_true(cpu_csr_set(f->cpu, CSR_MCOUNTEREN, 1u << 2)); /* IR only */
+    emit_enter_user(f);
+    f->pc = USER_CODE;
+    emit(f, rv_csrr(A0, CSR_INSTRET));
+    emit(f, rv_csrr(A1, CSR_CYCLE));
+    run_to(f, f->pc);
+    assert_int_equal(reg(f, A0), 7); /* li (2), csrw, li (2), csrrc, mret */
+    assert_log(f, 0, CPU_CAUSE_ILLEGAL, rv_csrr(A1, CSR_CYCLE));
+}
+
+static void test_pmp_checks_user_loads_stores_and_fetches(void **state)
+{
+    Fixture *f = *state;
+    install_skip_handler(f);
+    /* 0: the DATA page read-only (NAPOT 4 KiB), 1: the first 32 KiB of
+     * RAM read/write/execute (NAPOT), nothing else: the rest is denied to
+     * U. The lowest entry wins, so DATA stays read-only. */
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPADDR0, (DATA >> 2) | 0x1ff));
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPADDR0 + 1, (RAM_BASE >> 2) | 0xfff));
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPCFG0,
+                            (PMP_R | PMP_NAPOT << PMP_A_SHIFT) |
+                            (PMP_R | PMP_W | PMP_X | PMP_NAPOT << PMP_A_SHIFT) << 8));
+    poke32(f, DATA, 0x5a5a5a5a);
+    emit_enter_user(f);
+    f->pc = USER_CODE;
+    emit_li(f, T1, DATA);
+    emit(f, rv_load(LW, A0, T1, 0));            /* allowed */
+    emit(f, rv_store(SW, A0, T1, 0));           /* store access fault */
+    emit_li(f, T2, RAM2_BASE);
+    emit(f, rv_load(LW, A1, T2, 0));            /* no entry: load access fault */
+    emit(f, rv_jalr(RA, T2, 0));                /* fetch access fault */
+    run_to(f, RAM2_BASE);
+    assert_int_equal(reg(f, A0), 0x5a5a5a5a);
+    assert_log(f, 0, CPU_CAUSE_STORE_ACCESS, DATA);
+    assert_log(f, 1, CPU_CAUSE_LOAD_ACCESS, RAM2_BASE);
+    Error *err = NULL;
+    assert_int_equal(cpu_run(f->cpu, 1, &err), CPU_STOP_INSN_LIMIT);
+    assert_int_equal(csr(f, CSR_MCAUSE), CPU_CAUSE_FETCH_ACCESS);
+    assert_int_equal(csr(f, CSR_MTVAL), RAM2_BASE);
+    /* M-mode is not bound by unlocked entries */
+    assert_true(cpu_csr_set(f->cpu, CSR_MSTATUS, 0));
+    assert_int_equal(f->cpu->priv, CPU_PRIV_M);
+}
+
+static void test_pmp_locked_entry_binds_machine_mode(void **state)
+{
+    Fixture *f = *state;
+    install_skip_handler(f);
+    uint32_t cfg = PMP_R | PMP_L | PMP_NA4 << PMP_A_SHIFT;
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPADDR0, DATA >> 2));
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPCFG0, cfg));
+    /* locked: neither the entry nor its address can change until reset */
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPCFG0, 0));
+    assert_true(cpu_csr_set(f->cpu, CSR_PMPADDR0, 0));
+    assert_int_equal(csr(f, CSR_PMPCFG0), cfg);
+    assert_int_equal(csr(f, CSR_PMPADDR0), DATA >> 2);
+    emit_li(f, T1, DATA);
+    emit(f, rv_load(LW, A0, T1, 0));            /* R: allowed */
+    emit(f, rv_store(SW, A0, T1, 0));           /* W: store access fault */
+    emit(f, rv_store(SW, A0, T1, 4));           /* outside the entry: fine */
+    run_all(f);
+    assert_log(f, 0, CPU_CAUSE_STORE_ACCESS, DATA);
+    assert_int_equal(peek32(f, LOG + 8), 0);    /* only one trap */
+    cpu_reset(f->cpu);
+    assert_int_equal(csr(f, CSR_PMPCFG0), 0);
+}
+
+static void test_mcountinhibit_freezes_counters(void **state)
+{
+    Fixture *f = *state;
+    emit(f, rv_addi(T0, ZERO, 5));              /* CY and IR */
+    emit(f, rv_csrw(CSR_MCOUNTINHIBIT, T0));
+    emit(f, rv_csrr(A0, CSR_MINSTRET));
+    emit(f, RV_NOP);
+    emit(f, RV_NOP);
+    emit(f, rv_csrr(A1, CSR_MINSTRET));
+    emit(f, rv_csrr(A2, CSR_MCYCLE));
+    emit(f, rv_csrw(CSR_MCOUNTINHIBIT, ZERO));
+    emit(f, RV_NOP);
+    emit(f, rv_csrr(A3, CSR_MINSTRET));
+    run_all(f);
+    /* A CSR write takes effect once its instruction completes: the
+     * inhibiting csrw still counts, the enabling one does not. */
+    assert_int_equal(reg(f, A0), 2);
+    assert_int_equal(reg(f, A1), 2);
+    assert_int_equal(reg(f, A2), 2);
+    assert_int_equal(reg(f, A3), 3);            /* counting again: the nop */
+}
+
+static void test_rv32e_has_sixteen_registers(void **state)
+{
+    Fixture *f = *state;
+    use_isa(f, "rv32ec");
+    emit(f, rv_addi(A5, ZERO, 7));              /* x15: fine */
+    emit(f, rv_csr(CSRRWI, ZERO, CSR_MSCRATCH, 31)); /* uimm 31 is no register */
+    emit(f, rv_addi(16, ZERO, 7));              /* x16: illegal */
+    Error *err = NULL;
+    assert_int_equal(cpu_run(f->cpu, 100, &err), CPU_STOP_FAULT);
+    assert_string_equal(error_message(err),
+                        "illegal instruction 0x00700813 at pc 0x80000008 "
+                        "(mcause 2, mtval 0x700813); no trap handler "
+                        "(mtvec 0x00000000 unmapped)");
+    error_free(err);
+    assert_int_equal(reg(f, A5), 7);
+    assert_int_equal(csr(f, CSR_MSCRATCH), 31);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1800,6 +1959,12 @@ int main(void)
         T(test_timer_interrupt_enters_vectored_handler),
         T(test_interrupt_priority_is_mei_msi_mti),
         T(test_time_csr_reads_the_time_source),
+        T(test_user_mode_ecall_and_privileged_csrs),
+        T(test_user_counters_follow_mcounteren),
+        T(test_pmp_checks_user_loads_stores_and_fetches),
+        T(test_pmp_locked_entry_binds_machine_mode),
+        T(test_mcountinhibit_freezes_counters),
+        T(test_rv32e_has_sixteen_registers),
         cmocka_unit_test(test_decode_table_rows_are_disjoint),
         cmocka_unit_test(test_decode_table_rows_fix_their_lookup_key),
         cmocka_unit_test(test_decoder_agrees_with_linear_search),
