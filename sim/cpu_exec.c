@@ -27,7 +27,7 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-static BlockExit cpu_exec_block(Cpu *cpu, const Block *b,
+static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
                                 const void *const **handlers_out);
 
 /* ---- the block cache ---- */
@@ -303,7 +303,7 @@ static uint32_t mulh(int64_t a, int64_t b)
 
 /* Runs one block. With handlers_out set it only hands out the handler
  * table (labels are local to this function). */
-static BlockExit cpu_exec_block(Cpu *cpu, const Block *b,
+static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
                                 const void *const **handlers_out)
 {
 #define HANDLER(id) [CPU_INSN_##id] = &&op_##id
@@ -340,7 +340,7 @@ static BlockExit cpu_exec_block(Cpu *cpu, const Block *b,
     }
 
     uint32_t *const x = cpu->x;
-    const uint64_t base = cpu->cycles;
+    uint64_t base = cpu->cycles;
     const BlockInsn *in = b->insns;
     bool mmio;
 
@@ -358,6 +358,32 @@ static BlockExit cpu_exec_block(Cpu *cpu, const Block *b,
     do {                                                                    \
         cpu->pc = (target);                                                 \
         cpu->cycles = base + in->idx + 1;                                   \
+        return (how);                                                       \
+    } while (0)
+/* Ends the block by a branch or fall-through: straight into the next
+ * block (the chained successor, else the cached one, which is then
+ * chained) when the run loop has nothing to look at before it. */
+#define CONTINUE(target, how)                                               \
+    do {                                                                    \
+        uint32_t next_pc_ = (target);                                       \
+        cpu->cycles = base + in->idx + 1;                                   \
+        Block *next_ = b->next[how];                                        \
+        if (unlikely(!next_ || next_->start != next_pc_)) {                 \
+            next_ = cpu->blocks.table[block_slot(next_pc_)];                \
+            if (next_ && next_->start == next_pc_)                          \
+                b->next[how] = next_;                                       \
+        }                                                                   \
+        if (likely(next_ && next_->start == next_pc_ &&                     \
+                   cpu->cycles < cpu->check_at &&                           \
+                   cpu->cycles + CPU_BLOCK_MAX <= cpu->limit_cycle &&       \
+                   !cpu->pmp_active)) {                                     \
+            b = next_;                                                      \
+            base = cpu->cycles;                                             \
+            in = b->insns;                                                  \
+            goto *in->handler;                                              \
+        }                                                                   \
+        cpu->pc = next_pc_;                                                 \
+        cpu->last_block = b;                                                \
         return (how);                                                       \
     } while (0)
 /* The instruction raised an exception (recorded by cpu_raise) and did not
@@ -379,13 +405,13 @@ static BlockExit cpu_exec_block(Cpu *cpu, const Block *b,
         if (unlikely(target_ & cpu->jump_misalign))                         \
             RAISE(CPU_CAUSE_FETCH_MISALIGNED, target_);                     \
         RD = NEXT_PC;                                                       \
-        LEAVE(target_, BLOCK_EXIT_TAKEN);                                   \
+        CONTINUE(target_, BLOCK_EXIT_TAKEN);                                \
     } while (0)
 #define BRANCH(cond)                                                        \
     do {                                                                    \
         if (cond)                                                           \
             JUMP(in->pc + in->imm); /* rd is the sink for branches */       \
-        LEAVE(NEXT_PC, BLOCK_EXIT_NEXT);                                    \
+        CONTINUE(NEXT_PC, BLOCK_EXIT_NEXT);                                 \
     } while (0)
 /* Devices see the exact time; after one, the run loop looks around. */
 #define SLOW_PATH_START()                                                   \
@@ -536,9 +562,8 @@ op_CSR: {
 }
 op_ILLEGAL: RAISE(CPU_CAUSE_ILLEGAL, in->bits);
 op_END:
-    cpu->pc = in->pc;
-    cpu->cycles = base + in->idx;
-    return BLOCK_EXIT_NEXT;
+    in--; /* CONTINUE counts through the last real instruction */
+    CONTINUE(in[1].pc, BLOCK_EXIT_NEXT);
 
 #undef NEXT
 #undef RD
@@ -546,6 +571,7 @@ op_END:
 #undef RS2
 #undef NEXT_PC
 #undef LEAVE
+#undef CONTINUE
 #undef FAULT
 #undef RAISE
 #undef JUMP
@@ -717,6 +743,9 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
         switch (how) {
         case BLOCK_EXIT_NEXT:
         case BLOCK_EXIT_TAKEN:
+            /* Chain from the block that ended the run, which may be a
+             * successor the executor went on to by itself. */
+            b = cpu->last_block;
             if (generation == cpu->blocks.generation && b != &cpu->blocks.scratch) {
                 prev = b;
                 exit = how;

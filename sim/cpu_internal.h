@@ -229,6 +229,7 @@ struct Cpu {
     MemCache pmp_data;  /* used instead while PMP checks are on */
 
     BlockCache blocks;
+    Block *last_block;          /* where cpu_exec_block's run ended */
 };
 
 static inline uint64_t cpu_retired(const Cpu *cpu)

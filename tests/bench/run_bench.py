@@ -1,20 +1,224 @@
 #!/usr/bin/env python3
 """`ninja bench`: runs every host benchmark (build/bench/bench_*) and every
-benchmark firmware (tests/bench/fw/*.c) and prints their numbers. Speed is
-measured here, never asserted in tests."""
+benchmark firmware (tests/bench/fw/NAME.c, built as build/fw/NAME.elf) and
+prints their numbers. Speed is measured here, never asserted in tests.
+
+Each firmware prints one line `NAME: checksum 0x........`. The expected line
+is never written down: this script compiles the same source for the host
+(gcc -DHOST, with UBSan and ASan so undefined behaviour in a benchmark fails
+the run instead of silently giving a different answer) into
+build/bench/host_ref/NAME, runs it and requires the simulator's UART output to
+equal the host's output byte for byte.
+
+Exit status: 0 when every run succeeded and every checksum matched, 1
+otherwise (a benchmark or host reference that failed to build or run, a
+non-zero exit status, a wrong checksum, missing --stats output).
+
+See docs/BENCHMARKS.md."""
+import argparse
+import datetime
 import glob
+import math
 import os
+import platform
+import re
 import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FW_DIR = os.path.join(TOP, "tests", "bench", "fw")
+HOST_REF_DIR = os.path.join(TOP, "build", "bench", "host_ref")
+HOST_CC = os.environ.get("CC", "gcc")
+HOST_CFLAGS = ["-std=c11", "-O1", "-g", "-DHOST", "-Wall", "-Wextra", "-Werror",
+               "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+# A guard against a simulator that never stops; the benchmarks run ~1e8.
+MAX_INSNS = 4_000_000_000
+TIMEOUT_S = 600
+
+STAT_RE = {
+    "insns": re.compile(r"^mcusim: instructions:\s*(\d+)\s*$", re.M),
+    "seconds": re.compile(r"^mcusim: host time:\s*([0-9.eE+-]+)\s*s\s*$", re.M),
+    "mips": re.compile(r"^mcusim: MIPS:\s*([0-9.eE+-]+)\s*$", re.M),
+}
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Model", "uarch"):
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def git_revision():
+    try:
+        p = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=TOP,
+                           capture_output=True, text=True, timeout=10)
+        return p.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def run_host_benchmarks(word):
+    status = 0
+    for path in sorted(glob.glob(os.path.join(TOP, "build", "bench", "bench_*"))):
+        if word and word not in os.path.basename(path):
+            continue
+        if not os.access(path, os.X_OK) or os.path.isdir(path):
+            continue
+        p = subprocess.run([path], cwd=TOP)
+        if p.returncode != 0:
+            print("%s: FAILED with status %d" % (os.path.basename(path), p.returncode))
+            status = 1
+    return status
+
+
+def host_reference(name, src):
+    """Builds and runs the host copy of a benchmark; returns (stdout, error)."""
+    os.makedirs(HOST_REF_DIR, exist_ok=True)
+    binary = os.path.join(HOST_REF_DIR, name)
+    try:
+        p = subprocess.run([HOST_CC] + HOST_CFLAGS + [src, "-o", binary],
+                           cwd=TOP, capture_output=True, text=True)
+    except OSError as e:
+        return None, "cannot run %s: %s" % (HOST_CC, e)
+    if p.returncode != 0:
+        return None, "host build failed:\n" + p.stdout + p.stderr
+    try:
+        p = subprocess.run([binary], cwd=TOP, capture_output=True, text=True,
+                           timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, "host reference timed out"
+    if p.returncode != 0:
+        return None, "host reference exited with %d:\n%s%s" % (p.returncode, p.stdout, p.stderr)
+    return p.stdout, None
+
+
+def run_firmware(sim, board, elf):
+    """Runs one firmware with --stats; returns (returncode, stdout, stats, stderr)."""
+    cmd = [sim, "--stats", "--board", board, "--max-insns", str(MAX_INSNS), elf]
+    try:
+        p = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, "", {}, "timed out after %d s" % TIMEOUT_S
+    except OSError as e:
+        return None, "", {}, "cannot run %s: %s" % (sim, e)
+    stats = {}
+    for key, regex in STAT_RE.items():
+        m = regex.search(p.stderr)
+        if m:
+            stats[key] = int(m.group(1)) if key == "insns" else float(m.group(1))
+    return p.returncode, p.stdout, stats, p.stderr
+
+
+def run_firmware_benchmarks(args):
+    sources = sorted(glob.glob(os.path.join(FW_DIR, "*.c")))
+    if args.k:
+        sources = [s for s in sources if args.k in os.path.basename(s)]
+    if not sources:
+        return 0
+    if not os.access(args.sim, os.X_OK):
+        print("FAIL simulator %s is missing (run `ninja bench`)" % args.sim)
+        return 1
+    rows, failures = [], []
+    for src in sources:
+        name = os.path.basename(src)[:-2]
+        elf = os.path.join(TOP, "build", "fw", name + ".elf")
+        row = {"name": name, "insns": None, "seconds": None, "mips": None, "ok": False}
+        rows.append(row)
+        if not os.path.exists(elf):
+            failures.append("%s: %s is missing (run `ninja bench`)" % (name, os.path.relpath(elf, TOP)))
+            continue
+        if os.path.getmtime(elf) < os.path.getmtime(src):
+            failures.append("%s: %s is older than its source (run `ninja bench`)"
+                            % (name, os.path.relpath(elf, TOP)))
+            continue
+        expected, error = host_reference(name, src)
+        if error:
+            failures.append("%s: %s" % (name, error))
+            continue
+        best = None
+        for _ in range(args.repeat):
+            rc, out, stats, err = run_firmware(args.sim, args.board, elf)
+            if rc != 0:
+                failures.append("%s: simulator exit status %s\n%s%s" % (name, rc, out, err))
+                best = None
+                break
+            if "insns" not in stats or "seconds" not in stats:
+                failures.append("%s: no --stats output in:\n%s" % (name, err))
+                best = None
+                break
+            if out != expected:
+                failures.append("%s: output %r, expected %r (host build)" % (name, out, expected))
+                best = None
+                break
+            if best is None or stats["seconds"] < best["seconds"]:
+                best = stats
+        if best is None:
+            continue
+        row["insns"] = best["insns"]
+        row["seconds"] = best["seconds"]
+        row["mips"] = (best["insns"] / best["seconds"] / 1e6 if best["seconds"] > 0
+                       else best.get("mips", 0.0))
+        row["ok"] = True
+        m = re.search(r"checksum (0x[0-9a-fA-F]+)", out)
+        row["checksum"] = m.group(1) if m else "?"
+
+    print()
+    header = "%-10s %14s %10s %9s  %-10s %s" % ("benchmark", "instructions", "host s", "MIPS",
+                                                "checksum", "")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        if r["ok"]:
+            print("%-10s %14d %10.3f %9.1f  %-10s OK" % (r["name"], r["insns"], r["seconds"],
+                                                         r["mips"], r["checksum"]))
+        else:
+            print("%-10s %14s %10s %9s  %-10s FAIL" % (r["name"], "-", "-", "-", "-"))
+    good = [r for r in rows if r["ok"]]
+    if good:
+        insns = sum(r["insns"] for r in good)
+        seconds = sum(r["seconds"] for r in good)
+        mips = [r["mips"] for r in good if r["mips"] > 0]
+        geo = math.exp(sum(math.log(m) for m in mips) / len(mips)) if mips else 0.0
+        print("-" * len(header))
+        print("%-10s %14d %10.3f %9.1f  (total instructions / total seconds)" % (
+            "total", insns, seconds, insns / seconds / 1e6 if seconds > 0 else 0.0))
+        print("%-10s %14s %10s %9.1f  (geometric mean of MIPS)" % ("geomean", "", "", geo))
+    for f in failures:
+        print("FAIL " + f)
+    print("%d of %d benchmark firmware OK" % (len(good), len(rows)))
+    return 1 if failures or len(good) != len(rows) else 0
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-k", metavar="WORD", help="run only benchmarks whose name contains WORD")
+    parser.add_argument("--sim", default=os.path.join(TOP, "build", "mcusim"),
+                        help="simulator binary (default build/mcusim)")
+    parser.add_argument("--board", default="virt32", help="board (default virt32)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run each firmware N times and report the fastest (default 1)")
+    parser.add_argument("--no-host", action="store_true",
+                        help="skip the host benchmarks (build/bench/bench_*)")
+    args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    print("host CPU: %s (%d logical CPUs)" % (cpu_model(), os.cpu_count() or 0))
+    print("date: %s   mcusim: %s   python: %s" % (
+        datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), git_revision(),
+        platform.python_version()))
+    sys.stdout.flush()
     status = 0
-    for path in sorted(glob.glob(os.path.join(TOP, "build", "bench", "bench_*"))):
-        p = subprocess.run([path], cwd=TOP)
-        status |= p.returncode
+    if not args.no_host:
+        status |= run_host_benchmarks(args.k)
+        sys.stdout.flush()
+    status |= run_firmware_benchmarks(args)
     return status
 
 
