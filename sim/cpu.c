@@ -123,10 +123,37 @@ static MemAccess cpu_write(Cpu *cpu, uint32_t addr, unsigned size,
     return memory_mmio_write(cpu->ms, &copy, addr, size, value);
 }
 
+/* A misaligned access done byte by byte (emulate_misaligned); a fault
+ * names the byte that failed. */
+static bool load_bytes(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value,
+                       bool *mmio)
+{
+    *value = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint32_t byte;
+        if (cpu_read(cpu, addr + i, 1, &byte, mmio) != MEM_OK)
+            return cpu_raise(cpu, CPU_CAUSE_LOAD_ACCESS, addr + i);
+        *value |= byte << (8 * i);
+    }
+    return true;
+}
+
+static bool store_bytes(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value,
+                        bool *mmio)
+{
+    for (unsigned i = 0; i < size; i++)
+        if (cpu_write(cpu, addr + i, 1, value >> (8 * i), mmio) != MEM_OK)
+            return cpu_raise(cpu, CPU_CAUSE_STORE_ACCESS, addr + i);
+    return true;
+}
+
 bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmio)
 {
-    if (addr & (size - 1))
+    if (addr & (size - 1)) {
+        if (cpu->config.emulate_misaligned)
+            return load_bytes(cpu, addr, size, value, mmio);
         return cpu_raise(cpu, CPU_CAUSE_LOAD_MISALIGNED, addr);
+    }
     if (cpu_read(cpu, addr, size, value, mmio) != MEM_OK)
         return cpu_raise(cpu, CPU_CAUSE_LOAD_ACCESS, addr);
     return true;
@@ -134,8 +161,11 @@ bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmi
 
 bool cpu_store(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value, bool *mmio)
 {
-    if (addr & (size - 1))
+    if (addr & (size - 1)) {
+        if (cpu->config.emulate_misaligned)
+            return store_bytes(cpu, addr, size, value, mmio);
         return cpu_raise(cpu, CPU_CAUSE_STORE_MISALIGNED, addr);
+    }
     if (cpu_write(cpu, addr, size, value, mmio) != MEM_OK)
         return cpu_raise(cpu, CPU_CAUSE_STORE_ACCESS, addr);
     return true;

@@ -24,6 +24,9 @@ typedef struct CpuConfig {
     /* Virtual time: the CPU advances it as instructions retire and runs
      * its events between blocks. NULL: the CPU keeps time to itself. */
     Clock *clock;
+    /* Misaligned loads and stores: false traps (cause 4/6), true performs
+     * them byte by byte as some cores do in hardware. AMOs always trap. */
+    bool emulate_misaligned;
 } CpuConfig;
 
 /* Interrupt inputs, by their mip bit. */

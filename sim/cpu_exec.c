@@ -271,6 +271,8 @@ static bool exec_atomic(Cpu *cpu, const BlockInsn *in, bool *mmio)
     uint32_t addr = cpu->x[in->rs1], src = cpu->x[in->rs2], old;
 
     if (in->op == CPU_INSN_LR_W) {
+        if (addr & 3)
+            return cpu_raise(cpu, CPU_CAUSE_LOAD_MISALIGNED, addr);
         if (!cpu_load(cpu, addr, 4, &old, mmio))
             return false;
         cpu->reserved = true;

@@ -1906,6 +1906,34 @@ static void test_rv32e_has_sixteen_registers(void **state)
     assert_int_equal(csr(f, CSR_MSCRATCH), 31);
 }
 
+static void test_misaligned_accesses_emulated_when_configured(void **state)
+{
+    Fixture *f = *state;
+    Error *err = NULL;
+    CpuConfig config = {.isa = "rv32imac", .reset_pc = RAM_BASE,
+                        .frequency_hz = 1000000, .emulate_misaligned = true};
+    cpu_free(f->cpu);
+    f->cpu = cpu_new(f->ms, &config, &err);
+    assert_non_null(f->cpu);
+    install_skip_handler(f);
+    poke32(f, DATA, 0x44332211);
+    poke32(f, DATA + 4, 0x88776655);
+    emit_li(f, T1, DATA);
+    emit(f, rv_load(LW, A0, T1, 1));
+    emit(f, rv_load(LH, A1, T1, 3));
+    emit_li(f, T2, 0xa1b2c3d4);
+    emit(f, rv_store(SW, T2, T1, 5));
+    emit(f, rv_amo(LR, A2, T1, ZERO));                     /* lr.w at DATA: fine */
+    emit(f, rv_addi(T3, T1, 2));
+    emit(f, rv_amo(LR, A3, T3, ZERO));                     /* lr.w misaligned: traps */
+    run_all(f);
+    assert_int_equal(reg(f, A0), 0x55443322);
+    assert_int_equal(reg(f, A1), 0x5544);
+    assert_int_equal(peek32(f, DATA + 4), 0xb2c3d455);
+    assert_int_equal(peek32(f, DATA + 8) & 0xff, 0xa1);
+    assert_log(f, 0, CPU_CAUSE_LOAD_MISALIGNED, DATA + 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1965,6 +1993,7 @@ int main(void)
         T(test_pmp_locked_entry_binds_machine_mode),
         T(test_mcountinhibit_freezes_counters),
         T(test_rv32e_has_sixteen_registers),
+        T(test_misaligned_accesses_emulated_when_configured),
         cmocka_unit_test(test_decode_table_rows_are_disjoint),
         cmocka_unit_test(test_decode_table_rows_fix_their_lookup_key),
         cmocka_unit_test(test_decoder_agrees_with_linear_search),
