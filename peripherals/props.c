@@ -1,4 +1,4 @@
-/* Property helpers shared by device models. */
+/* Property and interrupt helpers shared by device models. */
 #include "peripherals/peripheral.h"
 
 #include <string.h>
@@ -47,4 +47,15 @@ bool device_check_props(const DeviceConfig *config, const char *const *known,
         return false;
     }
     return true;
+}
+
+bool device_no_irq_input(const char *name, unsigned n, unsigned count,
+                         Error **errp)
+{
+    if (count == 0)
+        error_setf(errp, "'%s' has no interrupt inputs", name);
+    else
+        error_setf(errp, "'%s' has no interrupt input %u (0-%u)", name, n,
+                   count - 1);
+    return false;
 }

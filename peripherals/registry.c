@@ -3,12 +3,16 @@
 #include <string.h>
 
 /* One line per model; a new model needs its file and a line here. */
+extern const PeripheralClass irq_probe_class;
 extern const PeripheralClass ns16550a_class;
+extern const PeripheralClass sifive_clint_class;
 extern const PeripheralClass sifive_test_class;
 
 static const PeripheralClass *const models[] = {
     &ns16550a_class,
+    &sifive_clint_class,
     &sifive_test_class,
+    &irq_probe_class,
 };
 
 const PeripheralClass *registry_find(const char *type)

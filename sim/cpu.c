@@ -310,6 +310,12 @@ void cpu_reset(Cpu *cpu)
     mem_cache_flush(&cpu->data);
 }
 
+void cpu_set_reset_pc(Cpu *cpu, uint32_t pc)
+{
+    cpu->config.reset_pc = pc;
+    cpu_set_pc(cpu, pc);
+}
+
 uint32_t cpu_get_pc(const Cpu *cpu)
 {
     return cpu->pc;
@@ -336,6 +342,11 @@ void cpu_set_reg(Cpu *cpu, unsigned index, uint32_t value)
 uint64_t cpu_instructions_retired(const Cpu *cpu)
 {
     return cpu_retired(cpu);
+}
+
+uint64_t cpu_cycles(const Cpu *cpu)
+{
+    return cpu->cycles;
 }
 
 bool cpu_get_csr(const Cpu *cpu, unsigned csr, uint32_t *value)

@@ -47,6 +47,9 @@ Cpu *cpu_new(MemorySystem *ms, const CpuConfig *config, Error **errp);
 void cpu_free(Cpu *cpu);
 
 void cpu_reset(Cpu *cpu);
+/* Where cpu_reset starts (e.g. the ELF entry, once it is known); also
+ * moves the pc there now. */
+void cpu_set_reset_pc(Cpu *cpu, uint32_t pc);
 
 /* Runs until max_insns more instructions retire, a stop is requested, or a
  * fault. On CPU_STOP_FAULT *errp says what happened and where (pc). */
@@ -61,6 +64,8 @@ void cpu_set_pc(Cpu *cpu, uint32_t pc);
 uint32_t cpu_get_reg(const Cpu *cpu, unsigned index); /* x0..x31 */
 void cpu_set_reg(Cpu *cpu, unsigned index, uint32_t value);
 uint64_t cpu_instructions_retired(const Cpu *cpu);
+/* Cycles of virtual time so far: retired instructions plus wfi sleep. */
+uint64_t cpu_cycles(const Cpu *cpu);
 
 /* A line driving one interrupt input (CPU_IRQ_*); valid while the CPU
  * lives. */

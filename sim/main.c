@@ -257,7 +257,7 @@ static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
             "mcusim: virtual time: %.6f s\n"
             "mcusim: host time:    %.6f s\n"
             "mcusim: MIPS:         %.1f\n",
-            (unsigned long long)insns, (double)insns / (double)frequency_hz,
+            (unsigned long long)insns, (double)cpu_cycles(cpu) / (double)frequency_hz,
             seconds, seconds > 0 ? (double)insns / seconds / 1e6 : 0.0);
 }
 
@@ -289,36 +289,66 @@ static int run(Machine *machine, Cpu *cpu, const Options *opt,
     return EXIT_SIM_ERROR;
 }
 
+/* Board names of the CPU's interrupt inputs (MachineHooks.cpu_irq). */
+static bool sim_cpu_irq(void *opaque, const char *input, IrqLine *out)
+{
+    static const struct {
+        const char *name;
+        unsigned irq;
+    } inputs[] = {
+        {"msi", CPU_IRQ_MSI}, {"mti", CPU_IRQ_MTI}, {"mei", CPU_IRQ_MEI},
+    };
+    Sim *sim = opaque;
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        if (strcmp(input, inputs[i].name) == 0) {
+            *out = cpu_irq_input(sim->cpu, inputs[i].irq);
+            return true;
+        }
+    }
+    return false;
+}
+
 static int simulate(const Options *opt, const BoardDesc *board)
 {
     Sim sim = {0};
+    Error *err = NULL;
+    int status = EXIT_SIM_ERROR;
+    Clock *clock = clock_new(board->cpu.frequency_hz);
+    MemorySystem *ms = memory_system_new();
+    /* The CPU first: the machine wires cpu.* lines to it in machine_new. */
+    CpuConfig config = {
+        .isa = board->cpu.isa,
+        .reset_pc = board->cpu.has_reset_pc ? board->cpu.reset_pc : 0,
+        .frequency_hz = board->cpu.frequency_hz,
+        .clock = clock,
+    };
+    sim.cpu = cpu_new(ms, &config, &err);
     MachineHooks hooks = {
         .opaque = &sim,
         .stop = sim_stop,
         .open_chardev = sim_open_chardev,
+        .cpu_irq = sim_cpu_irq,
+        .clock = clock,
     };
-    Error *err = NULL;
-    int status = EXIT_SIM_ERROR;
-    MemorySystem *ms = memory_system_new();
-    Machine *machine = machine_new(ms, board, &hooks, &err);
+    Machine *machine = sim.cpu ? machine_new(ms, board, &hooks, &err) : NULL;
     uint32_t entry = 0;
     if (machine && elf_load(ms, opt->firmware, &entry, &err)) {
-        CpuConfig config = {
-            .isa = board->cpu.isa,
-            .reset_pc = board->cpu.has_reset_pc ? board->cpu.reset_pc : entry,
-            .frequency_hz = board->cpu.frequency_hz,
-        };
-        sim.cpu = cpu_new(ms, &config, &err);
-        if (sim.cpu)
-            status = run(machine, sim.cpu, opt, board->cpu.frequency_hz);
+        if (!board->cpu.has_reset_pc)
+            cpu_set_reset_pc(sim.cpu, entry);
+        uint64_t (*read_time)(void *);
+        void *time_opaque;
+        if (machine_time_source(machine, &read_time, &time_opaque))
+            cpu_set_time_source(sim.cpu, read_time, time_opaque);
+        status = run(machine, sim.cpu, opt, board->cpu.frequency_hz);
     }
     if (err) {
         fprintf(stderr, "mcusim: %s\n", error_message(err));
         error_free(err);
     }
+    machine_free(machine); /* before the CPU and the clock it uses */
     cpu_free(sim.cpu);
-    machine_free(machine);
     memory_system_free(ms);
+    clock_free(clock);
     return status;
 }
 

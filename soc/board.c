@@ -10,7 +10,8 @@
  *
  * Every message starts with "FILE:LINE:COL: " (1-based) for the node at
  * fault. Output arrays are allocated zeroed at their final length before
- * they are filled, so board_file_free() can free a half-built file.
+ * they are filled (a peripheral's irqs grow one complete entry at a time),
+ * so board_file_free() can free a half-built file.
  */
 #include "soc/board.h"
 
@@ -550,12 +551,13 @@ static bool set_nonempty_text(Ctx *c, void *obj, const KeySpec *ks,
     return true;
 }
 
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
 static bool check_name(Ctx *c, const Node *n)
 {
     if (n->text[0] == '\0')
         return fail(c, n, "empty name");
-    if (n->text[strspn(n->text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                "abcdefghijklmnopqrstuvwxyz0123456789_-")])
+    if (n->text[strspn(n->text, NAME_CHARS)])
         return fail(c, n, "invalid name '%s' (expected letters, digits, '_' "
                           "or '-')", n->text);
     return true;
@@ -770,11 +772,114 @@ static bool periph_prop(Ctx *c, void *obj, const KeySpec *ks,
     return true;
 }
 
+/* ---- interrupt wiring: `irq: plic.3`, `irq: [cpu.msi, cpu.mti]`,
+ * `irq: plic.8-39` (one line per input, in output order) ---- */
+
+#define IRQ_MAX_INPUT 65535u /* highest input number a sink may name */
+#define IRQ_MAX_RANGE 1024u  /* lines one range may span */
+#define CPU_INPUT_CHARS \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+
+static bool bad_sink(Ctx *c, const Node *n)
+{
+    return fail(c, n, "invalid interrupt sink '%s' (expected cpu.INPUT, "
+                "TARGET.N or TARGET.N-M)", n->text);
+}
+
+/* Reads the decimal digits at *s (at least one), saturating above
+ * IRQ_MAX_INPUT; advances *s past them. */
+static bool irq_number(const char **s, unsigned long *out)
+{
+    const char *p = *s;
+    unsigned long v = 0;
+    if (*p < '0' || *p > '9')
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (unsigned long)(*p - '0');
+        if (v > IRQ_MAX_INPUT)
+            v = IRQ_MAX_INPUT + 1;
+    }
+    *s = p;
+    *out = v;
+    return true;
+}
+
+/* Appends one line; the entry is complete before nirqs counts it. */
+static void irq_push(Ctx *c, BoardPeripheral *p, const Node *n,
+                     size_t target_len, const char *input, unsigned line)
+{
+    p->irqs = xrealloc(p->irqs, (p->nirqs + 1) * sizeof *p->irqs);
+    BoardIrq *irq = &p->irqs[p->nirqs];
+    irq->target = memcpy(xcalloc(target_len + 1, 1), n->text, target_len);
+    irq->input = input ? xstrdup(input) : NULL;
+    irq->line = line;
+    irq->loc = node_loc(c, n);
+    p->nirqs++;
+}
+
+static bool parse_irq_sink(Ctx *c, BoardPeripheral *p, const Node *n)
+{
+    const char *dot = strchr(n->text, '.');
+    size_t target_len = dot ? (size_t)(dot - n->text) : 0;
+    if (target_len == 0 || strspn(n->text, NAME_CHARS) != target_len)
+        return bad_sink(c, n);
+    const char *s = dot + 1;
+    if (target_len == 3 && memcmp(n->text, "cpu", 3) == 0) {
+        size_t len = strspn(s, CPU_INPUT_CHARS);
+        if (len == 0 || s[len])
+            return bad_sink(c, n);
+        irq_push(c, p, n, target_len, s, 0);
+        return true;
+    }
+    unsigned long first, last;
+    if (!irq_number(&s, &first))
+        return bad_sink(c, n);
+    last = first;
+    if (*s == '-') {
+        s++;
+        if (!irq_number(&s, &last))
+            return bad_sink(c, n);
+    }
+    if (*s)
+        return bad_sink(c, n);
+    if (first > IRQ_MAX_INPUT || last > IRQ_MAX_INPUT)
+        return fail(c, n, "interrupt input number too large in '%s' (at "
+                    "most %u)", n->text, IRQ_MAX_INPUT);
+    if (last < first)
+        return fail(c, n, "reversed interrupt range '%s' (%lu > %lu)",
+                    n->text, first, last);
+    if (last - first >= IRQ_MAX_RANGE)
+        return fail(c, n, "interrupt range '%s' spans %lu lines (at most "
+                    "%u)", n->text, last - first + 1, IRQ_MAX_RANGE);
+    for (unsigned long line = first; line <= last; line++)
+        irq_push(c, p, n, target_len, NULL, (unsigned)line);
+    return true;
+}
+
+static bool periph_irq(Ctx *c, void *obj, const KeySpec *ks,
+                       const Node *key, const Node *value)
+{
+    (void)ks, (void)key;
+    BoardPeripheral *p = obj;
+    p->irq_loc = node_loc(c, value);
+    if (value->kind == NODE_SCALAR && !value->is_null)
+        return parse_irq_sink(c, p, value);
+    if (value->kind != NODE_LIST)
+        return fail(c, value, "expected a scalar or a list for 'irq', "
+                    "found %s", node_kind_name(value));
+    for (size_t i = 0; i < value->nkids; i++)
+        if (!expect(c, value->kids[i], NODE_SCALAR, "an 'irq' entry") ||
+            !parse_irq_sink(c, p, value->kids[i]))
+            return false;
+    return true;
+}
+
 static const KeySpec periph_keys[] = {
     { "name", set_name, offsetof(BoardPeripheral, name), true },
     { "type", periph_type, offsetof(BoardPeripheral, type), true },
     { "base", set_addr32, offsetof(BoardPeripheral, base), true },
     { "size", set_u64, offsetof(BoardPeripheral, size), false },
+    { "irq", periph_irq, 0, false },
 };
 static const MapSpec periph_spec = { "peripheral", periph_keys,
                                      ARRAY_LEN(periph_keys), periph_prop };
@@ -783,6 +888,7 @@ static bool peripheral_entry(Ctx *c, const Node *entry, size_t i)
 {
     BoardPeripheral *p = &c->board->peripherals[i];
     p->loc = node_loc(c, entry);
+    p->irq_loc = p->loc;
     p->props = xcalloc(entry->nkids / 2, sizeof *p->props);
     return walk_mapping(c, entry, &periph_spec, p) &&
            check_range(c, entry, "peripheral", p->name, p->base, p->size) &&
@@ -916,6 +1022,11 @@ static void free_board(BoardDesc *b)
             free(p->props[j].value);
         }
         free(p->props);
+        for (size_t j = 0; j < p->nirqs; j++) {
+            free(p->irqs[j].target);
+            free(p->irqs[j].input);
+        }
+        free(p->irqs);
         free(p->name);
         free(p->type);
     }

@@ -4,8 +4,9 @@
  * optional `description`, a `cpu` mapping, a `memory` list and a
  * `peripherals` list (docs/BOARDS.md documents the format). Parsing checks
  * the shape (known keys, types, numbers, duplicate names, overlapping
- * memories); what a peripheral's properties mean is checked later by its
- * model. Every error starts with "FILE:LINE:COL: " (1-based).
+ * memories, the syntax of `irq:` sinks); what a peripheral's properties
+ * mean, and whether an interrupt sink exists, is checked later by the
+ * machine and the models. Every error starts with "FILE:LINE:COL: " (1-based).
  *
  * Ownership: a BoardFile owns everything reachable from it, strings
  * included; board_file_free() frees it all. A failed load returns NULL and
@@ -55,15 +56,28 @@ typedef struct BoardProp {
     SourceLoc loc;
 } BoardProp;
 
+/* One interrupt line of a peripheral's `irq:` wiring: where output i of
+ * the peripheral goes (the i-th BoardIrq). A range `plic.8-39` expands to
+ * one BoardIrq per line, all with the range's location. */
+typedef struct BoardIrq {
+    char *target;  /* "cpu" or a peripheral's name (not checked here) */
+    char *input;   /* `cpu.INPUT`: the input's name ("mti"); NULL otherwise */
+    unsigned line; /* `TARGET.N`: the sink's input number N */
+    SourceLoc loc; /* the scalar naming the sink */
+} BoardIrq;
+
 typedef struct BoardPeripheral {
     char *name;
     char *type;
     uint64_t base;
     uint64_t size; /* 0 when not given: the model's default */
-    BoardProp *props;
+    BoardProp *props; /* `irq` is not among them */
     size_t nprops;
+    BoardIrq *irqs; /* the `irq:` wiring, in output order; none when absent */
+    size_t nirqs;
     SourceLoc loc;
     SourceLoc type_loc;
+    SourceLoc irq_loc; /* the `irq` value; the entry when absent */
 } BoardPeripheral;
 
 typedef struct BoardDesc {

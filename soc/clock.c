@@ -10,6 +10,7 @@ struct ClockEvent {
     ClockEventFn fn;
     void *opaque;
     uint64_t when;
+    uint64_t seq;     /* when it was scheduled, in scheduling order */
     bool pending;
     ClockEvent *next;
 };
@@ -19,6 +20,7 @@ struct Clock {
     uint64_t now;
     ClockEvent *queue;
     size_t live_events;
+    uint64_t seq;
     ClockDeadlineFn deadline_fn;
     void *deadline_opaque;
 };
@@ -85,11 +87,25 @@ static void unlink_event(ClockEvent *event)
     event->pending = false;
 }
 
+/* The next due event of this round. An event scheduled during the round
+ * runs in it only if it lies later than the one that ran last: time moves
+ * forward, so an event rescheduling itself for "now" (or the past) waits
+ * for the next round instead of spinning here forever. */
+static ClockEvent *first_due(const Clock *clock, uint64_t round, uint64_t last)
+{
+    for (ClockEvent *e = clock->queue; e && e->when <= clock->now; e = e->next)
+        if (e->seq <= round || e->when > last)
+            return e;
+    return NULL;
+}
+
 void clock_advance(Clock *clock, uint64_t now)
 {
     clock_set_now(clock, now);
-    while (clock->queue && clock->queue->when <= clock->now) {
-        ClockEvent *event = clock->queue;
+    uint64_t round = clock->seq, last = 0;
+    ClockEvent *event;
+    while ((event = first_due(clock, round, last))) {
+        last = event->when;
         unlink_event(event);
         /* Last use of event: the callback may free it. */
         event->fn(event->opaque);
@@ -131,6 +147,7 @@ void clock_event_schedule(ClockEvent *event, uint64_t when)
     while (*link && (*link)->when <= when)
         link = &(*link)->next;
     event->when = when;
+    event->seq = ++clock->seq;
     event->next = *link;
     event->pending = true;
     *link = event;

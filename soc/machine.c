@@ -1,5 +1,11 @@
+/* Machine assembly: plan (models, sizes, overlaps), build (memories, then
+ * devices in board order, each mapped on the bus), wire (interrupt lines,
+ * once every device exists), all in one memory transaction. Any failure
+ * frees what was built through machine_free. */
 #include "soc/machine.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,14 +13,26 @@
 
 #define BUS_SIZE (1ULL << 32)
 
+typedef struct MachineDevice {
+    const PeripheralClass *cls;
+    Device dev;  /* dev.owner: one reference, the machine's */
+    bool wired;  /* connect_irqs was given lines */
+} MachineDevice;
+
 struct Machine {
     MemorySystem *ms;
     MachineHooks hooks;
     DeviceHost device_host;
     Owner *bus_owner;
     MemoryRegion *bus;
-    Owner **owners; /* memories and devices, one reference each */
+    Owner **owners; /* memories, one reference each */
     size_t nowners;
+    MachineDevice *devices; /* board order; ndevices created so far */
+    size_t ndevices;
+    const BoardPeripheral *creating; /* the device in create, for messages */
+    DeviceTimeFn read_time;          /* the CPU's time source, if any */
+    void *time_dev;
+    char *time_source_name;
     bool exit_requested;
     int exit_status;
 };
@@ -41,6 +59,27 @@ static Chardev *machine_open_chardev(void *opaque, const char *spec,
 {
     Machine *m = opaque;
     return m->hooks.open_chardev(m->hooks.opaque, spec, errp);
+}
+
+static bool machine_set_time_source(void *opaque, DeviceTimeFn read_time,
+                                    void *dev, Error **errp)
+{
+    Machine *m = opaque;
+    const BoardPeripheral *p = m->creating;
+    if (!p)
+        abort(); /* only during create, for now */
+    if (m->read_time) {
+        error_setf(errp, "%s:%u:%u: '%s' cannot be the time source: '%s' "
+                   "already is", p->loc.file, p->loc.line, p->loc.col,
+                   p->name, m->time_source_name);
+        return false;
+    }
+    m->time_source_name = strdup(p->name);
+    if (!m->time_source_name)
+        abort();
+    m->read_time = read_time;
+    m->time_dev = dev;
+    return true;
 }
 
 static void keep_owner(Machine *m, Owner *owner)
@@ -134,11 +173,15 @@ static bool add_peripheral(Machine *m, const BoardPeripheral *p,
         .size = size,
         .host = &m->device_host,
     };
-    Device dev = {0};
-    if (!cls->create(&config, &dev, errp))
+    MachineDevice *d = &m->devices[m->ndevices];
+    m->creating = p;
+    bool ok = cls->create(&config, &d->dev, errp);
+    m->creating = NULL;
+    if (!ok)
         return false;
-    keep_owner(m, dev.owner);
-    if (!memory_add_subregion(m->bus, p->base, dev.region, errp)) {
+    d->cls = cls;
+    m->ndevices++;
+    if (!memory_add_subregion(m->bus, p->base, d->dev.region, errp)) {
         error_prepend(errp, "%s:%u:%u: ", p->loc.file, p->loc.line, p->loc.col);
         return false;
     }
@@ -170,6 +213,160 @@ static bool plan(const BoardDesc *board, const PeripheralClass **classes,
     return ok;
 }
 
+/* ---- interrupt wiring ---- */
+
+static bool loc_error(Error **errp, const SourceLoc *loc, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
+static bool loc_error(Error **errp, const SourceLoc *loc, const char *fmt,
+                      ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vsetf(errp, fmt, ap);
+    va_end(ap);
+    error_prepend(errp, "%s:%u:%u: ", loc->file, loc->line, loc->col);
+    return false;
+}
+
+/* "cpu.mti" or "plic.3", for messages. */
+static void sink_name(const BoardIrq *irq, char *buf, size_t size)
+{
+    if (irq->input)
+        snprintf(buf, size, "%s.%s", irq->target, irq->input);
+    else
+        snprintf(buf, size, "%s.%u", irq->target, irq->line);
+}
+
+static bool same_sink(const BoardIrq *a, const BoardIrq *b)
+{
+    if (strcmp(a->target, b->target) != 0 || !a->input != !b->input)
+        return false;
+    return a->input ? strcmp(a->input, b->input) == 0 : a->line == b->line;
+}
+
+/* Every input wired so far and who drives it: one driver per input. */
+typedef struct Driven {
+    const BoardIrq *sink;
+    const char *source;
+} Driven;
+
+typedef struct Wiring {
+    Driven *driven;
+    size_t ndriven;
+} Wiring;
+
+static bool claim_sink(Wiring *w, const BoardIrq *irq, const char *source,
+                       Error **errp)
+{
+    for (size_t i = 0; i < w->ndriven; i++) {
+        const Driven *d = &w->driven[i];
+        if (!same_sink(d->sink, irq))
+            continue;
+        char name[128];
+        sink_name(irq, name, sizeof name);
+        return loc_error(errp, &irq->loc, "%s is already driven by '%s' "
+                         "(at %u:%u)", name, d->source, d->sink->loc.line,
+                         d->sink->loc.col);
+    }
+    Driven *grown = realloc(w->driven, (w->ndriven + 1) * sizeof *grown);
+    if (!grown)
+        abort();
+    w->driven = grown;
+    w->driven[w->ndriven++] = (Driven){irq, source};
+    return true;
+}
+
+static bool resolve_cpu_sink(Machine *m, const BoardIrq *irq, IrqLine *out,
+                             Error **errp)
+{
+    if (!m->hooks.cpu_irq)
+        return loc_error(errp, &irq->loc, "cannot wire cpu.%s: this machine "
+                         "has no CPU interrupt inputs", irq->input);
+    if (!m->hooks.cpu_irq(m->hooks.opaque, irq->input, out))
+        return loc_error(errp, &irq->loc, "unknown CPU interrupt input '%s'",
+                         irq->input);
+    return true;
+}
+
+static bool resolve_sink(Machine *m, const BoardDesc *board,
+                         const BoardIrq *irq, IrqLine *out, Error **errp)
+{
+    if (irq->input)
+        return resolve_cpu_sink(m, irq, out, errp);
+    for (size_t i = 0; i < board->nperipherals; i++) {
+        const BoardPeripheral *p = &board->peripherals[i];
+        if (strcmp(p->name, irq->target) != 0)
+            continue;
+        const MachineDevice *d = &m->devices[i];
+        if (!d->cls->irq_input)
+            return loc_error(errp, &irq->loc, "'%s' (%s) has no interrupt "
+                             "inputs", p->name, p->type);
+        if (d->cls->irq_input(d->dev.state, irq->line, out, errp))
+            return true;
+        error_prepend(errp, "%s:%u:%u: ", irq->loc.file, irq->loc.line,
+                      irq->loc.col);
+        return false;
+    }
+    return loc_error(errp, &irq->loc, "unknown interrupt sink '%s' (no "
+                     "peripheral of that name)", irq->target);
+}
+
+/* "'clint' drives 2 interrupt lines (msi, mti); the board wires 1" */
+static bool wrong_line_count(const BoardPeripheral *p,
+                             const PeripheralClass *cls, Error **errp)
+{
+    if (cls->irq_outputs == 0)
+        return loc_error(errp, &p->irq_loc, "'%s' (%s) drives no interrupt "
+                         "lines; the board wires %zu", p->name, cls->type,
+                         p->nirqs);
+    char names[256] = "";
+    size_t used = 0;
+    for (unsigned i = 0; cls->irq_output_names && i < cls->irq_outputs &&
+                         used < sizeof names; i++)
+        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
+                                 i ? ", " : " (", cls->irq_output_names[i]);
+    if (used && used + 1 < sizeof names)
+        strcat(names, ")");
+    return loc_error(errp, &p->irq_loc, "'%s' drives %u interrupt line%s%s; "
+                     "the board wires %zu", p->name, cls->irq_outputs,
+                     cls->irq_outputs == 1 ? "" : "s", names, p->nirqs);
+}
+
+static bool wire_device(Machine *m, const BoardDesc *board, size_t index,
+                        Wiring *w, Error **errp)
+{
+    const BoardPeripheral *p = &board->peripherals[index];
+    MachineDevice *d = &m->devices[index];
+    if (p->nirqs == 0)
+        return true;
+    if (p->nirqs != d->cls->irq_outputs)
+        return wrong_line_count(p, d->cls, errp);
+    IrqLine *lines = calloc(p->nirqs, sizeof *lines);
+    if (!lines)
+        abort();
+    bool ok = true;
+    for (size_t i = 0; ok && i < p->nirqs; i++)
+        ok = claim_sink(w, &p->irqs[i], p->name, errp) &&
+             resolve_sink(m, board, &p->irqs[i], &lines[i], errp);
+    if (ok) {
+        d->cls->connect_irqs(d->dev.state, lines, p->nirqs);
+        d->wired = true;
+    }
+    free(lines);
+    return ok;
+}
+
+/* Output i of each device goes to the i-th sink of its `irq:`. */
+static bool wire(Machine *m, const BoardDesc *board, Error **errp)
+{
+    Wiring w = {0};
+    bool ok = true;
+    for (size_t i = 0; ok && i < board->nperipherals; i++)
+        ok = wire_device(m, board, i, &w, errp);
+    free(w.driven);
+    return ok;
+}
+
 static bool build(Machine *m, const BoardDesc *board,
                   const PeripheralClass **classes, const uint64_t *sizes,
                   Error **errp)
@@ -180,6 +377,8 @@ static bool build(Machine *m, const BoardDesc *board,
     for (size_t i = 0; i < board->nperipherals; i++)
         if (!add_peripheral(m, &board->peripherals[i], classes[i], sizes[i], errp))
             return false;
+    if (!wire(m, board, errp))
+        return false;
     memory_set_root(m->ms, m->bus);
     return true;
 }
@@ -203,7 +402,12 @@ Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
             .opaque = m,
             .request_exit = machine_request_exit,
             .open_chardev = machine_open_chardev,
+            .clock = hooks->clock,
+            .set_time_source = machine_set_time_source,
         };
+        m->devices = calloc(n, sizeof *m->devices);
+        if (!m->devices)
+            abort();
         m->bus_owner = owner_new(ms, "system", NULL, NULL);
         m->bus = memory_region_new_container(m->bus_owner, "system", BUS_SIZE);
         memory_begin(ms);
@@ -223,12 +427,21 @@ void machine_free(Machine *m)
 {
     if (!m)
         return;
+    /* Sinks must outlive their sources: cut every line before any device
+     * can die. */
+    for (size_t i = 0; i < m->ndevices; i++)
+        if (m->devices[i].wired)
+            m->devices[i].cls->connect_irqs(m->devices[i].dev.state, NULL, 0);
     if (memory_root(m->ms) == m->bus)
         memory_set_root(m->ms, NULL);
     owner_unref(m->bus_owner);
     for (size_t i = 0; i < m->nowners; i++)
         owner_unref(m->owners[i]);
+    for (size_t i = 0; i < m->ndevices; i++)
+        owner_unref(m->devices[i].dev.owner);
     free(m->owners);
+    free(m->devices);
+    free(m->time_source_name);
     free(m);
 }
 
@@ -237,4 +450,14 @@ bool machine_exit_requested(const Machine *m, int *status)
     if (m->exit_requested && status)
         *status = m->exit_status;
     return m->exit_requested;
+}
+
+bool machine_time_source(const Machine *m, uint64_t (**read)(void *),
+                         void **opaque)
+{
+    if (!m->read_time)
+        return false;
+    *read = m->read_time;
+    *opaque = m->time_dev;
+    return true;
 }

@@ -493,10 +493,186 @@ static void test_anchors_and_aliases_are_refused(void **state)
 static void test_property_value_must_be_scalar(void **state)
 {
     (void)state;
+    /* Lists are for `irq` only. */
     assert_parse_error("b:\n  peripherals:\n"
-                       "    - {name: a, type: x, base: 0, irq: [1, 2]}\n",
-                       "t.yaml:3:40: expected a scalar for property 'irq', "
+                       "    - {name: a, type: x, base: 0, regs: [1, 2]}\n",
+                       "t.yaml:3:41: expected a scalar for property 'regs', "
                        "found a list");
+}
+
+/* ---- interrupt wiring (`irq:`) ---- */
+
+static const BoardPeripheral *only_peripheral(const BoardFile *f)
+{
+    assert_int_equal(f->nboards, 1);
+    assert_int_equal(f->boards[0].nperipherals, 1);
+    return &f->boards[0].peripherals[0];
+}
+
+static void assert_irq(const BoardIrq *irq, const char *target,
+                       const char *input, unsigned line, unsigned loc_line,
+                       unsigned loc_col)
+{
+    assert_string_equal(irq->target, target);
+    if (input)
+        assert_string_equal(irq->input, input);
+    else
+        assert_null(irq->input);
+    assert_int_equal(irq->line, line);
+    assert_string_equal(irq->loc.file, "t.yaml");
+    assert_int_equal(irq->loc.line, loc_line);
+    assert_int_equal(irq->loc.col, loc_col);
+}
+
+static void test_irq_scalar_names_one_sink(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok("b:\n  peripherals:\n"
+                            "    - name: uart0\n"
+                            "      type: ns16550a\n"
+                            "      base: 0x1000\n"
+                            "      irq: plic.3\n"
+                            "      chardev: stdio\n");
+    const BoardPeripheral *p = only_peripheral(f);
+    assert_int_equal(p->nirqs, 1);
+    assert_irq(&p->irqs[0], "plic", NULL, 3, 6, 12);
+    assert_int_equal(p->irq_loc.line, 6);
+    assert_int_equal(p->irq_loc.col, 12);
+    /* irq is wiring, not a property the model sees */
+    assert_int_equal(p->nprops, 1);
+    assert_null(board_peripheral_prop(p, "irq"));
+    board_file_free(f);
+}
+
+static void test_irq_list_keeps_output_order_and_cpu_inputs(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok("b:\n  peripherals:\n"
+                            "    - {name: clint, type: c, base: 0, "
+                            "irq: [cpu.msi, cpu.mti, my-plic_2.0]}\n");
+    const BoardPeripheral *p = only_peripheral(f);
+    assert_int_equal(p->nirqs, 3);
+    assert_irq(&p->irqs[0], "cpu", "msi", 0, 3, 45);
+    assert_irq(&p->irqs[1], "cpu", "mti", 0, 3, 54);
+    assert_irq(&p->irqs[2], "my-plic_2", NULL, 0, 3, 63);
+    assert_int_equal(p->irq_loc.col, 44);
+    board_file_free(f);
+}
+
+static void test_irq_range_expands_to_one_line_each(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok("b:\n  peripherals:\n"
+                            "    - {name: gpio, type: g, base: 0, "
+                            "irq: [plic.8-39, cpu.mei, plic.7-7]}\n");
+    const BoardPeripheral *p = only_peripheral(f);
+    assert_int_equal(p->nirqs, 34);
+    for (unsigned i = 0; i < 32; i++)
+        assert_irq(&p->irqs[i], "plic", NULL, 8 + i, 3, 44);
+    assert_irq(&p->irqs[32], "cpu", "mei", 0, 3, 55);
+    assert_irq(&p->irqs[33], "plic", NULL, 7, 3, 64);
+    board_file_free(f);
+}
+
+static void test_irq_absent_or_empty_wires_nothing(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok("b:\n  peripherals:\n"
+                            "    - {name: a, type: x, base: 0}\n"
+                            "    - {name: b, type: x, base: 0, irq: []}\n");
+    const BoardPeripheral *a = &f->boards[0].peripherals[0];
+    const BoardPeripheral *b = &f->boards[0].peripherals[1];
+    assert_int_equal(a->nirqs, 0);
+    assert_null(a->irqs);
+    assert_int_equal(a->irq_loc.line, a->loc.line);
+    assert_int_equal(a->irq_loc.col, a->loc.col);
+    assert_int_equal(b->nirqs, 0);
+    assert_int_equal(b->irq_loc.col, 40);
+    board_file_free(f);
+}
+
+static void test_irq_malformed_sinks_are_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "plic", "plic.", ".3", "plic.x", "plic.3-", "plic.-3", "plic.3-4-5",
+        "plic.+3", "plic. 3", "pl ic.3", "plic.3.4", "cpu.", "cpu.3-4x",
+        "cpu.m-i", "plic.0x10", "a.b.c",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[160], expected[160];
+        snprintf(text, sizeof text, "b:\n  peripherals:\n"
+                 "    - {name: a, type: x, base: 0, irq: \"%s\"}\n", bad[i]);
+        snprintf(expected, sizeof expected, "t.yaml:3:40: invalid interrupt "
+                 "sink '%s' (expected cpu.INPUT, TARGET.N or TARGET.N-M)",
+                 bad[i]);
+        assert_parse_error(text, expected);
+    }
+    /* in a list, the entry at fault is located */
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, irq: [plic.1, 7]}\n",
+                       "t.yaml:3:49: invalid interrupt sink '7' (expected "
+                       "cpu.INPUT, TARGET.N or TARGET.N-M)");
+}
+
+static void test_irq_reversed_and_huge_ranges_are_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, irq: plic.9-3}\n",
+                       "t.yaml:3:40: reversed interrupt range 'plic.9-3' "
+                       "(9 > 3)");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, irq: plic.0-1024}\n",
+                       "t.yaml:3:40: interrupt range 'plic.0-1024' spans "
+                       "1025 lines (at most 1024)");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, "
+                       "irq: [plic.1, plic.65536]}\n",
+                       "t.yaml:3:49: interrupt input number too large in "
+                       "'plic.65536' (at most 65535)");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, "
+                       "irq: plic.0-99999999999999999999999}\n",
+                       "t.yaml:3:40: interrupt input number too large in "
+                       "'plic.0-99999999999999999999999' (at most 65535)");
+    /* the largest accepted range and input */
+    BoardFile *f = parse_ok("b:\n  peripherals:\n"
+                            "    - {name: a, type: x, base: 0, "
+                            "irq: [plic.64512-65535]}\n");
+    const BoardPeripheral *p = only_peripheral(f);
+    assert_int_equal(p->nirqs, 1024);
+    assert_int_equal(p->irqs[1023].line, 65535);
+    board_file_free(f);
+}
+
+static void test_irq_value_shapes_are_checked(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, irq: {plic: 3}}\n",
+                       "t.yaml:3:40: expected a scalar or a list for 'irq', "
+                       "found a mapping");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - name: a\n      type: x\n      base: 0\n"
+                       "      irq:\n",
+                       "t.yaml:6:11: expected a scalar or a list for 'irq', "
+                       "found nothing");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, "
+                       "irq: [plic.1, [plic.2]]}\n",
+                       "t.yaml:3:49: expected a scalar for an 'irq' entry, "
+                       "found a list");
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, irq: plic.1, "
+                       "irq: plic.2}\n",
+                       "t.yaml:3:48: duplicate key 'irq' (first at 3:35)");
+    /* a late error frees the lines parsed so far */
+    assert_parse_error("b:\n  peripherals:\n"
+                       "    - {name: a, type: x, base: 0, "
+                       "irq: [plic.0-1023, cpu.mti, plic.x]}\n",
+                       "t.yaml:3:63: invalid interrupt sink 'plic.x' "
+                       "(expected cpu.INPUT, TARGET.N or TARGET.N-M)");
 }
 
 static void test_names_use_letters_digits_underscore_dash(void **state)
@@ -653,6 +829,13 @@ int main(void)
         cmocka_unit_test(test_zero_sizes_and_frequencies_are_refused),
         cmocka_unit_test(test_anchors_and_aliases_are_refused),
         cmocka_unit_test(test_property_value_must_be_scalar),
+        cmocka_unit_test(test_irq_scalar_names_one_sink),
+        cmocka_unit_test(test_irq_list_keeps_output_order_and_cpu_inputs),
+        cmocka_unit_test(test_irq_range_expands_to_one_line_each),
+        cmocka_unit_test(test_irq_absent_or_empty_wires_nothing),
+        cmocka_unit_test(test_irq_malformed_sinks_are_refused),
+        cmocka_unit_test(test_irq_reversed_and_huge_ranges_are_refused),
+        cmocka_unit_test(test_irq_value_shapes_are_checked),
         cmocka_unit_test(test_names_use_letters_digits_underscore_dash),
         cmocka_unit_test(test_empty_isa_and_type_are_refused),
         cmocka_unit_test(test_nul_in_scalar_and_deep_nesting_are_refused),

@@ -11,13 +11,20 @@
 
 #include <cmocka.h>
 
+#include "peripherals/registry.h"
 #include "soc/board.h"
 #include "soc/machine.h"
+
+/* CPU interrupt inputs the fake CPU behind MachineHooks.cpu_irq has. */
+static const char *const cpu_inputs[] = {"msi", "mti", "mei"};
+#define NCPU_INPUTS (sizeof cpu_inputs / sizeof cpu_inputs[0])
 
 typedef struct Host {
     int stops;
     char out[256];
     size_t outlen;
+    bool cpu_level[NCPU_INPUTS];
+    int cpu_sets;
 } Host;
 
 typedef struct BufChardev {
@@ -50,6 +57,25 @@ static Chardev *open_buf(void *opaque, const char *spec, Error **errp)
 
 static void stop(void *opaque) { ((Host *)opaque)->stops++; }
 
+static void cpu_set(void *opaque, unsigned line, bool level)
+{
+    Host *h = opaque;
+    assert_true(line < NCPU_INPUTS);
+    h->cpu_level[line] = level;
+    h->cpu_sets++;
+}
+
+static bool cpu_irq(void *opaque, const char *input, IrqLine *out)
+{
+    for (unsigned i = 0; i < NCPU_INPUTS; i++) {
+        if (strcmp(input, cpu_inputs[i]) == 0) {
+            *out = (IrqLine){.handler = cpu_set, .opaque = opaque, .line = i};
+            return true;
+        }
+    }
+    return false;
+}
+
 static const char VIRT[] =
     "b:\n"
     "  memory:\n"
@@ -58,15 +84,32 @@ static const char VIRT[] =
     "    - {name: test, type: \"sifive,test0\", base: 0x100000}\n"
     "    - {name: uart0, type: ns16550a, base: 0x10000000, chardev: stdio}\n";
 
-static Machine *build(const char *text, MemorySystem *ms, Host *host, Error **errp)
+/* Builds the first board of `text`; the hooks offer `clock` and, when
+ * with_cpu, a CPU with msi/mti/mei inputs (recorded in host). */
+static Machine *build_hooks(const char *text, MemorySystem *ms, Host *host,
+                            Clock *clock, bool with_cpu, Error **errp)
 {
     BoardFile *file = board_file_parse("m.yaml", text, strlen(text), errp);
     if (!file)
         return NULL;
-    MachineHooks hooks = {.opaque = host, .stop = stop, .open_chardev = open_buf};
+    MachineHooks hooks = {.opaque = host, .stop = stop, .open_chardev = open_buf,
+                          .clock = clock};
+    if (with_cpu)
+        hooks.cpu_irq = cpu_irq;
     Machine *m = machine_new(ms, &file->boards[0], &hooks, errp);
     board_file_free(file);
     return m;
+}
+
+static Machine *build_with(const char *text, MemorySystem *ms, Host *host,
+                           Clock *clock, Error **errp)
+{
+    return build_hooks(text, ms, host, clock, clock != NULL, errp);
+}
+
+static Machine *build(const char *text, MemorySystem *ms, Host *host, Error **errp)
+{
+    return build_hooks(text, ms, host, NULL, false, errp);
 }
 
 static void audit(MemorySystem *ms)
@@ -123,12 +166,17 @@ static void test_machine_pass_value_exits_zero(void **state)
     memory_system_free(ms);
 }
 
-static void expect_failure(const char *text, const char *message)
+/* Hooks offered to the machine under test. */
+enum { NO_HOOKS = 0, CLOCK = 1, CPU = 2, CLOCK_CPU = 3 };
+
+static void expect_failure_with(const char *text, int hooks,
+                                const char *message)
 {
     MemorySystem *ms = memory_system_new();
+    Clock *clock = hooks & CLOCK ? clock_new(1000) : NULL;
     Host host = {0};
     Error *err = NULL;
-    Machine *m = build(text, ms, &host, &err);
+    Machine *m = build_hooks(text, ms, &host, clock, hooks & CPU, &err);
     assert_null(m);
     assert_non_null(err);
     if (strcmp(error_message(err), message) != 0)
@@ -137,12 +185,20 @@ static void expect_failure(const char *text, const char *message)
     assert_int_equal(memory_stats(ms).owners, 0);
     assert_int_equal(memory_stats(ms).regions, 0);
     memory_system_free(ms);
+    if (clock)
+        clock_free(clock); /* aborts if a device left an event behind */
+}
+
+static void expect_failure(const char *text, const char *message)
+{
+    expect_failure_with(text, NO_HOOKS, message);
 }
 
 static void test_machine_unknown_type_names_known_ones(void **state)
 {
     expect_failure("b:\n  peripherals:\n    - {name: u, type: uart9000, base: 0x1000}\n",
-                   "m.yaml:3:23: unknown peripheral type 'uart9000' (known: ns16550a, sifive,test0)");
+                   "m.yaml:3:23: unknown peripheral type 'uart9000' (known: ns16550a, "
+                   "sifive,clint0, sifive,test0, mcusim,irq-probe)");
 }
 
 static void test_machine_size_outside_model_range(void **state)
@@ -174,6 +230,212 @@ static void test_machine_chardev_error_unwinds(void **state)
                    "test host only has stdio, not 'tcp:1'");
 }
 
+/* ---- interrupt wiring ---- */
+
+static const char CLINT_TO_CPU[] =
+    "b:\n"
+    "  peripherals:\n"
+    "    - {name: clint, type: \"sifive,clint0\", base: 0x2000000, irq: [cpu.msi, cpu.mti]}\n"
+    "    - {name: test, type: \"sifive,test0\", base: 0x100000}\n";
+
+static void test_machine_wires_clint_to_cpu_inputs(void **state)
+{
+    MemorySystem *ms = memory_system_new();
+    Clock *clock = clock_new(1000);
+    Host host = {0};
+    Error *err = NULL;
+    Machine *m = build_with(CLINT_TO_CPU, ms, &host, clock, &err);
+    if (!m)
+        fail_msg("%s", error_message(err));
+    audit(ms);
+    assert_false(host.cpu_level[0] || host.cpu_level[1] || host.cpu_level[2]);
+    assert_int_equal(host.cpu_sets, 2); /* initial levels on connection */
+
+    assert_int_equal(memory_write(ms, 0x2000000, 4, 1), MEM_OK); /* msip */
+    assert_true(host.cpu_level[0]);
+    assert_false(host.cpu_level[1]);
+    assert_int_equal(memory_write(ms, 0x2004004, 4, 0), MEM_OK); /* mtimecmp */
+    /* the default 10 MHz timebase on a 1 kHz CPU: 10000 ticks a cycle */
+    assert_int_equal(memory_write(ms, 0x2004000, 4, 1000000), MEM_OK);
+    clock_advance(clock, 99);
+    assert_false(host.cpu_level[1]);
+    clock_advance(clock, 100);
+    assert_true(host.cpu_level[1]);
+    assert_false(host.cpu_level[2]);
+
+    uint64_t (*read_time)(void *);
+    void *opaque;
+    assert_true(machine_time_source(m, &read_time, &opaque));
+    assert_int_equal(read_time(opaque), 1000000);
+
+    int sets = host.cpu_sets;
+    machine_free(m);
+    assert_int_equal(host.cpu_sets, sets); /* teardown drives nothing */
+    assert_int_equal(memory_stats(ms).owners, 0);
+    memory_system_free(ms);
+    clock_free(clock);
+}
+
+static void test_machine_wires_outputs_to_peripheral_inputs_in_order(void **state)
+{
+    MemorySystem *ms = memory_system_new();
+    Clock *clock = clock_new(1000);
+    Host host = {0};
+    Error *err = NULL;
+    Machine *m = build_with(
+        "b:\n  peripherals:\n"
+        "    - {name: clint, type: \"sifive,clint0\", base: 0x2000000,\n"
+        "       irq: [probe.5, probe.0], timebase-frequency: 1000}\n"
+        "    - {name: probe, type: \"mcusim,irq-probe\", base: 0x3000}\n",
+        ms, &host, clock, &err);
+    if (!m)
+        fail_msg("%s", error_message(err));
+    uint32_t levels = 0xff;
+    assert_int_equal(memory_read(ms, 0x3000, 4, &levels), MEM_OK);
+    assert_int_equal(levels, 0);
+    assert_int_equal(memory_write(ms, 0x2000000, 4, 1), MEM_OK); /* msi */
+    assert_int_equal(memory_read(ms, 0x3000, 4, &levels), MEM_OK);
+    assert_int_equal(levels, 1u << 5);
+    assert_int_equal(memory_write(ms, 0x2004004, 4, 0), MEM_OK); /* mti */
+    assert_int_equal(memory_write(ms, 0x2004000, 4, 0), MEM_OK);
+    assert_int_equal(memory_read(ms, 0x3000, 4, &levels), MEM_OK);
+    assert_int_equal(levels, 1u << 5 | 1u << 0);
+    assert_int_equal(host.cpu_sets, 0);
+    machine_free(m);
+    assert_int_equal(memory_stats(ms).owners, 0);
+    memory_system_free(ms);
+    clock_free(clock);
+}
+
+static void test_machine_unwired_outputs_go_nowhere(void **state)
+{
+    MemorySystem *ms = memory_system_new();
+    Clock *clock = clock_new(1000);
+    Host host = {0};
+    Machine *m = build_with(
+        "b:\n  peripherals:\n"
+        "    - {name: clint, type: \"sifive,clint0\", base: 0x2000000}\n"
+        "    - {name: c2, type: \"mcusim,irq-probe\", base: 0x3000, irq: []}\n",
+        ms, &host, clock, NULL);
+    assert_non_null(m);
+    assert_int_equal(memory_write(ms, 0x2000000, 4, 1), MEM_OK);
+    assert_int_equal(host.cpu_sets, 0);
+    machine_free(m);
+    memory_system_free(ms);
+    clock_free(clock);
+}
+
+static void test_machine_without_time_source_says_so(void **state)
+{
+    MemorySystem *ms = memory_system_new();
+    Host host = {0};
+    Machine *m = build(VIRT, ms, &host, NULL);
+    uint64_t (*read_time)(void *) = NULL;
+    void *opaque = NULL;
+    assert_false(machine_time_source(m, &read_time, &opaque));
+    assert_null(read_time);
+    machine_free(m);
+    memory_system_free(ms);
+}
+
+static void test_machine_cpu_sink_errors(void **state)
+{
+    expect_failure_with(CLINT_TO_CPU, CLOCK, /* no cpu_irq hook */
+                   "m.yaml:3:67: cannot wire cpu.msi: this machine has no "
+                   "CPU interrupt inputs");
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: clint, type: \"sifive,clint0\", base: 0, "
+                        "irq: [cpu.msi, cpu.sei]}\n", CLOCK_CPU,
+                        "m.yaml:3:68: unknown CPU interrupt input 'sei'");
+}
+
+static void test_machine_peripheral_sink_errors(void **state)
+{
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: clint, type: \"sifive,clint0\", base: 0, "
+                        "irq: [plic.1, plic.2]}\n", CLOCK_CPU,
+                        "m.yaml:3:59: unknown interrupt sink 'plic' (no "
+                        "peripheral of that name)");
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: clint, type: \"sifive,clint0\", base: 0, "
+                        "irq: [cpu.msi, test.0]}\n"
+                        "    - {name: test, type: \"sifive,test0\", base: 0x100000}\n",
+                        CLOCK_CPU,
+                        "m.yaml:3:68: 'test' (sifive,test0) has no interrupt "
+                        "inputs");
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: p, type: \"mcusim,irq-probe\", base: 0x30000, "
+                        "inputs: 8}\n"
+                        "    - {name: clint, type: \"sifive,clint0\", base: 0, "
+                        "irq: [p.7, p.8]}\n", CLOCK_CPU,
+                        "m.yaml:4:64: 'p' has no interrupt input 8 (0-7)");
+}
+
+static void test_machine_line_count_must_match_the_model(void **state)
+{
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: clint, type: \"sifive,clint0\", base: 0, "
+                        "irq: cpu.mti}\n", CLOCK_CPU,
+                        "m.yaml:3:58: 'clint' drives 2 interrupt lines (msi, "
+                        "mti); the board wires 1");
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: clint, type: \"sifive,clint0\", base: 0, "
+                        "irq: [cpu.msi, cpu.mti, cpu.mei]}\n", CLOCK_CPU,
+                        "m.yaml:3:58: 'clint' drives 2 interrupt lines (msi, "
+                        "mti); the board wires 3");
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: u, type: ns16550a, base: 0x1000, "
+                        "irq: cpu.mei}\n", CLOCK_CPU,
+                        "m.yaml:3:52: 'u' (ns16550a) drives no interrupt "
+                        "lines; the board wires 1");
+}
+
+static void test_machine_one_driver_per_input(void **state)
+{
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: c0, type: \"sifive,clint0\", base: 0, "
+                        "irq: [p.1, p.1], timebase-frequency: 1}\n"
+                        "    - {name: p, type: \"mcusim,irq-probe\", base: 0x20000}\n",
+                        CLOCK_CPU,
+                        "m.yaml:3:61: p.1 is already driven by 'c0' (at 3:56)");
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: c0, type: \"sifive,clint0\", base: 0, "
+                        "irq: [cpu.mti, cpu.mti]}\n", CLOCK_CPU,
+                        "m.yaml:3:65: cpu.mti is already driven by 'c0' (at "
+                        "3:56)");
+}
+
+static void test_machine_one_time_source(void **state)
+{
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: c0, type: \"sifive,clint0\", base: 0}\n"
+                        "    - {name: c1, type: \"sifive,clint0\", base: 0x10000}\n",
+                        CLOCK_CPU,
+                        "m.yaml:4:7: 'c1' cannot be the time source: 'c0' "
+                        "already is");
+}
+
+static void test_machine_clint_needs_the_clock(void **state)
+{
+    expect_failure("b:\n  peripherals:\n"
+                   "    - {name: c0, type: \"sifive,clint0\", base: 0}\n",
+                   "m.yaml:3:7: 'c0' (sifive,clint0) needs virtual time and "
+                   "the machine has no clock");
+}
+
+static void test_registry_models_with_outputs_can_be_wired(void **state)
+{
+    for (size_t i = 0; i < registry_count(); i++) {
+        const PeripheralClass *cls = registry_at(i);
+        if (cls->irq_outputs == 0)
+            continue;
+        assert_non_null(cls->connect_irqs);
+        assert_non_null(cls->irq_output_names);
+        for (unsigned j = 0; j < cls->irq_outputs; j++)
+            assert_non_null(cls->irq_output_names[j]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +446,17 @@ int main(void)
         cmocka_unit_test(test_machine_overlap_names_both),
         cmocka_unit_test(test_machine_unknown_property_unwinds),
         cmocka_unit_test(test_machine_chardev_error_unwinds),
+        cmocka_unit_test(test_machine_wires_clint_to_cpu_inputs),
+        cmocka_unit_test(test_machine_wires_outputs_to_peripheral_inputs_in_order),
+        cmocka_unit_test(test_machine_unwired_outputs_go_nowhere),
+        cmocka_unit_test(test_machine_without_time_source_says_so),
+        cmocka_unit_test(test_machine_cpu_sink_errors),
+        cmocka_unit_test(test_machine_peripheral_sink_errors),
+        cmocka_unit_test(test_machine_line_count_must_match_the_model),
+        cmocka_unit_test(test_machine_one_driver_per_input),
+        cmocka_unit_test(test_machine_one_time_source),
+        cmocka_unit_test(test_machine_clint_needs_the_clock),
+        cmocka_unit_test(test_registry_models_with_outputs_can_be_wired),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
