@@ -321,6 +321,7 @@ static int simulate(const Options *opt, const BoardDesc *board)
         .reset_pc = board->cpu.has_reset_pc ? board->cpu.reset_pc : 0,
         .frequency_hz = board->cpu.frequency_hz,
         .clock = clock,
+        .emulate_misaligned = board->cpu.emulate_misaligned,
     };
     sim.cpu = cpu_new(ms, &config, &err);
     MachineHooks hooks = {

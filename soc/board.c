@@ -606,10 +606,26 @@ static bool cpu_reset_pc(Ctx *c, void *obj, const KeySpec *ks,
     return true;
 }
 
+static bool cpu_misaligned(Ctx *c, void *obj, const KeySpec *ks,
+                           const Node *key, const Node *value)
+{
+    (void)ks;
+    BoardCpu *cpu = obj;
+    if (!scalar_value(c, key, value))
+        return false;
+    if (strcmp(value->text, "trap") == 0 || strcmp(value->text, "emulate") == 0) {
+        cpu->emulate_misaligned = strcmp(value->text, "emulate") == 0;
+        return true;
+    }
+    return fail(c, value, "unknown misaligned policy '%s' (expected trap or "
+                "emulate)", value->text);
+}
+
 static const KeySpec cpu_keys[] = {
     { "isa", set_nonempty_text, offsetof(BoardCpu, isa), false },
     { "frequency", set_nonzero_u64, offsetof(BoardCpu, frequency_hz), false },
     { "reset_pc", cpu_reset_pc, 0, false },
+    { "misaligned", cpu_misaligned, 0, false },
 };
 static const MapSpec cpu_spec = { "cpu", cpu_keys, ARRAY_LEN(cpu_keys),
                                   NULL };

@@ -37,6 +37,7 @@ typedef struct BoardCpu {
     uint64_t frequency_hz; /* default 10000000 */
     uint32_t reset_pc;     /* default: the ELF entry point */
     int has_reset_pc;
+    int emulate_misaligned; /* `misaligned: emulate`; default trap */
     SourceLoc loc;
 } BoardCpu;
 

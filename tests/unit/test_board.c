@@ -292,7 +292,26 @@ static void test_unknown_cpu_key_lists_expected_keys(void **state)
     (void)state;
     assert_parse_error("b:\n  cpu:\n    speed: 1\n",
                        "t.yaml:3:5: unknown key 'speed' in cpu (expected "
-                       "isa, frequency or reset_pc)");
+                       "isa, frequency, reset_pc or misaligned)");
+}
+
+static void test_misaligned_policy(void **state)
+{
+    (void)state;
+    Error *err = NULL;
+    const char *text = "b:\n  cpu:\n    misaligned: emulate\n";
+    BoardFile *f = board_file_parse("t.yaml", text, strlen(text), &err);
+    assert_non_null(f);
+    assert_int_equal(f->boards[0].cpu.emulate_misaligned, 1);
+    board_file_free(f);
+    text = "b:\n  cpu:\n    misaligned: trap\n";
+    f = board_file_parse("t.yaml", text, strlen(text), &err);
+    assert_non_null(f);
+    assert_int_equal(f->boards[0].cpu.emulate_misaligned, 0);
+    board_file_free(f);
+    assert_parse_error("b:\n  cpu:\n    misaligned: fix\n",
+                       "t.yaml:3:17: unknown misaligned policy 'fix' "
+                       "(expected trap or emulate)");
 }
 
 static void test_unknown_memory_key_lists_expected_keys(void **state)
@@ -810,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_board_must_be_a_mapping),
         cmocka_unit_test(test_unknown_board_key_lists_expected_keys),
         cmocka_unit_test(test_unknown_cpu_key_lists_expected_keys),
+        cmocka_unit_test(test_misaligned_policy),
         cmocka_unit_test(test_unknown_memory_key_lists_expected_keys),
         cmocka_unit_test(test_scalar_expected),
         cmocka_unit_test(test_list_expected),
