@@ -249,6 +249,12 @@ void cpu_request_stop(Cpu *cpu)
     cpu->check_at = 0;
 }
 
+void cpu_request_reset(Cpu *cpu)
+{
+    cpu->reset_requested = true;
+    cpu->check_at = 0;
+}
+
 Cpu *cpu_new(MemorySystem *ms, const CpuConfig *config, Error **errp)
 {
     unsigned ext;
@@ -302,6 +308,7 @@ void cpu_reset(Cpu *cpu)
     cpu->pc = cpu->config.reset_pc;
     cpu->reserved = false;
     cpu->waiting = false;
+    cpu->reset_requested = false;
     cpu->trap_retired = UINT64_MAX;
     cpu->check_at = 0;
     atomic_store(&cpu->stop_requested, false);

@@ -58,6 +58,10 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp);
 /* Makes cpu_run return CPU_STOP_REQUESTED after the current instruction.
  * Safe to call from an MMIO callback. */
 void cpu_request_stop(Cpu *cpu);
+/* Resets the hart (cpu_reset) once the current instruction completes, and
+ * runs on from the reset pc. Safe from an MMIO callback or a clock event
+ * (a watchdog). */
+void cpu_request_reset(Cpu *cpu);
 
 uint32_t cpu_get_pc(const Cpu *cpu);
 void cpu_set_pc(Cpu *cpu, uint32_t pc);

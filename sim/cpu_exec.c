@@ -688,6 +688,8 @@ static bool cpu_look_around(Cpu *cpu, CpuStopReason *why, Error **errp)
         }
         if (clock)
             clock_advance(clock, cpu->cycles);
+        if (cpu->reset_requested)
+            cpu_reset(cpu);
         int irq = cpu_pending_interrupt(cpu);
         if (irq >= 0) {
             cpu->waiting = false;

@@ -219,6 +219,7 @@ struct Cpu {
     uint64_t insn_limit;        /* retired count at which cpu_run stops */
     uint64_t limit_cycle;       /* the cycle at which insn_limit is reached */
     atomic_bool stop_requested;
+    bool reset_requested;
 
     /* Ranges of the flat view recently used, both emptied by every
      * commit: the one instructions come from (fetch_valid false: none)

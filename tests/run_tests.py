@@ -131,7 +131,9 @@ def parse_expect(path):
 
 
 def run_firmware(res, expect_path):
-    name = os.path.splitext(os.path.basename(expect_path))[0]
+    """tests/firmware/[BOARD/]NAME.expect runs build/fw/[BOARD/]NAME.elf."""
+    rel = os.path.relpath(expect_path, os.path.join(TOP, "tests", "firmware"))
+    name = os.path.splitext(rel)[0]
     elf = os.path.join(TOP, "build", "fw", name + ".elf")
     status, args, expected = parse_expect(expect_path)
     p = run([SIM] + args + [elf])
@@ -189,7 +191,9 @@ def main():
     for path in sorted(glob.glob(os.path.join(TOP, "build", "tests", "plain", "test_*"))):
         if not only or only in path:
             run_unit_binary(res, path, VALGRIND, "valgrind/")
-    for path in sorted(glob.glob(os.path.join(TOP, "tests", "firmware", "*.expect"))):
+    expects = glob.glob(os.path.join(TOP, "tests", "firmware", "*.expect")) + \
+        glob.glob(os.path.join(TOP, "tests", "firmware", "*", "*.expect"))
+    for path in sorted(expects):
         if not only or only in path:
             run_firmware(res, path)
     if not only or only == "cli":

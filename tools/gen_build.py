@@ -8,7 +8,12 @@ Sources are found by folder, so a new file needs no edit here:
                                     a test_*_soak.c is also built without
                                     sanitizers (build/tests/plain/) to run
                                     under valgrind
-  tests/firmware/*.c                one firmware ELF each (newlib, our crt0)
+  tests/firmware/*.c                one firmware ELF each for virt32 (newlib,
+                                    tests/firmware/lib: crt0, syscalls, virt32.ld)
+  tests/firmware/BOARD/*.c          firmware for another board, built with
+                                    tests/firmware/BOARD/lib/*.{c,S} and
+                                    tests/firmware/BOARD/lib/link.ld into
+                                    build/fw/BOARD/NAME.elf
   tests/bench/host/bench_*.c        host benchmarks, built -O2
   tests/bench/fw/*.c                benchmark firmware
 
@@ -37,12 +42,29 @@ def obj(variant, src):
     return "build/%s/%s.o" % (variant, src[:-2])
 
 
+def firmware_groups(virt32_sources):
+    """Firmware sets that share a startup, system calls and linker script:
+    virt32's in tests/firmware/lib, and one per board folder."""
+    lib = "tests/firmware/lib"
+    groups = [dict(sources=virt32_sources, lib=lib, ld=lib + "/virt32.ld", out="",
+                   support=sources(lib, suffix=".c") + sources(lib, suffix=".S"))]
+    top = os.path.join(TOP, "tests/firmware")
+    for board in sorted(os.listdir(top)):
+        folder = "tests/firmware/" + board
+        blib = folder + "/lib"
+        if board == "lib" or not os.path.isdir(os.path.join(TOP, blib)):
+            continue
+        groups.append(dict(sources=sources(folder), lib=blib, ld=blib + "/link.ld",
+                           out=board + "/",
+                           support=sources(blib, suffix=".c") + sources(blib, suffix=".S")))
+    return groups
+
+
 def generate():
     lib = [s for d in LIB_DIRS for s in sources(d) if s != "sim/main.c"]
     unit_tests = sources("tests/unit", "test_")
     test_support = [s for s in sources("tests/unit") if not os.path.basename(s).startswith("test_")]
     firmware = sources("tests/firmware")
-    fw_support = sources("tests/firmware/lib", suffix=".c") + sources("tests/firmware/lib", suffix=".S")
     bench = sources("tests/bench/fw")
     host_bench = sources("tests/bench/host", "bench_")
 
@@ -62,7 +84,7 @@ def generate():
     w("newlib = build/newlib/riscv64-unknown-elf")
     w("fwarch = -march=rv32imac -misa-spec=2.2 -mabi=ilp32")
     w("fwflags = $fwarch -O2 -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections "
-      "-nostdinc -isystem $newlib/include -isystem $$($fwcc -print-file-name=include) -Itests/firmware/lib")
+      "-nostdinc -isystem $newlib/include -isystem $$($fwcc -print-file-name=include)")
     w("fwldflags = $fwarch -nostartfiles -B $newlib/lib -L $newlib/lib -Wl,--gc-sections -Wl,--no-warn-rwx-segments")
     w("")
     w("rule cc")
@@ -86,7 +108,7 @@ def generate():
     w("  description = NEWLIB (rv32imac/ilp32, once)")
     w("  pool = console")
     w("rule fwcc")
-    w("  command = $fwcc -MMD -MF $out.d $fwflags -c $in -o $out")
+    w("  command = $fwcc -MMD -MF $out.d $fwflags $fwinc -c $in -o $out")
     w("  depfile = $out.d")
     w("  deps = gcc")
     w("  description = FWCC $out")
@@ -141,19 +163,22 @@ def generate():
 
     w("build build/newlib/.stamp: newlib | tools/build-newlib.sh")
     fw_deps = "build/newlib/.stamp"
-    fw_support_objs = []
-    for s in fw_support:
-        o = "build/fw/%s.o" % os.path.splitext(s)[0]
-        fw_support_objs.append(o)
-        w("build %s: fwcc %s || %s" % (o, s, fw_deps))
     fw_elfs = []
-    for s in firmware + bench:
-        o = "build/fw/%s.o" % s[:-2]
-        elf = "build/fw/%s.elf" % os.path.basename(s)[:-2]
-        fw_elfs.append(elf)
-        w("build %s: fwcc %s || %s" % (o, s, fw_deps))
-        w("build %s: fwlink %s %s | tests/firmware/lib/virt32.ld" % (elf, o, " ".join(fw_support_objs)))
-        w("  ldscript = tests/firmware/lib/virt32.ld")
+    for group in firmware_groups(firmware + bench):
+        support_objs = []
+        for src in group["support"]:
+            o = "build/fw/%s.o" % os.path.splitext(src)[0]
+            support_objs.append(o)
+            w("build %s: fwcc %s || %s" % (o, src, fw_deps))
+            w("  fwinc = -I%s" % group["lib"])
+        for src in group["sources"]:
+            o = "build/fw/%s.o" % src[:-2]
+            elf = "build/fw/%s%s.elf" % (group["out"], os.path.basename(src)[:-2])
+            fw_elfs.append(elf)
+            w("build %s: fwcc %s || %s" % (o, src, fw_deps))
+            w("  fwinc = -I%s" % group["lib"])
+            w("build %s: fwlink %s %s | %s" % (elf, o, " ".join(support_objs), group["ld"]))
+            w("  ldscript = %s" % group["ld"])
     w("")
     w("build all: phony build/mcusim build/mcusim-san %s %s" % (" ".join(unit_bins), " ".join(fw_elfs)))
     w("build demo: run build/mcusim build/fw/hello.elf")

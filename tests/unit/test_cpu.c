@@ -1934,6 +1934,42 @@ static void test_misaligned_accesses_emulated_when_configured(void **state)
     assert_log(f, 0, CPU_CAUSE_LOAD_MISALIGNED, DATA + 2);
 }
 
+static void reset_from_event(void *opaque)
+{
+    cpu_request_reset(opaque);
+}
+
+/* A watchdog's reset: from a clock event, the hart starts over at the
+ * reset pc with its architectural state reset, and time goes on. */
+static void test_reset_requested_by_an_event_restarts_the_hart(void **state)
+{
+    Fixture *f = *state;
+    Error *err = NULL;
+    Clock *clock = clock_new(1000000);
+    CpuConfig config = {.isa = "rv32imac", .reset_pc = RAM_BASE,
+                        .frequency_hz = 1000000, .clock = clock};
+    cpu_free(f->cpu);
+    f->cpu = cpu_new(f->ms, &config, &err);
+    ClockEvent *dog = clock_event_new(clock, reset_from_event, f->cpu);
+    clock_event_schedule(dog, 1000);
+    emit_li(f, T0, DATA);
+    emit(f, rv_load(LW, A0, T0, 0));            /* boots so far */
+    emit(f, rv_addi(A0, A0, 1));
+    emit(f, rv_store(SW, A0, T0, 0));
+    emit(f, rv_addi(T1, ZERO, 2));
+    emit(f, rv_branch(BNE, A0, T1, 16));        /* first boot: spin */
+    emit_stop(f);                               /* second boot: stop */
+    emit(f, rv_jal(ZERO, 0));
+    run_until_stop(f, 100000);
+    assert_int_equal(peek32(f, DATA), 2);
+    assert_true(cpu_cycles(f->cpu) >= 1000);
+    assert_int_equal(csr(f, CSR_MINSTRET), 10); /* counted since the reset */
+    cpu_free(f->cpu);
+    f->cpu = NULL;
+    clock_event_free(dog);
+    clock_free(clock);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1994,6 +2030,7 @@ int main(void)
         T(test_mcountinhibit_freezes_counters),
         T(test_rv32e_has_sixteen_registers),
         T(test_misaligned_accesses_emulated_when_configured),
+        T(test_reset_requested_by_an_event_restarts_the_hart),
         cmocka_unit_test(test_decode_table_rows_are_disjoint),
         cmocka_unit_test(test_decode_table_rows_fix_their_lookup_key),
         cmocka_unit_test(test_decoder_agrees_with_linear_search),
