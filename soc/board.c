@@ -14,6 +14,7 @@
  * so board_file_free() can free a half-built file.
  */
 #include "soc/board.h"
+#include "soc/board_node.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -55,17 +56,6 @@ static char *xstrdup(const char *s)
 
 /* ---- the YAML tree ---- */
 
-typedef enum NodeKind { NODE_SCALAR, NODE_LIST, NODE_MAP } NodeKind;
-
-typedef struct Node {
-    NodeKind kind;
-    unsigned line, col; /* 1-based */
-    char *text;         /* scalars */
-    bool is_null;       /* an empty plain scalar: `key:` with no value */
-    struct Node **kids; /* list: items; mapping: key, value, key, value... */
-    size_t nkids;
-} Node;
-
 typedef struct Ctx {
     const char *path; /* file->path */
     const char *text;
@@ -74,9 +64,10 @@ typedef struct Ctx {
     Error *err;
     BoardFile *file;
     BoardDesc *board; /* the board being filled */
+    BoardExtends *extends;
 } Ctx;
 
-static void node_free(Node *n)
+void node_free(Node *n)
 {
     if (!n)
         return;
@@ -94,8 +85,7 @@ static const char *node_kind_name(const Node *n)
     return n->kind == NODE_LIST ? "a list" : "a mapping";
 }
 
-/* The value of scalar key `key` in mapping `map`; NULL when absent. */
-static const Node *map_get(const Node *map, const char *key)
+const Node *node_map_get(const Node *map, const char *key)
 {
     for (size_t i = 0; i + 1 < map->nkids; i += 2)
         if (strcmp(map->kids[i]->text, key) == 0)
@@ -105,19 +95,26 @@ static const Node *map_get(const Node *map, const char *key)
 
 static SourceLoc node_loc(const Ctx *c, const Node *n)
 {
-    return (SourceLoc){ .file = c->path, .line = n->line, .col = n->col };
+    (void)c;
+    return (SourceLoc){ .file = n->file, .line = n->line, .col = n->col };
 }
 
 /* ---- errors: each returns false so callers can `return fail(...)` ---- */
 
-static bool vfail_at(Ctx *c, unsigned line, unsigned col, const char *fmt,
-                     va_list ap)
+static bool vfail_in(Ctx *c, const char *file, unsigned line, unsigned col,
+                     const char *fmt, va_list ap)
 {
     if (c->err)
         return false;
     error_vsetf(&c->err, fmt, ap);
-    error_prepend(&c->err, "%s:%u:%u: ", c->path, line, col);
+    error_prepend(&c->err, "%s:%u:%u: ", file, line, col);
     return false;
+}
+
+static bool vfail_at(Ctx *c, unsigned line, unsigned col, const char *fmt,
+                     va_list ap)
+{
+    return vfail_in(c, c->path, line, col, fmt, ap);
 }
 
 static bool fail_at(Ctx *c, unsigned line, unsigned col, const char *fmt, ...)
@@ -137,7 +134,7 @@ static bool fail(Ctx *c, const Node *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfail_at(c, n->line, n->col, fmt, ap);
+    vfail_in(c, n->file ? n->file : c->path, n->line, n->col, fmt, ap);
     va_end(ap);
     return false;
 }
@@ -203,10 +200,11 @@ static bool next_event(Ctx *c, yaml_event_t *ev)
     return syntax_error(c);
 }
 
-static Node *node_new(NodeKind kind, const yaml_event_t *ev)
+static Node *node_new(const Ctx *c, NodeKind kind, const yaml_event_t *ev)
 {
     Node *n = xcalloc(1, sizeof *n);
     n->kind = kind;
+    n->file = c->path;
     n->line = (unsigned)ev->start_mark.line + 1;
     n->col = (unsigned)ev->start_mark.column + 1;
     return n;
@@ -247,7 +245,7 @@ static Node *load_scalar(Ctx *c, const yaml_event_t *ev)
 {
     const char *value = (const char *)ev->data.scalar.value;
     size_t len = ev->data.scalar.length;
-    Node *n = node_new(NODE_SCALAR, ev);
+    Node *n = node_new(c, NODE_SCALAR, ev);
     if (memchr(value, '\0', len)) {
         fail(c, n, "NUL character in a scalar");
         node_free(n);
@@ -285,9 +283,9 @@ static Node *load_node(Ctx *c, const yaml_event_t *ev, unsigned depth)
         return load_scalar(c, ev);
     Node *n;
     if (ev->type == YAML_SEQUENCE_START_EVENT)
-        n = node_new(NODE_LIST, ev);
+        n = node_new(c, NODE_LIST, ev);
     else if (ev->type == YAML_MAPPING_START_EVENT)
-        n = node_new(NODE_MAP, ev);
+        n = node_new(c, NODE_MAP, ev);
     else {
         fail_at(c, line, col, "unexpected YAML event");
         return NULL;
@@ -349,6 +347,16 @@ static Node *load_tree(Ctx *c)
                                  c->len);
     Node *root = load_document(c);
     yaml_parser_delete(&c->parser);
+    return root;
+}
+
+Node *board_yaml_load(const char *path, const char *text, size_t len,
+                      Error **errp)
+{
+    Ctx c = { .path = path, .text = text ? text : "", .len = len };
+    Node *root = load_tree(&c);
+    if (!root)
+        error_propagate(errp, c.err);
     return root;
 }
 
@@ -467,11 +475,11 @@ static bool check_unique_key(Ctx *c, const Node *map, size_t i,
 
 static bool check_required(Ctx *c, const Node *map, const MapSpec *spec)
 {
-    const Node *name = map_get(map, "name");
+    const Node *name = node_map_get(map, "name");
     bool named = name && name->kind == NODE_SCALAR && name->text[0];
     for (size_t i = 0; i < spec->nkeys; i++) {
         const char *key = spec->keys[i].key;
-        if (!spec->keys[i].required || map_get(map, key))
+        if (!spec->keys[i].required || node_map_get(map, key))
             continue;
         if (named)
             return fail(c, map, "missing required key '%s' in %s '%s'", key,
@@ -644,23 +652,36 @@ static bool board_cpu(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
 /* ---- checks shared by memories and peripherals ---- */
 
 /* Rejects `name` if another memory or peripheral of the board has it. */
+/* "LINE:COL" of loc, with its file when it is not the file of `here`
+ * (extends can bring the two together). */
+static const char *where(const Node *here, const SourceLoc *loc, char *buf,
+                         size_t size)
+{
+    if (here->file && loc->file && strcmp(here->file, loc->file) != 0)
+        snprintf(buf, size, "%s:%u:%u", loc->file, loc->line, loc->col);
+    else
+        snprintf(buf, size, "%u:%u", loc->line, loc->col);
+    return buf;
+}
+
 static bool check_unique_name(Ctx *c, const Node *entry, const char *self)
 {
+    char at[512];
     const BoardDesc *b = c->board;
-    const Node *name = map_get(entry, "name");
+    const Node *name = node_map_get(entry, "name");
     for (size_t i = 0; i < b->nmemories; i++) {
         const BoardMemory *m = &b->memories[i];
         if (m->name && m->name != self && strcmp(m->name, name->text) == 0)
             return fail(c, name, "duplicate name '%s' (already used by "
-                        "memory at %u:%u)", name->text, m->loc.line,
-                        m->loc.col);
+                        "memory at %s)", name->text,
+                        where(name, &m->loc, at, sizeof at));
     }
     for (size_t i = 0; i < b->nperipherals; i++) {
         const BoardPeripheral *p = &b->peripherals[i];
         if (p->name && p->name != self && strcmp(p->name, name->text) == 0)
             return fail(c, name, "duplicate name '%s' (already used by "
-                        "peripheral at %u:%u)", name->text, p->loc.line,
-                        p->loc.col);
+                        "peripheral at %s)", name->text,
+                        where(name, &p->loc, at, sizeof at));
     }
     return true;
 }
@@ -670,7 +691,7 @@ static bool check_range(Ctx *c, const Node *entry, const char *what,
 {
     if (size <= ADDR_LIMIT - base)
         return true;
-    return fail(c, map_get(entry, "size"), "%s '%s' at 0x%" PRIx64
+    return fail(c, node_map_get(entry, "size"), "%s '%s' at 0x%" PRIx64
                 " with size 0x%" PRIx64 " extends beyond 4 GiB", what, name,
                 base, size);
 }
@@ -727,14 +748,15 @@ static const MapSpec mem_spec = { "memory entry", mem_keys,
 static bool check_overlap(Ctx *c, const Node *entry, size_t i)
 {
     const BoardMemory *m = &c->board->memories[i];
+    char at[512];
     for (size_t j = 0; j < i; j++) {
         const BoardMemory *o = &c->board->memories[j];
         if (m->base < o->base + o->size && o->base < m->base + m->size)
             return fail(c, entry, "memory '%s' [0x%" PRIx64 ", 0x%" PRIx64
                         ") overlaps memory '%s' [0x%" PRIx64 ", 0x%" PRIx64
-                        ") defined at %u:%u", m->name, m->base,
+                        ") defined at %s", m->name, m->base,
                         m->base + m->size, o->name, o->base,
-                        o->base + o->size, o->loc.line, o->loc.col);
+                        o->base + o->size, where(entry, &o->loc, at, sizeof at));
     }
     return true;
 }
@@ -966,23 +988,32 @@ static bool parse_file(Ctx *c, const Node *root)
     f->boards = xcalloc(f->nboards, sizeof *f->boards);
     for (size_t i = 0; i < root->nkids; i += 2) {
         const Node *key = root->kids[i], *value = root->kids[i + 1];
-        if (!check_unique_key(c, root, i, "board name") ||
-            !parse_board(c, &f->boards[i / 2], key, value))
+        if (!check_unique_key(c, root, i, "board name"))
+            return false;
+        Node *merged = board_extends_resolve(c->extends, c->path, root, key,
+                                             value, &c->err);
+        bool ok = merged && parse_board(c, &f->boards[i / 2], key, merged);
+        node_free(merged);
+        if (!ok)
             return false;
     }
     return true;
 }
 
-BoardFile *board_file_parse(const char *path, const char *text, size_t len,
-                            Error **errp)
+static BoardFile *parse_text(const char *path, const char *text, size_t len,
+                             const char *fallback, Error **errp)
 {
     BoardFile *file = xcalloc(1, sizeof *file);
     file->path = xstrdup(path);
+    BoardExtends extends = { .fallback_path = fallback };
     Ctx c = { .path = file->path, .text = text ? text : "", .len = len,
-              .file = file };
+              .file = file, .extends = &extends };
     Node *root = load_tree(&c);
     bool ok = root && parse_file(&c, root);
     node_free(root);
+    /* Locations may point into the files `extends:` opened. */
+    file->extra_paths = extends.paths;
+    file->nextra_paths = extends.npaths;
     if (ok)
         return file;
     board_file_free(file);
@@ -990,7 +1021,13 @@ BoardFile *board_file_parse(const char *path, const char *text, size_t len,
     return NULL;
 }
 
-static char *read_file(const char *path, size_t *len, Error **errp)
+BoardFile *board_file_parse(const char *path, const char *text, size_t len,
+                            Error **errp)
+{
+    return parse_text(path, text, len, NULL, errp);
+}
+
+char *board_read_file(const char *path, size_t *len, Error **errp)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -1016,15 +1053,21 @@ static char *read_file(const char *path, size_t *len, Error **errp)
     return buf;
 }
 
-BoardFile *board_file_load(const char *path, Error **errp)
+BoardFile *board_file_load_ext(const char *path, const char *fallback,
+                               Error **errp)
 {
     size_t len;
-    char *text = read_file(path, &len, errp);
+    char *text = board_read_file(path, &len, errp);
     if (!text)
         return NULL;
-    BoardFile *file = board_file_parse(path, text, len, errp);
+    BoardFile *file = parse_text(path, text, len, fallback, errp);
     free(text);
     return file;
+}
+
+BoardFile *board_file_load(const char *path, Error **errp)
+{
+    return board_file_load_ext(path, NULL, errp);
 }
 
 static void free_board(BoardDesc *b)
@@ -1060,6 +1103,9 @@ void board_file_free(BoardFile *file)
     for (size_t i = 0; i < file->nboards; i++)
         free_board(&file->boards[i]);
     free(file->boards);
+    for (size_t i = 0; i < file->nextra_paths; i++)
+        free(file->extra_paths[i]);
+    free(file->extra_paths);
     free(file->path);
     free(file);
 }

@@ -2,7 +2,9 @@
  *
  * A board file is a YAML mapping from board name to board. A board has an
  * optional `description`, a `cpu` mapping, a `memory` list and a
- * `peripherals` list (docs/BOARDS.md documents the format). Parsing checks
+ * `peripherals` list (docs/BOARDS.md documents the format). A board may
+ * `extends:` another (in this file, the shipped boards, or FILE.yaml:NAME)
+ * and override, add or `remove:` its entries. Parsing checks
  * the shape (known keys, types, numbers, duplicate names, overlapping
  * memories, the syntax of `irq:` sinks); what a peripheral's properties
  * mean, and whether an interrupt sink exists, is checked later by the
@@ -96,9 +98,15 @@ typedef struct BoardFile {
     char *path;
     BoardDesc *boards;
     size_t nboards;
+    char **extra_paths; /* files `extends:` read; SourceLocs point here */
+    size_t nextra_paths;
 } BoardFile;
 
 BoardFile *board_file_load(const char *path, Error **errp);
+/* Like board_file_load; `extends: NAME` naming no board of this file looks
+ * in `fallback` (the shipped boards.yaml; NULL: nowhere else). */
+BoardFile *board_file_load_ext(const char *path, const char *fallback,
+                               Error **errp);
 /* Parses text in memory; `path` is used in messages only. */
 BoardFile *board_file_parse(const char *path, const char *text, size_t len,
                             Error **errp);
@@ -106,6 +114,12 @@ void board_file_free(BoardFile *file);
 
 /* NULL when absent. */
 const BoardDesc *board_file_find(const BoardFile *file, const char *name);
+
+/* Applies a command-line override "TARGET.KEY=VALUE" (soc/board_set.c) to
+ * a board of a loaded file; `index` numbers the option (1-based) for the
+ * locations of properties it sets ("--set:INDEX:1"). */
+bool board_apply_set(BoardDesc *board, const char *assignment, unsigned index,
+                     Error **errp);
 const BoardProp *board_peripheral_prop(const BoardPeripheral *p,
                                        const char *key);
 

@@ -169,6 +169,8 @@ def run_cli_cases(res):
         for text in case.get("stdout", []):
             if text not in out:
                 problems.append("stdout lacks %r" % text)
+        if "stdout_exact" in case and out != case["stdout_exact"]:
+            problems.append("stdout is not exactly %r" % case["stdout_exact"])
         if sanitizer_report(err):
             problems.append("sanitizer report")
         if problems:

@@ -1,0 +1,28 @@
+/* Which board a run uses: a shipped board by name or FILE.yaml[:NAME],
+ * with `extends:` resolved against the shipped boards and `--set`
+ * overrides applied; and the text forms of --list-boards and
+ * --describe-board. */
+#ifndef SIM_BOARD_CHOICE_H
+#define SIM_BOARD_CHOICE_H
+
+#include <stdio.h>
+
+#include "soc/board.h"
+#include "soc/error.h"
+
+/* The shipped boards.yaml: $MCUSIM_BOARDS, else next to the source tree
+ * the executable was built in (build/mcusim -> boards.yaml). Malloc'd. */
+char *boards_shipped_path(void);
+
+/* Loads the file `spec` names and finds the board; *board points into the
+ * returned file, which the caller frees. */
+BoardFile *board_choose(const char *spec, const char *const *sets,
+                        size_t nsets, BoardDesc **board, Error **errp);
+
+bool boards_list_shipped(FILE *out, Error **errp);
+
+/* The board as resolved: cpu, memories, peripherals with their sizes,
+ * properties and interrupt wiring. */
+void board_describe(FILE *out, const BoardDesc *board);
+
+#endif

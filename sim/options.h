@@ -1,0 +1,33 @@
+/* The command line of mcusim. */
+#ifndef SIM_OPTIONS_H
+#define SIM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit statuses of our own; the firmware's status passes through. */
+enum {
+    EXIT_INSN_LIMIT = 124,
+    EXIT_SIM_ERROR = 125,
+    EXIT_GUEST_FAULT = 126,
+};
+
+typedef struct Options {
+    const char *board;         /* BOARD: a shipped name or FILE.yaml[:NAME] */
+    const char *firmware;
+    const char *describe;      /* --describe-board BOARD */
+    const char **sets;         /* --set TARGET.KEY=VALUE, in order */
+    size_t nsets;
+    uint64_t max_insns;
+    bool list_boards;
+    bool stats;
+} Options;
+
+/* Returns -1 when the simulator should go on, else the exit status (after
+ * --help, --version or a usage error, printed here). Free with
+ * options_free. */
+int options_parse(int argc, char **argv, Options *opt);
+void options_free(Options *opt);
+
+#endif

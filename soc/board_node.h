@@ -1,0 +1,50 @@
+/* Private to soc/board*.c: the YAML tree board files are read into, and
+ * the `extends:` resolution that merges a board with the one it extends. */
+#ifndef SOC_BOARD_NODE_H
+#define SOC_BOARD_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "soc/board.h"
+#include "soc/error.h"
+
+typedef enum NodeKind { NODE_SCALAR, NODE_LIST, NODE_MAP } NodeKind;
+
+typedef struct Node {
+    NodeKind kind;
+    const char *file;   /* the file it was read from (kept by the BoardFile) */
+    unsigned line, col; /* 1-based */
+    char *text;         /* scalars */
+    bool is_null;       /* an empty plain scalar: `key:` with no value */
+    struct Node **kids; /* list: items; mapping: key, value, key, value... */
+    size_t nkids;
+} Node;
+
+void node_free(Node *n);
+Node *node_copy(const Node *n);
+/* The value of scalar key `key` in mapping `map`; NULL when absent. */
+const Node *node_map_get(const Node *map, const char *key);
+
+/* Reads a whole YAML document into a tree whose nodes name `path` (kept
+ * alive by the caller). Errors: "PATH:LINE:COL: ...". */
+Node *board_yaml_load(const char *path, const char *text, size_t len,
+                      Error **errp);
+char *board_read_file(const char *path, size_t *len, Error **errp);
+
+/* Where `extends:` looks, and the paths of the files it opened (their
+ * nodes point at these strings, so the BoardFile keeps them). */
+typedef struct BoardExtends {
+    const char *fallback_path; /* the shipped boards, or NULL */
+    char **paths;
+    size_t npaths;
+} BoardExtends;
+
+/* The board `value` (from file `path` whose root is `root`) with what it
+ * extends merged in, recursively; a new tree the caller frees. A board
+ * without `extends:` comes back as a plain copy. */
+Node *board_extends_resolve(BoardExtends *ext, const char *path,
+                            const Node *root, const Node *name,
+                            const Node *value, Error **errp);
+
+#endif
