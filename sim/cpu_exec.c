@@ -249,6 +249,30 @@ static inline uint8_t *fast_host(const MemCache *c, uint32_t addr,
     return NULL;
 }
 
+/* Host memory in guest byte order (the host is little-endian too). Each
+ * size reads exactly its bytes: assembling a narrow value in a wider
+ * variable through memory stalls store forwarding. */
+static inline uint32_t host_read(const uint8_t *p, unsigned size)
+{
+    uint16_t half;
+    uint32_t word;
+    switch (size) {
+    case 1: return *p;
+    case 2: memcpy(&half, p, 2); return half;
+    default: memcpy(&word, p, 4); return word;
+    }
+}
+
+static inline void host_write(uint8_t *p, unsigned size, uint32_t value)
+{
+    uint16_t half = (uint16_t)value;
+    switch (size) {
+    case 1: *p = (uint8_t)value; break;
+    case 2: memcpy(p, &half, 2); break;
+    default: memcpy(p, &value, 4); break;
+    }
+}
+
 static uint32_t amo_result(unsigned op, uint32_t old, uint32_t src)
 {
     switch (op) {
@@ -426,8 +450,7 @@ static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
         uint32_t addr_ = RS1 + in->imm, value_;                             \
         const uint8_t *host_ = fast_host(&cpu->data, addr_, size, false);   \
         if (likely(host_ != NULL)) {                                        \
-            value_ = 0;                                                     \
-            memcpy(&value_, host_, size);                                   \
+            value_ = host_read(host_, size);                                \
             RD = convert;                                                   \
             NEXT();                                                         \
         }                                                                   \
@@ -445,7 +468,7 @@ static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
         uint8_t *host_ = fast_host(&cpu->data, addr_, size, true);          \
         cpu->reserved = false;                                              \
         if (likely(host_ != NULL && !cpu_code_chunk_marked(cpu, addr_))) {  \
-            memcpy(host_, &value_, size);                                   \
+            host_write(host_, size, value_);                                \
             NEXT();                                                         \
         }                                                                   \
         SLOW_PATH_START();                                                  \
