@@ -10,7 +10,8 @@
   build/mcusim-san; the first line of .expect is `exit: N` and, optionally,
   `args: ...` (extra mcusim options); the rest is the exact UART output;
 - CLI cases in tests/cli_cases.py: arguments, exit status, and text the
-  simulator's stderr must contain.
+  simulator's stderr must contain;
+- the ISA tests of tests/isa (tests/isa/run_isa.py).
 
 Run from the repository top (ninja test does). `-k WORD` runs only tests
 whose name contains WORD.
@@ -200,6 +201,9 @@ def main():
             run_firmware(res, path)
     if not only or only == "cli":
         run_cli_cases(res)
+    sys.path.insert(0, os.path.join(TOP, "tests", "isa"))
+    import run_isa  # noqa: E402
+    run_isa.run(res, only=only)
     if res.failed:
         print("\nfailed: " + ", ".join(res.failed))
     print("\n%d passed, %d failed" % (res.passed, len(res.failed)))

@@ -14,6 +14,7 @@ Sources are found by folder, so a new file needs no edit here:
                                     tests/firmware/BOARD/lib/*.{c,S} and
                                     tests/firmware/BOARD/lib/link.ld into
                                     build/fw/BOARD/NAME.elf
+  tests/isa/*.S                     ISA tests (no libc) into build/isa/NAME.elf
   tests/bench/host/bench_*.c        host benchmarks, built -O2
   tests/bench/fw/*.c                benchmark firmware
 
@@ -115,6 +116,12 @@ def generate():
     w("rule fwlink")
     w("  command = $fwcc $fwldflags -T $ldscript -o $out $in -lc -lm -lgcc")
     w("  description = FWLINK $out")
+    w("rule isacc")
+    w("  command = $fwcc -march=$isaarch -misa-spec=2.2 -mabi=ilp32 -nostdlib -nostartfiles "
+      "-Wl,--no-warn-rwx-segments -T tests/isa/link.ld -Itests/isa -MMD -MF $out.d $in -o $out")
+    w("  depfile = $out.d")
+    w("  deps = gcc")
+    w("  description = ISA $out")
     w("rule gen")
     w("  command = python3 tools/gen_build.py")
     w("  description = GEN build.ninja")
@@ -180,7 +187,18 @@ def generate():
             w("build %s: fwlink %s %s | %s" % (elf, o, " ".join(support_objs), group["ld"]))
             w("  ldscript = %s" % group["ld"])
     w("")
-    w("build all: phony build/mcusim build/mcusim-san %s %s" % (" ".join(unit_bins), " ".join(fw_elfs)))
+    isa_elfs = []
+    for src in sources("tests/isa", suffix=".S"):
+        name = os.path.basename(src)[:-2]
+        elf = "build/isa/%s.elf" % name
+        isa_elfs.append(elf)
+        w("build %s: isacc %s | tests/isa/link.ld || %s" % (elf, src, fw_deps))
+        w("  isaarch = %s" % ("rv32i" if name.startswith("rv32i_") else "rv32imac"))
+    w("build all: phony build/mcusim build/mcusim-san %s %s %s" % (
+        " ".join(unit_bins), " ".join(fw_elfs), " ".join(isa_elfs)))
+    w("build isa-qemu: run build/mcusim tools/isa_qemu_check.py %s" % " ".join(isa_elfs))
+    w("  cmd = python3 tools/isa_qemu_check.py")
+    w("  desc = ISA tests on mcusim and QEMU")
     w("build demo: run build/mcusim build/fw/hello.elf")
     w("  cmd = build/mcusim --board virt32 build/fw/hello.elf")
     w("  desc = DEMO hello.elf on virt32")

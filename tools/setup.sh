@@ -27,4 +27,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Optional: QEMU for the side-by-side checks (`ninja isa-qemu`).
+if [ "${1:-}" = "--with-qemu" ] &&
+   ! dpkg-query -W -f='${Status}' qemu-system-misc 2>/dev/null | grep -q 'install ok installed'; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends qemu-system-misc
+fi
+
 "$top/tools/build-newlib.sh"
