@@ -196,6 +196,9 @@ def generate():
         w("  isaarch = %s" % ("rv32i" if name.startswith("rv32i_") else "rv32imac"))
     w("build all: phony build/mcusim build/mcusim-san %s %s %s" % (
         " ".join(unit_bins), " ".join(fw_elfs), " ".join(isa_elfs)))
+    w("build fw-qemu: run build/mcusim tools/fw_qemu_check.py %s" % " ".join(fw_elfs))
+    w("  cmd = python3 tools/fw_qemu_check.py")
+    w("  desc = virt32 firmware on mcusim and QEMU")
     w("build isa-qemu: run build/mcusim tools/isa_qemu_check.py %s" % " ".join(isa_elfs))
     w("  cmd = python3 tools/isa_qemu_check.py")
     w("  desc = ISA tests on mcusim and QEMU")
