@@ -60,6 +60,14 @@ typedef struct DeviceHost {
      * already is; call it last in create, it cannot be undone yet. */
     bool (*set_time_source)(void *opaque, DeviceTimeFn read_time, void *dev,
                             Error **errp);
+    /* Resets the machine (a watchdog bite): every device's class `reset`
+     * hook runs before this returns, in board order, the caller's own
+     * included, and the CPU resets at its next instruction boundary and
+     * runs on from its reset pc. Memories keep their contents; virtual
+     * time goes on. Safe from an MMIO callback and from a clock event; the
+     * caller must not undo what its reset hook did once this returns.
+     * NULL when the machine cannot reset. */
+    void (*request_reset)(void *opaque);
 } DeviceHost;
 
 typedef struct DeviceConfig {
@@ -95,6 +103,19 @@ typedef struct PeripheralClass {
      * the device and its valid inputs ("'plic' has no interrupt input 40
      * (0-52)"). NULL: the model has no inputs. */
     bool (*irq_input)(void *state, unsigned n, IrqLine *out, Error **errp);
+
+    /* A machine reset (DeviceHost.request_reset): puts the registers back
+     * to their reset values, except what the hardware keeps across such a
+     * reset (the AON's backup registers), cancels or reschedules its clock
+     * events and drives the reset levels onto its outputs. NULL: the
+     * device keeps its state across a machine reset. */
+    void (*reset)(void *state);
+
+    /* Drives input pin `pin` from outside the chip (tests, the monitor's
+     * "inject input"): the level the device sees on the pin from now on,
+     * as if a wire pulled it. Fails naming the device and its valid pins.
+     * NULL: the model has no injectable inputs. */
+    bool (*set_input)(void *state, unsigned pin, bool level, Error **errp);
 } PeripheralClass;
 
 /* Helpers for models: property lookups whose errors carry file:line:col. */

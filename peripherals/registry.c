@@ -4,13 +4,25 @@
 
 /* One line per model; a new model needs its file and a line here. */
 extern const PeripheralClass irq_probe_class;
+extern const PeripheralClass mmio_stub_class;
 extern const PeripheralClass ns16550a_class;
+extern const PeripheralClass sifive_aon_class;
 extern const PeripheralClass sifive_clint_class;
+extern const PeripheralClass sifive_gpio_class;
+extern const PeripheralClass sifive_plic_class;
+extern const PeripheralClass sifive_prci_class;
 extern const PeripheralClass sifive_test_class;
+extern const PeripheralClass sifive_uart_class;
 
 static const PeripheralClass *const models[] = {
     &ns16550a_class,
     &sifive_clint_class,
+    &sifive_uart_class,
+    &sifive_plic_class,
+    &sifive_gpio_class,
+    &sifive_prci_class,
+    &sifive_aon_class,
+    &mmio_stub_class,
     &sifive_test_class,
     &irq_probe_class,
 };

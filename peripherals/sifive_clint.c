@@ -165,6 +165,17 @@ static void clint_connect_irqs(void *state, const IrqLine *irqs, size_t n)
         clint_update_irq(c);
 }
 
+/* A machine reset: msip clear, mtimecmp all ones (MTI low until firmware
+ * programs it), mtime back to 0. */
+static void clint_reset(void *state)
+{
+    Clint *c = state;
+    c->msip = 0;
+    c->mtimecmp = UINT64_MAX;
+    c->mtime_offset = -clint_ticks(c);
+    clint_update_irq(c);
+}
+
 static void clint_finalize(void *opaque)
 {
     Clint *c = opaque;
@@ -233,4 +244,5 @@ const PeripheralClass sifive_clint_class = {
     .irq_outputs = CLINT_NUM_IRQS,
     .irq_output_names = clint_irq_names,
     .connect_irqs = clint_connect_irqs,
+    .reset = clint_reset,
 };

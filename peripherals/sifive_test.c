@@ -4,7 +4,8 @@
  *   offset 0, 32-bit write: low 16 bits select the action
  *     0x5555  pass: exit status 0
  *     0x3333  fail: exit status = value >> 16
- *     0x7777  reset (not modelled yet: reported as a bus error)
+ *     0x7777  reset: the whole machine resets (a bus error when the
+ *             machine cannot reset)
  * Reads return 0. Any other value is ignored, as QEMU does.
  */
 #include "peripherals/peripheral.h"
@@ -13,6 +14,7 @@
 
 #define TEST_FAIL 0x3333
 #define TEST_PASS 0x5555
+#define TEST_RESET 0x7777
 
 typedef struct SifiveTest {
     DeviceHost host;
@@ -38,8 +40,11 @@ static bool test_write(void *opaque, uint64_t offset, unsigned size,
     case TEST_FAIL:
         t->host.request_exit(t->host.opaque, (int)(value >> 16));
         return true;
-    case 0x7777:
-        return false;
+    case TEST_RESET:
+        if (!t->host.request_reset)
+            return false;
+        t->host.request_reset(t->host.opaque);
+        return true;
     }
     return true;
 }

@@ -1,72 +1,552 @@
+/* Host character backends: stdio, null, file, tcp, pty (see
+ * sim/chardev_host.h for the spec strings). Every descriptor is
+ * non-blocking or polled before use, so no call here waits. */
 #include "sim/chardev_host.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+/* After a poll that found nothing, interactive sources are not asked again
+ * for this long (host time), so a UART polling at its baud rate costs a
+ * clock read, not a system call. */
+#define HOST_POLL_QUIET_NS 1000000u
+
+static uint64_t host_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Rate limit for host polls: closed for a while after an empty poll. */
+typedef struct PollGate {
+    uint64_t quiet_until;
+} PollGate;
+
+static bool gate_open(const PollGate *g)
+{
+    return g->quiet_until == 0 || host_ns() >= g->quiet_until;
+}
+
+static void gate_quiet(PollGate *g)
+{
+    g->quiet_until = host_ns() + HOST_POLL_QUIET_NS;
+}
+
+/* True when fd has something to read, or a hangup/error a read reports. */
+static bool fd_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+static void *xcalloc(size_t size)
+{
+    void *p = calloc(1, size);
+    if (!p)
+        abort();
+    return p;
+}
+
+/* ---- stream: stdio, null, file ---- */
 
 typedef struct StreamChardev {
     Chardev base;
-    FILE *stream;
-    bool owns_stream;
+    FILE *out;          /* NULL: output dropped */
+    bool owns_out;      /* a file we opened (closed with us) */
+    bool flush_each;    /* out is a terminal */
+    int in_fd;          /* -1: no input */
+    bool owns_in;
+    bool in_polled;     /* not a regular file: poll before reading */
+    bool in_tty;        /* read only while we are the foreground job */
+    bool claims_stdin;
+    PollGate gate;
 } StreamChardev;
+
+/* stdin belongs to the first stdio backend opened; it is process-wide. */
+static bool stdin_claimed;
 
 static void stream_write(Chardev *chr, const uint8_t *buf, size_t len)
 {
     StreamChardev *s = (StreamChardev *)chr;
-    fwrite(buf, 1, len, s->stream);
-    /* Interactive output appears as the firmware prints a line. */
-    if (len && buf[len - 1] == '\n' && !s->owns_stream)
-        fflush(s->stream);
+    if (!s->out || !len)
+        return;
+    fwrite(buf, 1, len, s->out);
+    /* Interactive output appears as the firmware prints a line (at once
+     * on a terminal, where it may be a prompt). */
+    if (s->flush_each || buf[len - 1] == '\n')
+        fflush(s->out);
+}
+
+static size_t stream_read(Chardev *chr, uint8_t *buf, size_t max)
+{
+    StreamChardev *s = (StreamChardev *)chr;
+    if (s->in_polled) {
+        if (!gate_open(&s->gate))
+            return 0;
+        /* A background job reading its terminal would be stopped. */
+        if ((s->in_tty && tcgetpgrp(s->in_fd) != getpgrp()) ||
+            !fd_readable(s->in_fd)) {
+            gate_quiet(&s->gate);
+            return 0;
+        }
+    }
+    ssize_t n = read(s->in_fd, buf, max);
+    if (n > 0)
+        return (size_t)n;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        gate_quiet(&s->gate);
+        return 0;
+    }
+    s->base.eof = true; /* end of file, or an error that will persist */
+    return 0;
 }
 
 static void stream_close(Chardev *chr)
 {
     StreamChardev *s = (StreamChardev *)chr;
-    if (s->owns_stream)
-        fclose(s->stream);
-    else
-        fflush(s->stream);
+    if (s->out && s->owns_out)
+        fclose(s->out);
+    else if (s->out)
+        fflush(s->out);
+    if (s->owns_in)
+        close(s->in_fd);
+    if (s->claims_stdin)
+        stdin_claimed = false;
     free(s);
 }
 
-static const ChardevOps stream_ops = {.write = stream_write, .close = stream_close};
+static const ChardevOps stream_ops = {
+    .write = stream_write,
+    .read = stream_read,
+    .close = stream_close,
+};
 
-static void null_write(Chardev *chr, const uint8_t *buf, size_t len) {}
-static void null_close(Chardev *chr) { free(chr); }
-static const ChardevOps null_ops = {.write = null_write, .close = null_close};
-
-static Chardev *stream_new(FILE *stream, bool owns)
+static StreamChardev *stream_new(void)
 {
-    StreamChardev *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
+    StreamChardev *s = xcalloc(sizeof *s);
     s->base.ops = &stream_ops;
-    s->stream = stream;
-    s->owns_stream = owns;
+    s->base.eof = true; /* until an input is attached */
+    s->in_fd = -1;
+    return s;
+}
+
+static void stream_set_input(StreamChardev *s, int fd, bool owns)
+{
+    struct stat st;
+    s->in_fd = fd;
+    s->owns_in = owns;
+    s->in_polled = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode);
+    s->in_tty = isatty(fd);
+    s->base.eof = false;
+}
+
+/* stdin, unless it is closed, /dev/null or already some backend's. */
+static void stream_claim_stdin(StreamChardev *s)
+{
+    struct stat in, null;
+    if (stdin_claimed || fstat(STDIN_FILENO, &in) != 0)
+        return;
+    if (S_ISCHR(in.st_mode) && stat("/dev/null", &null) == 0 &&
+        S_ISCHR(null.st_mode) && in.st_rdev == null.st_rdev)
+        return;
+    stream_set_input(s, STDIN_FILENO, false);
+    s->claims_stdin = stdin_claimed = true;
+}
+
+static bool stream_open_input(StreamChardev *s, const char *spec,
+                              const char *path, Error **errp)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        error_setf(errp, "chardev '%s': cannot open %s: %s", spec, path,
+                   strerror(errno));
+        return false;
+    }
+    stream_set_input(s, fd, true);
+    return true;
+}
+
+static bool stream_open_output(StreamChardev *s, const char *spec,
+                               const char *path, Error **errp)
+{
+    s->out = fopen(path, "wb");
+    if (!s->out) {
+        error_setf(errp, "chardev '%s': cannot open %s: %s", spec, path,
+                   strerror(errno));
+        return false;
+    }
+    s->owns_out = true;
+    return true;
+}
+
+/* Splits "out=A,in=B" (either order, either key optional) into copies. */
+static bool file_keys(const char *spec, const char *text, char **out,
+                      char **in, Error **errp)
+{
+    *out = *in = NULL;
+    while (*text) {
+        const char *end = strchr(text, ',');
+        size_t len = end ? (size_t)(end - text) : strlen(text);
+        char **slot = strncmp(text, "out=", 4) == 0 ? out
+                      : strncmp(text, "in=", 3) == 0 ? in : NULL;
+        size_t skip = slot == out ? 4 : 3;
+        if (!slot || *slot || len == skip) {
+            error_setf(errp, "chardev '%s': expected out=PATH and/or in=PATH, "
+                       "each once and not empty", spec);
+            free(*out);
+            free(*in);
+            *out = *in = NULL;
+            return false;
+        }
+        *slot = strndup(text + skip, len - skip);
+        if (!*slot)
+            abort();
+        text += len + (end ? 1 : 0);
+        if (end && !*text) {
+            error_setf(errp, "chardev '%s': trailing ','", spec);
+            free(*out);
+            free(*in);
+            *out = *in = NULL;
+            return false;
+        }
+    }
+    return true;
+}
+
+static Chardev *file_open(const char *spec, const char *text, Error **errp)
+{
+    char *out = NULL, *in = NULL;
+    if (strncmp(text, "out=", 4) == 0 || strncmp(text, "in=", 3) == 0) {
+        if (!file_keys(spec, text, &out, &in, errp))
+            return NULL;
+    } else if (!*text) {
+        error_setf(errp, "chardev '%s': missing path (file:PATH or "
+                   "file:out=PATH,in=PATH)", spec);
+        return NULL;
+    } else {
+        out = strdup(text);
+        if (!out)
+            abort();
+    }
+    StreamChardev *s = stream_new();
+    bool ok = (!in || stream_open_input(s, spec, in, errp)) &&
+              (!out || stream_open_output(s, spec, out, errp));
+    free(out);
+    free(in);
+    if (!ok) {
+        stream_close(&s->base);
+        return NULL;
+    }
     return &s->base;
 }
+
+static Chardev *stdio_open(const char *spec, const char *opts, Error **errp)
+{
+    StreamChardev *s = stream_new();
+    s->out = stdout;
+    s->flush_each = isatty(STDOUT_FILENO);
+    if (!opts) {
+        stream_claim_stdin(s);
+        return &s->base;
+    }
+    if (strncmp(opts, "in=", 3) != 0 || !opts[3]) {
+        error_setf(errp, "chardev '%s': expected stdio or stdio:in=PATH", spec);
+        stream_close(&s->base);
+        return NULL;
+    }
+    if (!stream_open_input(s, spec, opts + 3, errp)) {
+        stream_close(&s->base);
+        return NULL;
+    }
+    return &s->base;
+}
+
+/* ---- tcp: a listening socket, one client at a time ---- */
+
+typedef struct TcpChardev {
+    Chardev base;
+    int listen_fd;
+    int client_fd; /* -1: nobody connected */
+    PollGate gate;
+} TcpChardev;
+
+static void tcp_drop_client(TcpChardev *t)
+{
+    close(t->client_fd);
+    t->client_fd = -1;
+}
+
+/* True when a client is connected (accepting one if one waits). */
+static bool tcp_connected(TcpChardev *t)
+{
+    if (t->client_fd >= 0)
+        return true;
+    if (!gate_open(&t->gate))
+        return false;
+    int fd = accept4(t->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        gate_quiet(&t->gate);
+        return false;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    t->client_fd = fd;
+    return true;
+}
+
+static void tcp_write(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    TcpChardev *t = (TcpChardev *)chr;
+    while (len && tcp_connected(t)) {
+        ssize_t n = send(t->client_fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            if (n < 0 && errno != EAGAIN)
+                tcp_drop_client(t); /* gone: wait for the next one */
+            return;                 /* full: the rest is dropped */
+        }
+    }
+}
+
+static size_t tcp_read(Chardev *chr, uint8_t *buf, size_t max)
+{
+    TcpChardev *t = (TcpChardev *)chr;
+    if (!tcp_connected(t) || !gate_open(&t->gate))
+        return 0;
+    ssize_t n = recv(t->client_fd, buf, max, MSG_DONTWAIT);
+    if (n > 0)
+        return (size_t)n;
+    if (n == 0 || (errno != EAGAIN && errno != EINTR))
+        tcp_drop_client(t);
+    gate_quiet(&t->gate);
+    return 0;
+}
+
+static void tcp_close(Chardev *chr)
+{
+    TcpChardev *t = (TcpChardev *)chr;
+    if (t->client_fd >= 0)
+        close(t->client_fd);
+    close(t->listen_fd);
+    free(t);
+}
+
+static const ChardevOps tcp_ops = {
+    .write = tcp_write,
+    .read = tcp_read,
+    .close = tcp_close,
+};
+
+static int tcp_listen(const char *spec, const char *host, const char *port,
+                      Error **errp)
+{
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC,
+        .ai_socktype = SOCK_STREAM,
+        .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+    };
+    struct addrinfo *list;
+    int rc = getaddrinfo(host, port, &hints, &list);
+    if (rc != 0) {
+        error_setf(errp, "chardev '%s': cannot resolve %s: %s", spec, host,
+                   gai_strerror(rc));
+        return -1;
+    }
+    int fd = -1, err = 0;
+    for (struct addrinfo *a = list; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    a->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 1) != 0) {
+            err = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(list);
+    if (fd < 0)
+        error_setf(errp, "chardev '%s': cannot listen on %s port %s: %s", spec,
+                   host, port, strerror(err));
+    return fd;
+}
+
+static Chardev *tcp_open(const char *spec, const char *text, Error **errp)
+{
+    const char *colon = strrchr(text, ':');
+    const char *port = colon ? colon + 1 : text;
+    char *host = colon ? strndup(text, (size_t)(colon - text))
+                       : strdup("127.0.0.1");
+    if (!host)
+        abort();
+    size_t hlen = strlen(host);
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+        memmove(host, host + 1, hlen - 2);
+        host[hlen - 2] = '\0';
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(port, &end, 10);
+    int fd = -1;
+    if (!*host)
+        error_setf(errp, "chardev '%s': missing host before ':' "
+                   "(tcp:PORT or tcp:HOST:PORT)", spec);
+    else if (!*port || *end || port[0] < '0' || port[0] > '9' || errno ||
+             n < 1 || n > 65535)
+        error_setf(errp, "chardev '%s': port must be 1-65535", spec);
+    else
+        fd = tcp_listen(spec, host, port, errp);
+    free(host);
+    if (fd < 0)
+        return NULL;
+    TcpChardev *t = xcalloc(sizeof *t);
+    t->base.ops = &tcp_ops;
+    t->listen_fd = fd;
+    t->client_fd = -1;
+    return &t->base;
+}
+
+/* ---- pty: the master side; someone opens the slave ---- */
+
+typedef struct PtyChardev {
+    Chardev base;
+    int master_fd;
+    char *path;
+    PollGate gate;
+} PtyChardev;
+
+/* Linux reports a hangup on the master while no one has the slave open. */
+static bool pty_slave_open(const PtyChardev *p)
+{
+    struct pollfd pfd = {.fd = p->master_fd, .events = POLLOUT};
+    return poll(&pfd, 1, 0) >= 0 && !(pfd.revents & POLLHUP);
+}
+
+static void pty_write(Chardev *chr, const uint8_t *buf, size_t len)
+{
+    PtyChardev *p = (PtyChardev *)chr;
+    if (!pty_slave_open(p))
+        return;
+    while (len) {
+        ssize_t n = write(p->master_fd, buf, len);
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+        } else if (!(n < 0 && errno == EINTR)) {
+            return; /* full or gone: the rest is dropped */
+        }
+    }
+}
+
+static size_t pty_read(Chardev *chr, uint8_t *buf, size_t max)
+{
+    PtyChardev *p = (PtyChardev *)chr;
+    if (!gate_open(&p->gate))
+        return 0;
+    ssize_t n = read(p->master_fd, buf, max);
+    if (n > 0)
+        return (size_t)n;
+    gate_quiet(&p->gate); /* nothing yet, or no slave (EIO): not the end */
+    return 0;
+}
+
+static void pty_close(Chardev *chr)
+{
+    PtyChardev *p = (PtyChardev *)chr;
+    close(p->master_fd);
+    free(p->path);
+    free(p);
+}
+
+static const ChardevOps pty_ops = {
+    .write = pty_write,
+    .read = pty_read,
+    .close = pty_close,
+};
+
+/* Raw mode is a property of the terminal, so it outlives this open. */
+static bool pty_make_raw(const char *path)
+{
+    int fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct termios tio;
+    bool ok = tcgetattr(fd, &tio) == 0;
+    if (ok) {
+        cfmakeraw(&tio);
+        ok = tcsetattr(fd, TCSANOW, &tio) == 0;
+    }
+    close(fd);
+    return ok;
+}
+
+static Chardev *pty_open(const char *spec, Error **errp)
+{
+    int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char path[256];
+    if (fd < 0 || grantpt(fd) != 0 || unlockpt(fd) != 0 ||
+        ptsname_r(fd, path, sizeof path) != 0 || !pty_make_raw(path) ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+        error_setf(errp, "chardev '%s': cannot create a pseudo-terminal: %s",
+                   spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    PtyChardev *p = xcalloc(sizeof *p);
+    p->base.ops = &pty_ops;
+    p->master_fd = fd;
+    p->path = strdup(path);
+    if (!p->path)
+        abort();
+    fprintf(stderr, "mcusim: char device redirected to %s\n", path);
+    return &p->base;
+}
+
+const char *chardev_pty_path(const Chardev *chr)
+{
+    return chr && chr->ops == &pty_ops ? ((const PtyChardev *)chr)->path : NULL;
+}
+
+/* ---- null and the spec dispatcher ---- */
 
 Chardev *chardev_open(const char *spec, Error **errp)
 {
     if (strcmp(spec, "stdio") == 0)
-        return stream_new(stdout, false);
-    if (strcmp(spec, "null") == 0) {
-        Chardev *chr = calloc(1, sizeof *chr);
-        if (!chr)
-            abort();
-        chr->ops = &null_ops;
-        return chr;
-    }
-    if (strncmp(spec, "file:", 5) == 0 && spec[5]) {
-        FILE *f = fopen(spec + 5, "wb");
-        if (!f) {
-            error_setf(errp, "chardev %s: cannot open: %s", spec, strerror(errno));
-            return NULL;
-        }
-        return stream_new(f, true);
-    }
-    error_setf(errp, "unknown chardev '%s' (expected stdio, null or file:PATH)",
+        return stdio_open(spec, NULL, errp);
+    if (strncmp(spec, "stdio:", 6) == 0)
+        return stdio_open(spec, spec + 6, errp);
+    if (strcmp(spec, "null") == 0)
+        return &stream_new()->base;
+    if (strncmp(spec, "file:", 5) == 0)
+        return file_open(spec, spec + 5, errp);
+    if (strncmp(spec, "tcp:", 4) == 0)
+        return tcp_open(spec, spec + 4, errp);
+    if (strcmp(spec, "pty") == 0)
+        return pty_open(spec, errp);
+    error_setf(errp, "unknown chardev '%s' (expected stdio, stdio:in=PATH, "
+               "null, file:PATH, file:out=PATH,in=PATH, tcp:[HOST:]PORT or pty)",
                spec);
     return NULL;
 }

@@ -54,6 +54,11 @@ static void machine_request_exit(void *opaque, int status)
     m->hooks.stop(m->hooks.opaque);
 }
 
+static void machine_request_reset(void *opaque)
+{
+    machine_reset(opaque);
+}
+
 static Chardev *machine_open_chardev(void *opaque, const char *spec,
                                      Error **errp)
 {
@@ -404,6 +409,7 @@ Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
             .open_chardev = machine_open_chardev,
             .clock = hooks->clock,
             .set_time_source = machine_set_time_source,
+            .request_reset = machine_request_reset,
         };
         m->devices = calloc(n, sizeof *m->devices);
         if (!m->devices)
@@ -443,6 +449,15 @@ void machine_free(Machine *m)
     free(m->devices);
     free(m->time_source_name);
     free(m);
+}
+
+void machine_reset(Machine *m)
+{
+    for (size_t i = 0; i < m->ndevices; i++)
+        if (m->devices[i].cls->reset)
+            m->devices[i].cls->reset(m->devices[i].dev.state);
+    if (m->hooks.reset_cpu)
+        m->hooks.reset_cpu(m->hooks.opaque);
 }
 
 bool machine_exit_requested(const Machine *m, int *status)

@@ -45,11 +45,20 @@ typedef struct MachineHooks {
     /* Virtual time, shared with the CPU; owned by the caller, who frees it
      * after the machine. NULL: models that need time (the CLINT) fail. */
     Clock *clock;
+    /* Resets the CPU, deferred to its next instruction boundary
+     * (cpu_request_reset), as part of machine_reset. NULL: a machine reset
+     * resets the devices only. */
+    void (*reset_cpu)(void *opaque);
 } MachineHooks;
 
 Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
                      const MachineHooks *hooks, Error **errp);
 void machine_free(Machine *machine);
+
+/* Resets the machine, as a device's DeviceHost.request_reset does (a
+ * watchdog): each device's class `reset` hook in board order, then
+ * hooks->reset_cpu. Memories keep their contents. */
+void machine_reset(Machine *machine);
 
 /* True once the firmware asked to exit; *status is its exit status. */
 bool machine_exit_requested(const Machine *machine, int *status);

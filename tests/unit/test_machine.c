@@ -194,11 +194,17 @@ static void expect_failure(const char *text, const char *message)
     expect_failure_with(text, NO_HOOKS, message);
 }
 
+/* The message lists every registered model, in registry order. */
 static void test_machine_unknown_type_names_known_ones(void **state)
 {
+    char expected[1024] = "m.yaml:3:23: unknown peripheral type 'uart9000' (known: ";
+    for (size_t i = 0; i < registry_count(); i++) {
+        strcat(expected, registry_at(i)->type);
+        strcat(expected, i + 1 < registry_count() ? ", " : ")");
+    }
+    assert_true(registry_count() >= 10);
     expect_failure("b:\n  peripherals:\n    - {name: u, type: uart9000, base: 0x1000}\n",
-                   "m.yaml:3:23: unknown peripheral type 'uart9000' (known: ns16550a, "
-                   "sifive,clint0, sifive,test0, mcusim,irq-probe)");
+                   expected);
 }
 
 static void test_machine_size_outside_model_range(void **state)
@@ -384,9 +390,9 @@ static void test_machine_line_count_must_match_the_model(void **state)
                         "m.yaml:3:58: 'clint' drives 2 interrupt lines (msi, "
                         "mti); the board wires 3");
     expect_failure_with("b:\n  peripherals:\n"
-                        "    - {name: u, type: ns16550a, base: 0x1000, "
+                        "    - {name: t, type: \"sifive,test0\", base: 0x1000, "
                         "irq: cpu.mei}\n", CLOCK_CPU,
-                        "m.yaml:3:52: 'u' (ns16550a) drives no interrupt "
+                        "m.yaml:3:58: 't' (sifive,test0) drives no interrupt "
                         "lines; the board wires 1");
 }
 

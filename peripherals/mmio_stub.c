@@ -1,0 +1,132 @@
+/* A memory-mapped stub ("memory-mapped-stub"): a block the board lists
+ * but nobody models yet (the FE310's QSPI, SPI, PWM and I2C blocks), so
+ * that firmware touching it neither faults nor silently works.
+ *
+ *   reads   return `read-value` (property, 32 bits, default 0): every
+ *           aligned 32-bit word holds it, so a byte or halfword read
+ *           returns the matching bytes of it (little endian)
+ *   writes  are ignored
+ *   size    whatever the board gives, 1 byte to 4 GiB (default 0x1000)
+ *
+ * Each access to a new register (32-bit word offset) is reported once on
+ * stderr, reads and writes separately:
+ *   mcusim: stub 'qspi0': read at +0x40 (not modelled)
+ * At most STUB_LOG_LIMIT lines per stub, then one line saying that
+ * further accesses go unreported; a register already reported costs a
+ * short linear search, nothing else.
+ *
+ * The debugger's peek returns `read-value` and reports nothing.
+ */
+#include "peripherals/peripheral.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STUB_DEFAULT_SIZE 0x1000
+#define STUB_LOG_LIMIT 16
+
+typedef struct MmioStub {
+    char *name;
+    uint32_t read_value;
+    /* Reported (word offset << 1 | is_write) entries. */
+    uint64_t logged[STUB_LOG_LIMIT];
+    unsigned nlogged;
+    bool log_full; /* the "not reported" line was printed */
+} MmioStub;
+
+/* Reports an access to a register not seen before, once. */
+static void stub_note(MmioStub *s, uint64_t offset, bool is_write)
+{
+    if (s->log_full)
+        return;
+    uint64_t key = (offset & ~UINT64_C(3)) << 1 | is_write;
+    for (unsigned i = 0; i < s->nlogged; i++)
+        if (s->logged[i] == key)
+            return;
+    if (s->nlogged == STUB_LOG_LIMIT) {
+        s->log_full = true;
+        fprintf(stderr, "mcusim: stub '%s': further accesses not reported\n",
+                s->name);
+        return;
+    }
+    s->logged[s->nlogged++] = key;
+    fprintf(stderr, "mcusim: stub '%s': %s at +0x%llx (not modelled)\n",
+            s->name, is_write ? "write" : "read",
+            (unsigned long long)(offset & ~UINT64_C(3)));
+}
+
+static bool stub_peek(void *opaque, uint64_t offset, unsigned size,
+                      uint32_t *value)
+{
+    const MmioStub *s = opaque;
+    uint32_t word = s->read_value >> (8 * (offset & 3));
+    *value = size >= 4 ? word : word & ((UINT32_C(1) << (8 * size)) - 1);
+    return true;
+}
+
+static bool stub_read(void *opaque, uint64_t offset, unsigned size,
+                      uint32_t *value)
+{
+    stub_note(opaque, offset, false);
+    return stub_peek(opaque, offset, size, value);
+}
+
+static bool stub_write(void *opaque, uint64_t offset, unsigned size,
+                       uint32_t value)
+{
+    stub_note(opaque, offset, true);
+    return true;
+}
+
+static const MmioOps stub_ops = {
+    .read = stub_read,
+    .write = stub_write,
+    .peek = stub_peek,
+};
+
+static void stub_finalize(void *opaque)
+{
+    MmioStub *s = opaque;
+    free(s->name);
+    free(s);
+}
+
+static bool stub_create(const DeviceConfig *config, Device *out, Error **errp)
+{
+    static const char *const known[] = {"read-value", NULL};
+    uint64_t read_value;
+    if (!device_check_props(config, known, errp) ||
+        !device_prop_u64(config, "read-value", 0, &read_value, errp))
+        return false;
+    if (read_value > UINT32_MAX) {
+        const SourceLoc *loc =
+            &board_peripheral_prop(config->desc, "read-value")->loc;
+        error_setf(errp, "%s:%u:%u: 'read-value' 0x%llx does not fit in 32 "
+                   "bits", loc->file, loc->line, loc->col,
+                   (unsigned long long)read_value);
+        return false;
+    }
+    MmioStub *s = calloc(1, sizeof *s);
+    if (!s)
+        abort();
+    s->name = strdup(config->desc->name);
+    if (!s->name)
+        abort();
+    s->read_value = (uint32_t)read_value;
+    out->owner = owner_new(config->ms, config->desc->name, stub_finalize, s);
+    out->region = memory_region_new_mmio(out->owner, config->desc->name,
+                                         config->size, &stub_ops, s);
+    out->state = s;
+    return true;
+}
+
+const PeripheralClass mmio_stub_class = {
+    .type = "memory-mapped-stub",
+    .description = "placeholder for an unmodelled block: reads a fixed value, "
+                   "ignores writes, reports each register once",
+    .default_size = STUB_DEFAULT_SIZE,
+    .min_size = 1,
+    .max_size = UINT64_C(1) << 32,
+    .create = stub_create,
+};

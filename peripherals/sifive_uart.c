@@ -1,0 +1,361 @@
+/* SiFive UART ("sifive,uart0"), as on the FE310-G002 (UART0 at
+ * 0x10013000, UART1 at 0x10023000) and QEMU's sifive_e board.
+ *
+ * Register map (SiFive FE310-G002 Manual, chapter 18 "Universal
+ * Asynchronous Receiver/Transmitter (UART)", register offsets table);
+ * 32-bit registers, reset value 0 unless said:
+ *   0x00 txdata  7:0 data: a write enqueues it unless the TX FIFO is full
+ *                (then it is ignored); 31 full (read-only; data reads 0)
+ *   0x04 rxdata  7:0 data, 31 empty; a read dequeues; writes are ignored
+ *   0x08 txctrl  0 txen, 1 nstop (0: one stop bit, 1: two), 18:16 txcnt
+ *   0x0c rxctrl  0 rxen, 18:16 rxcnt
+ *   0x10 ie      0 txwm, 1 rxwm
+ *   0x14 ip      read-only, derived: txwm = TX FIFO level < txcnt,
+ *                rxwm = RX FIFO level > rxcnt
+ *   0x18 div     15:0; baud = bus clock / (div + 1). Resets to 0, as in
+ *                QEMU's model; firmware programs it before use.
+ * FIFOs are 8 deep each. One interrupt output ("irq"): ip & ie, driven
+ * only by sifive_uart_update_irq. Accesses must be 32-bit and aligned
+ * (anything else is a bus error); other offsets read 0, ignore writes.
+ *
+ * Timing, with `clock-frequency` the bus clock (Hz; default the CPU's):
+ * while txen is set the transmitter takes the FIFO's oldest byte into its
+ * shift register and hands it to the chardev (10 + nstop) * (div + 1) bus
+ * cycles later, so the FIFO drains at the baud rate and txwm behaves as on
+ * hardware (a firmware that fills the FIFO and waits for txwm works).
+ * While rxen is set and the RX FIFO has room, the chardev is polled once
+ * per received character time, 10 * (div + 1) bus cycles (start, 8 data,
+ * stop), so file input arrives at the same cycles on every run; polling
+ * stops when the FIFO is full, rxen is clear or the input has ended.
+ * Input is not lost while rxen is clear: it waits in the chardev. When the
+ * device dies (the end of the run) the character being shifted out and,
+ * if txen is set, the TX FIFO are written out, so the last line a firmware
+ * prints before exiting is not lost. Without a machine clock, bytes leave
+ * at once and there is no input.
+ *
+ * Not modelled: the receiver's sampling (noise, framing errors), the
+ * TX/RX pins and their GPIO IOF routing, reads of rxdata at sizes below
+ * 32 bits.
+ */
+#include "peripherals/peripheral.h"
+
+#include <stdlib.h>
+
+#define FIFO_DEPTH 8
+
+#define TXDATA_FULL 0x80000000u
+#define RXDATA_EMPTY 0x80000000u
+#define CTRL_EN 0x1u
+#define TXCTRL_NSTOP 0x2u
+#define CTRL_CNT_SHIFT 16
+#define TXCTRL_MASK 0x00070003u
+#define RXCTRL_MASK 0x00070001u
+#define IP_TXWM 0x1u
+#define IP_RXWM 0x2u
+#define IE_MASK 0x3u
+#define DIV_MASK 0xffffu
+
+static const char *const sifive_uart_irq_names[] = {"irq"};
+
+typedef struct Fifo {
+    uint8_t data[FIFO_DEPTH];
+    unsigned head, count;
+} Fifo;
+
+typedef struct SifiveUart {
+    Chardev *chardev;
+    Clock *clock;        /* NULL: bytes leave at once, no input */
+    ClockEvent *tx_done; /* the byte in the shift register is sent */
+    ClockEvent *rx_poll; /* the next character time input is polled at */
+    uint64_t clock_hz;   /* bus clock */
+    IrqLine irq;
+
+    uint32_t txctrl, rxctrl, ie, div;
+    Fifo tx, rx;
+    bool tx_busy; /* tx_shift is being sent */
+    uint8_t tx_shift;
+} SifiveUart;
+
+static void fifo_push(Fifo *f, uint8_t byte)
+{
+    f->data[(f->head + f->count++) % FIFO_DEPTH] = byte;
+}
+
+static uint8_t fifo_pop(Fifo *f)
+{
+    uint8_t byte = f->data[f->head];
+    f->head = (f->head + 1) % FIFO_DEPTH;
+    f->count--;
+    return byte;
+}
+
+static unsigned ctrl_cnt(uint32_t ctrl) { return (ctrl >> CTRL_CNT_SHIFT) & 7; }
+
+/* Machine cycles `bits` bit times take at the current divisor. */
+static uint64_t bit_cycles(const SifiveUart *u, unsigned bits)
+{
+    uint64_t ticks = (uint64_t)bits * (u->div + 1);
+    uint64_t cycles = clock_cycles_from(u->clock, ticks, u->clock_hz);
+    return cycles ? cycles : 1;
+}
+
+/* ip is derived from the FIFO levels, never stored. */
+static uint32_t sifive_uart_ip(const SifiveUart *u)
+{
+    return (u->tx.count < ctrl_cnt(u->txctrl) ? IP_TXWM : 0) |
+           (u->rx.count > ctrl_cnt(u->rxctrl) ? IP_RXWM : 0);
+}
+
+/* The one place the output is driven; called after every change. */
+static void sifive_uart_update_irq(SifiveUart *u)
+{
+    irq_set(&u->irq, sifive_uart_ip(u) & u->ie);
+}
+
+/* ---- transmit ---- */
+
+/* Starts sending the next byte if the transmitter is idle and enabled;
+ * without a clock, sends everything at once. */
+static void tx_kick(SifiveUart *u)
+{
+    while (!u->tx_busy && (u->txctrl & CTRL_EN) && u->tx.count) {
+        uint8_t byte = fifo_pop(&u->tx);
+        if (!u->clock) {
+            chardev_write(u->chardev, &byte, 1);
+            continue;
+        }
+        u->tx_shift = byte;
+        u->tx_busy = true;
+        unsigned bits = 10 + (u->txctrl & TXCTRL_NSTOP ? 1 : 0);
+        clock_event_schedule(u->tx_done, clock_now(u->clock) + bit_cycles(u, bits));
+    }
+}
+
+static void sifive_uart_tx_done(void *opaque)
+{
+    SifiveUart *u = opaque;
+    u->tx_busy = false;
+    chardev_write(u->chardev, &u->tx_shift, 1);
+    tx_kick(u);
+    sifive_uart_update_irq(u);
+}
+
+/* ---- receive ---- */
+
+static bool rx_wants_input(const SifiveUart *u)
+{
+    return u->clock && (u->rxctrl & CTRL_EN) && u->rx.count < FIFO_DEPTH &&
+           !chardev_input_ended(u->chardev);
+}
+
+/* Polls one character time from now, unless a poll is already coming. */
+static void rx_poll_schedule(SifiveUart *u)
+{
+    if (!u->clock)
+        return;
+    if (!rx_wants_input(u))
+        clock_event_cancel(u->rx_poll);
+    else if (!clock_event_pending(u->rx_poll))
+        clock_event_schedule(u->rx_poll, clock_now(u->clock) + bit_cycles(u, 10));
+}
+
+static void sifive_uart_rx_poll(void *opaque)
+{
+    SifiveUart *u = opaque;
+    uint8_t byte;
+    if (chardev_read(u->chardev, &byte, 1) == 1)
+        fifo_push(&u->rx, byte);
+    rx_poll_schedule(u);
+    sifive_uart_update_irq(u);
+}
+
+/* ---- registers ---- */
+
+static uint32_t txdata_read(SifiveUart *u, bool consume)
+{
+    return u->tx.count == FIFO_DEPTH ? TXDATA_FULL : 0;
+}
+
+static void txdata_write(SifiveUart *u, uint32_t v)
+{
+    if (u->tx.count < FIFO_DEPTH)
+        fifo_push(&u->tx, (uint8_t)v);
+}
+
+static uint32_t rxdata_read(SifiveUart *u, bool consume)
+{
+    if (!u->rx.count)
+        return RXDATA_EMPTY;
+    return consume ? fifo_pop(&u->rx) : u->rx.data[u->rx.head];
+}
+
+static uint32_t txctrl_read(SifiveUart *u, bool consume) { return u->txctrl; }
+static void txctrl_write(SifiveUart *u, uint32_t v) { u->txctrl = v & TXCTRL_MASK; }
+static uint32_t rxctrl_read(SifiveUart *u, bool consume) { return u->rxctrl; }
+static void rxctrl_write(SifiveUart *u, uint32_t v) { u->rxctrl = v & RXCTRL_MASK; }
+static uint32_t ie_read(SifiveUart *u, bool consume) { return u->ie; }
+static void ie_write(SifiveUart *u, uint32_t v) { u->ie = v & IE_MASK; }
+static uint32_t ip_read(SifiveUart *u, bool consume) { return sifive_uart_ip(u); }
+static uint32_t div_read(SifiveUart *u, bool consume) { return u->div; }
+static void div_write(SifiveUart *u, uint32_t v) { u->div = v & DIV_MASK; }
+
+typedef struct UartReg {
+    const char *name;
+    uint32_t offset;
+    uint32_t (*read)(SifiveUart *u, bool consume); /* consume: a guest read */
+    void (*write)(SifiveUart *u, uint32_t value);  /* NULL: read-only */
+} UartReg;
+
+static const UartReg sifive_uart_regs[] = {
+    { "txdata", 0x00, txdata_read, txdata_write },
+    { "rxdata", 0x04, rxdata_read, NULL },
+    { "txctrl", 0x08, txctrl_read, txctrl_write },
+    { "rxctrl", 0x0c, rxctrl_read, rxctrl_write },
+    { "ie",     0x10, ie_read,     ie_write },
+    { "ip",     0x14, ip_read,     NULL },
+    { "div",    0x18, div_read,    div_write },
+};
+
+static const UartReg *sifive_uart_find_reg(uint64_t offset)
+{
+    for (size_t i = 0; i < sizeof sifive_uart_regs / sizeof sifive_uart_regs[0]; i++)
+        if (sifive_uart_regs[i].offset == offset)
+            return &sifive_uart_regs[i];
+    return NULL;
+}
+
+/* Everything that may follow a register access: the transmitter, the
+ * receiver's polling, the output. */
+static void sifive_uart_changed(SifiveUart *u)
+{
+    tx_kick(u);
+    rx_poll_schedule(u);
+    sifive_uart_update_irq(u);
+}
+
+static bool sifive_uart_read(void *opaque, uint64_t offset, unsigned size,
+                             uint32_t *value)
+{
+    if (size != 4 || offset % 4)
+        return false;
+    const UartReg *reg = sifive_uart_find_reg(offset);
+    *value = reg ? reg->read(opaque, true) : 0;
+    sifive_uart_changed(opaque);
+    return true;
+}
+
+static bool sifive_uart_peek(void *opaque, uint64_t offset, unsigned size,
+                             uint32_t *value)
+{
+    if (size != 4 || offset % 4)
+        return false;
+    const UartReg *reg = sifive_uart_find_reg(offset);
+    *value = reg ? reg->read(opaque, false) : 0;
+    return true;
+}
+
+static bool sifive_uart_write(void *opaque, uint64_t offset, unsigned size,
+                              uint32_t value)
+{
+    if (size != 4 || offset % 4)
+        return false;
+    const UartReg *reg = sifive_uart_find_reg(offset);
+    if (reg && reg->write)
+        reg->write(opaque, value);
+    sifive_uart_changed(opaque);
+    return true;
+}
+
+static const MmioOps sifive_uart_ops = {
+    .read = sifive_uart_read,
+    .write = sifive_uart_write,
+    .peek = sifive_uart_peek,
+};
+
+/* ---- the class ---- */
+
+static void sifive_uart_connect_irqs(void *state, const IrqLine *irqs, size_t n)
+{
+    SifiveUart *u = state;
+    u->irq = n ? irqs[0] : (IrqLine){0};
+    if (n)
+        sifive_uart_update_irq(u);
+}
+
+/* Writes out what the transmitter still holds (see the header). */
+static void sifive_uart_finalize(void *opaque)
+{
+    SifiveUart *u = opaque;
+    if (u->tx_busy)
+        chardev_write(u->chardev, &u->tx_shift, 1);
+    while ((u->txctrl & CTRL_EN) && u->tx.count) {
+        uint8_t byte = fifo_pop(&u->tx);
+        chardev_write(u->chardev, &byte, 1);
+    }
+    clock_event_free(u->tx_done);
+    clock_event_free(u->rx_poll);
+    chardev_close(u->chardev);
+    free(u);
+}
+
+static bool sifive_uart_config(const DeviceConfig *config, uint64_t *bus_hz,
+                               Error **errp)
+{
+    static const char *const known[] = {"chardev", "clock-frequency", NULL};
+    Clock *clock = config->host->clock;
+    if (!device_check_props(config, known, errp) ||
+        !device_prop_u64(config, "clock-frequency", clock ? clock_hz(clock) : 1,
+                         bus_hz, errp))
+        return false;
+    if (*bus_hz == 0) {
+        const SourceLoc *loc =
+            &board_peripheral_prop(config->desc, "clock-frequency")->loc;
+        error_setf(errp, "%s:%u:%u: 'clock-frequency' must be greater than 0",
+                   loc->file, loc->line, loc->col);
+        return false;
+    }
+    return true;
+}
+
+static bool sifive_uart_create(const DeviceConfig *config, Device *out,
+                               Error **errp)
+{
+    uint64_t bus_hz;
+    if (!sifive_uart_config(config, &bus_hz, errp))
+        return false;
+    const DeviceHost *host = config->host;
+    Chardev *chr = host->open_chardev(host->opaque,
+                                      device_prop_str(config, "chardev", "stdio"),
+                                      errp);
+    if (!chr)
+        return false;
+    SifiveUart *u = calloc(1, sizeof *u);
+    if (!u)
+        abort();
+    u->chardev = chr;
+    u->clock_hz = bus_hz;
+    u->clock = host->clock;
+    if (u->clock) {
+        u->tx_done = clock_event_new(u->clock, sifive_uart_tx_done, u);
+        u->rx_poll = clock_event_new(u->clock, sifive_uart_rx_poll, u);
+    }
+    Owner *owner = owner_new(config->ms, config->desc->name,
+                             sifive_uart_finalize, u);
+    MemoryRegion *region = memory_region_new_mmio(owner, config->desc->name,
+                                                  config->size,
+                                                  &sifive_uart_ops, u);
+    *out = (Device){.owner = owner, .region = region, .state = u};
+    return true;
+}
+
+const PeripheralClass sifive_uart_class = {
+    .type = "sifive,uart0",
+    .description = "SiFive UART: 8-byte TX/RX FIFOs, watermark interrupts, baud timing",
+    .default_size = 0x1000,
+    .min_size = 0x1c,
+    .max_size = 0x1000,
+    .create = sifive_uart_create,
+    .irq_outputs = 1,
+    .irq_output_names = sifive_uart_irq_names,
+    .connect_irqs = sifive_uart_connect_irqs,
+};

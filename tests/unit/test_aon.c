@@ -1,0 +1,686 @@
+/* The SiFive FE310 always-on block (peripherals/sifive_aon.c), built
+ * through its registry class with a hand-made host (whose request_reset
+ * behaves as the machine's: it runs the class reset hook) and a fake
+ * interrupt sink: the register map at reset; the watchdog's key, counting
+ * at the low-frequency clock, scale, feed, compare, sticky interrupt,
+ * zero-compare and its reset request at the exact cycle; pmucause and
+ * backup registers across that reset; the RTC's compare interrupt; the PMU
+ * key. Then the same watchdog on a machine built from YAML, whose
+ * machine_reset resets every device and asks the CPU hook to reset. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "peripherals/registry.h"
+#include "soc/board.h"
+#include "soc/machine.h"
+
+#define BASE 0x10000000u
+#define WDOGCFG (BASE + 0x000)
+#define WDOGCOUNT (BASE + 0x008)
+#define WDOGS (BASE + 0x010)
+#define WDOGFEED (BASE + 0x018)
+#define WDOGKEY (BASE + 0x01c)
+#define WDOGCMP0 (BASE + 0x020)
+#define RTCCFG (BASE + 0x040)
+#define RTCCOUNTLO (BASE + 0x048)
+#define RTCCOUNTHI (BASE + 0x04c)
+#define RTCS (BASE + 0x050)
+#define RTCCMP0 (BASE + 0x060)
+#define LFROSCCFG (BASE + 0x070)
+#define LFCLKMUX (BASE + 0x07c)
+#define BACKUP(i) (BASE + 0x080 + 4 * (i))
+#define PMUWAKEPM(i) (BASE + 0x100 + 4 * (i))
+#define PMUSLEEPPM(i) (BASE + 0x120 + 4 * (i))
+#define PMUIE (BASE + 0x140)
+#define PMUCAUSE (BASE + 0x144)
+#define PMUSLEEP (BASE + 0x148)
+#define PMUKEY (BASE + 0x14c)
+
+#define KEY 0x51f15eu
+#define FOOD 0x0d09f00du
+#define RSTEN (1u << 8)
+#define ZEROCMP (1u << 9)
+#define ENALWAYS (1u << 12)
+#define COREAWAKE (1u << 13)
+#define IP0 (1u << 28)
+
+/* 4 CPU cycles per low-frequency tick: counts are cycles / 4, exactly. */
+#define CPU_HZ (32768 * 4)
+
+enum { WDOG, RTC };
+
+typedef struct Sink {
+    Clock *clock;
+    bool level[2];
+    int changes[2];
+    uint64_t changed_at[2];
+} Sink;
+
+typedef struct Fixture {
+    MemorySystem *ms;
+    Clock *clock;
+    const PeripheralClass *cls;
+    BoardPeripheral desc;
+    BoardProp prop;
+    DeviceHost host;
+    Device dev;
+    Owner *bus_owner;
+    Sink sink;
+    bool no_reset; /* the host offers no request_reset */
+    int resets;
+    uint64_t reset_at;
+} Fixture;
+
+static void sink_set(void *opaque, unsigned line, bool level)
+{
+    Sink *s = opaque;
+    assert_true(line < 2);
+    if (s->level[line] != level) {
+        s->changes[line]++;
+        s->changed_at[line] = clock_now(s->clock);
+    }
+    s->level[line] = level;
+}
+
+/* What the machine does: reset every device (here the one). */
+static void request_reset(void *opaque)
+{
+    Fixture *f = opaque;
+    f->resets++;
+    f->reset_at = clock_now(f->clock);
+    f->cls->reset(f->dev.state);
+}
+
+static Chardev *no_chardev(void *opaque, const char *spec, Error **errp)
+{
+    fail_msg("the AON opened a chardev");
+    return NULL;
+}
+
+static bool try_create(Fixture *f, const char *key, const char *value,
+                       Error **errp)
+{
+    f->ms = memory_system_new();
+    f->clock = clock_new(CPU_HZ);
+    f->cls = registry_find("sifive,aon");
+    assert_non_null(f->cls);
+    f->prop = (BoardProp){.key = (char *)key, .value = (char *)value,
+                          .loc = {"a.yaml", 6, 22}};
+    f->desc = (BoardPeripheral){
+        .name = "aon", .type = "sifive,aon", .base = BASE,
+        .props = &f->prop, .nprops = key ? 1 : 0, .loc = {"a.yaml", 4, 7},
+    };
+    f->host = (DeviceHost){.opaque = f, .open_chardev = no_chardev,
+                           .clock = f->clock,
+                           .request_reset = f->no_reset ? NULL : request_reset};
+    f->sink.clock = f->clock;
+    DeviceConfig config = {.ms = f->ms, .desc = &f->desc,
+                           .size = f->cls->default_size, .host = &f->host};
+    return f->cls->create(&config, &f->dev, errp);
+}
+
+static void setup_prop(Fixture *f, const char *key, const char *value)
+{
+    Error *err = NULL;
+    if (!try_create(f, key, value, &err))
+        fail_msg("create: %s", error_message(err));
+    f->bus_owner = owner_new(f->ms, "bus", NULL, NULL);
+    MemoryRegion *bus = memory_region_new_container(f->bus_owner, "bus",
+                                                    UINT64_C(1) << 32);
+    assert_true(memory_add_subregion(bus, BASE, f->dev.region, NULL));
+    memory_set_root(f->ms, bus);
+    IrqLine lines[2] = {
+        {.handler = sink_set, .opaque = &f->sink, .line = WDOG},
+        {.handler = sink_set, .opaque = &f->sink, .line = RTC},
+    };
+    f->cls->connect_irqs(f->dev.state, lines, 2);
+}
+
+static void setup(Fixture *f)
+{
+    setup_prop(f, NULL, NULL);
+}
+
+static void teardown(Fixture *f)
+{
+    f->cls->connect_irqs(f->dev.state, NULL, 0);
+    memory_set_root(f->ms, NULL);
+    owner_unref(f->bus_owner);
+    owner_unref(f->dev.owner);
+    assert_int_equal(memory_stats(f->ms).owners, 0);
+    memory_system_free(f->ms);
+    clock_free(f->clock); /* aborts if an event survived */
+}
+
+static uint32_t rd(Fixture *f, uint32_t addr)
+{
+    uint32_t v = 0xdeadbeef;
+    assert_int_equal(memory_read(f->ms, addr, 4, &v), MEM_OK);
+    return v;
+}
+
+static void wr(Fixture *f, uint32_t addr, uint32_t value)
+{
+    assert_int_equal(memory_write(f->ms, addr, 4, value), MEM_OK);
+}
+
+/* Unlocks, then writes one watchdog register. */
+static void wd(Fixture *f, uint32_t addr, uint32_t value)
+{
+    wr(f, WDOGKEY, KEY);
+    wr(f, addr, value);
+}
+
+static void at(Fixture *f, uint64_t cycle)
+{
+    clock_advance(f->clock, cycle);
+}
+
+/* ---- the class and the reset state ---- */
+
+static void test_class_declares_outputs_wdog_then_rtc(void **state)
+{
+    const PeripheralClass *cls = registry_find("sifive,aon");
+    assert_non_null(cls);
+    assert_int_equal(cls->irq_outputs, 2);
+    assert_string_equal(cls->irq_output_names[0], "wdog");
+    assert_string_equal(cls->irq_output_names[1], "rtc");
+    assert_non_null(cls->connect_irqs);
+    assert_null(cls->irq_input);
+    assert_non_null(cls->reset);
+    assert_int_equal(cls->default_size, 0x1000);
+}
+
+static void test_registers_at_power_on(void **state)
+{
+    static const uint32_t wake[8] = {0x3f0, 0x2f8, 0x030, 0x030,
+                                     0x030, 0x030, 0x030, 0x030};
+    static const uint32_t sleep[8] = {0x2f0, 0x3f0, 0x3d0, 0x3c0,
+                                      0x3c0, 0x3c0, 0x3c0, 0x3c0};
+    Fixture f = {0};
+    setup(&f);
+    assert_int_equal(rd(&f, WDOGCFG), 0);
+    assert_int_equal(rd(&f, WDOGCOUNT), 0);
+    assert_int_equal(rd(&f, WDOGS), 0);
+    assert_int_equal(rd(&f, WDOGFEED), 0);
+    assert_int_equal(rd(&f, WDOGKEY), 0);
+    assert_int_equal(rd(&f, WDOGCMP0), 0xffff);
+    assert_int_equal(rd(&f, RTCCFG), 0);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 0);
+    assert_int_equal(rd(&f, RTCCOUNTHI), 0);
+    assert_int_equal(rd(&f, RTCS), 0);
+    assert_int_equal(rd(&f, RTCCMP0), 0xffffffff);
+    assert_int_equal(rd(&f, LFROSCCFG), 0xc0100004);
+    assert_int_equal(rd(&f, LFCLKMUX), 0);
+    for (unsigned i = 0; i < 16; i++)
+        assert_int_equal(rd(&f, BACKUP(i)), 0);
+    for (unsigned i = 0; i < 8; i++) {
+        assert_int_equal(rd(&f, PMUWAKEPM(i)), wake[i]);
+        assert_int_equal(rd(&f, PMUSLEEPPM(i)), sleep[i]);
+    }
+    assert_int_equal(rd(&f, PMUIE), 0);
+    assert_int_equal(rd(&f, PMUCAUSE), 0); /* power-on */
+    assert_int_equal(rd(&f, PMUSLEEP), 0);
+    assert_int_equal(rd(&f, PMUKEY), 0);
+    assert_int_equal(rd(&f, BASE + 0x200), 0);
+    assert_false(f.sink.level[WDOG]);
+    assert_false(f.sink.level[RTC]);
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
+    /* nothing counts while disabled */
+    at(&f, 1000000);
+    assert_int_equal(rd(&f, WDOGCOUNT), 0);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 0);
+    teardown(&f);
+}
+
+/* ---- watchdog ---- */
+
+static void test_watchdog_writes_need_the_key_once(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, WDOGCMP0, 5); /* locked: ignored */
+    assert_int_equal(rd(&f, WDOGCMP0), 0xffff);
+    wr(&f, WDOGKEY, 0x51f15f); /* wrong key */
+    assert_int_equal(rd(&f, WDOGKEY), 0);
+    wr(&f, WDOGCMP0, 5);
+    assert_int_equal(rd(&f, WDOGCMP0), 0xffff);
+    wr(&f, WDOGKEY, KEY);
+    assert_int_equal(rd(&f, WDOGKEY), 1);
+    wr(&f, WDOGCMP0, 0x12345); /* 16 bits */
+    assert_int_equal(rd(&f, WDOGCMP0), 0x2345);
+    assert_int_equal(rd(&f, WDOGKEY), 0); /* locked again */
+    wr(&f, WDOGCMP0, 7);
+    assert_int_equal(rd(&f, WDOGCMP0), 0x2345);
+    wd(&f, WDOGCFG, 0xffffffff);
+    assert_int_equal(rd(&f, WDOGCFG) & ~IP0, 0x330f);
+    wd(&f, WDOGCFG, 0);
+    /* unmodelled gaps neither need nor take the key */
+    wr(&f, WDOGKEY, KEY);
+    wr(&f, BASE + 0x004, 1);
+    assert_int_equal(rd(&f, WDOGKEY), 1);
+    wr(&f, WDOGCOUNT, 0xffffffff); /* 31 bits */
+    assert_int_equal(rd(&f, WDOGCOUNT), 0x7fffffff);
+    teardown(&f);
+}
+
+static void test_watchdog_counts_at_the_lfclk_and_scales(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    at(&f, 10);
+    wd(&f, WDOGCFG, ENALWAYS | 2); /* scale 2 */
+    at(&f, 11); /* tick 2 began at cycle 8: the counter moves at tick 3 */
+    assert_int_equal(rd(&f, WDOGCOUNT), 0);
+    at(&f, 12);
+    assert_int_equal(rd(&f, WDOGCOUNT), 1);
+    at(&f, 4 * 401 + 3);
+    assert_int_equal(rd(&f, WDOGCOUNT), 399);
+    assert_int_equal(rd(&f, WDOGS), 99);
+    wd(&f, WDOGCFG, 2); /* stop: the count holds */
+    at(&f, 100000);
+    assert_int_equal(rd(&f, WDOGCOUNT), 399);
+    wd(&f, WDOGCFG, COREAWAKE | 0); /* awake counting, scale 0 */
+    at(&f, 100000 + 40);
+    assert_int_equal(rd(&f, WDOGCOUNT), 409);
+    assert_int_equal(rd(&f, WDOGS), 409);
+    /* wdogs is a 16-bit window of the 31-bit counter */
+    wd(&f, WDOGCOUNT, 0x12345678);
+    wd(&f, WDOGCFG, 4); /* stopped, scale 4 */
+    assert_int_equal(rd(&f, WDOGS), 0x4567);
+    wd(&f, WDOGCFG, 15);
+    assert_int_equal(rd(&f, WDOGS), 0x2468);
+    teardown(&f);
+}
+
+static void test_watchdog_feed_restarts_the_count(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wd(&f, WDOGCFG, ENALWAYS);
+    at(&f, 400);
+    assert_int_equal(rd(&f, WDOGCOUNT), 100);
+    wr(&f, WDOGFEED, FOOD); /* locked: no effect */
+    assert_int_equal(rd(&f, WDOGCOUNT), 100);
+    wd(&f, WDOGFEED, 0xd09f00e); /* wrong food: no effect, key used */
+    assert_int_equal(rd(&f, WDOGCOUNT), 100);
+    assert_int_equal(rd(&f, WDOGKEY), 0);
+    wd(&f, WDOGFEED, FOOD);
+    assert_int_equal(rd(&f, WDOGCOUNT), 0);
+    assert_int_equal(rd(&f, WDOGFEED), 0);
+    at(&f, 480);
+    assert_int_equal(rd(&f, WDOGCOUNT), 20);
+    teardown(&f);
+}
+
+static void test_watchdog_resets_the_machine_at_the_exact_cycle(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, BACKUP(0), 0xcafe0001);
+    wr(&f, BACKUP(15), 0x12345678);
+    wr(&f, RTCCFG, ENALWAYS);
+    wd(&f, WDOGCMP0, 10);
+    at(&f, 2);
+    wd(&f, WDOGCFG, RSTEN | ENALWAYS | 1); /* scale 1: 20 ticks */
+    assert_int_equal(clock_next_deadline(f.clock), 80);
+    at(&f, 79);
+    assert_int_equal(f.resets, 0);
+    assert_int_equal(rd(&f, WDOGS), 9);
+    at(&f, 80);
+    assert_int_equal(f.resets, 1);
+    assert_int_equal(f.reset_at, 80);
+    /* after the reset: the watchdog is back to its reset values ... */
+    assert_int_equal(rd(&f, WDOGCFG), 0);
+    assert_int_equal(rd(&f, WDOGCOUNT), 0);
+    assert_int_equal(rd(&f, WDOGCMP0), 0xffff);
+    assert_int_equal(f.sink.changes[WDOG], 0); /* no stale PLIC request */
+    /* ... pmucause says why, the always-on state is kept */
+    assert_int_equal(rd(&f, PMUCAUSE), 0x200);
+    assert_int_equal(rd(&f, BACKUP(0)), 0xcafe0001);
+    assert_int_equal(rd(&f, BACKUP(15)), 0x12345678);
+    assert_int_equal(rd(&f, RTCCFG), ENALWAYS);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 20);
+    at(&f, 1000000);
+    assert_int_equal(f.resets, 1);
+    assert_int_equal(rd(&f, WDOGCOUNT), 0);
+    /* a reset from elsewhere is an external one */
+    f.cls->reset(f.dev.state);
+    assert_int_equal(rd(&f, PMUCAUSE), 0x100);
+    teardown(&f);
+}
+
+static void test_watchdog_without_machine_reset_only_interrupts(void **state)
+{
+    Fixture f = {.no_reset = true};
+    setup(&f);
+    wd(&f, WDOGCMP0, 2);
+    wd(&f, WDOGCFG, RSTEN | ENALWAYS);
+    at(&f, 8);
+    assert_int_equal(f.resets, 0);
+    assert_true(f.sink.level[WDOG]);
+    assert_int_equal(rd(&f, WDOGCFG), RSTEN | ENALWAYS | IP0);
+    teardown(&f);
+}
+
+static void test_watchdog_fed_in_time_never_bites(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wd(&f, WDOGCMP0, 100);
+    wd(&f, WDOGCFG, RSTEN | ENALWAYS);
+    for (uint64_t t = 300; t < 100000; t += 300) {
+        at(&f, t);
+        wd(&f, WDOGFEED, FOOD);
+    }
+    assert_int_equal(f.resets, 0);
+    assert_int_equal(clock_next_deadline(f.clock), 99900 + 400);
+    at(&f, 100300);
+    assert_int_equal(f.resets, 1);
+    teardown(&f);
+}
+
+static void test_watchdog_interrupt_is_sticky(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wd(&f, WDOGCMP0, 5);
+    wd(&f, WDOGCFG, ENALWAYS);
+    at(&f, 19);
+    assert_false(f.sink.level[WDOG]);
+    assert_int_equal(rd(&f, WDOGCFG), ENALWAYS);
+    at(&f, 20);
+    assert_true(f.sink.level[WDOG]);
+    assert_int_equal(f.sink.changed_at[WDOG], 20);
+    assert_int_equal(rd(&f, WDOGCFG), ENALWAYS | IP0);
+    /* still matching: clearing ip0 does not stick */
+    wd(&f, WDOGCFG, ENALWAYS);
+    assert_true(f.sink.level[WDOG]);
+    /* fed: the count is below the compare, yet ip0 stays until cleared */
+    wd(&f, WDOGFEED, FOOD);
+    assert_true(f.sink.level[WDOG]);
+    assert_int_equal(rd(&f, WDOGCFG), ENALWAYS | IP0);
+    wd(&f, WDOGCFG, ENALWAYS);
+    assert_false(f.sink.level[WDOG]);
+    assert_int_equal(f.resets, 0);
+    teardown(&f);
+}
+
+static void test_watchdog_zerocmp_makes_a_periodic_timer(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wd(&f, WDOGCMP0, 25);
+    wd(&f, WDOGCFG, ZEROCMP | ENALWAYS);
+    at(&f, 100); /* tick 25: match, back to 0 on that tick */
+    assert_true(f.sink.level[WDOG]);
+    assert_int_equal(rd(&f, WDOGCOUNT), 0);
+    assert_int_equal(clock_next_deadline(f.clock), 200);
+    at(&f, 150);
+    assert_int_equal(rd(&f, WDOGCOUNT), 12);
+    /* an event run late still restarts the count on the matching tick */
+    at(&f, 207);
+    assert_int_equal(rd(&f, WDOGCOUNT), 1);
+    assert_int_equal(clock_next_deadline(f.clock), 300);
+    teardown(&f);
+}
+
+static void test_watchdog_compare_counts_in_the_16_bit_window(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wd(&f, WDOGCMP0, 0x10);
+    wd(&f, WDOGCOUNT, 0x1fff0); /* wdogs 0xfff0 >= 0x10 */
+    assert_true(f.sink.level[WDOG]);
+    wd(&f, WDOGCFG, 0);       /* clear ip0 ... */
+    assert_true(f.sink.level[WDOG]); /* ... the match holds it */
+    wd(&f, WDOGCOUNT, 0x20000); /* wdogs 0 */
+    wd(&f, WDOGCFG, ENALWAYS);
+    assert_false(f.sink.level[WDOG]);
+    assert_int_equal(clock_next_deadline(f.clock), 0x10 * 4);
+    /* from above the compare, the next match is after wdogs wraps */
+    wd(&f, WDOGCOUNT, 0x2fff0);
+    wd(&f, WDOGCFG, ENALWAYS);
+    assert_true(f.sink.level[WDOG]);
+    assert_int_equal(clock_next_deadline(f.clock), (0x10 + 0x10) * 4);
+    at(&f, 0x10 * 4); /* wdogs wrapped to 0: ip0 can be cleared */
+    assert_int_equal(rd(&f, WDOGCOUNT), 0x30000);
+    wd(&f, WDOGCFG, ENALWAYS);
+    assert_false(f.sink.level[WDOG]);
+    at(&f, 0x20 * 4 - 1);
+    assert_int_equal(rd(&f, WDOGS), 0xf);
+    assert_false(f.sink.level[WDOG]);
+    at(&f, 0x20 * 4);
+    assert_true(f.sink.level[WDOG]);
+    assert_int_equal(f.sink.changed_at[WDOG], 0x20 * 4);
+    teardown(&f);
+}
+
+/* ---- RTC ---- */
+
+static void test_rtc_compare_raises_its_interrupt_at_the_exact_cycle(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, RTCCMP0, 100);
+    wr(&f, RTCCFG, ENALWAYS | 1); /* scale 1: 200 ticks, 800 cycles */
+    assert_int_equal(rd(&f, RTCCFG), ENALWAYS | 1);
+    assert_int_equal(clock_next_deadline(f.clock), 800);
+    at(&f, 799);
+    assert_false(f.sink.level[RTC]);
+    assert_int_equal(rd(&f, RTCS), 99);
+    at(&f, 800);
+    assert_true(f.sink.level[RTC]);
+    assert_int_equal(f.sink.changed_at[RTC], 800);
+    assert_int_equal(rd(&f, RTCCFG), ENALWAYS | IP0 | 1);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 200);
+    /* a level: a later compare lowers it */
+    wr(&f, RTCCMP0, 150);
+    assert_false(f.sink.level[RTC]);
+    assert_int_equal(rd(&f, RTCCFG), ENALWAYS | 1);
+    assert_int_equal(clock_next_deadline(f.clock), 1200);
+    at(&f, 1200);
+    assert_true(f.sink.level[RTC]);
+    assert_int_equal(f.sink.changes[WDOG], 0);
+    teardown(&f);
+}
+
+static void test_rtc_count_is_48_bits_in_two_words(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, RTCCOUNTHI, 0xffffffff);
+    assert_int_equal(rd(&f, RTCCOUNTHI), 0xffff);
+    wr(&f, RTCCOUNTLO, 0xfffffffe);
+    wr(&f, RTCCFG, ENALWAYS | 15);
+    assert_int_equal(rd(&f, RTCS), 0xffffffff); /* bits 46:15 */
+    at(&f, 8); /* two ticks: wraps to 0 */
+    assert_int_equal(rd(&f, RTCCOUNTLO), 0);
+    assert_int_equal(rd(&f, RTCCOUNTHI), 0);
+    wr(&f, RTCCFG, 0);
+    wr(&f, RTCCOUNTHI, 1);
+    wr(&f, RTCCOUNTLO, 5);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 5);
+    assert_int_equal(rd(&f, RTCCOUNTHI), 1);
+    wr(&f, RTCCFG, 4);
+    assert_int_equal(rd(&f, RTCS), 0x10000000);
+    teardown(&f);
+}
+
+/* ---- PMU, lfclk, backup ---- */
+
+static void test_pmu_writes_need_the_key_once(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, PMUIE, 0xf);
+    assert_int_equal(rd(&f, PMUIE), 0);
+    wr(&f, PMUKEY, KEY);
+    assert_int_equal(rd(&f, PMUKEY), 1);
+    wr(&f, PMUIE, 0xf);
+    assert_int_equal(rd(&f, PMUIE), 0xe);
+    assert_int_equal(rd(&f, PMUKEY), 0);
+    wr(&f, PMUKEY, KEY);
+    wr(&f, PMUWAKEPM(3), 0xffffffff);
+    assert_int_equal(rd(&f, PMUWAKEPM(3)), 0x3ff);
+    wr(&f, PMUSLEEPPM(7), 1); /* locked again */
+    assert_int_equal(rd(&f, PMUSLEEPPM(7)), 0x3c0);
+    wr(&f, PMUCAUSE, 0x303); /* read-only */
+    assert_int_equal(rd(&f, PMUCAUSE), 0);
+    /* backup registers and the lfclk controls need no key */
+    wr(&f, BACKUP(7), 0xffffffff);
+    assert_int_equal(rd(&f, BACKUP(7)), 0xffffffff);
+    wr(&f, LFROSCCFG, 0xffffffff);
+    assert_int_equal(rd(&f, LFROSCCFG), 0xc01f003f);
+    wr(&f, LFROSCCFG, 0);
+    assert_int_equal(rd(&f, LFROSCCFG), 0);
+    wr(&f, LFCLKMUX, 0xffffffff);
+    assert_int_equal(rd(&f, LFCLKMUX), 1);
+    teardown(&f);
+}
+
+static void test_lfclk_frequency_property(void **state)
+{
+    Fixture f = {0};
+    setup_prop(&f, "lfclk-frequency", "1024"); /* 128 cycles per tick */
+    wd(&f, WDOGCFG, ENALWAYS);
+    at(&f, 128 * 7 + 127);
+    assert_int_equal(rd(&f, WDOGCOUNT), 7);
+    teardown(&f);
+}
+
+static void test_only_aligned_32_bit_accesses(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    uint32_t v;
+    assert_int_equal(memory_read(f.ms, BACKUP(0), 1, &v), MEM_BUS_ERROR);
+    assert_int_equal(memory_read(f.ms, BACKUP(0) + 2, 4, &v), MEM_BUS_ERROR);
+    assert_int_equal(memory_write(f.ms, WDOGKEY, 2, KEY), MEM_BUS_ERROR);
+    assert_int_equal(rd(&f, WDOGKEY), 0);
+    teardown(&f);
+}
+
+static void expect_create_error(const char *key, const char *value,
+                                const char *message)
+{
+    Fixture f = {0};
+    Error *err = NULL;
+    assert_false(try_create(&f, key, value, &err));
+    assert_string_equal(error_message(err), message);
+    error_free(err);
+    assert_int_equal(memory_stats(f.ms).owners, 0);
+    memory_system_free(f.ms);
+    clock_free(f.clock);
+}
+
+static void test_property_errors_name_the_place(void **state)
+{
+    expect_create_error("lfclk-frequency", "0",
+                        "a.yaml:6:22: 'lfclk-frequency' must be greater than 0");
+    expect_create_error("lfclk", "1",
+                        "a.yaml:6:22: unknown property 'lfclk' for sifive,aon "
+                        "'aon'");
+}
+
+/* ---- on a machine ---- */
+
+typedef struct Host {
+    int cpu_resets;
+    int stops;
+} Host;
+
+static void host_stop(void *opaque) { ((Host *)opaque)->stops++; }
+static void host_reset_cpu(void *opaque) { ((Host *)opaque)->cpu_resets++; }
+
+static const char BOARD[] =
+    "b:\n"
+    "  memory:\n"
+    "    - {name: ram, type: ram, base: 0x80000000, size: 16K}\n"
+    "  peripherals:\n"
+    "    - {name: aon, type: \"sifive,aon\", base: 0x10000000}\n"
+    "    - {name: prci, type: \"sifive,fe310-prci\", base: 0x10008000}\n"
+    "    - {name: qspi0, type: memory-mapped-stub, base: 0x10014000}\n";
+
+static void test_machine_watchdog_resets_devices_and_cpu(void **state)
+{
+    MemorySystem *ms = memory_system_new();
+    Clock *clock = clock_new(CPU_HZ);
+    Host host = {0};
+    Error *err = NULL;
+    BoardFile *file = board_file_parse("m.yaml", BOARD, strlen(BOARD), &err);
+    assert_non_null(file);
+    MachineHooks hooks = {.opaque = &host, .stop = host_stop, .clock = clock,
+                          .reset_cpu = host_reset_cpu};
+    Machine *m = machine_new(ms, &file->boards[0], &hooks, &err);
+    if (!m)
+        fail_msg("machine: %s", error_message(err));
+    board_file_free(file);
+
+    assert_int_equal(memory_write(ms, 0x80000000, 4, 0x11223344), MEM_OK);
+    assert_int_equal(memory_write(ms, 0x10008008, 4, 0), MEM_OK); /* pllcfg */
+    assert_int_equal(memory_write(ms, BACKUP(2), 4, 42), MEM_OK);
+    assert_int_equal(memory_write(ms, WDOGKEY, 4, KEY), MEM_OK);
+    assert_int_equal(memory_write(ms, WDOGCMP0, 4, 3), MEM_OK);
+    assert_int_equal(memory_write(ms, WDOGKEY, 4, KEY), MEM_OK);
+    assert_int_equal(memory_write(ms, WDOGCFG, 4, RSTEN | ENALWAYS), MEM_OK);
+    clock_advance(clock, 11);
+    assert_int_equal(host.cpu_resets, 0);
+    clock_advance(clock, 12);
+    assert_int_equal(host.cpu_resets, 1);
+    assert_int_equal(host.stops, 0);
+
+    uint32_t v;
+    assert_int_equal(memory_read(ms, PMUCAUSE, 4, &v), MEM_OK);
+    assert_int_equal(v, 0x200);
+    assert_int_equal(memory_read(ms, BACKUP(2), 4, &v), MEM_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(memory_read(ms, WDOGCFG, 4, &v), MEM_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(memory_read(ms, 0x10008008, 4, &v), MEM_OK);
+    assert_int_equal(v, 0x00060df1); /* the PRCI reset too */
+    assert_int_equal(memory_read(ms, 0x80000000, 4, &v), MEM_OK);
+    assert_int_equal(v, 0x11223344); /* memories keep their contents */
+
+    /* machine_reset itself: every device and the CPU, cause external */
+    machine_reset(m);
+    assert_int_equal(host.cpu_resets, 2);
+    assert_int_equal(memory_read(ms, PMUCAUSE, 4, &v), MEM_OK);
+    assert_int_equal(v, 0x100);
+
+    machine_free(m);
+    memory_system_free(ms);
+    clock_free(clock);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_class_declares_outputs_wdog_then_rtc),
+        cmocka_unit_test(test_registers_at_power_on),
+        cmocka_unit_test(test_watchdog_writes_need_the_key_once),
+        cmocka_unit_test(test_watchdog_counts_at_the_lfclk_and_scales),
+        cmocka_unit_test(test_watchdog_feed_restarts_the_count),
+        cmocka_unit_test(test_watchdog_resets_the_machine_at_the_exact_cycle),
+        cmocka_unit_test(test_watchdog_without_machine_reset_only_interrupts),
+        cmocka_unit_test(test_watchdog_fed_in_time_never_bites),
+        cmocka_unit_test(test_watchdog_interrupt_is_sticky),
+        cmocka_unit_test(test_watchdog_zerocmp_makes_a_periodic_timer),
+        cmocka_unit_test(test_watchdog_compare_counts_in_the_16_bit_window),
+        cmocka_unit_test(test_rtc_compare_raises_its_interrupt_at_the_exact_cycle),
+        cmocka_unit_test(test_rtc_count_is_48_bits_in_two_words),
+        cmocka_unit_test(test_pmu_writes_need_the_key_once),
+        cmocka_unit_test(test_lfclk_frequency_property),
+        cmocka_unit_test(test_only_aligned_32_bit_accesses),
+        cmocka_unit_test(test_property_errors_name_the_place),
+        cmocka_unit_test(test_machine_watchdog_resets_devices_and_cpu),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

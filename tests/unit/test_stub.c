@@ -1,0 +1,303 @@
+/* The memory-mapped stub (peripherals/mmio_stub.c): reads return
+ * `read-value` (bytes of it for narrower reads), writes are ignored, each
+ * register is reported once on stderr per direction, the reports stop
+ * after a limit, the debugger's peek reports nothing, any size up to 4 GiB
+ * maps, and property errors carry their place. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "peripherals/registry.h"
+#include "soc/board.h"
+#include "soc/machine.h"
+
+#define BASE 0x10014000u
+
+typedef struct Fixture {
+    MemorySystem *ms;
+    const PeripheralClass *cls;
+    BoardPeripheral desc;
+    BoardProp prop;
+    DeviceHost host;
+    Device dev;
+    Owner *bus_owner;
+} Fixture;
+
+static Chardev *no_chardev(void *opaque, const char *spec, Error **errp)
+{
+    fail_msg("the stub opened a chardev");
+    return NULL;
+}
+
+static bool try_create(Fixture *f, uint64_t size, const char *read_value,
+                       Error **errp)
+{
+    f->ms = memory_system_new();
+    f->cls = registry_find("memory-mapped-stub");
+    assert_non_null(f->cls);
+    f->prop = (BoardProp){.key = "read-value", .value = (char *)read_value,
+                          .loc = {"s.yaml", 7, 19}};
+    f->desc = (BoardPeripheral){
+        .name = "qspi0", .type = "memory-mapped-stub", .base = BASE,
+        .props = &f->prop, .nprops = read_value ? 1 : 0,
+        .loc = {"s.yaml", 5, 7},
+    };
+    f->host = (DeviceHost){.opaque = f, .open_chardev = no_chardev};
+    DeviceConfig config = {.ms = f->ms, .desc = &f->desc, .size = size,
+                           .host = &f->host};
+    return f->cls->create(&config, &f->dev, errp);
+}
+
+static void setup_at(Fixture *f, uint64_t base, uint64_t size,
+                     const char *read_value)
+{
+    Error *err = NULL;
+    if (!try_create(f, size, read_value, &err))
+        fail_msg("create: %s", error_message(err));
+    f->bus_owner = owner_new(f->ms, "bus", NULL, NULL);
+    MemoryRegion *bus = memory_region_new_container(f->bus_owner, "bus",
+                                                    UINT64_C(1) << 32);
+    assert_true(memory_add_subregion(bus, base, f->dev.region, NULL));
+    memory_set_root(f->ms, bus);
+}
+
+static void setup(Fixture *f, const char *read_value)
+{
+    setup_at(f, BASE, 0x1000, read_value);
+}
+
+static void teardown(Fixture *f)
+{
+    memory_set_root(f->ms, NULL);
+    owner_unref(f->bus_owner);
+    owner_unref(f->dev.owner);
+    assert_int_equal(memory_stats(f->ms).owners, 0);
+    memory_system_free(f->ms);
+}
+
+static uint32_t rd(Fixture *f, uint32_t addr, unsigned size)
+{
+    uint32_t v = 0xdeadbeef;
+    assert_int_equal(memory_read(f->ms, addr, size, &v), MEM_OK);
+    return v;
+}
+
+/* stderr goes to a temporary file between capture_start and capture_end,
+ * which returns what was written (malloc'd). */
+typedef struct Capture {
+    FILE *file;
+    int saved;
+} Capture;
+
+static void capture_start(Capture *c)
+{
+    fflush(stderr);
+    c->file = tmpfile();
+    assert_non_null(c->file);
+    c->saved = dup(2);
+    assert_true(c->saved >= 0);
+    assert_true(dup2(fileno(c->file), 2) >= 0);
+}
+
+static char *capture_end(Capture *c)
+{
+    fflush(stderr);
+    assert_true(dup2(c->saved, 2) >= 0);
+    close(c->saved);
+    long len = ftell(c->file);
+    assert_true(len >= 0);
+    char *text = calloc(1, (size_t)len + 1);
+    assert_non_null(text);
+    rewind(c->file);
+    assert_int_equal(fread(text, 1, (size_t)len, c->file), (size_t)len);
+    fclose(c->file);
+    return text;
+}
+
+/* ---- tests ---- */
+
+static void test_class_takes_any_size_up_to_4_gib(void **state)
+{
+    const PeripheralClass *cls = registry_find("memory-mapped-stub");
+    assert_non_null(cls);
+    assert_int_equal(cls->default_size, 0x1000);
+    assert_int_equal(cls->min_size, 1);
+    assert_int_equal(cls->max_size, UINT64_C(1) << 32);
+    assert_int_equal(cls->irq_outputs, 0);
+    assert_null(cls->irq_input);
+}
+
+static void test_reads_return_zero_by_default_and_writes_are_ignored(void **state)
+{
+    Fixture f = {0};
+    setup(&f, NULL);
+    Capture c;
+    capture_start(&c);
+    assert_int_equal(rd(&f, BASE, 4), 0);
+    assert_int_equal(memory_write(f.ms, BASE + 8, 4, 0xffffffff), MEM_OK);
+    assert_int_equal(rd(&f, BASE + 8, 4), 0);
+    assert_int_equal(rd(&f, BASE + 0xfff, 1), 0);
+    free(capture_end(&c));
+    teardown(&f);
+}
+
+static void test_read_value_fills_every_word(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "0xdeadbeef");
+    Capture c;
+    capture_start(&c);
+    assert_int_equal(rd(&f, BASE, 4), 0xdeadbeef);
+    assert_int_equal(rd(&f, BASE + 0x40, 4), 0xdeadbeef);
+    assert_int_equal(rd(&f, BASE + 0x40, 1), 0xef);
+    assert_int_equal(rd(&f, BASE + 0x41, 1), 0xbe);
+    assert_int_equal(rd(&f, BASE + 0x43, 1), 0xde);
+    assert_int_equal(rd(&f, BASE + 0x42, 2), 0xdead);
+    assert_int_equal(memory_write(f.ms, BASE + 0x40, 4, 0), MEM_OK);
+    assert_int_equal(rd(&f, BASE + 0x40, 4), 0xdeadbeef);
+    free(capture_end(&c));
+    teardown(&f);
+}
+
+static void test_each_register_is_reported_once_per_direction(void **state)
+{
+    Fixture f = {0};
+    setup(&f, NULL);
+    Capture c;
+    capture_start(&c);
+    rd(&f, BASE + 0x40, 4);
+    rd(&f, BASE + 0x40, 4);
+    rd(&f, BASE + 0x42, 2); /* the same register */
+    assert_int_equal(memory_write(f.ms, BASE + 0x40, 4, 1), MEM_OK);
+    assert_int_equal(memory_write(f.ms, BASE + 0x41, 1, 1), MEM_OK);
+    rd(&f, BASE, 4);
+    char *text = capture_end(&c);
+    assert_string_equal(text,
+                        "mcusim: stub 'qspi0': read at +0x40 (not modelled)\n"
+                        "mcusim: stub 'qspi0': write at +0x40 (not modelled)\n"
+                        "mcusim: stub 'qspi0': read at +0x0 (not modelled)\n");
+    free(text);
+    teardown(&f);
+}
+
+static void test_reports_stop_after_a_limit(void **state)
+{
+    Fixture f = {0};
+    setup(&f, NULL);
+    Capture c;
+    capture_start(&c);
+    for (uint32_t i = 0; i < 100; i++)
+        rd(&f, BASE + 4 * i, 4);
+    for (uint32_t i = 0; i < 100; i++)
+        assert_int_equal(memory_write(f.ms, BASE + 4 * i, 4, i), MEM_OK);
+    char *text = capture_end(&c);
+    unsigned lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 17);
+    assert_non_null(strstr(text, "read at +0x3c (not modelled)\n"
+                                 "mcusim: stub 'qspi0': further accesses "
+                                 "not reported\n"));
+    assert_null(strstr(text, "+0x40"));
+    free(text);
+    teardown(&f);
+}
+
+static void test_peek_reports_nothing(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "0x01020304");
+    Capture c;
+    capture_start(&c);
+    uint8_t buf[6];
+    assert_true(memory_debug_read(f.ms, BASE + 2, buf, sizeof buf, NULL));
+    assert_memory_equal(buf, "\x02\x01\x04\x03\x02\x01", 6);
+    char *text = capture_end(&c);
+    assert_string_equal(text, "");
+    free(text);
+    teardown(&f);
+}
+
+static void test_covers_all_4_gib(void **state)
+{
+    Fixture f = {0};
+    setup_at(&f, 0, UINT64_C(1) << 32, "7");
+    Capture c;
+    capture_start(&c);
+    assert_int_equal(rd(&f, 0, 4), 7);
+    assert_int_equal(rd(&f, 0xfffffffc, 4), 7);
+    char *text = capture_end(&c);
+    assert_non_null(strstr(text, "read at +0xfffffffc (not modelled)"));
+    free(text);
+    teardown(&f);
+}
+
+static void expect_create_error(const char *read_value, const char *message)
+{
+    Fixture f = {0};
+    Error *err = NULL;
+    assert_false(try_create(&f, 0x1000, read_value, &err));
+    assert_string_equal(error_message(err), message);
+    error_free(err);
+    assert_int_equal(memory_stats(f.ms).owners, 0);
+    memory_system_free(f.ms);
+}
+
+static void test_read_value_errors_name_the_place(void **state)
+{
+    expect_create_error("0x100000000",
+                        "s.yaml:7:19: 'read-value' 0x100000000 does not fit "
+                        "in 32 bits");
+    expect_create_error("ones", "s.yaml:7:19: read-value: 'ones' is not a number");
+}
+
+static void test_board_gives_the_size(void **state)
+{
+    static const char board[] =
+        "b:\n"
+        "  peripherals:\n"
+        "    - {name: big, type: memory-mapped-stub, base: 0x40000000, size: 256M}\n"
+        "    - {name: small, type: memory-mapped-stub, base: 0x20000000}\n"
+        "    - {name: tiny, type: memory-mapped-stub, base: 0x30000000, size: 3}\n";
+    MemorySystem *ms = memory_system_new();
+    Error *err = NULL;
+    BoardFile *file = board_file_parse("m.yaml", board, sizeof board - 1, &err);
+    assert_non_null(file);
+    MachineHooks hooks = {0};
+    Machine *m = machine_new(ms, &file->boards[0], &hooks, &err);
+    if (!m)
+        fail_msg("machine: %s", error_message(err));
+    board_file_free(file);
+    MemRange r;
+    assert_true(memory_lookup(ms, 0x4fffffff, &r));
+    assert_false(memory_lookup(ms, 0x50000000, &r));
+    assert_true(memory_lookup(ms, 0x20000fff, &r));
+    assert_false(memory_lookup(ms, 0x20001000, &r));
+    assert_true(memory_lookup(ms, 0x30000002, &r));
+    assert_false(memory_lookup(ms, 0x30000003, &r));
+    machine_free(m);
+    memory_system_free(ms);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_class_takes_any_size_up_to_4_gib),
+        cmocka_unit_test(test_reads_return_zero_by_default_and_writes_are_ignored),
+        cmocka_unit_test(test_read_value_fills_every_word),
+        cmocka_unit_test(test_each_register_is_reported_once_per_direction),
+        cmocka_unit_test(test_reports_stop_after_a_limit),
+        cmocka_unit_test(test_peek_reports_nothing),
+        cmocka_unit_test(test_covers_all_4_gib),
+        cmocka_unit_test(test_read_value_errors_name_the_place),
+        cmocka_unit_test(test_board_gives_the_size),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
