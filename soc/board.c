@@ -736,11 +736,32 @@ static bool mem_type(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
                 "flash)", value->text);
 }
 
+/* The image path is relative to the board file it is written in (which,
+ * with extends, may not be the file being loaded). */
+static bool mem_image(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                      const Node *value)
+{
+    (void)ks;
+    BoardMemory *m = obj;
+    if (!scalar_value(c, key, value))
+        return false;
+    if (!value->text[0])
+        return fail(c, value, "'image' must name a file");
+    const char *slash = strrchr(value->file, '/');
+    size_t dir = value->text[0] == '/' || !slash ? 0 : (size_t)(slash - value->file) + 1;
+    m->image = xcalloc(dir + strlen(value->text) + 1, 1);
+    memcpy(m->image, value->file, dir);
+    strcpy(m->image + dir, value->text);
+    m->image_loc = node_loc(c, value);
+    return true;
+}
+
 static const KeySpec mem_keys[] = {
     { "name", set_name, offsetof(BoardMemory, name), true },
     { "type", mem_type, 0, true },
     { "base", set_addr32, offsetof(BoardMemory, base), true },
     { "size", set_nonzero_u64, offsetof(BoardMemory, size), true },
+    { "image", mem_image, 0, false },
 };
 static const MapSpec mem_spec = { "memory entry", mem_keys,
                                   ARRAY_LEN(mem_keys), NULL };
@@ -1072,8 +1093,10 @@ BoardFile *board_file_load(const char *path, Error **errp)
 
 static void free_board(BoardDesc *b)
 {
-    for (size_t i = 0; i < b->nmemories; i++)
+    for (size_t i = 0; i < b->nmemories; i++) {
         free(b->memories[i].name);
+        free(b->memories[i].image);
+    }
     for (size_t i = 0; i < b->nperipherals; i++) {
         BoardPeripheral *p = &b->peripherals[i];
         for (size_t j = 0; j < p->nprops; j++) {

@@ -48,6 +48,10 @@ typedef struct BoardMemory {
     BoardMemoryKind kind;
     uint64_t base;
     uint64_t size;
+    /* `image: PATH`: initial contents (ROM/flash), resolved against the
+     * folder of the file that names it; NULL when absent. */
+    char *image;
+    SourceLoc image_loc;
     SourceLoc loc;
 } BoardMemory;
 

@@ -4,6 +4,7 @@
  * frees what was built through machine_free. */
 #include "soc/machine.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,29 @@ static bool check_overlaps(const Placement *p, size_t n, Error **errp)
     return true;
 }
 
+/* Copies the memory's `image:` file into it. */
+static bool load_image(const BoardMemory *mem, uint8_t *host, Error **errp)
+{
+    const SourceLoc *loc = &mem->image_loc;
+    FILE *f = fopen(mem->image, "rb");
+    if (!f) {
+        error_setf(errp, "%s:%u:%u: image '%s': cannot open: %s", loc->file,
+                   loc->line, loc->col, mem->image, strerror(errno));
+        return false;
+    }
+    size_t got = fread(host, 1, (size_t)mem->size, f);
+    bool too_big = got == mem->size && fgetc(f) != EOF;
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed || too_big) {
+        error_setf(errp, "%s:%u:%u: image '%s': %s", loc->file, loc->line,
+                   loc->col, mem->image,
+                   failed ? "cannot read it" : "larger than the memory");
+        return false;
+    }
+    return true;
+}
+
 static bool add_memory(Machine *m, const BoardMemory *mem, Error **errp)
 {
     Owner *owner = owner_new(m->ms, mem->name, NULL, NULL);
@@ -124,6 +148,8 @@ static bool add_memory(Machine *m, const BoardMemory *mem, Error **errp)
     MemoryRegion *mr = mem->kind == BOARD_MEM_RAM
                            ? memory_region_new_ram(owner, mem->name, mem->size, errp)
                            : memory_region_new_rom(owner, mem->name, mem->size, errp);
+    if (mr && mem->image && !load_image(mem, memory_region_host_ptr(mr), errp))
+        return false;
     if (!mr || !memory_add_subregion(m->bus, mem->base, mr, errp)) {
         error_prepend(errp, "%s:%u:%u: ", mem->loc.file, mem->loc.line,
                       mem->loc.col);

@@ -319,7 +319,7 @@ static void test_unknown_memory_key_lists_expected_keys(void **state)
     (void)state;
     assert_parse_error("b:\n  memory:\n    - start: 1\n",
                        "t.yaml:3:7: unknown key 'start' in memory entry "
-                       "(expected name, type, base or size)");
+                       "(expected name, type, base, size or image)");
 }
 
 static void test_scalar_expected(void **state)
@@ -890,7 +890,7 @@ static void test_extends_errors(void **state)
     /* remove outside an extending board is just an unknown key */
     assert_parse_error("a:\n  memory:\n    - {name: ram, remove: true}\n",
                        "t.yaml:3:19: unknown key 'remove' in memory entry "
-                       "(expected name, type, base or size)");
+                       "(expected name, type, base, size or image)");
     /* a merged board is checked like any other: the overlap is found */
     assert_parse_error("b:\n  memory:\n    - {name: ram, type: ram, base: 0, size: 4K}\n"
                        "a:\n  extends: b\n  memory:\n"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "peripherals/registry.h"
 #include "soc/board.h"
@@ -442,6 +443,48 @@ static void test_registry_models_with_outputs_can_be_wired(void **state)
     }
 }
 
+
+/* `image:` fills a ROM/flash from a file next to the board file; a file
+ * larger than the memory, or missing, is an error at the image key. */
+static void test_machine_memory_image(void **state)
+{
+    char path[] = "/tmp/test_image_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "\x13\x05\x70\x00", 4), 4);
+    close(fd);
+    char text[512];
+    snprintf(text, sizeof text,
+             "b:\n  memory:\n    - {name: flash, type: flash, base: 0x20000000, "
+             "size: 4, image: %s}\n", path);
+    MemorySystem *ms = memory_system_new();
+    Host host = {0};
+    Error *err = NULL;
+    Machine *m = build(text, ms, &host, &err);
+    assert_non_null(m);
+    uint32_t word;
+    assert_int_equal(memory_read(ms, 0x20000000, 4, &word), MEM_OK);
+    assert_int_equal(word, 0x00700513);
+    assert_int_equal(memory_write(ms, 0x20000000, 4, 0), MEM_READONLY);
+    machine_free(m);
+    memory_system_free(ms);
+
+    snprintf(text, sizeof text,
+             "b:\n  memory:\n    - {name: flash, type: flash, base: 0x20000000, "
+             "size: 2, image: %s}\n", path);
+    char expected[512];
+    snprintf(expected, sizeof expected,
+             "m.yaml:3:68: image '%s': larger than the memory", path);
+    expect_failure(text, expected);
+    unlink(path);
+    snprintf(text, sizeof text,
+             "b:\n  memory:\n    - {name: flash, type: flash, base: 0x20000000, "
+             "size: 4, image: %s}\n", path);
+    snprintf(expected, sizeof expected,
+             "m.yaml:3:68: image '%s': cannot open: No such file or directory", path);
+    expect_failure(text, expected);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_machine_cpu_sink_errors),
         cmocka_unit_test(test_machine_peripheral_sink_errors),
         cmocka_unit_test(test_machine_line_count_must_match_the_model),
+        cmocka_unit_test(test_machine_memory_image),
         cmocka_unit_test(test_machine_one_driver_per_input),
         cmocka_unit_test(test_machine_one_time_source),
         cmocka_unit_test(test_machine_clint_needs_the_clock),
