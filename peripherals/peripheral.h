@@ -123,6 +123,12 @@ bool device_prop_u64(const DeviceConfig *config, const char *key,
                      uint64_t default_value, uint64_t *out, Error **errp);
 const char *device_prop_str(const DeviceConfig *config, const char *key,
                             const char *default_value);
+/* Like device_prop_u64, refusing 0 (frequencies, divisors). */
+bool device_prop_positive_u64(const DeviceConfig *config, const char *key,
+                              uint64_t default_value, uint64_t *out,
+                              Error **errp);
+/* Fails, at the peripheral's location, when the machine has no clock. */
+bool device_require_clock(const DeviceConfig *config, Error **errp);
 /* Fails naming the first property the model does not know. `known` ends
  * with NULL. */
 bool device_check_props(const DeviceConfig *config, const char *const *known,

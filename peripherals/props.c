@@ -59,3 +59,27 @@ bool device_no_irq_input(const char *name, unsigned n, unsigned count,
                    count - 1);
     return false;
 }
+
+bool device_prop_positive_u64(const DeviceConfig *config, const char *key,
+                              uint64_t default_value, uint64_t *out,
+                              Error **errp)
+{
+    if (!device_prop_u64(config, key, default_value, out, errp))
+        return false;
+    if (*out != 0)
+        return true;
+    error_setf(errp, "'%s' must be greater than 0", key);
+    prepend_loc(errp, &board_peripheral_prop(config->desc, key)->loc);
+    return false;
+}
+
+bool device_require_clock(const DeviceConfig *config, Error **errp)
+{
+    if (config->host->clock)
+        return true;
+    const BoardPeripheral *desc = config->desc;
+    error_setf(errp, "'%s' (%s) needs virtual time and the machine has no clock",
+               desc->name, desc->type);
+    prepend_loc(errp, &desc->loc);
+    return false;
+}

@@ -527,24 +527,10 @@ static bool aon_config(const DeviceConfig *config, uint64_t *lf_hz,
                        Error **errp)
 {
     static const char *const known[] = {"lfclk-frequency", NULL};
-    const BoardPeripheral *desc = config->desc;
-    if (!device_check_props(config, known, errp) ||
-        !device_prop_u64(config, "lfclk-frequency", AON_DEFAULT_LFCLK, lf_hz,
-                         errp))
-        return false;
-    if (*lf_hz == 0) {
-        const SourceLoc *loc = &board_peripheral_prop(desc, "lfclk-frequency")->loc;
-        error_setf(errp, "%s:%u:%u: 'lfclk-frequency' must be greater than 0",
-                   loc->file, loc->line, loc->col);
-        return false;
-    }
-    if (!config->host->clock) {
-        error_setf(errp, "%s:%u:%u: '%s' (%s) needs virtual time and the "
-                   "machine has no clock", desc->loc.file, desc->loc.line,
-                   desc->loc.col, desc->name, desc->type);
-        return false;
-    }
-    return true;
+    return device_check_props(config, known, errp) &&
+           device_prop_positive_u64(config, "lfclk-frequency",
+                                    AON_DEFAULT_LFCLK, lf_hz, errp) &&
+           device_require_clock(config, errp);
 }
 
 static bool aon_create(const DeviceConfig *config, Device *out, Error **errp)

@@ -187,25 +187,10 @@ static bool clint_config(const DeviceConfig *config, uint64_t *timebase,
                          Error **errp)
 {
     static const char *const known[] = {"timebase-frequency", NULL};
-    const BoardPeripheral *desc = config->desc;
-    if (!device_check_props(config, known, errp) ||
-        !device_prop_u64(config, "timebase-frequency", CLINT_DEFAULT_TIMEBASE,
-                         timebase, errp))
-        return false;
-    if (*timebase == 0) {
-        const SourceLoc *loc =
-            &board_peripheral_prop(desc, "timebase-frequency")->loc;
-        error_setf(errp, "%s:%u:%u: 'timebase-frequency' must be greater "
-                   "than 0", loc->file, loc->line, loc->col);
-        return false;
-    }
-    if (!config->host->clock) {
-        error_setf(errp, "%s:%u:%u: '%s' (%s) needs virtual time and the "
-                   "machine has no clock", desc->loc.file, desc->loc.line,
-                   desc->loc.col, desc->name, desc->type);
-        return false;
-    }
-    return true;
+    return device_check_props(config, known, errp) &&
+           device_prop_positive_u64(config, "timebase-frequency",
+                                    CLINT_DEFAULT_TIMEBASE, timebase, errp) &&
+           device_require_clock(config, errp);
 }
 
 static bool clint_create(const DeviceConfig *config, Device *out, Error **errp)

@@ -262,14 +262,9 @@ static bool prci_create(const DeviceConfig *config, Device *out, Error **errp)
         "hfrosc-ready-cycles", "hfxosc-ready-cycles", "pll-lock-cycles", NULL,
     };
     const BoardPeripheral *desc = config->desc;
-    if (!device_check_props(config, known, errp))
+    if (!device_check_props(config, known, errp) ||
+        !device_require_clock(config, errp))
         return false;
-    if (!config->host->clock) {
-        error_setf(errp, "%s:%u:%u: '%s' (%s) needs virtual time and the "
-                   "machine has no clock", desc->loc.file, desc->loc.line,
-                   desc->loc.col, desc->name, desc->type);
-        return false;
-    }
     uint64_t hfrosc, hfxosc, pll;
     if (!prci_delay_prop(config, "hfrosc-ready-cycles", HFROSC_READY_US,
                          &hfrosc, errp) ||
