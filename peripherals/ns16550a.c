@@ -10,9 +10,9 @@
  *   3 LCR   4 MCR   5 LSR (DR, OE, THRE, TEMT)   6 MSR   7 SCR
  * Offsets 8 and up read 0 and ignore writes. A 2- or 4-byte access reaches
  * consecutive registers, lowest offset in the low byte (as QEMU splits
- * it), so the debugger's word-sized peeks see every register. Reset: IER, FCR, LCR, MCR 0; IIR 0x01;
- * LSR 0x60; MSR 0xb0; SCR, DLL, DLM 0 (the datasheet leaves the last three
- * unreset).
+ * it), so the debugger's word-sized peeks see every register. Reset: IER,
+ * FCR, LCR, MCR 0; IIR 0x01; LSR 0x60; MSR 0xb0; SCR, DLL, DLM 0 at power
+ * on and kept by a machine reset (the datasheet's reset leaves them).
  *
  * One interrupt output ("irq"), driven only by ns16550a_update_irq from the
  * IIR priority encoding: line status (OE) > received data available (FIFO
@@ -128,7 +128,10 @@ typedef struct Ns16550a {
 
 static bool fifo_on(const Ns16550a *u) { return u->fcr & FCR_ENABLE; }
 static bool loopback(const Ns16550a *u) { return u->mcr & MCR_LOOP; }
-static unsigned rx_capacity(const Ns16550a *u) { return fifo_on(u) ? RX_FIFO_SIZE : 1; }
+static unsigned rx_capacity(const Ns16550a *u)
+{
+    return fifo_on(u) ? RX_FIFO_SIZE : 1;
+}
 
 static unsigned rx_trigger(const Ns16550a *u)
 {
@@ -420,6 +423,25 @@ static void ns16550a_connect_irqs(void *state, const IrqLine *irqs, size_t n)
         ns16550a_update_irq(u);
 }
 
+/* A machine reset, as the MR pin: IER, FCR (FIFOs emptied), LCR, MCR,
+ * LSR and MSR to their reset values; SCR and the divisor latch keep theirs
+ * (the datasheet's reset leaves them alone). The line is idle again until
+ * the firmware's first access. */
+static void ns16550a_reset(void *state)
+{
+    Ns16550a *u = state;
+    u->ier = u->fcr = u->lcr = u->mcr = 0;
+    u->lsr_errors = u->msr_deltas = 0;
+    u->thr_pending = false;
+    u->started = false;
+    rx_clear(u);
+    if (u->clock) {
+        clock_event_cancel(u->rx_poll);
+        u->rx_activity = clock_now(u->clock);
+    }
+    ns16550a_update_irq(u);
+}
+
 static void ns16550a_finalize(void *opaque)
 {
     Ns16550a *u = opaque;
@@ -434,16 +456,9 @@ static bool ns16550a_config(const DeviceConfig *config, uint64_t *xin_hz,
 {
     static const char *const known[] = {"chardev", "clock-frequency", NULL};
     if (!device_check_props(config, known, errp) ||
-        !device_prop_u64(config, "clock-frequency", NS16550A_DEFAULT_CLOCK,
-                         xin_hz, errp))
+        !device_prop_positive_u64(config, "clock-frequency",
+                                  NS16550A_DEFAULT_CLOCK, xin_hz, errp))
         return false;
-    if (*xin_hz == 0) {
-        const SourceLoc *loc =
-            &board_peripheral_prop(config->desc, "clock-frequency")->loc;
-        error_setf(errp, "%s:%u:%u: 'clock-frequency' must be greater than 0",
-                   loc->file, loc->line, loc->col);
-        return false;
-    }
     return true;
 }
 
@@ -454,9 +469,7 @@ static bool ns16550a_create(const DeviceConfig *config, Device *out,
     if (!ns16550a_config(config, &xin_hz, errp))
         return false;
     const DeviceHost *host = config->host;
-    Chardev *chr = host->open_chardev(host->opaque,
-                                      device_prop_str(config, "chardev", "stdio"),
-                                      errp);
+    Chardev *chr = device_open_chardev(config, errp);
     if (!chr)
         return false;
     Ns16550a *u = calloc(1, sizeof *u);
@@ -487,4 +500,5 @@ const PeripheralClass ns16550a_class = {
     .irq_outputs = 1,
     .irq_output_names = ns16550a_irq_names,
     .connect_irqs = ns16550a_connect_irqs,
+    .reset = ns16550a_reset,
 };

@@ -51,7 +51,8 @@ typedef struct DeviceHost {
     void *opaque;
     /* The firmware asked to end the simulation with this exit status. */
     void (*request_exit)(void *opaque, int status);
-    /* Opens a character backend ("stdio", "null", "file:PATH"). */
+    /* Opens a character backend (`stdio`, `null`, `file:...`, `tcp:...`,
+     * `pty`; sim/chardev_host.h has the forms). */
     Chardev *(*open_chardev)(void *opaque, const char *spec, Error **errp);
     /* Virtual time and the event queue; NULL when the machine has none. */
     Clock *clock;
@@ -129,6 +130,9 @@ bool device_prop_positive_u64(const DeviceConfig *config, const char *key,
                               Error **errp);
 /* Fails, at the peripheral's location, when the machine has no clock. */
 bool device_require_clock(const DeviceConfig *config, Error **errp);
+/* Opens the backend the `chardev` property names (default stdio); errors
+ * carry the property's location. The device owns the result. */
+Chardev *device_open_chardev(const DeviceConfig *config, Error **errp);
 /* Fails naming the first property the model does not know. `known` ends
  * with NULL. */
 bool device_check_props(const DeviceConfig *config, const char *const *known,

@@ -83,3 +83,14 @@ bool device_require_clock(const DeviceConfig *config, Error **errp)
     prepend_loc(errp, &desc->loc);
     return false;
 }
+
+Chardev *device_open_chardev(const DeviceConfig *config, Error **errp)
+{
+    const BoardProp *prop = board_peripheral_prop(config->desc, "chardev");
+    const DeviceHost *host = config->host;
+    Chardev *chr = host->open_chardev(host->opaque, prop ? prop->value : "stdio",
+                                      errp);
+    if (!chr)
+        prepend_loc(errp, prop ? &prop->loc : &config->desc->loc);
+    return chr;
+}

@@ -30,12 +30,13 @@
  * Input is not lost while rxen is clear: it waits in the chardev. When the
  * device dies (the end of the run) the character being shifted out and,
  * if txen is set, the TX FIFO are written out, so the last line a firmware
- * prints before exiting is not lost. Without a machine clock, bytes leave
- * at once and there is no input.
+ * prints before exiting is not lost; a machine reset drops them, as
+ * hardware would. Without a machine clock, bytes leave at once and there
+ * is no input.
  *
  * Not modelled: the receiver's sampling (noise, framing errors), the
- * TX/RX pins and their GPIO IOF routing, reads of rxdata at sizes below
- * 32 bits.
+ * TX/RX pins and their GPIO IOF routing, accesses narrower than 32 bits
+ * (bus errors here).
  */
 #include "peripherals/peripheral.h"
 
@@ -282,6 +283,22 @@ static void sifive_uart_connect_irqs(void *state, const IrqLine *irqs, size_t n)
         sifive_uart_update_irq(u);
 }
 
+/* A machine reset: every register to 0, both FIFOs emptied and the
+ * character being sent dropped, as on hardware; input still waiting in
+ * the chardev stays there. */
+static void sifive_uart_reset(void *state)
+{
+    SifiveUart *u = state;
+    u->txctrl = u->rxctrl = u->ie = u->div = 0;
+    u->tx = u->rx = (Fifo){0};
+    u->tx_busy = false;
+    if (u->clock) {
+        clock_event_cancel(u->tx_done);
+        clock_event_cancel(u->rx_poll);
+    }
+    sifive_uart_update_irq(u);
+}
+
 /* Writes out what the transmitter still holds (see the header). */
 static void sifive_uart_finalize(void *opaque)
 {
@@ -304,16 +321,9 @@ static bool sifive_uart_config(const DeviceConfig *config, uint64_t *bus_hz,
     static const char *const known[] = {"chardev", "clock-frequency", NULL};
     Clock *clock = config->host->clock;
     if (!device_check_props(config, known, errp) ||
-        !device_prop_u64(config, "clock-frequency", clock ? clock_hz(clock) : 1,
-                         bus_hz, errp))
+        !device_prop_positive_u64(config, "clock-frequency",
+                                  clock ? clock_hz(clock) : 1, bus_hz, errp))
         return false;
-    if (*bus_hz == 0) {
-        const SourceLoc *loc =
-            &board_peripheral_prop(config->desc, "clock-frequency")->loc;
-        error_setf(errp, "%s:%u:%u: 'clock-frequency' must be greater than 0",
-                   loc->file, loc->line, loc->col);
-        return false;
-    }
     return true;
 }
 
@@ -324,9 +334,7 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
     if (!sifive_uart_config(config, &bus_hz, errp))
         return false;
     const DeviceHost *host = config->host;
-    Chardev *chr = host->open_chardev(host->opaque,
-                                      device_prop_str(config, "chardev", "stdio"),
-                                      errp);
+    Chardev *chr = device_open_chardev(config, errp);
     if (!chr)
         return false;
     SifiveUart *u = calloc(1, sizeof *u);
@@ -350,7 +358,7 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
 
 const PeripheralClass sifive_uart_class = {
     .type = "sifive,uart0",
-    .description = "SiFive UART: 8-byte TX/RX FIFOs, watermark interrupts, baud timing",
+    .description = "SiFive UART: 8-byte FIFOs, watermark interrupts, baud timing",
     .default_size = 0x1000,
     .min_size = 0x1c,
     .max_size = 0x1000,
@@ -358,4 +366,5 @@ const PeripheralClass sifive_uart_class = {
     .irq_outputs = 1,
     .irq_output_names = sifive_uart_irq_names,
     .connect_irqs = sifive_uart_connect_irqs,
+    .reset = sifive_uart_reset,
 };

@@ -97,7 +97,8 @@ static size_t stream_read(Chardev *chr, uint8_t *buf, size_t max)
         if (!gate_open(&s->gate))
             return 0;
         /* A background job reading its terminal would be stopped. */
-        if ((s->in_tty && tcgetpgrp(s->in_fd) != getpgrp()) ||
+        pid_t foreground = s->in_tty ? tcgetpgrp(s->in_fd) : -1;
+        if ((foreground >= 0 && foreground != getpgrp()) ||
             !fd_readable(s->in_fd)) {
             gate_quiet(&s->gate);
             return 0;

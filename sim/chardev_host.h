@@ -22,7 +22,9 @@
  *   pty                   a pseudo-terminal in raw mode; its slave path is
  *                         printed on stderr ("mcusim: char device
  *                         redirected to /dev/pts/N"). Output while no one
- *                         has the slave open is dropped.
+ *                         has the slave open is dropped, and so is output
+ *                         not yet read when the run ends (closing the
+ *                         master discards it).
  *
  * Nothing blocks the simulation: input is polled, and interactive sources
  * (terminals, pipes, sockets, ptys) are asked the host at most once a

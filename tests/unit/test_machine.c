@@ -234,7 +234,7 @@ static void test_machine_chardev_error_unwinds(void **state)
                    "  peripherals:\n"
                    "    - {name: t, type: \"sifive,test0\", base: 0x100000}\n"
                    "    - {name: u, type: ns16550a, base: 0x10000, chardev: tcp:1}\n",
-                   "test host only has stdio, not 'tcp:1'");
+                   "m.yaml:6:57: test host only has stdio, not 'tcp:1'");
 }
 
 /* ---- interrupt wiring ---- */

@@ -667,6 +667,35 @@ static void test_ns16550a_without_a_clock_only_transmits(void **state)
     teardown(&f);
 }
 
+static void test_ns16550a_machine_reset(void **state)
+{
+    Fixture f = {.in = "abcdefgh"};
+    ns_setup_8n1(&f, 0x01);
+    wr8(&f, SCR, 0x42);
+    wr8(&f, IER, 0x0f);
+    wr8(&f, MCR, 0x0b);
+    run_until(&f, 3000);
+    assert_true(f.sink.level);
+    f.cls->reset(f.dev.state);
+    assert_false(f.sink.level);
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
+    assert_int_equal(peek8(&f, IER), 0x00);
+    assert_int_equal(peek8(&f, IIR), 0x01);
+    assert_int_equal(peek8(&f, LCR), 0x00);
+    assert_int_equal(peek8(&f, MCR), 0x00);
+    assert_int_equal(peek8(&f, LSR), 0x60); /* the FIFO emptied */
+    assert_int_equal(peek8(&f, MSR), 0xb0);
+    assert_int_equal(peek8(&f, SCR), 0x42); /* kept */
+    wr8(&f, LCR, 0x83);
+    assert_int_equal(rd8(&f, DLL), 1);      /* kept */
+    wr8(&f, LCR, 0x03);
+    run_until(&f, 3000 + 1000);             /* idle until that access */
+    assert_int_equal(f.narrivals, 4);
+    assert_int_equal(f.arrivals[3], 4000);
+    assert_int_equal(rd8(&f, RBR), 'd');
+    teardown(&f);
+}
+
 static void expect_create_error(const char *type, const char *const *kv,
                                 const char *message)
 {
@@ -699,8 +728,9 @@ static void test_uart_property_errors(void **state)
     expect_create_error("sifive,uart0", baud,
                         "u.yaml:4:5: unknown property 'baud' for sifive,uart0 'uart0'");
     expect_create_error("sifive,uart0", chr,
-                        "unknown chardev 'serial0' (expected stdio, stdio:in=PATH, "
-                        "null, file:PATH, file:out=PATH,in=PATH, tcp:[HOST:]PORT or pty)");
+                        "u.yaml:4:5: unknown chardev 'serial0' (expected stdio, "
+                        "stdio:in=PATH, null, file:PATH, file:out=PATH,in=PATH, "
+                        "tcp:[HOST:]PORT or pty)");
 }
 
 /* ---- sifive,uart0 ---- */
@@ -909,6 +939,38 @@ static void test_sifive_uart_flushes_at_teardown(void **state)
     clock_free(f.clock);
 }
 
+static void test_sifive_uart_machine_reset(void **state)
+{
+    Fixture f = {.in = "abc"};
+    setup(&f, "sifive,uart0", NULL);
+    wr32(&f, DIV, 99);
+    wr32(&f, TXCTRL, 0x00070001);
+    wr32(&f, RXCTRL, 0x00000001);
+    wr32(&f, IE, 0x3);
+    for (int i = 0; i < 4; i++)
+        wr32(&f, TXDATA, (uint32_t)('0' + i));
+    run_until(&f, 2500);
+    assert_int_equal(f.outlen, 2);
+    assert_int_equal(f.narrivals, 2);
+    assert_true(f.sink.level);
+    f.cls->reset(f.dev.state);
+    assert_false(f.sink.level);
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
+    assert_int_equal(rd32(&f, TXDATA), 0);
+    assert_int_equal(rd32(&f, RXDATA), 0x80000000);
+    assert_int_equal(rd32(&f, TXCTRL), 0);
+    assert_int_equal(rd32(&f, RXCTRL), 0);
+    assert_int_equal(rd32(&f, IE), 0);
+    assert_int_equal(rd32(&f, IP), 0);
+    assert_int_equal(rd32(&f, DIV), 0);
+    run_until(&f, 10000);
+    assert_int_equal(f.outlen, 2); /* the rest was dropped */
+    wr32(&f, RXCTRL, 1);           /* 'c' still waits in the chardev */
+    run_until(&f, 10010);
+    assert_int_equal(rd32(&f, RXDATA), 'c');
+    teardown(&f);
+}
+
 static void test_sifive_uart_rx_timing_is_the_same_every_run(void **state)
 {
     char path[] = "/tmp/mcusim-uart-XXXXXX";
@@ -965,6 +1027,7 @@ int main(void)
         cmocka_unit_test(test_ns16550a_peek_has_no_side_effects),
         cmocka_unit_test(test_ns16550a_rx_timing_is_the_same_every_run),
         cmocka_unit_test(test_ns16550a_without_a_clock_only_transmits),
+        cmocka_unit_test(test_ns16550a_machine_reset),
         cmocka_unit_test(test_uart_property_errors),
         cmocka_unit_test(test_sifive_uart_class_declares_one_irq),
         cmocka_unit_test(test_sifive_uart_registers_at_reset),
@@ -976,6 +1039,7 @@ int main(void)
         cmocka_unit_test(test_sifive_uart_rx_fifo_holds_8),
         cmocka_unit_test(test_sifive_uart_bus_clock_property),
         cmocka_unit_test(test_sifive_uart_flushes_at_teardown),
+        cmocka_unit_test(test_sifive_uart_machine_reset),
         cmocka_unit_test(test_sifive_uart_rx_timing_is_the_same_every_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
