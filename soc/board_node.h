@@ -22,12 +22,14 @@ typedef struct Node {
 } Node;
 
 void node_free(Node *n);
+/* "a scalar", "nothing" (`key:` with no value), "a list", "a mapping". */
+const char *node_kind_name(const Node *n);
 Node *node_copy(const Node *n);
 /* The value of scalar key `key` in mapping `map`; NULL when absent. */
 const Node *node_map_get(const Node *map, const char *key);
 
-/* Reads a whole YAML document into a tree whose nodes name `path` (kept
- * alive by the caller). Errors: "PATH:LINE:COL: ...". */
+/* soc/board_yaml.c: reads a whole YAML document into a tree whose nodes
+ * name `path` (kept alive by the caller). Errors: "PATH:LINE:COL: ...". */
 Node *board_yaml_load(const char *path, const char *text, size_t len,
                       Error **errp);
 char *board_read_file(const char *path, size_t *len, Error **errp);
