@@ -235,6 +235,19 @@ void cpu_set_time_source(Cpu *cpu, CpuTimeSource read_time, void *opaque)
     cpu->time_opaque = opaque;
 }
 
+void cpu_set_host_handler(Cpu *cpu, CpuHostHandler handler, void *opaque)
+{
+    cpu->host_handler = handler;
+    cpu->host_opaque = opaque;
+}
+
+void cpu_set_tracer(Cpu *cpu, const CpuTracer *tracer, void *opaque)
+{
+    cpu->tracer = tracer;
+    cpu->tracer_opaque = opaque;
+    cpu->check_at = 0;
+}
+
 /* An event was scheduled earlier than the run loop planned to look. */
 static void cpu_deadline_moved(void *opaque)
 {

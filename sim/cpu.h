@@ -80,6 +80,31 @@ IrqLine cpu_irq_input(Cpu *cpu, unsigned irq);
 typedef uint64_t (*CpuTimeSource)(void *opaque);
 void cpu_set_time_source(Cpu *cpu, CpuTimeSource read_time, void *opaque);
 
+/* Host services (newlib system calls, semihosting). The handler runs when
+ * the guest executes an ecall, or an ebreak inside the semihosting
+ * sequence `slli x0,x0,0x1f; ebreak; srai x0,x0,7`, before the CPU would
+ * trap. It reads and writes registers (cpu_get_reg/cpu_set_reg) and guest
+ * memory (memory_debug_*), and returns true when it served the call: the
+ * instruction then retires and the run goes on after it. False: the CPU
+ * traps as the hardware would. cpu_get_pc is the calling instruction. */
+typedef enum CpuHostCall {
+    CPU_HOST_ECALL,
+    CPU_HOST_SEMIHOSTING,
+} CpuHostCall;
+typedef bool (*CpuHostHandler)(void *opaque, Cpu *cpu, CpuHostCall call);
+void cpu_set_host_handler(Cpu *cpu, CpuHostHandler handler, void *opaque);
+
+/* Tracing. With a tracer set the CPU runs one instruction per block (much
+ * slower) and reports each instruction before it executes, and every trap
+ * (exception or interrupt) as it is taken. NULL turns tracing off. The
+ * tracer struct must outlive its use. */
+typedef struct CpuTracer {
+    void (*insn)(void *opaque, const Cpu *cpu, uint32_t pc, uint32_t bits);
+    void (*trap)(void *opaque, const Cpu *cpu, uint32_t mcause, uint32_t epc,
+                 uint32_t tval);
+} CpuTracer;
+void cpu_set_tracer(Cpu *cpu, const CpuTracer *tracer, void *opaque);
+
 /* CSR access for debuggers: no privilege checks, no side effects beyond
  * the write itself. False: the CSR does not exist on this hart. */
 bool cpu_get_csr(const Cpu *cpu, unsigned csr, uint32_t *value);

@@ -282,6 +282,8 @@ void cpu_exec_mret(Cpu *cpu)
  * MPIE and cleared, the old privilege in MPP. */
 static void enter_trap(Cpu *cpu, uint32_t mcause, uint32_t tval, uint32_t handler)
 {
+    if (cpu->tracer && cpu->tracer->trap)
+        cpu->tracer->trap(cpu->tracer_opaque, cpu, mcause, cpu->pc, tval);
     cpu->trap_retired = cpu_retired(cpu);
     cpu->trap_cause = mcause;
     cpu->trap_epc = cpu->pc;

@@ -322,6 +322,28 @@ static bool exec_atomic(Cpu *cpu, const BlockInsn *in, bool *mmio)
     return true;
 }
 
+/* `slli x0,x0,0x1f; ebreak; srai x0,x0,7`, uncompressed (the RISC-V
+ * semihosting specification); read without side effects. */
+static bool semihosting_sequence(Cpu *cpu, uint32_t pc)
+{
+    uint32_t words[3];
+    if (pc < 4 || !memory_debug_read(cpu->ms, pc - 4, words, sizeof words, NULL))
+        return false;
+    return words[0] == 0x01f01013u && words[2] == 0x40705013u;
+}
+
+/* Offers the instruction to the host services, with the CPU state as the
+ * instruction sees it. */
+static bool host_call(Cpu *cpu, const BlockInsn *in, uint64_t base,
+                      CpuHostCall call)
+{
+    cpu->pc = in->pc;
+    cpu->cycles = base + in->idx;
+    if (cpu->config.clock)
+        clock_set_now(cpu->config.clock, cpu->cycles);
+    return cpu->host_handler(cpu->host_opaque, cpu, call);
+}
+
 static uint32_t mulh(int64_t a, int64_t b)
 {
     return (uint32_t)((uint64_t)(a * b) >> 32);
@@ -402,7 +424,7 @@ static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
         if (likely(next_ && next_->start == next_pc_ &&                     \
                    cpu->cycles < cpu->check_at &&                           \
                    cpu->cycles + CPU_BLOCK_MAX <= cpu->limit_cycle &&       \
-                   !cpu->pmp_active)) {                                     \
+                   !cpu->pmp_active && !cpu->tracer)) {                     \
             b = next_;                                                      \
             base = cpu->cycles;                                             \
             in = b->insns;                                                  \
@@ -556,8 +578,15 @@ op_FENCE_I:
     cpu_blocks_flush(cpu);
     LEAVE(NEXT_PC, BLOCK_EXIT_CHECK);
 op_ECALL:
+    if (cpu->host_handler && host_call(cpu, in, base, CPU_HOST_ECALL))
+        LEAVE(NEXT_PC, BLOCK_EXIT_CHECK);
     RAISE(cpu->priv == CPU_PRIV_M ? CPU_CAUSE_ECALL_M : CPU_CAUSE_ECALL_U, 0);
-op_EBREAK: RAISE(CPU_CAUSE_BREAKPOINT, in->pc);
+op_EBREAK:
+    /* Semihosting resumes at the srai after the ebreak, which is a no-op. */
+    if (cpu->host_handler && in->length == 4 && semihosting_sequence(cpu, in->pc) &&
+        host_call(cpu, in, base, CPU_HOST_SEMIHOSTING))
+        LEAVE(NEXT_PC, BLOCK_EXIT_CHECK);
+    RAISE(CPU_CAUSE_BREAKPOINT, in->pc);
 op_MRET:
     if (cpu->priv < CPU_PRIV_M)
         RAISE(CPU_CAUSE_ILLEGAL, in->bits);
@@ -615,6 +644,12 @@ static Block *next_block(Cpu *cpu, Block *prev, unsigned exit)
 {
     uint32_t pc = cpu->pc;
     BlockCache *bc = &cpu->blocks;
+    if (unlikely(cpu->tracer)) {
+        Block *b = scratch_block(cpu, pc, 1);
+        if (b && cpu->tracer->insn)
+            cpu->tracer->insn(cpu->tracer_opaque, cpu, pc, b->insns[0].bits);
+        return b;
+    }
     if (unlikely(cpu->cycles + CPU_BLOCK_MAX > cpu->limit_cycle))
         return scratch_block(cpu, pc, (unsigned)(cpu->limit_cycle - cpu->cycles));
     if (prev) {

@@ -194,6 +194,10 @@ struct Cpu {
     bool pmp_active;
     CpuTimeSource read_time;
     void *time_opaque;
+    CpuHostHandler host_handler;
+    void *host_opaque;
+    const CpuTracer *tracer;
+    void *tracer_opaque;
 
     /* LR/SC reservation; one hart, so only traps and sc clear it. */
     bool reserved;

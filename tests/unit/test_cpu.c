@@ -1970,6 +1970,98 @@ static void test_reset_requested_by_an_event_restarts_the_hart(void **state)
     clock_free(clock);
 }
 
+/* ---- host services and tracing ---- */
+
+typedef struct HostLog {
+    unsigned ecalls, semihosting;
+} HostLog;
+
+/* Serves ecall 64 (a7) by doubling a0; semihosting op 1 by a0 = 42;
+ * anything else is left to trap. */
+static bool host_service(void *opaque, Cpu *cpu, CpuHostCall call)
+{
+    HostLog *log = opaque;
+    if (call == CPU_HOST_ECALL && cpu_get_reg(cpu, A7) == 64) {
+        log->ecalls++;
+        cpu_set_reg(cpu, A0, cpu_get_reg(cpu, A0) * 2);
+        return true;
+    }
+    if (call == CPU_HOST_SEMIHOSTING && cpu_get_reg(cpu, A0) == 1) {
+        log->semihosting++;
+        cpu_set_reg(cpu, A0, 42);
+        return true;
+    }
+    return false;
+}
+
+static void test_host_services_serve_ecall_and_semihosting(void **state)
+{
+    Fixture *f = *state;
+    HostLog log = {0};
+    cpu_set_host_handler(f->cpu, host_service, &log);
+    install_skip_handler(f);
+    emit(f, rv_addi(A7, ZERO, 64));
+    emit(f, rv_addi(A0, ZERO, 21));
+    emit(f, RV_ECALL);                          /* served: a0 = 42 */
+    emit(f, rv_addi(S0, A0, 0));
+    emit(f, rv_addi(A7, ZERO, 93));
+    emit(f, RV_ECALL);                          /* not served: traps */
+    emit(f, rv_addi(A0, ZERO, 1));
+    emit(f, 0x01f01013);                        /* slli x0, x0, 0x1f */
+    emit(f, RV_EBREAK);                         /* served */
+    emit(f, 0x40705013);                        /* srai x0, x0, 7 */
+    emit(f, rv_addi(S1, A0, 0));
+    emit(f, RV_EBREAK);                         /* plain ebreak: traps */
+    run_all(f);
+    assert_int_equal(reg(f, S0), 42);
+    assert_int_equal(reg(f, S1), 42);
+    assert_int_equal(log.ecalls, 1);
+    assert_int_equal(log.semihosting, 1);
+    assert_log(f, 0, CPU_CAUSE_ECALL_M, 0);
+    assert_log(f, 1, CPU_CAUSE_BREAKPOINT, f->pc - 4);
+    assert_int_equal(peek32(f, LOG + 16), 0);   /* nothing else trapped */
+}
+
+typedef struct TraceLog {
+    unsigned insns, traps;
+    uint32_t first_pc, last_bits, trap_cause;
+} TraceLog;
+
+static void trace_insn(void *opaque, const Cpu *cpu, uint32_t pc, uint32_t bits)
+{
+    TraceLog *t = opaque;
+    if (t->insns++ == 0)
+        t->first_pc = pc;
+    t->last_bits = bits;
+}
+
+static void trace_trap(void *opaque, const Cpu *cpu, uint32_t mcause,
+                       uint32_t epc, uint32_t tval)
+{
+    TraceLog *t = opaque;
+    t->traps++;
+    t->trap_cause = mcause;
+}
+
+static void test_tracer_sees_every_instruction_and_trap(void **state)
+{
+    Fixture *f = *state;
+    static const CpuTracer tracer = {.insn = trace_insn, .trap = trace_trap};
+    TraceLog t = {0};
+    install_skip_handler(f);
+    cpu_set_tracer(f->cpu, &tracer, &t);
+    emit_sum_loop(f, 10);                       /* 2 + 30 instructions */
+    emit(f, RV_ECALL);                          /* traps: 9 handler insns */
+    emit_stop(f);                               /* 3 */
+    run_until_stop(f, 10000);
+    assert_int_equal(reg(f, A0), 55);
+    assert_int_equal(t.insns, 2 + 30 + 1 + 9 + 3);
+    assert_int_equal(t.first_pc, RAM_BASE);
+    assert_int_equal(t.traps, 1);
+    assert_int_equal(t.trap_cause, CPU_CAUSE_ECALL_M);
+    assert_int_equal(cpu_instructions_retired(f->cpu), 2 + 30 + 9 + 3);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2031,6 +2123,8 @@ int main(void)
         T(test_rv32e_has_sixteen_registers),
         T(test_misaligned_accesses_emulated_when_configured),
         T(test_reset_requested_by_an_event_restarts_the_hart),
+        T(test_host_services_serve_ecall_and_semihosting),
+        T(test_tracer_sees_every_instruction_and_trap),
         cmocka_unit_test(test_decode_table_rows_are_disjoint),
         cmocka_unit_test(test_decode_table_rows_fix_their_lookup_key),
         cmocka_unit_test(test_decoder_agrees_with_linear_search),
