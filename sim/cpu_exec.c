@@ -716,7 +716,7 @@ static bool cpu_wait(Cpu *cpu, Error **errp)
     }
     Clock *clock = cpu->config.clock;
     uint64_t deadline = clock ? clock_next_deadline(clock) : CLOCK_NEVER;
-    if (deadline == CLOCK_NEVER) {
+    if (!clock || clock_next_wakeup(clock) == CLOCK_NEVER) {
         error_setf(errp, "wfi at pc 0x%08x with no interrupt pending and no "
                    "event scheduled (mie 0x%x): the hart would sleep forever",
                    cpu->pc - 4, cpu->mie);

@@ -17,24 +17,56 @@ typedef struct Segment {
     uint64_t paddr, filesz, memsz, offset;
 } Segment;
 
-static bool check_header(Elf *elf, GElf_Ehdr *ehdr, Error **errp)
+/* The identification bytes, read raw so that each way of not being a
+ * 32-bit little-endian ELF gets its own message (libelf lumps most of
+ * them into "not an ELF"). */
+static bool check_ident(const unsigned char *raw, size_t size, Error **errp)
 {
-    if (elf_kind(elf) != ELF_K_ELF) {
+    if (!raw || size < SELFMAG || memcmp(raw, ELFMAG, SELFMAG) != 0) {
         error_setf(errp, "not an ELF file");
         return false;
     }
-    int cls = gelf_getclass(elf);
-    if (cls != ELFCLASS32) {
-        error_setf(errp, "%s ELF: mcusim runs 32-bit RISC-V firmware",
-                   cls == ELFCLASS64 ? "a 64-bit" : "an unknown-class");
+    if (size < EI_NIDENT) {
+        error_setf(errp, "truncated ELF header: the file has %zu bytes", size);
         return false;
     }
-    if (!gelf_getehdr(elf, ehdr)) {
-        error_setf(errp, "truncated or corrupt ELF header: %s", elf_errmsg(-1));
+    if (raw[EI_CLASS] == ELFCLASS64) {
+        error_setf(errp, "a 64-bit ELF: mcusim runs 32-bit RISC-V firmware");
         return false;
     }
-    if (ehdr->e_ident[EI_DATA] != ELFDATA2LSB) {
+    if (raw[EI_CLASS] != ELFCLASS32) {
+        error_setf(errp, "unknown ELF class %u: mcusim runs 32-bit RISC-V firmware",
+                   raw[EI_CLASS]);
+        return false;
+    }
+    if (raw[EI_DATA] == ELFDATA2MSB) {
         error_setf(errp, "big-endian ELF: RISC-V firmware is little-endian");
+        return false;
+    }
+    if (raw[EI_DATA] != ELFDATA2LSB) {
+        error_setf(errp, "unknown ELF data encoding %u: RISC-V firmware is "
+                   "little-endian", raw[EI_DATA]);
+        return false;
+    }
+    if (raw[EI_VERSION] != EV_CURRENT) {
+        error_setf(errp, "unknown ELF version %u", raw[EI_VERSION]);
+        return false;
+    }
+    if (size < sizeof(Elf32_Ehdr)) {
+        error_setf(errp, "truncated ELF header: the file has %zu bytes, the "
+                   "header needs %zu", size, sizeof(Elf32_Ehdr));
+        return false;
+    }
+    return true;
+}
+
+static bool check_header(Elf *elf, const char *raw, size_t size,
+                         GElf_Ehdr *ehdr, Error **errp)
+{
+    if (!check_ident((const unsigned char *)raw, size, errp))
+        return false;
+    if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, ehdr)) {
+        error_setf(errp, "corrupt ELF header: %s", elf_errmsg(-1));
         return false;
     }
     if (ehdr->e_machine != EM_RISCV) {
@@ -45,6 +77,41 @@ static bool check_header(Elf *elf, GElf_Ehdr *ehdr, Error **errp)
     if (ehdr->e_type != ET_EXEC) {
         error_setf(errp, "ELF type %u is not an executable (ET_EXEC)",
                    ehdr->e_type);
+        return false;
+    }
+    return true;
+}
+
+/* The program header table: its entry size and that it lies in the file
+ * (libelf would only say "invalid data"). */
+static bool check_phdr_table(Elf *elf, const GElf_Ehdr *ehdr, size_t file_size,
+                             size_t *phnum, Error **errp)
+{
+    /* The count in the header, not libelf's, which clamps it to the file;
+     * PN_XNUM says the real count is in section 0. */
+    *phnum = ehdr->e_phnum;
+    if (*phnum == PN_XNUM) {
+        GElf_Shdr first;
+        Elf_Scn *scn = elf_getscn(elf, 0);
+        if (!scn || !gelf_getshdr(scn, &first)) {
+            error_setf(errp, "e_phnum is PN_XNUM but section 0, which would hold "
+                       "the count, is unreadable: %s", elf_errmsg(-1));
+            return false;
+        }
+        *phnum = first.sh_info;
+    }
+    if (*phnum == 0)
+        return true;
+    if (ehdr->e_phentsize != sizeof(Elf32_Phdr)) {
+        error_setf(errp, "program header entries are %u bytes, not %zu",
+                   ehdr->e_phentsize, sizeof(Elf32_Phdr));
+        return false;
+    }
+    uint64_t table = (uint64_t)*phnum * sizeof(Elf32_Phdr);
+    if (ehdr->e_phoff > file_size || table > file_size - ehdr->e_phoff) {
+        error_setf(errp, "program headers [0x%llx, +0x%llx) are beyond the end "
+                   "of the file (0x%zx bytes)", (unsigned long long)ehdr->e_phoff,
+                   (unsigned long long)table, file_size);
         return false;
     }
     return true;
@@ -85,7 +152,8 @@ static bool check_segment(MemorySystem *ms, const Segment *s, size_t file_size,
                    (unsigned long long)s->memsz);
         return false;
     }
-    if (s->offset > file_size || s->filesz > file_size - s->offset) {
+    /* (a segment with no file contents may have any offset) */
+    if (s->filesz && (s->offset > file_size || s->filesz > file_size - s->offset)) {
         error_setf(errp, "segment %zu: contents [0x%llx, +0x%llx) extend past the "
                    "end of the file (0x%zx bytes): truncated ELF",
                    s->index, (unsigned long long)s->offset,
@@ -101,14 +169,36 @@ static bool check_segment(MemorySystem *ms, const Segment *s, size_t file_size,
     return check_placement(ms, s, errp);
 }
 
-static bool collect_segments(Elf *elf, MemorySystem *ms, size_t file_size,
-                             Segment **out, size_t *count, Error **errp)
+static int by_paddr(const void *a, const void *b)
 {
-    size_t phnum;
-    if (elf_getphdrnum(elf, &phnum) != 0) {
-        error_setf(errp, "corrupt program headers: %s", elf_errmsg(-1));
-        return false;
+    const Segment *x = a, *y = b;
+    if (x->paddr != y->paddr)
+        return x->paddr < y->paddr ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Sorted by address, neighbours tell every overlap: O(n log n) however
+ * many headers a file claims. */
+static bool check_overlaps(Segment *segs, size_t n, Error **errp)
+{
+    qsort(segs, n, sizeof *segs, by_paddr);
+    for (size_t i = 1; i < n; i++) {
+        const Segment *a = &segs[i - 1], *b = &segs[i];
+        if (b->paddr < a->paddr + a->memsz) {
+            error_setf(errp, "segments %zu and %zu overlap at 0x%08llx",
+                       a->index < b->index ? a->index : b->index,
+                       a->index < b->index ? b->index : a->index,
+                       (unsigned long long)b->paddr);
+            return false;
+        }
     }
+    return true;
+}
+
+static bool collect_segments(Elf *elf, MemorySystem *ms, size_t phnum,
+                             size_t file_size, Segment **out, size_t *count,
+                             Error **errp)
+{
     Segment *segs = calloc(phnum ? phnum : 1, sizeof *segs);
     if (!segs)
         abort();
@@ -124,23 +214,14 @@ static bool collect_segments(Elf *elf, MemorySystem *ms, size_t file_size,
         segs[n] = (Segment){i, ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_offset};
         if (!check_segment(ms, &segs[n], file_size, errp))
             goto fail;
-        for (size_t j = 0; j < n; j++) {
-            if (segs[n].paddr < segs[j].paddr + segs[j].memsz &&
-                segs[j].paddr < segs[n].paddr + segs[n].memsz) {
-                error_setf(errp, "segments %zu and %zu overlap at 0x%08llx",
-                           segs[j].index, i,
-                           (unsigned long long)(segs[n].paddr > segs[j].paddr
-                                                    ? segs[n].paddr
-                                                    : segs[j].paddr));
-                goto fail;
-            }
-        }
         n++;
     }
     if (n == 0) {
         error_setf(errp, "no loadable segment");
         goto fail;
     }
+    if (!check_overlaps(segs, n, errp))
+        goto fail;
     *out = segs;
     *count = n;
     return true;
@@ -180,10 +261,11 @@ static bool load_from_fd(MemorySystem *ms, int fd, uint32_t *entry, Error **errp
     }
     GElf_Ehdr ehdr;
     Segment *segs = NULL;
-    size_t nsegs = 0, file_size = 0;
+    size_t nsegs = 0, file_size = 0, phnum = 0;
     char *raw = elf_rawfile(elf, &file_size);
-    bool ok = check_header(elf, &ehdr, errp) &&
-              collect_segments(elf, ms, file_size, &segs, &nsegs, errp) &&
+    bool ok = check_header(elf, raw, file_size, &ehdr, errp) &&
+              check_phdr_table(elf, &ehdr, file_size, &phnum, errp) &&
+              collect_segments(elf, ms, phnum, file_size, &segs, &nsegs, errp) &&
               write_segments(ms, raw, segs, nsegs, errp);
     if (ok)
         *entry = (uint32_t)ehdr.e_entry;

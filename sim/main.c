@@ -1,6 +1,7 @@
 /* mcusim: runs a RISC-V firmware ELF on a board described in YAML.
  * Wires the parts together: options -> board (sim/board_choice.c) ->
  * clock, memory, CPU and machine -> ELF -> run loop -> exit status. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,10 @@
 #include "sim/chardev_host.h"
 #include "sim/cpu.h"
 #include "sim/elf_load.h"
+#include "sim/elf_symbols.h"
+#include "sim/host.h"
 #include "sim/options.h"
+#include "sim/trace.h"
 #include "soc/machine.h"
 
 /* What a run or a board description is built of. */
@@ -19,6 +23,9 @@ typedef struct Sim {
     MemorySystem *ms;
     Cpu *cpu;
     Machine *machine;
+    ElfSymbols *syms; /* the firmware's: traces, fault reports */
+    Trace *trace;     /* --trace; NULL when off */
+    Host *host;       /* host services (--host, board `host:`); NULL: none */
     bool quiet; /* --describe-board: every chardev is null */
 } Sim;
 
@@ -61,22 +68,120 @@ static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
             seconds, seconds > 0 ? (double)insns / seconds / 1e6 : 0.0);
 }
 
-static int run(Machine *machine, Cpu *cpu, const Options *opt,
-               uint64_t frequency_hz)
+/* --timeout and --realtime: the run goes in slices of a millisecond of
+ * virtual time, each ended by a clock event that asks the CPU to stop, so
+ * the host clock is looked at between slices. Events are only ever run at
+ * their deadline, so the slices change nothing the firmware can see. */
+typedef struct Pacer {
+    Cpu *cpu;
+    ClockEvent *tick;
+    uint64_t slice, next; /* cycles */
+    bool fired;
+} Pacer;
+
+static void pacer_tick(void *opaque)
 {
+    Pacer *p = opaque;
+    p->fired = true;
+    p->next += p->slice;
+    clock_event_schedule(p->tick, p->next);
+    cpu_request_stop(p->cpu);
+}
+
+static void sleep_until(double when)
+{
+    struct timespec ts = {.tv_sec = (time_t)when};
+    ts.tv_nsec = (long)((when - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L)
+        ts.tv_nsec = 999999999L;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    }
+}
+
+/* Whether the firmware asked to end the run, and with which status. */
+static bool sim_exit_requested(const Sim *sim, int *status)
+{
+    if (host_exit_status(sim->host, status))
+        return true;
+    return machine_exit_requested(sim->machine, status);
+}
+
+/* Runs to the end: an exit request, the instruction limit, a fault or the
+ * timeout. *timed_out tells the last one. */
+static CpuStopReason run_paced(Sim *sim, const Options *opt, uint64_t frequency_hz,
+                               double start, bool *timed_out, Error **errp)
+{
+    Cpu *cpu = sim->cpu;
+    *timed_out = false;
+    if (opt->timeout <= 0 && !opt->realtime)
+        return cpu_run(cpu, opt->max_insns, errp);
+
+    uint64_t cycles0 = cpu_cycles(cpu);
+    Pacer pacer = {.cpu = cpu, .slice = frequency_hz >= 1000 ? frequency_hz / 1000 : 1};
+    pacer.tick = clock_event_new(sim->clock, pacer_tick, &pacer);
+    /* Pacing must not keep a hart in wfi alive that nothing else could
+     * wake: the CPU still diagnoses that. */
+    clock_event_set_background(pacer.tick, true);
+    pacer.next = cycles0 + pacer.slice;
+    clock_event_schedule(pacer.tick, pacer.next);
+    uint64_t left = opt->max_insns;
+    CpuStopReason why;
+    for (;;) {
+        uint64_t before = cpu_instructions_retired(cpu);
+        pacer.fired = false;
+        why = cpu_run(cpu, left, errp);
+        if (left != UINT64_MAX)
+            left -= cpu_instructions_retired(cpu) - before;
+        if (why != CPU_STOP_REQUESTED || !pacer.fired || sim_exit_requested(sim, NULL))
+            break;
+        double now = host_seconds();
+        if (opt->timeout > 0 && now - start >= opt->timeout) {
+            *timed_out = true;
+            break;
+        }
+        if (opt->realtime) {
+            double target = start + (double)(cpu_cycles(cpu) - cycles0) / (double)frequency_hz;
+            if (opt->timeout > 0 && target > start + opt->timeout)
+                target = start + opt->timeout;
+            if (target > now)
+                sleep_until(target);
+        }
+    }
+    clock_event_free(pacer.tick);
+    return why;
+}
+
+static int run(Sim *sim, const Options *opt, uint64_t frequency_hz)
+{
+    Cpu *cpu = sim->cpu;
     Error *err = NULL;
+    bool timed_out;
     double start = host_seconds();
-    CpuStopReason why = cpu_run(cpu, opt->max_insns, &err);
+    CpuStopReason why = run_paced(sim, opt, frequency_hz, start, &timed_out, &err);
     double seconds = host_seconds() - start;
     fflush(stdout);
+    int status = 0;
+    if (why == CPU_STOP_REQUESTED && !timed_out) {
+        sim_exit_requested(sim, &status);
+        trace_end(sim->trace, "exit status %d", status);
+    } else if (timed_out) {
+        trace_end(sim->trace, "timeout");
+    } else if (why == CPU_STOP_INSN_LIMIT) {
+        trace_end(sim->trace, "instruction limit");
+    } else {
+        trace_end(sim->trace, "firmware fault: %s", error_message(err));
+    }
     if (opt->stats)
         print_stats(cpu, frequency_hz, seconds);
-    int status;
+    if (timed_out) {
+        fprintf(stderr, "mcusim: stopped by --timeout after %.3f s of host time at "
+                "pc 0x%08x (%llu instructions)\n", seconds, cpu_get_pc(cpu),
+                (unsigned long long)cpu_instructions_retired(cpu));
+        return EXIT_TIMEOUT;
+    }
     switch (why) {
     case CPU_STOP_REQUESTED:
-        if (machine_exit_requested(machine, &status))
-            return status;
-        return 0;
+        return status;
     case CPU_STOP_INSN_LIMIT:
         fprintf(stderr, "mcusim: stopped after %llu instructions (--max-insns) at pc 0x%08x\n",
                 (unsigned long long)cpu_instructions_retired(cpu), cpu_get_pc(cpu));
@@ -84,6 +189,7 @@ static int run(Machine *machine, Cpu *cpu, const Options *opt,
     case CPU_STOP_FAULT:
         fprintf(stderr, "mcusim: firmware fault: %s\n", error_message(err));
         error_free(err);
+        trace_dump_registers(stderr, cpu, sim->ms, sim->syms);
         return EXIT_GUEST_FAULT;
     }
     return EXIT_SIM_ERROR;
@@ -144,6 +250,7 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
 
 static void sim_close(Sim *sim)
 {
+    host_free(sim->host); /* unmaps its overlay from the machine's bus */
     machine_free(sim->machine); /* before the CPU and the clock it uses */
     cpu_free(sim->cpu);
     memory_system_free(sim->ms);
@@ -157,6 +264,39 @@ static int report(Error *err)
     return EXIT_SIM_ERROR;
 }
 
+/* The host services --host (or else the board) asks for, once the ELF is
+ * in memory and the pc at its entry: the firmware's argv is its path and
+ * what follows -- on the command line. */
+static bool sim_start_host(Sim *sim, const Options *opt, const BoardDesc *board,
+                           Error **errp)
+{
+    unsigned services = opt->host_set ? opt->host : board->host;
+    if (!services) {
+        if (opt->semihosting_root)
+            error_setf(errp, "--semihosting-root: board '%s' uses no host services "
+                       "(add --host semihosting or --host newlib)", board->name);
+        return !opt->semihosting_root;
+    }
+    const char **argv = calloc((size_t)opt->nfw_args + 1, sizeof *argv);
+    if (!argv)
+        abort();
+    argv[0] = opt->firmware;
+    for (int i = 0; i < opt->nfw_args; i++)
+        argv[i + 1] = opt->fw_args[i];
+    HostConfig config = {
+        .services = services,
+        .file_root = opt->semihosting_root,
+        .argc = opt->nfw_args + 1,
+        .argv = argv,
+        .frequency_hz = board->cpu.frequency_hz,
+        .board = board,
+        .trace = sim->trace,
+    };
+    sim->host = host_new(sim->ms, sim->cpu, sim->syms, &config, errp);
+    free(argv);
+    return sim->host != NULL;
+}
+
 static int simulate(const Options *opt, const BoardDesc *board)
 {
     Sim sim = {0};
@@ -166,8 +306,18 @@ static int simulate(const Options *opt, const BoardDesc *board)
     if (sim_open(&sim, board, &err) && elf_load(sim.ms, opt->firmware, &entry, &err)) {
         if (!board->cpu.has_reset_pc)
             cpu_set_reset_pc(sim.cpu, entry);
-        status = run(sim.machine, sim.cpu, opt, board->cpu.frequency_hz);
+        sim.syms = elf_symbols_load(opt->firmware, &err);
+        if (opt->trace && sim.syms)
+            sim.trace = trace_new(opt->trace, opt->trace_file, &err);
+        if (sim.trace)
+            trace_attach(sim.trace, sim.cpu, sim.ms, sim.clock, sim.syms);
+        if (!err)
+            sim_start_host(&sim, opt, board, &err);
+        if (!err)
+            status = run(&sim, opt, board->cpu.frequency_hz);
     }
+    trace_free(sim.trace);
+    elf_symbols_free(sim.syms);
     if (err)
         status = report(err);
     sim_close(&sim);

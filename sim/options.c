@@ -1,9 +1,13 @@
 #include "sim/options.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "sim/host.h"
+#include "sim/trace.h"
 #include "soc/board.h"
 
 #define MCUSIM_VERSION "0.1.0"
@@ -11,7 +15,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-        "Usage: mcusim [OPTIONS] FIRMWARE.elf\n"
+        "Usage: mcusim [OPTIONS] FIRMWARE.elf [-- FIRMWARE-ARGS...]\n"
         "       mcusim --list-boards | --describe-board BOARD\n"
         "Run a RISC-V firmware ELF on a simulated microcontroller board.\n"
         "\n"
@@ -26,8 +30,31 @@ static void usage(FILE *out)
         "                        cpu.frequency, cpu.reset_pc, cpu.misaligned;\n"
         "                        may be repeated\n"
         "  -n, --max-insns N     stop after N instructions (exit status 124)\n"
+        "      --timeout SECONDS stop after SECONDS of host (wall-clock) time,\n"
+        "                        e.g. 10 or 0.5 (exit status 123); checked every\n"
+        "                        millisecond of virtual time\n"
+        "      --realtime        pace the run so virtual time never gets ahead of\n"
+        "                        host time (default: as fast as possible)\n"
         "  -s, --stats           print instructions, virtual time, host time and\n"
         "                        MIPS to stderr when the run ends\n"
+        "      --trace LIST      trace the run to stderr, one line per event, each\n"
+        "                        starting with the virtual time in cycles. LIST is\n"
+        "                        a comma-separated list of: insn (every\n"
+        "                        instruction: pc, symbol+offset, raw bits,\n"
+        "                        disassembly), exc (exceptions taken), irq\n"
+        "                        (interrupts taken), mmio (device register reads\n"
+        "                        and writes), sys (host-service calls), or all.\n"
+        "                        insn, exc and irq slow the run down a lot\n"
+        "      --trace-file PATH write the trace to PATH instead of stderr\n"
+        "      --host LIST       host services for the firmware, replacing the\n"
+        "                        board's (`host:`): a comma-separated list of\n"
+        "                        newlib (libgloss system calls by ecall, argv,\n"
+        "                        brk), semihosting (RISC-V semihosting) and htif\n"
+        "                        (tohost/fromhost), or none\n"
+        "      --semihosting-root DIR\n"
+        "                        let the firmware open files under DIR (newlib\n"
+        "                        open, semihosting SYS_OPEN); paths may not leave\n"
+        "                        it. Without it host files are off\n"
         "      --list-boards     list the shipped boards and exit\n"
         "      --describe-board BOARD\n"
         "                        print the board as resolved (extends and --set\n"
@@ -38,9 +65,11 @@ static void usage(FILE *out)
         "Numbers may be decimal, 0x hex or 0b binary, with K, M or G suffixes.\n"
         "\n"
         "Exit status: the firmware's own (e.g. through the test device), or\n"
-        "  124  the instruction limit was reached\n"
+        "  123  --timeout expired\n"
+        "  124  the instruction limit (--max-insns) was reached\n"
         "  125  a usage, board or ELF error (the message says where)\n"
-        "  126  the firmware faulted with no way to recover\n"
+        "  126  the firmware faulted with no way to recover (a register dump\n"
+        "       follows the message on stderr)\n"
         "\n"
         "Shipped boards come from boards.yaml next to the source tree, or from\n"
         "the file named by the MCUSIM_BOARDS environment variable.\n");
@@ -50,6 +79,17 @@ static int usage_error(void)
 {
     fprintf(stderr, "Try 'mcusim --help' for more information.\n");
     return EXIT_SIM_ERROR;
+}
+
+/* A positive, finite number of seconds: "10", "0.5", "1e-3". */
+static bool parse_seconds(const char *text, double *out)
+{
+    char *end;
+    double value = strtod(text, &end);
+    if (end == text || *end || !isfinite(value) || value <= 0)
+        return false;
+    *out = value;
+    return true;
 }
 
 static void add_set(Options *opt, const char *assignment)
@@ -64,10 +104,18 @@ static void add_set(Options *opt, const char *assignment)
 int options_parse(int argc, char **argv, Options *opt)
 {
     enum { OPT_LIST_BOARDS = 256, OPT_DESCRIBE, OPT_SET };
+    enum { OPT_TIMEOUT = 300, OPT_REALTIME, OPT_TRACE, OPT_TRACE_FILE };
+    enum { OPT_HOST = 400, OPT_SEMIHOSTING_ROOT };
     static const struct option longopts[] = {
         {"board", required_argument, NULL, 'b'},
         {"set", required_argument, NULL, OPT_SET},
         {"max-insns", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"realtime", no_argument, NULL, OPT_REALTIME},
+        {"trace", required_argument, NULL, OPT_TRACE},
+        {"trace-file", required_argument, NULL, OPT_TRACE_FILE},
+        {"host", required_argument, NULL, OPT_HOST},
+        {"semihosting-root", required_argument, NULL, OPT_SEMIHOSTING_ROOT},
         {"list-boards", no_argument, NULL, OPT_LIST_BOARDS},
         {"describe-board", required_argument, NULL, OPT_DESCRIBE},
         {"stats", no_argument, NULL, 's'},
@@ -88,6 +136,35 @@ int options_parse(int argc, char **argv, Options *opt)
                 return EXIT_SIM_ERROR;
             }
             break;
+        case OPT_TIMEOUT:
+            if (!parse_seconds(optarg, &opt->timeout)) {
+                fprintf(stderr, "mcusim: --timeout: '%s' is not a positive number "
+                        "of seconds\n", optarg);
+                return EXIT_SIM_ERROR;
+            }
+            break;
+        case OPT_REALTIME: opt->realtime = true; break;
+        case OPT_TRACE: {
+            Error *err = NULL;
+            if (!trace_parse_list(optarg, &opt->trace, &err)) {
+                fprintf(stderr, "mcusim: --trace: %s\n", error_message(err));
+                error_free(err);
+                return EXIT_SIM_ERROR;
+            }
+            break;
+        }
+        case OPT_TRACE_FILE: opt->trace_file = optarg; break;
+        case OPT_HOST: {
+            Error *err = NULL;
+            if (!host_parse_services(optarg, &opt->host, &err)) {
+                fprintf(stderr, "mcusim: %s\n", error_message(err));
+                error_free(err);
+                return EXIT_SIM_ERROR;
+            }
+            opt->host_set = true;
+            break;
+        }
+        case OPT_SEMIHOSTING_ROOT: opt->semihosting_root = optarg; break;
         case OPT_LIST_BOARDS: opt->list_boards = true; break;
         case OPT_DESCRIBE: opt->describe = optarg; break;
         case 's': opt->stats = true; break;
@@ -96,18 +173,29 @@ int options_parse(int argc, char **argv, Options *opt)
         default: return usage_error();
         }
     }
+    if (opt->trace_file && !opt->trace) {
+        fprintf(stderr, "mcusim: --trace-file needs --trace LIST (what to trace)\n");
+        return usage_error();
+    }
     if (opt->list_boards || opt->describe) {
         if (optind == argc)
             return -1;
         fprintf(stderr, "mcusim: --list-boards and --describe-board take no firmware\n");
         return usage_error();
     }
-    if (optind != argc - 1) {
+    /* FIRMWARE [-- ARGS]: what follows -- is the firmware's argv[1..]. */
+    bool args = optind + 1 < argc && strcmp(argv[optind + 1], "--") == 0;
+    if (optind == argc || (optind != argc - 1 && !args)) {
         fprintf(stderr, optind == argc ? "mcusim: no firmware ELF given\n"
-                                       : "mcusim: more than one firmware given\n");
+                                       : "mcusim: more than one firmware given (arguments "
+                                         "for the firmware go after --)\n");
         return usage_error();
     }
     opt->firmware = argv[optind];
+    if (args) {
+        opt->fw_args = (const char *const *)&argv[optind + 2];
+        opt->nfw_args = argc - optind - 2;
+    }
     return -1;
 }
 

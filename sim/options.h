@@ -8,6 +8,7 @@
 
 /* Exit statuses of our own; the firmware's status passes through. */
 enum {
+    EXIT_TIMEOUT = 123,
     EXIT_INSN_LIMIT = 124,
     EXIT_SIM_ERROR = 125,
     EXIT_GUEST_FAULT = 126,
@@ -20,6 +21,15 @@ typedef struct Options {
     const char **sets;         /* --set TARGET.KEY=VALUE, in order */
     size_t nsets;
     uint64_t max_insns;
+    double timeout;            /* --timeout SECONDS of host time; 0: none */
+    bool realtime;             /* --realtime: virtual time paced to the host's */
+    unsigned trace;            /* --trace LIST: TraceFlag bits */
+    const char *trace_file;    /* --trace-file PATH; NULL: stderr */
+    bool host_set;             /* --host given: it replaces the board's */
+    unsigned host;             /* --host LIST: HOST_* bits (sim/host.h) */
+    const char *semihosting_root; /* --semihosting-root DIR; NULL: none */
+    const char *const *fw_args;   /* after FIRMWARE --: the firmware's */
+    int nfw_args;
     bool list_boards;
     bool stats;
 } Options;

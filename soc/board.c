@@ -709,6 +709,59 @@ static bool board_peripherals(Ctx *c, void *obj, const KeySpec *ks,
     return walk_list(c, key, value, "peripheral", peripheral_entry);
 }
 
+/* ---- host services: `host: [newlib, htif]`, `host: semihosting`,
+ * `host: none` or `host: []` ---- */
+
+unsigned board_host_service(const char *name)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } services[] = {
+        { "newlib", BOARD_HOST_NEWLIB },
+        { "semihosting", BOARD_HOST_SEMIHOSTING },
+        { "htif", BOARD_HOST_HTIF },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(services); i++)
+        if (strcmp(name, services[i].name) == 0)
+            return services[i].bit;
+    return 0;
+}
+
+static bool host_entry(Ctx *c, BoardDesc *b, const Node *n)
+{
+    unsigned bit = board_host_service(n->text);
+    if (!bit)
+        return fail(c, n, "unknown host service '%s' (expected newlib, "
+                    "semihosting or htif)", n->text);
+    if (b->host & bit)
+        return fail(c, n, "host service '%s' named twice", n->text);
+    b->host |= bit;
+    return true;
+}
+
+static bool board_host(Ctx *c, void *obj, const KeySpec *ks, const Node *key,
+                       const Node *value)
+{
+    (void)ks, (void)key;
+    BoardDesc *b = obj;
+    b->host = 0;
+    b->host_loc = node_loc(c, value);
+    if (value->kind == NODE_SCALAR && strcmp(value->text, "none") == 0)
+        return true;
+    if (value->kind == NODE_SCALAR && !value->is_null)
+        return host_entry(c, b, value);
+    if (value->kind != NODE_LIST)
+        return fail(c, value, "expected a list of host services (newlib, "
+                    "semihosting, htif) or none for 'host', found %s",
+                    node_kind_name(value));
+    for (size_t i = 0; i < value->nkids; i++)
+        if (!expect(c, value->kids[i], NODE_SCALAR, "a 'host' entry") ||
+            !host_entry(c, b, value->kids[i]))
+            return false;
+    return true;
+}
+
 /* ---- boards and the file ---- */
 
 static const KeySpec board_keys[] = {
@@ -716,6 +769,7 @@ static const KeySpec board_keys[] = {
     { "cpu", board_cpu, 0, false },
     { "memory", board_memory, 0, false },
     { "peripherals", board_peripherals, 0, false },
+    { "host", board_host, 0, false },
 };
 static const MapSpec board_spec = { "board", board_keys,
                                     ARRAY_LEN(board_keys), NULL };
@@ -730,6 +784,7 @@ static bool parse_board(Ctx *c, BoardDesc *b, const Node *key,
     b->cpu.isa = xstrdup("rv32imac");
     b->cpu.frequency_hz = 10000000;
     b->cpu.loc = b->loc;
+    b->host_loc = b->loc;
     if (!check_name(c, key))
         return false;
     snprintf(what, sizeof what, "board '%s'", key->text);

@@ -87,10 +87,20 @@ typedef struct BoardPeripheral {
     SourceLoc irq_loc; /* the `irq` value; the entry when absent */
 } BoardPeripheral;
 
+/* Host services a board turns on (`host: [newlib, semihosting, htif]`;
+ * sim/host.h implements them). */
+enum {
+    BOARD_HOST_NEWLIB = 1u << 0,      /* ecall system calls of libgloss */
+    BOARD_HOST_SEMIHOSTING = 1u << 1, /* RISC-V semihosting (ebreak) */
+    BOARD_HOST_HTIF = 1u << 2,        /* tohost/fromhost by ELF symbol */
+};
+
 typedef struct BoardDesc {
     char *name;
     char *description; /* "" when not given */
     BoardCpu cpu;
+    unsigned host;      /* BOARD_HOST_* bits; 0 (none) when not given */
+    SourceLoc host_loc; /* the `host` value; the board's name when absent */
     BoardMemory *memories;
     size_t nmemories;
     BoardPeripheral *peripherals;
@@ -126,6 +136,10 @@ bool board_apply_set(BoardDesc *board, const char *assignment, unsigned index,
                      Error **errp);
 const BoardProp *board_peripheral_prop(const BoardPeripheral *p,
                                        const char *key);
+
+/* The BOARD_HOST_* bit of a host service's name ("newlib",
+ * "semihosting", "htif"); 0 when there is none of that name. */
+unsigned board_host_service(const char *name);
 
 /* Parses a number as board files write them: decimal, 0x hex, 0b binary,
  * `_` separators, optional K/M/G suffix (binary multiples). Returns 1 and

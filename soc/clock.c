@@ -12,6 +12,7 @@ struct ClockEvent {
     uint64_t when;
     uint64_t seq;     /* when it was scheduled, in scheduling order */
     bool pending;
+    bool background;
     ClockEvent *next;
 };
 
@@ -63,6 +64,14 @@ uint64_t clock_cycles_from(const Clock *clock, uint64_t ticks, uint64_t hz)
 uint64_t clock_next_deadline(const Clock *clock)
 {
     return clock->queue ? clock->queue->when : CLOCK_NEVER;
+}
+
+uint64_t clock_next_wakeup(const Clock *clock)
+{
+    for (const ClockEvent *e = clock->queue; e; e = e->next)
+        if (!e->background)
+            return e->when;
+    return CLOCK_NEVER;
 }
 
 void clock_set_now(Clock *clock, uint64_t now)
@@ -158,4 +167,9 @@ void clock_event_schedule(ClockEvent *event, uint64_t when)
 bool clock_event_pending(const ClockEvent *event)
 {
     return event->pending;
+}
+
+void clock_event_set_background(ClockEvent *event, bool background)
+{
+    event->background = background;
 }

@@ -40,6 +40,9 @@ uint64_t clock_cycles_from(const Clock *clock, uint64_t ticks, uint64_t hz);
 
 /* The earliest pending deadline, CLOCK_NEVER when none. */
 uint64_t clock_next_deadline(const Clock *clock);
+/* The earliest deadline of an event that is not background: what could
+ * still wake a hart waiting for an interrupt. CLOCK_NEVER when none. */
+uint64_t clock_next_wakeup(const Clock *clock);
 
 /* Sets the time (never backwards) without running events; the CPU calls it
  * before MMIO accesses so devices read the exact time. */
@@ -59,5 +62,8 @@ void clock_event_free(ClockEvent *event);
 void clock_event_schedule(ClockEvent *event, uint64_t when);
 void clock_event_cancel(ClockEvent *event);
 bool clock_event_pending(const ClockEvent *event);
+/* A background event (the simulator's own pacing, not a device) does not
+ * count as something that can wake a waiting hart. */
+void clock_event_set_background(ClockEvent *event, bool background);
 
 #endif

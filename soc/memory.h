@@ -212,6 +212,19 @@ MemAccess memory_mmio_read(MemorySystem *ms, const MemRange *range,
 MemAccess memory_mmio_write(MemorySystem *ms, const MemRange *range,
                             uint32_t addr, unsigned size, uint32_t value);
 
+/* Observes guest MMIO accesses (tracing). Called after each read or write
+ * a guest access (memory_read/write, memory_mmio_read/write) made to an
+ * MMIO region, inside the access (the region is still valid), with the
+ * region's name, the guest address, the offset in the region, the size,
+ * the value read or written and the result. RAM/ROM accesses and the
+ * debugger path are not reported. NULL removes the observer. */
+typedef void (*MemoryMmioObserver)(void *opaque, const char *region,
+                                   uint32_t addr, uint64_t offset,
+                                   unsigned size, uint32_t value,
+                                   bool is_write, MemAccess result);
+void memory_set_mmio_observer(MemorySystem *ms, MemoryMmioObserver fn,
+                              void *opaque);
+
 /* ---- Debugger access: no side effects ---- */
 
 /* RAM/ROM read and written directly (ROM too), MMIO read through `peek` or

@@ -90,6 +90,8 @@ struct MemorySystem {
     uint64_t shuffle_state;
     Listener *listeners;
     size_t nlisteners;
+    MemoryMmioObserver mmio_observer; /* tracing; NULL when off */
+    void *mmio_observer_opaque;
 };
 
 /* A simulator bug: report and abort (rule violations the API makes

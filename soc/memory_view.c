@@ -195,43 +195,68 @@ static void access_end(MemorySystem *ms)
         memory_release_deferred(ms);
 }
 
-/* The access holds the view it started with (rule R7): a callback that
- * changes the map retires that view instead of freeing it. */
-static MemAccess mmio_read(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
-                           unsigned size, uint32_t *value)
+void memory_set_mmio_observer(MemorySystem *ms, MemoryMmioObserver fn,
+                              void *opaque)
 {
-    *value = 0;
-    if (!mr->ops || !mr->ops->read)
-        return MEM_BUS_ERROR;
-    ms->access_depth++;
-    bool ok = mr->ops->read(mr->opaque, offset, size, value);
-    access_end(ms);
-    return ok ? MEM_OK : MEM_BUS_ERROR;
+    ms->mmio_observer = fn;
+    ms->mmio_observer_opaque = opaque;
 }
 
-static MemAccess mmio_write(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
-                            unsigned size, uint32_t value)
+/* Called while the access still holds the region (before access_end). */
+static void observe(MemorySystem *ms, MemoryRegion *mr, uint32_t addr,
+                    uint64_t offset, unsigned size, uint32_t value,
+                    bool is_write, MemAccess result)
 {
-    if (!mr->ops || !mr->ops->write)
+    if (ms->mmio_observer)
+        ms->mmio_observer(ms->mmio_observer_opaque, mr->name, addr, offset,
+                          size, value, is_write, result);
+}
+
+/* The access holds the view it started with (rule R7): a callback that
+ * changes the map retires that view instead of freeing it. */
+static MemAccess mmio_read(MemorySystem *ms, MemoryRegion *mr, uint32_t addr,
+                           uint64_t offset, unsigned size, uint32_t *value)
+{
+    *value = 0;
+    if (!mr->ops || !mr->ops->read) {
+        observe(ms, mr, addr, offset, size, 0, false, MEM_BUS_ERROR);
         return MEM_BUS_ERROR;
+    }
     ms->access_depth++;
-    bool ok = mr->ops->write(mr->opaque, offset, size, value);
+    MemAccess result = mr->ops->read(mr->opaque, offset, size, value)
+                           ? MEM_OK : MEM_BUS_ERROR;
+    observe(ms, mr, addr, offset, size, *value, false, result);
     access_end(ms);
-    return ok ? MEM_OK : MEM_BUS_ERROR;
+    return result;
+}
+
+static MemAccess mmio_write(MemorySystem *ms, MemoryRegion *mr, uint32_t addr,
+                            uint64_t offset, unsigned size, uint32_t value)
+{
+    if (!mr->ops || !mr->ops->write) {
+        observe(ms, mr, addr, offset, size, value, true, MEM_BUS_ERROR);
+        return MEM_BUS_ERROR;
+    }
+    ms->access_depth++;
+    MemAccess result = mr->ops->write(mr->opaque, offset, size, value)
+                           ? MEM_OK : MEM_BUS_ERROR;
+    observe(ms, mr, addr, offset, size, value, true, result);
+    access_end(ms);
+    return result;
 }
 
 MemAccess memory_mmio_read(MemorySystem *ms, const MemRange *range,
                            uint32_t addr, unsigned size, uint32_t *value)
 {
-    return mmio_read(ms, range->mr, range->offset + (addr - range->start),
-                     size, value);
+    return mmio_read(ms, range->mr, addr,
+                     range->offset + (addr - range->start), size, value);
 }
 
 MemAccess memory_mmio_write(MemorySystem *ms, const MemRange *range,
                             uint32_t addr, unsigned size, uint32_t value)
 {
-    return mmio_write(ms, range->mr, range->offset + (addr - range->start),
-                      size, value);
+    return mmio_write(ms, range->mr, addr,
+                      range->offset + (addr - range->start), size, value);
 }
 
 static uint32_t load_le(const uint8_t *p, unsigned size)
@@ -270,7 +295,7 @@ MemAccess memory_read(MemorySystem *ms, uint32_t addr, unsigned size,
         *value = load_le(r->mr->host + offset, size);
         return MEM_OK;
     }
-    return mmio_read(ms, r->mr, offset, size, value);
+    return mmio_read(ms, r->mr, addr, offset, size, value);
 }
 
 MemAccess memory_write(MemorySystem *ms, uint32_t addr, unsigned size,
@@ -286,7 +311,7 @@ MemAccess memory_write(MemorySystem *ms, uint32_t addr, unsigned size,
         store_le(r->mr->host + offset, size, value);
         return MEM_OK;
     }
-    return mmio_write(ms, r->mr, offset, size, value);
+    return mmio_write(ms, r->mr, addr, offset, size, value);
 }
 
 /* ---- debugger access ---- */

@@ -284,7 +284,83 @@ static void test_unknown_board_key_lists_expected_keys(void **state)
     (void)state;
     assert_parse_error("b:\n  cpus: 1\n",
                        "t.yaml:2:3: unknown key 'cpus' in board (expected "
-                       "description, cpu, memory or peripherals)");
+                       "description, cpu, memory, peripherals or host)");
+}
+
+static void test_host_services_list_scalar_and_none(void **state)
+{
+    (void)state;
+    BoardFile *f = parse_ok("a:\n  host: [newlib, htif]\n"
+                            "b:\n  host: semihosting\n"
+                            "c:\n  host: none\n"
+                            "d:\n  host: []\n"
+                            "e:\n  memory: []\n");
+    assert_int_equal(f->boards[0].host, BOARD_HOST_NEWLIB | BOARD_HOST_HTIF);
+    assert_int_equal(f->boards[0].host_loc.line, 2);
+    assert_int_equal(f->boards[0].host_loc.col, 9);
+    assert_int_equal(f->boards[1].host, BOARD_HOST_SEMIHOSTING);
+    assert_int_equal(f->boards[2].host, 0);
+    assert_int_equal(f->boards[3].host, 0);
+    assert_int_equal(f->boards[4].host, 0); /* the default: nothing */
+    assert_int_equal(f->boards[4].host_loc.line, f->boards[4].loc.line);
+    board_file_free(f);
+    assert_int_equal(board_host_service("newlib"), BOARD_HOST_NEWLIB);
+    assert_int_equal(board_host_service("semihosting"), BOARD_HOST_SEMIHOSTING);
+    assert_int_equal(board_host_service("htif"), BOARD_HOST_HTIF);
+    assert_int_equal(board_host_service("none"), 0);
+    assert_int_equal(board_host_service("Newlib"), 0);
+    /* extends: inherited, or replaced whole */
+    f = parse_ok("p:\n  host: [newlib, htif]\n"
+                 "q:\n  extends: p\n"
+                 "r:\n  extends: p\n  host: [semihosting]\n"
+                 "s:\n  extends: p\n  host: none\n");
+    assert_int_equal(f->boards[1].host, BOARD_HOST_NEWLIB | BOARD_HOST_HTIF);
+    assert_int_equal(f->boards[2].host, BOARD_HOST_SEMIHOSTING);
+    assert_int_equal(f->boards[3].host, 0);
+    board_file_free(f);
+}
+
+static void test_repo_boards_host_services(void **state)
+{
+    (void)state;
+    Error *err = NULL;
+    BoardFile *f = board_file_load("boards.yaml", &err);
+    if (!f)
+        fail_msg("%s", error_message(err));
+    assert_int_equal(board_file_find(f, "virt32")->host, 0);
+    assert_int_equal(board_file_find(f, "hifive1-revb")->host, 0);
+    const BoardDesc *b = board_file_find(f, "newlib-sim");
+    assert_non_null(b);
+    assert_int_equal(b->host, BOARD_HOST_NEWLIB | BOARD_HOST_HTIF);
+    assert_int_equal(b->nmemories, 1);
+    assert_int_equal(b->memories[0].base, 0x10000);
+    assert_int_equal(b->memories[0].kind, BOARD_MEM_RAM);
+    b = board_file_find(f, "picolibc-sim");
+    assert_non_null(b);
+    assert_int_equal(b->host, BOARD_HOST_SEMIHOSTING);
+    board_file_free(f);
+}
+
+static void test_host_services_malformed_are_refused(void **state)
+{
+    (void)state;
+    assert_parse_error("b:\n  host: [newlib, pk]\n",
+                       "t.yaml:2:18: unknown host service 'pk' (expected "
+                       "newlib, semihosting or htif)");
+    assert_parse_error("b:\n  host: linux\n",
+                       "t.yaml:2:9: unknown host service 'linux' (expected "
+                       "newlib, semihosting or htif)");
+    assert_parse_error("b:\n  host: [htif, htif]\n",
+                       "t.yaml:2:16: host service 'htif' named twice");
+    assert_parse_error("b:\n  host: {newlib: 1}\n",
+                       "t.yaml:2:9: expected a list of host services (newlib, "
+                       "semihosting, htif) or none for 'host', found a mapping");
+    assert_parse_error("b:\n  host:\n",
+                       "t.yaml:2:8: expected a list of host services (newlib, "
+                       "semihosting, htif) or none for 'host', found nothing");
+    assert_parse_error("b:\n  host: [[newlib]]\n",
+                       "t.yaml:2:10: expected a scalar for a 'host' entry, "
+                       "found a list");
 }
 
 static void test_unknown_cpu_key_lists_expected_keys(void **state)
@@ -974,6 +1050,8 @@ int main(void)
         cmocka_unit_test(test_top_level_must_be_a_mapping),
         cmocka_unit_test(test_board_must_be_a_mapping),
         cmocka_unit_test(test_unknown_board_key_lists_expected_keys),
+        cmocka_unit_test(test_host_services_list_scalar_and_none),
+        cmocka_unit_test(test_host_services_malformed_are_refused),
         cmocka_unit_test(test_unknown_cpu_key_lists_expected_keys),
         cmocka_unit_test(test_misaligned_policy),
         cmocka_unit_test(test_extends_overrides_adds_and_removes),
@@ -1012,6 +1090,7 @@ int main(void)
         cmocka_unit_test(test_load_reports_unopenable_file),
         cmocka_unit_test(test_load_reads_a_file_and_uses_its_path),
         cmocka_unit_test(test_repo_boards_yaml_has_virt32),
+        cmocka_unit_test(test_repo_boards_host_services),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

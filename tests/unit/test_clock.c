@@ -378,10 +378,32 @@ static void test_deadline_listener_hears_an_earlier_deadline(void **state)
     clock_free(log.clock);
 }
 
+
+/* Background events (the simulator's pacing) wake nobody. */
+static void test_background_events_are_no_wakeup(void **state)
+{
+    Log log = {.clock = clock_new(1000)};
+    Probe a, b;
+    probe_init(&a, &log, 'a', fire);
+    probe_init(&b, &log, 'b', fire);
+    clock_event_set_background(a.event, true);
+    clock_event_schedule(a.event, 10);
+    assert_int_equal(clock_next_deadline(log.clock), 10);
+    assert_int_equal(clock_next_wakeup(log.clock), CLOCK_NEVER);
+    clock_event_schedule(b.event, 20);
+    assert_int_equal(clock_next_wakeup(log.clock), 20);
+    clock_advance(log.clock, 20);
+    assert_int_equal(log.n, 2); /* both still run at their deadline */
+    clock_event_free(a.event);
+    clock_event_free(b.event);
+    clock_free(log.clock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_events_run_by_deadline_then_scheduling_order),
+        cmocka_unit_test(test_background_events_are_no_wakeup),
         cmocka_unit_test(test_event_rescheduling_itself_now_runs_once_per_advance),
         cmocka_unit_test(test_set_now_never_goes_back_and_runs_nothing),
         cmocka_unit_test(test_reschedule_moves_the_event),
