@@ -158,6 +158,10 @@ void board_describe(FILE *out, const BoardDesc *b)
         fprintf(out, "the ELF entry");
     fprintf(out, ", misaligned accesses %s\n",
             b->cpu.emulate_misaligned ? "emulated" : "trap");
+    fprintf(out, "host services:%s%s%s%s\n", b->host ? "" : " none",
+            b->host & BOARD_HOST_NEWLIB ? " newlib" : "",
+            b->host & BOARD_HOST_SEMIHOSTING ? " semihosting" : "",
+            b->host & BOARD_HOST_HTIF ? " htif" : "");
     fprintf(out, "memory:\n");
     for (size_t i = 0; i < b->nmemories; i++) {
         const BoardMemory *m = &b->memories[i];

@@ -49,6 +49,7 @@ static void handle(Host *h, uint64_t v)
     unsigned device = (unsigned)(v >> 56), command = (unsigned)(v >> 48 & 0xff);
     uint64_t payload = v & ((UINT64_C(1) << 48) - 1);
     h->htif.tohost.value = 0;
+    trace_sys(h->trace, "htif tohost 0x%016llx", (unsigned long long)v);
     if (device == 0 && command == 0) {
         if (payload & 1) {
             fflush(stdout);

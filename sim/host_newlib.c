@@ -238,6 +238,36 @@ static int32_t sys_clock_gettime(Host *h, uint32_t clock, uint32_t ts, bool time
     return ok ? 0 : -NL_EFAULT;
 }
 
+static const char *call_name(uint32_t n)
+{
+    switch (n) {
+    case SYS_close: return "close";
+    case SYS_lseek: return "lseek";
+    case SYS_read: return "read";
+    case SYS_write: return "write";
+    case SYS_fstat: return "fstat";
+    case SYS_exit: return "exit";
+    case SYS_exit_group: return "exit_group";
+    case SYS_clock_gettime: return "clock_gettime";
+    case SYS_gettimeofday: return "gettimeofday";
+    case SYS_getpid: return "getpid";
+    case SYS_brk: return "brk";
+    case SYS_clock_gettime64: return "clock_gettime64";
+    case SYS_open: return "open";
+    case SYS_unlink: return "unlink";
+    default: return NULL;
+    }
+}
+
+static void trace_call(Host *h, uint32_t n, const uint32_t *a, int32_t r)
+{
+    const char *name = call_name(n);
+    if (name)
+        trace_sys(h->trace, "newlib %s(0x%x, 0x%x, 0x%x) = %d", name, a[0], a[1], a[2], r);
+    else
+        trace_sys(h->trace, "newlib syscall %u(0x%x, 0x%x, 0x%x) = %d", n, a[0], a[1], a[2], r);
+}
+
 static int32_t unsupported(Host *h, uint32_t number)
 {
     for (unsigned i = 0; i < h->nwarned_syscalls; i++)
@@ -261,6 +291,7 @@ bool host_newlib_call(Host *h)
         n == SYS_fstat) {
         f = host_file_get(h->fds, (int)a0);
         if (!f) {
+            trace_call(h, n, (const uint32_t[]){a0, a1, a2}, -NL_EBADF);
             cpu_set_reg(h->cpu, REG_A0, (uint32_t)-NL_EBADF);
             return true;
         }
@@ -281,11 +312,13 @@ bool host_newlib_call(Host *h)
     case SYS_getpid: r = 1; break;
     case SYS_exit:
     case SYS_exit_group:
+        trace_sys(h->trace, "newlib %s(%d)", call_name(n), (int32_t)a0);
         fflush(stdout);
         host_exit(h, (int32_t)a0);
         return true;
     default: r = unsupported(h, n); break;
     }
+    trace_call(h, n, (const uint32_t[]){a0, a1, a2}, r);
     cpu_set_reg(h->cpu, REG_A0, (uint32_t)r);
     return true;
 }

@@ -296,9 +296,25 @@ static int32_t sh_misc(Host *h, uint32_t op)
     }
 }
 
+static const char *op_name(uint32_t op)
+{
+    static const char *const names[] = {
+        [SYS_OPEN] = "SYS_OPEN", [SYS_CLOSE] = "SYS_CLOSE", [SYS_WRITEC] = "SYS_WRITEC",
+        [SYS_WRITE0] = "SYS_WRITE0", [SYS_WRITE] = "SYS_WRITE", [SYS_READ] = "SYS_READ",
+        [SYS_READC] = "SYS_READC", [SYS_ISERROR] = "SYS_ISERROR", [SYS_ISTTY] = "SYS_ISTTY",
+        [SYS_SEEK] = "SYS_SEEK", [SYS_FLEN] = "SYS_FLEN", [SYS_TMPNAM] = "SYS_TMPNAM",
+        [SYS_REMOVE] = "SYS_REMOVE", [SYS_RENAME] = "SYS_RENAME", [SYS_CLOCK] = "SYS_CLOCK",
+        [SYS_TIME] = "SYS_TIME", [SYS_SYSTEM] = "SYS_SYSTEM", [SYS_ERRNO] = "SYS_ERRNO",
+        [SYS_GET_CMDLINE] = "SYS_GET_CMDLINE", [SYS_HEAPINFO] = "SYS_HEAPINFO",
+        [SYS_EXIT] = "SYS_EXIT", [SYS_EXIT_EXTENDED] = "SYS_EXIT_EXTENDED",
+        [SYS_ELAPSED] = "SYS_ELAPSED", [SYS_TICKFREQ] = "SYS_TICKFREQ",
+    };
+    return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "unknown";
+}
+
 bool host_semihosting_call(Host *h)
 {
-    uint32_t op = cpu_get_reg(h->cpu, REG_A0);
+    uint32_t op = cpu_get_reg(h->cpu, REG_A0), a1 = cpu_get_reg(h->cpu, REG_A1);
     int32_t r;
     switch (op) {
     case SYS_OPEN: r = sh_open(h); break;
@@ -314,6 +330,7 @@ bool host_semihosting_call(Host *h)
     case SYS_EXIT_EXTENDED: r = sh_exit(h, true); break;
     default: r = sh_misc(h, op); break;
     }
+    trace_sys(h->trace, "semihosting %s (0x%x, 0x%x) = %d", op_name(op), op, a1, r);
     cpu_set_reg(h->cpu, REG_A0, (uint32_t)r);
     return true;
 }

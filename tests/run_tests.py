@@ -11,7 +11,8 @@
   `args: ...` (extra mcusim options); the rest is the exact UART output;
 - CLI cases in tests/cli_cases.py: arguments, exit status, and text the
   simulator's stderr must contain;
-- the ISA tests of tests/isa (tests/isa/run_isa.py).
+- the ISA tests of tests/isa (tests/isa/run_isa.py);
+- the host-service firmware of tests/firmware/host (run_host.py).
 
 Run from the repository top (ninja test does). `-k WORD` runs only tests
 whose name contains WORD.
@@ -204,6 +205,9 @@ def main():
     sys.path.insert(0, os.path.join(TOP, "tests", "isa"))
     import run_isa  # noqa: E402
     run_isa.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "firmware", "host"))
+    import run_host  # noqa: E402
+    run_host.run(res, only=only)
     if res.failed:
         print("\nfailed: " + ", ".join(res.failed))
     print("\n%d passed, %d failed" % (res.passed, len(res.failed)))

@@ -15,6 +15,10 @@ Sources are found by folder, so a new file needs no edit here:
                                     tests/firmware/BOARD/lib/link.ld into
                                     build/fw/BOARD/NAME.elf
   tests/isa/*.S                     ISA tests (no libc) into build/isa/NAME.elf
+  tests/firmware/host/KIND_*.{c,S}  host-service firmware into build/host/:
+                                    newlib_* (unmodified newlib, libgloss crt0),
+                                    semihost_* (picolibc, semihosting crt0),
+                                    htif_* (riscv-tests style assembly)
   tests/bench/host/bench_*.c        host benchmarks, built -O2
   tests/bench/fw/*.c                benchmark firmware
 
@@ -122,6 +126,25 @@ def generate():
     w("  depfile = $out.d")
     w("  deps = gcc")
     w("  description = ISA $out")
+    w("rule hostfw_newlib")
+    w("  command = $fwcc $fwarch -O2 -g -Wall -Wextra -Werror -nostdinc -isystem $newlib/include "
+      "-isystem $$($fwcc -print-file-name=include) -B $newlib/lib -L $newlib/lib "
+      "-MMD -MF $out.d $in -o $out")
+    w("  depfile = $out.d")
+    w("  deps = gcc")
+    w("  description = HOSTFW(newlib) $out")
+    w("rule hostfw_semihost")
+    w("  command = $fwcc --specs=picolibc.specs --crt0=semihost --oslib=semihost $fwarch "
+      "-O2 -g -Wall -Wextra -Werror -MMD -MF $out.d $in -o $out")
+    w("  depfile = $out.d")
+    w("  deps = gcc")
+    w("  description = HOSTFW(picolibc) $out")
+    w("rule hostfw_htif")
+    w("  command = $fwcc $fwarch -nostdlib -nostartfiles -Wl,--no-warn-rwx-segments "
+      "-T tests/firmware/host/htif.ld -Itests/firmware/host -MMD -MF $out.d $in -o $out")
+    w("  depfile = $out.d")
+    w("  deps = gcc")
+    w("  description = HOSTFW(htif) $out")
     w("rule gen")
     w("  command = python3 tools/gen_build.py")
     w("  description = GEN build.ninja")
@@ -194,8 +217,16 @@ def generate():
         isa_elfs.append(elf)
         w("build %s: isacc %s | tests/isa/link.ld || %s" % (elf, src, fw_deps))
         w("  isaarch = %s" % ("rv32i" if name.startswith("rv32i_") else "rv32imac"))
-    w("build all: phony build/mcusim build/mcusim-san %s %s %s" % (
-        " ".join(unit_bins), " ".join(fw_elfs), " ".join(isa_elfs)))
+    host_elfs = []
+    for src in sources("tests/firmware/host", suffix=".c") + sources("tests/firmware/host", suffix=".S"):
+        name = os.path.splitext(os.path.basename(src))[0]
+        kind = name.split("_")[0]
+        elf = "build/host/%s.elf" % name
+        host_elfs.append(elf)
+        extra = " | tests/firmware/host/htif.ld" if kind == "htif" else ""
+        w("build %s: hostfw_%s %s%s || %s" % (elf, kind, src, extra, fw_deps))
+    w("build all: phony build/mcusim build/mcusim-san %s %s %s %s" % (
+        " ".join(unit_bins), " ".join(fw_elfs), " ".join(isa_elfs), " ".join(host_elfs)))
     w("build fw-qemu: run build/mcusim tools/fw_qemu_check.py %s" % " ".join(fw_elfs))
     w("  cmd = python3 tools/fw_qemu_check.py")
     w("  desc = virt32 firmware on mcusim and QEMU")

@@ -9,6 +9,7 @@ packages=(
   gcc libc6-dev ninja-build pkg-config python3
   libelf-dev libyaml-dev libcmocka-dev
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf newlib-source
+  picolibc-riscv64-unknown-elf
   gdb-multiarch valgrind xz-utils bzip2 make
 )
 

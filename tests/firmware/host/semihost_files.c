@@ -18,9 +18,13 @@ static void try_open(const char *path)
 
 int main(int argc, char **argv)
 {
+    /* picolibc 1.8's crt0 puts "program-name" in argv[0] and the whole
+     * command line (ELF path first, as the spec has it) after it. */
     printf("argc %d\n", argc);
-    for (int i = 1; i < argc; i++)
-        printf("argv[%d] '%s'\n", i, argv[i]);
+    for (int i = 0; i < argc; i++) {
+        const char *slash = strrchr(argv[i], '/');
+        printf("argv[%d] '%s'\n", i, slash ? slash + 1 : argv[i]);
+    }
     FILE *f = fopen("semi.txt", "w");
     if (!f) {
         printf("fopen semi.txt: errno %d\n", errno);
