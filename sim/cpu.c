@@ -71,7 +71,7 @@ static MemCache *data_cache(Cpu *cpu, uint32_t addr, unsigned size,
                             unsigned access)
 {
     if (!cpu->pmp_active)
-        return &cpu->data;
+        return cpu->debug_active ? &cpu->pmp_data : &cpu->data;
     if (!cpu_pmp_allows(cpu, addr, size, access, cpu_data_priv(cpu)))
         return NULL;
     return &cpu->pmp_data;
@@ -149,6 +149,8 @@ static bool store_bytes(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value,
 
 bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmio)
 {
+    if (cpu->nwatchpoints && cpu_watch_check(cpu, addr, size, false))
+        return cpu_raise(cpu, CPU_CAUSE_DEBUG_WATCH, addr);
     if (addr & (size - 1)) {
         if (cpu->config.emulate_misaligned)
             return load_bytes(cpu, addr, size, value, mmio);
@@ -161,6 +163,8 @@ bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmi
 
 bool cpu_store(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value, bool *mmio)
 {
+    if (cpu->nwatchpoints && cpu_watch_check(cpu, addr, size, true))
+        return cpu_raise(cpu, CPU_CAUSE_DEBUG_WATCH, addr);
     if (addr & (size - 1)) {
         if (cpu->config.emulate_misaligned)
             return store_bytes(cpu, addr, size, value, mmio);
@@ -310,6 +314,7 @@ void cpu_free(Cpu *cpu)
     mem_cache_destroy(&cpu->data);
     mem_cache_destroy(&cpu->pmp_data);
     cpu_blocks_free(cpu);
+    cpu_debug_free(cpu);
     free(cpu);
 }
 

@@ -40,6 +40,9 @@ typedef enum CpuStopReason {
     CPU_STOP_INSN_LIMIT, /* max_insns retired */
     CPU_STOP_REQUESTED,  /* cpu_request_stop() (e.g. the test device) */
     CPU_STOP_FAULT,      /* an error the guest cannot handle; see errp */
+    CPU_STOP_BREAKPOINT, /* pc reached a debugger breakpoint (not executed) */
+    CPU_STOP_WATCHPOINT, /* an access hit a watchpoint (not executed);
+                            cpu_watch_hit says which */
 } CpuStopReason;
 
 /* Validates the ISA string (errors name what is unsupported). */
@@ -104,6 +107,24 @@ typedef struct CpuTracer {
                  uint32_t tval);
 } CpuTracer;
 void cpu_set_tracer(Cpu *cpu, const CpuTracer *tracer, void *opaque);
+
+/* Debugger breakpoints and watchpoints (host-side: guest memory is never
+ * changed, so they work in ROM and flash). cpu_run stops BEFORE executing
+ * an instruction at a breakpoint, and BEFORE an access that touches a
+ * watched range (pc at the accessing instruction); the next cpu_run
+ * executes that instruction without stopping on it again. Adding an
+ * existing breakpoint or removing a missing one is harmless. */
+typedef enum CpuWatchKind {
+    CPU_WATCH_WRITE = 1,
+    CPU_WATCH_READ = 2,
+    CPU_WATCH_ACCESS = 3,
+} CpuWatchKind;
+void cpu_breakpoint_add(Cpu *cpu, uint32_t pc);
+void cpu_breakpoint_remove(Cpu *cpu, uint32_t pc);
+bool cpu_watchpoint_add(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind kind);
+void cpu_watchpoint_remove(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind kind);
+/* After CPU_STOP_WATCHPOINT: the watched address hit and the access kind. */
+void cpu_watch_hit(const Cpu *cpu, uint32_t *addr, CpuWatchKind *kind);
 
 /* CSR access for debuggers: no privilege checks, no side effects beyond
  * the write itself. False: the CSR does not exist on this hart. */

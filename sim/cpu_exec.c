@@ -170,6 +170,8 @@ static bool decode_block(Cpu *cpu, uint32_t pc, unsigned max, Block *b,
     *cacheable = true;
     while (n < max) {
         uint32_t bits;
+        if (n > 0 && cpu->debug_active && cpu_breakpoint_at(cpu, at))
+            break; /* a breakpoint always starts a block */
         if (!cpu_fetch(cpu, at, &bits)) {
             if (n == 0)
                 return false;
@@ -312,8 +314,11 @@ static bool exec_atomic(Cpu *cpu, const BlockInsn *in, bool *mmio)
     } else {
         if (addr & 3)
             return cpu_raise(cpu, CPU_CAUSE_STORE_MISALIGNED, addr);
-        if (!cpu_load(cpu, addr, 4, &old, mmio))
-            return cpu_raise(cpu, CPU_CAUSE_STORE_ACCESS, addr);
+        if (!cpu_load(cpu, addr, 4, &old, mmio)) {
+            if (cpu->exc_cause == CPU_CAUSE_LOAD_ACCESS)
+                cpu->exc_cause = CPU_CAUSE_STORE_ACCESS;
+            return false;
+        }
         cpu->reserved = false;
         if (!cpu_store(cpu, addr, 4, amo_result(in->op, old, src), mmio))
             return false;
@@ -424,7 +429,8 @@ static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
         if (likely(next_ && next_->start == next_pc_ &&                     \
                    cpu->cycles < cpu->check_at &&                           \
                    cpu->cycles + CPU_BLOCK_MAX <= cpu->limit_cycle &&       \
-                   !cpu->pmp_active && !cpu->tracer)) {                     \
+                   !cpu->pmp_active && !cpu->tracer &&                      \
+                   !cpu->debug_active)) {                                   \
             b = next_;                                                      \
             base = cpu->cycles;                                             \
             in = b->insns;                                                  \
@@ -465,6 +471,7 @@ static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
 #define SLOW_PATH_START()                                                   \
     do {                                                                    \
         cpu->cycles = base + in->idx;                                       \
+        cpu->pc = in->pc; /* for watchpoints and devices that look */       \
         mmio = false;                                                       \
     } while (0)
 #define LOAD(size, convert)                                                 \
@@ -774,6 +781,8 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
     cpu->insn_limit = max_insns > UINT64_MAX - retired ? UINT64_MAX
                                                         : retired + max_insns;
     cpu->check_at = 0;
+    cpu->resume_pc = cpu->pc; /* a stop reported here is not repeated */
+    cpu->resume_retired = retired;
 
     /* Jumps keep pc aligned; only a debugger or the reset pc can break
      * that, and then the fetch traps as the hardware would. */
@@ -791,6 +800,9 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
                 return why;
             prev = NULL;
         }
+        if (unlikely(cpu->debug_active) && cpu_breakpoint_at(cpu, cpu->pc) &&
+            !(cpu->pc == cpu->resume_pc && cpu_retired(cpu) == cpu->resume_retired))
+            return CPU_STOP_BREAKPOINT;
         Block *b = next_block(cpu, prev, exit);
         if (unlikely(cpu->pmp_active) && b)
             b = pmp_fetch_check(cpu, b);
@@ -817,6 +829,8 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
             cpu->check_at = 0;
             break;
         case BLOCK_EXIT_EXCEPTION:
+            if (cpu->exc_cause == CPU_CAUSE_DEBUG_WATCH)
+                return CPU_STOP_WATCHPOINT;
             if (!cpu_take_trap(cpu, errp))
                 return CPU_STOP_FAULT;
             break;

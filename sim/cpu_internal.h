@@ -26,6 +26,9 @@ enum {
     CPU_CAUSE_STORE_ACCESS = 7,
     CPU_CAUSE_ECALL_U = 8,
     CPU_CAUSE_ECALL_M = 11,
+    /* Not an exception: an access hit a debugger watchpoint; the run
+     * stops instead of trapping. */
+    CPU_CAUSE_DEBUG_WATCH = 0x1000,
 };
 
 /* CSR numbers this hart implements. */
@@ -199,6 +202,21 @@ struct Cpu {
     const CpuTracer *tracer;
     void *tracer_opaque;
 
+    /* Debugger breakpoints (pcs) and watchpoints; debug_active while any
+     * exist. The instruction a run starts on never stops it again. */
+    uint32_t *breakpoints;
+    size_t nbreakpoints;
+    struct CpuWatch {
+        uint32_t addr, len;
+        CpuWatchKind kind;
+    } *watchpoints;
+    size_t nwatchpoints;
+    bool debug_active;
+    uint32_t resume_pc;
+    uint64_t resume_retired;
+    uint32_t watch_hit_addr;
+    CpuWatchKind watch_hit_kind;
+
     /* LR/SC reservation; one hart, so only traps and sc clear it. */
     bool reserved;
     uint32_t reservation;
@@ -266,6 +284,12 @@ bool cpu_fetch(Cpu *cpu, uint32_t pc, uint32_t *bits);
  * was involved (the run loop then looks around). */
 bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmio);
 bool cpu_store(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value, bool *mmio);
+
+/* cpu_debug.c */
+bool cpu_breakpoint_at(const Cpu *cpu, uint32_t pc);
+/* True (and the hit recorded) when an access must stop for a watchpoint. */
+bool cpu_watch_check(Cpu *cpu, uint32_t addr, unsigned size, bool write);
+void cpu_debug_free(Cpu *cpu);
 
 /* cpu_exec.c */
 bool cpu_blocks_init(Cpu *cpu);

@@ -191,6 +191,9 @@ static int run(Sim *sim, const Options *opt, uint64_t frequency_hz)
         error_free(err);
         trace_dump_registers(stderr, cpu, sim->ms, sim->syms);
         return EXIT_GUEST_FAULT;
+    case CPU_STOP_BREAKPOINT:
+    case CPU_STOP_WATCHPOINT:
+        break; /* only a debugger sets them */
     }
     return EXIT_SIM_ERROR;
 }

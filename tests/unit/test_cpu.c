@@ -2062,6 +2062,97 @@ static void test_tracer_sees_every_instruction_and_trap(void **state)
     assert_int_equal(cpu_instructions_retired(f->cpu), 2 + 30 + 9 + 3);
 }
 
+/* ---- debugger breakpoints and watchpoints ---- */
+
+static CpuStopReason run_once(Fixture *f, uint64_t budget)
+{
+    Error *err = NULL;
+    CpuStopReason why = cpu_run(f->cpu, budget, &err);
+    if (err) {
+        char message[512];
+        snprintf(message, sizeof message, "%s", error_message(err));
+        error_free(err);
+        fail_msg("%s", message);
+    }
+    return why;
+}
+
+static void test_breakpoints_stop_before_the_instruction(void **state)
+{
+    Fixture *f = *state;
+    emit_sum_loop(f, 5);                        /* loop body at +8 */
+    emit_stop(f);
+    uint32_t body = RAM_BASE + 8;
+    cpu_breakpoint_add(f->cpu, body);
+    cpu_breakpoint_add(f->cpu, body);           /* twice: harmless */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(run_once(f, 100000), CPU_STOP_BREAKPOINT);
+        assert_int_equal(cpu_get_pc(f->cpu), body);
+        /* not executed: a0 holds the sum of the iterations before */
+        assert_int_equal(reg(f, A0), (uint32_t)(5 + 4 + 3 + 2 + 1) - (uint32_t)((5 - i) * (5 - i + 1) / 2));
+    }
+    cpu_breakpoint_remove(f->cpu, body);
+    cpu_breakpoint_remove(f->cpu, body);        /* missing: harmless */
+    assert_int_equal(run_once(f, 100000), CPU_STOP_REQUESTED);
+    assert_int_equal(reg(f, A0), 15);
+}
+
+static void test_breakpoint_in_rom_and_single_step_over_it(void **state)
+{
+    Fixture *f = *state;
+    f->pc = ROM_BASE;
+    emit(f, rv_addi(A0, ZERO, 1));
+    emit(f, rv_addi(A0, A0, 1));                /* breakpoint here */
+    emit(f, rv_addi(A0, A0, 1));
+    cpu_set_pc(f->cpu, ROM_BASE);
+    cpu_breakpoint_add(f->cpu, ROM_BASE + 4);
+    assert_int_equal(run_once(f, 100), CPU_STOP_BREAKPOINT);
+    assert_int_equal(cpu_get_pc(f->cpu), ROM_BASE + 4);
+    assert_int_equal(reg(f, A0), 1);
+    assert_int_equal(run_once(f, 1), CPU_STOP_INSN_LIMIT); /* a step */
+    assert_int_equal(cpu_get_pc(f->cpu), ROM_BASE + 8);
+    assert_int_equal(reg(f, A0), 2);
+    uint32_t word;
+    assert_true(memory_debug_read(f->ms, ROM_BASE + 4, &word, 4, NULL));
+    assert_int_equal(word, rv_addi(A0, A0, 1)); /* ROM untouched */
+}
+
+static void test_watchpoints_stop_before_the_access(void **state)
+{
+    Fixture *f = *state;
+    poke32(f, DATA, 7);
+    emit_li(f, T0, DATA);
+    emit(f, rv_load(LW, A0, T0, 0));            /* +8: read */
+    emit(f, rv_addi(A0, A0, 1));
+    emit(f, rv_store(SW, A0, T0, 0));           /* +16: write */
+    emit(f, rv_store(SW, A0, T0, 8));           /* outside the watch */
+    emit_stop(f);
+    assert_true(cpu_watchpoint_add(f->cpu, DATA, 4, CPU_WATCH_WRITE));
+    assert_int_equal(run_once(f, 1000), CPU_STOP_WATCHPOINT);
+    assert_int_equal(cpu_get_pc(f->cpu), RAM_BASE + 16);
+    assert_int_equal(peek32(f, DATA), 7);       /* not written yet */
+    uint32_t addr;
+    CpuWatchKind kind;
+    cpu_watch_hit(f->cpu, &addr, &kind);
+    assert_int_equal(addr, DATA);
+    assert_int_equal(kind, CPU_WATCH_WRITE);
+    assert_int_equal(run_once(f, 1000), CPU_STOP_REQUESTED);
+    assert_int_equal(peek32(f, DATA), 8);
+    cpu_watchpoint_remove(f->cpu, DATA, 4, CPU_WATCH_WRITE);
+
+    /* read and access watches see the load */
+    cpu_set_pc(f->cpu, RAM_BASE);
+    assert_true(cpu_watchpoint_add(f->cpu, DATA + 2, 2, CPU_WATCH_ACCESS));
+    assert_int_equal(run_once(f, 1000), CPU_STOP_WATCHPOINT);
+    assert_int_equal(cpu_get_pc(f->cpu), RAM_BASE + 8);
+    cpu_watch_hit(f->cpu, &addr, &kind);
+    assert_int_equal(addr, DATA + 2);
+    assert_int_equal(kind, CPU_WATCH_ACCESS);
+    assert_int_equal(run_once(f, 1000), CPU_STOP_WATCHPOINT); /* the store */
+    assert_int_equal(cpu_get_pc(f->cpu), RAM_BASE + 16);
+    assert_false(cpu_watchpoint_add(f->cpu, 0xfffffffe, 4, CPU_WATCH_READ));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2125,6 +2216,9 @@ int main(void)
         T(test_reset_requested_by_an_event_restarts_the_hart),
         T(test_host_services_serve_ecall_and_semihosting),
         T(test_tracer_sees_every_instruction_and_trap),
+        T(test_breakpoints_stop_before_the_instruction),
+        T(test_breakpoint_in_rom_and_single_step_over_it),
+        T(test_watchpoints_stop_before_the_access),
         cmocka_unit_test(test_decode_table_rows_are_disjoint),
         cmocka_unit_test(test_decode_table_rows_fix_their_lookup_key),
         cmocka_unit_test(test_decoder_agrees_with_linear_search),
