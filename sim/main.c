@@ -15,6 +15,7 @@
 #include "sim/host.h"
 #include "sim/options.h"
 #include "sim/trace.h"
+#include "gdbstub/gdbstub.h"
 #include "soc/machine.h"
 
 /* What a run or a board description is built of. */
@@ -26,6 +27,7 @@ typedef struct Sim {
     ElfSymbols *syms; /* the firmware's: traces, fault reports */
     Trace *trace;     /* --trace; NULL when off */
     Host *host;       /* host services (--host, board `host:`); NULL: none */
+    GdbServer *gdb;   /* --gdb; NULL: no stub */
     bool quiet; /* --describe-board: every chardev is null */
 } Sim;
 
@@ -253,6 +255,7 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
 
 static void sim_close(Sim *sim)
 {
+    gdb_server_free(sim->gdb); /* removes the breakpoints gdb left */
     host_free(sim->host); /* unmaps its overlay from the machine's bus */
     machine_free(sim->machine); /* before the CPU and the clock it uses */
     cpu_free(sim->cpu);
@@ -300,6 +303,103 @@ static bool sim_start_host(Sim *sim, const Options *opt, const BoardDesc *board,
     return sim->host != NULL;
 }
 
+/* ---- the GDB session (--gdb) ---- */
+
+/* Runs until max_insns retire, a stop, or gdb wants the CPU (Ctrl-C, a
+ * new client, a client gone): the server is polled every millisecond of
+ * virtual time by a background clock event. */
+static CpuStopReason gdb_resume(void *opaque, uint64_t max_insns, Error **errp)
+{
+    Sim *sim = opaque;
+    Cpu *cpu = sim->cpu;
+    if (max_insns == 1)
+        return cpu_run(cpu, 1, errp); /* a step needs no polling */
+    uint64_t hz = clock_hz(sim->clock);
+    Pacer pacer = {.cpu = cpu, .slice = hz >= 1000 ? hz / 1000 : 1};
+    pacer.tick = clock_event_new(sim->clock, pacer_tick, &pacer);
+    clock_event_set_background(pacer.tick, true);
+    pacer.next = cpu_cycles(cpu) + pacer.slice;
+    clock_event_schedule(pacer.tick, pacer.next);
+    uint64_t left = max_insns;
+    CpuStopReason why;
+    for (;;) {
+        uint64_t before = cpu_instructions_retired(cpu);
+        pacer.fired = false;
+        why = cpu_run(cpu, left, errp);
+        if (left != UINT64_MAX)
+            left -= cpu_instructions_retired(cpu) - before;
+        if (why != CPU_STOP_REQUESTED || !pacer.fired || sim_exit_requested(sim, NULL) ||
+            gdb_server_poll_interrupt(sim->gdb))
+            break;
+    }
+    clock_event_free(pacer.tick);
+    return why;
+}
+
+static bool gdb_exited(void *opaque, int *status)
+{
+    return sim_exit_requested(opaque, status);
+}
+
+static void gdb_reset(void *opaque)
+{
+    machine_reset(((Sim *)opaque)->machine);
+}
+
+static char *gdb_stats(void *opaque)
+{
+    Sim *sim = opaque;
+    char *text = NULL;
+    if (asprintf(&text, "instructions: %llu\nvirtual time: %.6f s\n",
+                 (unsigned long long)cpu_instructions_retired(sim->cpu),
+                 (double)cpu_cycles(sim->cpu) / (double)clock_hz(sim->clock)) < 0)
+        abort();
+    return text;
+}
+
+/* Serves gdb until the firmware ends or gdb kills it; between clients the
+ * firmware runs on at full speed (and a new client stops it). */
+static int run_with_gdb(Sim *sim, const Options *opt, Error **errp)
+{
+    GdbTarget target = {
+        .cpu = sim->cpu, .ms = sim->ms, .opaque = sim,
+        .resume = gdb_resume, .exited = gdb_exited, .reset = gdb_reset,
+        .stats = gdb_stats,
+    };
+    sim->gdb = gdb_server_new(&target, opt->gdb, errp);
+    if (!sim->gdb)
+        return EXIT_SIM_ERROR;
+    const char *colon = strrchr(opt->gdb, ':');
+    fprintf(stderr, "mcusim: gdb server listening on %.*s:%u\n",
+            colon ? (int)(colon - opt->gdb) : 9, colon ? opt->gdb : "127.0.0.1",
+            gdb_server_port(sim->gdb));
+    fflush(stderr);
+    bool serve = opt->gdb_wait;
+    for (;;) {
+        if (serve || gdb_server_client_pending(sim->gdb)) {
+            int result = gdb_server_serve(sim->gdb);
+            if (result >= 0)
+                return result;
+            if (result == GDB_SERVE_KILLED)
+                return EXIT_KILLED;
+            if (result == GDB_SERVE_ERROR)
+                return EXIT_SIM_ERROR;
+        }
+        serve = false;
+        int status;
+        CpuStopReason why = gdb_resume(sim, UINT64_MAX, errp);
+        if (sim_exit_requested(sim, &status))
+            return status;
+        if (why == CPU_STOP_FAULT) {
+            fprintf(stderr, "mcusim: firmware fault: %s\n", error_message(*errp));
+            error_free(*errp);
+            *errp = NULL;
+            trace_dump_registers(stderr, sim->cpu, sim->ms, sim->syms);
+            return EXIT_GUEST_FAULT;
+        }
+    }
+}
+
 static int simulate(const Options *opt, const BoardDesc *board)
 {
     Sim sim = {0};
@@ -317,7 +417,8 @@ static int simulate(const Options *opt, const BoardDesc *board)
         if (!err)
             sim_start_host(&sim, opt, board, &err);
         if (!err)
-            status = run(&sim, opt, board->cpu.frequency_hz);
+            status = opt->gdb ? run_with_gdb(&sim, opt, &err)
+                              : run(&sim, opt, board->cpu.frequency_hz);
     }
     trace_free(sim.trace);
     elf_symbols_free(sim.syms);

@@ -55,6 +55,11 @@ static void usage(FILE *out)
         "                        let the firmware open files under DIR (newlib\n"
         "                        open, semihosting SYS_OPEN); paths may not leave\n"
         "                        it. Without it host files are off\n"
+        "      --gdb [HOST:]PORT serve the GDB remote protocol on HOST (default\n"
+        "                        127.0.0.1) and PORT (0: any free port; the\n"
+        "                        port is printed on stderr); the firmware runs\n"
+        "                        at full speed until gdb attaches or interrupts\n"
+        "      --gdb-wait        with --gdb: start halted until gdb attaches\n"
         "      --list-boards     list the shipped boards and exit\n"
         "      --describe-board BOARD\n"
         "                        print the board as resolved (extends and --set\n"
@@ -65,6 +70,7 @@ static void usage(FILE *out)
         "Numbers may be decimal, 0x hex or 0b binary, with K, M or G suffixes.\n"
         "\n"
         "Exit status: the firmware's own (e.g. through the test device), or\n"
+        "  122  gdb killed the firmware (`kill`)\n"
         "  123  --timeout expired\n"
         "  124  the instruction limit (--max-insns) was reached\n"
         "  125  a usage, board or ELF error (the message says where)\n"
@@ -106,6 +112,7 @@ int options_parse(int argc, char **argv, Options *opt)
     enum { OPT_LIST_BOARDS = 256, OPT_DESCRIBE, OPT_SET };
     enum { OPT_TIMEOUT = 300, OPT_REALTIME, OPT_TRACE, OPT_TRACE_FILE };
     enum { OPT_HOST = 400, OPT_SEMIHOSTING_ROOT };
+    enum { OPT_GDB = 500, OPT_GDB_WAIT };
     static const struct option longopts[] = {
         {"board", required_argument, NULL, 'b'},
         {"set", required_argument, NULL, OPT_SET},
@@ -116,6 +123,8 @@ int options_parse(int argc, char **argv, Options *opt)
         {"trace-file", required_argument, NULL, OPT_TRACE_FILE},
         {"host", required_argument, NULL, OPT_HOST},
         {"semihosting-root", required_argument, NULL, OPT_SEMIHOSTING_ROOT},
+        {"gdb", required_argument, NULL, OPT_GDB},
+        {"gdb-wait", no_argument, NULL, OPT_GDB_WAIT},
         {"list-boards", no_argument, NULL, OPT_LIST_BOARDS},
         {"describe-board", required_argument, NULL, OPT_DESCRIBE},
         {"stats", no_argument, NULL, 's'},
@@ -144,6 +153,8 @@ int options_parse(int argc, char **argv, Options *opt)
             }
             break;
         case OPT_REALTIME: opt->realtime = true; break;
+        case OPT_GDB: opt->gdb = optarg; break;
+        case OPT_GDB_WAIT: opt->gdb_wait = true; break;
         case OPT_TRACE: {
             Error *err = NULL;
             if (!trace_parse_list(optarg, &opt->trace, &err)) {
@@ -172,6 +183,10 @@ int options_parse(int argc, char **argv, Options *opt)
         case 'V': printf("mcusim %s\n", MCUSIM_VERSION); return 0;
         default: return usage_error();
         }
+    }
+    if (opt->gdb_wait && !opt->gdb) {
+        fprintf(stderr, "mcusim: --gdb-wait needs --gdb [HOST:]PORT\n");
+        return usage_error();
     }
     if (opt->trace_file && !opt->trace) {
         fprintf(stderr, "mcusim: --trace-file needs --trace LIST (what to trace)\n");

@@ -8,6 +8,7 @@
 
 /* Exit statuses of our own; the firmware's status passes through. */
 enum {
+    EXIT_KILLED = 122, /* gdb's `kill` */
     EXIT_TIMEOUT = 123,
     EXIT_INSN_LIMIT = 124,
     EXIT_SIM_ERROR = 125,
@@ -30,6 +31,8 @@ typedef struct Options {
     const char *semihosting_root; /* --semihosting-root DIR; NULL: none */
     const char *const *fw_args;   /* after FIRMWARE --: the firmware's */
     int nfw_args;
+    const char *gdb;           /* --gdb [HOST:]PORT; NULL: no stub */
+    bool gdb_wait;             /* --gdb-wait: halted until gdb attaches */
     bool list_boards;
     bool stats;
 } Options;
