@@ -349,6 +349,7 @@ uint32_t cpu_get_pc(const Cpu *cpu)
 void cpu_set_pc(Cpu *cpu, uint32_t pc)
 {
     cpu->pc = pc;
+    cpu->resume_armed = false;
     cpu->trap_retired = UINT64_MAX; /* a new start, not a trap loop */
     cpu->waiting = false;
 }

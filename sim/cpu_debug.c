@@ -6,8 +6,9 @@
  * is checked when the block is entered (blocks are not chained into each
  * other then); the data fast path is off, so every access reaches the slow
  * path, which checks the watchpoints before it accesses anything. The
- * instruction a run starts on (the one a stop reported) is let through
- * once, so a continue after a stop makes progress.
+ * instruction a breakpoint or watchpoint stop reported is let through once
+ * by the next run, so a continue after such a stop makes progress; any
+ * other stop (a step, a slice ending) checks its next instruction fully.
  */
 #include "sim/cpu_internal.h"
 
@@ -23,10 +24,18 @@ static void debug_changed(Cpu *cpu)
     cpu->check_at = 0;
 }
 
-/* The first instruction of a run never stops it again. */
-static bool resuming_here(const Cpu *cpu)
+CpuStopReason cpu_debug_stop(Cpu *cpu, CpuStopReason why)
 {
-    return cpu->pc == cpu->resume_pc && cpu_retired(cpu) == cpu->resume_retired;
+    cpu->resume_armed = true;
+    cpu->resume_pc = cpu->pc;
+    cpu->resume_retired = cpu_retired(cpu);
+    return why;
+}
+
+bool cpu_debug_resuming(const Cpu *cpu)
+{
+    return cpu->resume_armed && cpu->pc == cpu->resume_pc &&
+           cpu_retired(cpu) == cpu->resume_retired;
 }
 
 bool cpu_breakpoint_at(const Cpu *cpu, uint32_t pc)
@@ -89,7 +98,7 @@ void cpu_watchpoint_remove(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind k
 
 bool cpu_watch_check(Cpu *cpu, uint32_t addr, unsigned size, bool write)
 {
-    if (resuming_here(cpu))
+    if (cpu_debug_resuming(cpu))
         return false;
     CpuWatchKind kind = write ? CPU_WATCH_WRITE : CPU_WATCH_READ;
     for (size_t i = 0; i < cpu->nwatchpoints; i++) {

@@ -781,8 +781,6 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
     cpu->insn_limit = max_insns > UINT64_MAX - retired ? UINT64_MAX
                                                         : retired + max_insns;
     cpu->check_at = 0;
-    cpu->resume_pc = cpu->pc; /* a stop reported here is not repeated */
-    cpu->resume_retired = retired;
 
     /* Jumps keep pc aligned; only a debugger or the reset pc can break
      * that, and then the fetch traps as the hardware would. */
@@ -801,8 +799,8 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
             prev = NULL;
         }
         if (unlikely(cpu->debug_active) && cpu_breakpoint_at(cpu, cpu->pc) &&
-            !(cpu->pc == cpu->resume_pc && cpu_retired(cpu) == cpu->resume_retired))
-            return CPU_STOP_BREAKPOINT;
+            !cpu_debug_resuming(cpu))
+            return cpu_debug_stop(cpu, CPU_STOP_BREAKPOINT);
         Block *b = next_block(cpu, prev, exit);
         if (unlikely(cpu->pmp_active) && b)
             b = pmp_fetch_check(cpu, b);
@@ -830,7 +828,7 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
             break;
         case BLOCK_EXIT_EXCEPTION:
             if (cpu->exc_cause == CPU_CAUSE_DEBUG_WATCH)
-                return CPU_STOP_WATCHPOINT;
+                return cpu_debug_stop(cpu, CPU_STOP_WATCHPOINT);
             if (!cpu_take_trap(cpu, errp))
                 return CPU_STOP_FAULT;
             break;

@@ -212,6 +212,9 @@ struct Cpu {
     } *watchpoints;
     size_t nwatchpoints;
     bool debug_active;
+    /* The instruction a breakpoint or watchpoint stop reported: the next
+     * run executes it once without stopping on it again. */
+    bool resume_armed;
     uint32_t resume_pc;
     uint64_t resume_retired;
     uint32_t watch_hit_addr;
@@ -287,6 +290,11 @@ bool cpu_store(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value, bool *mmi
 
 /* cpu_debug.c */
 bool cpu_breakpoint_at(const Cpu *cpu, uint32_t pc);
+/* Records a debugger stop at the current instruction and returns `why`. */
+CpuStopReason cpu_debug_stop(Cpu *cpu, CpuStopReason why);
+/* Whether the current instruction is the one the last debugger stop
+ * reported (and nothing ran since): it must not stop again. */
+bool cpu_debug_resuming(const Cpu *cpu);
 /* True (and the hit recorded) when an access must stop for a watchpoint. */
 bool cpu_watch_check(Cpu *cpu, uint32_t addr, unsigned size, bool write);
 void cpu_debug_free(Cpu *cpu);

@@ -2153,6 +2153,22 @@ static void test_watchpoints_stop_before_the_access(void **state)
     assert_false(cpu_watchpoint_add(f->cpu, 0xfffffffe, 4, CPU_WATCH_READ));
 }
 
+/* Only the instruction a breakpoint or watchpoint stop reported is let
+ * through: after a step (or any other stop) the next one is checked. */
+static void test_watchpoint_right_after_a_step_stops(void **state)
+{
+    Fixture *f = *state;
+    emit_li(f, T0, DATA);
+    emit(f, rv_store(SW, A0, T0, 0));
+    emit_stop(f);
+    assert_int_equal(run_once(f, 2), CPU_STOP_INSN_LIMIT); /* onto the store */
+    assert_int_equal(cpu_get_pc(f->cpu), RAM_BASE + 8);
+    assert_true(cpu_watchpoint_add(f->cpu, DATA, 4, CPU_WATCH_WRITE));
+    assert_int_equal(run_once(f, 1000), CPU_STOP_WATCHPOINT);
+    assert_int_equal(cpu_get_pc(f->cpu), RAM_BASE + 8);
+    assert_int_equal(run_once(f, 1000), CPU_STOP_REQUESTED);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -2219,6 +2235,7 @@ int main(void)
         T(test_breakpoints_stop_before_the_instruction),
         T(test_breakpoint_in_rom_and_single_step_over_it),
         T(test_watchpoints_stop_before_the_access),
+        T(test_watchpoint_right_after_a_step_stops),
         cmocka_unit_test(test_decode_table_rows_are_disjoint),
         cmocka_unit_test(test_decode_table_rows_fix_their_lookup_key),
         cmocka_unit_test(test_decoder_agrees_with_linear_search),

@@ -499,6 +499,29 @@ static void test_watchpoints(void **state)
     EXPECT(&tk, "OK", "T05awatch:80002002;", "OK", "OK", "OK", "E01", "OK");
 }
 
+/* gdb `stepi` onto a store, then `watch` and `continue`: the store is the
+ * first instruction of the run and must still be reported (the CPU may
+ * only let through the instruction a debug stop was reported on). */
+static void test_watch_on_first_instruction(void **state)
+{
+    Fixture *f = *state;
+    Tokens tk;
+    GdbBuf in = {0}, out = {0};
+    add(&in, "QStartNoAckMode");
+    add(&in, "s");
+    add(&in, "s");
+    add(&in, "s");
+    add(&in, "Z2,80002000,4");
+    add(&in, "vCont;c");
+    gdb_buf_puts(&in, "\x03"); /* ends the run if the watchpoint is missed */
+    add(&in, "p20");
+    session(f, &in, &out);
+    tokenize(&out, &tk);
+    EXPECT(&tk, "+", "OK", "T05", "T05", "T05", "OK", "T05watch:80002000;", "0c000080");
+    gdb_buf_free(&in);
+    gdb_buf_free(&out);
+}
+
 static void test_ctrl_c(void **state)
 {
     Fixture *f = *state;
@@ -804,6 +827,7 @@ int main(void)
         T(test_step),
         T(test_osabi_linux_step_with_breakpoint),
         T(test_watchpoints),
+        T(test_watch_on_first_instruction),
         T(test_ctrl_c),
         T(test_acks_checksums_rle),
         T(test_overlong_packet),
