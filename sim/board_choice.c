@@ -143,6 +143,22 @@ static void describe_irqs(FILE *out, const BoardPeripheral *p)
     }
 }
 
+void board_describe_peripherals(FILE *out, const BoardDesc *b)
+{
+    for (size_t i = 0; i < b->nperipherals; i++) {
+        const BoardPeripheral *p = &b->peripherals[i];
+        const PeripheralClass *cls = registry_find(p->type);
+        uint64_t size = p->size ? p->size : cls ? cls->default_size : 0;
+        fprintf(out, "  %-12s %-20s 0x%08llx-0x%08llx", p->name, p->type,
+                (unsigned long long)p->base,
+                (unsigned long long)(p->base + (size ? size - 1 : 0)));
+        for (size_t j = 0; j < p->nprops; j++)
+            fprintf(out, "  %s=%s", p->props[j].key, p->props[j].value);
+        describe_irqs(out, p);
+        fputc('\n', out);
+    }
+}
+
 void board_describe(FILE *out, const BoardDesc *b)
 {
     static const char *const kinds[] = {
@@ -170,16 +186,5 @@ void board_describe(FILE *out, const BoardDesc *b)
                 (unsigned long long)(m->base + m->size - 1));
     }
     fprintf(out, "peripherals:\n");
-    for (size_t i = 0; i < b->nperipherals; i++) {
-        const BoardPeripheral *p = &b->peripherals[i];
-        const PeripheralClass *cls = registry_find(p->type);
-        uint64_t size = p->size ? p->size : cls ? cls->default_size : 0;
-        fprintf(out, "  %-12s %-20s 0x%08llx-0x%08llx", p->name, p->type,
-                (unsigned long long)p->base,
-                (unsigned long long)(p->base + (size ? size - 1 : 0)));
-        for (size_t j = 0; j < p->nprops; j++)
-            fprintf(out, "  %s=%s", p->props[j].key, p->props[j].value);
-        describe_irqs(out, p);
-        fputc('\n', out);
-    }
+    board_describe_peripherals(out, b);
 }

@@ -24,5 +24,7 @@ bool boards_list_shipped(FILE *out, Error **errp);
 /* The board as resolved: cpu, memories, peripherals with their sizes,
  * properties and interrupt wiring. */
 void board_describe(FILE *out, const BoardDesc *board);
+/* One line per peripheral: name, type, range, properties, interrupts. */
+void board_describe_peripherals(FILE *out, const BoardDesc *board);
 
 #endif

@@ -28,6 +28,7 @@ typedef struct Sim {
     Trace *trace;     /* --trace; NULL when off */
     Host *host;       /* host services (--host, board `host:`); NULL: none */
     GdbServer *gdb;   /* --gdb; NULL: no stub */
+    const BoardDesc *board;
     bool quiet; /* --describe-board: every chardev is null */
 } Sim;
 
@@ -346,6 +347,19 @@ static void gdb_reset(void *opaque)
     machine_reset(((Sim *)opaque)->machine);
 }
 
+static char *gdb_peripherals(void *opaque)
+{
+    Sim *sim = opaque;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out)
+        abort();
+    board_describe_peripherals(out, sim->board);
+    fclose(out);
+    return text;
+}
+
 static char *gdb_stats(void *opaque)
 {
     Sim *sim = opaque;
@@ -364,7 +378,7 @@ static int run_with_gdb(Sim *sim, const Options *opt, Error **errp)
     GdbTarget target = {
         .cpu = sim->cpu, .ms = sim->ms, .opaque = sim,
         .resume = gdb_resume, .exited = gdb_exited, .reset = gdb_reset,
-        .stats = gdb_stats,
+        .stats = gdb_stats, .peripherals = gdb_peripherals,
     };
     sim->gdb = gdb_server_new(&target, opt->gdb, errp);
     if (!sim->gdb)
@@ -402,7 +416,7 @@ static int run_with_gdb(Sim *sim, const Options *opt, Error **errp)
 
 static int simulate(const Options *opt, const BoardDesc *board)
 {
-    Sim sim = {0};
+    Sim sim = {.board = board};
     Error *err = NULL;
     int status = EXIT_SIM_ERROR;
     uint32_t entry = 0;
