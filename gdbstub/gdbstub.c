@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 enum {
-    MEM_MAX = 2048,   /* bytes per m/M/X */
+    MEM_MAX = GDB_PACKET_SIZE, /* bytes per m/M/X: an X packet of PacketSize fits */
     XFER_MAX = 4000,  /* bytes of target.xml per qXfer reply */
     RUN_CHUNK = 10000 /* instructions between polls without target->resume */
 };

@@ -58,6 +58,11 @@ void cpu_set_reset_pc(Cpu *cpu, uint32_t pc);
  * fault. On CPU_STOP_FAULT *errp says what happened and where (pc). */
 CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp);
 
+/* One debugger step: runs exactly one instruction, or, when it traps (or
+ * an interrupt is taken first), stops on the handler's first instruction.
+ * Returns CPU_STOP_INSN_LIMIT after a step, or another stop reason. */
+CpuStopReason cpu_step(Cpu *cpu, Error **errp);
+
 /* Makes cpu_run return CPU_STOP_REQUESTED after the current instruction.
  * Safe to call from an MMIO callback. */
 void cpu_request_stop(Cpu *cpu);

@@ -759,6 +759,10 @@ static bool cpu_look_around(Cpu *cpu, CpuStopReason *why, Error **errp)
         if (irq >= 0) {
             cpu->waiting = false;
             cpu_take_interrupt(cpu, (unsigned)irq);
+            if (cpu->stepping) {
+                *why = CPU_STOP_INSN_LIMIT; /* the step went into the handler */
+                return true;
+            }
         }
         if (!cpu->waiting)
             break;
@@ -808,6 +812,8 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
         if (!b) {
             if (!cpu_take_trap(cpu, errp))
                 return CPU_STOP_FAULT;
+            if (cpu->stepping)
+                return CPU_STOP_INSN_LIMIT;
             continue;
         }
         uint64_t generation = cpu->blocks.generation;
@@ -831,7 +837,17 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
                 return cpu_debug_stop(cpu, CPU_STOP_WATCHPOINT);
             if (!cpu_take_trap(cpu, errp))
                 return CPU_STOP_FAULT;
+            if (cpu->stepping)
+                return CPU_STOP_INSN_LIMIT;
             break;
         }
     }
+}
+
+CpuStopReason cpu_step(Cpu *cpu, Error **errp)
+{
+    cpu->stepping = true;
+    CpuStopReason why = cpu_run(cpu, 1, errp);
+    cpu->stepping = false;
+    return why;
 }

@@ -215,6 +215,7 @@ struct Cpu {
     /* The instruction a breakpoint or watchpoint stop reported: the next
      * run executes it once without stopping on it again. */
     bool resume_armed;
+    bool stepping;              /* cpu_step: a trap taken ends the step */
     uint32_t resume_pc;
     uint64_t resume_retired;
     uint32_t watch_hit_addr;

@@ -314,7 +314,7 @@ static CpuStopReason gdb_resume(void *opaque, uint64_t max_insns, Error **errp)
     Sim *sim = opaque;
     Cpu *cpu = sim->cpu;
     if (max_insns == 1)
-        return cpu_run(cpu, 1, errp); /* a step needs no polling */
+        return cpu_step(cpu, errp); /* a step needs no polling */
     uint64_t hz = clock_hz(sim->clock);
     Pacer pacer = {.cpu = cpu, .slice = hz >= 1000 ? hz / 1000 : 1};
     pacer.tick = clock_event_new(sim->clock, pacer_tick, &pacer);
@@ -342,9 +342,13 @@ static bool gdb_exited(void *opaque, int *status)
     return sim_exit_requested(opaque, status);
 }
 
+/* The devices reset and the hart at once: the CPU is halted, and gdb
+ * reads the registers right after. */
 static void gdb_reset(void *opaque)
 {
-    machine_reset(((Sim *)opaque)->machine);
+    Sim *sim = opaque;
+    machine_reset(sim->machine);
+    cpu_reset(sim->cpu);
 }
 
 static char *gdb_peripherals(void *opaque)

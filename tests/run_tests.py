@@ -12,7 +12,8 @@
 - CLI cases in tests/cli_cases.py: arguments, exit status, and text the
   simulator's stderr must contain;
 - the ISA tests of tests/isa (tests/isa/run_isa.py);
-- the host-service firmware of tests/firmware/host (run_host.py).
+- the host-service firmware of tests/firmware/host (run_host.py);
+- the gdb tests of tests/gdb (run_gdb.py: the real gdb-multiarch).
 
 Run from the repository top (ninja test does). `-k WORD` runs only tests
 whose name contains WORD.
@@ -208,6 +209,9 @@ def main():
     sys.path.insert(0, os.path.join(TOP, "tests", "firmware", "host"))
     import run_host  # noqa: E402
     run_host.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "gdb"))
+    import run_gdb  # noqa: E402
+    run_gdb.run(res, only=only)
     if res.failed:
         print("\nfailed: " + ", ".join(res.failed))
     print("\n%d passed, %d failed" % (res.passed, len(res.failed)))

@@ -14,6 +14,8 @@ Sources are found by folder, so a new file needs no edit here:
                                     tests/firmware/BOARD/lib/*.{c,S} and
                                     tests/firmware/BOARD/lib/link.ld into
                                     build/fw/BOARD/NAME.elf
+  tests/gdb/fw/*.c                  firmware for the gdb tests (HiFive1 library)
+                                    into build/fw/gdb/NAME.elf
   tests/isa/*.S                     ISA tests (no libc) into build/isa/NAME.elf
   tests/firmware/host/KIND_*.{c,S}  host-service firmware into build/host/:
                                     newlib_* (unmodified newlib, libgloss crt0),
@@ -209,6 +211,19 @@ def generate():
             w("  fwinc = -I%s" % group["lib"])
             w("build %s: fwlink %s %s | %s" % (elf, o, " ".join(support_objs), group["ld"]))
             w("  ldscript = %s" % group["ld"])
+    # tests/gdb/fw/*.c: firmware for the gdb tests (tests/gdb/run_gdb.py),
+    # linked with the HiFive1 library (built above) into build/fw/gdb/.
+    hifive1 = "tests/firmware/hifive1/lib"
+    hifive1_objs = ["build/fw/%s.o" % os.path.splitext(s)[0]
+                    for s in sources(hifive1, suffix=".c") + sources(hifive1, suffix=".S")]
+    for src in sources("tests/gdb/fw"):
+        o = "build/fw/%s.o" % src[:-2]
+        elf = "build/fw/gdb/%s.elf" % os.path.basename(src)[:-2]
+        fw_elfs.append(elf)
+        w("build %s: fwcc %s || %s" % (o, src, fw_deps))
+        w("  fwinc = -I%s" % hifive1)
+        w("build %s: fwlink %s %s | %s/link.ld" % (elf, o, " ".join(hifive1_objs), hifive1))
+        w("  ldscript = %s/link.ld" % hifive1)
     w("")
     isa_elfs = []
     for src in sources("tests/isa", suffix=".S"):

@@ -56,7 +56,7 @@ EXIT_KILLED = 122
 TESTS = [
     ("connect_load", ["connect_load"], 13),
     ("break_registers", ["break_registers"], 13),
-    ("memory", ["memory"], 40),
+    ("memory", ["memory"], 53),
     ("watch", ["watch"], 13),
     ("rwatch_awatch", ["rwatch_awatch"], 13),
     ("stepi_default_osabi", ["stepi_default_osabi"], 13),
@@ -64,8 +64,10 @@ TESTS = [
     ("finish", ["finish"], 13),
     ("interrupt", ["interrupt"], 13),
     ("monitor", ["monitor"], 13),
+    ("monitor_reset", ["monitor_reset"], 13),
     ("exit_code", ["exit_code"], 13),
     ("kill", ["kill"], EXIT_KILLED),
+    ("detach_run_on", ["detach_run_on"], 13),
     ("detach_reattach", ["detach", "reattach"], 13),
 ]
 
@@ -259,16 +261,16 @@ class _Results:
 def main(argv):
     sim, only, verbose = None, None, False
     args = list(argv)
-    if "--list" in args:
-        for name, scripts, status in TESTS:
-            print("%-22s %-28s exit %d" % (name, " + ".join(s + ".py" for s in scripts), status))
-        return 0
     if "--build" in args:
         args.remove("--build")
         error = build()
         if error:
             print("BUILD FAILED %s\n%s" % (FIRMWARE, error))
             return 1
+    if "--list" in args:
+        for name, scripts, status in TESTS:
+            print("%-22s %-28s exit %d" % (name, " + ".join(s + ".py" for s in scripts), status))
+        return 0
     while args:
         a = args.pop(0)
         if a == "--sim" and args:

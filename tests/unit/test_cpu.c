@@ -2153,6 +2153,22 @@ static void test_watchpoints_stop_before_the_access(void **state)
     assert_false(cpu_watchpoint_add(f->cpu, 0xfffffffe, 4, CPU_WATCH_READ));
 }
 
+/* A debugger step over an instruction that traps stops on the handler's
+ * first instruction, not after it. */
+static void test_step_over_a_trap_stops_in_the_handler(void **state)
+{
+    Fixture *f = *state;
+    install_stop_handler(f);
+    emit(f, RV_ECALL);
+    Error *err = NULL;
+    assert_int_equal(cpu_step(f->cpu, &err), CPU_STOP_INSN_LIMIT);
+    assert_int_equal(cpu_get_pc(f->cpu), HANDLER);
+    assert_int_equal(reg(f, T5), 0);            /* the handler has not run */
+    assert_int_equal(cpu_step(f->cpu, &err), CPU_STOP_INSN_LIMIT);
+    assert_int_equal(cpu_get_pc(f->cpu), HANDLER + 4);
+    assert_int_equal(reg(f, T5), 1);
+}
+
 /* Only the instruction a breakpoint or watchpoint stop reported is let
  * through: after a step (or any other stop) the next one is checked. */
 static void test_watchpoint_right_after_a_step_stops(void **state)
@@ -2236,6 +2252,7 @@ int main(void)
         T(test_breakpoint_in_rom_and_single_step_over_it),
         T(test_watchpoints_stop_before_the_access),
         T(test_watchpoint_right_after_a_step_stops),
+        T(test_step_over_a_trap_stops_in_the_handler),
         cmocka_unit_test(test_decode_table_rows_are_disjoint),
         cmocka_unit_test(test_decode_table_rows_fix_their_lookup_key),
         cmocka_unit_test(test_decoder_agrees_with_linear_search),

@@ -5,11 +5,11 @@
  *
  * main runs each thing a test looks at once, in this order, and returns
  * square_plus(knob + 2) + counter:
+ *   steps        compressed and 32-bit instructions and branches, taken
+ *                and not, each at a label, for stepi (a0 ends at 6)
  *   trap_probe   takes one ecall trap into its own handler (probe_handler,
  *                a breakpoint target: mcause 11, mepc = ecall_site,
  *                mstatus 0x1800, a0 0x12345678, a1 0xcafef00d)
- *   steps        compressed and 32-bit instructions and branches, taken
- *                and not, each at a label, for stepi (a0 ends at 6)
  *   square_plus  a C function in flash for break and finish (10 for knob 1)
  *   bump x3      counter 0 -> 1 -> 2 -> 3, a load (bump_load) and a store
  *                (bump_store) each time: watch, awatch
@@ -162,8 +162,8 @@ __attribute__((noipa)) void spin(void)
 
 int main(void)
 {
-    trap_probe();
     steps();
+    trap_probe();
     uint32_t result = square_plus(knob + 2);
     bump();
     bump();
