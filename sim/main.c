@@ -71,10 +71,11 @@ static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
             seconds, seconds > 0 ? (double)insns / seconds / 1e6 : 0.0);
 }
 
-/* --timeout and --realtime: the run goes in slices of a millisecond of
- * virtual time, each ended by a clock event that asks the CPU to stop, so
- * the host clock is looked at between slices. Events are only ever run at
- * their deadline, so the slices change nothing the firmware can see. */
+/* --timeout, --realtime and --gdb run the firmware in slices of a
+ * millisecond of virtual time, each ended by a clock event that asks the
+ * CPU to stop, so the host clock and the gdb socket are looked at between
+ * slices. Events only ever run at their deadline, so slicing changes
+ * nothing the firmware can see. */
 typedef struct Pacer {
     Cpu *cpu;
     ClockEvent *tick;
@@ -111,23 +112,25 @@ static bool sim_exit_requested(const Sim *sim, int *status)
 
 /* Runs to the end: an exit request, the instruction limit, a fault or the
  * timeout. *timed_out tells the last one. */
-static CpuStopReason run_paced(Sim *sim, const Options *opt, uint64_t frequency_hz,
-                               double start, bool *timed_out, Error **errp)
+/* Runs in slices of a millisecond of virtual time until max_insns retire,
+ * the CPU stops for its own reasons or the firmware exits, calling
+ * `between` after each slice; `between` returning true ends the run with
+ * CPU_STOP_REQUESTED. The slice event is background: it never keeps a
+ * hart in wfi alive that nothing else could wake (the CPU still
+ * diagnoses that). */
+typedef bool (*SliceCheck)(Sim *sim, void *ctx);
+
+static CpuStopReason run_sliced(Sim *sim, uint64_t max_insns, SliceCheck between,
+                                void *ctx, Error **errp)
 {
     Cpu *cpu = sim->cpu;
-    *timed_out = false;
-    if (opt->timeout <= 0 && !opt->realtime)
-        return cpu_run(cpu, opt->max_insns, errp);
-
-    uint64_t cycles0 = cpu_cycles(cpu);
-    Pacer pacer = {.cpu = cpu, .slice = frequency_hz >= 1000 ? frequency_hz / 1000 : 1};
+    uint64_t hz = clock_hz(sim->clock);
+    Pacer pacer = {.cpu = cpu, .slice = hz >= 1000 ? hz / 1000 : 1};
     pacer.tick = clock_event_new(sim->clock, pacer_tick, &pacer);
-    /* Pacing must not keep a hart in wfi alive that nothing else could
-     * wake: the CPU still diagnoses that. */
     clock_event_set_background(pacer.tick, true);
-    pacer.next = cycles0 + pacer.slice;
+    pacer.next = cpu_cycles(cpu) + pacer.slice;
     clock_event_schedule(pacer.tick, pacer.next);
-    uint64_t left = opt->max_insns;
+    uint64_t left = max_insns;
     CpuStopReason why;
     for (;;) {
         uint64_t before = cpu_instructions_retired(cpu);
@@ -135,22 +138,53 @@ static CpuStopReason run_paced(Sim *sim, const Options *opt, uint64_t frequency_
         why = cpu_run(cpu, left, errp);
         if (left != UINT64_MAX)
             left -= cpu_instructions_retired(cpu) - before;
-        if (why != CPU_STOP_REQUESTED || !pacer.fired || sim_exit_requested(sim, NULL))
+        if (why != CPU_STOP_REQUESTED || !pacer.fired || sim_exit_requested(sim, NULL) ||
+            between(sim, ctx))
             break;
-        double now = host_seconds();
-        if (opt->timeout > 0 && now - start >= opt->timeout) {
-            *timed_out = true;
-            break;
-        }
-        if (opt->realtime) {
-            double target = start + (double)(cpu_cycles(cpu) - cycles0) / (double)frequency_hz;
-            if (opt->timeout > 0 && target > start + opt->timeout)
-                target = start + opt->timeout;
-            if (target > now)
-                sleep_until(target);
-        }
     }
     clock_event_free(pacer.tick);
+    return why;
+}
+
+/* --timeout and --realtime, between slices. */
+typedef struct Pace {
+    const Options *opt;
+    double start;
+    uint64_t cycles0;
+    bool timed_out;
+} Pace;
+
+static bool pace(Sim *sim, void *ctx)
+{
+    Pace *p = ctx;
+    const Options *opt = p->opt;
+    double now = host_seconds();
+    if (opt->timeout > 0 && now - p->start >= opt->timeout) {
+        p->timed_out = true;
+        return true;
+    }
+    if (opt->realtime) {
+        double target = p->start + (double)(cpu_cycles(sim->cpu) - p->cycles0) /
+                                       (double)clock_hz(sim->clock);
+        if (opt->timeout > 0 && target > p->start + opt->timeout)
+            target = p->start + opt->timeout;
+        if (target > now)
+            sleep_until(target);
+    }
+    return false;
+}
+
+/* Runs to the end: an exit request, the instruction limit, a fault or the
+ * timeout. *timed_out tells the last one. */
+static CpuStopReason run_paced(Sim *sim, const Options *opt, double start,
+                               bool *timed_out, Error **errp)
+{
+    *timed_out = false;
+    if (opt->timeout <= 0 && !opt->realtime)
+        return cpu_run(sim->cpu, opt->max_insns, errp);
+    Pace p = {.opt = opt, .start = start, .cycles0 = cpu_cycles(sim->cpu)};
+    CpuStopReason why = run_sliced(sim, opt->max_insns, pace, &p, errp);
+    *timed_out = p.timed_out;
     return why;
 }
 
@@ -160,7 +194,7 @@ static int run(Sim *sim, const Options *opt, uint64_t frequency_hz)
     Error *err = NULL;
     bool timed_out;
     double start = host_seconds();
-    CpuStopReason why = run_paced(sim, opt, frequency_hz, start, &timed_out, &err);
+    CpuStopReason why = run_paced(sim, opt, start, &timed_out, &err);
     double seconds = host_seconds() - start;
     fflush(stdout);
     int status = 0;
@@ -309,32 +343,20 @@ static bool sim_start_host(Sim *sim, const Options *opt, const BoardDesc *board,
 /* Runs until max_insns retire, a stop, or gdb wants the CPU (Ctrl-C, a
  * new client, a client gone): the server is polled every millisecond of
  * virtual time by a background clock event. */
+static bool gdb_wants_cpu(Sim *sim, void *ctx)
+{
+    (void)ctx;
+    return gdb_server_poll_interrupt(sim->gdb);
+}
+
+/* Runs until max_insns retire, a stop, or gdb wants the CPU (Ctrl-C, a
+ * new client, a client gone). */
 static CpuStopReason gdb_resume(void *opaque, uint64_t max_insns, Error **errp)
 {
     Sim *sim = opaque;
-    Cpu *cpu = sim->cpu;
     if (max_insns == 1)
-        return cpu_step(cpu, errp); /* a step needs no polling */
-    uint64_t hz = clock_hz(sim->clock);
-    Pacer pacer = {.cpu = cpu, .slice = hz >= 1000 ? hz / 1000 : 1};
-    pacer.tick = clock_event_new(sim->clock, pacer_tick, &pacer);
-    clock_event_set_background(pacer.tick, true);
-    pacer.next = cpu_cycles(cpu) + pacer.slice;
-    clock_event_schedule(pacer.tick, pacer.next);
-    uint64_t left = max_insns;
-    CpuStopReason why;
-    for (;;) {
-        uint64_t before = cpu_instructions_retired(cpu);
-        pacer.fired = false;
-        why = cpu_run(cpu, left, errp);
-        if (left != UINT64_MAX)
-            left -= cpu_instructions_retired(cpu) - before;
-        if (why != CPU_STOP_REQUESTED || !pacer.fired || sim_exit_requested(sim, NULL) ||
-            gdb_server_poll_interrupt(sim->gdb))
-            break;
-    }
-    clock_event_free(pacer.tick);
-    return why;
+        return cpu_step(sim->cpu, errp); /* a step needs no polling */
+    return run_sliced(sim, max_insns, gdb_wants_cpu, NULL, errp);
 }
 
 static bool gdb_exited(void *opaque, int *status)
