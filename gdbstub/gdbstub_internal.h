@@ -61,10 +61,6 @@ bool rsp_poll_interrupt(RspConn *c);
 /* The peer closed and everything it sent has been read. */
 bool rsp_gone(const RspConn *c);
 
-/* ---- target description and CSR names (gdbstub/target_xml.c) ---- */
-/* The name of a CSR (e.g. "mstatus"), or NULL when unnamed. Written into
- * buf when generated (pmpaddr12). */
-const char *gdb_csr_name(unsigned csr, char buf[16]);
 /* The target.xml for this hart (probes every CSR once). */
 char *gdb_target_xml(const Cpu *cpu, size_t *len);
 
