@@ -1,4 +1,5 @@
 #include "sim/board_choice.h"
+#include "soc/alloc.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -6,14 +7,6 @@
 #include <unistd.h>
 
 #include "peripherals/registry.h"
-
-static char *xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-    if (!copy)
-        abort();
-    return copy;
-}
 
 char *boards_shipped_path(void)
 {

@@ -14,6 +14,7 @@
  * so board_file_free() can free a half-built file.
  */
 #include "soc/board.h"
+#include "soc/alloc.h"
 #include "soc/board_node.h"
 
 #include <errno.h>
@@ -24,33 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define ADDR_LIMIT (UINT64_C(1) << 32)
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- allocation (out of memory is fatal, as in soc/error.c) ---- */
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xrealloc(void *p, size_t size)
-{
-    p = realloc(p, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t len = strlen(s) + 1;
-    return memcpy(xcalloc(len, 1), s, len);
-}
 
 /* ---- the YAML tree ---- */
 
@@ -844,7 +820,6 @@ BoardFile *board_file_parse(const char *path, const char *text, size_t len,
 {
     return parse_text(path, text, len, NULL, errp);
 }
-
 
 BoardFile *board_file_load_ext(const char *path, const char *fallback,
                                Error **errp)

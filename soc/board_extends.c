@@ -13,6 +13,7 @@
  * Cycles are refused, naming the chain.
  */
 #include "soc/board_node.h"
+#include "soc/alloc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,22 +28,6 @@ typedef struct Link {
     const char *name;
     const struct Link *down;
 } Link;
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-    if (!copy)
-        abort();
-    return copy;
-}
 
 Node *node_copy(const Node *n)
 {

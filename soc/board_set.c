@@ -11,18 +11,11 @@
  * "--set:N:1" where N counts the --set options.
  */
 #include "soc/board.h"
+#include "soc/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *xstrdup(const char *s)
-{
-    char *copy = strdup(s);
-    if (!copy)
-        abort();
-    return copy;
-}
 
 static bool set_number(const char *assignment, const char *value,
                        uint64_t limit, uint64_t *out, Error **errp)

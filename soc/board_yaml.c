@@ -4,6 +4,7 @@
  * characters, extra documents and deep nesting stop here; soc/board.c
  * walks the tree into Board* structs. */
 #include "soc/board_node.h"
+#include "soc/alloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -22,28 +23,6 @@ typedef struct Ctx {
     yaml_parser_t parser;
     Error *err;
 } Ctx;
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static void *xrealloc(void *p, size_t size)
-{
-    p = realloc(p, size);
-    if (!p)
-        abort();
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t len = strlen(s) + 1;
-    return memcpy(xcalloc(len, 1), s, len);
-}
 
 void node_free(Node *n)
 {
@@ -70,7 +49,6 @@ const Node *node_map_get(const Node *map, const char *key)
             return map->kids[i + 1];
     return NULL;
 }
-
 
 /* ---- errors: each returns false so callers can `return fail(...)` ---- */
 

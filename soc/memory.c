@@ -2,6 +2,7 @@
  * The rules it keeps are listed in soc/memory.h; the flat view and access
  * paths are in memory_view.c, the audit and tree in memory_audit.c. */
 #include "soc/memory_internal.h"
+#include "soc/alloc.h"
 
 #include <string.h>
 
@@ -11,14 +12,6 @@ void *mem_xrealloc(void *ptr, size_t n, size_t size)
     if (!p)
         abort();
     return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    char *copy = strdup(s ? s : "");
-    if (!copy)
-        abort();
-    return copy;
 }
 
 bool region_is_terminal(const MemoryRegion *mr)

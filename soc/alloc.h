@@ -1,0 +1,33 @@
+/* Allocation that aborts when the host is out of memory: the simulator
+ * cannot go on without it, and every caller would only abort too. */
+#ifndef SOC_ALLOC_H
+#define SOC_ALLOC_H
+
+#include <stdlib.h>
+#include <string.h>
+
+static inline void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+static inline void *xrealloc(void *p, size_t size)
+{
+    p = realloc(p, size ? size : 1);
+    if (!p)
+        abort();
+    return p;
+}
+
+static inline char *xstrdup(const char *s)
+{
+    char *copy = strdup(s ? s : "");
+    if (!copy)
+        abort();
+    return copy;
+}
+
+#endif
