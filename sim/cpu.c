@@ -249,6 +249,7 @@ void cpu_set_tracer(Cpu *cpu, const CpuTracer *tracer, void *opaque)
 {
     cpu->tracer = tracer;
     cpu->tracer_opaque = opaque;
+    cpu_update_chaining(cpu);
     cpu->check_at = 0;
 }
 

@@ -17,6 +17,7 @@
 static void debug_changed(Cpu *cpu)
 {
     cpu->debug_active = cpu->nbreakpoints || cpu->nwatchpoints;
+    cpu_update_chaining(cpu);
     /* Block boundaries depend on the breakpoints; the fast path must not
      * keep ranges while watchpoints exist. */
     cpu_blocks_flush(cpu);

@@ -30,6 +30,11 @@
 static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
                                 const void *const **handlers_out);
 
+void cpu_update_chaining(Cpu *cpu)
+{
+    cpu->no_chaining = cpu->pmp_active || cpu->tracer || cpu->debug_active;
+}
+
 /* ---- the block cache ---- */
 
 bool cpu_blocks_init(Cpu *cpu)
@@ -429,8 +434,7 @@ static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
         if (likely(next_ && next_->start == next_pc_ &&                     \
                    cpu->cycles < cpu->check_at &&                           \
                    cpu->cycles + CPU_BLOCK_MAX <= cpu->limit_cycle &&       \
-                   !cpu->pmp_active && !cpu->tracer &&                      \
-                   !cpu->debug_active)) {                                   \
+                   !cpu->no_chaining)) {                                    \
             b = next_;                                                      \
             base = cpu->cycles;                                             \
             in = b->insns;                                                  \

@@ -212,6 +212,10 @@ struct Cpu {
     } *watchpoints;
     size_t nwatchpoints;
     bool debug_active;
+    /* pmp_active, a tracer or debug_active: each block goes back through
+     * the run loop (fetch checks, tracing, breakpoints) instead of chaining
+     * into the next. Kept by cpu_update_chaining. */
+    bool no_chaining;
     /* The instruction a breakpoint or watchpoint stop reported: the next
      * run executes it once without stopping on it again. */
     bool resume_armed;
@@ -301,6 +305,9 @@ bool cpu_watch_check(Cpu *cpu, uint32_t addr, unsigned size, bool write);
 void cpu_debug_free(Cpu *cpu);
 
 /* cpu_exec.c */
+/* Recomputes no_chaining after pmp_active, the tracer or debug_active
+ * changed. */
+void cpu_update_chaining(Cpu *cpu);
 bool cpu_blocks_init(Cpu *cpu);
 void cpu_blocks_free(Cpu *cpu);
 void cpu_blocks_flush(Cpu *cpu);

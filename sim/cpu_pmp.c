@@ -74,6 +74,7 @@ void cpu_pmp_update(Cpu *cpu)
     if (active && !cpu->pmp_active)
         mem_cache_flush(&cpu->data); /* the fast path must not see ranges */
     cpu->pmp_active = active;
+    cpu_update_chaining(cpu);
 }
 
 static bool entry_locked(const Cpu *cpu, unsigned i)
