@@ -110,8 +110,9 @@ static MemAccess cpu_write(Cpu *cpu, uint32_t addr, unsigned size,
         return MEM_READONLY;
     if (r->host) {
         host_store(r->host + (addr - r->start), size, value);
-        if (cpu_code_chunk_marked(cpu, addr) ||
-            cpu_code_chunk_marked(cpu, addr + size - 1)) {
+        /* Accesses are aligned here (misaligned ones come byte by byte),
+         * so one chunk holds them. */
+        if (cpu_code_chunk_marked(cpu, addr)) {
             cpu_blocks_code_written(cpu, addr, size);
             *mmio = true; /* the running block may be stale */
         }
