@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/cpu.h"
+#include "sim/cpu/cpu.h"
 #include "soc/error.h"
 #include "soc/memory.h"
 

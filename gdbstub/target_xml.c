@@ -4,7 +4,7 @@
  * with regnum 65 + its number (gdb's numbering, so mstatus is `p341`).
  */
 #include "gdbstub/gdbstub_internal.h"
-#include "sim/disasm.h"
+#include "sim/cpu/disasm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,10 +9,10 @@
 
 #include "sim/board_choice.h"
 #include "sim/chardev_host.h"
-#include "sim/cpu.h"
+#include "sim/cpu/cpu.h"
 #include "sim/elf_load.h"
 #include "sim/elf_symbols.h"
-#include "sim/host.h"
+#include "sim/host/host.h"
 #include "sim/options.h"
 #include "sim/trace.h"
 #include "gdbstub/gdbstub.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/host.h"
+#include "sim/host/host.h"
 #include "sim/trace.h"
 #include "soc/board.h"
 

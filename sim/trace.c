@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/cpu_decode.h"
-#include "sim/disasm.h"
+#include "sim/cpu/cpu_decode.h"
+#include "sim/cpu/disasm.h"
 
 /* CSR numbers the fault report and the trap lines read. */
 enum {

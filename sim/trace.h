@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/cpu.h"
+#include "sim/cpu/cpu.h"
 #include "sim/elf_symbols.h"
 #include "soc/clock.h"
 #include "soc/error.h"

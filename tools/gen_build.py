@@ -2,7 +2,8 @@
 """Writes build.ninja from the source tree.
 
 Sources are found by folder, so a new file needs no edit here:
-  sim/ soc/ peripherals/ gdbstub/   the simulator (sim/main.c holds main)
+  sim/ sim/cpu/ sim/host/ soc/      the simulator (sim/main.c holds main)
+  peripherals/ gdbstub/
   tests/unit/test_*.c               one cmocka binary each, linked with the
                                     simulator's objects built with ASan+UBSan;
                                     a test_*_soak.c is also built without
@@ -31,7 +32,7 @@ import os
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIB_DIRS = ["soc", "peripherals", "gdbstub", "sim"]
+LIB_DIRS = ["soc", "peripherals", "gdbstub", "sim/cpu", "sim/host", "sim"]
 
 
 def sources(folder, prefix="", suffix=".c"):

@@ -1,4 +1,4 @@
-/* The RV32 hart (sim/cpu.h): each test assembles a few instructions into
+/* The RV32 hart (sim/cpu/cpu.h): each test assembles a few instructions into
  * RAM at 0x80000000, runs them and checks registers, memory and CSRs
  * against values worked out from the ISA manual. The decoder's table is
  * checked for overlaps and against a plain linear search. */
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "sim/cpu_internal.h"
+#include "sim/cpu/cpu_internal.h"
 
 enum {
     RAM_BASE = 0x80000000u,

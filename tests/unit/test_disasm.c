@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "sim/cpu_decode.h"
-#include "sim/disasm.h"
+#include "sim/cpu/cpu_decode.h"
+#include "sim/cpu/disasm.h"
 
 static const struct {
     uint32_t pc, bits;

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "sim/host.h"
+#include "sim/host/host.h"
 
 enum {
     RAM_BASE = 0x10000u,

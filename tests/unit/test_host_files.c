@@ -1,4 +1,4 @@
-/* Host files confined to a root folder (sim/host_files.h), newlib's errno
+/* Host files confined to a root folder (sim/host/host_files.h), newlib's errno
  * and open flag numbers, and the --host list (sim/host.h). Each test lays
  * out a fresh folder: ROOT/{a.txt, sub/b.txt, dirlink -> ../out,
  * filelink -> ../out/secret.txt, fifo} and OUT/secret.txt beside it. */
@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "sim/host.h"
-#include "sim/host_files.h"
+#include "sim/host/host.h"
+#include "sim/host/host_files.h"
 
 typedef struct Tree {
     char top[64];

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "sim/cpu.h"
+#include "sim/cpu/cpu.h"
 #include "sim/trace.h"
 
 static void test_parse_list(void **state)

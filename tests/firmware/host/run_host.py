@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Host-service tests (sim/host*.c): newlib system calls, semihosting and
+"""Host-service tests (sim/host/*.c): newlib system calls, semihosting and
 HTIF, each run of mcusim checked for its exact stdout and exit status.
 
 The firmware is built into build/host/ (nothing here builds during a test

@@ -7,7 +7,7 @@
  * implemented). Locked entries cannot be rewritten until reset, and lock
  * the address below them when they are TOR.
  */
-#include "sim/cpu_internal.h"
+#include "sim/cpu/cpu_internal.h"
 
 static unsigned pmp_mode(uint8_t cfg)
 {

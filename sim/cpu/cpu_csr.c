@@ -7,7 +7,7 @@
  * is gated by mcounteren. Not modelled: supervisor mode, the hpm event
  * counters (they read zero), mstatus.TSR/TVM/MXR/SUM (no S-mode or VM).
  */
-#include "sim/cpu_internal.h"
+#include "sim/cpu/cpu_internal.h"
 
 #include <stdio.h>
 

@@ -1,12 +1,12 @@
 /* The disassembler: cpu_decode with every extension mcusim knows, then the
  * operands printed by the row's format (sim/disasm.h has the syntax). */
-#include "sim/disasm.h"
+#include "sim/cpu/disasm.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "sim/cpu_decode.h"
+#include "sim/cpu/cpu_decode.h"
 
 static const char *const abi_names[32] = {
     "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",

@@ -10,7 +10,7 @@
  * by the next run, so a continue after such a stop makes progress; any
  * other stop (a step, a slice ending) checks its next instruction fully.
  */
-#include "sim/cpu_internal.h"
+#include "sim/cpu/cpu_internal.h"
 
 #include <stdlib.h>
 

@@ -2,7 +2,7 @@
  * (sim/host_newlib.c) and the semihosting sequence to sim/host_semihosting.c;
  * HTIF works through its overlay (sim/host_htif.c). Here: setup,
  * teardown, exit, virtual time, guest memory and open files. */
-#include "sim/host_internal.h"
+#include "sim/host/host_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

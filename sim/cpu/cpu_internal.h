@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/cpu.h"
-#include "sim/cpu_decode.h"
+#include "sim/cpu/cpu.h"
+#include "sim/cpu/cpu_decode.h"
 #include "soc/memory_cache.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__

@@ -7,7 +7,7 @@
  * on every commit. Before a device is accessed the clock is brought to the
  * exact cycle of the accessing instruction.
  */
-#include "sim/cpu_internal.h"
+#include "sim/cpu/cpu_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

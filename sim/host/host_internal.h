@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/host.h"
-#include "sim/host_files.h"
+#include "sim/host/host.h"
+#include "sim/host/host_files.h"
 
 #define HOST_MAX_FILES 64
 

@@ -18,7 +18,7 @@
  * changes those (an interrupt line, a device access, a CSR write) sets
  * check_at to 0 or ends its block.
  */
-#include "sim/cpu_internal.h"
+#include "sim/cpu/cpu_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

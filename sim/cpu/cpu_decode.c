@@ -4,7 +4,7 @@
  * bits every row of a length fixes, then checks mask, match and
  * constraint, then pulls the operands out by format.
  */
-#include "sim/cpu_internal.h"
+#include "sim/cpu/cpu_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>

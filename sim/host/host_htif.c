@@ -19,7 +19,7 @@
  * Anything else is dropped (console input is not served). tohost reads
  * as 0 once handled. Without `fromhost` in the ELF answers are dropped.
  */
-#include "sim/host_internal.h"
+#include "sim/host/host_internal.h"
 
 #include <stdio.h>
 

@@ -14,7 +14,7 @@
  * is status 0, any other reason 1; SYS_EXIT_EXTENDED takes the status
  * from the block's second field.
  */
-#include "sim/host_internal.h"
+#include "sim/host/host_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

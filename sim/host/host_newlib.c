@@ -15,7 +15,7 @@
  * a 64-bit one (16 bytes). Times are virtual. Open flags and errno use
  * newlib's numbers, not the host's.
  */
-#include "sim/host_internal.h"
+#include "sim/host/host_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Host files confined to a root folder; errno and open flag numbering of
  * newlib (sim/host_files.h). */
-#include "sim/host_files.h"
+#include "sim/host/host_files.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -31,7 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sim/cpu.h"
+#include "sim/cpu/cpu.h"
 #include "sim/elf_symbols.h"
 #include "sim/trace.h"
 #include "soc/board.h"
