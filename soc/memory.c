@@ -619,6 +619,22 @@ static void insert_sorted(MemoryRegion *container, MemoryRegion *sub)
     container->nsubs++;
 }
 
+bool memory_range_check(const char *what, uint64_t offset, uint64_t size,
+                        uint64_t limit, Error **errp)
+{
+    if (size == 0) {
+        error_setf(errp, "%s at 0x%llx has size 0", what, (unsigned long long)offset);
+        return false;
+    }
+    if (offset >= limit || size > limit - offset) {
+        error_setf(errp, "%s at 0x%llx size 0x%llx ends past 0x%llx", what,
+                   (unsigned long long)offset, (unsigned long long)size,
+                   (unsigned long long)limit);
+        return false;
+    }
+    return true;
+}
+
 bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,
                                   MemoryRegion *sub, int priority,
                                   Error **errp)
@@ -634,6 +650,10 @@ bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,
     }
     if (!check_owner_cycle(container, sub, errp) ||
         !check_region_loop(container, sub, errp))
+        return false;
+    char what[160];
+    snprintf(what, sizeof what, "'%s' in '%s'", sub->name, container->name);
+    if (!memory_range_check(what, offset, sub->size, container->size, errp))
         return false;
     if (sub->owner != container->owner)
         owner_ref_internal(sub->owner);

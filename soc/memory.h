@@ -154,6 +154,16 @@ bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
  * in another owner's container, is the target of an alias, or is the root. */
 bool memory_region_destroy(MemoryRegion *mr, Error **errp);
 
+/* The one range check for everything placed in an address space: a
+ * board's memories and peripherals (from its file, --set or a model's
+ * default size) and a subregion in its container. True when size >= 1 and
+ * [offset, offset + size) lies inside [0, limit); false with an error
+ * naming `what`, its range and the limit. No arithmetic here can wrap. */
+bool memory_range_check(const char *what, uint64_t offset, uint64_t size,
+                        uint64_t limit, Error **errp);
+
+/* Refused (false, nothing changed) when sub does not fit inside container
+ * (memory_range_check), is already mapped, or would make a cycle (R5). */
 bool memory_add_subregion(MemoryRegion *container, uint64_t offset,
                           MemoryRegion *sub, Error **errp);
 bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,

@@ -1419,7 +1419,8 @@ static void test_r5_transitive_owner_cycle_refused(void **state)
     static const char *const rn[4] = {"r0", "r1", "r2", "r3"};
     for (int i = 0; i < 4; i++) {
         o[i] = probe_owner(ms, names[i], &p[i]);
-        c[i] = memory_region_new_container(o[i], cn[i], 0x1000);
+        /* c0 has room for the diamond of containers below */
+        c[i] = memory_region_new_container(o[i], cn[i], i == 0 ? 0x10000 : 0x1000);
         r[i] = new_mmio(o[i], rn[i], 0x10, &regs[i], 0);
     }
     ADD(c[0], 0x0, r[1]); /* 0 holds 1 */
