@@ -27,7 +27,18 @@ typedef struct CpuConfig {
     /* Misaligned loads and stores: false traps (cause 4/6), true performs
      * them byte by byte as some cores do in hardware. AMOs always trap. */
     bool emulate_misaligned;
+    /* Identification CSRs (0: not implemented, as the spec allows). */
+    uint32_t mvendorid, marchid, mimpid;
+    /* PMP entries implemented (the lowest ones), 0 to CPU_PMP_MAX;
+     * the others read 0 and ignore writes. */
+    unsigned pmp_entries;
+    /* Sdtrig triggers (mcontrol6: execute, load, store address match)
+     * available to the firmware, 0 to CPU_TRIGGERS_MAX. */
+    unsigned triggers;
 } CpuConfig;
+
+#define CPU_PMP_MAX 16
+#define CPU_TRIGGERS_MAX 8
 
 /* Interrupt inputs, by their mip bit. */
 enum {
