@@ -17,6 +17,15 @@
  * event, a stop or the instruction limit ends the run. Anything that
  * changes those (an interrupt line, a device access, a CSR write) sets
  * check_at to 0 or ends its block.
+ *
+ * Exactness: check_at (the next event's deadline or the instruction
+ * limit) is a horizon no block runs past. A block that would cross it is
+ * run cut short, and a block is chained only when it ends at or before
+ * it, so every event runs, and every interrupt it raises is taken, at
+ * exactly the instruction boundary where it falls due, whatever the
+ * blocks look like. Tracing instructions (one per block), breakpoints
+ * (blocks end before them) and single steps only change block shapes,
+ * so they never change what the firmware sees.
  */
 #include "sim/cpu/cpu_internal.h"
 
@@ -30,9 +39,14 @@
 static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
                                 const void *const **handlers_out);
 
+static bool tracing_insns(const Cpu *cpu)
+{
+    return cpu->tracer && cpu->tracer->insn;
+}
+
 void cpu_update_chaining(Cpu *cpu)
 {
-    cpu->no_chaining = cpu->pmp_active || cpu->tracer || cpu->debug_active;
+    cpu->no_chaining = cpu->pmp_active || tracing_insns(cpu) || cpu->debug_active;
 }
 
 /* ---- the block cache ---- */
@@ -432,8 +446,7 @@ static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
                 b->next[how] = next_;                                       \
         }                                                                   \
         if (likely(next_ && next_->start == next_pc_ &&                     \
-                   cpu->cycles < cpu->check_at &&                           \
-                   cpu->cycles + CPU_BLOCK_MAX <= cpu->limit_cycle &&       \
+                   cpu->cycles + next_->ninsns <= cpu->check_at &&          \
                    !cpu->no_chaining)) {                                    \
             b = next_;                                                      \
             base = cpu->cycles;                                             \
@@ -649,20 +662,17 @@ op_END:
 /* ---- the run loop ---- */
 
 /* The block to run at pc: the chained successor of the previous block, the
- * cached one, or a new translation. Near the instruction limit, an uncached
- * block that ends exactly at it. NULL: the fetch faulted (raised). */
+ * cached one, or a new translation. NULL: the fetch faulted (raised). */
 static Block *next_block(Cpu *cpu, Block *prev, unsigned exit)
 {
     uint32_t pc = cpu->pc;
     BlockCache *bc = &cpu->blocks;
-    if (unlikely(cpu->tracer)) {
+    if (unlikely(tracing_insns(cpu))) {
         Block *b = scratch_block(cpu, pc, 1);
-        if (b && cpu->tracer->insn)
+        if (b)
             cpu->tracer->insn(cpu->tracer_opaque, cpu, pc, b->insns[0].bits);
         return b;
     }
-    if (unlikely(cpu->cycles + CPU_BLOCK_MAX > cpu->limit_cycle))
-        return scratch_block(cpu, pc, (unsigned)(cpu->limit_cycle - cpu->cycles));
     if (prev) {
         Block *chained = prev->next[exit];
         if (chained && chained->start == pc)
@@ -680,13 +690,45 @@ static Block *next_block(Cpu *cpu, Block *prev, unsigned exit)
     return b;
 }
 
+/* The first n (< b->ninsns) instructions of b, as the scratch block: it
+ * is never cached or chained from, so b stays whole for later runs. */
+static Block *cut_block(Cpu *cpu, Block *b, unsigned n)
+{
+    BlockCache *bc = &cpu->blocks;
+    uint32_t pc = b->insns[n].pc; /* the first one left out */
+    if (b != &bc->scratch) {
+        memcpy(bc->scratch_insns, b->insns, n * sizeof *b->insns);
+        bc->scratch = *b;
+        bc->scratch.insns = bc->scratch_insns;
+    }
+    BlockInsn *end = &bc->scratch_insns[n];
+    memset(end, 0, sizeof *end);
+    end->op = CPU_OP_END;
+    end->pc = pc;
+    end->idx = (uint8_t)n;
+    end->handler = bc->handlers[CPU_OP_END];
+    bc->scratch.ninsns = n;
+    bc->scratch.end = pc;
+    bc->scratch.next[0] = bc->scratch.next[1] = NULL;
+    return &bc->scratch;
+}
+
+/* Cuts b so that it ends at the horizon (check_at): the next event or the
+ * instruction limit. At least one instruction runs: an event scheduled for
+ * a time already reached waits for the next boundary, as it would with
+ * one instruction per block. */
+static Block *clip_to_horizon(Cpu *cpu, Block *b)
+{
+    uint64_t room = cpu->check_at > cpu->cycles ? cpu->check_at - cpu->cycles : 1;
+    return b->ninsns > room ? cut_block(cpu, b, (unsigned)room) : b;
+}
+
 /* With PMP checks on, every instruction of the block must be executable
  * at the current privilege: the block runs up to the first that is not,
  * which then faults when it starts a block. NULL: the first one faults
  * (raised). */
 static Block *pmp_fetch_check(Cpu *cpu, Block *b)
 {
-    BlockCache *bc = &cpu->blocks;
     for (unsigned i = 0; i < b->ninsns; i++) {
         const BlockInsn *in = &b->insns[i];
         bool low = cpu_pmp_allows(cpu, in->pc, 2, PMP_X, cpu->priv);
@@ -698,21 +740,7 @@ static Block *pmp_fetch_check(Cpu *cpu, Block *b)
             cpu_raise(cpu, CPU_CAUSE_FETCH_ACCESS, low ? in->pc + 2 : in->pc);
             return NULL;
         }
-        if (b != &bc->scratch) {
-            memcpy(bc->scratch_insns, b->insns, i * sizeof *b->insns);
-            bc->scratch = *b;
-            bc->scratch.insns = bc->scratch_insns;
-        }
-        BlockInsn *end = &bc->scratch_insns[i];
-        memset(end, 0, sizeof *end);
-        end->op = CPU_OP_END;
-        end->pc = in->pc;
-        end->idx = (uint8_t)i;
-        end->handler = bc->handlers[CPU_OP_END];
-        bc->scratch.ninsns = i;
-        bc->scratch.end = in->pc;
-        bc->scratch.next[0] = bc->scratch.next[1] = NULL;
-        return &bc->scratch;
+        return cut_block(cpu, b, i);
     }
     return b;
 }
@@ -776,10 +804,10 @@ static bool cpu_look_around(Cpu *cpu, CpuStopReason *why, Error **errp)
         }
     }
     uint64_t left = cpu->insn_limit - cpu_retired(cpu);
-    cpu->limit_cycle = left > UINT64_MAX - cpu->cycles ? UINT64_MAX
-                                                        : cpu->cycles + left;
+    uint64_t limit_cycle = left > UINT64_MAX - cpu->cycles ? UINT64_MAX
+                                                           : cpu->cycles + left;
     uint64_t deadline = clock ? clock_next_deadline(clock) : CLOCK_NEVER;
-    cpu->check_at = deadline < cpu->limit_cycle ? deadline : cpu->limit_cycle;
+    cpu->check_at = deadline < limit_cycle ? deadline : limit_cycle;
     return false;
 }
 
@@ -812,6 +840,8 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
         Block *b = next_block(cpu, prev, exit);
         if (unlikely(cpu->pmp_active) && b)
             b = pmp_fetch_check(cpu, b);
+        if (b)
+            b = clip_to_horizon(cpu, b);
         prev = NULL;
         if (!b) {
             if (!cpu_take_trap(cpu, errp))

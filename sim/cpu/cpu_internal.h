@@ -244,10 +244,11 @@ struct Cpu {
     uint64_t idle_cycles;
     bool waiting;               /* in wfi */
     /* The run loop looks around (events, interrupts, stop, limit) once
-     * cycles reach check_at; anything that needs it sooner sets it to 0. */
+     * cycles reach check_at, and no block runs past it (the horizon: the
+     * next event's deadline or the instruction limit); anything that needs
+     * a look sooner sets it to 0. */
     uint64_t check_at;
     uint64_t insn_limit;        /* retired count at which cpu_run stops */
-    uint64_t limit_cycle;       /* the cycle at which insn_limit is reached */
     atomic_bool stop_requested;
     bool reset_requested;
 

@@ -1,0 +1,139 @@
+"""Observation never changes a run (tests/run_tests.py runs these).
+
+Each firmware here runs once as the reference with `--trace mmio,irq`
+(device accesses and interrupts, with the virtual time of each) and
+`--stats`, then again untraced, with only mmio traced, with instruction
+tracing (one instruction per decoded block), exception tracing,
+everything traced, and sliced (`--timeout`); each must give the same UART
+output, exit status, instruction count, virtual time and the mmio/irq
+trace lines it traces. Then at several
+instruction limits, the traced and untraced runs must agree with each
+other and be a prefix of the full run. Breakpoints, watchpoints and
+single steps are compared the same way by tests/unit/test_determinism.c
+(through the CPU's API) and tests/gdb (through gdb).
+"""
+import os
+import re
+import subprocess
+import tempfile
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SIM = os.environ.get("MCUSIM_SIM", os.path.join(TOP, "build", "mcusim-san"))
+
+STORM_IN = ["--set", "uart0.chardev=stdio:in=tests/firmware/irq_storm.in"]
+FIRMWARE = [
+    # (name, options, ELF)
+    ("irq_storm", STORM_IN, "build/fw/irq_storm.elf"),
+    ("clint_timer", [], "build/fw/clint_timer.elf"),
+    ("uart_echo", ["--set", "uart0.chardev=stdio:in=tests/firmware/uart_echo.in"],
+     "build/fw/uart_echo.elf"),
+    ("hifive1_gpio_irq", ["--board", "tests/firmware/boards/hifive1-gpio.yaml"],
+     "build/fw/hifive1/gpio_irq.elf"),
+]
+VARIANTS = [
+    ("untraced", []),
+    ("trace-mmio", ["--trace", "mmio"]),
+    ("trace-insn", ["--trace", "mmio,irq,insn"]),
+    ("trace-exc", ["--trace", "mmio,irq,exc"]),
+    ("trace-all", ["--trace", "all"]),
+    ("sliced", ["--trace", "mmio,irq", "--timeout", "600"]),
+]
+LIMITS = [1, 997, 20011, 77777, 150001]
+KEPT_KINDS = ("mmio", "irq", "end")
+LINE = re.compile(r"^\s*\d+ (\w+)")
+
+
+class Run:
+    def __init__(self, args, env):
+        fd, path = tempfile.mkstemp(prefix="mcusim-trace-")
+        os.close(fd)
+        try:
+            to_file = ["--trace-file", path] if "--trace" in args else []
+            p = subprocess.run([SIM, "--stats"] + to_file + args, cwd=TOP,
+                               env=env, capture_output=True, timeout=300)
+            with open(path, errors="replace") as f:
+                trace = f.read().splitlines()
+        finally:
+            os.unlink(path)
+        self.status = p.returncode
+        self.stdout = p.stdout.decode(errors="replace")
+        self.stderr = p.stderr.decode(errors="replace")
+        self.lines = [line for line in trace if kind(line) in KEPT_KINDS]
+        self.stats = [line for line in self.stderr.splitlines()
+                      if line.startswith(("mcusim: instructions:", "mcusim: virtual time:"))]
+
+    def events(self):
+        """The mmio and irq lines, without the end line."""
+        return [line for line in self.lines if kind(line) != "end"]
+
+
+def kind(line):
+    m = LINE.match(line)
+    return m.group(1) if m else None
+
+
+def first_difference(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return "line %d:\n  reference: %s\n  this run:  %s" % (i + 1, x, y)
+    if len(a) != len(b):
+        return "%d lines against %d" % (len(a), len(b))
+    return None
+
+
+def compare(ref, run, what):
+    problems = []
+    if run.status != ref.status:
+        problems.append("exit status %d, reference %d" % (run.status, ref.status))
+    if run.stdout != ref.stdout:
+        problems.append("UART output differs:\n--- reference\n%s\n--- this run\n%s"
+                        % (ref.stdout, run.stdout))
+    if run.stats != ref.stats:
+        problems.append("stats differ: %s against %s" % (run.stats, ref.stats))
+    # A run that traces less is compared on what it traces.
+    kinds = {kind(line) for line in run.lines}
+    diff = first_difference([line for line in ref.lines if kind(line) in kinds], run.lines)
+    if diff:
+        problems.append("mmio/irq trace differs at " + diff)
+    if re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)", run.stderr):
+        problems.append("sanitizer report:\n" + run.stderr)
+    return ["%s: %s" % (what, p) for p in problems]
+
+
+def report(res, label, problems):
+    if problems:
+        res.fail(label, "\n".join(problems))
+    else:
+        res.ok(label)
+
+
+def check_firmware(res, name, options, elf, env):
+    ref = Run(options + ["--trace", "mmio,irq", elf], env)
+    if not ref.events():
+        res.fail("determinism/%s" % name,
+                 "the reference run traced no device access or interrupt:\n" + ref.stderr)
+        return
+    for variant, extra in VARIANTS:
+        run = Run(options + extra + [elf], env)
+        problems = compare(ref, run, variant)
+        report(res, "determinism/%s/%s" % (name, variant), problems)
+    full = ref.events()
+    for limit in LIMITS:
+        args = options + ["--max-insns", str(limit)]
+        plain = Run(args + ["--trace", "mmio,irq", elf], env)
+        traced = Run(args + ["--trace", "mmio,irq,insn", elf], env)
+        problems = compare(plain, traced, "-n %d with and without insn tracing" % limit)
+        events = plain.events()
+        if events != full[:len(events)]:
+            problems.append("-n %d: the trace is not a prefix of the full run's: %s"
+                            % (limit, first_difference(full[:len(events)], events)))
+        report(res, "determinism/%s/limit-%d" % (name, limit), problems)
+
+
+def run(res, only=None, env=None):
+    env = dict(env or os.environ)
+    env.setdefault("MCUSIM_BOARDS", os.path.join(TOP, "boards.yaml"))
+    for name, options, elf in FIRMWARE:
+        if only and only not in "determinism/" + name:
+            continue
+        check_firmware(res, name, options, elf, env)
