@@ -112,8 +112,8 @@ static MemAccess cpu_write(Cpu *cpu, uint32_t addr, unsigned size,
         host_store(r->host + (addr - r->start), size, value);
         /* Accesses are aligned here (misaligned ones come byte by byte),
          * so one chunk holds them. */
-        if (cpu_code_chunk_marked(cpu, addr)) {
-            cpu_blocks_code_written(cpu, addr, size);
+        if (memory_range_has_code(r, addr)) {
+            memory_code_written(cpu->ms, r, addr, size);
             *mmio = true; /* the running block may be stale */
         }
         return MEM_OK;
@@ -298,6 +298,7 @@ Cpu *cpu_new(MemorySystem *ms, const CpuConfig *config, Error **errp)
         return NULL;
     }
     memory_add_listener(ms, cpu_map_changed, cpu);
+    memory_add_code_listener(ms, cpu_blocks_code_written, cpu);
     mem_cache_init(&cpu->data, ms);
     mem_cache_init(&cpu->pmp_data, ms);
     if (config->clock)
@@ -313,6 +314,7 @@ void cpu_free(Cpu *cpu)
     if (cpu->config.clock)
         clock_set_deadline_listener(cpu->config.clock, NULL, NULL);
     memory_remove_listener(cpu->ms, cpu_map_changed, cpu);
+    memory_remove_code_listener(cpu->ms, cpu_blocks_code_written, cpu);
     mem_cache_destroy(&cpu->data);
     mem_cache_destroy(&cpu->pmp_data);
     cpu_blocks_free(cpu);

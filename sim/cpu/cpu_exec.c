@@ -7,10 +7,12 @@
  * bookkeeping: time is settled when the block ends. Blocks are found
  * through a direct-mapped table by pc and chained to their successors.
  *
- * What invalidates decoded code: a store into a 256-byte chunk that holds
- * some (a bitmap marks them; only the blocks there are dropped), fence.i
- * and any change of the memory map (everything is dropped). Code fetched
- * from MMIO is never cached.
+ * What invalidates decoded code: a write into a chunk of RAM/ROM that some
+ * block was decoded from, by any writer and through any address (the
+ * memory system tracks chunks of backing memory and tells
+ * cpu_blocks_code_written; only the blocks decoded from those bytes are
+ * dropped), fence.i and any change of the memory map (everything is
+ * dropped). Code fetched from MMIO is never cached.
  *
  * Between blocks the run loop "looks around" once cycles reach check_at:
  * due events run, a pending interrupt is taken, wfi sleeps until the next
@@ -56,13 +58,11 @@ bool cpu_blocks_init(Cpu *cpu)
     BlockCache *bc = &cpu->blocks;
     bc->pool = calloc(CPU_BLOCK_POOL, sizeof *bc->pool);
     bc->insns = calloc(CPU_BLOCK_INSN_POOL, sizeof *bc->insns);
-    bc->code_map = calloc(CPU_CODE_MAP_WORDS, sizeof *bc->code_map);
-    if (!bc->pool || !bc->insns || !bc->code_map) {
+    if (!bc->pool || !bc->insns) {
         cpu_blocks_free(cpu);
         return false;
     }
     cpu_exec_block(NULL, NULL, &bc->handlers);
-    bc->code_lo = CPU_CODE_MAP_WORDS;
     return true;
 }
 
@@ -71,10 +71,8 @@ void cpu_blocks_free(Cpu *cpu)
     BlockCache *bc = &cpu->blocks;
     free(bc->pool);
     free(bc->insns);
-    free(bc->code_map);
     bc->pool = NULL;
     bc->insns = NULL;
-    bc->code_map = NULL;
 }
 
 void cpu_blocks_flush(Cpu *cpu)
@@ -86,11 +84,6 @@ void cpu_blocks_flush(Cpu *cpu)
     memset(bc->table, 0, sizeof bc->table);
     bc->nblocks = 0;
     bc->ninsns = 0;
-    if (bc->code_lo <= bc->code_hi)
-        memset(&bc->code_map[bc->code_lo], 0,
-               (bc->code_hi - bc->code_lo + 1) * sizeof *bc->code_map);
-    bc->code_lo = CPU_CODE_MAP_WORDS;
-    bc->code_hi = 0;
 }
 
 static size_t block_slot(uint32_t pc)
@@ -98,36 +91,18 @@ static size_t block_slot(uint32_t pc)
     return (pc >> 1) & (CPU_BLOCK_TABLE - 1);
 }
 
-static void mark_code(BlockCache *bc, uint32_t start, uint32_t end)
+void cpu_blocks_code_written(void *opaque, const uint8_t *host, size_t len)
 {
-    for (uint32_t chunk = start >> CPU_CODE_CHUNK_SHIFT;
-         chunk <= (end - 1) >> CPU_CODE_CHUNK_SHIFT; chunk++) {
-        size_t word = chunk >> 6;
-        bc->code_map[word] |= 1ull << (chunk & 63);
-        if (word < bc->code_lo)
-            bc->code_lo = word;
-        if (word > bc->code_hi)
-            bc->code_hi = word;
-    }
-}
-
-void cpu_blocks_code_written(Cpu *cpu, uint32_t addr, unsigned size)
-{
-    BlockCache *bc = &cpu->blocks;
-    uint32_t first = addr >> CPU_CODE_CHUNK_SHIFT;
-    uint32_t last = (addr + size - 1) >> CPU_CODE_CHUNK_SHIFT;
-    uint64_t lo = (uint64_t)first << CPU_CODE_CHUNK_SHIFT;
-    uint64_t hi = (uint64_t)(last + 1) << CPU_CODE_CHUNK_SHIFT;
+    BlockCache *bc = &((Cpu *)opaque)->blocks;
+    const uint8_t *end = host + len;
     for (size_t i = 0; i < bc->nblocks; i++) {
         Block *b = &bc->pool[i];
-        if (b->start == CPU_BLOCK_DEAD || b->start >= hi || b->end <= lo)
+        if (b->start == CPU_BLOCK_DEAD || b->host_start >= end || b->host_end <= host)
             continue;
         if (bc->table[block_slot(b->start)] == b)
             bc->table[block_slot(b->start)] = NULL;
         b->start = CPU_BLOCK_DEAD; /* chains to it no longer match a pc */
     }
-    for (uint32_t chunk = first; chunk <= last; chunk++)
-        bc->code_map[chunk >> 6] &= ~(1ull << (chunk & 63));
 }
 
 static bool ends_block(unsigned op)
@@ -177,12 +152,19 @@ static void fill_insn(const Cpu *cpu, BlockInsn *in, uint32_t pc,
     in->handler = cpu->blocks.handlers[in->op];
 }
 
+/* Whether [addr, addr + len) lies inside r (no wrapping). */
+static bool range_holds(const MemRange *r, uint32_t addr, uint32_t len)
+{
+    return addr - r->start <= r->last - r->start && r->last - addr >= len - 1;
+}
+
 /* Decodes up to `max` instructions from pc into b. False when the first
  * fetch faults (raised); a later fetch fault just ends the block, and the
- * next block raises it when it starts there. *cacheable is false for code
- * that is not plain RAM/ROM. */
+ * next block raises it when it starts there. A block comes from one
+ * RAM/ROM range (*first); *cacheable is false for code that does not (a
+ * device's, or an instruction straddling two ranges). */
 static bool decode_block(Cpu *cpu, uint32_t pc, unsigned max, Block *b,
-                         BlockInsn *insns, bool *cacheable)
+                         BlockInsn *insns, bool *cacheable, MemRange *first)
 {
     unsigned n = 0;
     uint32_t at = pc;
@@ -191,14 +173,20 @@ static bool decode_block(Cpu *cpu, uint32_t pc, unsigned max, Block *b,
         uint32_t bits;
         if (n > 0 && cpu->debug_active && cpu_breakpoint_at(cpu, at))
             break; /* a breakpoint always starts a block */
+        /* Not a byte fetched beyond the first range: it may be a device. */
+        if (n > 0 && !range_holds(first, at, 4))
+            break;
         if (!cpu_fetch(cpu, at, &bits)) {
             if (n == 0)
                 return false;
             break;
         }
-        if (!cpu->fetch.host)
-            *cacheable = false;
         fill_insn(cpu, &insns[n], at, bits, n);
+        if (n == 0) {
+            *first = cpu->fetch;
+            if (!first->host || !range_holds(first, at, insns[0].length))
+                *cacheable = false;
+        }
         at += insns[n].length;
         n++;
         if (ends_block(insns[n - 1].op) || !*cacheable)
@@ -210,7 +198,11 @@ static bool decode_block(Cpu *cpu, uint32_t pc, unsigned max, Block *b,
     end->pc = at;
     end->idx = (uint8_t)n;
     end->handler = cpu->blocks.handlers[CPU_OP_END];
-    *b = (Block){.start = pc, .end = at, .ninsns = n, .insns = insns};
+    *b = (Block){.start = pc, .ninsns = n, .insns = insns};
+    if (*cacheable) {
+        b->host_start = first->host + (pc - first->start);
+        b->host_end = b->host_start + (at - pc); /* at - pc: no wrap at 2^32 */
+    }
     return true;
 }
 
@@ -218,8 +210,10 @@ static Block *scratch_block(Cpu *cpu, uint32_t pc, unsigned max)
 {
     BlockCache *bc = &cpu->blocks;
     bool cacheable;
-    if (!decode_block(cpu, pc, max, &bc->scratch, bc->scratch_insns, &cacheable))
+    MemRange first;
+    if (!decode_block(cpu, pc, max, &bc->scratch, bc->scratch_insns, &cacheable, &first))
         return NULL;
+    bc->scratch.host_start = bc->scratch.host_end = NULL;
     return &bc->scratch;
 }
 
@@ -232,7 +226,9 @@ static Block *translate(Cpu *cpu, uint32_t pc)
     uint64_t generation = bc->generation;
     Block *b = &bc->pool[bc->nblocks];
     bool cacheable;
-    if (!decode_block(cpu, pc, CPU_BLOCK_MAX, b, &bc->insns[bc->ninsns], &cacheable))
+    MemRange first;
+    if (!decode_block(cpu, pc, CPU_BLOCK_MAX, b, &bc->insns[bc->ninsns], &cacheable,
+                      &first))
         return NULL;
     /* Fetching from a device may have changed the map under us. */
     if (!cacheable || generation != bc->generation) {
@@ -240,19 +236,21 @@ static Block *translate(Cpu *cpu, uint32_t pc)
         memcpy(bc->scratch_insns, from, (b->ninsns + 1) * sizeof *from);
         bc->scratch = *b;
         bc->scratch.insns = bc->scratch_insns;
+        bc->scratch.host_start = bc->scratch.host_end = NULL;
         return &bc->scratch;
     }
     bc->nblocks++;
     bc->ninsns += b->ninsns + 1;
     bc->table[block_slot(pc)] = b;
-    mark_code(bc, b->start, b->end);
+    memory_code_mark(&first, pc, (uint32_t)(b->host_end - b->host_start));
     return b;
 }
 
 /* ---- the executor ---- */
 
 /* A host pointer for an aligned access that hits RAM/ROM in the data
- * cache; NULL sends the access down the slow path. */
+ * cache; NULL sends the access down the slow path (so does a store into
+ * a chunk holding decoded code: the slow path reports it). */
 static inline uint8_t *fast_host(const MemCache *c, uint32_t addr,
                                  unsigned size, bool write)
 {
@@ -262,7 +260,9 @@ static inline uint8_t *fast_host(const MemCache *c, uint32_t addr,
         const MemRange *r = &c->ways[i];
         uint32_t offset = addr - r->start, span = r->last - r->start;
         if (offset <= span && span - offset >= size - 1) {
-            if (!r->host || (write && r->readonly))
+            if (!r->host)
+                return NULL;
+            if (write && (r->readonly || memory_range_has_code(r, addr)))
                 return NULL;
             return r->host + offset;
         }
@@ -513,7 +513,7 @@ static BlockExit cpu_exec_block(Cpu *cpu, Block *b,
         uint32_t addr_ = RS1 + in->imm, value_ = RS2;                       \
         uint8_t *host_ = fast_host(&cpu->data, addr_, size, true);          \
         cpu->reserved = false;                                              \
-        if (likely(host_ != NULL && !cpu_code_chunk_marked(cpu, addr_))) {  \
+        if (likely(host_ != NULL)) {                                        \
             host_write(host_, size, value_);                                \
             NEXT();                                                         \
         }                                                                   \
@@ -708,7 +708,7 @@ static Block *cut_block(Cpu *cpu, Block *b, unsigned n)
     end->idx = (uint8_t)n;
     end->handler = bc->handlers[CPU_OP_END];
     bc->scratch.ninsns = n;
-    bc->scratch.end = pc;
+    bc->scratch.host_start = bc->scratch.host_end = NULL;
     bc->scratch.next[0] = bc->scratch.next[1] = NULL;
     return &bc->scratch;
 }

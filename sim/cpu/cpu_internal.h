@@ -117,8 +117,6 @@ enum { PMP_OFF = 0, PMP_TOR = 1, PMP_NA4 = 2, PMP_NAPOT = 3 };
 #define CPU_BLOCK_POOL 8192           /* blocks before a full flush */
 #define CPU_BLOCK_INSN_POOL (CPU_BLOCK_POOL * 24)
 #define CPU_BLOCK_DEAD 1u             /* start of an invalidated block (odd: no pc) */
-#define CPU_CODE_CHUNK_SHIFT 8        /* self-modifying code tracked per 256 bytes */
-#define CPU_CODE_MAP_WORDS ((1ull << (32 - CPU_CODE_CHUNK_SHIFT)) / 64)
 #define CPU_REG_SINK 32               /* writes to x0 land here */
 
 typedef struct BlockInsn {
@@ -140,8 +138,11 @@ enum {
 
 typedef struct Block {
     uint32_t start;     /* CPU_BLOCK_DEAD once invalidated */
-    uint32_t end;       /* pc after the last instruction */
     uint32_t ninsns;
+    /* The host bytes the block was decoded from (one RAM/ROM range), by
+     * which writes find it whatever address they came through; empty
+     * for the scratch block. */
+    const uint8_t *host_start, *host_end;
     BlockInsn *insns;   /* ninsns + the sentinel */
     struct Block *next[2]; /* chained successors by exit (fall-through, taken) */
 } Block;
@@ -161,8 +162,6 @@ typedef struct BlockCache {
     size_t nblocks;
     BlockInsn *insns;
     size_t ninsns;
-    uint64_t *code_map; /* bit per 256-byte chunk holding decoded code */
-    size_t code_lo, code_hi; /* words of code_map that may be set */
     uint64_t generation; /* bumped by every flush */
     const void *const *handlers;
     Block scratch;       /* uncached blocks: MMIO code, the last steps */
@@ -312,13 +311,9 @@ void cpu_update_chaining(Cpu *cpu);
 bool cpu_blocks_init(Cpu *cpu);
 void cpu_blocks_free(Cpu *cpu);
 void cpu_blocks_flush(Cpu *cpu);
-/* A store hit a chunk holding decoded code: drops the blocks there. */
-void cpu_blocks_code_written(Cpu *cpu, uint32_t addr, unsigned size);
-static inline bool cpu_code_chunk_marked(const Cpu *cpu, uint32_t addr)
-{
-    uint32_t chunk = addr >> CPU_CODE_CHUNK_SHIFT;
-    return (cpu->blocks.code_map[chunk >> 6] >> (chunk & 63)) & 1;
-}
+/* The memory system's code listener (memory_add_code_listener): drops
+ * the blocks decoded from [host, host + len). */
+void cpu_blocks_code_written(void *opaque, const uint8_t *host, size_t len);
 
 /* cpu_pmp.c */
 /* Whether an access of `size` bytes at addr is allowed (access is PMP_R,

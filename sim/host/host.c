@@ -62,37 +62,16 @@ uint64_t host_time_ns(const Host *h)
 
 /* ---- guest memory: RAM and ROM through the flat view, never a device ---- */
 
-static bool guest_access(Host *h, uint32_t addr, void *buf, size_t len, bool write)
-{
-    uint8_t *p = buf;
-    while (len) {
-        MemRange r;
-        if (!memory_lookup(h->ms, addr, &r) || !r.host || (write && r.readonly))
-            return false;
-        uint64_t avail = (uint64_t)r.last - addr + 1;
-        size_t n = avail < len ? (size_t)avail : len;
-        uint8_t *host = r.host + (addr - r.start);
-        if (write)
-            memcpy(host, p, n);
-        else
-            memcpy(p, host, n);
-        p += n;
-        len -= n;
-        if (len && (uint64_t)addr + n > UINT32_MAX)
-            return false; /* would wrap around */
-        addr += (uint32_t)n;
-    }
-    return true;
-}
-
+/* Through the memory system's RAM path, which also tells the CPU when a
+ * write lands on decoded code (a `read` into a buffer of instructions). */
 bool host_guest_read(Host *h, uint32_t addr, void *buf, size_t len)
 {
-    return guest_access(h, addr, buf, len, false);
+    return memory_ram_read(h->ms, addr, buf, len);
 }
 
 bool host_guest_write(Host *h, uint32_t addr, const void *buf, size_t len)
 {
-    return guest_access(h, addr, (void *)buf, len, true);
+    return memory_ram_write(h->ms, addr, buf, len);
 }
 
 bool host_guest_read_u32(Host *h, uint32_t addr, uint32_t *value)

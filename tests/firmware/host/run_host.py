@@ -148,6 +148,10 @@ CASES = [
     dict(name="newlib-files", elf="newlib_files", opts=["--board", "newlib-sim"], root=True,
          status=0, stdout=NEWLIB_FILES_OUT,
          files={"data.txt": "line 1\nline 2\nline 3\n", "new.txt": None}),
+    # read() into a function already decoded: the new code runs.
+    dict(name="newlib-code-loaded-by-read", elf="newlib_codeload",
+         opts=["--board", "newlib-sim"], root=True, status=0,
+         stdout="before: 100\nafter read(): 200\n", files={"code.bin": None}),
     dict(name="newlib-files-no-root", elf="newlib_files", opts=["--board", "newlib-sim"],
          status=1, stdout="fopen data.txt: errno 13\n", stderr=["host files are off"]),
     dict(name="newlib-services-off", elf="newlib_hello",
