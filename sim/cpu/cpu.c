@@ -71,7 +71,7 @@ static MemCache *data_cache(Cpu *cpu, uint32_t addr, unsigned size,
                             unsigned access)
 {
     if (!cpu->pmp_active)
-        return cpu->debug_active ? &cpu->pmp_data : &cpu->data;
+        return cpu->debug_active || cpu->triggers_data ? &cpu->pmp_data : &cpu->data;
     if (!cpu_pmp_allows(cpu, addr, size, access, cpu_data_priv(cpu)))
         return NULL;
     return &cpu->pmp_data;
@@ -152,6 +152,8 @@ bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmi
 {
     if (cpu->nwatchpoints && cpu_watch_check(cpu, addr, size, false))
         return cpu_raise(cpu, CPU_CAUSE_DEBUG_WATCH, addr);
+    if (cpu->triggers_data && cpu_trigger_data(cpu, addr, size, false))
+        return false;
     if (addr & (size - 1)) {
         if (cpu->config.emulate_misaligned)
             return load_bytes(cpu, addr, size, value, mmio);
@@ -166,6 +168,8 @@ bool cpu_store(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value, bool *mmi
 {
     if (cpu->nwatchpoints && cpu_watch_check(cpu, addr, size, true))
         return cpu_raise(cpu, CPU_CAUSE_DEBUG_WATCH, addr);
+    if (cpu->triggers_data && cpu_trigger_data(cpu, addr, size, true))
+        return false;
     if (addr & (size - 1)) {
         if (cpu->config.emulate_misaligned)
             return store_bytes(cpu, addr, size, value, mmio);
@@ -281,6 +285,11 @@ Cpu *cpu_new(MemorySystem *ms, const CpuConfig *config, Error **errp)
 
     if (!cpu_parse_isa(isa, &ext, errp))
         return NULL;
+    if (config->pmp_entries > CPU_PMP_MAX || config->triggers > CPU_TRIGGERS_MAX) {
+        error_setf(errp, "%u PMP entries and %u triggers: at most %u and %u",
+                   config->pmp_entries, config->triggers, CPU_PMP_MAX, CPU_TRIGGERS_MAX);
+        return NULL;
+    }
     Cpu *cpu = calloc(1, sizeof *cpu);
     if (!cpu)
         abort();

@@ -112,6 +112,7 @@ void cpu_csr_reset(Cpu *cpu)
         cpu->pmpaddr[i] = 0;
     }
     cpu_pmp_update(cpu);
+    cpu_trigger_reset(cpu);
 }
 
 /* mepc[0] is always zero; mepc[1] too when IALIGN is 32 (no C). */
@@ -157,9 +158,9 @@ bool cpu_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value)
     case CSR_INSTRETH: *value = (uint32_t)(instret >> 32); return true;
     case CSR_TIME: return read_time(cpu, false, value);
     case CSR_TIMEH: return read_time(cpu, true, value);
-    case CSR_MVENDORID:
-    case CSR_MARCHID:
-    case CSR_MIMPID:
+    case CSR_MVENDORID: *value = cpu->config.mvendorid; return true;
+    case CSR_MARCHID: *value = cpu->config.marchid; return true;
+    case CSR_MIMPID: *value = cpu->config.mimpid; return true;
     case CSR_MHARTID:
     case CSR_MCONFIGPTR: *value = 0; return true;
     }
@@ -167,7 +168,7 @@ bool cpu_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value)
         *value = 0; /* the spec lets unimplemented counters read zero */
         return true;
     }
-    return cpu_pmp_csr_get(cpu, csr, value);
+    return cpu_pmp_csr_get(cpu, csr, value) || cpu_trigger_csr_get(cpu, csr, value);
 }
 
 static void set_mstatus(Cpu *cpu, uint32_t value)
@@ -202,7 +203,7 @@ bool cpu_csr_set(Cpu *cpu, unsigned csr, uint32_t value)
     case CSR_MINSTRET: counter_write_half(cpu, COUNTER_INSTRET, false, value); return true;
     case CSR_MINSTRETH: counter_write_half(cpu, COUNTER_INSTRET, true, value); return true;
     }
-    if (cpu_pmp_csr_set(cpu, csr, value))
+    if (cpu_pmp_csr_set(cpu, csr, value) || cpu_trigger_csr_set(cpu, csr, value))
         return true;
     uint32_t ignored;
     return cpu_csr_get(cpu, csr, &ignored); /* read-only or hardwired */
@@ -275,6 +276,7 @@ void cpu_exec_mret(Cpu *cpu)
     cpu->mstatus = s; /* MPP becomes U, the least privileged mode */
     cpu->priv = mpp;
     cpu->pc = cpu->mepc & cpu_mepc_mask(cpu);
+    cpu_trigger_mret(cpu);
     cpu_pmp_update(cpu);
 }
 
@@ -299,6 +301,7 @@ static void enter_trap(Cpu *cpu, uint32_t mcause, uint32_t tval, uint32_t handle
     cpu->priv = CPU_PRIV_M;
     cpu->reserved = false;
     cpu->pc = handler;
+    cpu_trigger_trap_entered(cpu);
     cpu_pmp_update(cpu);
 }
 

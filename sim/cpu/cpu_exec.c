@@ -48,7 +48,8 @@ static bool tracing_insns(const Cpu *cpu)
 
 void cpu_update_chaining(Cpu *cpu)
 {
-    cpu->no_chaining = cpu->pmp_active || tracing_insns(cpu) || cpu->debug_active;
+    cpu->no_chaining = cpu->pmp_active || tracing_insns(cpu) || cpu->debug_active ||
+                       cpu->triggers_exec;
 }
 
 /* ---- the block cache ---- */
@@ -673,6 +674,8 @@ static Block *next_block(Cpu *cpu, Block *prev, unsigned exit)
             cpu->tracer->insn(cpu->tracer_opaque, cpu, pc, b->insns[0].bits);
         return b;
     }
+    if (unlikely(cpu->triggers_exec)) /* each instruction is checked */
+        return scratch_block(cpu, pc, 1);
     if (prev) {
         Block *chained = prev->next[exit];
         if (chained && chained->start == pc)
@@ -837,7 +840,9 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
         if (unlikely(cpu->debug_active) && cpu_breakpoint_at(cpu, cpu->pc) &&
             !cpu_debug_resuming(cpu))
             return cpu_debug_stop(cpu, CPU_STOP_BREAKPOINT);
-        Block *b = next_block(cpu, prev, exit);
+        Block *b = unlikely(cpu->triggers_exec) && cpu_trigger_exec(cpu, cpu->pc)
+                       ? NULL /* the breakpoint exception is raised */
+                       : next_block(cpu, prev, exit);
         if (unlikely(cpu->pmp_active) && b)
             b = pmp_fetch_check(cpu, b);
         if (b)

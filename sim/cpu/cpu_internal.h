@@ -51,6 +51,12 @@ enum {
     CSR_PMPCFG3 = 0x3a3,
     CSR_PMPADDR0 = 0x3b0,
     CSR_PMPADDR15 = 0x3bf,
+    CSR_TSELECT = 0x7a0,
+    CSR_TDATA1 = 0x7a1,
+    CSR_TDATA2 = 0x7a2,
+    CSR_TDATA3 = 0x7a3,
+    CSR_TINFO = 0x7a4,
+    CSR_TCONTROL = 0x7a5,
     CSR_MCYCLE = 0xb00,
     CSR_MINSTRET = 0xb02,
     CSR_MHPMCOUNTER3 = 0xb03,
@@ -88,8 +94,9 @@ enum { CPU_PRIV_U = 0, CPU_PRIV_M = 3 };
 #define MSTATUS_TW (1u << 21)
 #define MSTATUS_WRITABLE (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_TW)
 
-/* PMP (privileged spec 3.7): 16 entries, 4-byte granularity. */
-#define CPU_PMP_ENTRIES 16
+/* PMP (privileged spec 3.7): up to 16 entries (config.pmp_entries are
+ * implemented), 4-byte granularity. */
+#define CPU_PMP_ENTRIES CPU_PMP_MAX
 enum {
     PMP_R = 1u << 0,
     PMP_W = 1u << 1,
@@ -224,6 +231,16 @@ struct Cpu {
     uint32_t watch_hit_addr;
     CpuWatchKind watch_hit_kind;
 
+    /* Sdtrig triggers (cpu_trigger.c): config.triggers of them exist;
+     * triggers_exec/_data say whether any armed one watches execution or
+     * data accesses, which makes the interpreter check for them. */
+    struct CpuTrigger {
+        uint32_t tdata1, tdata2;
+    } triggers[CPU_TRIGGERS_MAX];
+    unsigned tselect;
+    uint32_t tcontrol;
+    bool triggers_exec, triggers_data;
+
     /* LR/SC reservation; one hart, so only traps and sc clear it. */
     bool reserved;
     uint32_t reservation;
@@ -326,6 +343,19 @@ unsigned cpu_data_priv(const Cpu *cpu);
 void cpu_pmp_update(Cpu *cpu);
 bool cpu_pmp_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value);
 bool cpu_pmp_csr_set(Cpu *cpu, unsigned csr, uint32_t value);
+
+/* cpu_trigger.c */
+typedef struct CpuTrigger CpuTrigger;
+void cpu_trigger_reset(Cpu *cpu);
+bool cpu_trigger_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value);
+bool cpu_trigger_csr_set(Cpu *cpu, unsigned csr, uint32_t value);
+/* Trap entry and mret keep tcontrol.mte/mpte. */
+void cpu_trigger_trap_entered(Cpu *cpu);
+void cpu_trigger_mret(Cpu *cpu);
+/* True, with a breakpoint exception raised, when an armed trigger fires
+ * on executing the instruction at pc / on the access. */
+bool cpu_trigger_exec(Cpu *cpu, uint32_t pc);
+bool cpu_trigger_data(Cpu *cpu, uint32_t addr, unsigned size, bool write);
 
 /* cpu_csr.c */
 void cpu_csr_reset(Cpu *cpu);

@@ -1,11 +1,13 @@
 /* Physical memory protection (RISC-V privileged spec 1.12, section 3.7):
- * 16 entries, 4-byte granularity, modes OFF/TOR/NA4/NAPOT, the lock bit.
+ * the lowest config.pmp_entries of 16 entries (the FE310-G002 has 8), 4-byte
+ * granularity, modes OFF/TOR/NA4/NAPOT, the lock bit. The CSRs of entries
+ * that are not implemented read zero and ignore writes.
  *
  * The lowest-numbered entry that matches any byte of an access decides;
  * it must match every byte or the access fails. M-mode passes unless the
- * entry is locked; U-mode fails when no entry matches (16 are
- * implemented). Locked entries cannot be rewritten until reset, and lock
- * the address below them when they are TOR.
+ * entry is locked; U-mode fails when no entry matches, unless no entry is
+ * implemented at all. Locked entries cannot be rewritten until reset, and
+ * lock the address below them when they are TOR.
  */
 #include "sim/cpu/cpu_internal.h"
 
@@ -54,7 +56,7 @@ bool cpu_pmp_allows(const Cpu *cpu, uint32_t addr, unsigned size,
             return true;
         return (cfg & access) != 0;
     }
-    return priv == CPU_PRIV_M;
+    return priv == CPU_PRIV_M || cpu->config.pmp_entries == 0;
 }
 
 unsigned cpu_data_priv(const Cpu *cpu)
@@ -75,6 +77,11 @@ void cpu_pmp_update(Cpu *cpu)
         mem_cache_flush(&cpu->data); /* the fast path must not see ranges */
     cpu->pmp_active = active;
     cpu_update_chaining(cpu);
+}
+
+static bool implemented(const Cpu *cpu, unsigned i)
+{
+    return i < cpu->config.pmp_entries;
 }
 
 static bool entry_locked(const Cpu *cpu, unsigned i)
@@ -105,11 +112,13 @@ bool cpu_pmp_csr_set(Cpu *cpu, unsigned csr, uint32_t value)
         for (unsigned k = 0; k < 4; k++) {
             uint8_t cfg = (uint8_t)(value >> (8 * k));
             /* bits 6:5 are reserved (read zero) */
-            if (!entry_locked(cpu, first + k))
+            if (implemented(cpu, first + k) && !entry_locked(cpu, first + k))
                 cpu->pmpcfg[first + k] = cfg & 0x9f;
         }
     } else if (csr >= CSR_PMPADDR0 && csr <= CSR_PMPADDR15) {
         unsigned i = csr - CSR_PMPADDR0;
+        if (!implemented(cpu, i))
+            return true;
         bool next_locks_it = i + 1 < CPU_PMP_ENTRIES && entry_locked(cpu, i + 1) &&
                              pmp_mode(cpu->pmpcfg[i + 1]) == PMP_TOR;
         if (!entry_locked(cpu, i) && !next_locks_it)

@@ -76,7 +76,8 @@ static const MmioOps dev_ops = {.read = dev_read, .write = dev_write};
 static Cpu *new_cpu(Fixture *f, const char *isa)
 {
     Error *err = NULL;
-    CpuConfig config = {.isa = isa, .reset_pc = RAM_BASE, .frequency_hz = 1000000};
+    CpuConfig config = {.isa = isa, .reset_pc = RAM_BASE, .frequency_hz = 1000000,
+                        .pmp_entries = CPU_PMP_MAX, .triggers = 2};
     Cpu *cpu = cpu_new(f->ms, &config, &err);
     if (!cpu)
         fail_msg("cpu_new(%s): %s", isa, error_message(err));
