@@ -321,10 +321,33 @@ bool cpu_debug_resuming(const Cpu *cpu);
 bool cpu_watch_check(Cpu *cpu, uint32_t addr, unsigned size, bool write);
 void cpu_debug_free(Cpu *cpu);
 
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static inline bool cpu_tracing_insns(const Cpu *cpu)
+{
+    return cpu->tracer && cpu->tracer->insn;
+}
+
+static inline size_t cpu_block_slot(uint32_t pc)
+{
+    return (pc >> 1) & (CPU_BLOCK_TABLE - 1);
+}
+
 /* cpu_exec.c */
-/* Recomputes no_chaining after pmp_active, the tracer or debug_active
- * changed. */
+/* Runs block b. With handlers_out set it only hands out the handler table
+ * (its labels are local to the function). */
+BlockExit cpu_exec_block(Cpu *cpu, Block *b, const void *const **handlers_out);
+
+/* cpu_blocks.c */
+/* Recomputes no_chaining after pmp_active, the tracer, debug_active or
+ * the triggers changed. */
 void cpu_update_chaining(Cpu *cpu);
+/* The cached block at pc, decoded now (NULL: the first fetch faulted,
+ * raised). Code that cannot be cached comes back as the scratch block. */
+Block *cpu_block_translate(Cpu *cpu, uint32_t pc);
+/* Up to max instructions from pc as the scratch block, never cached. */
+Block *cpu_block_scratch(Cpu *cpu, uint32_t pc, unsigned max);
 bool cpu_blocks_init(Cpu *cpu);
 void cpu_blocks_free(Cpu *cpu);
 void cpu_blocks_flush(Cpu *cpu);
