@@ -82,7 +82,9 @@ int gdb_server_serve(GdbServer *gs);
  * socketpair). The fd is not closed. */
 int gdb_server_serve_fd(GdbServer *gs, int fd);
 /* Non-blocking, for the run loop: true when the CPU should stop (see the
- * top of this file). */
+ * top of this file). Each call takes in what the client sent since the
+ * last (up to 64 KiB), so input never piles up unread: a 0x03 after any
+ * amount of other bytes, and the end of the stream, are always seen. */
 bool gdb_server_poll_interrupt(GdbServer *gs);
 /* True when a client connected while the firmware ran without one (the
  * next gdb_server_serve serves it without blocking). */

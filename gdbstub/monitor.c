@@ -65,7 +65,20 @@ static void mon_stats(GdbServer *gs, const char *args, GdbBuf *out)
                    (unsigned long long)cpu_cycles(t->cpu));
 }
 
+/* memory_audit() on the live machine: every rule of soc/memory.h. */
+static void mon_audit(GdbServer *gs, const char *args, GdbBuf *out)
+{
+    Error *err = NULL;
+    if (memory_audit(gdb_server_target(gs)->ms, &err)) {
+        gdb_buf_puts(out, "audit: ok\n");
+        return;
+    }
+    gdb_buf_printf(out, "audit: %s\n", err ? error_message(err) : "failed");
+    error_free(err);
+}
+
 static const MonitorCommand commands[] = {
+    {"audit", "", "check the memory system's rules (memory_audit)", mon_audit},
     {"help", "", "list the monitor commands", mon_help},
     {"info mtree", "", "the memory tree and flat view", mon_mtree},
     {"info peripherals", "", "the board's peripherals", mon_peripherals},

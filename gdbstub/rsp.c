@@ -1,14 +1,23 @@
 /* The RSP packet layer: framing, checksums, +/- acknowledgements,
- * run-length decoding, console output, and the Ctrl-C poll.
+ * run-length decoding, console output, and what arrives while the target
+ * runs.
  *
  * Incoming "$payload#cs": a '$' inside a payload restarts the packet
  * (resynchronisation), bytes outside packets are ignored except '-'
  * (resend the last packet) and 0x03 (ignored while halted). RLE ("x*n":
  * n - 29 more copies of x) is expanded; '}' escapes are kept for the
  * binary packets (X) to undo. Acks are sent but never awaited.
+ *
+ * Every byte goes through one parser (feed), byte by byte, so reading
+ * never depends on what a buffer can hold. While the target runs
+ * (rsp_poll) a 0x03 anywhere, even inside a packet, stops it; whole
+ * packets are acknowledged and wait in arrival order for the stop (a
+ * stray packet is answered after the stop reply, as if sent after it);
+ * corrupt ones are dropped without a NAK (nothing is owed while running).
  */
 #include "gdbstub/gdbstub_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,23 +120,38 @@ bool gdb_unhex(const char *hex, size_t len, uint8_t *out)
 
 /* ---- connection ---- */
 
+/* The length recorded for a packet too long for the buffers: its turn
+ * is answered E01. */
+#define RSP_OVERLONG SIZE_MAX
+
 void rsp_init(RspConn *c, int fd)
 {
-    memset(c, 0, offsetof(RspConn, in));
+    memset(c, 0, sizeof *c);
     c->fd = fd;
-    c->in_pos = c->in_len = 0;
-    c->pkt_len = 0;
-    c->pkt[0] = 0;
-    c->last = (GdbBuf){0};
+    c->state = RSP_IDLE;
+}
+
+void rsp_init_script(RspConn *c, const uint8_t *script, size_t len, GdbBuf *sent)
+{
+    rsp_init(c, -1);
+    c->script = script;
+    c->script_len = len;
+    c->sent = sent;
 }
 
 void rsp_fini(RspConn *c)
 {
     gdb_buf_free(&c->last);
+    gdb_buf_free(&c->waiting);
 }
 
 static void write_all(RspConn *c, const void *data, size_t len)
 {
+    if (c->fd < 0) {
+        if (c->sent)
+            gdb_buf_put(c->sent, data, len);
+        return;
+    }
     const char *p = data;
     while (!c->broken && len) {
         ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
@@ -142,118 +166,225 @@ static void write_all(RspConn *c, const void *data, size_t len)
     }
 }
 
-/* Next byte: -1 at EOF/error, -2 when none is ready and !block. */
-static int next_byte(RspConn *c, bool block)
+/* Refills c->in from the peer: 1 when bytes came, 0 at EOF (or an
+ * error), -1 when none are ready and !block. */
+static int fill(RspConn *c, bool block)
 {
-    if (c->in_pos < c->in_len)
-        return c->in[c->in_pos++];
-    if (c->eof || c->broken)
-        return -1;
+    if (c->fd < 0) {
+        size_t n = c->script_len < sizeof c->in ? c->script_len : sizeof c->in;
+        if (n == 0) {
+            c->eof = true;
+            return 0;
+        }
+        memcpy(c->in, c->script, n);
+        c->script += n;
+        c->script_len -= n;
+        c->in_pos = 0;
+        c->in_len = n;
+        return 1;
+    }
     for (;;) {
         ssize_t n = recv(c->fd, c->in, sizeof c->in, block ? 0 : MSG_DONTWAIT);
         if (n > 0) {
-            c->in_pos = 1;
+            c->in_pos = 0;
             c->in_len = (size_t)n;
-            return c->in[0];
+            return 1;
         }
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && !block && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return -2;
+            return -1;
         c->eof = true;
-        return -1;
+        return 0;
     }
 }
 
-/* Expands run-length encoding; '}' pairs are copied untouched. */
-static bool rle_decode(RspConn *c, size_t raw_len)
+/* Next byte: -1 at EOF/error, -2 when none is ready and !block. */
+static int next_byte(RspConn *c, bool block)
+{
+    if (c->in_pos == c->in_len) {
+        if (c->eof || c->broken)
+            return -1;
+        int r = fill(c, block);
+        if (r <= 0)
+            return r == 0 ? -1 : -2;
+    }
+    return c->in[c->in_pos++];
+}
+
+/* Expands run-length encoding into c->decoded; '}' pairs are copied
+ * untouched. False when the result does not fit. */
+static bool rle_decode(RspConn *c, size_t *len)
 {
     size_t o = 0;
-    for (size_t i = 0; i < raw_len; i++) {
+    for (size_t i = 0; i < c->raw_len; i++) {
         char ch = c->raw[i];
-        if (ch == '}' && i + 1 < raw_len) {
+        if (ch == '}' && i + 1 < c->raw_len) {
             if (o + 2 > RSP_DECODED_MAX)
                 return false;
-            c->pkt[o++] = ch;
-            c->pkt[o++] = c->raw[++i];
+            c->decoded[o++] = ch;
+            c->decoded[o++] = c->raw[++i];
             continue;
         }
-        if (ch == '*' && o > 0 && i + 1 < raw_len &&
+        if (ch == '*' && o > 0 && i + 1 < c->raw_len &&
             (unsigned char)c->raw[i + 1] >= 29 + 3 &&
             (unsigned char)c->raw[i + 1] <= 126) {
             size_t n = (size_t)((unsigned char)c->raw[++i] - 29);
             if (o + n > RSP_DECODED_MAX)
                 return false;
-            memset(c->pkt + o, c->pkt[o - 1], n);
+            memset(c->decoded + o, c->decoded[o - 1], n);
             o += n;
             continue;
         }
         if (o + 1 > RSP_DECODED_MAX)
             return false;
-        c->pkt[o++] = ch;
+        c->decoded[o++] = ch;
     }
-    c->pkt[o] = 0;
-    c->pkt_len = o;
+    *len = o;
     return true;
+}
+
+static size_t waiting_bytes(const RspConn *c)
+{
+    return c->waiting.len - c->waiting_pos;
+}
+
+static void enqueue(RspConn *c, const char *data, size_t len)
+{
+    gdb_buf_put(&c->waiting, &len, sizeof len);
+    if (len != RSP_OVERLONG)
+        gdb_buf_put(&c->waiting, data, len);
+}
+
+/* Moves the oldest waiting packet into c->pkt (answering the overlong
+ * ones E01 on the way); false when none waits. */
+static bool dequeue(RspConn *c)
+{
+    while (waiting_bytes(c) > 0) {
+        size_t len;
+        memcpy(&len, c->waiting.data + c->waiting_pos, sizeof len);
+        c->waiting_pos += sizeof len;
+        if (len == RSP_OVERLONG) {
+            rsp_send_str(c, "E01");
+            continue;
+        }
+        memcpy(c->pkt, c->waiting.data + c->waiting_pos, len);
+        c->pkt[len] = 0;
+        c->pkt_len = len;
+        c->waiting_pos += len;
+        return true;
+    }
+    gdb_buf_clear(&c->waiting);
+    c->waiting_pos = 0;
+    return false;
+}
+
+static void start_packet(RspConn *c)
+{
+    c->state = RSP_BODY;
+    c->raw_len = 0;
+    c->overlong = false;
+    c->sum = 0;
+}
+
+/* The second checksum digit arrived: acknowledge and queue the packet,
+ * or NAK it. */
+static void end_packet(RspConn *c, int lo)
+{
+    int hv = gdb_hexval(c->csum_hi), lv = gdb_hexval(lo);
+    bool good = hv >= 0 && lv >= 0 && (unsigned)(hv << 4 | lv) == (c->sum & 0xff);
+    /* In no-ack mode the checksum is not relied upon (TCP is). */
+    if (!good && !c->noack) {
+        if (!c->running)
+            write_all(c, "-", 1);
+        return;
+    }
+    size_t len = 0;
+    if (c->overlong || !rle_decode(c, &len))
+        len = RSP_OVERLONG;
+    size_t need = sizeof len + (len == RSP_OVERLONG ? 0 : len);
+    if (c->running && waiting_bytes(c) + need > RSP_WAITING_MAX)
+        return; /* a flood while running: dropped, unacknowledged */
+    if (!c->noack)
+        write_all(c, "+", 1);
+    enqueue(c, c->decoded, len);
+}
+
+/* Takes one byte from the peer. True when it is a 0x03 that interrupts
+ * the running target. */
+static bool feed(RspConn *c, uint8_t ch)
+{
+    if (ch == 0x03 && c->running) {
+        c->state = RSP_IDLE; /* a packet cut by Ctrl-C is dropped */
+        return true;
+    }
+    switch (c->state) {
+    case RSP_IDLE:
+        if (ch == '$')
+            start_packet(c);
+        else if (ch == '-' && !c->running && !c->noack && c->last.len)
+            write_all(c, c->last.data, c->last.len);
+        break;
+    case RSP_BODY:
+        if (ch == '$') {
+            start_packet(c);
+        } else if (ch == '#') {
+            c->state = RSP_CSUM_HI;
+        } else {
+            c->sum += ch;
+            if (c->raw_len < RSP_RAW_MAX)
+                c->raw[c->raw_len++] = (char)ch;
+            else
+                c->overlong = true;
+        }
+        break;
+    case RSP_CSUM_HI:
+        c->csum_hi = ch;
+        c->state = RSP_CSUM_LO;
+        break;
+    case RSP_CSUM_LO:
+        c->state = RSP_IDLE;
+        end_packet(c, ch);
+        break;
+    }
+    return false;
 }
 
 bool rsp_read_packet(RspConn *c)
 {
     for (;;) {
-        int ch;
-        /* Outside a packet. */
-        do {
-            ch = next_byte(c, true);
-            if (ch < 0)
-                return false;
-            if (ch == '-' && !c->noack && c->last.len)
-                write_all(c, c->last.data, c->last.len);
-        } while (ch != '$');
-    restart:;
-        size_t raw_len = 0;
-        bool overlong = false;
-        unsigned sum = 0;
-        for (;;) {
-            ch = next_byte(c, true);
-            if (ch < 0)
-                return false;
-            if (ch == '$')
-                goto restart;
-            if (ch == '#')
-                break;
-            sum += (unsigned)ch;
-            if (raw_len < RSP_RAW_MAX)
-                c->raw[raw_len++] = (char)ch;
-            else
-                overlong = true;
-        }
-        int h = next_byte(c, true);
-        if (h < 0)
+        if (dequeue(c))
+            return true;
+        int ch = next_byte(c, true);
+        if (ch < 0)
             return false;
-        int l = next_byte(c, true);
-        if (l < 0)
-            return false;
-        int hv = gdb_hexval(h), lv = gdb_hexval(l);
-        bool good = hv >= 0 && lv >= 0 && (unsigned)(hv << 4 | lv) == (sum & 0xff);
-        if (!good && !c->noack) {
-            write_all(c, "-", 1);
-            continue;
-        }
-        /* In no-ack mode the checksum is not relied upon (TCP is). */
-        if (!overlong && !rle_decode(c, raw_len))
-            overlong = true;
-        if (!c->noack)
-            write_all(c, "+", 1);
-        if (overlong) {
-            rsp_send_str(c, "E01");
-            continue;
-        }
-        return true;
+        feed(c, (uint8_t)ch);
     }
+}
+
+RspPoll rsp_poll(RspConn *c)
+{
+    for (size_t budget = RSP_POLL_BUDGET; budget > 0; budget--) {
+        int ch = next_byte(c, false);
+        if (ch == -2)
+            return RSP_POLL_NOTHING;
+        if (ch < 0)
+            return RSP_POLL_GONE;
+        if (feed(c, (uint8_t)ch))
+            return RSP_POLL_INTERRUPT;
+    }
+    return RSP_POLL_NOTHING;
+}
+
+bool rsp_gone(const RspConn *c)
+{
+    return c->broken ||
+           (c->eof && c->in_pos >= c->in_len && waiting_bytes(c) == 0);
 }
 
 void rsp_send(RspConn *c, const char *data, size_t len)
 {
+    assert(len <= RSP_REPLY_MAX); /* each handler sizes its reply to fit */
     unsigned sum = 0;
     for (size_t i = 0; i < len; i++)
         sum += (unsigned char)data[i];
@@ -273,7 +404,7 @@ void rsp_send_console(RspConn *c, const char *text, size_t len)
 {
     GdbBuf b = {0};
     while (len) {
-        size_t n = len < 512 ? len : 512;
+        size_t n = len < RSP_HEX_FITS(1) ? len : RSP_HEX_FITS(1);
         gdb_buf_clear(&b);
         gdb_buf_put(&b, "O", 1);
         gdb_buf_hex(&b, text, n);
@@ -282,40 +413,4 @@ void rsp_send_console(RspConn *c, const char *text, size_t len)
         len -= n;
     }
     gdb_buf_free(&b);
-}
-
-bool rsp_poll_interrupt(RspConn *c)
-{
-    /* Take what has arrived into the buffer (compacting it first). */
-    if (c->in_pos > 0) {
-        memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
-        c->in_len -= c->in_pos;
-        c->in_pos = 0;
-    }
-    while (!c->eof && !c->broken && c->in_len < sizeof c->in) {
-        ssize_t n = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len,
-                         MSG_DONTWAIT);
-        if (n > 0) {
-            c->in_len += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
-        c->eof = true;
-    }
-    void *hit = memchr(c->in, 0x03, c->in_len);
-    if (hit) {
-        size_t at = (size_t)((uint8_t *)hit - c->in);
-        memmove(c->in + at, c->in + at + 1, c->in_len - at - 1);
-        c->in_len--;
-        return true;
-    }
-    return rsp_gone(c);
-}
-
-bool rsp_gone(const RspConn *c)
-{
-    return c->broken || (c->eof && c->in_pos >= c->in_len);
 }

@@ -1,5 +1,5 @@
 """Helpers for the gdb test scripts (tests/gdb/NAME.py), which gdb runs
-with `-x` after `target remote :PORT` (see run_gdb.py).
+with `-x` after `target remote 127.0.0.1:PORT` (see run_gdb.py).
 
 A script starts with
 
@@ -29,9 +29,11 @@ each function does and the values the tests expect.
 """
 import os
 import re
+import signal
 import sys
 import tempfile
 import threading
+import time
 import traceback
 
 import gdb
@@ -283,6 +285,53 @@ def cont_to_exit(code):
     check_eq("exited event", last_stop(), ("exited", code))
     check_eq("$_exitcode", value("$_exitcode"), code)
     return out
+
+
+def interrupt_later(how="command", delay=0.2):
+    """Starts a thread that interrupts the target once gdb has resumed it
+    and `delay` seconds more have passed: with gdb's `interrupt` command
+    (how="command") or SIGINT to gdb, as Ctrl-C does (how="ctrl-c").
+    Returns the thread; the script then runs a plain `continue`.
+
+    gdb 13 in batch mode runs a script's commands one at a time: after
+    `continue &` its event loop does not run until the script ends, so the
+    stop would never be seen. The thread posts `interrupt` to gdb's event
+    loop (gdb.post_event) instead, or signals gdb itself."""
+    def later():
+        if not RESUMED.wait(20):
+            return
+        time.sleep(delay)  # let it run a little
+        if how == "command":
+            gdb.post_event(lambda: gdb.execute("interrupt"))
+        else:
+            os.kill(os.getpid(), signal.SIGINT)
+    RESUMED.clear()
+    t = threading.Thread(target=later, daemon=True)
+    t.start()
+    return t
+
+
+def continue_interrupted(what, how="command", remote_log=False):
+    """`continue`, interrupted (interrupt_later); checks gdb reports
+    SIGINT. Returns the output (and the packet log with remote_log)."""
+    t = interrupt_later(how)
+    result = run("continue", remote_log=remote_log)
+    t.join(5)
+    out = result[0] if remote_log else result
+    check_in(what, "\nProgram received signal SIGINT, Interrupt.\n", out)
+    check_signal_stop(what, "SIGINT")
+    return result
+
+
+def cont_to_some_exit():
+    """Continues; the firmware must exit (with whatever status: the caller
+    compares it). Returns the status."""
+    out = run("continue")
+    check_match("exit report",
+                r"^\[Inferior 1 \(Remote target\) exited (normally|with code [0-7]+)\]$", out)
+    kind, code = last_stop()
+    check_eq("the last event", kind, "exited")
+    return code
 
 
 def packets_sent(log):

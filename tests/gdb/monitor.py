@@ -1,6 +1,7 @@
 """`monitor` commands (qRcmd): help, info mtree and info peripherals (the
 same text as `mcusim --describe-board` for the board), stats (agrees
-with minstret and mcycle), an unknown command."""
+with minstret and mcycle), audit (memory_audit on the live machine), an
+unknown command."""
 import os
 import subprocess
 import sys
@@ -8,7 +9,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gdbtest import *  # noqa: E402,F401,F403
 
-HELP = ("help                     list the monitor commands\n"
+HELP = ("audit                    check the memory system's rules (memory_audit)\n"
+        "help                     list the monitor commands\n"
         "info mtree               the memory tree and flat view\n"
         "info peripherals         the board's peripherals\n"
         "reset                    reset the hart (and the board, where supported)\n"
@@ -55,6 +57,7 @@ def body():
     check_eq("monitor stats", out, "instructions: %d\nvirtual time: %.6f s\n"
              % (insns, cycles / CPU_HZ))
 
+    check_eq("monitor audit", run("monitor audit"), "audit: ok\n")
     check_eq("monitor bogus", run("monitor bogus"),
              "unknown monitor command 'bogus'; try 'monitor help'\n")
     cont_to_exit(EXIT_DEFAULT)

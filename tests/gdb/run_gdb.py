@@ -7,17 +7,32 @@ firmware, reads the port from the simulator's stderr
 gdb sessions, one after the other, each
 
     timeout 60 gdb-multiarch -q -n -batch -ex 'set pagination off'
-        -ex 'target remote :PORT' -x tests/gdb/NAME.py FIRMWARE.elf
+        -ex 'target remote 127.0.0.1:PORT' -x tests/gdb/NAME.py FIRMWARE.elf
 
-NAME.py asserts with gdb's Python API (tests/gdb/gdbtest.py) and makes
-gdb exit non-zero on the first failed assertion. A test passes when every
-gdb session exits 0, the simulator exits with the status the test expects
-(the firmware's exit status, or 122 after `kill`), and the simulator's
-stderr holds no sanitizer report.
+(the address is numeric: `:PORT` would make gdb resolve `localhost`, which
+fails on a system without /etc/hosts). NAME.py asserts with gdb's Python
+API (tests/gdb/gdbtest.py) and makes gdb exit non-zero on the first failed
+assertion. A test passes when every gdb session exits 0, the simulator
+exits with the status the test expects (the firmware's exit status, or 122
+after `kill`), and the simulator's stderr holds no sanitizer report.
 
-The firmware is build/fw/gdb/gdbtarget.elf (tests/gdb/fw/gdbtarget.c with
-the HiFive1 library tests/firmware/hifive1/lib), on the hifive1-test board
-(hifive1-revb plus an exit device). Unchanged it exits with 13.
+The firmware is build/fw/gdb/NAME.elf, built from tests/gdb/fw/NAME.c with
+the HiFive1 library tests/firmware/hifive1/lib, on the hifive1-test board
+(hifive1-revb plus an exit device): gdbtarget (most tests; unchanged it
+exits with 13), patchme (patch_code), observed (observe).
+
+Two tests are more than a list of sessions:
+- no_etc_hosts runs exit_code.py with gdb inside `unshare --mount` where
+  an empty file is bind-mounted over /etc/hosts, so a script that made gdb
+  resolve a name would fail; it also checks that every `target remote` in
+  tests/gdb and README.md names 127.0.0.1 (the whole check when unshare is
+  not permitted, said in the result).
+- observe runs the interrupt-heavy `observed` firmware four times: without
+  gdb, then under gdb with a breakpoint in its interrupt handler hit 50
+  times (observe_break.py), a watchpoint hit 20 times (observe_watch.py),
+  and 2000 stepi (observe_step.py). All four must print the same UART
+  output (which ends with the firmware's minstret and mcycle) and exit
+  with the same status.
 
 From tests/run_tests.py:
     sys.path.insert(0, os.path.join(TOP, "tests", "gdb"))
@@ -47,12 +62,19 @@ SIM_EXIT = 20         # seconds to wait for the simulator after the last session
 
 BOARD = "tests/firmware/boards/hifive1-test.yaml:hifive1-test"
 FIRMWARE = "build/fw/gdb/gdbtarget.elf"
+FIRMWARE_DIR = "build/fw/gdb"
+FIRMWARE_SOURCES = ["gdbtarget", "patchme", "observed"]  # tests/gdb/fw/NAME.c
 HIFIVE1_LIB = "tests/firmware/hifive1/lib"
 
 EXIT_KILLED = 122
+OBSERVE_SESSIONS = [("a breakpoint in the interrupt handler", "observe_break"),
+                    ("a watchpoint", "observe_watch"),
+                    ("2000 stepi", "observe_step")]
 
-# name: the gdb scripts run one after the other (tests/gdb/SCRIPT.py) and
-# the simulator's expected exit status.
+# name: the gdb scripts run one after the other (tests/gdb/SCRIPT.py), the
+# simulator's expected exit status and the firmware (build/fw/gdb/NAME.elf;
+# gdbtarget when not given). no_etc_hosts and observe are run by
+# run_no_etc_hosts and run_observe.
 TESTS = [
     ("connect_load", ["connect_load"], 13),
     ("break_registers", ["break_registers"], 13),
@@ -69,7 +91,14 @@ TESTS = [
     ("kill", ["kill"], EXIT_KILLED),
     ("detach_run_on", ["detach_run_on"], 13),
     ("detach_reattach", ["detach", "reattach"], 13),
+    ("no_etc_hosts", ["exit_code"], 13),
+    ("patch_code", ["patch_code"], 3, "patchme"),
+    ("observe", [s for _, s in OBSERVE_SESSIONS], None, "observed"),
 ]
+
+
+def firmware_of(test):
+    return "%s/%s.elf" % (FIRMWARE_DIR, test[3] if len(test) > 3 else "gdbtarget")
 
 ENV = dict(os.environ)
 ENV["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
@@ -81,9 +110,10 @@ LISTENING = re.compile(r"mcusim: gdb server listening on [^\s:]*:(\d+)")
 
 # ---- building the firmware (normally ninja does it) ----
 
-def build_command(out=None):
+def build_command(name="gdbtarget", out=None):
     """The compiler command (run from the repository top) that builds
-    build/fw/gdb/gdbtarget.elf, with the flags of build.ninja's fwcc/fwlink."""
+    build/fw/gdb/NAME.elf from tests/gdb/fw/NAME.c, with the flags of
+    build.ninja's fwcc/fwlink."""
     cc = "riscv64-unknown-elf-gcc"
     newlib = "build/newlib/riscv64-unknown-elf"
     gcc_inc = subprocess.run([cc, "-print-file-name=include"], capture_output=True,
@@ -94,15 +124,19 @@ def build_command(out=None):
             "-I" + HIFIVE1_LIB, "-nostartfiles", "-B", newlib + "/lib",
             "-L", newlib + "/lib", "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments",
             "-T", HIFIVE1_LIB + "/link.ld",
-            "tests/gdb/fw/gdbtarget.c", HIFIVE1_LIB + "/crt0.S",
-            HIFIVE1_LIB + "/syscalls.c", "-o", out or FIRMWARE, "-lc", "-lm", "-lgcc"]
+            "tests/gdb/fw/%s.c" % name, HIFIVE1_LIB + "/crt0.S",
+            HIFIVE1_LIB + "/syscalls.c", "-o", out or "%s/%s.elf" % (FIRMWARE_DIR, name),
+            "-lc", "-lm", "-lgcc"]
 
 
 def build():
-    """Builds the firmware; returns the compiler's error text or None."""
-    os.makedirs(os.path.join(TOP, os.path.dirname(FIRMWARE)), exist_ok=True)
-    p = subprocess.run(build_command(), cwd=TOP, capture_output=True, text=True)
-    return None if p.returncode == 0 else p.stderr
+    """Builds every firmware; returns the compiler's error text or None."""
+    os.makedirs(os.path.join(TOP, FIRMWARE_DIR), exist_ok=True)
+    for name in FIRMWARE_SOURCES:
+        p = subprocess.run(build_command(name), cwd=TOP, capture_output=True, text=True)
+        if p.returncode != 0:
+            return p.stderr
+    return None
 
 
 # ---- one test ----
@@ -169,16 +203,16 @@ def gdb_command(port, script, elf):
            "-ex", "set pagination off"]
     if os.environ.get("MCUSIM_GDB_DEBUG") == "1":
         cmd += ["-ex", "set debug remote 1"]
-    return cmd + ["-ex", "target remote :%d" % port,
+    return cmd + ["-ex", "target remote 127.0.0.1:%d" % port,
                   "-x", os.path.join("tests", "gdb", script + ".py"), elf]
 
 
-def run_test(sim, name, scripts, expect_status, verbose=False):
-    """Runs one test; returns (problems, log)."""
-    elf = FIRMWARE
-    sim_args = ["--gdb", "0", "--gdb-wait", "--board", BOARD, elf]
-    s = Sim(sim, sim_args)
-    problems, log = [], []
+def run_sessions(sim, scripts, elf, wrap=None, verbose=False):
+    """Starts the simulator halted on elf and runs the gdb scripts one
+    after the other (each command through wrap, if given). Returns
+    (problems, log, the simulator's exit status or None, its stdout)."""
+    s = Sim(sim, ["--gdb", "0", "--gdb-wait", "--board", BOARD, elf])
+    problems, log, status = [], [], None
     port = s.wait_port(SIM_START)
     if port is None:
         s.wait(1)
@@ -190,6 +224,8 @@ def run_test(sim, name, scripts, expect_status, verbose=False):
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         for script in scripts:
             cmd = gdb_command(port, script, elf)
+            if wrap:
+                cmd = wrap(cmd)
             t0 = time.time()
             p = subprocess.run(cmd, cwd=TOP, env=env, capture_output=True,
                                stdin=subprocess.DEVNULL)
@@ -201,12 +237,11 @@ def run_test(sim, name, scripts, expect_status, verbose=False):
                 problems.append("gdb %s.py exited %d%s" % (
                     script, p.returncode, " (timed out)" if p.returncode == 124 else ""))
                 break
-        status = s.wait(SIM_EXIT if not problems else 2)
+        grace = SIM_EXIT if not problems else 2
+        status = s.wait(grace)
         if status is None:
             problems.append("the simulator was still running %d s after gdb ended (killed)"
-                            % (SIM_EXIT if len(problems) == 0 else 2))
-        elif status != expect_status:
-            problems.append("simulator exit status %d, expected %d" % (status, expect_status))
+                            % grace)
     if s.proc.poll() is None:
         s.wait(0)
     err = s.stderr()
@@ -215,6 +250,103 @@ def run_test(sim, name, scripts, expect_status, verbose=False):
     log.append("--- simulator stdout\n%s--- simulator stderr\n%s" % (s.stdout(), err))
     if verbose:
         print("\n".join(log))
+    return problems, "\n".join(log), status, s.stdout()
+
+
+def run_test(sim, name, scripts, expect_status, elf=FIRMWARE, wrap=None, verbose=False):
+    """Runs one test; returns (problems, log)."""
+    problems, log, status, _ = run_sessions(sim, scripts, elf, wrap, verbose)
+    if status is not None and status != expect_status:
+        problems.append("simulator exit status %d, expected %d" % (status, expect_status))
+    return problems, log
+
+
+# ---- no_etc_hosts: nothing may make gdb resolve a name ----
+
+# `target remote` with a HOST:PORT (HOST possibly empty, PORT possibly a
+# placeholder or a format), quoted or not.
+TARGET_REMOTE = re.compile(r"target remote\s+[`'\"]?([^\s`'\"]*:[^\s`'\"]*)")
+
+
+def target_remote_problems():
+    """Every address given to `target remote` in tests/gdb and README.md
+    that is not on 127.0.0.1."""
+    files = [os.path.join(GDB_DIR, f) for f in sorted(os.listdir(GDB_DIR))
+             if f.endswith(".py")] + [os.path.join(TOP, "README.md")]
+    problems, seen = [], 0
+    for path in files:
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                for m in TARGET_REMOTE.finditer(line):
+                    seen += 1
+                    if not m.group(1).startswith("127.0.0.1:"):
+                        problems.append("%s:%d: `%s` does not name 127.0.0.1"
+                                        % (os.path.relpath(path, TOP), number, m.group(0)))
+    if seen == 0:
+        problems.append("no `target remote` found in tests/gdb or README.md")
+    return problems
+
+
+def unshare_works():
+    """Whether this host lets us bind-mount over /etc/hosts in a private
+    mount namespace (root, or a kernel/sandbox that allows it)."""
+    if subprocess.run(["which", "unshare"], capture_output=True).returncode != 0:
+        return False
+    p = subprocess.run(["unshare", "--mount", "--", "sh", "-c",
+                        'mount --bind /dev/null /etc/hosts && test ! -s /etc/hosts'],
+                       capture_output=True)
+    return p.returncode == 0
+
+
+def without_etc_hosts(empty):
+    """A wrap for run_sessions: the gdb command runs in its own mount
+    namespace where `empty` (an empty file) hides /etc/hosts."""
+    def wrap(cmd):
+        return ["unshare", "--mount", "--", "sh", "-c",
+                'mount --bind "$0" /etc/hosts && exec "$@"', empty] + cmd
+    return wrap
+
+
+def run_no_etc_hosts(sim, test, verbose=False):
+    """Returns (problems, log, note)."""
+    name, scripts, status = test[:3]
+    problems = target_remote_problems()
+    if not unshare_works():
+        return problems, "", ("unshare --mount is not permitted here: checked that every "
+                              "`target remote` names 127.0.0.1 instead")
+    empty = os.path.join(TOP, "build", "gdb-empty-hosts")
+    open(empty, "w").close()
+    more, log = run_test(sim, name, scripts, status, firmware_of(test),
+                         wrap=without_etc_hosts(empty), verbose=verbose)
+    return problems + more, log, None
+
+
+# ---- observe: debugging a run changes nothing the firmware sees ----
+
+def run_observe(sim, test, verbose=False):
+    """Returns (problems, log)."""
+    elf = firmware_of(test)
+    p = subprocess.run([sim, "--board", BOARD, elf], cwd=TOP, env=ENV, capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=GDB_TIMEOUT)
+    out = p.stdout.decode(errors="replace")
+    err = p.stderr.decode(errors="replace")
+    problems = []
+    log = ["--- without gdb: exit %d\n--- stdout\n%s--- stderr\n%s" % (p.returncode, out, err)]
+    if sanitizer_report(err):
+        problems.append("sanitizer report (without gdb)")
+    if not re.search(r"^done: irqs \d+ checksum [0-9a-f]{8} minstret \d+ mcycle \d+$",
+                     out, re.M) or not 1 <= p.returncode <= 100:
+        problems.append("without gdb the firmware did not finish (exit %d)" % p.returncode)
+        return problems, "\n".join(log)
+    for label, script in OBSERVE_SESSIONS:
+        more, slog, status, sout = run_sessions(sim, [script], elf, verbose=verbose)
+        log.append(slog)
+        problems += ["%s: %s" % (label, m) for m in more]
+        if status is not None and status != p.returncode:
+            problems.append("%s: exit status %d, without gdb %d" % (label, status, p.returncode))
+        if sout != out:
+            problems.append("%s: the UART output differs from the run without gdb:\n"
+                            "--- without gdb\n%s--- with %s\n%s" % (label, out, label, sout))
     return problems, "\n".join(log)
 
 
@@ -228,18 +360,26 @@ def run(results, sim=None, only=None, verbose=False):
     missing = []
     if subprocess.run(["which", GDB], capture_output=True).returncode != 0:
         missing.append("%s is not installed (bash tools/setup.sh)" % GDB)
-    if not os.path.exists(os.path.join(TOP, FIRMWARE)):
-        missing.append("%s is missing (build it: ninja, or python3 "
-                       "tests/gdb/run_gdb.py --build)" % FIRMWARE)
-    for name, scripts, status in selected:
-        label = "gdb/" + name
-        if missing:
-            results.fail(label, "\n".join(missing))
+    for test in selected:
+        label = "gdb/" + test[0]
+        elf = firmware_of(test)
+        absent = [] if os.path.exists(os.path.join(TOP, elf)) else [
+            "%s is missing (build it: ninja, or python3 tests/gdb/run_gdb.py --build)" % elf]
+        if missing or absent:
+            results.fail(label, "\n".join(missing + absent))
             continue
-        problems, log = run_test(sim, name, scripts, status, verbose)
+        note = None
+        if test[0] == "no_etc_hosts":
+            problems, log, note = run_no_etc_hosts(sim, test, verbose)
+        elif test[0] == "observe":
+            problems, log = run_observe(sim, test, verbose)
+        else:
+            problems, log = run_test(sim, test[0], test[1], test[2], elf, verbose=verbose)
         if problems:
             results.fail(label, "\n".join(problems) + "\n" + log)
         else:
+            if note:
+                print("NOTE %s: %s" % (label, note))
             results.ok(label)
 
 
@@ -268,8 +408,11 @@ def main(argv):
             print("BUILD FAILED %s\n%s" % (FIRMWARE, error))
             return 1
     if "--list" in args:
-        for name, scripts, status in TESTS:
-            print("%-22s %-28s exit %d" % (name, " + ".join(s + ".py" for s in scripts), status))
+        for test in TESTS:
+            name, scripts, status = test[:3]
+            print("%-22s %-50s %-10s %s" % (name, " + ".join(s + ".py" for s in scripts),
+                                            "exit %d" % status if status is not None else "",
+                                            firmware_of(test)))
         return 0
     while args:
         a = args.pop(0)

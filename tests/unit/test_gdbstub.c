@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "gdbstub/gdbstub_internal.h"
+#include "soc/memory_internal.h" /* to break an invariant for monitor audit */
 
 enum {
     RAM_BASE = 0x80000000u,
@@ -48,7 +49,16 @@ typedef struct Fixture {
     int status;
     int resets;
     int resumes;
+    /* fx_resume_polling */
+    GdbServer *polled; /* the server it polls (f->gs unless a test sets it) */
+    int poll_stops;    /* runs a poll ended */
+    int poll_rounds;   /* runs that polled MAX_POLLS times in vain */
 } Fixture;
+
+/* What fx_resume_polling runs between two polls, and how many polls it
+ * makes at most: a bound on work, so a stub that never notices what was
+ * sent ends the run instead of hanging the test. */
+enum { POLL_CHUNK = 100, MAX_POLLS = 2000 };
 
 static bool fx_exited(void *opaque, int *status)
 {
@@ -79,6 +89,42 @@ static CpuStopReason fx_resume_exit(void *opaque, uint64_t max, Error **errp)
         return CPU_STOP_REQUESTED;
     }
     return cpu_run(f->cpu, max < 2 ? max : 2, errp);
+}
+
+/* The run loop of sim/main.c in small: chunks of POLL_CHUNK instructions,
+ * the server polled between them (a short sleep when it has nothing, so
+ * bytes still on their way over loopback can arrive). */
+static CpuStopReason fx_resume_polling(void *opaque, uint64_t max, Error **errp)
+{
+    Fixture *f = opaque;
+    for (int i = 0; i < MAX_POLLS; i++) {
+        uint64_t chunk = max < POLL_CHUNK ? max : POLL_CHUNK;
+        CpuStopReason r = cpu_run(f->cpu, chunk, errp);
+        if (r != CPU_STOP_INSN_LIMIT)
+            return r;
+        if (max != UINT64_MAX && (max -= chunk) == 0)
+            return r;
+        if (gdb_server_poll_interrupt(f->polled ? f->polled : f->gs)) {
+            f->poll_stops++;
+            return CPU_STOP_REQUESTED;
+        }
+        usleep(500);
+    }
+    f->poll_rounds++;
+    return CPU_STOP_INSN_LIMIT;
+}
+
+/* `monitor long N`: N bytes of numbered lines; anything else unknown. */
+static char *fx_monitor(void *opaque, const char *command)
+{
+    unsigned n;
+    if (sscanf(command, "long %u", &n) != 1 || n == 0)
+        return NULL;
+    GdbBuf b = {0};
+    for (unsigned line = 0; b.len < n; line++)
+        gdb_buf_printf(&b, "line %05u of a long monitor output\n", line);
+    b.data[n] = 0;
+    return b.data;
 }
 
 static void load_program(Fixture *f)
@@ -114,7 +160,7 @@ static int setup(void **state)
     load_program(f);
     f->target = (GdbTarget){.cpu = f->cpu, .ms = f->ms, .opaque = f,
                             .exited = fx_exited, .reset = fx_reset,
-                            .stats = fx_stats};
+                            .stats = fx_stats, .monitor = fx_monitor};
     f->gs = gdb_server_new(&f->target, NULL, &err);
     assert_non_null(f->gs);
     *state = f;
@@ -215,6 +261,8 @@ static void tokenize(const GdbBuf *out, Tokens *tk)
         char cs[3];
         snprintf(cs, sizeof cs, "%02x", sum & 0xff);
         assert_memory_equal(cs, out->data + end + 1, 2);
+        if (end - start > GDB_PACKET_SIZE)
+            fail_msg("a %zu-byte packet; PacketSize is %d", end - start, GDB_PACKET_SIZE);
         tk->t[tk->n++] = strndup(out->data + start, end - start);
         i = end + 3;
     }
@@ -763,6 +811,248 @@ static void test_kill_detach(void **state)
     assert_int_equal(cpu_run(f->cpu, 3, NULL), CPU_STOP_INSN_LIMIT);
 }
 
+/* ---- the stub never wedges while the target runs ---- */
+
+/* len bytes of deterministic junk: anything but 0x03 (Ctrl-C) and '$' (a
+ * packet start, which in no-ack mode could make junk a packet). */
+static void put_junk(GdbBuf *b, size_t len)
+{
+    uint32_t x = 12345;
+    for (size_t i = 0; i < len; i++) {
+        x = x * 1103515245u + 12345u;
+        char c = (char)(x >> 16);
+        if (c == 0x03 || c == '$')
+            c = 'j';
+        gdb_buf_put(b, &c, 1);
+    }
+}
+
+static void use_polling_resume(Fixture *f)
+{
+    f->target.resume = fx_resume_polling;
+    gdb_server_free(f->gs);
+    f->gs = gdb_server_new(&f->target, NULL, NULL);
+    assert_non_null(f->gs);
+}
+
+/* 10 KB of junk while the target runs, then Ctrl-C: the stub keeps
+ * reading past its 4 KB input buffer, so the 0x03 still stops it. */
+static void test_ctrl_c_after_10k_of_junk_stops_the_target(void **state)
+{
+    Fixture *f = *state;
+    use_polling_resume(f);
+    Tokens tk;
+    GdbBuf in = {0}, out = {0};
+    add(&in, "QStartNoAckMode");
+    add(&in, "c");
+    put_junk(&in, 10 * 1024);
+    gdb_buf_puts(&in, "\x03");
+    add(&in, "p20");
+    session(f, &in, &out);
+    tokenize(&out, &tk);
+    EXPECT(&tk, "+", "OK", "T02", "10000080");
+    assert_int_equal(f->poll_stops, 1);
+    assert_int_equal(f->poll_rounds, 0);
+    gdb_buf_free(&in);
+    gdb_buf_free(&out);
+}
+
+/* A packet gdb sends while the target runs is acknowledged at once and
+ * answered after the stop reply; only 0x03 stops the target. */
+static void test_packet_while_running_waits_for_the_stop(void **state)
+{
+    Fixture *f = *state;
+    use_polling_resume(f);
+    Tokens tk;
+    GdbBuf in = {0}, out = {0};
+    add(&in, "c");
+    add(&in, "p20");
+    gdb_buf_puts(&in, "\x03");
+    add(&in, "?");
+    session(f, &in, &out);
+    tokenize(&out, &tk);
+    EXPECT(&tk, "+", "+", "T02", "10000080", "+", "T02");
+    assert_int_equal(f->poll_stops, 1);
+    gdb_buf_free(&in);
+    gdb_buf_free(&out);
+}
+
+static int connect_to(uint16_t port);
+
+/* A client that sends "c" and 10 KB of junk, then leaves: half-closes
+ * (shutdown, then reads what it was sent) or closes outright. The stub
+ * must notice the end during the run, end the session and not answer. */
+static void junk_then_leave(Fixture *f, GdbServer *gs, bool full_close)
+{
+    int polls_before = f->poll_stops;
+    int fd = connect_to(gdb_server_port(gs));
+    GdbBuf in = {0}, out = {0};
+    add(&in, "QStartNoAckMode");
+    add(&in, "c");
+    put_junk(&in, 10 * 1024);
+    write_all(fd, in.data, in.len);
+    if (full_close)
+        close(fd);
+    else
+        shutdown(fd, SHUT_WR);
+    assert_int_equal(gdb_server_serve(gs), GDB_SERVE_DETACHED);
+    assert_int_equal(f->poll_stops, polls_before + 1); /* the run ended when it left */
+    assert_int_equal(f->poll_rounds, 0);
+    if (!full_close) {
+        read_all(fd, &out);
+        close(fd);
+        Tokens tk;
+        tokenize(&out, &tk);
+        EXPECT(&tk, "+", "OK"); /* no stop reply to a client that left */
+    }
+    gdb_buf_free(&in);
+    gdb_buf_free(&out);
+}
+
+/* While the firmware runs on without a client, a new one is noticed by
+ * the poll, then served. */
+static void next_client_is_served(GdbServer *gs)
+{
+    int fd = connect_to(gdb_server_port(gs));
+    GdbBuf in = {0}, out = {0};
+    add(&in, "QStartNoAckMode");
+    add(&in, "p20");
+    add(&in, "D");
+    write_all(fd, in.data, in.len);
+    bool noticed = false;
+    for (int i = 0; i < MAX_POLLS && !noticed; i++) {
+        noticed = gdb_server_poll_interrupt(gs);
+        if (!noticed)
+            usleep(500);
+    }
+    assert_true(noticed);
+    assert_true(gdb_server_client_pending(gs));
+    assert_int_equal(gdb_server_serve(gs), GDB_SERVE_DETACHED);
+    read_all(fd, &out);
+    close(fd);
+    Tokens tk;
+    tokenize(&out, &tk);
+    EXPECT(&tk, "+", "OK", "10000080", "OK");
+    gdb_buf_free(&in);
+    gdb_buf_free(&out);
+}
+
+/* 10 KB of junk while the target runs, then the client goes away (a
+ * half-close, then a close): the stub keeps reading past its 4 KB input
+ * buffer, notices the end of the stream during the run, and the next
+ * client is accepted and served. */
+static void test_close_after_10k_of_junk_frees_the_server(void **state)
+{
+    Fixture *f = *state;
+    f->target.resume = fx_resume_polling;
+    GdbServer *gs = gdb_server_new(&f->target, "127.0.0.1:0", NULL);
+    assert_non_null(gs);
+    f->polled = gs;
+    junk_then_leave(f, gs, false);
+    next_client_is_served(gs);
+    junk_then_leave(f, gs, true);
+    next_client_is_served(gs);
+    gdb_server_free(gs);
+}
+
+/* ---- every reply fits the PacketSize the stub advertises ---- */
+
+/* m of more than PacketSize/2 bytes: the readable part that fits (gdb
+ * asks again for the rest); tokenize() checks every packet's size. */
+static void test_m_reply_fits_packet_size(void **state)
+{
+    Fixture *f = *state;
+    Tokens tk;
+    uint8_t pattern[RAM_SIZE];
+    for (size_t i = 0; i < sizeof pattern; i++)
+        pattern[i] = (uint8_t)(i * 7 + (i >> 8));
+    assert_true(memory_debug_write(f->ms, RAM_BASE, pattern, sizeof pattern, NULL));
+    CONVERSE(f, &tk, "m80000000,10000", "m80000800,800", "m8000f000,2000");
+    assert_int_equal(tk.n, 3);
+    assert_int_equal(strlen(tk.t[0]), GDB_PACKET_SIZE);
+    assert_int_equal(strlen(tk.t[1]), GDB_PACKET_SIZE);
+    assert_int_equal(strlen(tk.t[2]), GDB_PACKET_SIZE);
+    GdbBuf want = {0};
+    gdb_buf_hex(&want, pattern, GDB_PACKET_SIZE / 2);
+    assert_string_equal(tk.t[0], want.data);
+    gdb_buf_clear(&want);
+    gdb_buf_hex(&want, pattern + 0x800, GDB_PACKET_SIZE / 2);
+    assert_string_equal(tk.t[1], want.data);
+    gdb_buf_clear(&want);
+    gdb_buf_hex(&want, pattern + 0xf000, GDB_PACKET_SIZE / 2);
+    assert_string_equal(tk.t[2], want.data);
+    gdb_buf_free(&want);
+    tokens_free(&tk);
+}
+
+/* Monitor output longer than a packet goes out as several O packets
+ * (each within PacketSize) that add up to the whole text. */
+static void test_long_monitor_output_is_split(void **state)
+{
+    Fixture *f = *state;
+    Tokens tk;
+    char *cmd = hex_of("long 10000");
+    char q[64];
+    snprintf(q, sizeof q, "qRcmd,%s", cmd);
+    free(cmd);
+    CONVERSE(f, &tk, q, "qXfer:features:read:target.xml:0,ffff");
+    char *want = fx_monitor(f, "long 10000");
+    GdbBuf text = {0};
+    size_t i = 0;
+    for (; i < tk.n && tk.t[i][0] == 'O' && strcmp(tk.t[i], "OK") != 0; i++) {
+        char *s = unhex_str(tk.t[i] + 1);
+        gdb_buf_puts(&text, s);
+        free(s);
+    }
+    assert_true(i >= 3); /* 10000 bytes are 20000 hex digits */
+    assert_int_equal(text.len, 10001); /* the monitor ends it with a newline */
+    assert_memory_equal(text.data, want, 10000);
+    assert_string_equal(text.data + 10000, "\n");
+    assert_string_equal(tk.t[i++], "OK");
+    /* target.xml asked for 64 KiB at once comes in a packet that fits. */
+    assert_true(tk.t[i][0] == 'm');
+    assert_true(strlen(tk.t[i]) > GDB_PACKET_SIZE / 2);
+    i++;
+    assert_int_equal(i, tk.n);
+    free(want);
+    gdb_buf_free(&text);
+    tokens_free(&tk);
+}
+
+/* ---- monitor audit ---- */
+
+static void test_monitor_audit(void **state)
+{
+    Fixture *f = *state;
+    Tokens tk;
+    char *cmd = hex_of("audit");
+    char q[64];
+    snprintf(q, sizeof q, "qRcmd,%s", cmd);
+    free(cmd);
+    CONVERSE(f, &tk, q);
+    assert_int_equal(tk.n, 2);
+    char *text = unhex_str(tk.t[0] + 1);
+    assert_string_equal(text, "audit: ok\n");
+    free(text);
+    assert_string_equal(tk.t[1], "OK");
+    tokens_free(&tk);
+
+    /* A refcount with no reason behind it: the audit names the owner. */
+    unsigned reasons = owner_refcount(f->board);
+    char want[128];
+    snprintf(want, sizeof want, "audit: owner 'board' has refcount %u but %u reasons for it\n",
+             reasons + 1, reasons);
+    f->board->refcount++;
+    CONVERSE(f, &tk, q);
+    f->board->refcount--;
+    assert_int_equal(tk.n, 2);
+    text = unhex_str(tk.t[0] + 1);
+    assert_string_equal(text, want);
+    free(text);
+    assert_string_equal(tk.t[1], "OK");
+    tokens_free(&tk);
+}
+
 /* Real TCP on 127.0.0.1 with a free port; a second connection after the
  * first one detached; a connection noticed by the poll while running. */
 static int connect_to(uint16_t port)
@@ -838,6 +1128,12 @@ int main(void)
         T(test_exit_kill_detach),
         T(test_kill_detach),
         T(test_tcp),
+        T(test_ctrl_c_after_10k_of_junk_stops_the_target),
+        T(test_packet_while_running_waits_for_the_stop),
+        T(test_close_after_10k_of_junk_frees_the_server),
+        T(test_m_reply_fits_packet_size),
+        T(test_long_monitor_output_is_split),
+        T(test_monitor_audit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
