@@ -58,13 +58,26 @@ void memory_system_free(MemorySystem *ms)
     flatview_free(ms->view);
     free(ms->zombies);
     free(ms->listeners);
+    free(ms->code_listeners);
     free(ms);
 }
 
+/* A listener may remove itself or another while they are told. Shifting
+ * the array then would skip the next one (a cache left holding pointers
+ * the rebuild let go), so removal leaves a hole until all have heard. */
 static void notify_listeners(MemorySystem *ms)
 {
+    ms->notifying++;
     for (size_t i = 0; i < ms->nlisteners; i++)
-        ms->listeners[i].fn(ms->listeners[i].opaque);
+        if (ms->listeners[i].fn)
+            ms->listeners[i].fn(ms->listeners[i].opaque);
+    if (--ms->notifying)
+        return;
+    size_t kept = 0;
+    for (size_t i = 0; i < ms->nlisteners; i++)
+        if (ms->listeners[i].fn)
+            ms->listeners[kept++] = ms->listeners[i];
+    ms->nlisteners = kept;
 }
 
 /* Installs a freshly rendered view. Releasing the old one may finalize
@@ -116,12 +129,17 @@ void memory_set_root(MemorySystem *ms, MemoryRegion *root)
     MemoryRegion *old = ms->root;
     if (root == old)
         return;
+    if (root && root->destroyed)
+        MEM_BUG("destroyed region '%s' set as the root", root->name);
     if (root)
         owner_ref_internal(root->owner);
+    /* Read before the rebuild: a listener or hook it runs may destroy the
+     * old root once it is no longer the root. */
+    Owner *old_owner = old ? old->owner : NULL;
     ms->root = root;
     map_changed(ms);
-    if (old)
-        owner_unref_internal(old->owner);
+    if (old_owner)
+        owner_unref_internal(old_owner);
 }
 
 MemoryRegion *memory_root(MemorySystem *ms)
@@ -140,6 +158,10 @@ void memory_remove_listener(MemorySystem *ms, MemoryListener fn, void *opaque)
 {
     for (size_t i = 0; i < ms->nlisteners; i++) {
         if (ms->listeners[i].fn == fn && ms->listeners[i].opaque == opaque) {
+            if (ms->notifying) {
+                ms->listeners[i].fn = NULL;
+                return;
+            }
             memmove(&ms->listeners[i], &ms->listeners[i + 1],
                     (ms->nlisteners - i - 1) * sizeof *ms->listeners);
             ms->nlisteners--;
@@ -261,6 +283,7 @@ void region_free(MemorySystem *ms, MemoryRegion *mr)
     ms->nregions--;
     free(mr->subs);
     free(mr->host);
+    free(mr->code);
     free(mr->name);
     free(mr);
 }
@@ -375,13 +398,17 @@ static MemoryRegion *new_storage(Owner *owner, const char *name,
         return NULL;
     }
     uint8_t *host = calloc(1, (size_t)size);
-    if (!host) {
+    uint64_t *code = memory_code_bitmap_new(size);
+    if (!host || !code) {
+        free(host);
+        free(code);
         error_setf(errp, "%s '%s': cannot allocate %llu bytes",
                    region_kind_name(kind), name, (unsigned long long)size);
         return NULL;
     }
     MemoryRegion *mr = region_new(owner, name, kind, size);
     mr->host = host;
+    mr->code = code;
     mr->readonly = kind == REGION_ROM;
     return mr;
 }
@@ -487,6 +514,11 @@ static bool check_region_loop(MemoryRegion *tail, MemoryRegion *head,
 static bool attach_alias_target(MemoryRegion *alias, MemoryRegion *target,
                                 uint64_t offset, uint64_t size, Error **errp)
 {
+    if (target->destroyed) {
+        error_setf(errp, "alias '%s' cannot show '%s': it is destroyed",
+                   alias->name, target->name);
+        return false;
+    }
     if (offset > target->size || size > target->size - offset) {
         error_setf(errp,
                    "alias '%s' shows 0x%llx bytes at offset 0x%llx of '%s', "
@@ -528,6 +560,10 @@ bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
         error_setf(errp, "'%s' is not an alias", alias->name);
         return false;
     }
+    if (alias->destroyed) {
+        error_setf(errp, "alias '%s' is destroyed", alias->name);
+        return false;
+    }
     MemoryRegion *old = alias->alias_target;
     uint64_t old_offset = alias->alias_offset;
     bool old_held_ref = alias->alias_holds_ref;
@@ -544,9 +580,12 @@ bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
         alias->alias_holds_ref = old_held_ref;
         return false;
     }
+    /* Read before the rebuild: a listener or hook it runs may destroy the
+     * old target, which no alias holds any more. */
+    Owner *old_owner = old && old_held_ref ? old->owner : NULL;
     map_changed(alias->owner->ms);
-    if (old && old_held_ref)
-        owner_unref_internal(old->owner);
+    if (old_owner)
+        owner_unref_internal(old_owner);
     return true;
 }
 
@@ -564,6 +603,17 @@ static void remove_from_owner(MemoryRegion *mr)
 
 bool memory_region_destroy(MemoryRegion *mr, Error **errp)
 {
+    if (mr->destroyed) {
+        /* Its owner may be gone already: do not name it. */
+        error_setf(errp, "cannot destroy '%s': it is already destroyed",
+                   mr->name);
+        return false;
+    }
+    if (mr->owner->finalizing) {
+        error_setf(errp, "cannot destroy '%s' (owner '%s'): its owner is being "
+                   "finalized and frees it", mr->name, mr->owner->name);
+        return false;
+    }
     MemoryRegion *container = mr->container;
     if (container && container->owner != mr->owner) {
         error_setf(errp,
@@ -584,19 +634,30 @@ bool memory_region_destroy(MemoryRegion *mr, Error **errp)
                    mr->alias_users == 1 ? "" : "es");
         return false;
     }
-    MemorySystem *ms = mr->owner->ms;
+    Owner *owner = mr->owner;
+    MemorySystem *ms = owner->ms;
+    /* Dropping the references of mr's links and alias may finalize owners
+     * whose hooks release the last reference on mr's own owner, which would
+     * free mr under us: the pin keeps the owner (and mr) alive until mr is
+     * out of its list. */
+    owner_ref_internal(owner);
+    owner->pins++;
     memory_begin(ms);
     if (container)
         unlink_from_container(container, mr);
     detach_subregions(mr);
     drop_alias_target(mr, false);
     remove_from_owner(mr);
+    mr->destroyed = true;
     ms->dirty = true;
     /* The current view may still name mr until the commit below, and a
      * view kept by an access in progress after it. */
     ms->zombies = mem_xrealloc(ms->zombies, ms->nzombies + 1, sizeof *ms->zombies);
     ms->zombies[ms->nzombies++] = mr;
     memory_commit(ms);
+    /* mr may be freed by now; the owner may die here, without it. */
+    owner->pins--;
+    owner_unref_internal(owner);
     return true;
 }
 
@@ -639,6 +700,12 @@ bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,
                                   MemoryRegion *sub, int priority,
                                   Error **errp)
 {
+    if (sub->destroyed || container->destroyed) {
+        error_setf(errp, "cannot map '%s' in '%s': '%s' is destroyed",
+                   sub->name, container->name,
+                   sub->destroyed ? sub->name : container->name);
+        return false;
+    }
     if (sub->container) {
         error_setf(errp, "'%s' is already mapped in '%s'", sub->name,
                    sub->container->name);
@@ -678,14 +745,17 @@ bool memory_del_subregion(MemoryRegion *container, MemoryRegion *sub)
     if (sub->container != container)
         return false;
     MemorySystem *ms = container->owner->ms;
+    /* Read before the commit: a listener or hook it runs may destroy the
+     * container or sub. The link's reference keeps sub's owner alive. */
+    Owner *linked = sub->owner != container->owner ? sub->owner : NULL;
     memory_begin(ms);
     unlink_from_container(container, sub);
     ms->dirty = true;
     memory_commit(ms);
     /* After the commit: the view that named sub is retired or gone, so this
      * may be the last reference. */
-    if (sub->owner != container->owner)
-        owner_unref_internal(sub->owner);
+    if (linked)
+        owner_unref_internal(linked);
     return true;
 }
 

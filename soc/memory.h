@@ -29,7 +29,10 @@
  *  R7  The flat view holds a reference on the owner of every region it points
  *      at. A memory access in progress keeps the view it started with alive,
  *      so an MMIO callback may reconfigure or remove its own device.
- *  R8  memory_audit() checks all of the above on the live graph.
+ *  R8  memory_audit() checks all of the above on the live graph, each
+ *      region's count of the aliases pointing at it, and the destroyed
+ *      regions waiting for views that may name them; its work is linear in
+ *      owners + regions + links + flat ranges (plus one render).
  *
  * Ownership: an Owner is created with one reference held by its creator.
  * Regions belong to their owner; they are freed with it (or by
@@ -105,7 +108,10 @@ MemoryStats memory_stats(const MemorySystem *ms);
 void memory_set_finalize_shuffle(MemorySystem *ms, uint64_t seed);
 
 /* Checks every rule on the live graph. Returns false and an error naming
- * the first violation found. */
+ * the first violation found. Linear in the size of the graph (see R8), so
+ * it may run after every step of a test or from a debugger command; it may
+ * run inside an MMIO callback or a transaction, not inside a finalize hook
+ * or a listener (the graph is mid-change there: it would report that). */
 bool memory_audit(MemorySystem *ms, Error **errp);
 
 /* Writes a tree of the address space like QEMU's `info mtree` into a
@@ -151,7 +157,13 @@ bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
 
 /* Explicitly destroys one region before its owner dies: detaches it from a
  * same-owner container and its subregions from it. Refused when it is mapped
- * in another owner's container, is the target of an alias, or is the root. */
+ * in another owner's container, is the target of an alias, is the root, is
+ * destroyed already, or its owner is being finalized (a hook run by the
+ * owner's teardown: the owner frees it itself). Dropping the references the
+ * region held may finalize other owners whose hooks release the last
+ * reference on mr's own owner: that owner then dies as destroy returns,
+ * never under it. A destroyed region may wait (unreachable) until no view
+ * can name it; the API refuses it from the call on. */
 bool memory_region_destroy(MemoryRegion *mr, Error **errp);
 
 /* The one range check for everything placed in an address space: a
@@ -163,7 +175,8 @@ bool memory_range_check(const char *what, uint64_t offset, uint64_t size,
                         uint64_t limit, Error **errp);
 
 /* Refused (false, nothing changed) when sub does not fit inside container
- * (memory_range_check), is already mapped, or would make a cycle (R5). */
+ * (memory_range_check), is already mapped, would make a cycle (R5), or
+ * either region is destroyed. */
 bool memory_add_subregion(MemoryRegion *container, uint64_t offset,
                           MemoryRegion *sub, Error **errp);
 bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,
@@ -172,6 +185,9 @@ bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,
 /* Removes sub from its container; a no-op returning false if not mapped
  * there. */
 bool memory_del_subregion(MemoryRegion *container, MemoryRegion *sub);
+/* Moves mr in its container. Unchecked (it cannot report an error): a
+ * region moved partly or wholly out of its container shows only the part
+ * inside it, wherever the offset puts it. */
 void memory_region_set_address(MemoryRegion *mr, uint64_t offset);
 void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
 void memory_region_set_readonly(MemoryRegion *mr, bool readonly);
@@ -204,6 +220,9 @@ typedef struct MemRange {
     bool readonly;
     MemoryRegion *mr;
     uint64_t offset;
+    /* RAM/ROM: the backing region's decoded-code bitmap (never NULL when
+     * host is set), see "Decoded code" below; NULL otherwise. */
+    const uint64_t *code;
 } MemRange;
 
 /* Finds the flat range containing addr. False when unmapped. The range is
@@ -235,10 +254,62 @@ typedef void (*MemoryMmioObserver)(void *opaque, const char *region,
 void memory_set_mmio_observer(MemorySystem *ms, MemoryMmioObserver fn,
                               void *opaque);
 
+/* ---- Decoded code ----
+ *
+ * A cache of decoded or translated instructions (the CPU's blocks) marks
+ * the RAM/ROM bytes it was built from; whoever writes backing memory by
+ * any path (a guest store through any alias, the debugger, host services,
+ * a device) reports the write through memory_code_written, the one place
+ * that tells the caches, so they drop exactly the code decoded from the
+ * affected chunks. Tracked per MEMORY_CODE_CHUNK bytes of the backing
+ * region, not by guest address: a write through an alias reaches code
+ * decoded at every address that shows the same bytes. The paths in this
+ * header (memory_write, memory_debug_write, memory_ram_write) report their
+ * writes themselves; a writer holding a host pointer (the CPU's fast path)
+ * must test memory_range_has_code first and report through
+ * memory_code_written. */
+#define MEMORY_CODE_CHUNK_SHIFT 8
+#define MEMORY_CODE_CHUNK (1u << MEMORY_CODE_CHUNK_SHIFT)
+
+/* Hears that code was written: [host, host + len) covers whole chunks
+ * that held code; every decoded instruction from those bytes is stale. */
+typedef void (*MemoryCodeListener)(void *opaque, const uint8_t *host, size_t len);
+void memory_add_code_listener(MemorySystem *ms, MemoryCodeListener fn, void *opaque);
+void memory_remove_code_listener(MemorySystem *ms, MemoryCodeListener fn,
+                                 void *opaque);
+
+/* Marks [addr, addr + len) of a RAM/ROM range as holding decoded code. */
+void memory_code_mark(const MemRange *range, uint32_t addr, uint32_t len);
+
+/* Whether the chunk holding addr (inside range, RAM/ROM) holds code. */
+static inline bool memory_range_has_code(const MemRange *range, uint32_t addr)
+{
+    uint64_t chunk = (range->offset + (addr - range->start)) >> MEMORY_CODE_CHUNK_SHIFT;
+    return (range->code[chunk >> 6] >> (chunk & 63)) & 1;
+}
+
+/* Reports a write of [addr, addr + len) inside a RAM/ROM range (already
+ * done): chunks that held code are unmarked and the code listeners hear
+ * of them. True when there was code there. */
+bool memory_code_written(MemorySystem *ms, const MemRange *range, uint32_t addr,
+                         uint32_t len);
+
+/* ---- Host-side access to guest RAM: no devices ---- */
+
+/* For services acting for the firmware (newlib and semihosting calls):
+ * reads RAM and ROM, writes writable RAM only, never touches a device;
+ * false at the first byte that is not so (nothing is partly written:
+ * every range is checked before the first byte is copied). Writes are
+ * reported to the code listeners. */
+bool memory_ram_read(MemorySystem *ms, uint32_t addr, void *buf, size_t len);
+bool memory_ram_write(MemorySystem *ms, uint32_t addr, const void *buf, size_t len);
+
 /* ---- Debugger access: no side effects ---- */
 
 /* RAM/ROM read and written directly (ROM too), MMIO read through `peek` or
- * refused. Stops at the first byte it cannot access and says which. */
+ * refused. Stops at the first byte it cannot access and says which (one
+ * running past 4 GiB: 0x100000000, whatever len is).
+ * Writes are reported to the code listeners. */
 bool memory_debug_read(MemorySystem *ms, uint32_t addr, void *buf, size_t len,
                        Error **errp);
 bool memory_debug_write(MemorySystem *ms, uint32_t addr, const void *buf,

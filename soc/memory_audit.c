@@ -4,76 +4,189 @@
 #include <stdarg.h>
 #include <string.h>
 
-/* ---- audit ---- */
+/* ---- audit ----
+ *
+ * memory_audit looks at each owner, region, link, alias and flat range a
+ * constant number of times (ms->audit_visits counts them), so tests can run
+ * it after every step. A pointer is looked up in the set of live objects
+ * before it is followed: a dangling one is reported, not read. */
 
-static bool owner_is_live(MemorySystem *ms, const Owner *owner)
+/* A set of pointers, open addressing; at most half full. */
+typedef struct PtrSet {
+    const void **slots;
+    size_t mask;
+} PtrSet;
+
+static void ptrset_init(PtrSet *set, size_t n)
 {
-    for (Owner *o = ms->owners; o; o = o->next)
-        if (o == owner)
-            return true;
-    return false;
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    set->slots = mem_xrealloc(NULL, cap, sizeof *set->slots);
+    memset(set->slots, 0, cap * sizeof *set->slots);
+    set->mask = cap - 1;
 }
 
-static unsigned view_refs_on(const FlatView *v, const Owner *o)
+static size_t ptrset_slot(const PtrSet *set, const void *p)
 {
-    unsigned n = 0;
-    for (size_t i = 0; i < v->nranges; i++)
-        n += v->ranges[i].mr->owner == o;
-    return n;
+    uint64_t x = (uint64_t)(uintptr_t)p;
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    size_t i = (size_t)x & set->mask;
+    while (set->slots[i] && set->slots[i] != p)
+        i = (i + 1) & set->mask;
+    return i;
 }
 
-/* Every reason an owner is referenced, counted from the graph. */
-static unsigned expected_refcount(MemorySystem *ms, const Owner *target)
+/* False when p was there already. */
+static bool ptrset_add(PtrSet *set, const void *p)
 {
-    unsigned n = target->external_refs;
-    if (ms->root && ms->root->owner == target)
-        n++;
-    n += view_refs_on(ms->view, target);
-    for (const FlatView *v = ms->retired; v; v = v->next_retired)
-        n += view_refs_on(v, target);
-    for (Owner *o = ms->owners; o; o = o->next) {
-        if (o == target)
-            continue;
-        for (size_t i = 0; i < o->nregions; i++) {
-            MemoryRegion *mr = o->regions[i];
-            for (size_t j = 0; j < mr->nsubs; j++)
-                n += mr->subs[j]->owner == target;
-            n += mr->alias_target && mr->alias_target->owner == target;
-        }
-    }
-    return n;
-}
-
-static bool audit_region(MemorySystem *ms, Owner *o, MemoryRegion *mr,
-                         Error **errp)
-{
-    if (mr->owner != o) {
-        error_setf(errp, "region '%s' listed by owner '%s' but owned by '%s'",
-                   mr->name, o->name, mr->owner->name);
+    size_t i = ptrset_slot(set, p);
+    if (set->slots[i])
         return false;
-    }
-    if (mr->container) {
-        size_t seen = 0;
-        for (size_t j = 0; j < mr->container->nsubs; j++)
-            seen += mr->container->subs[j] == mr;
-        if (seen != 1) {
-            error_setf(errp, "region '%s' listed %zu times by its container '%s'",
-                       mr->name, seen, mr->container->name);
+    set->slots[i] = p;
+    return true;
+}
+
+static bool ptrset_has(const PtrSet *set, const void *p)
+{
+    return p && set->slots[ptrset_slot(set, p)] == p;
+}
+
+typedef struct Audit {
+    MemorySystem *ms;
+    PtrSet owners, regions, zombies;
+    uint64_t gen;     /* marks regions seen in a container's list */
+    size_t mapped;    /* live regions with a container */
+    size_t links;     /* entries in containers' lists */
+} Audit;
+
+static void audit_free(Audit *a)
+{
+    free(a->owners.slots);
+    free(a->regions.slots);
+    free(a->zombies.slots);
+}
+
+/* Every owner is in the list once and whole; every region is listed by its
+ * owner once; zombies are listed nowhere; the counts agree. Resets the
+ * recount fields on the way. */
+static bool audit_collect(Audit *a, Error **errp)
+{
+    MemorySystem *ms = a->ms;
+    ptrset_init(&a->owners, ms->nowners);
+    ptrset_init(&a->regions, ms->nregions);
+    ptrset_init(&a->zombies, ms->nzombies);
+    size_t owners = 0, regions = 0;
+    Owner *prev = NULL;
+    for (Owner *o = ms->owners; o; prev = o, o = o->next) {
+        ms->audit_visits++;
+        if (++owners > ms->nowners || !ptrset_add(&a->owners, o) ||
+            o->prev != prev) {
+            error_setf(errp, "the list of owners is corrupt at '%s'", o->name);
             return false;
         }
-        if (!owner_is_live(ms, mr->container->owner)) {
-            error_setf(errp, "region '%s' mapped in a region of a dead owner",
+        if (o->finalizing) {
+            error_setf(errp, "owner '%s' is half finalized", o->name);
+            return false;
+        }
+        o->audit_refs = o->external_refs + o->pins;
+        for (size_t i = 0; i < o->nregions; i++) {
+            MemoryRegion *mr = o->regions[i];
+            ms->audit_visits++;
+            if (!ptrset_add(&a->regions, mr)) {
+                error_setf(errp, "region '%s' listed twice", mr->name);
+                return false;
+            }
+            if (mr->owner != o) {
+                error_setf(errp, "region '%s' listed by owner '%s' but owned by '%s'",
+                           mr->name, o->name, mr->owner->name);
+                return false;
+            }
+            if (mr->destroyed) {
+                error_setf(errp, "destroyed region '%s' still listed by owner '%s'",
+                           mr->name, o->name);
+                return false;
+            }
+            mr->audit_users = 0;
+            regions++;
+        }
+    }
+    for (size_t i = 0; i < ms->nzombies; i++) {
+        MemoryRegion *z = ms->zombies[i];
+        ms->audit_visits++;
+        if (ptrset_has(&a->regions, z) || !ptrset_add(&a->zombies, z)) {
+            error_setf(errp, "destroyed region '%s' is listed twice", z->name);
+            return false;
+        }
+    }
+    if (owners != ms->nowners || regions + ms->nzombies != ms->nregions) {
+        error_setf(errp, "counted %zu owners and %zu regions, expected %zu and %zu",
+                   owners, regions + ms->nzombies, ms->nowners, ms->nregions);
+        return false;
+    }
+    return true;
+}
+
+/* A zombie waits only for views that may name it, and is out of the graph
+ * (its owner may be gone: never read). */
+static bool audit_zombies(Audit *a, Error **errp)
+{
+    MemorySystem *ms = a->ms;
+    if (ms->nzombies && !ms->txn_depth && !ms->access_depth) {
+        error_setf(errp, "destroyed region '%s' outlived every view that could "
+                   "name it", ms->zombies[0]->name);
+        return false;
+    }
+    if (ms->retired && !ms->access_depth) {
+        error_setf(errp, "a retired view outlived the accesses that kept it");
+        return false;
+    }
+    for (size_t i = 0; i < ms->nzombies; i++) {
+        MemoryRegion *z = ms->zombies[i];
+        if (!z->destroyed || z->container || z->nsubs || z->alias_target ||
+            z->alias_users) {
+            error_setf(errp, "destroyed region '%s' is still part of the graph",
+                       z->name);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* mr's links: symmetric, each listed once, in rendering order. Counts the
+ * references links across owners hold. */
+static bool audit_links(Audit *a, Owner *o, MemoryRegion *mr, Error **errp)
+{
+    if (mr->container) {
+        if (!ptrset_has(&a->regions, mr->container)) {
+            error_setf(errp, "region '%s' is mapped in a region that is not live",
                        mr->name);
             return false;
         }
+        a->mapped++;
     }
     for (size_t j = 0; j < mr->nsubs; j++) {
         MemoryRegion *sub = mr->subs[j];
+        a->ms->audit_visits++;
+        a->links++;
+        if (!ptrset_has(&a->regions, sub)) {
+            error_setf(errp, "'%s' lists a subregion that is not a live region",
+                       mr->name);
+            return false;
+        }
         if (sub->container != mr) {
             error_setf(errp, "'%s' lists '%s' as a subregion but it is not "
                        "linked back", mr->name, sub->name);
             return false;
         }
+        if (sub->mark == a->gen) {
+            error_setf(errp, "region '%s' listed twice by its container '%s'",
+                       sub->name, mr->name);
+            return false;
+        }
+        sub->mark = a->gen;
         if (j > 0) {
             MemoryRegion *prev = mr->subs[j - 1];
             bool ordered = prev->priority > sub->priority ||
@@ -85,24 +198,111 @@ static bool audit_region(MemorySystem *ms, Owner *o, MemoryRegion *mr,
                 return false;
             }
         }
-    }
-    if (mr->kind == REGION_ALIAS && !mr->alias_target) {
-        error_setf(errp, "alias '%s' has no target", mr->name);
-        return false;
+        if (sub->owner != o)
+            sub->owner->audit_refs++;
     }
     return true;
 }
 
-static bool audit_owner(MemorySystem *ms, Owner *o, Error **errp)
+/* An alias points at a live region, holds a reference exactly when the
+ * target has another owner, and is counted among the target's users. */
+static bool audit_alias(Audit *a, Owner *o, MemoryRegion *mr, Error **errp)
 {
-    for (size_t i = 0; i < o->nregions; i++)
-        if (!audit_region(ms, o, o->regions[i], errp))
+    MemoryRegion *target = mr->alias_target;
+    if (mr->kind != REGION_ALIAS) {
+        if (target) {
+            error_setf(errp, "'%s' is not an alias but has a target", mr->name);
             return false;
-    unsigned expected = expected_refcount(ms, o);
-    if (o->refcount != expected) {
-        error_setf(errp, "owner '%s' has refcount %u but %u reasons for it",
-                   o->name, o->refcount, expected);
+        }
+        return true;
+    }
+    a->ms->audit_visits++;
+    if (!target) {
+        error_setf(errp, "alias '%s' has no target", mr->name);
         return false;
+    }
+    if (!ptrset_has(&a->regions, target)) {
+        error_setf(errp, "alias '%s' points at a region that is not live "
+                   "(destroyed or freed)", mr->name);
+        return false;
+    }
+    if (mr->alias_holds_ref != (target->owner != o)) {
+        error_setf(errp, "alias '%s' %s a reference on '%s''s owner '%s'",
+                   mr->name, mr->alias_holds_ref ? "holds" : "does not hold",
+                   target->name, target->owner->name);
+        return false;
+    }
+    target->audit_users++;
+    if (mr->alias_holds_ref)
+        target->owner->audit_refs++;
+    return true;
+}
+
+/* A view's ranges name live regions (or zombies) of live owners; each holds
+ * a reference on its owner. */
+static bool audit_view_refs(Audit *a, const FlatView *v, Error **errp)
+{
+    for (size_t i = 0; i < v->nranges; i++) {
+        MemoryRegion *mr = v->ranges[i].mr;
+        a->ms->audit_visits++;
+        if (!ptrset_has(&a->regions, mr) && !ptrset_has(&a->zombies, mr)) {
+            error_setf(errp, "flat range %zu names a freed region", i);
+            return false;
+        }
+        if (!ptrset_has(&a->owners, mr->owner)) {
+            error_setf(errp, "flat range %zu names '%s' of a dead owner", i,
+                       mr->name);
+            return false;
+        }
+        mr->owner->audit_refs++;
+    }
+    return true;
+}
+
+/* Every reason for a reference, recounted in one pass over the graph and
+ * the views, must add up to each owner's refcount; every region's
+ * alias_users must be the aliases that point at it. */
+static bool audit_counts(Audit *a, Error **errp)
+{
+    MemorySystem *ms = a->ms;
+    if (ms->root) {
+        if (!ptrset_has(&a->regions, ms->root)) {
+            error_setf(errp, "the root is not a live region");
+            return false;
+        }
+        ms->root->owner->audit_refs++;
+    }
+    a->gen = ++ms->mark_gen;
+    for (Owner *o = ms->owners; o; o = o->next)
+        for (size_t i = 0; i < o->nregions; i++)
+            if (!audit_links(a, o, o->regions[i], errp) ||
+                !audit_alias(a, o, o->regions[i], errp))
+                return false;
+    if (a->links != a->mapped) {
+        error_setf(errp, "%zu regions are mapped but containers list %zu",
+                   a->mapped, a->links);
+        return false;
+    }
+    if (!audit_view_refs(a, ms->view, errp))
+        return false;
+    for (const FlatView *v = ms->retired; v; v = v->next_retired)
+        if (!audit_view_refs(a, v, errp))
+            return false;
+    for (Owner *o = ms->owners; o; o = o->next) {
+        if (o->refcount != o->audit_refs) {
+            error_setf(errp, "owner '%s' has refcount %u but %u reasons for it",
+                       o->name, o->refcount, o->audit_refs);
+            return false;
+        }
+        for (size_t i = 0; i < o->nregions; i++) {
+            MemoryRegion *mr = o->regions[i];
+            if (mr->alias_users != mr->audit_users) {
+                error_setf(errp, "region '%s' counts %u alias users but %u "
+                           "aliases point at it", mr->name, mr->alias_users,
+                           mr->audit_users);
+                return false;
+            }
+        }
     }
     return true;
 }
@@ -118,8 +318,10 @@ static bool visit_owner(MemorySystem *ms, Owner *o, uint64_t grey,
         return false;
     }
     o->mark = grey;
+    ms->audit_visits++;
     for (size_t i = 0; i < o->nregions; i++) {
         MemoryRegion *mr = o->regions[i];
+        ms->audit_visits += 1 + mr->nsubs;
         for (size_t j = 0; j < mr->nsubs; j++)
             if (mr->subs[j]->owner != o &&
                 !visit_owner(ms, mr->subs[j]->owner, grey, errp))
@@ -153,8 +355,10 @@ static bool audit_view(MemorySystem *ms, Error **errp)
     const FlatView *v = ms->view;
     for (size_t i = 0; i < v->nranges; i++) {
         const FlatRange *r = &v->ranges[i];
+        ms->audit_visits++;
         if (r->start >= r->end || !region_is_terminal(r->mr) ||
-            r->offset + (r->end - r->start) > r->mr->size) {
+            r->offset > r->mr->size ||
+            r->end - r->start > r->mr->size - r->offset) {
             error_setf(errp, "flat range %zu (0x%llx-0x%llx, '%s') is malformed",
                        i, (unsigned long long)r->start,
                        (unsigned long long)r->end, r->mr->name);
@@ -178,6 +382,7 @@ static bool audit_view(MemorySystem *ms, Error **errp)
         return true;
     /* Outside a transaction the view must be what the graph renders. */
     FlatView *fresh = flatview_build(ms);
+    ms->audit_visits += fresh->nranges;
     bool same = fresh->nranges == v->nranges;
     for (size_t i = 0; same && i < v->nranges; i++)
         same = same_range(&fresh->ranges[i], &v->ranges[i]);
@@ -189,23 +394,11 @@ static bool audit_view(MemorySystem *ms, Error **errp)
 
 bool memory_audit(MemorySystem *ms, Error **errp)
 {
-    size_t owners = 0, regions = 0;
-    for (Owner *o = ms->owners; o; o = o->next) {
-        owners++;
-        regions += o->nregions;
-        if (o->finalizing) {
-            error_setf(errp, "owner '%s' is half finalized", o->name);
-            return false;
-        }
-        if (!audit_owner(ms, o, errp))
-            return false;
-    }
-    if (owners != ms->nowners || regions + ms->nzombies != ms->nregions) {
-        error_setf(errp, "counted %zu owners and %zu regions, expected %zu and %zu",
-                   owners, regions + ms->nzombies, ms->nowners, ms->nregions);
-        return false;
-    }
-    return audit_owner_cycles(ms, errp) && audit_view(ms, errp);
+    Audit a = {.ms = ms};
+    bool ok = audit_collect(&a, errp) && audit_zombies(&a, errp) &&
+              audit_counts(&a, errp);
+    audit_free(&a);
+    return ok && audit_owner_cycles(ms, errp) && audit_view(ms, errp);
 }
 
 /* ---- tree ---- */

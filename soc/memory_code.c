@@ -28,17 +28,38 @@ void memory_add_code_listener(MemorySystem *ms, MemoryCodeListener fn, void *opa
         (struct CodeListener){.fn = fn, .opaque = opaque};
 }
 
+/* A listener may remove itself (or another) while being told: it leaves
+ * a hole until every listener has heard, so none is skipped. */
 void memory_remove_code_listener(MemorySystem *ms, MemoryCodeListener fn,
                                  void *opaque)
 {
     for (size_t i = 0; i < ms->ncode_listeners; i++) {
         struct CodeListener *l = &ms->code_listeners[i];
         if (l->fn == fn && l->opaque == opaque) {
+            if (ms->code_notifying) {
+                l->fn = NULL;
+                return;
+            }
             memmove(l, l + 1, (ms->ncode_listeners - i - 1) * sizeof *l);
             ms->ncode_listeners--;
             return;
         }
     }
+}
+
+static void notify_code_listeners(MemorySystem *ms, const uint8_t *host, size_t len)
+{
+    ms->code_notifying++;
+    for (size_t i = 0; i < ms->ncode_listeners; i++)
+        if (ms->code_listeners[i].fn)
+            ms->code_listeners[i].fn(ms->code_listeners[i].opaque, host, len);
+    if (--ms->code_notifying)
+        return;
+    size_t kept = 0;
+    for (size_t i = 0; i < ms->ncode_listeners; i++)
+        if (ms->code_listeners[i].fn)
+            ms->code_listeners[kept++] = ms->code_listeners[i];
+    ms->ncode_listeners = kept;
 }
 
 void memory_code_mark(const MemRange *range, uint32_t addr, uint32_t len)
@@ -72,9 +93,7 @@ bool region_code_written(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
     uint64_t end = (hi + 1) << MEMORY_CODE_CHUNK_SHIFT;
     if (end > mr->size)
         end = mr->size;
-    for (size_t i = 0; i < ms->ncode_listeners; i++)
-        ms->code_listeners[i].fn(ms->code_listeners[i].opaque, mr->host + start,
-                                 (size_t)(end - start));
+    notify_code_listeners(ms, mr->host + start, (size_t)(end - start));
     return true;
 }
 
@@ -90,9 +109,9 @@ bool memory_code_written(MemorySystem *ms, const MemRange *range, uint32_t addr,
  * for a write), without wrapping past 0xffffffff. */
 static bool ram_span_ok(MemorySystem *ms, uint32_t addr, size_t len, bool write)
 {
-    uint64_t pos = addr, end = (uint64_t)addr + len;
-    if (end > (1ull << 32))
+    if (len > (1ull << 32) - addr)
         return false;
+    uint64_t pos = addr, end = (uint64_t)addr + len;
     while (pos < end) {
         MemRange r;
         if (!memory_lookup(ms, (uint32_t)pos, &r) || !r.host || (write && r.readonly))

@@ -12,6 +12,8 @@ struct Owner {
     char *name;
     unsigned refcount;       /* every reason below, summed */
     unsigned external_refs;  /* owner_new + owner_ref - owner_unref */
+    unsigned pins;           /* memory.c's own while it works on a region
+                              * (memory_region_destroy) */
     OwnerFinalize finalize;
     void *opaque;
     MemoryRegion **regions;  /* regions this owner owns */
@@ -19,6 +21,7 @@ struct Owner {
     Owner *prev, *next;      /* the memory system's list of live owners */
     bool finalizing;
     uint64_t mark;           /* graph walks */
+    unsigned audit_refs;     /* memory_audit's recount of refcount */
 };
 
 struct MemoryRegion {
@@ -41,6 +44,7 @@ struct MemoryRegion {
     size_t nsubs, cap_subs;
 
     uint8_t *host;           /* RAM/ROM contents */
+    uint64_t *code;          /* RAM/ROM: a bit per chunk holding decoded code */
     const MmioOps *ops;
     void *opaque;
 
@@ -52,7 +56,12 @@ struct MemoryRegion {
     bool alias_holds_ref;
     unsigned alias_users;    /* aliases pointing at this region */
 
+    /* memory_region_destroy took it out of the graph: a zombie until no
+     * view can name it. The API refuses it from then on. */
+    bool destroyed;
+
     uint64_t mark;           /* graph walks */
+    unsigned audit_users;    /* memory_audit's recount of alias_users */
 };
 
 typedef struct FlatRange {
@@ -66,6 +75,8 @@ struct FlatView {
     FlatRange *ranges;
     size_t nranges, cap;
     FlatView *next_retired;
+    uint64_t steps;          /* work rendering it took, counted so tests
+                              * can bound it */
 };
 
 typedef struct Listener {
@@ -87,9 +98,19 @@ struct MemorySystem {
     uint64_t rebuilds;
     uint64_t link_seq;
     uint64_t mark_gen;
+    uint64_t audit_visits;   /* nodes memory_audit looked at, all runs: its
+                              * work, counted so tests can bound it */
     uint64_t shuffle_state;
     Listener *listeners;
     size_t nlisteners;
+    unsigned notifying;      /* listeners are being told: removal leaves a
+                              * hole (fn NULL), filled afterwards */
+    struct CodeListener {
+        MemoryCodeListener fn;
+        void *opaque;
+    } *code_listeners;
+    size_t ncode_listeners;
+    unsigned code_notifying; /* code listeners being told (removal leaves holes) */
     MemoryMmioObserver mmio_observer; /* tracing; NULL when off */
     void *mmio_observer_opaque;
 };
@@ -115,8 +136,19 @@ FlatView *flatview_build(MemorySystem *ms);
 void flatview_discard(FlatView *view);
 void flatview_free(FlatView *view);
 const FlatRange *flatview_find(const FlatView *view, uint64_t addr);
-/* Frees retired views and zombie regions once nothing can use them. */
+/* Frees retired views and zombie regions once nothing can use them: views
+ * when no access is in progress, zombies also only outside transactions and
+ * after every view has gone (a hook run while freeing views may change the
+ * map; its rebuild waits for the last view). */
 void memory_release_deferred(MemorySystem *ms);
+
+/* memory_code.c */
+/* The decoded-code bitmap for a RAM/ROM region of `size` bytes; NULL when
+ * out of memory. */
+uint64_t *memory_code_bitmap_new(uint64_t size);
+/* memory_code_written for a write at `offset` in a RAM/ROM region. */
+bool region_code_written(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
+                         uint64_t len);
 
 /* memory.c */
 void region_free(MemorySystem *ms, MemoryRegion *mr);

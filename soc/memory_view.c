@@ -23,73 +23,176 @@ static size_t first_ending_after(const FlatView *v, uint64_t addr)
     return lo;
 }
 
-static void insert_range(FlatView *v, size_t pos, FlatRange range)
+/* Rendering is two steps. The walk visits the graph in precedence order
+ * (a container's subregions highest priority first, newest link first among
+ * equals, then the region itself) and records each visible piece of a
+ * RAM/ROM/MMIO region as a fragment numbered in visit order. The sweep then
+ * goes through the address space once: at each address the lowest-numbered
+ * fragment covering it wins. The walk is linear in what it visits, the
+ * sweep F log F in the fragments (filling holes in a sorted array instead
+ * costs a memmove per range: n^2). */
+typedef struct Fragment {
+    uint64_t lo, hi;  /* guest [lo, hi) */
+    MemoryRegion *mr; /* RAM, ROM or MMIO */
+    uint64_t offset;  /* of lo in mr */
+    bool readonly;
+} Fragment;
+
+typedef struct Fragments {
+    Fragment *items;
+    size_t n, cap;
+} Fragments;
+
+static void add_fragment(Fragments *f, Fragment frag)
 {
-    if (v->nranges == v->cap) {
-        v->cap = v->cap ? v->cap * 2 : 16;
-        v->ranges = mem_xrealloc(v->ranges, v->cap, sizeof *v->ranges);
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 16;
+        f->items = mem_xrealloc(f->items, f->cap, sizeof *f->items);
     }
-    memmove(&v->ranges[pos + 1], &v->ranges[pos],
-            (v->nranges - pos) * sizeof *v->ranges);
-    v->ranges[pos] = range;
-    v->nranges++;
+    f->items[f->n++] = frag;
 }
 
-/* Shows mr (placed at `origin`) in every part of [lo, hi) that nothing
- * rendered before it covers: what came first had higher priority. */
-static void fill_holes(FlatView *v, MemoryRegion *mr, int64_t origin,
-                       uint64_t lo, uint64_t hi, bool readonly)
-{
-    size_t i = first_ending_after(v, lo);
-    uint64_t pos = lo;
-    while (pos < hi) {
-        if (i < v->nranges && v->ranges[i].start <= pos) {
-            pos = v->ranges[i].end;
-            i++;
-            continue;
-        }
-        uint64_t gap_end = hi;
-        if (i < v->nranges && v->ranges[i].start < hi)
-            gap_end = v->ranges[i].start;
-        insert_range(v, i, (FlatRange){
-            .start = pos,
-            .end = gap_end,
-            .mr = mr,
-            .offset = (uint64_t)((int64_t)pos - origin),
-            .readonly = readonly,
-        });
-        i++;
-        pos = gap_end;
-    }
-}
-
-static void render(FlatView *v, MemoryRegion *mr, int64_t origin, uint64_t lo,
-                   uint64_t hi, bool readonly, int depth)
+/* Records the window [offset, offset + (hi - lo)) of mr shown at guest
+ * [lo, hi). Sizes, offsets and addresses may be anything up to 2^64 - 1 (a
+ * container as large as 64 bits allow, an alias near its end, a region
+ * moved out of its container), so everything is unsigned and clipped
+ * before it is added: nothing here can wrap. */
+static void render(Fragments *f, MemoryRegion *mr, uint64_t lo, uint64_t hi,
+                   uint64_t offset, bool readonly, int depth)
 {
     if (!mr->enabled)
         return;
     if (depth > MAX_RENDER_DEPTH)
         MEM_BUG("region nesting deeper than %d at '%s'", MAX_RENDER_DEPTH,
                 mr->name);
-    int64_t end = origin + (int64_t)mr->size;
-    if (origin > (int64_t)lo)
-        lo = (uint64_t)origin;
-    if (end < (int64_t)hi)
-        hi = end < 0 ? 0 : (uint64_t)end;
-    if (lo >= hi)
+    if (offset >= mr->size)
         return;
+    if (hi - lo > mr->size - offset)
+        hi = lo + (mr->size - offset);
     readonly = readonly || mr->readonly;
     if (mr->kind == REGION_ALIAS) {
-        render(v, mr->alias_target, origin - (int64_t)mr->alias_offset, lo, hi,
+        /* alias_offset + the alias's size <= the target's size (checked
+         * when the target was attached), and offset < the alias's size. */
+        render(f, mr->alias_target, lo, hi, mr->alias_offset + offset,
                readonly, depth + 1);
         return;
     }
+    uint64_t window_end = offset + (hi - lo); /* <= mr->size */
     for (size_t i = 0; i < mr->nsubs; i++) {
         MemoryRegion *sub = mr->subs[i];
-        render(v, sub, origin + (int64_t)sub->addr, lo, hi, readonly, depth + 1);
+        /* memory_region_set_address may have put sub anywhere. */
+        uint64_t sub_end = sub->size > UINT64_MAX - sub->addr
+                               ? UINT64_MAX : sub->addr + sub->size;
+        uint64_t from = sub->addr > offset ? sub->addr : offset;
+        uint64_t to = sub_end < window_end ? sub_end : window_end;
+        if (from < to)
+            render(f, sub, lo + (from - offset), lo + (to - offset),
+                   from - sub->addr, readonly, depth + 1);
     }
     if (region_is_terminal(mr))
-        fill_holes(v, mr, origin, lo, hi, readonly);
+        add_fragment(f, (Fragment){lo, hi, mr, offset, readonly});
+}
+
+/* A binary heap of fragment numbers: by start address (then number), or by
+ * number alone. */
+typedef struct FragHeap {
+    size_t *items;
+    size_t n;
+    const Fragment *frags;
+    bool by_start;
+    uint64_t *steps;
+} FragHeap;
+
+static bool heap_before(const FragHeap *h, size_t a, size_t b)
+{
+    if (h->by_start && h->frags[a].lo != h->frags[b].lo)
+        return h->frags[a].lo < h->frags[b].lo;
+    return a < b;
+}
+
+static void heap_swap(FragHeap *h, size_t i, size_t j)
+{
+    size_t tmp = h->items[i];
+    h->items[i] = h->items[j];
+    h->items[j] = tmp;
+    ++*h->steps;
+}
+
+static void heap_push(FragHeap *h, size_t frag)
+{
+    size_t i = h->n++;
+    h->items[i] = frag;
+    ++*h->steps;
+    while (i > 0 && heap_before(h, h->items[i], h->items[(i - 1) / 2])) {
+        heap_swap(h, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static size_t heap_pop(FragHeap *h)
+{
+    size_t top = h->items[0];
+    h->items[0] = h->items[--h->n];
+    for (size_t i = 0;;) {
+        size_t best = i, l = 2 * i + 1, r = l + 1;
+        if (l < h->n && heap_before(h, h->items[l], h->items[best]))
+            best = l;
+        if (r < h->n && heap_before(h, h->items[r], h->items[best]))
+            best = r;
+        if (best == i)
+            break;
+        heap_swap(h, i, best);
+        i = best;
+    }
+    return top;
+}
+
+static void append_range(FlatView *v, FlatRange range)
+{
+    if (v->nranges == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 16;
+        v->ranges = mem_xrealloc(v->ranges, v->cap, sizeof *v->ranges);
+    }
+    v->ranges[v->nranges++] = range;
+    v->steps++;
+}
+
+/* The sweep: a fragment enters the active heap when the sweep reaches its
+ * start; the active one with the lowest number shows until it ends or a
+ * fragment starting later may take over. Ended fragments leave the heap
+ * when they come to its top. */
+static void resolve(FlatView *v, const Fragments *f)
+{
+    size_t *space = mem_xrealloc(NULL, 2 * f->n, sizeof *space);
+    FragHeap starts = {space, 0, f->items, true, &v->steps};
+    FragHeap active = {space + f->n, 0, f->items, false, &v->steps};
+    for (size_t i = 0; i < f->n; i++)
+        heap_push(&starts, i);
+    uint64_t pos = 0;
+    while (starts.n || active.n) {
+        while (starts.n && f->items[starts.items[0]].lo <= pos)
+            heap_push(&active, heap_pop(&starts));
+        while (active.n && f->items[active.items[0]].hi <= pos)
+            heap_pop(&active);
+        if (!active.n) {
+            if (starts.n)
+                pos = f->items[starts.items[0]].lo;
+            continue;
+        }
+        const Fragment *win = &f->items[active.items[0]];
+        uint64_t next = win->hi;
+        if (starts.n && f->items[starts.items[0]].lo < next)
+            next = f->items[starts.items[0]].lo;
+        append_range(v, (FlatRange){
+            .start = pos,
+            .end = next,
+            .mr = win->mr,
+            .offset = win->offset + (pos - win->lo),
+            .readonly = win->readonly,
+        });
+        pos = next;
+    }
+    free(space);
 }
 
 static bool mergeable(const FlatRange *a, const FlatRange *b)
@@ -117,8 +220,12 @@ FlatView *flatview_build(MemorySystem *ms)
     FlatView *v = calloc(1, sizeof *v);
     if (!v)
         abort();
+    Fragments f = {0};
     if (ms->root)
-        render(v, ms->root, 0, 0, ADDRESS_SPACE_END, false, 0);
+        render(&f, ms->root, 0, ADDRESS_SPACE_END, 0, false, 0);
+    v->steps = f.n;
+    resolve(v, &f);
+    free(f.items);
     merge_adjacent(v);
     return v;
 }
@@ -152,10 +259,18 @@ void memory_release_deferred(MemorySystem *ms)
 {
     if (ms->access_depth)
         return;
-    while (ms->retired) {
-        FlatView *v = ms->retired;
-        ms->retired = v->next_retired;
-        flatview_free(v);
+    if (ms->retired) {
+        /* Freeing a view may finalize owners whose hooks change the map.
+         * The transaction holds that rebuild back until every retired view
+         * is gone: its own release would free zombies that a view still
+         * being freed here names. */
+        memory_begin(ms);
+        while (ms->retired) {
+            FlatView *v = ms->retired;
+            ms->retired = v->next_retired;
+            flatview_free(v);
+        }
+        memory_commit(ms);
     }
     if (ms->txn_depth)
         return;
@@ -185,6 +300,7 @@ bool memory_lookup(MemorySystem *ms, uint32_t addr, MemRange *out)
         .readonly = r->readonly,
         .mr = r->mr,
         .offset = r->offset,
+        .code = r->mr->code,
     };
     return true;
 }
@@ -309,6 +425,7 @@ MemAccess memory_write(MemorySystem *ms, uint32_t addr, unsigned size,
     uint64_t offset = r->offset + (addr - r->start);
     if (r->mr->host) {
         store_le(r->mr->host + offset, size, value);
+        region_code_written(ms, r->mr, offset, size);
         return MEM_OK;
     }
     return mmio_write(ms, r->mr, addr, offset, size, value);
@@ -328,9 +445,11 @@ static bool peek_byte(const FlatRange *r, uint64_t addr, uint8_t *out,
     }
     uint64_t offset = r->offset + (addr - r->start);
     uint64_t word = offset & ~3ULL;
+    uint64_t shown_end = r->offset + (r->end - r->start); /* <= mr->size */
     uint32_t value;
     bool ok;
-    if (word >= r->offset && word + 4 <= r->offset + (r->end - r->start)) {
+    /* As a difference: word + 4 wraps in a region ending near 2^64. */
+    if (word >= r->offset && shown_end - word >= 4) {
         ok = mr->ops->peek(mr->opaque, word, 4, &value);
         value >>= 8 * (offset - word);
     } else {
@@ -356,11 +475,22 @@ static const FlatRange *debug_range(MemorySystem *ms, uint64_t addr,
     return r;
 }
 
+/* Where a debugger access of len bytes at addr ends. addr + len may wrap 64
+ * bits (an empty walk that reports success); an access running past 4 GiB
+ * ends one byte after it instead, so the walk stops at the first byte past
+ * the address space and names it. */
+static uint64_t debug_end(uint32_t addr, size_t len)
+{
+    if (len > ADDRESS_SPACE_END - addr)
+        return ADDRESS_SPACE_END + 1;
+    return addr + (uint64_t)len;
+}
+
 bool memory_debug_read(MemorySystem *ms, uint32_t addr, void *buf, size_t len,
                        Error **errp)
 {
     uint8_t *out = buf;
-    uint64_t pos = addr, end = (uint64_t)addr + len;
+    uint64_t pos = addr, end = debug_end(addr, len);
     while (pos < end) {
         const FlatRange *r = debug_range(ms, pos, errp);
         if (!r)
@@ -384,7 +514,7 @@ bool memory_debug_write(MemorySystem *ms, uint32_t addr, const void *buf,
                         size_t len, Error **errp)
 {
     const uint8_t *in = buf;
-    uint64_t pos = addr, end = (uint64_t)addr + len;
+    uint64_t pos = addr, end = debug_end(addr, len);
     while (pos < end) {
         const FlatRange *r = debug_range(ms, pos, errp);
         if (!r)
@@ -396,8 +526,9 @@ bool memory_debug_write(MemorySystem *ms, uint32_t addr, const void *buf,
             return false;
         }
         uint64_t chunk_end = r->end < end ? r->end : end;
-        memcpy(r->mr->host + r->offset + (pos - r->start), in,
-               (size_t)(chunk_end - pos));
+        uint64_t offset = r->offset + (pos - r->start);
+        memcpy(r->mr->host + offset, in, (size_t)(chunk_end - pos));
+        region_code_written(ms, r->mr, offset, chunk_end - pos);
         in += chunk_end - pos;
         pos = chunk_end;
     }

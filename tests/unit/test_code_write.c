@@ -270,6 +270,42 @@ static void test_ram_write_is_all_or_nothing(void **state)
     for (size_t i = 0; i < sizeof back; i++)
         assert_int_equal(back[i], 0);
     assert_true(memory_ram_read(fx->ms, ROM_BASE, back, 4)); /* ROM reads */
+    /* a length that would wrap 64-bit arithmetic */
+    assert_false(memory_ram_write(fx->ms, RAM_BASE, ones, SIZE_MAX));
+    assert_false(memory_ram_read(fx->ms, RAM_BASE, back, SIZE_MAX - RAM_BASE + 2));
+}
+
+/* A code listener that leaves while it is being told. */
+typedef struct Leaver {
+    MemorySystem *ms;
+    int heard;
+} Leaver;
+
+static void leave_when_told(void *opaque, const uint8_t *host, size_t len)
+{
+    (void)host, (void)len;
+    Leaver *l = opaque;
+    l->heard++;
+    memory_remove_code_listener(l->ms, leave_when_told, l);
+}
+
+static void test_code_listener_leaving_skips_no_other(void **state)
+{
+    Fixture *fx = *state;
+    Leaver leaver = {.ms = fx->ms};
+    /* Before the CPU's listener: its removal must not hide the CPU. */
+    memory_remove_code_listener(fx->ms, cpu_blocks_code_written, fx->cpu);
+    memory_add_code_listener(fx->ms, leave_when_told, &leaver);
+    memory_add_code_listener(fx->ms, cpu_blocks_code_written, fx->cpu);
+    Block *loop_block = warm_up(fx, LOOP, F, 5);
+    uint32_t insn = rv_addi(A0, ZERO, 11);
+    assert_true(memory_debug_write(fx->ms, F, &insn, 4, NULL));
+    assert_int_equal(leaver.heard, 1);
+    expect_new_code(fx, LOOP, 5, loop_block, 11);
+    insn = rv_addi(A0, ZERO, 12); /* it is gone: told no more */
+    assert_true(memory_debug_write(fx->ms, F, &insn, 4, NULL));
+    assert_int_equal(leaver.heard, 1);
+    expect_new_code(fx, LOOP, 5, loop_block, 12);
 }
 
 #define CASE(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -286,6 +322,7 @@ int main(void)
         CASE(test_debugger_write_to_rom_reaches_decoded_code),
         CASE(test_block_ending_at_top_of_address_space_is_invalidated),
         CASE(test_ram_write_is_all_or_nothing),
+        CASE(test_code_listener_leaving_skips_no_other),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,12 +17,17 @@
 
 #include <cmocka.h>
 
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "soc/memory.h"
+#include "soc/memory_internal.h" /* audit tests corrupt and count */
 
 /* ---- helpers ---- */
 
@@ -2679,6 +2684,1136 @@ static void test_debug_access_unmapped_names_the_address(void **state)
     board_fini(&b);
 }
 
+/* ---- hardening: memory_region_destroy pins its owner (R2, R3) ---- */
+
+/* One link of a chain of owners: its finalize hook drops the reference it
+ * was handed on the next owner, whose hook drops the next, and so on. */
+typedef struct ChainLink {
+    Owner *next;
+    int finalized;
+} ChainLink;
+
+static void chain_finalize(void *opaque)
+{
+    ChainLink *link = opaque;
+    link->finalized++;
+    Owner *next = link->next;
+    link->next = NULL;
+    owner_unref(next);
+}
+
+#define CHAIN_LEN 5
+
+/* Owners links[0] .. links[CHAIN_LEN-1]: links[k]'s hook releases
+ * links[k+1], the last one releases `tail`. The test keeps no reference on
+ * any of them: dropping links[0]'s last reference brings down the chain and
+ * then tail. */
+static Owner *chain_build(MemorySystem *ms, ChainLink *links, Owner *tail)
+{
+    Owner *owners[CHAIN_LEN];
+    for (int k = 0; k < CHAIN_LEN; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "link%d", k);
+        links[k] = (ChainLink){0};
+        owners[k] = owner_new(ms, name, chain_finalize, &links[k]);
+    }
+    for (int k = 0; k + 1 < CHAIN_LEN; k++)
+        links[k].next = owners[k + 1];
+    links[CHAIN_LEN - 1].next = tail;
+    return owners[0];
+}
+
+static void assert_chain_finalized_once(const ChainLink *links)
+{
+    for (int k = 0; k < CHAIN_LEN; k++) {
+        assert_int_equal(links[k].finalized, 1);
+        assert_null(links[k].next);
+    }
+}
+
+/* Destroying a container drops the reference its link held on a child of
+ * another owner. That child's finalize hook starts a cascade that releases
+ * the last reference on the destroyed region's own owner: the owner must
+ * not die (and free the region) while destroy is still working on it. */
+static void test_r3_destroy_cascade_releasing_own_owner(void **state)
+{
+    (void)state;
+    MemorySystem *ms = memory_system_new();
+    Probe pv;
+    Owner *victim = probe_owner(ms, "victim", &pv);
+    MemoryRegion *slot = memory_region_new_container(victim, "victim.slot", 0x1000);
+    MemoryRegion *keep = new_ram(victim, "victim.keep", 0x100);
+    ADD(slot, 0x800, keep);
+    ChainLink links[CHAIN_LEN];
+    Owner *first = chain_build(ms, links, victim);
+    Regs r;
+    MemoryRegion *child = new_mmio(first, "link0.regs", 0x100, &r, 0);
+    ADD(slot, 0x100, child);
+    owner_unref(first); /* only the slot's link holds link0 now */
+    AUDIT(ms);
+    assert_int_equal(owner_refcount(victim), 1); /* held by the last link */
+    assert_int_equal(nowners(ms), CHAIN_LEN + 1);
+
+    Error *err = NULL;
+    assert_true(memory_region_destroy(slot, &err));
+    assert_null(err);
+    assert_chain_finalized_once(links);
+    assert_int_equal(pv.finalized, 1); /* once destroy let go of it */
+    AUDIT(ms);
+    assert_int_equal(nowners(ms), 0);
+    assert_int_equal(nregions(ms), 0);
+    memory_system_free(ms);
+}
+
+/* The same cascade started by destroying an alias: its reference on the
+ * target's owner is the one that starts it. */
+static void test_r3_destroy_alias_cascade_releasing_own_owner(void **state)
+{
+    (void)state;
+    MemorySystem *ms = memory_system_new();
+    Probe pv;
+    Owner *victim = probe_owner(ms, "victim", &pv);
+    ChainLink links[CHAIN_LEN];
+    Owner *first = chain_build(ms, links, victim);
+    MemoryRegion *target = new_ram(first, "link0.ram", 0x100);
+    MemoryRegion *window = new_alias(victim, "victim.window", target, 0, 0x100);
+    MemoryRegion *other = new_ram(victim, "victim.other", 0x10);
+    (void)other;
+    owner_unref(first); /* only the alias holds link0 now */
+    AUDIT(ms);
+
+    Error *err = NULL;
+    assert_true(memory_region_destroy(window, &err));
+    assert_null(err);
+    assert_chain_finalized_once(links);
+    assert_int_equal(pv.finalized, 1);
+    AUDIT(ms);
+    assert_int_equal(nowners(ms), 0);
+    assert_int_equal(nregions(ms), 0);
+    memory_system_free(ms);
+}
+
+/* A finalize hook that tries to destroy a region of an owner that is being
+ * finalized (the owner is tearing its regions down itself). */
+typedef struct LateDestroyer {
+    MemoryRegion *target;
+    int finalized;
+    bool destroy_ok;
+    char message[256];
+} LateDestroyer;
+
+static void late_destroyer_finalize(void *opaque)
+{
+    LateDestroyer *ld = opaque;
+    ld->finalized++;
+    Error *err = NULL;
+    ld->destroy_ok = memory_region_destroy(ld->target, &err);
+    snprintf(ld->message, sizeof ld->message, "%s",
+             err ? error_message(err) : "(no error)");
+    error_free(err);
+}
+
+static void test_r3_destroy_refused_while_its_owner_is_finalized(void **state)
+{
+    (void)state;
+    MemorySystem *ms = memory_system_new();
+    Probe ph;
+    Owner *host = probe_owner(ms, "hub", &ph);
+    /* Finalized in creation order (no shuffle): the container first, and
+     * while it drops its child the spare is still alive. */
+    MemoryRegion *slots = memory_region_new_container(host, "hub.slots", 0x1000);
+    MemoryRegion *spare = new_ram(host, "hub.spare", 0x100);
+    LateDestroyer ld = {.target = spare};
+    Owner *dev = owner_new(ms, "late", late_destroyer_finalize, &ld);
+    Regs r;
+    MemoryRegion *regs = new_mmio(dev, "late.regs", 0x100, &r, 0);
+    ADD(slots, 0, regs);
+    owner_unref(dev); /* the hub's link holds it */
+    AUDIT(ms);
+
+    owner_unref(host);
+    assert_int_equal(ld.finalized, 1);
+    assert_false(ld.destroy_ok);
+    assert_non_null(strstr(ld.message, "hub.spare"));
+    assert_non_null(strstr(ld.message, "finalized"));
+    assert_int_equal(ph.finalized, 1);
+    AUDIT(ms);
+    assert_int_equal(nowners(ms), 0);
+    assert_int_equal(nregions(ms), 0);
+    memory_system_free(ms);
+}
+
+/* ---- hardening: a destroyed region cannot be used again ---- */
+
+static void test_r3_destroyed_region_refused_while_it_waits(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    Probe p;
+    Owner *o = probe_owner(b.ms, "otp", &p);
+    MemoryRegion *top = memory_region_new_container(o, "otp.top", 0x1000);
+    MemoryRegion *cells = new_ram(o, "otp.cells", 0x100);
+    MemoryRegion *other = new_ram(o, "otp.other", 0x100);
+    MemoryRegion *alias = new_alias(o, "otp.alias", other, 0, 0x100);
+    ADD(top, 0, cells);
+    ADD(b.bus, 0x20000000, top);
+    AUDIT(b.ms);
+    size_t regions = nregions(b.ms);
+
+    memory_begin(b.ms);
+    Error *err = NULL;
+    assert_true(memory_region_destroy(cells, &err));
+    assert_null(err);
+    AUDIT(b.ms);
+    /* Until the commit the region waits (the view may name it), but it is
+     * gone for the API: linking it, aliasing it, destroying it again. */
+    assert_false(memory_add_subregion(b.bus, 0x30000000, cells, &err));
+    ASSERT_ERROR_HAS(err, "otp.cells");
+    ASSERT_ERROR_HAS(err, "destroyed");
+    error_free(err);
+    err = NULL;
+    assert_null(memory_region_container(cells));
+    assert_null(memory_region_new_alias(o, "otp.late", cells, 0, 0x10, &err));
+    ASSERT_ERROR_HAS(err, "destroyed");
+    error_free(err);
+    err = NULL;
+    assert_false(memory_region_set_alias_target(alias, cells, 0, &err));
+    ASSERT_ERROR_HAS(err, "destroyed");
+    error_free(err);
+    err = NULL;
+    assert_false(memory_region_destroy(cells, &err));
+    ASSERT_ERROR_HAS(err, "destroyed");
+    error_free(err);
+    err = NULL;
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x20000000, 4, 0); /* the old view still shows it */
+    memory_commit(b.ms);
+    AUDIT(b.ms);
+    assert_int_equal(nregions(b.ms), regions - 1);
+    ASSERT_UNMAPPED(b.ms, 0x20000000);
+    ASSERT_UNMAPPED(b.ms, 0x30000000);
+
+    /* A destroyed container takes nothing either (inside an access the
+     * region waits too; a transaction is the simplest way to get there). */
+    memory_begin(b.ms);
+    MemoryRegion *box = memory_region_new_container(o, "otp.box", 0x100);
+    assert_true(memory_region_destroy(box, &err));
+    MemoryRegion *late = new_ram(o, "otp.late_ram", 0x10);
+    assert_false(memory_add_subregion(box, 0, late, &err));
+    ASSERT_ERROR_HAS(err, "otp.box");
+    ASSERT_ERROR_HAS(err, "destroyed");
+    error_free(err);
+    err = NULL;
+    memory_commit(b.ms);
+    AUDIT(b.ms);
+    assert_null(memory_region_container(late));
+
+    owner_unref(o);
+    assert_true(memory_del_subregion(b.bus, top));
+    assert_int_equal(p.finalized, 1);
+    AUDIT(b.ms);
+    board_fini(&b);
+}
+
+/* Setting a destroyed region as the root cannot be refused (no errp) and
+ * would leave the root pointing at freed memory after the commit: it is a
+ * caller's bug, stopped at once with a message naming the region. Run in a
+ * child process, which must abort with that message. */
+static void set_destroyed_root_then_exit(void)
+{
+    MemorySystem *ms = memory_system_new();
+    Owner *o = owner_new(ms, "soc", NULL, NULL);
+    MemoryRegion *spare = memory_region_new_container(o, "spare_bus", 0x1000);
+    memory_begin(ms);
+    memory_region_destroy(spare, NULL);
+    memory_set_root(ms, spare);
+    memory_commit(ms);
+    memory_set_root(ms, NULL);
+    _exit(0);
+}
+
+static void test_r3_destroyed_region_as_root_stops_with_a_message(void **state)
+{
+    (void)state;
+    int err_pipe[2];
+    assert_int_equal(pipe(err_pipe), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(err_pipe[1], STDERR_FILENO);
+        close(err_pipe[0]);
+        set_destroyed_root_then_exit();
+    }
+    close(err_pipe[1]);
+    char out[4096];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof out - 1 &&
+           (n = read(err_pipe[0], out + len, sizeof out - 1 - len)) > 0)
+        len += (size_t)n;
+    out[len] = '\0';
+    close(err_pipe[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || !strstr(out, "spare_bus"))
+        print_error("child: status 0x%x, stderr:\n%s\n", status, out);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGABRT);
+    assert_non_null(strstr(out, "destroyed region 'spare_bus' set as the root"));
+}
+
+/* ---- hardening: nothing read after a commit that may have freed it ---- */
+
+/* A listener that destroys one region the first time it hears of a
+ * rebuild (listeners may change the map: the rebuild goes round again). */
+typedef struct Destroyer {
+    MemoryRegion *target;
+    bool ok;
+    unsigned calls;
+} Destroyer;
+
+static void destroying_listener(void *opaque)
+{
+    Destroyer *d = opaque;
+    d->calls++;
+    if (!d->target)
+        return;
+    MemoryRegion *target = d->target;
+    d->target = NULL;
+    Error *err = NULL;
+    d->ok = memory_region_destroy(target, &err);
+    if (err)
+        print_error("listener's destroy: %s\n", error_message(err));
+    error_free(err);
+}
+
+static void test_r7_del_subregion_survives_container_destroyed_by_rebuild(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    MemoryRegion *slot = memory_region_new_container(b.owner, "slot", 0x1000);
+    ADD(b.bus, 0x60000000, slot);
+    Probe p;
+    Owner *dev = probe_owner(b.ms, "spi1", &p);
+    Regs r;
+    MemoryRegion *regs = new_mmio(dev, "spi1.regs", 0x100, &r, 0x5100);
+    ADD(slot, 0x100, regs);
+    owner_unref(dev); /* the slot's link and the view hold it */
+    AUDIT(b.ms);
+    Destroyer d = {.target = slot};
+    memory_add_listener(b.ms, destroying_listener, &d);
+
+    assert_true(memory_del_subregion(slot, regs));
+    assert_true(d.ok);
+    assert_int_equal(p.finalized, 1); /* the link's reference was dropped */
+    AUDIT(b.ms);
+    ASSERT_UNMAPPED(b.ms, 0x60000100);
+    memory_remove_listener(b.ms, destroying_listener, &d);
+    board_fini(&b);
+}
+
+static void test_r7_set_root_survives_old_root_destroyed_by_rebuild(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    MemoryRegion *bus2 = memory_region_new_container(b.owner, "sysbus2", 1ULL << 32);
+    MemoryRegion *ram = new_ram(b.owner, "ram", 0x100);
+    ADD(bus2, 0x1000, ram);
+    AUDIT(b.ms);
+    unsigned refs = owner_refcount(b.owner);
+    Destroyer d = {.target = b.bus};
+    memory_add_listener(b.ms, destroying_listener, &d);
+
+    memory_set_root(b.ms, bus2);
+    assert_true(d.ok);
+    AUDIT(b.ms);
+    assert_ptr_equal(memory_root(b.ms), bus2);
+    /* The old root's reference went, the new root's and the view's came. */
+    assert_int_equal(owner_refcount(b.owner), refs + 1);
+    ASSERT_READ(b.ms, 0x1000, 4, 0);
+    memory_remove_listener(b.ms, destroying_listener, &d);
+    b.bus = bus2;
+    board_fini(&b);
+}
+
+static void test_r4_retarget_survives_old_target_destroyed_by_rebuild(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    Probe pa, pb;
+    Owner *bank_a = probe_owner(b.ms, "bank_a", &pa);
+    Owner *bank_b = probe_owner(b.ms, "bank_b", &pb);
+    MemoryRegion *ram_a = new_ram(bank_a, "bank_a.ram", 0x100);
+    MemoryRegion *ram_b = new_ram(bank_b, "bank_b.ram", 0x100);
+    memory_region_host_ptr(ram_b)[0] = 0xbb;
+    MemoryRegion *window = new_alias(b.owner, "window", ram_a, 0, 0x100);
+    ADD(b.bus, 0x9000, window);
+    owner_unref(bank_a); /* the alias and the view hold it */
+    AUDIT(b.ms);
+    Destroyer d = {.target = ram_a};
+    memory_add_listener(b.ms, destroying_listener, &d);
+
+    Error *err = NULL;
+    assert_true(memory_region_set_alias_target(window, ram_b, 0, &err));
+    assert_null(err);
+    assert_true(d.ok);
+    assert_int_equal(pa.finalized, 1); /* the alias's reference was dropped */
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x9000, 1, 0xbb);
+    memory_remove_listener(b.ms, destroying_listener, &d);
+    owner_unref(bank_b);
+    assert_int_equal(pb.finalized, 0);
+    board_fini(&b); /* the window goes with the board, and bank_b with it */
+    assert_int_equal(pb.finalized, 1);
+}
+
+/* Freeing the views an MMIO access kept may finalize an owner whose hook
+ * changes the map. That rebuild must not free a destroyed region that a
+ * view still being freed names. */
+typedef struct Toggler {
+    MemoryRegion *target;
+    int finalized;
+} Toggler;
+
+static void toggler_finalize(void *opaque)
+{
+    Toggler *t = opaque;
+    t->finalized++;
+    memory_region_set_enabled(t->target, false);
+}
+
+typedef struct Cleaner {
+    MemoryRegion *bus, *neighbour, *doomed;
+    bool del_ok, destroy_ok;
+} Cleaner;
+
+static bool cleaner_write(void *opaque, uint64_t offset, unsigned size,
+                          uint32_t value)
+{
+    (void)offset;
+    (void)size;
+    (void)value;
+    Cleaner *c = opaque;
+    c->del_ok = memory_del_subregion(c->bus, c->neighbour);
+    Error *err = NULL;
+    c->destroy_ok = memory_region_destroy(c->doomed, &err);
+    error_free(err);
+    return true;
+}
+
+static const MmioOps cleaner_ops = {NULL, cleaner_write, NULL};
+
+static void test_r7_release_after_access_keeps_zombies_until_views_go(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    MemoryRegion *lamp = new_ram(b.owner, "lamp", 0x100);
+    ADD(b.bus, 0x8000, lamp);
+    /* The neighbour sits below the cleaner, so the view that still names
+     * it releases it before reaching the cleaner's doomed region. */
+    Toggler t = {.target = lamp};
+    Owner *nb = owner_new(b.ms, "neighbour", toggler_finalize, &t);
+    Regs rn;
+    MemoryRegion *nregs = new_mmio(nb, "neighbour.regs", 0x100, &rn, 0);
+    ADD(b.bus, 0x1000, nregs);
+    owner_unref(nb); /* the bus and the view hold it */
+
+    Probe pc;
+    Owner *co = probe_owner(b.ms, "cleaner", &pc);
+    MemoryRegion *top = memory_region_new_container(co, "cleaner.top", 0x1000);
+    Cleaner c = {.bus = b.bus, .neighbour = nregs};
+    MemoryRegion *ctl = memory_region_new_mmio(co, "cleaner.ctl", 0x100,
+                                               &cleaner_ops, &c);
+    Regs rd;
+    c.doomed = new_mmio(co, "cleaner.doomed", 0x100, &rd, 0xd00);
+    ADD(top, 0, ctl);
+    ADD(top, 0x100, c.doomed);
+    ADD(b.bus, 0x2000, top);
+    AUDIT(b.ms);
+    size_t regions = nregions(b.ms);
+
+    assert_int_equal(memory_write(b.ms, 0x2000, 4, 1), MEM_OK);
+    assert_true(c.del_ok);
+    assert_true(c.destroy_ok);
+    assert_int_equal(t.finalized, 1);
+    AUDIT(b.ms);
+    assert_int_equal(nregions(b.ms), regions - 2);
+    ASSERT_UNMAPPED(b.ms, 0x1000);
+    ASSERT_UNMAPPED(b.ms, 0x2100);
+    ASSERT_UNMAPPED(b.ms, 0x8000); /* the hook's change is in the view */
+    owner_unref(co);
+    assert_true(memory_del_subregion(b.bus, top));
+    assert_int_equal(pc.finalized, 1);
+    AUDIT(b.ms);
+    board_fini(&b);
+}
+
+/* A listener that removes itself when it hears of a rebuild (one-shot),
+ * and one registered after it that must still hear of every rebuild: it
+ * may be a cache of host pointers into regions the rebuild let go. */
+typedef struct OneShot {
+    MemorySystem *ms;
+    unsigned calls;
+} OneShot;
+
+static void one_shot_listener(void *opaque)
+{
+    OneShot *o = opaque;
+    o->calls++;
+    memory_remove_listener(o->ms, one_shot_listener, o);
+}
+
+static void counting_listener(void *opaque)
+{
+    ++*(unsigned *)opaque;
+}
+
+static void test_r6_listener_removing_itself_skips_no_other(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    OneShot first = {.ms = b.ms}, second = {.ms = b.ms};
+    unsigned cache_calls = 0;
+    memory_add_listener(b.ms, one_shot_listener, &first);
+    memory_add_listener(b.ms, counting_listener, &cache_calls);
+    memory_add_listener(b.ms, one_shot_listener, &second);
+    MemoryRegion *ram = new_ram(b.owner, "ram", 0x100);
+    ADD(b.bus, 0x1000, ram);
+    assert_int_equal(first.calls, 1);
+    assert_int_equal(cache_calls, 1);
+    assert_int_equal(second.calls, 1);
+    /* Both one-shots are gone; the cache keeps hearing. */
+    memory_region_set_address(ram, 0x2000);
+    assert_int_equal(first.calls, 1);
+    assert_int_equal(second.calls, 1);
+    assert_int_equal(cache_calls, 2);
+    /* Removed outside a notification: it hears nothing more. */
+    memory_remove_listener(b.ms, counting_listener, &cache_calls);
+    memory_region_set_address(ram, 0x3000);
+    assert_int_equal(cache_calls, 2);
+    AUDIT(b.ms);
+    board_fini(&b);
+}
+
+/* ---- hardening: subregions must fit their container ---- */
+
+/* One refused add: false, an error naming both regions, nothing changed
+ * (no link, no reference, no rebuild). */
+#define ADD_REFUSED(container, offset, sub) \
+    add_refused_at((container), (offset), (sub), __FILE__, __LINE__)
+
+static void add_refused_at(MemoryRegion *container, uint64_t offset,
+                           MemoryRegion *sub, const char *file, int line)
+{
+    Owner *so = memory_region_owner(sub);
+    unsigned refs = owner_refcount(so);
+    Error *err = NULL;
+    bool ok = memory_add_subregion(container, offset, sub, &err);
+    if (ok)
+        print_error("%s:%d: '%s' at 0x%llx in '%s' was accepted\n", file, line,
+                    memory_region_name(sub), (unsigned long long)offset,
+                    memory_region_name(container));
+    _assert_true(!ok, "memory_add_subregion refused", file, line);
+    error_has_at(err, memory_region_name(sub), file, line);
+    error_has_at(err, memory_region_name(container), file, line);
+    error_free(err);
+    _assert_true(memory_region_container(sub) == NULL, "not linked", file, line);
+    _assert_true(owner_refcount(so) == refs, "no reference taken", file, line);
+}
+
+static void test_r1_subregion_must_fit_its_container(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    Probe p;
+    Owner *o = probe_owner(b.ms, "dev", &p);
+    MemoryRegion *box = memory_region_new_container(b.owner, "box", 0x1000);
+    ADD(b.bus, 0x10000, box);
+    Regs r;
+    MemoryRegion *regs = new_mmio(o, "dev.regs", 0x100, &r, 0x700);
+    AUDIT(b.ms);
+    uint64_t rebuilds = nrebuilds(b.ms);
+
+    ADD_REFUSED(box, 0xf01, regs);              /* one byte past the end */
+    ADD_REFUSED(box, 0x1000, regs);             /* starts at the end */
+    ADD_REFUSED(box, 0x2000, regs);             /* starts past the end */
+    ADD_REFUSED(box, UINT64_MAX - 0x7f, regs);  /* offset + size wraps */
+    ADD_REFUSED(box, UINT64_MAX, regs);
+    ADD_REFUSED(box, 1ULL << 63, regs);
+    MemoryRegion *empty = memory_region_new_mmio(o, "dev.empty", 0, &regs_ops, &r);
+    ADD_REFUSED(box, 0, empty);                 /* size 0 fits nowhere */
+    assert_int_equal(nrebuilds(b.ms), rebuilds);
+    AUDIT(b.ms);
+
+    ADD(box, 0xf00, regs); /* ends exactly at the container's end */
+    ASSERT_READ(b.ms, 0x10ffc, 4, 0x7fc);
+    ASSERT_UNMAPPED(b.ms, 0x11000);
+    AUDIT(b.ms);
+    assert_true(memory_del_subregion(box, regs));
+
+    /* The 4 GiB bus: a region may end exactly at 2^32, not a byte later. */
+    ADD_REFUSED(b.bus, 0xffffff01ULL, regs);
+    ADD_REFUSED(b.bus, 1ULL << 32, regs);
+    ADD(b.bus, 0xffffff00ULL, regs);
+    ASSERT_READ(b.ms, 0xfffffffc, 4, 0x7fc);
+    AUDIT(b.ms);
+    assert_true(memory_del_subregion(b.bus, regs));
+
+    /* A container as large as 64 bits allow: the last byte is 2^64 - 2. */
+    MemoryRegion *huge = memory_region_new_container(b.owner, "huge", UINT64_MAX);
+    ADD_REFUSED(huge, UINT64_MAX - 0xff, regs);
+    ADD_REFUSED(huge, UINT64_MAX - 0x7f, regs);
+    ADD(huge, UINT64_MAX - 0x100, regs);
+    AUDIT(b.ms);
+    assert_true(memory_del_subregion(huge, regs));
+
+    /* memory_range_check on its own: the limits, and no wrapping. */
+    Error *err = NULL;
+    assert_true(memory_range_check("r", 0, 1, 1, &err));
+    assert_true(memory_range_check("r", 0, UINT64_MAX, UINT64_MAX, &err));
+    assert_true(memory_range_check("r", UINT64_MAX - 1, 1, UINT64_MAX, &err));
+    assert_null(err);
+    assert_false(memory_range_check("r", 0, 1, 0, NULL));
+    assert_false(memory_range_check("r", UINT64_MAX, 1, UINT64_MAX, NULL));
+    assert_false(memory_range_check("r", 2, UINT64_MAX - 1, UINT64_MAX, NULL));
+    assert_false(memory_range_check("r", 0, 0, 0x1000, NULL));
+    assert_false(memory_range_check("thing", 0xf00, 0x101, 0x1000, &err));
+    ASSERT_ERROR_HAS(err, "thing");
+    ASSERT_ERROR_HAS(err, "f00");
+    ASSERT_ERROR_HAS(err, "1000");
+    error_free(err);
+
+    owner_unref(o);
+    assert_int_equal(p.finalized, 1);
+    AUDIT(b.ms);
+    board_fini(&b);
+}
+
+/* ---- hardening: rendering never does arithmetic that can wrap ---- */
+
+/* A root larger than the guest's 4 GiB shows what lies inside them. */
+static void test_r6_root_larger_than_the_address_space(void **state)
+{
+    (void)state;
+    MemorySystem *ms = memory_system_new();
+    Probe p;
+    Owner *o = probe_owner(ms, "wide", &p);
+    MemoryRegion *top = memory_region_new_container(o, "everything", UINT64_MAX);
+    MemoryRegion *low = new_ram(o, "low", 0x100);
+    MemoryRegion *edge = new_ram(o, "edge", 0x200);
+    MemoryRegion *beyond = new_ram(o, "beyond", 0x100);
+    memory_region_host_ptr(low)[4] = 0x11;
+    memory_region_host_ptr(edge)[0xff] = 0x22;
+    ADD(top, 0x1000, low);
+    ADD(top, 0xffffff00ULL, edge);  /* straddles 2^32 */
+    ADD(top, 1ULL << 40, beyond);   /* past it */
+    memory_set_root(ms, top);
+    AUDIT(ms);
+    ASSERT_READ(ms, 0x1004, 1, 0x11);
+    ASSERT_READ(ms, 0xffffffff, 1, 0x22);
+    assert_int_equal(nranges(ms), 2);
+    MemRange range;
+    assert_true(memory_lookup(ms, 0xffffff00, &range));
+    assert_int_equal(range.last, 0xffffffffu);
+    memory_set_root(ms, NULL);
+    owner_unref(o);
+    assert_int_equal(p.finalized, 1);
+    AUDIT(ms);
+    memory_system_free(ms);
+}
+
+/* Aliases whose offsets lie near 2^63 and 2^64 in a huge container. */
+static void test_r6_alias_offsets_near_2_64(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    MemoryRegion *far = memory_region_new_container(b.owner, "far", UINT64_MAX);
+    MemoryRegion *mid = new_ram(b.owner, "mid", 0x100);
+    MemoryRegion *top = new_ram(b.owner, "top", 0x100);
+    memory_region_host_ptr(mid)[0] = 0x3a;
+    memory_region_host_ptr(top)[0xff] = 0x4b;
+    ADD(far, (1ULL << 63) + 0x1000, mid);
+    ADD(far, UINT64_MAX - 0x100, top); /* ends at the container's end */
+    MemoryRegion *half = new_alias(b.owner, "half", far, 1ULL << 63, 0x10000);
+    MemoryRegion *tail = new_alias(b.owner, "tail", far, UINT64_MAX - 0x1000, 0x1000);
+    ADD(b.bus, 0x40000000, half);
+    ADD(b.bus, 0x50000000, tail);
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x40001000, 1, 0x3a);
+    ASSERT_UNMAPPED(b.ms, 0x40000000);
+    ASSERT_UNMAPPED(b.ms, 0x40001100);
+    ASSERT_READ(b.ms, 0x50000fff, 1, 0x4b);
+    ASSERT_UNMAPPED(b.ms, 0x50000eff);
+    assert_int_equal(nranges(b.ms), 2);
+    /* Re-targeted to the far end and back. */
+    Error *err = NULL;
+    assert_true(memory_region_set_alias_target(half, far, UINT64_MAX - 0x10000, &err));
+    assert_null(err);
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x4000ffff, 1, 0x4b);
+    ASSERT_UNMAPPED(b.ms, 0x40001000);
+    board_fini(&b);
+}
+
+/* memory_region_set_address may move a region partly or wholly out of its
+ * container: only the part inside the container shows, wherever it is. */
+static void test_r6_region_moved_out_of_its_container_is_clipped(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    MemoryRegion *box = memory_region_new_container(b.owner, "box", 0x1000);
+    MemoryRegion *ram = new_ram(b.owner, "ram", 0x100);
+    uint8_t *host = memory_region_host_ptr(ram);
+    for (int i = 0; i < 0x100; i++)
+        host[i] = (uint8_t)i;
+    ADD(b.bus, 0x10000, box);
+    ADD(box, 0, ram);
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x10000, 1, 0);
+
+    memory_region_set_address(ram, 0xf80); /* half out */
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x10f80, 1, 0x00);
+    ASSERT_READ(b.ms, 0x10fff, 1, 0x7f);
+    ASSERT_UNMAPPED(b.ms, 0x11000);
+    ASSERT_UNMAPPED(b.ms, 0x10000);
+
+    memory_region_set_address(ram, UINT64_MAX - 0x10); /* wraps if added */
+    AUDIT(b.ms);
+    assert_int_equal(nranges(b.ms), 0);
+    ASSERT_UNMAPPED(b.ms, 0x10000);
+    ASSERT_UNMAPPED(b.ms, 0xfff0);
+
+    memory_region_set_address(ram, 1ULL << 63);
+    AUDIT(b.ms);
+    assert_int_equal(nranges(b.ms), 0);
+
+    memory_region_set_address(ram, 0x10);
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x10010, 1, 0);
+    board_fini(&b);
+}
+
+/* Priorities at the ends of int: ordered, never subtracted. */
+static void test_r6_extreme_priorities(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    Regs r1, r2, r3;
+    MemoryRegion *lo = new_mmio(b.owner, "lo", 0x100, &r1, 0x100);
+    MemoryRegion *mid = new_mmio(b.owner, "mid", 0x100, &r2, 0x200);
+    MemoryRegion *hi = new_mmio(b.owner, "hi", 0x100, &r3, 0x300);
+    ADD_PRIO(b.bus, 0x1000, hi, INT_MAX);
+    ADD_PRIO(b.bus, 0x1000, lo, INT_MIN);
+    ADD_PRIO(b.bus, 0x1000, mid, 0);
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x1000, 4, 0x300);
+    assert_true(memory_del_subregion(b.bus, hi));
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x1000, 4, 0x200);
+    assert_true(memory_del_subregion(b.bus, mid));
+    ASSERT_READ(b.ms, 0x1000, 4, 0x100);
+    ADD_PRIO(b.bus, 0x1000, mid, INT_MIN);
+    AUDIT(b.ms);
+    ASSERT_READ(b.ms, 0x1000, 4, 0x200); /* later wins among equals */
+    board_fini(&b);
+}
+
+/* ---- hardening: the debugger path never wraps ---- */
+
+static void test_debug_access_length_past_4_gib(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    MemoryRegion *ram = new_ram(b.owner, "ram", 0x100);
+    ADD(b.bus, 0, ram);
+    uint8_t *host = memory_region_host_ptr(ram);
+    for (int i = 0; i < 0x100; i++)
+        host[i] = (uint8_t)i;
+    AUDIT(b.ms);
+    /* addr + len wraps 64 bits: it must not look like an empty access. The
+     * access stops at the first unmapped byte, so a 0x100-byte buffer is
+     * enough. */
+    uint8_t buf[0x100];
+    memset(buf, 0xee, sizeof buf);
+    Error *err = NULL;
+    assert_false(memory_debug_read(b.ms, 0x10, buf, SIZE_MAX - 8, &err));
+    ASSERT_ERROR_HAS(err, "0x00000100");
+    error_free(err);
+    err = NULL;
+    assert_int_equal(buf[0], 0x10);
+    assert_int_equal(buf[0xef], 0xff);
+    assert_false(memory_debug_write(b.ms, 0xf0, buf, SIZE_MAX, &err));
+    ASSERT_ERROR_HAS(err, "0x00000100");
+    error_free(err);
+    assert_int_equal(host[0xf0], 0x10);
+    AUDIT(b.ms);
+    board_fini(&b);
+}
+
+/* A debugger read near the end of a huge MMIO region never asks its peek
+ * for bytes outside the range the view shows. */
+typedef struct PeekLog {
+    uint64_t max_end; /* highest offset + size asked for */
+    bool wrapped;
+} PeekLog;
+
+static bool logging_peek(void *opaque, uint64_t offset, unsigned size,
+                         uint32_t *value)
+{
+    PeekLog *log = opaque;
+    if (offset + size < offset)
+        log->wrapped = true;
+    else if (offset + size > log->max_end)
+        log->max_end = offset + size;
+    *value = (uint32_t)offset * 0x01010101u;
+    return true;
+}
+
+static const MmioOps logging_ops = {NULL, NULL, logging_peek};
+
+static void test_debug_peek_stays_inside_huge_region(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    PeekLog log = {0};
+    MemoryRegion *huge = memory_region_new_mmio(b.owner, "huge", UINT64_MAX,
+                                                &logging_ops, &log);
+    /* Offsets 2^64-6 .. 2^64-3 of a region whose last byte is 2^64-2. */
+    MemoryRegion *window = new_alias(b.owner, "window", huge, UINT64_MAX - 5, 4);
+    ADD(b.bus, 0x1000, window);
+    AUDIT(b.ms);
+    uint8_t buf[4];
+    Error *err = NULL;
+    assert_true(memory_debug_read(b.ms, 0x1000, buf, 4, &err));
+    assert_null(err);
+    assert_false(log.wrapped);
+    assert_true(log.max_end <= UINT64_MAX - 1);
+    board_fini(&b);
+}
+
+/* ---- R8: the audit's work is linear in the size of the graph ---- */
+
+/* A board with `n` devices on its bus, each a container with two MMIO
+ * registers and an alias into a shared RAM of its own owner (built in one
+ * transaction: one rebuild). Returns the board's bus owner; *shared_owner
+ * gets the RAM's. The caller drops the devices through `devs`. */
+static Owner *crowded_board(MemorySystem *ms, size_t n, Owner **devs,
+                            Owner **shared_owner)
+{
+    static const MmioOps ops = {regs_read, regs_write, NULL};
+    static Regs regs; /* never read: the test only audits */
+    memory_begin(ms);
+    Owner *board = owner_new(ms, "board", NULL, NULL);
+    MemoryRegion *bus = memory_region_new_container(board, "bus", 1ULL << 32);
+    memory_set_root(ms, bus);
+    Owner *sram = owner_new(ms, "sram", NULL, NULL);
+    MemoryRegion *shared = new_ram(sram, "shared", 0x1000);
+    ADD(bus, 0x80000000, shared);
+    for (size_t i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "dev%zu", i);
+        Owner *o = owner_new(ms, name, NULL, NULL);
+        MemoryRegion *top = memory_region_new_container(o, "top", 0x1000);
+        MemoryRegion *a = memory_region_new_mmio(o, "a", 0x100, &ops, &regs);
+        MemoryRegion *b = memory_region_new_mmio(o, "b", 0x100, &ops, &regs);
+        MemoryRegion *win = new_alias(o, "win", shared, (i % 16) * 0x100, 0x100);
+        ADD(top, 0, a);
+        ADD(top, 0x100, b);
+        ADD(top, 0x800, win);
+        ADD(bus, 0x10000000 + (uint64_t)i * 0x1000, top);
+        devs[i] = o;
+    }
+    memory_commit(ms);
+    AUDIT(ms);
+    *shared_owner = sram;
+    return board;
+}
+
+/* Nodes one audit looks at, per node of the graph. */
+static double audit_visits_per_node(size_t n)
+{
+    MemorySystem *ms = memory_system_new();
+    Owner **devs = calloc(n, sizeof *devs);
+    assert_non_null(devs);
+    Owner *sram;
+    Owner *board = crowded_board(ms, n, devs, &sram);
+    MemoryStats st = memory_stats(ms);
+    /* links: 4 per device + the RAM's; aliases: one per device. */
+    size_t nodes = st.owners + st.regions + (4 * n + 1) + n + st.flat_ranges;
+    uint64_t before = ms->audit_visits;
+    AUDIT(ms);
+    uint64_t visits = ms->audit_visits - before;
+    memory_begin(ms);
+    for (size_t i = 0; i < n; i++)
+        owner_unref(devs[i]);
+    memory_set_root(ms, NULL);
+    owner_unref(board);
+    owner_unref(sram);
+    memory_commit(ms);
+    AUDIT(ms);
+    assert_int_equal(memory_stats(ms).owners, 0);
+    memory_system_free(ms);
+    free(devs);
+    return (double)visits / (double)nodes;
+}
+
+static void test_r8_audit_work_is_linear(void **state)
+{
+    (void)state;
+    double small = audit_visits_per_node(250);
+    double large = audit_visits_per_node(1000);
+    print_message("audit visits per node: %.2f at 250 devices, %.2f at 1000\n",
+                  small, large);
+    /* A constant number of looks per node, whatever the size (and each
+     * node looked at: the count is kept). */
+    assert_true(small >= 1.0);
+    assert_true(large <= 4.0);
+    assert_true(large <= small * 1.1);
+}
+
+/* Rendering work per flat range, for a board of n devices (see
+ * crowded_board: newest links render first, so each range lands in front
+ * of the ones rendered before it). */
+static double render_steps_per_range(size_t n)
+{
+    MemorySystem *ms = memory_system_new();
+    Owner **devs = calloc(n, sizeof *devs);
+    assert_non_null(devs);
+    Owner *sram;
+    Owner *board = crowded_board(ms, n, devs, &sram);
+    double per_range = (double)ms->view->steps / (double)ms->view->nranges;
+    memory_begin(ms);
+    for (size_t i = 0; i < n; i++)
+        owner_unref(devs[i]);
+    memory_set_root(ms, NULL);
+    owner_unref(board);
+    owner_unref(sram);
+    memory_commit(ms);
+    memory_system_free(ms);
+    free(devs);
+    return per_range;
+}
+
+/* A rebuild (and the audit's fresh render) costs n log n in the ranges it
+ * renders, not n^2: four times the devices, not four times the work per
+ * range. */
+static void test_r6_render_work_is_n_log_n(void **state)
+{
+    (void)state;
+    double small = render_steps_per_range(250);
+    double large = render_steps_per_range(1000);
+    print_message("render steps per range: %.1f at 250 devices, %.1f at 1000\n",
+                  small, large);
+    assert_true(small >= 1.0);
+    assert_true(large <= small * 1.5);
+}
+
+/* ---- R8: the audit catches each kind of corruption ---- */
+
+/* The audit fails with an error mentioning `needle`. */
+#define AUDIT_FAILS(ms, needle) audit_fails_at((ms), (needle), __FILE__, __LINE__)
+
+static void audit_fails_at(MemorySystem *ms, const char *needle,
+                           const char *file, int line)
+{
+    Error *err = NULL;
+    bool ok = memory_audit(ms, &err);
+    if (ok)
+        print_error("%s:%d: memory_audit missed it (expected \"%s\")\n", file,
+                    line, needle);
+    _assert_true(!ok, "memory_audit fails", file, line);
+    error_has_at(err, needle, file, line);
+    error_free(err);
+}
+
+static void test_r8_audit_catches_alias_user_counts(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    Probe p, pm;
+    Owner *dev = probe_owner(b.ms, "dma2", &p);
+    Owner *mem = probe_owner(b.ms, "sram0", &pm);
+    MemoryRegion *ram = new_ram(mem, "sram", 0x1000);
+    MemoryRegion *win = new_alias(dev, "dma2.win", ram, 0, 0x100);
+    MemoryRegion *own = new_ram(dev, "dma2.buf", 0x100);
+    MemoryRegion *own_win = new_alias(dev, "dma2.buf_win", own, 0, 0x10);
+    ADD(b.bus, 0x1000, win);
+    AUDIT(b.ms);
+
+    ram->alias_users++;
+    AUDIT_FAILS(b.ms, "alias users");
+    ram->alias_users -= 2;
+    AUDIT_FAILS(b.ms, "sram");
+    ram->alias_users++;
+    own->alias_users = 0; /* a same-owner alias counts too */
+    AUDIT_FAILS(b.ms, "dma2.buf");
+    own->alias_users = 1;
+    AUDIT(b.ms);
+
+    /* An alias that holds a reference it should not, or misses one. */
+    own_win->alias_holds_ref = true;
+    AUDIT_FAILS(b.ms, "dma2.buf_win");
+    own_win->alias_holds_ref = false;
+    win->alias_holds_ref = false;
+    AUDIT_FAILS(b.ms, "dma2.win");
+    win->alias_holds_ref = true;
+    /* A region that is no alias but has a target. */
+    own->alias_target = ram;
+    AUDIT_FAILS(b.ms, "dma2.buf");
+    own->alias_target = NULL;
+    /* A pin nobody holds. */
+    dev->pins++;
+    AUDIT_FAILS(b.ms, "refcount");
+    dev->pins--;
+    AUDIT(b.ms);
+
+    owner_unref(dev);
+    assert_true(memory_del_subregion(b.bus, win));
+    assert_int_equal(p.finalized, 1);
+    owner_unref(mem);
+    assert_int_equal(pm.finalized, 1);
+    AUDIT(b.ms);
+    board_fini(&b);
+}
+
+static void test_r8_audit_catches_zombie_faults(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    Probe p;
+    Owner *o = probe_owner(b.ms, "efuse", &p);
+    MemoryRegion *top = memory_region_new_container(o, "efuse.top", 0x1000);
+    MemoryRegion *bits = new_ram(o, "efuse.bits", 0x100);
+    MemoryRegion *spare = new_ram(o, "efuse.spare", 0x100);
+    MemoryRegion *win = new_alias(o, "efuse.win", spare, 0, 0x10);
+    ADD(top, 0, bits);
+    ADD(b.bus, 0x3000, top);
+    AUDIT(b.ms);
+
+    memory_begin(b.ms);
+    assert_true(memory_region_destroy(bits, NULL));
+    AUDIT(b.ms); /* a zombie inside a transaction: fine */
+    assert_int_equal(b.ms->nzombies, 1);
+
+    /* Outlives every view that could name it. */
+    b.ms->txn_depth--;
+    AUDIT_FAILS(b.ms, "efuse.bits");
+    b.ms->txn_depth++;
+    /* Still part of the graph: linked, holding subregions, aliased, or
+     * without its mark. */
+    bits->container = top;
+    AUDIT_FAILS(b.ms, "still part of the graph");
+    bits->container = NULL;
+    bits->alias_users = 1;
+    AUDIT_FAILS(b.ms, "still part of the graph");
+    bits->alias_users = 0;
+    bits->destroyed = false;
+    AUDIT_FAILS(b.ms, "efuse.bits");
+    bits->destroyed = true;
+    /* Still listed by its owner (in place of another region). */
+    size_t slot = 0;
+    while (o->regions[slot] != spare)
+        slot++;
+    o->regions[slot] = bits;
+    AUDIT_FAILS(b.ms, "destroyed region 'efuse.bits' still listed");
+    o->regions[slot] = spare;
+    /* Pointed at by an alias, or listed by a container. */
+    win->alias_target = bits;
+    spare->alias_users--;
+    AUDIT_FAILS(b.ms, "efuse.win");
+    win->alias_target = spare;
+    spare->alias_users++;
+    top->subs[top->nsubs] = bits; /* room left: top's list held bits */
+    top->nsubs++;
+    AUDIT_FAILS(b.ms, "efuse.top");
+    top->nsubs--;
+    /* Listed twice as a zombie. */
+    b.ms->zombies = realloc(b.ms->zombies, 2 * sizeof *b.ms->zombies);
+    assert_non_null(b.ms->zombies);
+    b.ms->zombies[1] = bits;
+    b.ms->nzombies = 2;
+    b.ms->nregions++;
+    AUDIT_FAILS(b.ms, "listed twice");
+    b.ms->nzombies = 1;
+    b.ms->nregions--;
+    AUDIT(b.ms);
+    memory_commit(b.ms);
+    AUDIT(b.ms);
+    assert_int_equal(b.ms->nzombies, 0);
+
+    owner_unref(o);
+    assert_true(memory_del_subregion(b.bus, top));
+    assert_int_equal(p.finalized, 1);
+    AUDIT(b.ms);
+    board_fini(&b);
+}
+
+static void test_r8_audit_never_follows_a_dangling_pointer(void **state)
+{
+    (void)state;
+    Board b;
+    board_init(&b, true);
+    MemoryRegion *box = memory_region_new_container(b.owner, "box", 0x1000);
+    MemoryRegion *ram = new_ram(b.owner, "ram", 0x100);
+    MemoryRegion *win = new_alias(b.owner, "win", ram, 0, 0x10);
+    ADD(box, 0, ram);
+    ADD(b.bus, 0x1000, box);
+    AUDIT(b.ms);
+    /* A region destroyed and freed: the audit must say so, not read it
+     * (under ASan, reading it would be the failure). */
+    MemoryRegion *gone = new_ram(b.owner, "gone", 0x10);
+    assert_true(memory_region_destroy(gone, NULL));
+    AUDIT(b.ms);
+
+    box->subs[0] = gone;
+    AUDIT_FAILS(b.ms, "not a live region");
+    box->subs[0] = ram;
+    win->container = gone;
+    AUDIT_FAILS(b.ms, "not live");
+    win->container = NULL;
+    win->alias_target = gone;
+    AUDIT_FAILS(b.ms, "win");
+    win->alias_target = ram;
+    b.ms->view->ranges[0].mr = gone;
+    AUDIT_FAILS(b.ms, "freed region");
+    b.ms->view->ranges[0].mr = ram;
+    MemoryRegion *root = b.ms->root;
+    b.ms->root = gone;
+    AUDIT_FAILS(b.ms, "root");
+    b.ms->root = root;
+    /* Listed twice by its container. */
+    MemoryRegion *ram2 = new_ram(b.owner, "ram2", 0x100);
+    ADD(box, 0x800, ram2);
+    box->subs[0] = box->subs[1];
+    AUDIT_FAILS(b.ms, "listed twice");
+    box->subs[0] = ram2;
+    box->subs[1] = ram;
+    AUDIT(b.ms);
+    /* A retired view with no access to keep it. */
+    FlatView fake = {0};
+    b.ms->retired = &fake;
+    AUDIT_FAILS(b.ms, "retired view");
+    b.ms->retired = NULL;
+    AUDIT(b.ms);
+    board_fini(&b);
+}
+
 /* An optional argument runs only the tests matching it (a cmocka glob). */
 int main(int argc, char **argv)
 {
@@ -2740,6 +3875,28 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_debug_read_mmio_uses_peek_not_read),
         cmocka_unit_test(test_debug_read_mmio_without_peek_refused),
         cmocka_unit_test(test_debug_access_unmapped_names_the_address),
+        cmocka_unit_test(test_r3_destroy_cascade_releasing_own_owner),
+        cmocka_unit_test(test_r3_destroy_alias_cascade_releasing_own_owner),
+        cmocka_unit_test(test_r3_destroy_refused_while_its_owner_is_finalized),
+        cmocka_unit_test(test_r3_destroyed_region_refused_while_it_waits),
+        cmocka_unit_test(test_r3_destroyed_region_as_root_stops_with_a_message),
+        cmocka_unit_test(test_r7_del_subregion_survives_container_destroyed_by_rebuild),
+        cmocka_unit_test(test_r7_set_root_survives_old_root_destroyed_by_rebuild),
+        cmocka_unit_test(test_r4_retarget_survives_old_target_destroyed_by_rebuild),
+        cmocka_unit_test(test_r7_release_after_access_keeps_zombies_until_views_go),
+        cmocka_unit_test(test_r1_subregion_must_fit_its_container),
+        cmocka_unit_test(test_r6_root_larger_than_the_address_space),
+        cmocka_unit_test(test_r6_alias_offsets_near_2_64),
+        cmocka_unit_test(test_r6_region_moved_out_of_its_container_is_clipped),
+        cmocka_unit_test(test_r6_extreme_priorities),
+        cmocka_unit_test(test_debug_access_length_past_4_gib),
+        cmocka_unit_test(test_debug_peek_stays_inside_huge_region),
+        cmocka_unit_test(test_r8_audit_work_is_linear),
+        cmocka_unit_test(test_r6_render_work_is_n_log_n),
+        cmocka_unit_test(test_r6_listener_removing_itself_skips_no_other),
+        cmocka_unit_test(test_r8_audit_catches_alias_user_counts),
+        cmocka_unit_test(test_r8_audit_catches_zombie_faults),
+        cmocka_unit_test(test_r8_audit_never_follows_a_dangling_pointer),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
