@@ -1,4 +1,5 @@
 #include "sim/elf_symbols.h"
+#include "soc/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,14 +32,9 @@ static void add_symbol(ElfSymbols *syms, size_t *cap, uint32_t addr,
 {
     if (syms->n == *cap) {
         *cap = *cap ? *cap * 2 : 64;
-        syms->by_addr = realloc(syms->by_addr, *cap * sizeof *syms->by_addr);
-        if (!syms->by_addr)
-            abort();
+        syms->by_addr = xrealloc(syms->by_addr, *cap * sizeof *syms->by_addr);
     }
-    char *copy = strdup(name);
-    if (!copy)
-        abort();
-    syms->by_addr[syms->n++] = (Symbol){addr, size, copy};
+    syms->by_addr[syms->n++] = (Symbol){addr, size, xstrdup(name)};
 }
 
 static void read_table(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
@@ -73,9 +69,7 @@ ElfSymbols *elf_symbols_load(const char *path, Error **errp)
         error_setf(errp, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    ElfSymbols *syms = calloc(1, sizeof *syms);
-    if (!syms)
-        abort();
+    ElfSymbols *syms = xcalloc(1, sizeof *syms);
     size_t cap = 0;
     Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
     for (Elf_Scn *scn = elf ? elf_nextscn(elf, NULL) : NULL; scn;

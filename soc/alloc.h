@@ -3,8 +3,17 @@
 #ifndef SOC_ALLOC_H
 #define SOC_ALLOC_H
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+static inline void *xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p)
+        abort();
+    return p;
+}
 
 static inline void *xcalloc(size_t n, size_t size)
 {
@@ -20,6 +29,14 @@ static inline void *xrealloc(void *p, size_t size)
     if (!p)
         abort();
     return p;
+}
+
+/* An array of n elements of `size` bytes, the product checked. */
+static inline void *xreallocarray(void *p, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        abort();
+    return xrealloc(p, n * size);
 }
 
 static inline char *xstrdup(const char *s)

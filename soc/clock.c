@@ -1,4 +1,5 @@
 #include "soc/clock.h"
+#include "soc/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,7 @@ struct Clock {
 
 Clock *clock_new(uint64_t hz)
 {
-    Clock *clock = calloc(1, sizeof *clock);
-    if (!clock)
-        abort();
+    Clock *clock = xcalloc(1, sizeof *clock);
     clock->hz = hz ? hz : 1;
     return clock;
 }
@@ -123,9 +122,7 @@ void clock_advance(Clock *clock, uint64_t now)
 
 ClockEvent *clock_event_new(Clock *clock, ClockEventFn fn, void *opaque)
 {
-    ClockEvent *event = calloc(1, sizeof *event);
-    if (!event)
-        abort();
+    ClockEvent *event = xcalloc(1, sizeof *event);
     event->clock = clock;
     event->fn = fn;
     event->opaque = opaque;

@@ -1,4 +1,5 @@
 #include "soc/error.h"
+#include "soc/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,7 @@ static char *vformat(const char *fmt, va_list ap)
     va_end(copy);
     if (len < 0)
         len = 0;
-    char *text = malloc((size_t)len + 1);
-    if (!text)
-        abort();
+    char *text = xmalloc((size_t)len + 1);
     vsnprintf(text, (size_t)len + 1, fmt, ap);
     return text;
 }
@@ -27,9 +26,7 @@ void error_vsetf(Error **errp, const char *fmt, va_list ap)
 {
     if (!errp || *errp)
         return;
-    Error *err = malloc(sizeof *err);
-    if (!err)
-        abort();
+    Error *err = xmalloc(sizeof *err);
     err->message = vformat(fmt, ap);
     *errp = err;
 }
@@ -52,9 +49,7 @@ void error_prepend(Error **errp, const char *fmt, ...)
     va_end(ap);
     Error *err = *errp;
     size_t plen = strlen(prefix), mlen = strlen(err->message);
-    char *joined = malloc(plen + mlen + 1);
-    if (!joined)
-        abort();
+    char *joined = xmalloc(plen + mlen + 1);
     memcpy(joined, prefix, plen);
     memcpy(joined + plen, err->message, mlen + 1);
     free(prefix);

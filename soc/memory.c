@@ -6,14 +6,6 @@
 
 #include <string.h>
 
-void *mem_xrealloc(void *ptr, size_t n, size_t size)
-{
-    void *p = realloc(ptr, (n ? n : 1) * size);
-    if (!p)
-        abort();
-    return p;
-}
-
 bool region_is_terminal(const MemoryRegion *mr)
 {
     return mr->kind == REGION_RAM || mr->kind == REGION_ROM ||
@@ -36,9 +28,7 @@ const char *region_kind_name(RegionKind kind)
 
 MemorySystem *memory_system_new(void)
 {
-    MemorySystem *ms = calloc(1, sizeof *ms);
-    if (!ms)
-        abort();
+    MemorySystem *ms = xcalloc(1, sizeof *ms);
     ms->view = flatview_render(ms);
     return ms;
 }
@@ -149,7 +139,7 @@ MemoryRegion *memory_root(MemorySystem *ms)
 
 void memory_add_listener(MemorySystem *ms, MemoryListener fn, void *opaque)
 {
-    ms->listeners = mem_xrealloc(ms->listeners, ms->nlisteners + 1,
+    ms->listeners = xreallocarray(ms->listeners, ms->nlisteners + 1,
                                  sizeof *ms->listeners);
     ms->listeners[ms->nlisteners++] = (Listener){fn, opaque};
 }
@@ -190,9 +180,7 @@ void memory_set_finalize_shuffle(MemorySystem *ms, uint64_t seed)
 Owner *owner_new(MemorySystem *ms, const char *name, OwnerFinalize finalize,
                  void *opaque)
 {
-    Owner *o = calloc(1, sizeof *o);
-    if (!o)
-        abort();
+    Owner *o = xcalloc(1, sizeof *o);
     o->ms = ms;
     o->name = xstrdup(name);
     o->refcount = 1;
@@ -365,9 +353,7 @@ static MemoryRegion *region_new(Owner *owner, const char *name,
 {
     if (owner->finalizing)
         MEM_BUG("region '%s' created for dying owner '%s'", name, owner->name);
-    MemoryRegion *mr = calloc(1, sizeof *mr);
-    if (!mr)
-        abort();
+    MemoryRegion *mr = xcalloc(1, sizeof *mr);
     mr->name = xstrdup(name);
     mr->owner = owner;
     mr->kind = kind;
@@ -375,7 +361,7 @@ static MemoryRegion *region_new(Owner *owner, const char *name,
     mr->enabled = true;
     if (owner->nregions == owner->cap_regions) {
         owner->cap_regions = owner->cap_regions ? owner->cap_regions * 2 : 4;
-        owner->regions = mem_xrealloc(owner->regions, owner->cap_regions,
+        owner->regions = xreallocarray(owner->regions, owner->cap_regions,
                                       sizeof *owner->regions);
     }
     owner->regions[owner->nregions++] = mr;
@@ -652,7 +638,7 @@ bool memory_region_destroy(MemoryRegion *mr, Error **errp)
     ms->dirty = true;
     /* The current view may still name mr until the commit below, and a
      * view kept by an access in progress after it. */
-    ms->zombies = mem_xrealloc(ms->zombies, ms->nzombies + 1, sizeof *ms->zombies);
+    ms->zombies = xreallocarray(ms->zombies, ms->nzombies + 1, sizeof *ms->zombies);
     ms->zombies[ms->nzombies++] = mr;
     memory_commit(ms);
     /* mr may be freed by now; the owner may die here, without it. */
@@ -667,7 +653,7 @@ static void insert_sorted(MemoryRegion *container, MemoryRegion *sub)
 {
     if (container->nsubs == container->cap_subs) {
         container->cap_subs = container->cap_subs ? container->cap_subs * 2 : 4;
-        container->subs = mem_xrealloc(container->subs, container->cap_subs,
+        container->subs = xreallocarray(container->subs, container->cap_subs,
                                        sizeof *container->subs);
     }
     /* Newest first among equals: it goes before every sub of its priority. */

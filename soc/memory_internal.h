@@ -124,7 +124,6 @@ struct MemorySystem {
         abort();                                                            \
     } while (0)
 
-void *mem_xrealloc(void *ptr, size_t n, size_t size);
 bool region_is_terminal(const MemoryRegion *mr);
 const char *region_kind_name(RegionKind kind);
 

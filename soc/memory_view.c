@@ -1,6 +1,7 @@
 /* The flat view (rule R6/R7) and the access paths through it: guest
  * accesses for the CPU and side-effect-free debugger accesses. */
 #include "soc/memory_internal.h"
+#include "soc/alloc.h"
 
 #include <string.h>
 
@@ -47,7 +48,7 @@ static void add_fragment(Fragments *f, Fragment frag)
 {
     if (f->n == f->cap) {
         f->cap = f->cap ? f->cap * 2 : 16;
-        f->items = mem_xrealloc(f->items, f->cap, sizeof *f->items);
+        f->items = xreallocarray(f->items, f->cap, sizeof *f->items);
     }
     f->items[f->n++] = frag;
 }
@@ -151,7 +152,7 @@ static void append_range(FlatView *v, FlatRange range)
 {
     if (v->nranges == v->cap) {
         v->cap = v->cap ? v->cap * 2 : 16;
-        v->ranges = mem_xrealloc(v->ranges, v->cap, sizeof *v->ranges);
+        v->ranges = xreallocarray(v->ranges, v->cap, sizeof *v->ranges);
     }
     v->ranges[v->nranges++] = range;
     v->steps++;
@@ -163,7 +164,7 @@ static void append_range(FlatView *v, FlatRange range)
  * when they come to its top. */
 static void resolve(FlatView *v, const Fragments *f)
 {
-    size_t *space = mem_xrealloc(NULL, 2 * f->n, sizeof *space);
+    size_t *space = xreallocarray(NULL, 2 * f->n, sizeof *space);
     FragHeap starts = {space, 0, f->items, true, &v->steps};
     FragHeap active = {space + f->n, 0, f->items, false, &v->steps};
     for (size_t i = 0; i < f->n; i++)
@@ -217,9 +218,7 @@ static void merge_adjacent(FlatView *v)
 
 FlatView *flatview_build(MemorySystem *ms)
 {
-    FlatView *v = calloc(1, sizeof *v);
-    if (!v)
-        abort();
+    FlatView *v = xcalloc(1, sizeof *v);
     Fragments f = {0};
     if (ms->root)
         render(&f, ms->root, 0, ADDRESS_SPACE_END, 0, false, 0);

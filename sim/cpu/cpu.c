@@ -8,6 +8,7 @@
  * exact cycle of the accessing instruction.
  */
 #include "sim/cpu/cpu_internal.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -290,9 +291,7 @@ Cpu *cpu_new(MemorySystem *ms, const CpuConfig *config, Error **errp)
                    config->pmp_entries, config->triggers, CPU_PMP_MAX, CPU_TRIGGERS_MAX);
         return NULL;
     }
-    Cpu *cpu = calloc(1, sizeof *cpu);
-    if (!cpu)
-        abort();
+    Cpu *cpu = xcalloc(1, sizeof *cpu);
     cpu->ms = ms;
     cpu->config = *config;
     cpu->config.isa = NULL; /* not ours to keep; the extension bits say it */

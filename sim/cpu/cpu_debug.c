@@ -11,6 +11,7 @@
  * other stop (a step, a slice ending) checks its next instruction fully.
  */
 #include "sim/cpu/cpu_internal.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 
@@ -51,10 +52,8 @@ void cpu_breakpoint_add(Cpu *cpu, uint32_t pc)
 {
     if (cpu_breakpoint_at(cpu, pc))
         return;
-    uint32_t *grown = realloc(cpu->breakpoints,
+    uint32_t *grown = xrealloc(cpu->breakpoints,
                               (cpu->nbreakpoints + 1) * sizeof *grown);
-    if (!grown)
-        abort();
     cpu->breakpoints = grown;
     cpu->breakpoints[cpu->nbreakpoints++] = pc;
     debug_changed(cpu);
@@ -75,10 +74,8 @@ bool cpu_watchpoint_add(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind kind
 {
     if (len == 0 || (uint64_t)addr + len > (1ull << 32))
         return false;
-    struct CpuWatch *grown = realloc(cpu->watchpoints,
+    struct CpuWatch *grown = xrealloc(cpu->watchpoints,
                                      (cpu->nwatchpoints + 1) * sizeof *grown);
-    if (!grown)
-        abort();
     cpu->watchpoints = grown;
     cpu->watchpoints[cpu->nwatchpoints++] = (struct CpuWatch){addr, len, kind};
     debug_changed(cpu);

@@ -3,6 +3,7 @@
  * HTIF works through its overlay (sim/host_htif.c). Here: setup,
  * teardown, exit, virtual time, guest memory and open files. */
 #include "sim/host/host_internal.h"
+#include "soc/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,9 +92,7 @@ char *host_guest_string(Host *h, uint32_t addr, long len, size_t max, int *err)
         *err = NL_ENAMETOOLONG;
         return NULL;
     }
-    char *s = malloc(cap + 1);
-    if (!s)
-        abort();
+    char *s = xmalloc(cap + 1);
     if (len >= 0) {
         if (!host_guest_read(h, addr, s, (size_t)len)) {
             free(s);
@@ -116,9 +115,7 @@ char *host_guest_string(Host *h, uint32_t addr, long len, size_t max, int *err)
         }
         if (n == cap) {
             cap *= 2;
-            s = realloc(s, cap + 1);
-            if (!s)
-                abort();
+            s = xrealloc(s, cap + 1);
         }
         if (!host_guest_read(h, addr + (uint32_t)n, &s[n], 1)) {
             free(s);
@@ -183,9 +180,7 @@ long host_file_write(Host *h, HostFile *f, uint32_t addr, uint32_t len)
 {
     if (f->kind == HOST_FILE_STDIN || f->kind == HOST_FILE_MEMORY)
         return -NL_EBADF;
-    uint8_t *buf = malloc(len < IO_CHUNK ? (len ? len : 1) : IO_CHUNK);
-    if (!buf)
-        abort();
+    uint8_t *buf = xmalloc(len < IO_CHUNK ? (len ? len : 1) : IO_CHUNK);
     long done = 0;
     while ((uint32_t)done < len) {
         uint32_t n = len - (uint32_t)done < IO_CHUNK ? len - (uint32_t)done : IO_CHUNK;
@@ -228,9 +223,7 @@ long host_file_read(Host *h, HostFile *f, uint32_t addr, uint32_t len)
     if (f->kind == HOST_FILE_STDIN)
         fflush(stdout); /* a prompt first */
     int fd = f->kind == HOST_FILE_STDIN ? STDIN_FILENO : f->fd;
-    uint8_t *buf = malloc(len < IO_CHUNK ? (len ? len : 1) : IO_CHUNK);
-    if (!buf)
-        abort();
+    uint8_t *buf = xmalloc(len < IO_CHUNK ? (len ? len : 1) : IO_CHUNK);
     long done = 0;
     while ((uint32_t)done < len) {
         uint32_t n = len - (uint32_t)done < IO_CHUNK ? len - (uint32_t)done : IO_CHUNK;
@@ -281,13 +274,9 @@ bool host_parse_services(const char *list, unsigned *services, Error **errp)
 
 static char **copy_argv(int argc, const char *const *argv)
 {
-    char **copy = calloc((size_t)argc + 1, sizeof *copy);
-    if (!copy)
-        abort();
+    char **copy = xcalloc((size_t)argc + 1, sizeof *copy);
     for (int i = 0; i < argc; i++) {
-        copy[i] = strdup(argv[i]);
-        if (!copy[i])
-            abort();
+        copy[i] = xstrdup(argv[i]);
     }
     return copy;
 }
@@ -295,9 +284,7 @@ static char **copy_argv(int argc, const char *const *argv)
 Host *host_new(MemorySystem *ms, Cpu *cpu, const ElfSymbols *syms,
                const HostConfig *config, Error **errp)
 {
-    Host *h = calloc(1, sizeof *h);
-    if (!h)
-        abort();
+    Host *h = xcalloc(1, sizeof *h);
     h->ms = ms;
     h->cpu = cpu;
     h->services = config->services;

@@ -1,6 +1,7 @@
 /* Host files confined to a root folder; errno and open flag numbering of
  * newlib (sim/host_files.h). */
 #include "sim/host/host_files.h"
+#include "soc/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,9 +60,7 @@ static char *copy_path(const char *path, int *err)
         *err = -ENAMETOOLONG;
         return NULL;
     }
-    char *copy = malloc(len + 1);
-    if (!copy)
-        abort();
+    char *copy = xmalloc(len + 1);
     memcpy(copy, path, len + 1);
     return copy;
 }

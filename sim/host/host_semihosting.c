@@ -15,6 +15,7 @@
  * from the block's second field.
  */
 #include "sim/host/host_internal.h"
+#include "soc/alloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -194,9 +195,7 @@ static int32_t sh_cmdline(Host *h)
         len += strlen(h->argv[i]) + (i ? 1 : 0);
     if (len + 1 > a[1])
         return fail(h, NL_EINVAL);
-    char *line = malloc(len + 1);
-    if (!line)
-        abort();
+    char *line = xmalloc(len + 1);
     line[0] = '\0';
     for (int i = 0; i < h->argc; i++) {
         if (i)
