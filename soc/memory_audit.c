@@ -1,5 +1,6 @@
 /* memory_audit (rule R8) and the `info mtree`-style tree. */
 #include "soc/memory_internal.h"
+#include "soc/alloc.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static void ptrset_init(PtrSet *set, size_t n)
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
-    set->slots = mem_xrealloc(NULL, cap, sizeof *set->slots);
+    set->slots = xreallocarray(NULL, cap, sizeof *set->slots);
     memset(set->slots, 0, cap * sizeof *set->slots);
     set->mask = cap - 1;
 }
@@ -419,7 +420,7 @@ static void text_printf(Text *t, const char *fmt, ...)
         return;
     if (t->len + (size_t)n + 1 > t->cap) {
         t->cap = (t->len + (size_t)n + 1) * 2;
-        t->buf = mem_xrealloc(t->buf, t->cap, 1);
+        t->buf = xreallocarray(t->buf, t->cap, 1);
     }
     va_start(ap, fmt);
     vsnprintf(t->buf + t->len, (size_t)n + 1, fmt, ap);
@@ -442,7 +443,7 @@ static void tree_region(Text *t, const MemoryRegion *mr, uint64_t base,
     text_printf(t, "\n");
     /* Lowest address first reads best; ties keep rendering order. */
     size_t n = mr->nsubs;
-    const MemoryRegion **order = mem_xrealloc(NULL, n, sizeof *order);
+    const MemoryRegion **order = xreallocarray(NULL, n, sizeof *order);
     for (size_t i = 0; i < n; i++)
         order[i] = mr->subs[i];
     for (size_t i = 1; i < n; i++)

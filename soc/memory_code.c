@@ -11,6 +11,7 @@
  * caring about (it flushed everything) clear themselves on the next write.
  */
 #include "soc/memory_internal.h"
+#include "soc/alloc.h"
 
 #include <string.h>
 
@@ -22,7 +23,7 @@ uint64_t *memory_code_bitmap_new(uint64_t size)
 
 void memory_add_code_listener(MemorySystem *ms, MemoryCodeListener fn, void *opaque)
 {
-    ms->code_listeners = mem_xrealloc(ms->code_listeners, ms->ncode_listeners + 1,
+    ms->code_listeners = xreallocarray(ms->code_listeners, ms->ncode_listeners + 1,
                                       sizeof *ms->code_listeners);
     ms->code_listeners[ms->ncode_listeners++] =
         (struct CodeListener){.fn = fn, .opaque = opaque};
