@@ -8,18 +8,17 @@
  *   writes  are ignored
  *   size    whatever the board gives, 1 byte to 4 GiB (default 0x1000)
  *
- * Each access to a new register (32-bit word offset) is reported once on
- * stderr, reads and writes separately:
- *   mcusim: stub 'qspi0': read at +0x40 (not modelled)
- * At most STUB_LOG_LIMIT lines per stub, then one line saying that
- * further accesses go unreported; a register already reported costs a
- * short linear search, nothing else.
+ * Each access to a new register (32-bit word offset) is reported once
+ * through DeviceHost.log_guest, reads and writes separately:
+ *   qspi0: read at +0x40 (not modelled)
+ * At most STUB_LOG_LIMIT reports per stub, then one saying that further
+ * accesses go unreported; a register already reported costs a short
+ * linear search, nothing else.
  *
  * The debugger's peek returns `read-value` and reports nothing.
  */
 #include "peripherals/peripheral.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +27,7 @@
 
 typedef struct MmioStub {
     char *name;
+    DeviceHost host;
     uint32_t read_value;
     /* Reported (word offset << 1 | is_write) entries. */
     uint64_t logged[STUB_LOG_LIMIT];
@@ -46,14 +46,13 @@ static void stub_note(MmioStub *s, uint64_t offset, bool is_write)
             return;
     if (s->nlogged == STUB_LOG_LIMIT) {
         s->log_full = true;
-        fprintf(stderr, "mcusim: stub '%s': further accesses not reported\n",
-                s->name);
+        device_log_guest(&s->host, s->name, "further accesses not reported");
         return;
     }
     s->logged[s->nlogged++] = key;
-    fprintf(stderr, "mcusim: stub '%s': %s at +0x%llx (not modelled)\n",
-            s->name, is_write ? "write" : "read",
-            (unsigned long long)(offset & ~UINT64_C(3)));
+    device_log_guest(&s->host, s->name, "%s at +0x%llx (not modelled)",
+                     is_write ? "write" : "read",
+                     (unsigned long long)(offset & ~UINT64_C(3)));
 }
 
 static bool stub_peek(void *opaque, uint64_t offset, unsigned size,
@@ -114,6 +113,7 @@ static bool stub_create(const DeviceConfig *config, Device *out, Error **errp)
     if (!s->name)
         abort();
     s->read_value = (uint32_t)read_value;
+    s->host = *config->host;
     out->owner = owner_new(config->ms, config->desc->name, stub_finalize, s);
     out->region = memory_region_new_mmio(out->owner, config->desc->name,
                                          config->size, &stub_ops, s);

@@ -69,6 +69,16 @@ typedef struct DeviceHost {
      * caller must not undo what its reset hook did once this returns.
      * NULL when the machine cannot reset. */
     void (*request_reset)(void *opaque);
+    /* Reports what the guest did that the model tolerates but a firmware
+     * developer should hear of: a mistake (a write to a locked register,
+     * pllsel before the PLL locked) or something the model does not do
+     * (an access to a stub, sleep). `device` is the board's name for it,
+     * `message` one phrase without it ("write at +0x0 ignored: the
+     * watchdog is locked"). Devices never print: the application decides
+     * where this goes (the trace, stderr once; README "Guest
+     * diagnostics"). Safe from an MMIO callback and a clock event. NULL:
+     * dropped. Models call it through device_log_guest. */
+    void (*log_guest)(void *opaque, const char *device, const char *message);
 } DeviceHost;
 
 typedef struct DeviceConfig {
@@ -141,5 +151,10 @@ bool device_check_props(const DeviceConfig *config, const char *const *known,
  * "'NAME' has no interrupt input N (0-LAST)"; returns false. */
 bool device_no_irq_input(const char *name, unsigned n, unsigned count,
                          Error **errp);
+/* Formats one phrase and hands it to host->log_guest (nothing when the
+ * host has none). Messages longer than 255 bytes are cut. */
+__attribute__((format(printf, 3, 4)))
+void device_log_guest(const DeviceHost *host, const char *device,
+                      const char *fmt, ...);
 
 #endif

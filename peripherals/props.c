@@ -1,6 +1,8 @@
 /* Property and interrupt helpers shared by device models. */
 #include "peripherals/peripheral.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static void prepend_loc(Error **errp, const SourceLoc *loc)
@@ -93,4 +95,17 @@ Chardev *device_open_chardev(const DeviceConfig *config, Error **errp)
     if (!chr)
         prepend_loc(errp, prop ? &prop->loc : &config->desc->loc);
     return chr;
+}
+
+void device_log_guest(const DeviceHost *host, const char *device,
+                      const char *fmt, ...)
+{
+    if (!host || !host->log_guest)
+        return;
+    char message[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    host->log_guest(host->opaque, device, message);
 }

@@ -4,7 +4,8 @@
  *
  * Register map (SiFive FE310-G002 Manual: "Always-On (AON) Domain" memory
  * map, "Watchdog Timer (WDT)", "Real-Time Clock (RTC)", "Power-Management
- * Unit (PMU)"; offsets from the base, 0x10000000 on the FE310):
+ * Unit (PMU)", and the LFROSC / LFALTCLK sections of "Clock Generation";
+ * offsets from the base, 0x10000000 on the FE310):
  *   0x000 wdogcfg    wdogscale 3:0, wdogrsten 8, wdogzerocmp 9,
  *                    wdogenalways 12, wdogcoreawake 13, wdogip0 28
  *   0x008 wdogcount  31-bit counter
@@ -18,31 +19,61 @@
  *   0x050 rtcs       (RO) rtccount[scale+31:scale]
  *   0x060 rtccmp0    32 bits
  *   0x070 lfrosccfg  lfroscdiv 5:0, lfrosctrim 20:16, lfroscen 30,
- *                    lfroscrdy 31 (RO, = lfroscen)
- *   0x07c lfclkmux   lfextclk_sel 0 (stored only)
+ *                    lfroscrdy 31 (RO, = lfroscen); reset 0xc0100004
+ *                    (enabled, trim 16, divide by 5)
+ *   0x07c lfclkmux   lfextclk_sel 0 (reset 0: LFROSC), lfextclk_mux_status
+ *                    31 (RO: the aon_lfclksel pin)
  *   0x080 backup0..15  plain 32-bit registers
  *   0x100 pmuwakepm0..7 / 0x120 pmusleeppm0..7  10 bits each
  *   0x140 pmuie      bits 3:1 (rtc, dwakeup, awakeup)
  *   0x144 pmucause   (RO) wakeupcause 1:0, resetcause 9:8
- *   0x148 pmusleep   write: sleep (not modelled, logged once)
+ *   0x148 pmusleep   write: deep sleep (see below)
  *   0x14c pmukey     write 0x51f15e: unlocks the next PMU write; reads 1
  *                    while unlocked
  * Writes to a watchdog register (0x000-0x020 but wdogkey) while locked are
- * ignored (logged once); any such write locks again. Likewise the PMU
+ * ignored (and reported); any such write locks again. Likewise the PMU
  * registers (0x100-0x148) with pmukey. Other offsets read 0 and ignore
  * writes. Accesses must be 32-bit and aligned (else a bus error).
  * Outputs, in wiring order: wdog (wdogip0; PLIC source 1 on the FE310)
  * and rtc (rtcip0; PLIC source 2).
  *
- * Both counters derive from virtual time at the low-frequency clock
- * (`lfclk-frequency`, default 32768 Hz) while enabled (watchdog:
- * wdogenalways or wdogcoreawake, the core being always awake here; RTC:
- * rtcenalways). A clock event waits for the first cycle at which the
- * compare matches. Watchdog: a match sets the sticky wdogip0, clears the
- * counter on that tick when wdogzerocmp is set; with wdogrsten the match
- * instead asks the machine to reset (DeviceHost.request_reset) from that
- * event, without raising ip0 first (a machine that cannot reset gets
- * ip0 and one line on stderr). rtcip0 is a level: rtcs >= rtccmp0.
+ * The low-frequency clock (lfclk), which both counters count, is chosen as
+ * the manual's clock-generation chapter draws it: the aon_lfclksel pin
+ * (read back in lfextclk_mux_status) low forces the external psdlfaltclk;
+ * high lets lfextclk_sel choose: 0 the internal LFROSC divided by
+ * lfroscdiv + 1 (stopped while lfroscen is 0), 1 psdlfaltclk. Properties:
+ *   lfrosc-frequency    the LFROSC before its divider, default 32768 Hz,
+ *                       the nominal rate SiFive's HiFive1 Rev B description
+ *                       (freedom-e-sdk core.dts, `lfrosc`) and its
+ *                       freedom-metal driver use; so at reset lfclk runs at
+ *                       32768 / 5 = 6553.6 Hz, as freedom-metal computes
+ *   lfaltclk-frequency  what the board drives on psdlfaltclk, default 32768
+ *                       (the HiFive1 Rev B's 32.768 kHz clock); 0: nothing
+ *                       (lfclk stops while it is selected)
+ *   lfclksel            the aon_lfclksel pin, 0 or 1, default 1
+ *   lfclk-frequency     the old name of lfaltclk-frequency
+ * lfrosctrim is stored but does not change the rate (the manual gives no
+ * rate per trim step). A change of lfrosccfg or lfclkmux takes effect at
+ * once (the divider restarts its count): pending watchdog and RTC events
+ * move to the cycles at which the new clock reaches them.
+ *
+ * Both counters count lfclk ticks while enabled (watchdog: wdogenalways or
+ * wdogcoreawake, the core being always awake here; RTC: rtcenalways). A
+ * clock event waits for the first cycle at which the compare matches.
+ * Watchdog: a match sets the sticky wdogip0, clears the counter on that
+ * tick when wdogzerocmp is set; with wdogrsten the match instead asks the
+ * machine to reset (DeviceHost.request_reset) from that event, without
+ * raising ip0 first (a machine that cannot reset gets ip0 and a guest
+ * diagnostic). rtcip0 is a level: rtcs >= rtccmp0.
+ *
+ * Deep sleep (a write to pmusleep): when nothing could ever wake the chip
+ * again (pmuie's rtc wake-up off or the RTC stopped, no watchdog armed to
+ * reset; the dwakeup pin is never driven here), the chip is off for good:
+ * the device asks the machine to end the run with exit status 0
+ * (DeviceHost.request_exit) and says so as a guest diagnostic. That is
+ * how a HiFive1 firmware without an exit device ends cleanly. A sleep that
+ * the RTC or the watchdog would end is not modelled: it is reported and
+ * the core keeps running.
  *
  * Machine reset (the class `reset` hook), whatever asked for it: the
  * watchdog returns to its reset values (disabled, counter 0, locked);
@@ -54,20 +85,24 @@
  * nothing matches until programmed. The PMU programs reset to SiFive's
  * default FE310-G002 sleep and wake programs.
  *
- * Not modelled: sleep and wake-up (the PMU programs are stored, never
- * run), the digital wake-up pin, the LFROSC trim/divider and the clock
- * mux (the low-frequency clock is the property), a CPU asleep for
- * wdogcoreawake. wdogcfg and rtccfg read their ip0 bit from the counter at
- * the exact cycle; other effects of a match (wdogzerocmp, a reset) happen
- * when its event runs, at most one CPU block later.
+ * Guest diagnostics (DeviceHost.log_guest): writes ignored because the
+ * watchdog or the PMU is locked, a watchdog bite on a machine that cannot
+ * reset, deep sleep.
+ *
+ * Not modelled: waking from sleep (the PMU programs are stored, never
+ * run), the digital wake-up pin, the LFROSC's trim and its start-up time
+ * (lfroscrdy follows lfroscen at once), a CPU asleep for wdogcoreawake.
+ * wdogcfg and rtccfg read their ip0 bit from the counter at the exact
+ * cycle; other effects of a match (wdogzerocmp, a reset) happen when its
+ * event runs, at most one CPU block later.
  */
 #include "peripherals/peripheral.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define AON_DEFAULT_LFCLK 32768 /* Hz */
+#define AON_LFROSC_HZ 32768    /* the LFROSC before its divider */
+#define AON_LFALTCLK_HZ 32768  /* the HiFive1 Rev B's psdlfaltclk */
 #define AON_KEY 0x51f15eu
 #define WDOG_FOOD 0x0d09f00du
 
@@ -90,10 +125,15 @@
 #define LFROSC_MASK (0x3fu | (0x1fu << 16) | (1u << 30))
 #define LFROSC_EN (1u << 30)
 #define LFROSC_RDY (1u << 31)
+#define LFROSC_DIV 0x3fu
 #define LFROSC_RESET (LFROSC_EN | (16u << 16) | 4u)
+/* lfclkmux */
+#define LFCLKMUX_SEL 1u
+#define LFCLKMUX_STATUS (1u << 31)
 /* PMU */
 #define PMU_PROGRAM_MASK 0x3ffu
 #define PMUIE_MASK 0xeu
+#define PMUIE_RTC (1u << 1)
 #define RESETCAUSE_EXTERNAL (1u << 8)
 #define RESETCAUSE_WATCHDOG (2u << 8)
 
@@ -119,8 +159,16 @@ typedef struct Aon {
     Clock *clock;
     DeviceHost host;
     char *name;
-    uint64_t lf_hz;
     IrqLine irqs[AON_NUM_IRQS];
+
+    /* The low-frequency clock: lf_num / lf_den ticks per CPU cycle since
+     * epoch_cycle, epoch_ticks before it (ticks count from power-on and
+     * never jump). lf_num 0: stopped. */
+    uint64_t lfrosc_hz, lfaltclk_hz;
+    bool lfclksel_pin;
+    uint64_t lf_num;
+    unsigned __int128 lf_den;
+    uint64_t epoch_cycle, epoch_ticks;
 
     /* Watchdog: count = wdog_base + ticks since wdog_anchor while running. */
     ClockEvent *wdog_event;
@@ -144,19 +192,59 @@ typedef struct Aon {
     uint32_t pmuwakepm[AON_PMU_PROGRAM], pmusleeppm[AON_PMU_PROGRAM];
     uint32_t pmuie, pmucause;
     bool pmu_unlocked;
-
-    bool warned_wdog_locked, warned_pmu_locked, warned_sleep, warned_no_reset;
 } Aon;
 
-/* Low-frequency clock ticks since virtual time 0. */
+/* ---- the low-frequency clock ---- */
+
+/* The source lfclk follows now: psdlfaltclk when the pin forces it or
+ * lfextclk_sel picks it, else the LFROSC through its divider. */
+static bool lfclk_is_external(const Aon *a)
+{
+    return !a->lfclksel_pin || (a->lfclkmux & LFCLKMUX_SEL);
+}
+
+/* Sets lf_num / lf_den (ticks per CPU cycle) from the registers. */
+static void lfclk_rate(Aon *a)
+{
+    uint64_t div = 1, hz = a->lfaltclk_hz;
+    if (!lfclk_is_external(a)) {
+        hz = (a->lfrosccfg & LFROSC_EN) ? a->lfrosc_hz : 0;
+        div = (a->lfrosccfg & LFROSC_DIV) + 1;
+    }
+    a->lf_num = hz;
+    a->lf_den = (unsigned __int128)clock_hz(a->clock) * div;
+}
+
+/* Low-frequency clock ticks since power-on at `cycle` (not before the
+ * epoch). */
+static uint64_t aon_ticks_at(const Aon *a, uint64_t cycle)
+{
+    unsigned __int128 since = cycle - a->epoch_cycle;
+    return a->epoch_ticks + (uint64_t)(since * a->lf_num / a->lf_den);
+}
+
 static uint64_t aon_ticks(const Aon *a)
 {
-    return clock_cycles_to(a->clock, clock_now(a->clock), a->lf_hz);
+    return aon_ticks_at(a, clock_now(a->clock));
+}
+
+/* The first cycle at which the tick count reaches `tick`; CLOCK_NEVER when
+ * the clock is stopped or it is too far away. */
+static uint64_t aon_cycle_of_tick(const Aon *a, uint64_t tick)
+{
+    if (tick <= a->epoch_ticks)
+        return a->epoch_cycle;
+    if (!a->lf_num)
+        return CLOCK_NEVER;
+    unsigned __int128 wait = ((tick - a->epoch_ticks) * a->lf_den + a->lf_num - 1) /
+                             a->lf_num;
+    unsigned __int128 when = a->epoch_cycle + wait;
+    return when >= CLOCK_NEVER ? CLOCK_NEVER : (uint64_t)when;
 }
 
 static void aon_schedule(Aon *a, ClockEvent *event, uint64_t due_tick)
 {
-    uint64_t when = clock_cycles_from(a->clock, due_tick, a->lf_hz);
+    uint64_t when = aon_cycle_of_tick(a, due_tick);
     if (when == CLOCK_NEVER)
         clock_event_cancel(event);
     else
@@ -228,6 +316,9 @@ static void wdog_update(Aon *a, bool fired)
         a->host.request_reset(a->host.opaque); /* runs aon_reset */
         return;
     }
+    if (match && (a->wdogcfg & WDOG_RSTEN) && !(a->wdogcfg & WDOG_IP0))
+        device_log_guest(&a->host, a->name, "the watchdog bit but this "
+                         "machine cannot reset (wdogip0 set instead)");
     if (match) {
         a->wdogcfg |= WDOG_IP0;
         if (a->wdogcfg & WDOG_ZEROCMP) /* back to 0 on the matching tick */
@@ -242,11 +333,6 @@ static void wdog_update(Aon *a, bool fired)
         aon_schedule(a, a->wdog_event, a->wdog_due);
     } else {
         clock_event_cancel(a->wdog_event);
-    }
-    if (match && (a->wdogcfg & WDOG_RSTEN) && !a->warned_no_reset) {
-        a->warned_no_reset = true;
-        fprintf(stderr, "mcusim: %s: the watchdog bit but this machine "
-                "cannot reset\n", a->name);
     }
 }
 
@@ -344,7 +430,8 @@ static uint32_t aon_get(const Aon *a, uint64_t offset)
     case RTCCMP0: return a->rtccmp;
     case LFROSCCFG:
         return a->lfrosccfg | (a->lfrosccfg & LFROSC_EN ? LFROSC_RDY : 0);
-    case LFCLKMUX: return a->lfclkmux;
+    case LFCLKMUX:
+        return a->lfclkmux | (a->lfclksel_pin ? LFCLKMUX_STATUS : 0);
     case PMUIE: return a->pmuie;
     case PMUCAUSE: return a->pmucause;
     case PMUKEY: return a->pmu_unlocked;
@@ -352,14 +439,12 @@ static uint32_t aon_get(const Aon *a, uint64_t offset)
     return 0; /* wdogfeed, pmusleep and undefined offsets */
 }
 
-static void aon_warn_locked(Aon *a, bool *warned, const char *what,
-                            const char *key, uint64_t offset)
+static void aon_report_locked(Aon *a, const char *what, const char *key,
+                              uint64_t offset)
 {
-    if (!*warned)
-        fprintf(stderr, "mcusim: %s: write at +0x%llx ignored: the %s is "
-                "locked (write 0x%x to %s first)\n", a->name,
-                (unsigned long long)offset, what, AON_KEY, key);
-    *warned = true;
+    device_log_guest(&a->host, a->name, "write at +0x%llx ignored: the %s is "
+                     "locked (write 0x%x to %s first)",
+                     (unsigned long long)offset, what, AON_KEY, key);
 }
 
 static void wdog_write(Aon *a, uint64_t offset, uint32_t value)
@@ -372,7 +457,7 @@ static void wdog_write(Aon *a, uint64_t offset, uint32_t value)
     bool unlocked = a->wdog_unlocked;
     a->wdog_unlocked = false;
     if (!unlocked) {
-        aon_warn_locked(a, &a->warned_wdog_locked, "watchdog", "wdogkey", offset);
+        aon_report_locked(a, "watchdog", "wdogkey", offset);
         return;
     }
     switch (offset) {
@@ -416,6 +501,24 @@ static void rtc_write(Aon *a, uint64_t offset, uint32_t value)
     rtc_update(a);
 }
 
+/* Deep sleep: the end of the run when nothing could ever wake the chip
+ * (see the top of the file). */
+static void pmu_sleep(Aon *a)
+{
+    bool rtc_wakes = (a->pmuie & PMUIE_RTC) && rtc_running(a);
+    bool wdog_bites = wdog_running(a) && (a->wdogcfg & WDOG_RSTEN);
+    if (rtc_wakes || wdog_bites) {
+        device_log_guest(&a->host, a->name, "pmusleep: a sleep the %s would "
+                         "end is not modelled; the core keeps running",
+                         rtc_wakes ? "RTC" : "watchdog");
+        return;
+    }
+    device_log_guest(&a->host, a->name, "pmusleep: deep sleep with nothing "
+                     "that can wake the chip: it stays off, the run ends");
+    if (a->host.request_exit)
+        a->host.request_exit(a->host.opaque, 0);
+}
+
 static void pmu_write(Aon *a, uint64_t offset, uint32_t value)
 {
     if (offset == PMUKEY) {
@@ -425,7 +528,7 @@ static void pmu_write(Aon *a, uint64_t offset, uint32_t value)
     bool unlocked = a->pmu_unlocked;
     a->pmu_unlocked = false;
     if (!unlocked) {
-        aon_warn_locked(a, &a->warned_pmu_locked, "PMU", "pmukey", offset);
+        aon_report_locked(a, "PMU", "pmukey", offset);
         return;
     }
     if (offset < PMUSLEEPPM0)
@@ -434,11 +537,24 @@ static void pmu_write(Aon *a, uint64_t offset, uint32_t value)
         a->pmusleeppm[(offset - PMUSLEEPPM0) / 4] = value & PMU_PROGRAM_MASK;
     else if (offset == PMUIE)
         a->pmuie = value & PMUIE_MASK;
-    else if (offset == PMUSLEEP && !a->warned_sleep) {
-        a->warned_sleep = true;
-        fprintf(stderr, "mcusim: %s: pmusleep: sleep is not modelled; the "
-                "core keeps running\n", a->name);
-    }
+    else if (offset == PMUSLEEP)
+        pmu_sleep(a);
+}
+
+/* A new lfclk from now on: the tick count so far is kept, and pending
+ * watchdog and RTC events move to the cycles the new rate reaches them. */
+static void lfclk_write(Aon *a, uint64_t offset, uint32_t value)
+{
+    uint64_t now = clock_now(a->clock);
+    a->epoch_ticks = aon_ticks_at(a, now);
+    a->epoch_cycle = now;
+    if (offset == LFROSCCFG)
+        a->lfrosccfg = value & LFROSC_MASK;
+    else
+        a->lfclkmux = value & LFCLKMUX_SEL;
+    lfclk_rate(a);
+    wdog_update(a, false);
+    rtc_update(a);
 }
 
 /* False (a bus error) for anything but an aligned 32-bit access. */
@@ -463,10 +579,8 @@ static bool aon_write(void *opaque, uint64_t offset, unsigned size,
     else if (offset == RTCCFG || offset == RTCCOUNTLO ||
              offset == RTCCOUNTHI || offset == RTCCMP0)
         rtc_write(a, offset, value);
-    else if (offset == LFROSCCFG)
-        a->lfrosccfg = value & LFROSC_MASK;
-    else if (offset == LFCLKMUX)
-        a->lfclkmux = value & 1;
+    else if (offset == LFROSCCFG || offset == LFCLKMUX)
+        lfclk_write(a, offset, value);
     else if (offset >= BACKUP0 && offset < BACKUP_END)
         a->backup[(offset - BACKUP0) / 4] = value;
     else if (offset >= PMUWAKEPM0 && offset <= PMUKEY && offset != PMUCAUSE)
@@ -523,20 +637,55 @@ static void aon_finalize(void *opaque)
     free(a);
 }
 
-static bool aon_config(const DeviceConfig *config, uint64_t *lf_hz,
-                       Error **errp)
+/* The board's low-frequency clock inputs (see the top of the file). */
+typedef struct AonClocks {
+    uint64_t lfrosc_hz, lfaltclk_hz, lfclksel;
+} AonClocks;
+
+/* Fails, at the property's place, unless its value is at most `max`. */
+static bool aon_prop_at_most(const DeviceConfig *config, const char *key,
+                             uint64_t value, uint64_t max, Error **errp)
 {
-    static const char *const known[] = {"lfclk-frequency", NULL};
+    const BoardProp *prop = board_peripheral_prop(config->desc, key);
+    if (!prop || value <= max)
+        return true;
+    error_setf(errp, "%s:%u:%u: '%s' must be at most %llu", prop->loc.file,
+               prop->loc.line, prop->loc.col, key, (unsigned long long)max);
+    return false;
+}
+
+static bool aon_config(const DeviceConfig *config, AonClocks *c, Error **errp)
+{
+    static const char *const known[] = {
+        "lfrosc-frequency", "lfaltclk-frequency", "lfclksel",
+        "lfclk-frequency", NULL,
+    };
+    const char *alt = "lfaltclk-frequency";
+    const BoardProp *old = board_peripheral_prop(config->desc, "lfclk-frequency");
+    if (old && board_peripheral_prop(config->desc, alt)) {
+        error_setf(errp, "%s:%u:%u: 'lfclk-frequency' is the old name of "
+                   "'lfaltclk-frequency': give one of them", old->loc.file,
+                   old->loc.line, old->loc.col);
+        return false;
+    }
+    if (old)
+        alt = "lfclk-frequency";
     return device_check_props(config, known, errp) &&
-           device_prop_positive_u64(config, "lfclk-frequency",
-                                    AON_DEFAULT_LFCLK, lf_hz, errp) &&
+           device_prop_positive_u64(config, "lfrosc-frequency", AON_LFROSC_HZ,
+                                    &c->lfrosc_hz, errp) &&
+           aon_prop_at_most(config, "lfrosc-frequency", c->lfrosc_hz,
+                            UINT32_MAX, errp) &&
+           device_prop_u64(config, alt, AON_LFALTCLK_HZ, &c->lfaltclk_hz, errp) &&
+           aon_prop_at_most(config, alt, c->lfaltclk_hz, UINT32_MAX, errp) &&
+           device_prop_u64(config, "lfclksel", 1, &c->lfclksel, errp) &&
+           aon_prop_at_most(config, "lfclksel", c->lfclksel, 1, errp) &&
            device_require_clock(config, errp);
 }
 
 static bool aon_create(const DeviceConfig *config, Device *out, Error **errp)
 {
-    uint64_t lf_hz;
-    if (!aon_config(config, &lf_hz, errp))
+    AonClocks clocks;
+    if (!aon_config(config, &clocks, errp))
         return false;
     Aon *a = calloc(1, sizeof *a);
     if (!a)
@@ -546,14 +695,19 @@ static bool aon_create(const DeviceConfig *config, Device *out, Error **errp)
     a->name = strdup(config->desc->name);
     if (!a->name)
         abort();
-    a->lf_hz = lf_hz;
+    a->lfrosc_hz = clocks.lfrosc_hz;
+    a->lfaltclk_hz = clocks.lfaltclk_hz;
+    a->lfclksel_pin = clocks.lfclksel;
     a->wdog_event = clock_event_new(a->clock, wdog_fired, a);
     a->rtc_event = clock_event_new(a->clock, rtc_fired, a);
-    /* Power-on: everything at its reset value, pmucause 0. */
+    /* Power-on: everything at its reset value, pmucause 0; lfclk counts
+     * from here. */
+    a->epoch_cycle = clock_now(a->clock);
+    a->lfrosccfg = LFROSC_RESET;
+    lfclk_rate(a);
     wdog_reset(a);
     a->rtccmp = UINT32_MAX;
     a->rtc_anchor = aon_ticks(a);
-    a->lfrosccfg = LFROSC_RESET;
     memcpy(a->pmuwakepm, default_wake, sizeof a->pmuwakepm);
     memcpy(a->pmusleeppm, default_sleep, sizeof a->pmusleeppm);
     out->owner = owner_new(config->ms, config->desc->name, aon_finalize, a);
@@ -565,8 +719,9 @@ static bool aon_create(const DeviceConfig *config, Device *out, Error **errp)
 
 const PeripheralClass sifive_aon_class = {
     .type = "sifive,aon",
-    .description = "SiFive FE310 always-on block: watchdog, RTC, backup "
-                   "registers, PMU registers",
+    .description = "SiFive FE310 always-on block: low-frequency clock "
+                   "(LFROSC, psdlfaltclk), watchdog, RTC, backup registers, "
+                   "PMU",
     .default_size = 0x1000,
     .min_size = 0x150,
     .max_size = 0x1000,

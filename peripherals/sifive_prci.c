@@ -29,7 +29,8 @@
  * with the HFXOSC as reference: the state the HiFive1 boot loader leaves.
  * The bits are computed when read, from the times above: no clock events.
  *
- * Selecting the PLL (pllsel) before it has locked is logged once.
+ * Selecting the PLL (pllsel) before it has locked is reported as a guest
+ * diagnostic (DeviceHost.log_guest), each time.
  *
  * Not modelled: the clocks themselves (the CPU runs at the board's
  * `frequency` whatever these registers say), the process monitor beyond
@@ -37,7 +38,6 @@
  */
 #include "peripherals/peripheral.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +76,7 @@
 
 typedef struct Prci {
     Clock *clock;
+    DeviceHost host;
     char *name;
     uint64_t hfrosc_delay, hfxosc_delay, pll_delay; /* CPU cycles */
     /* The writable fields; ready and lock bits are computed. */
@@ -83,7 +84,6 @@ typedef struct Prci {
     uint64_t hfrosc_ready_at; /* CLOCK_NEVER while disabled */
     uint64_t hfxosc_ready_at;
     uint64_t pll_start;       /* settings last changed; NEVER while bypassed */
-    bool warned_unlocked_sel;
 } Prci;
 
 /* True once `at` (CLOCK_NEVER: never) has come. */
@@ -156,12 +156,9 @@ static void pllcfg_set(Prci *p, uint32_t v)
     else if ((old & PLL_BYPASS) || ((old ^ p->pllcfg) & PLL_RELOCK))
         p->pll_start = clock_now(p->clock);
     if ((p->pllcfg & PLL_SEL) && !(old & PLL_SEL) &&
-        !(p->pllcfg & PLL_BYPASS) && !prci_pll_locked(p) &&
-        !p->warned_unlocked_sel) {
-        p->warned_unlocked_sel = true;
-        fprintf(stderr, "mcusim: %s: pllsel set while the PLL is not locked "
-                "(the clock would glitch)\n", p->name);
-    }
+        !(p->pllcfg & PLL_BYPASS) && !prci_pll_locked(p))
+        device_log_guest(&p->host, p->name, "pllsel set while the PLL is "
+                         "not locked (the clock would glitch)");
 }
 
 static uint32_t plloutdiv_get(const Prci *p) { return p->plloutdiv; }
@@ -276,6 +273,7 @@ static bool prci_create(const DeviceConfig *config, Device *out, Error **errp)
     if (!p)
         abort();
     p->clock = config->host->clock;
+    p->host = *config->host;
     p->name = strdup(desc->name);
     if (!p->name)
         abort();

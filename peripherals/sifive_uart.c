@@ -5,7 +5,9 @@
  * Asynchronous Receiver/Transmitter (UART)", register offsets table);
  * 32-bit registers, reset value 0 unless said:
  *   0x00 txdata  7:0 data: a write enqueues it unless the TX FIFO is full
- *                (then it is ignored); 31 full (read-only; data reads 0)
+ *                (then the byte is dropped, and that is reported as a
+ *                guest diagnostic: the firmware did not check the full
+ *                bit); 31 full (read-only; data reads 0)
  *   0x04 rxdata  7:0 data, 31 empty; a read dequeues; writes are ignored
  *   0x08 txctrl  0 txen, 1 nstop (0: one stop bit, 1: two), 18:16 txcnt
  *   0x0c rxctrl  0 rxen, 18:16 rxcnt
@@ -41,6 +43,7 @@
 #include "peripherals/peripheral.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define FIFO_DEPTH 8
 
@@ -64,6 +67,8 @@ typedef struct Fifo {
 } Fifo;
 
 typedef struct SifiveUart {
+    char *name;
+    DeviceHost host;     /* for guest diagnostics */
     Chardev *chardev;
     Clock *clock;        /* NULL: bytes leave at once, no input */
     ClockEvent *tx_done; /* the byte in the shift register is sent */
@@ -181,6 +186,9 @@ static void txdata_write(SifiveUart *u, uint32_t v)
 {
     if (u->tx.count < FIFO_DEPTH)
         fifo_push(&u->tx, (uint8_t)v);
+    else
+        device_log_guest(&u->host, u->name, "txdata written while the "
+                         "transmit FIFO is full: the byte is dropped");
 }
 
 static uint32_t rxdata_read(SifiveUart *u, bool consume)
@@ -311,6 +319,7 @@ static void sifive_uart_finalize(void *opaque)
     }
     clock_event_free(u->tx_done);
     clock_event_free(u->rx_poll);
+    free(u->name);
     chardev_close(u->chardev);
     free(u);
 }
@@ -340,6 +349,10 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
     SifiveUart *u = calloc(1, sizeof *u);
     if (!u)
         abort();
+    u->name = strdup(config->desc->name);
+    if (!u->name)
+        abort();
+    u->host = *host;
     u->chardev = chr;
     u->clock_hz = bus_hz;
     u->clock = host->clock;

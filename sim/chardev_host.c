@@ -3,6 +3,7 @@
  * non-blocking or polled before use, so no call here waits. */
 #include "sim/chardev_host.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -17,6 +18,8 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "soc/file.h"
 
 /* After a poll that found nothing, interactive sources are not asked again
  * for this long (host time), so a UART polling at its baud rate costs a
@@ -60,10 +63,45 @@ static void *xcalloc(size_t size)
     return p;
 }
 
+/* Where a backend's output errors go (chardev_open_reporting). */
+typedef struct ErrorSink {
+    ChardevWriteErrorFn fn; /* NULL: one line on stderr */
+    void *opaque;
+    char *what;             /* "chardev 'file:x'" */
+    bool failed;            /* reported; output is dropped from now on */
+} ErrorSink;
+
+static void sink_init(ErrorSink *sink, const char *spec, bool is_stdout,
+                      ChardevWriteErrorFn fn, void *opaque)
+{
+    sink->fn = fn;
+    sink->opaque = opaque;
+    if (asprintf(&sink->what, "chardev '%s'%s", spec,
+                 is_stdout ? " (stdout)" : "") < 0)
+        abort();
+}
+
+/* The first failure is reported, once; `err` 0 (an error flag with no
+ * errno to tell) reads as EIO. */
+static void sink_failed(ErrorSink *sink, int err)
+{
+    if (sink->failed)
+        return;
+    sink->failed = true;
+    if (!err)
+        err = EIO;
+    if (sink->fn)
+        sink->fn(sink->opaque, sink->what, err);
+    else
+        fprintf(stderr, "mcusim: %s: cannot write: %s\n", sink->what,
+                strerror(err));
+}
+
 /* ---- stream: stdio, null, file ---- */
 
 typedef struct StreamChardev {
     Chardev base;
+    ErrorSink sink;
     FILE *out;          /* NULL: output dropped */
     bool owns_out;      /* a file we opened (closed with us) */
     bool flush_each;    /* out is a terminal */
@@ -81,13 +119,28 @@ static bool stdin_claimed;
 static void stream_write(Chardev *chr, const uint8_t *buf, size_t len)
 {
     StreamChardev *s = (StreamChardev *)chr;
-    if (!s->out || !len)
+    if (!s->out || !len || s->sink.failed)
         return;
-    fwrite(buf, 1, len, s->out);
+    errno = 0;
+    if (fwrite(buf, 1, len, s->out) != len) {
+        sink_failed(&s->sink, errno);
+        return;
+    }
     /* Interactive output appears as the firmware prints a line (at once
-     * on a terminal, where it may be a prompt). */
-    if (s->flush_each || buf[len - 1] == '\n')
-        fflush(s->out);
+     * on a terminal, where it may be a prompt); errors show then, too. */
+    if ((s->flush_each || buf[len - 1] == '\n') && fflush(s->out) != 0)
+        sink_failed(&s->sink, errno);
+}
+
+/* What is still buffered goes out; a failure now (or an error flag left by
+ * someone else's write to stdout) is reported like any other. */
+static void stream_flush_out(StreamChardev *s)
+{
+    errno = 0;
+    bool ok = s->owns_out ? fclose(s->out) == 0
+                          : fflush(s->out) == 0 && !ferror(s->out);
+    if (!ok && !s->sink.failed)
+        sink_failed(&s->sink, errno);
 }
 
 static size_t stream_read(Chardev *chr, uint8_t *buf, size_t max)
@@ -118,10 +171,9 @@ static size_t stream_read(Chardev *chr, uint8_t *buf, size_t max)
 static void stream_close(Chardev *chr)
 {
     StreamChardev *s = (StreamChardev *)chr;
-    if (s->out && s->owns_out)
-        fclose(s->out);
-    else if (s->out)
-        fflush(s->out);
+    if (s->out)
+        stream_flush_out(s);
+    free(s->sink.what);
     if (s->owns_in)
         close(s->in_fd);
     if (s->claims_stdin)
@@ -135,9 +187,11 @@ static const ChardevOps stream_ops = {
     .close = stream_close,
 };
 
-static StreamChardev *stream_new(void)
+static StreamChardev *stream_new(const char *spec, bool is_stdout,
+                                 ChardevWriteErrorFn on_error, void *opaque)
 {
     StreamChardev *s = xcalloc(sizeof *s);
+    sink_init(&s->sink, spec, is_stdout, on_error, opaque);
     s->base.ops = &stream_ops;
     s->base.eof = true; /* until an input is attached */
     s->in_fd = -1;
@@ -167,26 +221,28 @@ static void stream_claim_stdin(StreamChardev *s)
     s->claims_stdin = stdin_claimed = true;
 }
 
+/* Input files are regular files only (soc/file.h): a FIFO would block
+ * the open and could not be replayed at the same cycles. */
 static bool stream_open_input(StreamChardev *s, const char *spec,
                               const char *path, Error **errp)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = file_open_input(path, errp);
     if (fd < 0) {
-        error_setf(errp, "chardev '%s': cannot open %s: %s", spec, path,
-                   strerror(errno));
+        error_prepend(errp, "chardev '%s': ", spec);
         return false;
     }
     stream_set_input(s, fd, true);
     return true;
 }
 
+/* Regular files and character devices (/dev/null, /dev/full, a
+ * terminal), never a FIFO, a socket or a directory (soc/file.h). */
 static bool stream_open_output(StreamChardev *s, const char *spec,
                                const char *path, Error **errp)
 {
-    s->out = fopen(path, "wb");
+    s->out = file_fopen_output(path, errp);
     if (!s->out) {
-        error_setf(errp, "chardev '%s': cannot open %s: %s", spec, path,
-                   strerror(errno));
+        error_prepend(errp, "chardev '%s': ", spec);
         return false;
     }
     s->owns_out = true;
@@ -227,7 +283,9 @@ static bool file_keys(const char *spec, const char *text, char **out,
     return true;
 }
 
-static Chardev *file_open(const char *spec, const char *text, Error **errp)
+static Chardev *file_open(const char *spec, const char *text,
+                          ChardevWriteErrorFn on_error, void *opaque,
+                          Error **errp)
 {
     char *out = NULL, *in = NULL;
     if (strncmp(text, "out=", 4) == 0 || strncmp(text, "in=", 3) == 0) {
@@ -242,7 +300,7 @@ static Chardev *file_open(const char *spec, const char *text, Error **errp)
         if (!out)
             abort();
     }
-    StreamChardev *s = stream_new();
+    StreamChardev *s = stream_new(spec, false, on_error, opaque);
     bool ok = (!in || stream_open_input(s, spec, in, errp)) &&
               (!out || stream_open_output(s, spec, out, errp));
     free(out);
@@ -254,9 +312,11 @@ static Chardev *file_open(const char *spec, const char *text, Error **errp)
     return &s->base;
 }
 
-static Chardev *stdio_open(const char *spec, const char *opts, Error **errp)
+static Chardev *stdio_open(const char *spec, const char *opts,
+                           ChardevWriteErrorFn on_error, void *opaque,
+                           Error **errp)
 {
-    StreamChardev *s = stream_new();
+    StreamChardev *s = stream_new(spec, true, on_error, opaque);
     s->out = stdout;
     s->flush_each = isatty(STDOUT_FILENO);
     if (!opts) {
@@ -281,6 +341,7 @@ typedef struct TcpChardev {
     Chardev base;
     int listen_fd;
     int client_fd; /* -1: nobody connected */
+    unsigned port; /* the one bound (tcp:0 picks one) */
     PollGate gate;
 } TcpChardev;
 
@@ -393,6 +454,29 @@ static int tcp_listen(const char *spec, const char *host, const char *port,
     return fd;
 }
 
+/* "127.0.0.1:4444", "[::1]:4444": where fd listens, with the port the
+ * system picked for port 0; *port gets the port. */
+static void tcp_bound_address(int fd, char *text, size_t size, unsigned *port)
+{
+    struct sockaddr_storage a = {0};
+    socklen_t len = sizeof a;
+    char host[INET6_ADDRSTRLEN] = "?";
+    *port = 0;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+        if (a.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a;
+            inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+            *port = ntohs(in6->sin6_port);
+        } else if (a.ss_family == AF_INET) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)&a;
+            inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+            *port = ntohs(in->sin_port);
+        }
+    }
+    snprintf(text, size, a.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+             *port);
+}
+
 static Chardev *tcp_open(const char *spec, const char *text, Error **errp)
 {
     const char *colon = strrchr(text, ':');
@@ -414,8 +498,9 @@ static Chardev *tcp_open(const char *spec, const char *text, Error **errp)
         error_setf(errp, "chardev '%s': missing host before ':' "
                    "(tcp:PORT or tcp:HOST:PORT)", spec);
     else if (!*port || *end || port[0] < '0' || port[0] > '9' || errno ||
-             n < 1 || n > 65535)
-        error_setf(errp, "chardev '%s': port must be 1-65535", spec);
+             n < 0 || n > 65535)
+        error_setf(errp, "chardev '%s': port must be 0-65535 (0: any free "
+                   "port)", spec);
     else
         fd = tcp_listen(spec, host, port, errp);
     free(host);
@@ -425,6 +510,11 @@ static Chardev *tcp_open(const char *spec, const char *text, Error **errp)
     t->base.ops = &tcp_ops;
     t->listen_fd = fd;
     t->client_fd = -1;
+    /* Say where to connect, as --gdb and pty do: the simulation runs on
+     * meanwhile and output goes nowhere until someone does. */
+    char where[INET6_ADDRSTRLEN + 16];
+    tcp_bound_address(fd, where, sizeof where, &t->port);
+    fprintf(stderr, "mcusim: char device listening on %s\n", where);
     return &t->base;
 }
 
@@ -530,18 +620,29 @@ const char *chardev_pty_path(const Chardev *chr)
     return chr && chr->ops == &pty_ops ? ((const PtyChardev *)chr)->path : NULL;
 }
 
+unsigned chardev_tcp_port(const Chardev *chr)
+{
+    return chr && chr->ops == &tcp_ops ? ((const TcpChardev *)chr)->port : 0;
+}
+
 /* ---- null and the spec dispatcher ---- */
 
 Chardev *chardev_open(const char *spec, Error **errp)
 {
+    return chardev_open_reporting(spec, NULL, NULL, errp);
+}
+
+Chardev *chardev_open_reporting(const char *spec, ChardevWriteErrorFn on_error,
+                                void *opaque, Error **errp)
+{
     if (strcmp(spec, "stdio") == 0)
-        return stdio_open(spec, NULL, errp);
+        return stdio_open(spec, NULL, on_error, opaque, errp);
     if (strncmp(spec, "stdio:", 6) == 0)
-        return stdio_open(spec, spec + 6, errp);
+        return stdio_open(spec, spec + 6, on_error, opaque, errp);
     if (strcmp(spec, "null") == 0)
-        return &stream_new()->base;
+        return &stream_new(spec, false, on_error, opaque)->base;
     if (strncmp(spec, "file:", 5) == 0)
-        return file_open(spec, spec + 5, errp);
+        return file_open(spec, spec + 5, on_error, opaque, errp);
     if (strncmp(spec, "tcp:", 4) == 0)
         return tcp_open(spec, spec + 4, errp);
     if (strcmp(spec, "pty") == 0)

@@ -13,8 +13,15 @@
  *                         be left out (no `out`: output dropped; no `in`:
  *                         no input). A spec whose text after `file:` does
  *                         not start with `out=` or `in=` is one path, commas
- *                         included.
- *   tcp:PORT              listen on 127.0.0.1:PORT (1-65535), raw bytes
+ *                         included. Outputs may be regular files or
+ *                         character devices (/dev/null, /dev/full), inputs
+ *                         (here and in stdio:in=) regular files only; a
+ *                         FIFO, socket or directory is refused (soc/file.h).
+ *   tcp:PORT              listen on 127.0.0.1:PORT (0-65535; 0: a free
+ *                         port the system picks), raw bytes. Where it
+ *                         listens, with the port actually bound, is printed
+ *                         on stderr ("mcusim: char device listening on
+ *                         127.0.0.1:4444") when it opens.
  *   tcp:HOST:PORT         listen on HOST (a name or address; IPv6 in
  *                         brackets: tcp:[::1]:PORT). One client at a time;
  *                         others wait in the listen queue until it leaves.
@@ -31,6 +38,13 @@
  * millisecond after a poll that found nothing. A file's input ends at its
  * end (the device stops polling); stdin's at end of file; a socket's and a
  * pty's never (a client may come back).
+ *
+ * Output errors. Output that cannot be written to a file or to stdout (a
+ * full disk, /dev/full, an I/O error) is lost output, which a CI job must
+ * not miss: the first failure is reported once (to the caller's handler,
+ * see chardev_open_reporting) and the backend drops its output from then
+ * on. A failure while flushing at chardev_close counts too. Output dropped
+ * by design (tcp and pty with nobody connected, null) is not an error.
  */
 #ifndef SIM_CHARDEV_HOST_H
 #define SIM_CHARDEV_HOST_H
@@ -38,11 +52,27 @@
 #include "soc/chardev.h"
 #include "soc/error.h"
 
+/* Called once per backend, when its output first fails: `what` names it
+ * ("chardev 'file:out.txt'", "chardev 'stdio' (stdout)"), `err` is the
+ * errno. Called from inside chardev_write or chardev_close. */
+typedef void (*ChardevWriteErrorFn)(void *opaque, const char *what, int err);
+
 /* The caller owns the result (chardev_close). Errors are one phrase naming
- * the spec: "chardev 'tcp:99999': port must be 1-65535". */
+ * the spec: "chardev 'tcp:99999': port must be 0-65535 (0: any free
+ * port)". Output errors go to `on_error(opaque, ...)`, which must stay
+ * valid until chardev_close returns; NULL: one line on stderr, "mcusim:
+ * chardev 'file:x': cannot write: No space left on device". */
+Chardev *chardev_open_reporting(const char *spec, ChardevWriteErrorFn on_error,
+                                void *opaque, Error **errp);
+
+/* chardev_open_reporting with output errors printed on stderr. */
 Chardev *chardev_open(const char *spec, Error **errp);
 
 /* The slave path of a `pty` backend; NULL for any other backend. */
 const char *chardev_pty_path(const Chardev *chr);
+
+/* The port a `tcp` backend listens on (the one the system picked for
+ * tcp:0); 0 for any other backend. */
+unsigned chardev_tcp_port(const Chardev *chr);
 
 #endif

@@ -8,6 +8,7 @@
 
 /* Exit statuses of our own; the firmware's status passes through. */
 enum {
+    EXIT_OUTPUT_LOST = 121, /* a chardev, --trace-file or stdout failed */
     EXIT_KILLED = 122, /* gdb's `kill` */
     EXIT_TIMEOUT = 123,
     EXIT_INSN_LIMIT = 124,

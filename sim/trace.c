@@ -10,6 +10,7 @@
 
 #include "sim/cpu/cpu_decode.h"
 #include "sim/cpu/disasm.h"
+#include "soc/file.h"
 
 /* CSR numbers the fault report and the trap lines read. */
 enum {
@@ -25,6 +26,10 @@ enum {
 struct Trace {
     unsigned flags;
     FILE *out;
+    char *what;                  /* "--trace-file PATH": for messages */
+    TraceWriteErrorFn on_error;  /* NULL: one line on stderr */
+    void *error_opaque;
+    bool failed;                 /* a write failed: nothing more is written */
     Cpu *cpu;
     MemorySystem *ms;
     const Clock *clock;
@@ -70,10 +75,10 @@ Trace *trace_new(unsigned flags, const char *path, Error **errp)
 {
     FILE *out;
     if (path) {
-        out = fopen(path, "w");
+        /* a regular file or a character device, never a FIFO (soc/file.h) */
+        out = file_fopen_output(path, errp);
         if (!out) {
-            error_setf(errp, "--trace-file %s: cannot create: %s", path,
-                       strerror(errno));
+            error_prepend(errp, "--trace-file ");
             return NULL;
         }
     } else {
@@ -97,7 +102,32 @@ Trace *trace_new(unsigned flags, const char *path, Error **errp)
         abort();
     t->flags = flags;
     t->out = out;
+    if (asprintf(&t->what, "%s%s", path ? "--trace-file " : "the trace on stderr",
+                 path ? path : "") < 0)
+        abort();
     return t;
+}
+
+void trace_set_error_handler(Trace *t, TraceWriteErrorFn fn, void *opaque)
+{
+    t->on_error = fn;
+    t->error_opaque = opaque;
+}
+
+/* The first failed write is reported, once; the trace stops there. `err`
+ * 0 (an error flag with no errno to tell) reads as EIO. */
+static void trace_failed(Trace *t, int err)
+{
+    if (t->failed)
+        return;
+    t->failed = true;
+    if (!err)
+        err = EIO;
+    if (t->on_error)
+        t->on_error(t->error_opaque, t->what, err);
+    else
+        fprintf(stderr, "mcusim: %s: cannot write: %s\n", t->what,
+                strerror(err));
 }
 
 void trace_free(Trace *t)
@@ -105,7 +135,10 @@ void trace_free(Trace *t)
     if (!t)
         return;
     trace_detach(t);
-    fclose(t->out);
+    errno = 0;
+    if (fclose(t->out) != 0)
+        trace_failed(t, errno);
+    free(t->what);
     free(t);
 }
 
@@ -116,8 +149,9 @@ bool trace_wants(const Trace *t, TraceFlag kind)
 
 void trace_flush(Trace *t)
 {
-    if (t)
-        fflush(t->out);
+    errno = 0;
+    if (t && !t->failed && fflush(t->out) != 0)
+        trace_failed(t, errno);
 }
 
 void trace_symbolize(const ElfSymbols *syms, uint32_t addr, char *buf,
@@ -148,9 +182,21 @@ static uint64_t now(const Trace *t)
     return t->cpu ? cpu_cycles(t->cpu) : 0;
 }
 
-static void line_start(Trace *t, uint64_t cycle, const char *kind)
+/* False once the trace failed: the line is not written. */
+static bool line_start(Trace *t, uint64_t cycle, const char *kind)
 {
+    if (t->failed)
+        return false;
     fprintf(t->out, "%10" PRIu64 " %-5s ", cycle, kind);
+    return true;
+}
+
+/* Ends a line. A buffered stream reports a failed write on the call that
+ * had to flush: any of the line's, so the error flag is looked at too. */
+static void line_end(Trace *t)
+{
+    if (fputc('\n', t->out) == EOF || ferror(t->out))
+        trace_failed(t, errno);
 }
 
 static void trace_insn(void *opaque, const Cpu *cpu, uint32_t pc, uint32_t bits)
@@ -162,13 +208,15 @@ static void trace_insn(void *opaque, const Cpu *cpu, uint32_t pc, uint32_t bits)
     trace_symbolize(t->syms, pc, sym, sizeof sym);
     unsigned len = disasm(text, sizeof text, bits, pc, symbol_for_disasm,
                           (void *)t->syms);
-    line_start(t, cpu_cycles(cpu), "insn");
+    if (!line_start(t, cpu_cycles(cpu), "insn"))
+        return;
     if (len == 2)
-        fprintf(t->out, "%08" PRIx32 " %-24s %04" PRIx32 "     %s\n", pc, sym,
+        fprintf(t->out, "%08" PRIx32 " %-24s %04" PRIx32 "     %s", pc, sym,
                 bits & 0xffff, text);
     else
-        fprintf(t->out, "%08" PRIx32 " %-24s %08" PRIx32 " %s\n", pc, sym, bits,
+        fprintf(t->out, "%08" PRIx32 " %-24s %08" PRIx32 " %s", pc, sym, bits,
                 text);
+    line_end(t);
 }
 
 static const char *cause_name(uint32_t mcause)
@@ -223,14 +271,16 @@ static void trace_trap(void *opaque, const Cpu *cpu, uint32_t mcause,
     char sym[96], hsym[96];
     trace_symbolize(t->syms, epc, sym, sizeof sym);
     trace_symbolize(t->syms, handler, hsym, sizeof hsym);
-    line_start(t, cpu_cycles(cpu), interrupt ? "irq" : "exc");
+    if (!line_start(t, cpu_cycles(cpu), interrupt ? "irq" : "exc"))
+        return;
     if (interrupt)
         fprintf(t->out, "%08" PRIx32 " %-24s %s (mcause 0x%08" PRIx32 ")", epc,
                 sym, cause_name(mcause), mcause);
     else
         fprintf(t->out, "%08" PRIx32 " %-24s %s (mcause %" PRIu32 ") tval 0x%" PRIx32,
                 epc, sym, cause_name(mcause), mcause, tval);
-    fprintf(t->out, " -> %08" PRIx32 " %s\n", handler, hsym);
+    fprintf(t->out, " -> %08" PRIx32 " %s", handler, hsym);
+    line_end(t);
 }
 
 static void trace_mmio(void *opaque, const char *region, uint32_t addr,
@@ -239,10 +289,12 @@ static void trace_mmio(void *opaque, const char *region, uint32_t addr,
 {
     Trace *t = opaque;
     uint64_t cycle = t->clock ? clock_now(t->clock) : now(t);
-    line_start(t, cycle, "mmio");
-    fprintf(t->out, "%-5s %08" PRIx32 " %s+0x%" PRIx64 " %u 0x%0*" PRIx32 "%s\n",
+    if (!line_start(t, cycle, "mmio"))
+        return;
+    fprintf(t->out, "%-5s %08" PRIx32 " %s+0x%" PRIx64 " %u 0x%0*" PRIx32 "%s",
             is_write ? "write" : "read", addr, region, offset, size, (int)size * 2,
             value, result == MEM_OK ? "" : " bus error");
+    line_end(t);
 }
 
 void trace_attach(Trace *t, Cpu *cpu, MemorySystem *ms, const Clock *clock,
@@ -277,27 +329,35 @@ void trace_detach(Trace *t)
 
 void trace_sys(Trace *t, const char *fmt, ...)
 {
-    if (!trace_wants(t, TRACE_SYS))
+    if (!trace_wants(t, TRACE_SYS) || !line_start(t, now(t), "sys"))
         return;
-    line_start(t, now(t), "sys");
     va_list ap;
     va_start(ap, fmt);
     vfprintf(t->out, fmt, ap);
     va_end(ap);
-    fputc('\n', t->out);
+    line_end(t);
+}
+
+void trace_guest(Trace *t, const char *device, const char *message)
+{
+    if (!t || !line_start(t, t->clock ? clock_now(t->clock) : now(t), "guest"))
+        return;
+    fprintf(t->out, "%s: %s", device, message);
+    line_end(t);
 }
 
 void trace_end(Trace *t, const char *fmt, ...)
 {
-    if (!t)
+    if (!t || !line_start(t, now(t), "end"))
         return;
-    line_start(t, now(t), "end");
     va_list ap;
     va_start(ap, fmt);
     vfprintf(t->out, fmt, ap);
     va_end(ap);
-    fputc('\n', t->out);
-    fflush(t->out);
+    line_end(t);
+    errno = 0;
+    if (fflush(t->out) != 0)
+        trace_failed(t, errno);
 }
 
 void trace_dump_registers(FILE *out, const Cpu *cpu, MemorySystem *ms,

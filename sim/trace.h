@@ -8,12 +8,18 @@
  *   <cycle> irq   <epc> <symbol+off> <cause> (mcause 0x8000000N) -> <handler> <symbol+off>
  *   <cycle> mmio  <read|write> <addr> <region>+0x<off> <size> 0x<value>[ bus error]
  *   <cycle> sys   <what a host service did> (newlib ecall, semihosting)
+ *   <cycle> guest <device>: <what the guest did that the device reports>
  *   <cycle> end   <why the run ended>
  *
  * Everything in it derives from the guest's execution, never from the host
  * (no host times or pointers), so the same firmware with the same inputs
  * gives the same trace byte for byte. Tracing insn, exc or irq makes the
  * CPU run one instruction per block (cpu_set_tracer): much slower.
+ *
+ * A write that fails (a full disk, /dev/full) is reported once, to the
+ * handler trace_set_error_handler gives (else one line on stderr), and
+ * nothing more is written; failures at trace_end, trace_flush and
+ * trace_free count too.
  */
 #ifndef SIM_TRACE_H
 #define SIM_TRACE_H
@@ -49,6 +55,14 @@ Trace *trace_new(unsigned flags, const char *path, Error **errp);
 /* Flushes, detaches and closes. NULL is fine. */
 void trace_free(Trace *t);
 
+/* Called once, when writing the trace first fails: `what` names it
+ * ("--trace-file run.trace", "the trace on stderr"), `err` is the errno.
+ * Called from inside any trace_* call that writes, trace_free included. */
+typedef void (*TraceWriteErrorFn)(void *opaque, const char *what, int err);
+/* fn NULL: the failure is printed on stderr ("mcusim: --trace-file x:
+ * cannot write: No space left on device"). */
+void trace_set_error_handler(Trace *t, TraceWriteErrorFn fn, void *opaque);
+
 /* Starts tracing a machine: the CPU's tracer for insn/exc/irq, the memory
  * system's MMIO observer for mmio. `syms` may be NULL; it, the CPU, the
  * memory system and the clock must outlive the trace or trace_detach. */
@@ -64,6 +78,10 @@ bool trace_wants(const Trace *t, TraceFlag kind);
  * A no-op for a NULL trace or one without TRACE_SYS. */
 __attribute__((format(printf, 2, 3)))
 void trace_sys(Trace *t, const char *fmt, ...);
+
+/* A device's guest diagnostic ("guest"), at the clock's time (exact in an
+ * MMIO access): written whatever the flags. NULL trace: nothing. */
+void trace_guest(Trace *t, const char *device, const char *message);
 
 /* The last line: why the run ended. Written whatever the flags. */
 __attribute__((format(printf, 2, 3)))

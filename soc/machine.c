@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "peripherals/registry.h"
+#include "soc/file.h"
 
 #define BUS_SIZE (1ULL << 32)
 
@@ -58,6 +59,14 @@ static void machine_request_exit(void *opaque, int status)
 static void machine_request_reset(void *opaque)
 {
     machine_reset(opaque);
+}
+
+static void machine_log_guest(void *opaque, const char *device,
+                              const char *message)
+{
+    Machine *m = opaque;
+    if (m->hooks.log_guest)
+        m->hooks.log_guest(m->hooks.opaque, device, message);
 }
 
 static Chardev *machine_open_chardev(void *opaque, const char *spec,
@@ -122,10 +131,14 @@ static bool check_overlaps(const Placement *p, size_t n, Error **errp)
 static bool load_image(const BoardMemory *mem, uint8_t *host, Error **errp)
 {
     const SourceLoc *loc = &mem->image_loc;
-    FILE *f = fopen(mem->image, "rb");
+    Error *err = NULL;
+    FILE *f = file_fopen_input(mem->image, &err); /* never blocks on a FIFO */
     if (!f) {
-        error_setf(errp, "%s:%u:%u: image '%s': cannot open: %s", loc->file,
-                   loc->line, loc->col, mem->image, strerror(errno));
+        /* soc/file.h's messages start with "PATH: " */
+        error_setf(errp, "%s:%u:%u: image '%s': %s", loc->file, loc->line,
+                   loc->col, mem->image,
+                   error_message(err) + strlen(mem->image) + 2);
+        error_free(err);
         return false;
     }
     size_t got = fread(host, 1, (size_t)mem->size, f);
@@ -185,8 +198,16 @@ static bool resolve_size(const BoardPeripheral *p, const PeripheralClass *cls,
                          uint64_t *size, Error **errp)
 {
     *size = p->size ? p->size : cls->default_size;
-    if (*size >= cls->min_size && *size <= cls->max_size)
-        return true;
+    if (*size >= cls->min_size && *size <= cls->max_size) {
+        /* The board checked the sizes it gives; the model's default is
+         * placed only here. */
+        char what[160];
+        snprintf(what, sizeof what, "peripheral '%s'", p->name);
+        if (memory_range_check(what, p->base, *size, BUS_SIZE, errp))
+            return true;
+        error_prepend(errp, "%s:%u:%u: ", p->loc.file, p->loc.line, p->loc.col);
+        return false;
+    }
     error_setf(errp, "%s:%u:%u: size 0x%llx not allowed for %s (0x%llx to 0x%llx)",
                p->loc.file, p->loc.line, p->loc.col, (unsigned long long)*size,
                cls->type, (unsigned long long)cls->min_size,
@@ -436,6 +457,7 @@ Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
             .clock = hooks->clock,
             .set_time_source = machine_set_time_source,
             .request_reset = machine_request_reset,
+            .log_guest = machine_log_guest,
         };
         m->devices = calloc(n, sizeof *m->devices);
         if (!m->devices)

@@ -49,6 +49,10 @@ typedef struct MachineHooks {
      * (cpu_request_reset), as part of machine_reset. NULL: a machine reset
      * resets the devices only. */
     void (*reset_cpu)(void *opaque);
+    /* Where the devices' guest diagnostics go (DeviceHost.log_guest in
+     * peripherals/peripheral.h: a device name and one phrase). Called from
+     * MMIO callbacks and clock events. NULL: dropped. */
+    void (*log_guest)(void *opaque, const char *device, const char *message);
 } MachineHooks;
 
 Machine *machine_new(MemorySystem *ms, const BoardDesc *board,

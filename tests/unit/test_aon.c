@@ -5,8 +5,16 @@
  * at the low-frequency clock, scale, feed, compare, sticky interrupt,
  * zero-compare and its reset request at the exact cycle; pmucause and
  * backup registers across that reset; the RTC's compare interrupt; the PMU
- * key. Then the same watchdog on a machine built from YAML, whose
- * machine_reset resets every device and asks the CPU hook to reset. */
+ * key. The low-frequency clock: the LFROSC divided by 5 at reset, the
+ * divider, the mux and the aon_lfclksel pin, a watchdog programmed the way
+ * freedom-metal computes a 1 s timeout, events moved by a clock change.
+ * Deep sleep and the guest diagnostics. Then the same watchdog on a
+ * machine built from YAML, whose machine_reset resets every device and
+ * asks the CPU hook to reset.
+ *
+ * Most tests select psdlfaltclk (32768 Hz) first (setup), so a tick is
+ * exactly 4 CPU cycles; the clock tests start from power-on
+ * (setup_power_on). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,6 +51,9 @@
 #define PMUSLEEP (BASE + 0x148)
 #define PMUKEY (BASE + 0x14c)
 
+#define LFCLKMUX_STATUS (1u << 31)
+#define LFROSC_EN (1u << 30)
+
 #define KEY 0x51f15eu
 #define FOOD 0x0d09f00du
 #define RSTEN (1u << 8)
@@ -66,6 +77,7 @@ typedef struct Sink {
 typedef struct Fixture {
     MemorySystem *ms;
     Clock *clock;
+    uint64_t cpu_hz; /* 0: CPU_HZ */
     const PeripheralClass *cls;
     BoardPeripheral desc;
     BoardProp prop;
@@ -76,6 +88,9 @@ typedef struct Fixture {
     bool no_reset; /* the host offers no request_reset */
     int resets;
     uint64_t reset_at;
+    int exits;
+    int exit_status;
+    char log[1024]; /* the guest diagnostics, "device: message\n" each */
 } Fixture;
 
 static void sink_set(void *opaque, unsigned line, bool level)
@@ -104,11 +119,25 @@ static Chardev *no_chardev(void *opaque, const char *spec, Error **errp)
     return NULL;
 }
 
+static void request_exit(void *opaque, int status)
+{
+    Fixture *f = opaque;
+    f->exits++;
+    f->exit_status = status;
+}
+
+static void log_guest(void *opaque, const char *device, const char *message)
+{
+    Fixture *f = opaque;
+    size_t used = strlen(f->log);
+    snprintf(f->log + used, sizeof f->log - used, "%s: %s\n", device, message);
+}
+
 static bool try_create(Fixture *f, const char *key, const char *value,
                        Error **errp)
 {
     f->ms = memory_system_new();
-    f->clock = clock_new(CPU_HZ);
+    f->clock = clock_new(f->cpu_hz ? f->cpu_hz : CPU_HZ);
     f->cls = registry_find("sifive,aon");
     assert_non_null(f->cls);
     f->prop = (BoardProp){.key = (char *)key, .value = (char *)value,
@@ -119,7 +148,9 @@ static bool try_create(Fixture *f, const char *key, const char *value,
     };
     f->host = (DeviceHost){.opaque = f, .open_chardev = no_chardev,
                            .clock = f->clock,
-                           .request_reset = f->no_reset ? NULL : request_reset};
+                           .request_reset = f->no_reset ? NULL : request_reset,
+                           .request_exit = request_exit,
+                           .log_guest = log_guest};
     f->sink.clock = f->clock;
     DeviceConfig config = {.ms = f->ms, .desc = &f->desc,
                            .size = f->cls->default_size, .host = &f->host};
@@ -143,9 +174,18 @@ static void setup_prop(Fixture *f, const char *key, const char *value)
     f->cls->connect_irqs(f->dev.state, lines, 2);
 }
 
+static void setup_power_on(Fixture *f)
+{
+    setup_prop(f, NULL, NULL);
+}
+
+static void wr(Fixture *f, uint32_t addr, uint32_t value);
+
+/* psdlfaltclk (32768 Hz): 4 cycles a tick. */
 static void setup(Fixture *f)
 {
     setup_prop(f, NULL, NULL);
+    wr(f, LFCLKMUX, 1);
 }
 
 static void teardown(Fixture *f)
@@ -205,7 +245,7 @@ static void test_registers_at_power_on(void **state)
     static const uint32_t sleep[8] = {0x2f0, 0x3f0, 0x3d0, 0x3c0,
                                       0x3c0, 0x3c0, 0x3c0, 0x3c0};
     Fixture f = {0};
-    setup(&f);
+    setup_power_on(&f);
     assert_int_equal(rd(&f, WDOGCFG), 0);
     assert_int_equal(rd(&f, WDOGCOUNT), 0);
     assert_int_equal(rd(&f, WDOGS), 0);
@@ -217,8 +257,10 @@ static void test_registers_at_power_on(void **state)
     assert_int_equal(rd(&f, RTCCOUNTHI), 0);
     assert_int_equal(rd(&f, RTCS), 0);
     assert_int_equal(rd(&f, RTCCMP0), 0xffffffff);
+    /* enabled, trim 16, divide by 5; the mux on the LFROSC, the
+     * aon_lfclksel pin high (lfextclk_sel decides) */
     assert_int_equal(rd(&f, LFROSCCFG), 0xc0100004);
-    assert_int_equal(rd(&f, LFCLKMUX), 0);
+    assert_int_equal(rd(&f, LFCLKMUX), LFCLKMUX_STATUS);
     for (unsigned i = 0; i < 16; i++)
         assert_int_equal(rd(&f, BACKUP(i)), 0);
     for (unsigned i = 0; i < 8; i++) {
@@ -542,18 +584,23 @@ static void test_pmu_writes_need_the_key_once(void **state)
     wr(&f, LFROSCCFG, 0);
     assert_int_equal(rd(&f, LFROSCCFG), 0);
     wr(&f, LFCLKMUX, 0xffffffff);
-    assert_int_equal(rd(&f, LFCLKMUX), 1);
+    assert_int_equal(rd(&f, LFCLKMUX), LFCLKMUX_STATUS | 1);
     teardown(&f);
 }
 
-static void test_lfclk_frequency_property(void **state)
+static void test_lfaltclk_frequency_property(void **state)
 {
-    Fixture f = {0};
-    setup_prop(&f, "lfclk-frequency", "1024"); /* 128 cycles per tick */
-    wd(&f, WDOGCFG, ENALWAYS);
-    at(&f, 128 * 7 + 127);
-    assert_int_equal(rd(&f, WDOGCOUNT), 7);
-    teardown(&f);
+    /* 128 cycles per tick, by its name and by its old one */
+    static const char *const names[] = {"lfaltclk-frequency", "lfclk-frequency"};
+    for (int i = 0; i < 2; i++) {
+        Fixture f = {0};
+        setup_prop(&f, names[i], "1024");
+        wr(&f, LFCLKMUX, 1);
+        wd(&f, WDOGCFG, ENALWAYS);
+        at(&f, 128 * 7 + 127);
+        assert_int_equal(rd(&f, WDOGCOUNT), 7);
+        teardown(&f);
+    }
 }
 
 static void test_only_aligned_32_bit_accesses(void **state)
@@ -583,11 +630,253 @@ static void expect_create_error(const char *key, const char *value,
 
 static void test_property_errors_name_the_place(void **state)
 {
-    expect_create_error("lfclk-frequency", "0",
-                        "a.yaml:6:22: 'lfclk-frequency' must be greater than 0");
+    expect_create_error("lfrosc-frequency", "0",
+                        "a.yaml:6:22: 'lfrosc-frequency' must be greater than 0");
+    expect_create_error("lfrosc-frequency", "0x100000000",
+                        "a.yaml:6:22: 'lfrosc-frequency' must be at most 4294967295");
+    expect_create_error("lfaltclk-frequency", "5G",
+                        "a.yaml:6:22: 'lfaltclk-frequency' must be at most 4294967295");
+    expect_create_error("lfclksel", "2", "a.yaml:6:22: 'lfclksel' must be at most 1");
+    expect_create_error("lfclksel", "high",
+                        "a.yaml:6:22: lfclksel: 'high' is not a number");
     expect_create_error("lfclk", "1",
                         "a.yaml:6:22: unknown property 'lfclk' for sifive,aon "
                         "'aon'");
+}
+
+/* ---- the low-frequency clock ---- */
+
+/* CPU cycle of lfclk tick n when a tick is `num / den` cycles, from 0. */
+static uint64_t cycle_of_tick(uint64_t n, uint64_t num, uint64_t den)
+{
+    return (n * num + den - 1) / den;
+}
+
+static void test_lfclk_at_power_on_is_the_lfrosc_divided_by_5(void **state)
+{
+    Fixture f = {0};
+    setup_power_on(&f); /* 32768 / 5 Hz: 20 cycles a tick */
+    wr(&f, RTCCFG, ENALWAYS);
+    at(&f, 20 * 1000 - 1);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 999);
+    at(&f, 20 * 1000);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 1000);
+    /* a compare 50 ticks on fires on the 20-cycle grid */
+    wr(&f, RTCCMP0, 1050);
+    assert_int_equal(clock_next_deadline(f.clock), 20 * 1050);
+    at(&f, 20 * 1050);
+    assert_true(f.sink.level[RTC]);
+    assert_int_equal(f.sink.changed_at[RTC], 20 * 1050);
+    teardown(&f);
+}
+
+/* What freedom-metal's lfclk driver returns (sifive_fe310-g000_lfrosc.c,
+ * get_rate_hz, with SiFive's HiFive1 Rev B description: lfrosc and
+ * psdlfaltclk both 32768 Hz): psdlfaltclk when lfextclk_mux_status is 0 or
+ * lfextclk_sel is 1, else lfrosc / (lfroscdiv + 1), in integers. */
+static long metal_lfclk_rate(Fixture *f)
+{
+    uint32_t mux = rd(f, LFCLKMUX);
+    if (!(mux & LFCLKMUX_STATUS) || (mux & 1))
+        return 32768;
+    return 32768 / (long)((rd(f, LFROSCCFG) & 0x3f) + 1);
+}
+
+/* freedom-metal's watchdog calls, register by register (sifive_wdog0.c),
+ * as its example-watchdog makes them: set_rate(1 MHz), set_timeout(1 s *
+ * rate), set_result(INTERRUPT), run(RUN_ALWAYS). */
+static void metal_watchdog_one_second(Fixture *f)
+{
+    long clock_rate = metal_lfclk_rate(f);
+    long rate = clock_rate; /* 1 MHz >= the clock: scale 0 */
+    wd(f, WDOGCFG, rd(f, WDOGCFG) & ~0x7u);
+    wd(f, WDOGCMP0, (rd(f, WDOGCMP0) & ~0xffffu) | (uint32_t)(1 * rate));
+    wd(f, WDOGCFG, rd(f, WDOGCFG) & ~(RSTEN | ZEROCMP));
+    wd(f, WDOGCFG, rd(f, WDOGCFG) | ZEROCMP);
+    wd(f, WDOGCFG, rd(f, WDOGCFG) & ~(ENALWAYS | COREAWAKE));
+    wd(f, WDOGFEED, FOOD);
+    wd(f, WDOGCFG, rd(f, WDOGCFG) | ENALWAYS);
+}
+
+static void expect_watchdog_at_one_second(Fixture *f, uint64_t cycles_per_tick)
+{
+    uint64_t hz = clock_hz(f->clock);
+    at(f, hz - cycles_per_tick - 1);
+    assert_false(f->sink.level[WDOG]);
+    at(f, hz + cycles_per_tick);
+    assert_true(f->sink.level[WDOG]);
+    uint64_t fired = f->sink.changed_at[WDOG];
+    uint64_t off = fired > hz ? fired - hz : hz - fired;
+    if (off > cycles_per_tick)
+        fail_msg("the 1 s watchdog fired at cycle %llu: %llu cycles from 1 s, "
+                 "more than a tick (%llu)", (unsigned long long)fired,
+                 (unsigned long long)off, (unsigned long long)cycles_per_tick);
+}
+
+static void test_watchdog_timed_as_freedom_metal_computes_it(void **state)
+{
+    /* At reset on the HiFive1 Rev B's 16 MHz: 6553 ticks of 32768 / 5 Hz,
+     * 2441.4 cycles each. */
+    Fixture f = {.cpu_hz = 16000000};
+    setup_power_on(&f);
+    assert_int_equal(metal_lfclk_rate(&f), 6553);
+    metal_watchdog_one_second(&f);
+    expect_watchdog_at_one_second(&f, 2442);
+    teardown(&f);
+
+    /* The same program after selecting psdlfaltclk: 32768 ticks. */
+    Fixture g = {.cpu_hz = 16000000};
+    setup(&g);
+    assert_int_equal(metal_lfclk_rate(&g), 32768);
+    metal_watchdog_one_second(&g); /* wdogcmp takes 16 bits: 32768 fits */
+    expect_watchdog_at_one_second(&g, 489);
+    teardown(&g);
+}
+
+static void test_rtc_counts_at_the_selected_rate(void **state)
+{
+    /* psdlfaltclk at 16384 Hz: 8 cycles a tick; the LFROSC 32768 Hz */
+    Fixture f = {0};
+    setup_prop(&f, "lfaltclk-frequency", "16384");
+    wr(&f, RTCCFG, ENALWAYS);
+    at(&f, 2000); /* LFROSC / 5: 20 cycles a tick */
+    assert_int_equal(rd(&f, RTCCOUNTLO), 100);
+    wr(&f, LFROSCCFG, LFROSC_EN | (16u << 16) | 0); /* divide by 1: 4 */
+    at(&f, 2000 + 400);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 200);
+    wr(&f, LFROSCCFG, LFROSC_EN | 63); /* divide by 64: 256 */
+    at(&f, 2400 + 256 * 3);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 203);
+    wr(&f, LFCLKMUX, 1); /* psdlfaltclk: 8 */
+    assert_int_equal(rd(&f, LFCLKMUX), LFCLKMUX_STATUS | 1);
+    at(&f, 3168 + 80);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 213);
+    wr(&f, LFCLKMUX, 0);
+    wr(&f, LFROSCCFG, 0); /* the LFROSC off while selected: lfclk stops */
+    assert_int_equal(rd(&f, LFROSCCFG), 0); /* not ready either */
+    at(&f, 100000);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 213);
+    wr(&f, LFROSCCFG, LFROSC_EN); /* on again, divide by 1 */
+    at(&f, 100000 + 4 * 7);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 220);
+    teardown(&f);
+}
+
+static void test_lfclksel_pin_low_forces_psdlfaltclk(void **state)
+{
+    Fixture f = {0};
+    setup_prop(&f, "lfclksel", "0");
+    assert_int_equal(rd(&f, LFCLKMUX), 0); /* status: the pin, low */
+    wr(&f, RTCCFG, ENALWAYS);
+    at(&f, 400); /* 32768 Hz whatever lfextclk_sel says */
+    assert_int_equal(rd(&f, RTCCOUNTLO), 100);
+    wr(&f, LFCLKMUX, 1);
+    wr(&f, LFROSCCFG, 0);
+    at(&f, 800);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 200);
+    teardown(&f);
+}
+
+static void test_clock_change_moves_pending_events(void **state)
+{
+    Fixture f = {0};
+    setup_power_on(&f); /* 20 cycles a tick */
+    wr(&f, RTCCMP0, 100);
+    wr(&f, RTCCFG, ENALWAYS);
+    wd(&f, WDOGCMP0, 200);
+    wd(&f, WDOGCFG, ENALWAYS);
+    assert_int_equal(clock_next_deadline(f.clock), 20 * 100);
+    at(&f, 20 * 40 + 7); /* 40 ticks and a part */
+    wr(&f, LFCLKMUX, 1); /* 4 cycles a tick from here: the rest moves */
+    uint64_t t = 20 * 40 + 7;
+    assert_int_equal(clock_next_deadline(f.clock), t + 4 * 60);
+    at(&f, t + 4 * 60 - 1);
+    assert_false(f.sink.level[RTC]);
+    at(&f, t + 4 * 60);
+    assert_true(f.sink.level[RTC]);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 100);
+    assert_int_equal(clock_next_deadline(f.clock), t + 4 * 160); /* the wdog */
+    /* slower again: the LFROSC divided by 64 */
+    wr(&f, LFCLKMUX, 0);
+    wr(&f, LFROSCCFG, LFROSC_EN | 63);
+    uint64_t u = t + 4 * 60;
+    assert_int_equal(clock_next_deadline(f.clock),
+                     u + cycle_of_tick(100, 4 * 64, 1));
+    at(&f, u + 4 * 64 * 100);
+    assert_true(f.sink.level[WDOG]);
+    assert_int_equal(f.sink.changed_at[WDOG], u + 4 * 64 * 100);
+    assert_int_equal(rd(&f, WDOGCOUNT), 200);
+    teardown(&f);
+}
+
+/* ---- deep sleep and guest diagnostics ---- */
+
+static void sleep_now(Fixture *f)
+{
+    wr(f, PMUKEY, KEY);
+    wr(f, PMUSLEEP, 0);
+}
+
+static void test_deep_sleep_with_nothing_to_wake_ends_the_run(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, PMUSLEEP, 0); /* locked: nothing */
+    assert_int_equal(f.exits, 0);
+    assert_string_equal(f.log, "aon: write at +0x148 ignored: the PMU is locked "
+                               "(write 0x51f15e to pmukey first)\n");
+    f.log[0] = '\0';
+    sleep_now(&f);
+    assert_int_equal(f.exits, 1);
+    assert_int_equal(f.exit_status, 0);
+    assert_string_equal(f.log, "aon: pmusleep: deep sleep with nothing that can "
+                               "wake the chip: it stays off, the run ends\n");
+    teardown(&f);
+}
+
+static void test_sleep_the_rtc_or_watchdog_ends_is_not_modelled(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, PMUKEY, KEY);
+    wr(&f, PMUIE, 2); /* the RTC's wake-up, but the RTC is off */
+    sleep_now(&f);
+    assert_int_equal(f.exits, 1);
+    f.log[0] = '\0';
+    wr(&f, RTCCFG, ENALWAYS);
+    sleep_now(&f);
+    assert_int_equal(f.exits, 1);
+    assert_string_equal(f.log, "aon: pmusleep: a sleep the RTC would end is "
+                               "not modelled; the core keeps running\n");
+    f.log[0] = '\0';
+    wr(&f, PMUKEY, KEY);
+    wr(&f, PMUIE, 0);
+    wd(&f, WDOGCFG, RSTEN | ENALWAYS);
+    sleep_now(&f);
+    assert_int_equal(f.exits, 1);
+    assert_string_equal(f.log, "aon: pmusleep: a sleep the watchdog would end "
+                               "is not modelled; the core keeps running\n");
+    teardown(&f);
+}
+
+static void test_guest_diagnostics_go_to_the_host(void **state)
+{
+    Fixture f = {.no_reset = true};
+    setup(&f);
+    wr(&f, WDOGCMP0, 5);
+    wr(&f, WDOGCMP0, 5); /* each time: the application decides */
+    assert_string_equal(f.log,
+                        "aon: write at +0x20 ignored: the watchdog is locked "
+                        "(write 0x51f15e to wdogkey first)\n"
+                        "aon: write at +0x20 ignored: the watchdog is locked "
+                        "(write 0x51f15e to wdogkey first)\n");
+    f.log[0] = '\0';
+    wd(&f, WDOGCMP0, 2);
+    wd(&f, WDOGCFG, RSTEN | ENALWAYS);
+    at(&f, 8);
+    assert_string_equal(f.log, "aon: the watchdog bit but this machine cannot "
+                               "reset (wdogip0 set instead)\n");
+    teardown(&f);
 }
 
 /* ---- on a machine ---- */
@@ -631,9 +920,10 @@ static void test_machine_watchdog_resets_devices_and_cpu(void **state)
     assert_int_equal(memory_write(ms, WDOGCMP0, 4, 3), MEM_OK);
     assert_int_equal(memory_write(ms, WDOGKEY, 4, KEY), MEM_OK);
     assert_int_equal(memory_write(ms, WDOGCFG, 4, RSTEN | ENALWAYS), MEM_OK);
-    clock_advance(clock, 11);
+    /* lfclk at reset: the LFROSC / 5, 20 cycles a tick */
+    clock_advance(clock, 59);
     assert_int_equal(host.cpu_resets, 0);
-    clock_advance(clock, 12);
+    clock_advance(clock, 60);
     assert_int_equal(host.cpu_resets, 1);
     assert_int_equal(host.stops, 0);
 
@@ -677,9 +967,17 @@ int main(void)
         cmocka_unit_test(test_rtc_compare_raises_its_interrupt_at_the_exact_cycle),
         cmocka_unit_test(test_rtc_count_is_48_bits_in_two_words),
         cmocka_unit_test(test_pmu_writes_need_the_key_once),
-        cmocka_unit_test(test_lfclk_frequency_property),
+        cmocka_unit_test(test_lfaltclk_frequency_property),
         cmocka_unit_test(test_only_aligned_32_bit_accesses),
         cmocka_unit_test(test_property_errors_name_the_place),
+        cmocka_unit_test(test_lfclk_at_power_on_is_the_lfrosc_divided_by_5),
+        cmocka_unit_test(test_watchdog_timed_as_freedom_metal_computes_it),
+        cmocka_unit_test(test_rtc_counts_at_the_selected_rate),
+        cmocka_unit_test(test_lfclksel_pin_low_forces_psdlfaltclk),
+        cmocka_unit_test(test_clock_change_moves_pending_events),
+        cmocka_unit_test(test_deep_sleep_with_nothing_to_wake_ends_the_run),
+        cmocka_unit_test(test_sleep_the_rtc_or_watchdog_ends_is_not_modelled),
+        cmocka_unit_test(test_guest_diagnostics_go_to_the_host),
         cmocka_unit_test(test_machine_watchdog_resets_devices_and_cpu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,12 +1,15 @@
 /* Host character backends (sim/chardev_host.c): every spec form, input
  * that ends (files, stdin) and input that never does (tcp, pty), output
- * dropped while nobody listens, one-phrase errors, and nothing left open
- * or allocated after close (ASan/LSan check the latter). */
+ * dropped while nobody listens, one-phrase errors, FIFOs refused, output
+ * errors (/dev/full) reported once, tcp saying where it listens (port 0
+ * included), and nothing left open or allocated after close (ASan/LSan
+ * check the latter). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +19,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio_ext.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -294,21 +298,174 @@ static void test_spec_errors_are_one_phrase(void **state)
                  "out=PATH and/or in=PATH, each once and not empty");
     expect_error("file:in=a,", "chardev 'file:in=a,': trailing ','");
     expect_error("file:in=/nonexistent/x", "chardev 'file:in=/nonexistent/x': "
-                 "cannot open /nonexistent/x: No such file or directory");
+                 "/nonexistent/x: cannot open: No such file or directory");
     expect_error("file:/nonexistent/x", "chardev 'file:/nonexistent/x': "
-                 "cannot open /nonexistent/x: No such file or directory");
+                 "/nonexistent/x: cannot create: No such file or directory");
+    expect_error("stdio:in=/nonexistent/x", "chardev 'stdio:in=/nonexistent/x': "
+                 "/nonexistent/x: cannot open: No such file or directory");
     expect_error("stdio:out=x", "chardev 'stdio:out=x': expected stdio or "
                  "stdio:in=PATH");
-    expect_error("tcp:0", "chardev 'tcp:0': port must be 1-65535");
-    expect_error("tcp:65536", "chardev 'tcp:65536': port must be 1-65535");
-    expect_error("tcp:http", "chardev 'tcp:http': port must be 1-65535");
-    expect_error("tcp:", "chardev 'tcp:': port must be 1-65535");
-    expect_error("tcp:-5", "chardev 'tcp:-5': port must be 1-65535");
+    expect_error("tcp:65536", "chardev 'tcp:65536': port must be 0-65535 "
+                 "(0: any free port)");
+    expect_error("tcp:http", "chardev 'tcp:http': port must be 0-65535 "
+                 "(0: any free port)");
+    expect_error("tcp:", "chardev 'tcp:': port must be 0-65535 (0: any free "
+                 "port)");
+    expect_error("tcp:-5", "chardev 'tcp:-5': port must be 0-65535 (0: any "
+                 "free port)");
     expect_error("tcp::5", "chardev 'tcp::5': missing host before ':' "
                  "(tcp:PORT or tcp:HOST:PORT)");
     expect_error("pty:x", "unknown chardev 'pty:x' (expected stdio, "
                  "stdio:in=PATH, null, file:PATH, file:out=PATH,in=PATH, "
                  "tcp:[HOST:]PORT or pty)");
+}
+
+static void test_fifos_are_refused(void **state)
+{
+    Scratch s;
+    scratch_init(&s);
+    const char *fifo = scratch_path(&s, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char spec[256], message[512];
+    snprintf(spec, sizeof spec, "file:%s", fifo);
+    snprintf(message, sizeof message, "chardev '%s': %s: not a regular file or "
+             "character device (a fifo)", spec, fifo);
+    expect_error(spec, message); /* at once: no reader, no block */
+    snprintf(spec, sizeof spec, "file:in=%s", fifo);
+    snprintf(message, sizeof message, "chardev '%s': %s: not a regular file "
+             "(a fifo)", spec, fifo);
+    expect_error(spec, message);
+    snprintf(spec, sizeof spec, "stdio:in=%s", fifo);
+    snprintf(message, sizeof message, "chardev '%s': %s: not a regular file "
+             "(a fifo)", spec, fifo);
+    expect_error(spec, message);
+    scratch_done(&s);
+}
+
+/* ---- output errors ---- */
+
+/* stderr goes to a temporary file between capture_start and capture_end,
+ * which returns what was written (malloc'd). */
+typedef struct Capture {
+    FILE *file;
+    int saved;
+} Capture;
+
+static void capture_start(Capture *c)
+{
+    fflush(stderr);
+    c->file = tmpfile();
+    assert_non_null(c->file);
+    c->saved = dup(STDERR_FILENO);
+    assert_true(c->saved >= 0);
+    assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
+}
+
+static char *capture_end(Capture *c)
+{
+    fflush(stderr);
+    assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+    close(c->saved);
+    long len = ftell(c->file);
+    assert_true(len >= 0);
+    char *text = calloc(1, (size_t)len + 1);
+    assert_non_null(text);
+    rewind(c->file);
+    assert_int_equal(fread(text, 1, (size_t)len, c->file), (size_t)len);
+    fclose(c->file);
+    return text;
+}
+
+/* The reports an error handler got. */
+typedef struct Reports {
+    int count;
+    char what[128];
+    int err;
+} Reports;
+
+static void on_error(void *opaque, const char *what, int err)
+{
+    Reports *r = opaque;
+    r->count++;
+    snprintf(r->what, sizeof r->what, "%s", what);
+    r->err = err;
+}
+
+static Chardev *open_reporting(const char *spec, Reports *r)
+{
+    Error *err = NULL;
+    Chardev *chr = chardev_open_reporting(spec, on_error, r, &err);
+    if (!chr)
+        fail_msg("chardev_open_reporting(%s): %s", spec, error_message(err));
+    return chr;
+}
+
+static void test_file_output_error_is_reported_once(void **state)
+{
+    Reports r = {0};
+    Chardev *chr = open_reporting("file:/dev/full", &r);
+    write_str(chr, "lost\n"); /* a line: flushed, and refused */
+    assert_int_equal(r.count, 1);
+    assert_string_equal(r.what, "chardev 'file:/dev/full'");
+    assert_int_equal(r.err, ENOSPC);
+    write_str(chr, "more\n");
+    chardev_close(chr);
+    assert_int_equal(r.count, 1);
+}
+
+static void test_output_error_at_close_is_reported(void **state)
+{
+    Reports r = {0};
+    Chardev *chr = open_reporting("file:out=/dev/full", &r);
+    write_str(chr, "no newline: still buffered");
+    assert_int_equal(r.count, 0);
+    chardev_close(chr); /* the last flush fails */
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.err, ENOSPC);
+}
+
+static void test_output_error_without_handler_goes_to_stderr(void **state)
+{
+    Capture c;
+    capture_start(&c);
+    Chardev *chr = open_ok("file:/dev/full");
+    write_str(chr, "a\n");
+    write_str(chr, "b\n");
+    chardev_close(chr);
+    char *text = capture_end(&c);
+    assert_string_equal(text, "mcusim: chardev 'file:/dev/full': cannot write: "
+                              "No space left on device\n");
+    free(text);
+}
+
+static void test_stdio_output_error_on_stdout(void **state)
+{
+    fflush(stdout);
+    int full = open("/dev/full", O_WRONLY);
+    assert_true(full >= 0);
+    int saved = dup(STDOUT_FILENO);
+    assert_true(dup2(full, STDOUT_FILENO) >= 0);
+    close(full);
+    Reports r = {0};
+    Chardev *chr = open_reporting("stdio", &r);
+    write_str(chr, "lost\n");
+    chardev_close(chr);
+    __fpurge(stdout); /* what could not be written stays out of the log */
+    clearerr(stdout);
+    assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+    close(saved);
+    assert_int_equal(r.count, 1);
+    assert_string_equal(r.what, "chardev 'stdio' (stdout)");
+    assert_int_equal(r.err, ENOSPC);
+}
+
+static void test_dev_null_takes_output_without_error(void **state)
+{
+    Reports r = {0};
+    Chardev *chr = open_reporting("file:/dev/null", &r);
+    write_str(chr, "gone\n");
+    chardev_close(chr);
+    assert_int_equal(r.count, 0);
 }
 
 /* ---- tcp ---- */
@@ -387,6 +544,42 @@ static void test_tcp_one_client_at_a_time(void **state)
     assert_int_equal(poll(&p, 1, WAIT_MS), 1);
     assert_int_equal(read(c2, buf, 1), 0); /* closed with the chardev */
     close(c2);
+}
+
+static void test_tcp_says_where_it_listens(void **state)
+{
+    Capture c;
+    capture_start(&c);
+    Chardev *chr = open_ok("tcp:0"); /* any free port */
+    char *text = capture_end(&c);
+    unsigned port = chardev_tcp_port(chr);
+    assert_true(port > 0 && port < 65536);
+    char expected[96];
+    snprintf(expected, sizeof expected,
+             "mcusim: char device listening on 127.0.0.1:%u\n", port);
+    assert_string_equal(text, expected);
+    free(text);
+    int client = tcp_client((int)port); /* the port printed is the one bound */
+    assert_int_equal(write(client, "hi", 2), 2);
+    char buf[2];
+    assert_int_equal(read_wait(chr, buf, 2), 2);
+    assert_memory_equal(buf, "hi", 2);
+    close(client);
+    chardev_close(chr);
+
+    int fixed = free_port();
+    char spec[32];
+    snprintf(spec, sizeof spec, "tcp:%d", fixed);
+    capture_start(&c);
+    chr = open_ok(spec);
+    text = capture_end(&c);
+    snprintf(expected, sizeof expected,
+             "mcusim: char device listening on 127.0.0.1:%d\n", fixed);
+    assert_string_equal(text, expected);
+    assert_int_equal(chardev_tcp_port(chr), fixed);
+    assert_int_equal(chardev_tcp_port(NULL), 0);
+    free(text);
+    chardev_close(chr);
 }
 
 static void test_tcp_host_and_port(void **state)
@@ -470,6 +663,13 @@ int main(void)
         cmocka_unit_test(test_stdio_reads_stdin_once_and_to_its_end),
         cmocka_unit_test(test_stdio_without_input_when_stdin_is_dev_null),
         cmocka_unit_test(test_spec_errors_are_one_phrase),
+        cmocka_unit_test(test_fifos_are_refused),
+        cmocka_unit_test(test_file_output_error_is_reported_once),
+        cmocka_unit_test(test_output_error_at_close_is_reported),
+        cmocka_unit_test(test_output_error_without_handler_goes_to_stderr),
+        cmocka_unit_test(test_stdio_output_error_on_stdout),
+        cmocka_unit_test(test_dev_null_takes_output_without_error),
+        cmocka_unit_test(test_tcp_says_where_it_listens),
         cmocka_unit_test(test_tcp_one_client_at_a_time),
         cmocka_unit_test(test_tcp_host_and_port),
         cmocka_unit_test(test_tcp_port_in_use),

@@ -1,6 +1,7 @@
 /* The memory-mapped stub (peripherals/mmio_stub.c): reads return
  * `read-value` (bytes of it for narrower reads), writes are ignored, each
- * register is reported once on stderr per direction, the reports stop
+ * register is reported once per direction (through DeviceHost.log_guest,
+ * which this fixture prints on stderr as mcusim does), the reports stop
  * after a limit, the debugger's peek reports nothing, any size up to 4 GiB
  * maps, and property errors carry their place. */
 #include <setjmp.h>
@@ -36,6 +37,11 @@ static Chardev *no_chardev(void *opaque, const char *spec, Error **errp)
     return NULL;
 }
 
+static void log_guest(void *opaque, const char *device, const char *message)
+{
+    fprintf(stderr, "mcusim: %s: %s\n", device, message);
+}
+
 static bool try_create(Fixture *f, uint64_t size, const char *read_value,
                        Error **errp)
 {
@@ -49,7 +55,8 @@ static bool try_create(Fixture *f, uint64_t size, const char *read_value,
         .props = &f->prop, .nprops = read_value ? 1 : 0,
         .loc = {"s.yaml", 5, 7},
     };
-    f->host = (DeviceHost){.opaque = f, .open_chardev = no_chardev};
+    f->host = (DeviceHost){.opaque = f, .open_chardev = no_chardev,
+                           .log_guest = log_guest};
     DeviceConfig config = {.ms = f->ms, .desc = &f->desc, .size = size,
                            .host = &f->host};
     return f->cls->create(&config, &f->dev, errp);
@@ -180,9 +187,9 @@ static void test_each_register_is_reported_once_per_direction(void **state)
     rd(&f, BASE, 4);
     char *text = capture_end(&c);
     assert_string_equal(text,
-                        "mcusim: stub 'qspi0': read at +0x40 (not modelled)\n"
-                        "mcusim: stub 'qspi0': write at +0x40 (not modelled)\n"
-                        "mcusim: stub 'qspi0': read at +0x0 (not modelled)\n");
+                        "mcusim: qspi0: read at +0x40 (not modelled)\n"
+                        "mcusim: qspi0: write at +0x40 (not modelled)\n"
+                        "mcusim: qspi0: read at +0x0 (not modelled)\n");
     free(text);
     teardown(&f);
 }
@@ -203,7 +210,7 @@ static void test_reports_stop_after_a_limit(void **state)
         lines += *p == '\n';
     assert_int_equal(lines, 17);
     assert_non_null(strstr(text, "read at +0x3c (not modelled)\n"
-                                 "mcusim: stub 'qspi0': further accesses "
+                                 "mcusim: qspi0: further accesses "
                                  "not reported\n"));
     assert_null(strstr(text, "+0x40"));
     free(text);

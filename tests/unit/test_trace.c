@@ -1,12 +1,14 @@
 /* Tracing (sim/trace.c) and the memory system's MMIO observer it uses:
  * the --trace list, which accesses the observer sees, the trace lines of
- * a small program run on a real CPU, and the guest-fault register dump.
+ * a small program run on a real CPU, guest diagnostic lines, write errors
+ * (/dev/full) reported once, and the guest-fault register dump.
  * (tests/cli_cases.py checks whole traces through the simulator.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -202,6 +204,99 @@ static void test_sys_and_end_lines(void **state)
     error_free(err);
 }
 
+static void test_guest_lines_whatever_the_flags(void **state)
+{
+    char *path = temp_path();
+    Trace *t = trace_new(TRACE_SYS, path, NULL);
+    trace_guest(t, "aon", "write at +0x20 ignored"); /* no clock yet: 0 */
+    Clock *clock = clock_new(1000);
+    trace_attach(t, NULL, NULL, clock, NULL);
+    clock_set_now(clock, 1234);
+    trace_guest(t, "qspi0", "read at +0x40 (not modelled)");
+    trace_guest(NULL, "x", "a NULL trace is fine");
+    trace_free(t);
+    clock_free(clock);
+    assert_string_equal(slurp(path),
+                        "         0 guest aon: write at +0x20 ignored\n"
+                        "      1234 guest qspi0: read at +0x40 (not modelled)\n");
+    unlink(path);
+    free(path);
+}
+
+typedef struct Reports {
+    int count;
+    char what[64];
+    int err;
+} Reports;
+
+static void on_error(void *opaque, const char *what, int err)
+{
+    Reports *r = opaque;
+    r->count++;
+    snprintf(r->what, sizeof r->what, "%s", what);
+    r->err = err;
+}
+
+static void test_write_error_is_reported_once(void **state)
+{
+    Reports r = {0};
+    Trace *t = trace_new(TRACE_SYS, "/dev/full", NULL);
+    assert_non_null(t);
+    trace_set_error_handler(t, on_error, &r);
+    /* more than the 64 KiB buffer: a flush fails on the way */
+    for (int i = 0; i < 10000 && !r.count; i++)
+        trace_sys(t, "write(1, 0x80001000, %d) = %d", i, i);
+    assert_int_equal(r.count, 1);
+    assert_string_equal(r.what, "--trace-file /dev/full");
+    assert_int_equal(r.err, ENOSPC);
+    trace_sys(t, "after");
+    trace_end(t, "exit status 0");
+    trace_free(t);
+    assert_int_equal(r.count, 1);
+}
+
+static void test_write_error_at_the_end_is_reported(void **state)
+{
+    Reports r = {0};
+    Trace *t = trace_new(TRACE_SYS, "/dev/full", NULL);
+    trace_set_error_handler(t, on_error, &r);
+    trace_sys(t, "one line: buffered");
+    assert_int_equal(r.count, 0);
+    trace_end(t, "exit status 0"); /* flushes */
+    assert_int_equal(r.count, 1);
+    trace_free(t);
+    assert_int_equal(r.count, 1);
+
+    r.count = 0;
+    t = trace_new(TRACE_SYS, "/dev/full", NULL);
+    trace_set_error_handler(t, on_error, &r);
+    trace_guest(t, "aon", "buffered");
+    trace_free(t); /* fclose flushes */
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.err, ENOSPC);
+}
+
+static void test_write_error_without_handler_goes_to_stderr(void **state)
+{
+    fflush(stderr);
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    int saved = dup(STDERR_FILENO);
+    assert_true(dup2(fileno(capture), STDERR_FILENO) >= 0);
+    Trace *t = trace_new(TRACE_SYS, "/dev/full", NULL);
+    trace_end(t, "exit status 0");
+    trace_free(t);
+    fflush(stderr);
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    char text[256] = {0};
+    rewind(capture);
+    assert_true(fread(text, 1, sizeof text - 1, capture) > 0);
+    fclose(capture);
+    assert_string_equal(text, "mcusim: --trace-file /dev/full: cannot write: "
+                              "No space left on device\n");
+}
+
 static void test_symbolize(void **state)
 {
     char buf[64];
@@ -298,6 +393,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mmio_observer_sees_guest_device_accesses,
                                         rig_setup, rig_teardown),
         cmocka_unit_test(test_sys_and_end_lines),
+        cmocka_unit_test(test_guest_lines_whatever_the_flags),
+        cmocka_unit_test(test_write_error_is_reported_once),
+        cmocka_unit_test(test_write_error_at_the_end_is_reported),
+        cmocka_unit_test(test_write_error_without_handler_goes_to_stderr),
         cmocka_unit_test(test_symbolize),
         cmocka_unit_test_setup_teardown(test_cpu_trace_and_register_dump, rig_setup,
                                         rig_teardown),

@@ -1,7 +1,8 @@
-/* The AON's interrupts through the PLIC on the HiFive1 Rev B: the RTC
- * compare (PLIC source 2) three times, 10 ticks of the 32768 Hz clock
- * apart, then the watchdog as a periodic timer (wdogzerocmp, no reset;
- * source 1) twice, 20 ticks apart. Each interrupt is claimed, quieted at
+/* The AON's interrupts through the PLIC on the HiFive1 Rev B, counting the
+ * board's 32.768 kHz psdlfaltclk (selected first: at reset the AON counts
+ * the LFROSC / 5), as mtime does: the RTC compare (PLIC source 2) three
+ * times, 10 ticks apart, then the watchdog as a periodic timer
+ * (wdogzerocmp, no reset; source 1) twice, 20 ticks apart. Each interrupt is claimed, quieted at
  * its source and completed; the hart waits in wfi in between. */
 #include <stdio.h>
 #include <stdint.h>
@@ -58,6 +59,7 @@ int main(void)
     __asm__ volatile("csrs mie, %0" :: "r"(1u << 11));
     __asm__ volatile("csrs mstatus, 8");
 
+    MMIO32(AON_LFCLKMUX) = LFCLKMUX_EXTERNAL;
     MMIO32(AON_RTCCFG) = RTCCFG_ENALWAYS; /* scale 0: rtcs counts ticks */
     rtc_start = MMIO32(AON_RTCS);
     MMIO32(AON_RTCCMP0) = rtc_start + 10;

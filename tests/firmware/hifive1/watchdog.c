@@ -1,6 +1,7 @@
 /* The AON watchdog resets the HiFive1 when it is not fed.
- * Boot 1 (pmucause: power-on): start the RTC, arm the watchdog with reset
- * enabled and a compare of 328 ticks of the 32768 Hz clock (about 10 ms),
+ * Boot 1 (pmucause: power-on): select the board's 32.768 kHz psdlfaltclk
+ * for the AON (at reset it counts the LFROSC / 5), start the RTC, arm the
+ * watchdog with reset enabled and a compare of 328 ticks (about 10 ms),
  * feed it every 5 ms for 20 ms (it must not bite), note the RTC count of
  * the last feed and a mark in the backup registers, then stop feeding and
  * spin. The watchdog resets the machine; crt0 runs again from flash.
@@ -52,6 +53,7 @@ int main(void)
     if (PMUCAUSE_RESET(cause) == 2)
         return second_boot(cause);
     printf("boot 1: pmucause 0x%03lx\n", (unsigned long)cause);
+    MMIO32(AON_LFCLKMUX) = LFCLKMUX_EXTERNAL; /* kept across the reset */
     MMIO32(AON_RTCCFG) = RTCCFG_ENALWAYS;
     MMIO32(AON_BACKUP(0)) = MARK;
     wdog_write(AON_WDOGCMP0, LIMIT);

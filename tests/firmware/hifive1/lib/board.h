@@ -1,7 +1,7 @@
 /* What our test firmware knows of the HiFive1 Rev B (FE310-G002): the
  * addresses and registers it uses. The exit device (TEST_BASE) is not on
- * the real board: it is on tests/firmware/boards/hifive1-test.yaml only
- * (see ../README.md). */
+ * the real board: it is on tests/firmware/boards/hifive1-test.yaml only;
+ * without it, exit puts the chip into deep sleep (see ../README.md). */
 #ifndef FIRMWARE_HIFIVE1_BOARD_H
 #define FIRMWARE_HIFIVE1_BOARD_H
 
@@ -10,7 +10,8 @@
 #define MMIO32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
 
 #define CPU_HZ 16000000u  /* hifive1-revb's cpu frequency */
-#define RTCCLK_HZ 32768u  /* the CLINT's mtime and the AON's lfclk */
+#define RTCCLK_HZ 32768u  /* the CLINT's mtime; the AON's lfclk from
+                             psdlfaltclk (LFCLKMUX_EXTERNAL) */
 
 /* CLINT */
 #define CLINT_BASE 0x02000000u
@@ -39,8 +40,12 @@
 #define AON_RTCCOUNTHI (AON_BASE + 0x04c)
 #define AON_RTCS (AON_BASE + 0x050)
 #define AON_RTCCMP0 (AON_BASE + 0x060)
+#define AON_LFROSCCFG (AON_BASE + 0x070)
+#define AON_LFCLKMUX (AON_BASE + 0x07c)
 #define AON_BACKUP(i) (AON_BASE + 0x080 + 4 * (i))
 #define AON_PMUCAUSE (AON_BASE + 0x144)
+#define AON_PMUSLEEP (AON_BASE + 0x148)
+#define AON_PMUKEY (AON_BASE + 0x14c)
 #define AON_KEY 0x51f15eu
 #define AON_WDOGFOOD 0x0d09f00du
 #define WDOGCFG_RSTEN (1u << 8)
@@ -50,6 +55,9 @@
 #define RTCCFG_ENALWAYS (1u << 12)
 #define RTCCFG_IP0 (1u << 28)
 #define PMUCAUSE_RESET(v) (((v) >> 8) & 3u) /* 0 power-on, 1 ext, 2 wdog */
+/* lfclkmux: lfextclk_sel. At reset the AON counts the LFROSC / 5; the
+ * board's 32.768 kHz psdlfaltclk is selected with this. */
+#define LFCLKMUX_EXTERNAL 1u
 
 /* PRCI */
 #define PRCI_BASE 0x10008000u
@@ -86,7 +94,9 @@
 
 void uart_putc(char c);
 /* Waits for UART0 to send everything, then ends the simulation through
- * the test board's exit device with this status. */
+ * the test board's exit device with this status; on a board without one
+ * (hifive1-revb), status 0 puts the chip into deep sleep (the run ends
+ * with 0) and any other stops the hart (mcusim reports a fault). */
 void board_exit(int status) __attribute__((noreturn));
 
 static inline uint32_t read_mcycle(void)

@@ -1,7 +1,8 @@
 /* Reset entry for our HiFive1 firmware, at 0x20010000 in flash: set up gp
  * and sp, copy .data from its load image in flash to the DTIM, zero .bss,
  * install the trap vector, run constructors, call main and exit with its
- * result. Runs again from the top after a watchdog reset. */
+ * result. Runs again from the top after a watchdog reset. trap_entry
+ * hands mcause, mepc and mtval to firmware_trap (lib/syscalls.c). */
     .section .text.init, "ax"
     .globl _start
 _start:
@@ -38,7 +39,9 @@ _start:
     call exit
 5:  j 5b
 
+    /* global: board_exit puts it back in mtvec, whatever main installed */
     .balign 4
+    .globl trap_entry
 trap_entry:
     csrr a0, mcause
     csrr a1, mepc
