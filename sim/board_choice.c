@@ -7,6 +7,11 @@
 #include <unistd.h>
 
 #include "peripherals/registry.h"
+#include "sim/cpu/cpu.h"
+
+/* Board files and the CPU agree on the limits of the `cpu:` counts. */
+_Static_assert(BOARD_PMP_MAX == CPU_PMP_MAX, "pmp_entries limit");
+_Static_assert(BOARD_TRIGGERS_MAX == CPU_TRIGGERS_MAX, "triggers limit");
 
 char *boards_shipped_path(void)
 {
@@ -37,23 +42,6 @@ static bool is_board_file(const char *spec)
     return strstr(spec, ".yaml") || strstr(spec, ".yml") || strchr(spec, '/');
 }
 
-/* "a, b, c": the names of the boards in a file, malloc'd. */
-static char *board_names(const BoardFile *file)
-{
-    size_t len = 1;
-    for (size_t i = 0; i < file->nboards; i++)
-        len += strlen(file->boards[i].name) + 2;
-    char *names = calloc(1, len);
-    if (!names)
-        abort();
-    for (size_t i = 0; i < file->nboards; i++) {
-        if (i)
-            strcat(names, ", ");
-        strcat(names, file->boards[i].name);
-    }
-    return names;
-}
-
 /* Splits BOARD into the file to load and the board name in it (NULL: the
  * file's only board). */
 static char *board_file_and_name(const char *spec, const char **name)
@@ -73,35 +61,20 @@ static char *board_file_and_name(const char *spec, const char **name)
     return path;
 }
 
-static BoardDesc *find_board(BoardFile *file, const char *name, const char *path,
-                             Error **errp)
-{
-    for (size_t i = 0; i < file->nboards; i++)
-        if (name ? strcmp(file->boards[i].name, name) == 0 : file->nboards == 1)
-            return &file->boards[i];
-    char *names = board_names(file);
-    if (name)
-        error_setf(errp, "%s: no board '%s' (boards there: %s)", path, name, names);
-    else
-        error_setf(errp, "%s: holds several boards (%s); name one as %s:NAME",
-                   path, names, path);
-    free(names);
-    return NULL;
-}
-
 BoardFile *board_choose(const char *spec, const char *const *sets,
                         size_t nsets, BoardDesc **board, Error **errp)
 {
     const char *name;
     char *path = board_file_and_name(spec, &name);
     char *shipped = boards_shipped_path();
-    BoardFile *file = board_file_load_ext(path, shipped, errp);
+    BoardLoad how = { .fallback = shipped, .select = true, .board = name };
+    BoardFile *file = board_file_load_with(path, &how, errp);
     free(shipped);
-    *board = file ? find_board(file, name, path, errp) : NULL;
+    free(path);
+    *board = file ? &file->boards[0] : NULL;
     for (size_t i = 0; *board && i < nsets; i++)
         if (!board_apply_set(*board, sets[i], (unsigned)i + 1, errp))
             *board = NULL;
-    free(path);
     if (*board)
         return file;
     board_file_free(file);
@@ -167,6 +140,9 @@ void board_describe(FILE *out, const BoardDesc *b)
         fprintf(out, "the ELF entry");
     fprintf(out, ", misaligned accesses %s\n",
             b->cpu.emulate_misaligned ? "emulated" : "trap");
+    fprintf(out, "cpu ids: mvendorid 0x%08x, marchid 0x%08x, mimpid 0x%08x; "
+            "%u PMP entries, %u triggers\n", b->cpu.mvendorid, b->cpu.marchid,
+            b->cpu.mimpid, b->cpu.pmp_entries, b->cpu.triggers);
     fprintf(out, "host services:%s%s%s%s\n", b->host ? "" : " none",
             b->host & BOARD_HOST_NEWLIB ? " newlib" : "",
             b->host & BOARD_HOST_SEMIHOSTING ? " semihosting" : "",

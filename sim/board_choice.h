@@ -14,7 +14,9 @@
  * the executable was built in (build/mcusim -> boards.yaml). Malloc'd. */
 char *boards_shipped_path(void);
 
-/* Loads the file `spec` names and finds the board; *board points into the
+/* Loads the file `spec` names, resolving only the board it names (and the
+ * boards that one extends; the whole file's YAML and board names are still
+ * checked), then applies the --set options; *board points into the
  * returned file, which the caller frees. */
 BoardFile *board_choose(const char *spec, const char *const *sets,
                         size_t nsets, BoardDesc **board, Error **errp);

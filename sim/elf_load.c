@@ -1,4 +1,5 @@
 #include "sim/elf_load.h"
+#include "soc/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -252,6 +253,30 @@ static bool write_segments(MemorySystem *ms, const char *raw,
     return true;
 }
 
+/* The entry point must be in the board's RAM, ROM or flash: a pc
+ * anywhere else faults on the first fetch. */
+static bool check_entry(MemorySystem *ms, uint64_t entry, Error **errp)
+{
+    MemRange r;
+    if (entry > UINT32_MAX) {
+        error_setf(errp, "entry point 0x%llx is beyond 4 GiB",
+                   (unsigned long long)entry);
+        return false;
+    }
+    if (!memory_lookup(ms, (uint32_t)entry, &r)) {
+        error_setf(errp, "entry point 0x%08llx is not inside the board's memory "
+                   "(unmapped)", (unsigned long long)entry);
+        return false;
+    }
+    if (!r.host) {
+        error_setf(errp, "entry point 0x%08llx is not inside the board's memory "
+                   "(MMIO '%s')", (unsigned long long)entry,
+                   memory_region_name(r.mr));
+        return false;
+    }
+    return true;
+}
+
 static bool load_from_fd(MemorySystem *ms, int fd, uint32_t *entry, Error **errp)
 {
     Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
@@ -266,6 +291,7 @@ static bool load_from_fd(MemorySystem *ms, int fd, uint32_t *entry, Error **errp
     bool ok = check_header(elf, raw, file_size, &ehdr, errp) &&
               check_phdr_table(elf, &ehdr, file_size, &phnum, errp) &&
               collect_segments(elf, ms, phnum, file_size, &segs, &nsegs, errp) &&
+              check_entry(ms, ehdr.e_entry, errp) &&
               write_segments(ms, raw, segs, nsegs, errp);
     if (ok)
         *entry = (uint32_t)ehdr.e_entry;
@@ -280,11 +306,9 @@ bool elf_load(MemorySystem *ms, const char *path, uint32_t *entry, Error **errp)
         error_setf(errp, "libelf is out of date");
         return false;
     }
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        error_setf(errp, "%s: cannot open: %s", path, strerror(errno));
+    int fd = file_open_input(path, errp); /* a regular file, never a FIFO */
+    if (fd < 0)
         return false;
-    }
     bool ok = load_from_fd(ms, fd, entry, errp);
     close(fd);
     if (!ok)

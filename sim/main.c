@@ -30,7 +30,15 @@ typedef struct Sim {
     GdbServer *gdb;   /* --gdb; NULL: no stub */
     const BoardDesc *board;
     bool quiet; /* --describe-board: every chardev is null */
+    bool output_lost;      /* a chardev, the trace or stdout failed */
+    bool trace_on_stderr;  /* guest diagnostics are in the trace there */
+    char **guest_seen;     /* guest diagnostics already on stderr */
+    size_t nguest_seen;
+    bool guest_capped;     /* GUEST_STDERR_MAX reached, and said so */
 } Sim;
+
+/* Distinct guest diagnostics shown on stderr; the rest only in a trace. */
+#define GUEST_STDERR_MAX 100
 
 static void sim_stop(void *opaque)
 {
@@ -46,10 +54,62 @@ static void sim_reset_cpu(void *opaque)
         cpu_request_reset(sim->cpu);
 }
 
+/* A chardev's, the trace's or stdout's output failed (chardev_host.h,
+ * trace.h): said once per output, and the run ends with EXIT_OUTPUT_LOST,
+ * at once (the CPU stops) and whatever else happens. */
+static void sim_output_failed(void *opaque, const char *what, int err)
+{
+    Sim *sim = opaque;
+    sim->output_lost = true;
+    fprintf(stderr, "mcusim: %s: cannot write: %s\n", what, strerror(err));
+    if (sim->cpu)
+        cpu_request_stop(sim->cpu);
+}
+
 static Chardev *sim_open_chardev(void *opaque, const char *spec, Error **errp)
 {
     Sim *sim = opaque;
-    return chardev_open(sim->quiet ? "null" : spec, errp);
+    return chardev_open_reporting(sim->quiet ? "null" : spec, sim_output_failed,
+                                  sim, errp);
+}
+
+/* True the first time `line` is seen (it is remembered); false after, and
+ * for every new line once GUEST_STDERR_MAX are remembered (the first of
+ * those says so). */
+static bool guest_first_time(Sim *sim, const char *line)
+{
+    for (size_t i = 0; i < sim->nguest_seen; i++)
+        if (strcmp(sim->guest_seen[i], line) == 0)
+            return false;
+    if (sim->nguest_seen == GUEST_STDERR_MAX) {
+        if (!sim->guest_capped)
+            fprintf(stderr, "mcusim: more guest diagnostics are not shown "
+                    "(--trace lists every one)\n");
+        sim->guest_capped = true;
+        return false;
+    }
+    char **grown = realloc(sim->guest_seen, (sim->nguest_seen + 1) * sizeof *grown);
+    char *copy = strdup(line);
+    if (!grown || !copy)
+        abort();
+    sim->guest_seen = grown;
+    sim->guest_seen[sim->nguest_seen++] = copy;
+    return true;
+}
+
+/* A device's guest diagnostic (MachineHooks.log_guest): every one into the
+ * trace, with its virtual time; on stderr once per distinct message
+ * (unless the trace is on stderr already). README: Guest diagnostics. */
+static void sim_log_guest(void *opaque, const char *device, const char *message)
+{
+    Sim *sim = opaque;
+    trace_guest(sim->trace, device, message);
+    if (sim->trace && sim->trace_on_stderr)
+        return;
+    char line[320];
+    snprintf(line, sizeof line, "%s: %s", device, message);
+    if (guest_first_time(sim, line))
+        fprintf(stderr, "mcusim: %s\n", line);
 }
 
 static double host_seconds(void)
@@ -102,9 +162,15 @@ static void sleep_until(double when)
     }
 }
 
-/* Whether the firmware asked to end the run, and with which status. */
+/* Whether the firmware asked to end the run, and with which status; lost
+ * output ends it too. */
 static bool sim_exit_requested(const Sim *sim, int *status)
 {
+    if (sim->output_lost) {
+        if (status)
+            *status = EXIT_OUTPUT_LOST;
+        return true;
+    }
     if (host_exit_status(sim->host, status))
         return true;
     return machine_exit_requested(sim->machine, status);
@@ -196,9 +262,14 @@ static int run(Sim *sim, const Options *opt, uint64_t frequency_hz)
     double start = host_seconds();
     CpuStopReason why = run_paced(sim, opt, start, &timed_out, &err);
     double seconds = host_seconds() - start;
-    fflush(stdout);
+    errno = 0;
+    if (fflush(stdout) != 0 && !sim->output_lost)
+        sim_output_failed(sim, "stdout", errno);
     int status = 0;
-    if (why == CPU_STOP_REQUESTED && !timed_out) {
+    if (why == CPU_STOP_REQUESTED && sim->output_lost) {
+        sim_exit_requested(sim, &status);
+        trace_end(sim->trace, "output lost");
+    } else if (why == CPU_STOP_REQUESTED && !timed_out) {
         sim_exit_requested(sim, &status);
         trace_end(sim->trace, "exit status %d", status);
     } else if (timed_out) {
@@ -266,10 +337,19 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
         .frequency_hz = board->cpu.frequency_hz,
         .clock = sim->clock,
         .emulate_misaligned = board->cpu.emulate_misaligned,
+        .mvendorid = board->cpu.mvendorid,
+        .marchid = board->cpu.marchid,
+        .mimpid = board->cpu.mimpid,
+        .pmp_entries = board->cpu.pmp_entries,
+        .triggers = board->cpu.triggers,
     };
     sim->cpu = cpu_new(sim->ms, &config, errp);
-    if (!sim->cpu)
+    if (!sim->cpu) {
+        /* the board checked the rest; the CPU judges the ISA string */
+        const SourceLoc *at = &board->cpu.isa_loc;
+        error_prepend(errp, "%s:%u:%u: ", at->file, at->line, at->col);
         return false;
+    }
     MachineHooks hooks = {
         .opaque = sim,
         .stop = sim_stop,
@@ -277,6 +357,7 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
         .cpu_irq = sim_cpu_irq,
         .clock = sim->clock,
         .reset_cpu = sim_reset_cpu,
+        .log_guest = sim_log_guest,
     };
     sim->machine = machine_new(sim->ms, board, &hooks, errp);
     if (!sim->machine)
@@ -296,6 +377,9 @@ static void sim_close(Sim *sim)
     cpu_free(sim->cpu);
     memory_system_free(sim->ms);
     clock_free(sim->clock);
+    for (size_t i = 0; i < sim->nguest_seen; i++)
+        free(sim->guest_seen[i]);
+    free(sim->guest_seen);
 }
 
 static int report(Error *err)
@@ -449,11 +533,18 @@ static int simulate(const Options *opt, const BoardDesc *board)
     if (sim_open(&sim, board, &err) && elf_load(sim.ms, opt->firmware, &entry, &err)) {
         if (!board->cpu.has_reset_pc)
             cpu_set_reset_pc(sim.cpu, entry);
+        else if (board->cpu.reset_pc != entry)
+            fprintf(stderr, "mcusim: note: the board starts at its reset_pc "
+                    "0x%08x, not at the ELF entry point 0x%08x\n",
+                    board->cpu.reset_pc, entry);
         sim.syms = elf_symbols_load(opt->firmware, &err);
         if (opt->trace && sim.syms)
             sim.trace = trace_new(opt->trace, opt->trace_file, &err);
-        if (sim.trace)
+        if (sim.trace) {
+            trace_set_error_handler(sim.trace, sim_output_failed, &sim);
             trace_attach(sim.trace, sim.cpu, sim.ms, sim.clock, sim.syms);
+            sim.trace_on_stderr = !opt->trace_file;
+        }
         if (!err)
             sim_start_host(&sim, opt, board, &err);
         if (!err)
@@ -461,11 +552,27 @@ static int simulate(const Options *opt, const BoardDesc *board)
                               : run(&sim, opt, board->cpu.frequency_hz);
     }
     trace_free(sim.trace);
+    sim.trace = NULL;
     elf_symbols_free(sim.syms);
     if (err)
         status = report(err);
-    sim_close(&sim);
-    return status;
+    sim_close(&sim); /* chardevs flush their last output here */
+    return sim.output_lost ? EXIT_OUTPUT_LOST : status;
+}
+
+/* What main printed on stdout (--help, --describe-board, ...) that could
+ * not be written: said, and EXIT_OUTPUT_LOST. */
+static int check_stdout(int status)
+{
+    /* A write that failed on the way (a flush of a full buffer) left its
+     * errno; the final flush may then succeed with nothing left to say. */
+    int earlier = errno;
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return status;
+    int err = errno ? errno : earlier ? earlier : EIO;
+    fprintf(stderr, "mcusim: stdout: cannot write: %s\n", strerror(err));
+    return EXIT_OUTPUT_LOST;
 }
 
 static int describe(const BoardDesc *board)
@@ -503,5 +610,6 @@ int main(int argc, char **argv)
         board_file_free(file);
     }
     options_free(&opt);
-    return status;
+    /* a chardev on stdout that failed has said so already */
+    return status == EXIT_OUTPUT_LOST ? status : check_stdout(status);
 }

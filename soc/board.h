@@ -6,9 +6,18 @@
  * `extends:` another (in this file, the shipped boards, or FILE.yaml:NAME)
  * and override, add or `remove:` its entries. Parsing checks
  * the shape (known keys, types, numbers, duplicate names, overlapping
- * memories, the syntax of `irq:` sinks); what a peripheral's properties
- * mean, and whether an interrupt sink exists, is checked later by the
- * machine and the models. Every error starts with "FILE:LINE:COL: " (1-based).
+ * memories, address ranges, the syntax of `irq:` sinks and, for a known
+ * model, their count); what a peripheral's properties mean, and whether an
+ * interrupt sink exists, is checked later by the machine and the models.
+ * Every error starts with "FILE:LINE:COL: " (1-based). The work is linear
+ * in the file's size (hashes and sorts, no pairwise checks), and a load
+ * may resolve only the board it is asked for (BoardLoad).
+ *
+ * Files: board.c (loading, the top level, choosing boards), board_yaml.c
+ * (YAML -> node tree), board_extends.c (`extends:`), board_keys.c (the
+ * key tables' machinery, numbers), board_convert.c (node tree ->
+ * BoardDesc), board_irq.c (`irq:`), board_check.c (names, overlaps,
+ * ranges), board_desc.c (freeing, lookups), board_set.c (`--set`).
  *
  * Ownership: a BoardFile owns everything reachable from it, strings
  * included; board_file_free() frees it all. A failed load returns NULL and
@@ -17,6 +26,7 @@
 #ifndef SOC_BOARD_H
 #define SOC_BOARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,13 +44,25 @@ typedef enum BoardMemoryKind {
     BOARD_MEM_FLASH, /* ROM for the guest's loads, loaded by the ELF loader */
 } BoardMemoryKind;
 
+/* Limits of the `cpu:` counts (equal to sim/cpu/cpu.h's CPU_PMP_MAX and
+ * CPU_TRIGGERS_MAX, which sim/board_choice.c asserts). */
+#define BOARD_PMP_MAX 16
+#define BOARD_TRIGGERS_MAX 8
+
 typedef struct BoardCpu {
     char *isa;             /* default "rv32imac" */
     uint64_t frequency_hz; /* default 10000000 */
     uint32_t reset_pc;     /* default: the ELF entry point */
     int has_reset_pc;
     int emulate_misaligned; /* `misaligned: emulate`; default trap */
+    /* Identification CSRs; default 0 (not implemented). */
+    uint32_t mvendorid, marchid, mimpid;
+    unsigned pmp_entries; /* 0 to BOARD_PMP_MAX; default BOARD_PMP_MAX */
+    unsigned triggers;    /* 0 to BOARD_TRIGGERS_MAX; default 2 */
     SourceLoc loc;
+    /* The `isa` value (the `cpu` mapping, the board's name when absent, or
+     * the --set option), for the CPU's verdict on it. */
+    SourceLoc isa_loc;
 } BoardCpu;
 
 typedef struct BoardMemory {
@@ -116,22 +138,50 @@ typedef struct BoardFile {
     size_t nextra_paths;
 } BoardFile;
 
+/* The work a load did, for tests that bound it (every count grows with
+ * the input, never with its square). */
+typedef struct BoardLoadStats {
+    size_t boards_resolved; /* boards resolved (extends merged, checked) */
+    size_t name_probes;     /* names compared while looking names up */
+    size_t irq_lines;       /* BoardIrq entries created */
+    size_t tree_slots;      /* node kid slots allocated reading YAML */
+} BoardLoadStats;
+
+/* How to load a file. Zero-initialized: every board, nothing else. */
+typedef struct BoardLoad {
+    /* `extends: NAME` naming no board of this file looks here (the shipped
+     * boards.yaml); NULL: nowhere else. */
+    const char *fallback;
+    /* true: resolve only `board` and the boards it extends (a NULL `board`
+     * means the file's only board); the file then holds that one board.
+     * The whole file's YAML and its top level (board names, each a
+     * mapping) are still checked, but another board's contents are not:
+     * a board nobody chose may be wrong in ways only resolving it shows. */
+    bool select;
+    const char *board;
+    BoardLoadStats *stats; /* NULL: not counted */
+} BoardLoad;
+
+/* Every board of the file, resolved and checked. */
 BoardFile *board_file_load(const char *path, Error **errp);
-/* Like board_file_load; `extends: NAME` naming no board of this file looks
- * in `fallback` (the shipped boards.yaml; NULL: nowhere else). */
-BoardFile *board_file_load_ext(const char *path, const char *fallback,
-                               Error **errp);
+BoardFile *board_file_load_with(const char *path, const BoardLoad *how,
+                                Error **errp);
 /* Parses text in memory; `path` is used in messages only. */
 BoardFile *board_file_parse(const char *path, const char *text, size_t len,
                             Error **errp);
+BoardFile *board_file_parse_with(const char *path, const char *text,
+                                 size_t len, const BoardLoad *how,
+                                 Error **errp);
 void board_file_free(BoardFile *file);
 
 /* NULL when absent. */
 const BoardDesc *board_file_find(const BoardFile *file, const char *name);
 
 /* Applies a command-line override "TARGET.KEY=VALUE" (soc/board_set.c) to
- * a board of a loaded file; `index` numbers the option (1-based) for the
- * locations of properties it sets ("--set:INDEX:1"). */
+ * a board of a loaded file; `index` numbers the option (1-based). Errors,
+ * and the locations of what it sets, are "--set:INDEX:COL" with COL the
+ * column in the argument (of the value, or of what is wrong). Values are
+ * checked as a board file's are, ranges by memory_range_check. */
 bool board_apply_set(BoardDesc *board, const char *assignment, unsigned index,
                      Error **errp);
 const BoardProp *board_peripheral_prop(const BoardPeripheral *p,

@@ -12,8 +12,9 @@
  * unknown one is added, `remove: true` deletes the inherited entry.
  * Cycles are refused, naming the chain.
  */
-#include "soc/board_node.h"
+#include "soc/board_internal.h"
 #include "soc/alloc.h"
+#include "soc/file.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ Node *node_copy(const Node *n)
     *copy = *n;
     copy->text = n->text ? xstrdup(n->text) : NULL;
     copy->kids = n->nkids ? xcalloc(n->nkids, sizeof *copy->kids) : NULL;
+    copy->kids_cap = n->nkids;
     for (size_t i = 0; i < n->nkids; i++)
         copy->kids[i] = node_copy(n->kids[i]);
     return copy;
@@ -52,65 +54,72 @@ static bool fail_node(Error **errp, const Node *n, const char *fmt, ...)
     return false;
 }
 
-/* ---- merging ---- */
+/* ---- merging: names looked up in hash sets (soc/board_internal.h), so a
+ * child overriding n entries of a parent with m costs n + m, not n * m.
+ * Every name a set points at stays alive until the set is freed. ---- */
 
-static long map_index(const Node *map, const char *key)
+#define ABSENT SIZE_MAX /* a removed entry's value in a NameSet */
+
+/* The position of each key of `map`; the first wins (a duplicate is
+ * refused later, when the merged board is converted). */
+static void index_keys(NameSet *set, const Node *map, size_t *probes)
 {
+    *set = (NameSet){ .probes = probes };
+    size_t first;
     for (size_t i = 0; i + 1 < map->nkids; i += 2)
-        if (strcmp(map->kids[i]->text, key) == 0)
-            return (long)i;
-    return -1;
-}
-
-static void node_push(Node *n, Node *kid)
-{
-    Node **grown = realloc(n->kids, (n->nkids + 1) * sizeof *grown);
-    if (!grown)
-        abort();
-    n->kids = grown;
-    n->kids[n->nkids++] = kid;
+        name_set_add(set, map->kids[i]->text, i, &first);
 }
 
 /* Sets base[key] to a copy of the child's key and value. */
-static void map_put(Node *base, const Node *key, const Node *value)
+static void map_put(Node *base, NameSet *keys, const Node *key,
+                    const Node *value)
 {
-    long i = map_index(base, key->text);
-    if (i < 0) {
+    size_t i;
+    if (!name_set_find(keys, key->text, &i)) {
         node_push(base, node_copy(key));
         node_push(base, node_copy(value));
+        name_set_put(keys, base->kids[base->nkids - 2]->text, base->nkids - 2);
         return;
     }
+    name_set_put(keys, key->text, i); /* the old key's text is freed next */
     node_free(base->kids[i]);
     node_free(base->kids[i + 1]);
     base->kids[i] = node_copy(key);
     base->kids[i + 1] = node_copy(value);
 }
 
-static void merge_keys(Node *base, const Node *child)
+static void merge_keys(Node *base, const Node *child, size_t *probes)
 {
+    NameSet keys;
+    index_keys(&keys, base, probes);
     for (size_t i = 0; i + 1 < child->nkids; i += 2)
-        map_put(base, child->kids[i], child->kids[i + 1]);
+        map_put(base, &keys, child->kids[i], child->kids[i + 1]);
+    name_set_free(&keys);
 }
 
 static const char *entry_name(const Node *entry)
 {
-    if (entry->kind != NODE_MAP)
+    if (!entry || entry->kind != NODE_MAP)
         return NULL;
     const Node *name = node_map_get(entry, "name");
     return name && name->kind == NODE_SCALAR ? name->text : NULL;
 }
 
-static long find_entry(const Node *list, const char *name)
+/* An inherited list's entries by name, while the child is merged in:
+ * removed entries wait in `dropped` (their names are still in the set). */
+typedef struct EntryMerge {
+    Node *list;
+    NameSet names; /* name -> index in list, or ABSENT once removed */
+    Node **dropped;
+    size_t ndropped;
+} EntryMerge;
+
+static bool find_entry(const EntryMerge *m, const char *name, size_t *i)
 {
-    for (size_t i = 0; i < list->nkids; i++) {
-        const char *other = entry_name(list->kids[i]);
-        if (other && strcmp(other, name) == 0)
-            return (long)i;
-    }
-    return -1;
+    return name_set_find(&m->names, name, i) && *i != ABSENT;
 }
 
-static bool remove_entry(Node *list, const Node *entry, const char *name,
+static bool remove_entry(EntryMerge *m, const Node *entry, const char *name,
                          const char *what, Error **errp)
 {
     const Node *flag = node_map_get(entry, "remove");
@@ -119,75 +128,118 @@ static bool remove_entry(Node *list, const Node *entry, const char *name,
     if (entry->nkids != 4)
         return fail_node(errp, entry, "an entry with 'remove: true' takes "
                          "only its name");
-    long i = find_entry(list, name);
-    if (i < 0)
+    size_t i;
+    if (!find_entry(m, name, &i))
         return fail_node(errp, entry, "cannot remove '%s': the extended board "
                          "has no %s of that name", name, what);
-    node_free(list->kids[i]);
-    memmove(&list->kids[i], &list->kids[i + 1],
-            (list->nkids - (size_t)i - 1) * sizeof *list->kids);
-    list->nkids--;
+    m->dropped = xrealloc(m->dropped, (m->ndropped + 1) * sizeof *m->dropped);
+    m->dropped[m->ndropped++] = m->list->kids[i];
+    m->list->kids[i] = NULL;
+    name_set_put(&m->names, name, ABSENT);
     return true;
+}
+
+static bool merge_entry(EntryMerge *m, const Node *entry, const char *what,
+                        size_t *probes, Error **errp)
+{
+    const char *name = entry_name(entry);
+    size_t i;
+    if (!name) {
+        node_push(m->list, node_copy(entry)); /* checked when converted */
+        return true;
+    }
+    if (node_map_get(entry, "remove"))
+        return remove_entry(m, entry, name, what, errp);
+    if (!find_entry(m, name, &i)) {
+        node_push(m->list, node_copy(entry));
+        name_set_put(&m->names, entry_name(m->list->kids[m->list->nkids - 1]),
+                     m->list->nkids - 1);
+        return true;
+    }
+    name_set_put(&m->names, name, i); /* the entry's name node is replaced */
+    merge_keys(m->list->kids[i], entry, probes);
+    return true;
+}
+
+/* Closes the gaps removed entries left. */
+static void compact(Node *list)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < list->nkids; i++)
+        if (list->kids[i])
+            list->kids[kept++] = list->kids[i];
+    list->nkids = kept;
 }
 
 /* memory / peripherals: entries matched by name. */
 static bool merge_entries(Node *list, const Node *child, const char *what,
-                          Error **errp)
+                          size_t *probes, Error **errp)
 {
-    for (size_t k = 0; k < child->nkids; k++) {
-        const Node *entry = child->kids[k];
-        const char *name = entry_name(entry);
-        if (!name) {
-            node_push(list, node_copy(entry)); /* checked when parsed */
-            continue;
-        }
-        if (node_map_get(entry, "remove")) {
-            if (!remove_entry(list, entry, name, what, errp))
-                return false;
-            continue;
-        }
-        long i = find_entry(list, name);
-        if (i < 0)
-            node_push(list, node_copy(entry));
-        else
-            merge_keys(list->kids[i], entry);
+    EntryMerge m = { .list = list, .names = { .probes = probes } };
+    size_t first;
+    for (size_t i = 0; i < list->nkids; i++) {
+        const char *name = entry_name(list->kids[i]);
+        if (name)
+            name_set_add(&m.names, name, i, &first);
     }
-    return true;
+    bool ok = true;
+    for (size_t k = 0; ok && k < child->nkids; k++)
+        ok = merge_entry(&m, child->kids[k], what, probes, errp);
+    name_set_free(&m.names);
+    compact(list);
+    for (size_t i = 0; i < m.ndropped; i++)
+        node_free(m.dropped[i]);
+    free(m.dropped);
+    return ok;
 }
 
-static bool merge_board(Node *base, const Node *child, Error **errp)
+static bool merge_board(Node *base, const Node *child, size_t *probes,
+                        Error **errp)
 {
-    for (size_t i = 0; i + 1 < child->nkids; i += 2) {
+    NameSet keys;
+    index_keys(&keys, base, probes);
+    bool ok = true;
+    for (size_t i = 0; ok && i + 1 < child->nkids; i += 2) {
         const Node *key = child->kids[i], *value = child->kids[i + 1];
         const char *k = key->text;
-        long at = map_index(base, k);
-        Node *inherited = at >= 0 ? base->kids[at + 1] : NULL;
+        size_t at;
+        Node *inherited = name_set_find(&keys, k, &at) ? base->kids[at + 1] : NULL;
         if (strcmp(k, "extends") == 0)
             continue;
         if (strcmp(k, "cpu") == 0 && inherited && inherited->kind == NODE_MAP &&
             value->kind == NODE_MAP) {
-            merge_keys(inherited, value);
+            merge_keys(inherited, value, probes);
         } else if ((strcmp(k, "memory") == 0 || strcmp(k, "peripherals") == 0) &&
                    inherited && inherited->kind == NODE_LIST &&
                    value->kind == NODE_LIST) {
             const char *what = k[0] == 'm' ? "memory" : "peripheral";
-            if (!merge_entries(inherited, value, what, errp))
-                return false;
+            ok = merge_entries(inherited, value, what, probes, errp);
         } else {
-            map_put(base, key, value);
+            map_put(base, &keys, key, value);
         }
     }
-    return true;
+    name_set_free(&keys);
+    return ok;
 }
 
 /* ---- finding what a board extends ---- */
 
-static const Node *find_board(const Node *root, const char *name,
-                              const Node **key)
+/* The board `name` of `root`: through the index for the loaded file, by
+ * a scan for a file `extends` opened. */
+static const Node *find_board(const BoardExtends *ext, const Node *root,
+                              const char *name, const Node **key)
 {
+    size_t i;
+    if (root && root == ext->index_root) {
+        if (!name_set_find(ext->index, name, &i))
+            return NULL;
+        *key = root->kids[i];
+        return root->kids[i + 1];
+    }
     if (!root || root->kind != NODE_MAP)
         return NULL;
-    for (size_t i = 0; i + 1 < root->nkids; i += 2) {
+    for (i = 0; i + 1 < root->nkids; i += 2) {
+        ext->stats->name_probes++;
         if (strcmp(root->kids[i]->text, name) == 0) {
             *key = root->kids[i];
             return root->kids[i + 1];
@@ -224,14 +276,12 @@ static bool same_file(const char *a, const char *b)
 static Node *load_other(BoardExtends *ext, char *path, const Node *at,
                         Error **errp)
 {
-    ext->paths = realloc(ext->paths, (ext->npaths + 1) * sizeof *ext->paths);
-    if (!ext->paths)
-        abort();
+    ext->paths = xrealloc(ext->paths, (ext->npaths + 1) * sizeof *ext->paths);
     ext->paths[ext->npaths++] = path;
     size_t len;
     Error *err = NULL;
-    char *text = board_read_file(path, &len, &err);
-    Node *root = text ? board_yaml_load(path, text, len, &err) : NULL;
+    char *text = file_read_all(path, &len, &err);
+    Node *root = text ? board_yaml_load(path, text, len, ext->stats, &err) : NULL;
     free(text);
     if (!root) {
         error_propagate(errp, err);
@@ -296,12 +346,12 @@ static Node *resolve_parent(BoardExtends *ext, const char *path,
         root = loaded;
     }
     const Node *key = NULL;
-    const Node *value = find_board(root, board, &key);
+    const Node *value = find_board(ext, root, board, &key);
     if (!value && !loaded && ext->fallback_path && !same_file(ext->fallback_path, path)) {
         file = xstrdup(ext->fallback_path);
         if (!(loaded = load_other(ext, (char *)file, spec, errp)))
             return NULL;
-        value = find_board(loaded, board, &key);
+        value = find_board(ext, loaded, board, &key);
     }
     Node *parent = NULL;
     if (!value)
@@ -319,6 +369,7 @@ static Node *resolve(BoardExtends *ext, const char *path, const Node *root,
                      const Node *name, const Node *value, const Link *down,
                      unsigned depth, Error **errp)
 {
+    ext->stats->boards_resolved++;
     const Node *spec = value->kind == NODE_MAP ? node_map_get(value, "extends") : NULL;
     if (!spec)
         return node_copy(value);
@@ -342,7 +393,7 @@ static Node *resolve(BoardExtends *ext, const char *path, const Node *root,
         node_free(base);
         return NULL;
     }
-    if (!merge_board(base, value, errp)) {
+    if (!merge_board(base, value, &ext->stats->name_probes, errp)) {
         node_free(base);
         return NULL;
     }

@@ -1,5 +1,6 @@
 /* Private to soc/board*.c: the YAML tree board files are read into, and
- * the `extends:` resolution that merges a board with the one it extends. */
+ * the `extends:` resolution that merges a board with the one it extends
+ * (soc/board_internal.h has the rest of the walk into BoardDescs). */
 #ifndef SOC_BOARD_NODE_H
 #define SOC_BOARD_NODE_H
 
@@ -19,25 +20,34 @@ typedef struct Node {
     bool is_null;       /* an empty plain scalar: `key:` with no value */
     struct Node **kids; /* list: items; mapping: key, value, key, value... */
     size_t nkids;
+    size_t kids_cap; /* kids allocated: node_push grows it geometrically */
 } Node;
 
 void node_free(Node *n);
 /* "a scalar", "nothing" (`key:` with no value), "a list", "a mapping". */
 const char *node_kind_name(const Node *n);
 Node *node_copy(const Node *n);
+/* Appends a kid (n takes it over). */
+void node_push(Node *n, Node *kid);
 /* The value of scalar key `key` in mapping `map`; NULL when absent. */
 const Node *node_map_get(const Node *map, const char *key);
 
 /* soc/board_yaml.c: reads a whole YAML document into a tree whose nodes
  * name `path` (kept alive by the caller). Errors: "PATH:LINE:COL: ...". */
 Node *board_yaml_load(const char *path, const char *text, size_t len,
-                      Error **errp);
-char *board_read_file(const char *path, size_t *len, Error **errp);
+                      BoardLoadStats *stats, Error **errp);
+
+typedef struct NameSet NameSet; /* soc/board_internal.h */
 
 /* Where `extends:` looks, and the paths of the files it opened (their
  * nodes point at these strings, so the BoardFile keeps them). */
 typedef struct BoardExtends {
     const char *fallback_path; /* the shipped boards, or NULL */
+    /* The loaded file's board names -> index of the key in its root, so a
+     * parent in the same file is found without a scan; NULL: scan. */
+    const NameSet *index;
+    const Node *index_root; /* the root `index` describes */
+    BoardLoadStats *stats; /* never NULL */
     char **paths;
     size_t npaths;
 } BoardExtends;

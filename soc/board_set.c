@@ -1,106 +1,100 @@
 /* Command-line overrides of a loaded board: `--set TARGET.KEY=VALUE`.
  *
  *   cpu.isa=rv32imc  cpu.frequency=16000000  cpu.reset_pc=0x20010000
- *   cpu.misaligned=emulate
+ *   cpu.misaligned=emulate  cpu.pmp_entries=8  (every key of `cpu:`)
  *   MEMORY.base=...  MEMORY.size=...
  *   PERIPHERAL.base=...  PERIPHERAL.size=...  PERIPHERAL.PROPERTY=VALUE
  *
- * Interrupt wiring is not settable here (write a board that extends the
- * other). Values are checked like board files check them; what a property
- * means is checked when the machine is built, and errors there point at
- * "--set:N:1" where N counts the --set options.
+ * The key and the value become nodes located at "--set:N:COL" (N counts
+ * the --set options, COL the column in the argument), and go through the
+ * handlers and checks a board file's do: the same messages, the same
+ * range check (memory_range_check) for a new base or size. Interrupt
+ * wiring, types and names are not settable here (write a board that
+ * extends the other).
  */
 #include "soc/board.h"
 #include "soc/alloc.h"
+#include "soc/board_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool set_number(const char *assignment, const char *value,
-                       uint64_t limit, uint64_t *out, Error **errp)
+static bool set_prop(BoardPeripheral *p, const Node *key, const Node *value)
 {
-    uint64_t v;
-    if (!board_parse_u64(value, &v) || v >= limit) {
-        error_setf(errp, "--set %s: '%s' is not a number below 0x%llx",
-                   assignment, value, (unsigned long long)limit);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static bool set_cpu(BoardCpu *cpu, const char *assignment, const char *key,
-                    const char *value, Error **errp)
-{
-    uint64_t v;
-    if (strcmp(key, "isa") == 0) {
-        free(cpu->isa);
-        cpu->isa = xstrdup(value);
-        return true;
-    }
-    if (strcmp(key, "frequency") == 0) {
-        if (!set_number(assignment, value, UINT64_MAX, &v, errp))
-            return false;
-        if (v == 0) {
-            error_setf(errp, "--set %s: the frequency must be greater than 0",
-                       assignment);
-            return false;
-        }
-        cpu->frequency_hz = v;
-        return true;
-    }
-    if (strcmp(key, "reset_pc") == 0) {
-        if (!set_number(assignment, value, 1ull << 32, &v, errp))
-            return false;
-        cpu->reset_pc = (uint32_t)v;
-        cpu->has_reset_pc = 1;
-        return true;
-    }
-    if (strcmp(key, "misaligned") == 0 &&
-        (strcmp(value, "trap") == 0 || strcmp(value, "emulate") == 0)) {
-        cpu->emulate_misaligned = strcmp(value, "emulate") == 0;
-        return true;
-    }
-    error_setf(errp, "--set %s: expected cpu.isa, cpu.frequency, cpu.reset_pc "
-               "or cpu.misaligned=trap|emulate", assignment);
-    return false;
-}
-
-static bool set_prop(BoardPeripheral *p, const char *key, const char *value,
-                     SourceLoc loc)
-{
+    SourceLoc loc = node_loc(value);
     for (size_t i = 0; i < p->nprops; i++) {
-        if (strcmp(p->props[i].key, key) == 0) {
+        if (strcmp(p->props[i].key, key->text) == 0) {
             free(p->props[i].value);
-            p->props[i].value = xstrdup(value);
+            p->props[i].value = xstrdup(value->text);
             p->props[i].loc = loc;
             return true;
         }
     }
-    BoardProp *grown = realloc(p->props, (p->nprops + 1) * sizeof *grown);
-    if (!grown)
-        abort();
-    p->props = grown;
-    p->props[p->nprops++] = (BoardProp){xstrdup(key), xstrdup(value), loc};
+    p->props = xrealloc(p->props, (p->nprops + 1) * sizeof *p->props);
+    p->props[p->nprops++] = (BoardProp){ xstrdup(key->text),
+                                         xstrdup(value->text), loc };
     return true;
 }
 
-static bool set_peripheral(BoardPeripheral *p, const char *assignment,
-                           const char *key, const char *value, SourceLoc loc,
-                           Error **errp)
+/* base or size of a memory or peripheral, then its range. */
+static bool set_place(BoardCtx *c, const Node *key, const Node *value,
+                      uint64_t *base, uint64_t *size)
 {
-    if (strcmp(key, "base") == 0)
-        return set_number(assignment, value, 1ull << 32, &p->base, errp);
-    if (strcmp(key, "size") == 0)
-        return set_number(assignment, value, (1ull << 32) + 1, &p->size, errp);
-    if (strcmp(key, "irq") == 0 || strcmp(key, "type") == 0 ||
-        strcmp(key, "name") == 0) {
-        error_setf(errp, "--set %s: '%s' cannot be changed from the command "
-                   "line (write a board that extends this one)", assignment, key);
-        return false;
-    }
-    return set_prop(p, key, value, loc);
+    if (strcmp(key->text, "base") == 0)
+        return board_parse_addr32(c, key, value, base);
+    return board_parse_number(c, key, value, size);
+}
+
+static bool set_memory(BoardCtx *c, BoardMemory *m, const Node *key,
+                       const Node *value)
+{
+    if (strcmp(key->text, "base") != 0 && strcmp(key->text, "size") != 0)
+        return board_fail(c, key, "a memory's '%s' cannot be changed from the "
+                          "command line (base and size can)", key->text);
+    return set_place(c, key, value, &m->base, &m->size) &&
+           board_check_range(c, value, "memory", m->name, m->base, m->size);
+}
+
+static bool set_peripheral(BoardCtx *c, BoardPeripheral *p, const Node *key,
+                           const Node *value)
+{
+    const char *k = key->text;
+    if (strcmp(k, "base") == 0 || strcmp(k, "size") == 0)
+        return set_place(c, key, value, &p->base, &p->size) &&
+               (p->size == 0 || /* the model's default: the machine checks */
+                board_check_range(c, value, "peripheral", p->name, p->base,
+                                  p->size));
+    if (strcmp(k, "irq") == 0 || strcmp(k, "type") == 0 ||
+        strcmp(k, "name") == 0)
+        return board_fail(c, key, "'%s' cannot be changed from the command "
+                          "line (write a board that extends this one)", k);
+    return set_prop(p, key, value);
+}
+
+static bool apply(BoardCtx *c, BoardDesc *b, const Node *target,
+                  const Node *key, const Node *value)
+{
+    if (strcmp(target->text, "cpu") == 0)
+        return board_set_cpu(c, &b->cpu, key, value);
+    for (size_t i = 0; i < b->nmemories; i++)
+        if (strcmp(b->memories[i].name, target->text) == 0)
+            return set_memory(c, &b->memories[i], key, value);
+    for (size_t i = 0; i < b->nperipherals; i++)
+        if (strcmp(b->peripherals[i].name, target->text) == 0)
+            return set_peripheral(c, &b->peripherals[i], key, value);
+    return board_fail(c, target, "board '%s' has no cpu, memory or peripheral "
+                      "named '%s'", b->name, target->text);
+}
+
+/* A scalar node for `len` bytes of the argument at `at`. */
+static Node arg_node(const char *assignment, const char *at, size_t len,
+                     unsigned index)
+{
+    Node n = { .kind = NODE_SCALAR, .file = "--set", .line = index,
+               .col = (unsigned)(at - assignment) + 1 };
+    n.text = memcpy(xcalloc(len + 1, 1), at, len);
+    return n;
 }
 
 bool board_apply_set(BoardDesc *b, const char *assignment, unsigned index,
@@ -109,38 +103,21 @@ bool board_apply_set(BoardDesc *b, const char *assignment, unsigned index,
     const char *dot = strchr(assignment, '.');
     const char *eq = strchr(assignment, '=');
     if (!dot || !eq || dot > eq || dot == assignment || eq == dot + 1) {
-        error_setf(errp, "--set %s: expected TARGET.KEY=VALUE (e.g. "
-                   "uart0.chardev=null)", assignment);
+        error_setf(errp, "--set:%u:1: expected TARGET.KEY=VALUE (e.g. "
+                   "uart0.chardev=null), not '%s'", index, assignment);
         return false;
     }
-    char target[128], key[128];
-    if ((size_t)(dot - assignment) >= sizeof target ||
-        (size_t)(eq - dot - 1) >= sizeof key) {
-        error_setf(errp, "--set %s: name too long", assignment);
-        return false;
-    }
-    snprintf(target, sizeof target, "%.*s", (int)(dot - assignment), assignment);
-    snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
-    const char *value = eq + 1;
-    SourceLoc loc = {.file = "--set", .line = index, .col = 1};
-    if (strcmp(target, "cpu") == 0)
-        return set_cpu(&b->cpu, assignment, key, value, errp);
-    for (size_t i = 0; i < b->nmemories; i++) {
-        BoardMemory *m = &b->memories[i];
-        if (strcmp(m->name, target) != 0)
-            continue;
-        if (strcmp(key, "base") == 0)
-            return set_number(assignment, value, 1ull << 32, &m->base, errp);
-        if (strcmp(key, "size") == 0)
-            return set_number(assignment, value, (1ull << 32) + 1, &m->size, errp);
-        error_setf(errp, "--set %s: a memory has base and size", assignment);
-        return false;
-    }
-    for (size_t i = 0; i < b->nperipherals; i++)
-        if (strcmp(b->peripherals[i].name, target) == 0)
-            return set_peripheral(&b->peripherals[i], assignment, key, value,
-                                  loc, errp);
-    error_setf(errp, "--set %s: board '%s' has no cpu, memory or peripheral "
-               "named '%s'", assignment, b->name, target);
-    return false;
+    Node target = arg_node(assignment, assignment, (size_t)(dot - assignment),
+                           index);
+    Node key = arg_node(assignment, dot + 1, (size_t)(eq - dot - 1), index);
+    Node value = arg_node(assignment, eq + 1, strlen(eq + 1), index);
+    BoardLoadStats unused = { 0 };
+    BoardCtx c = { .board = b, .stats = &unused };
+    bool ok = apply(&c, b, &target, &key, &value);
+    free(target.text);
+    free(key.text);
+    free(value.text);
+    if (!ok)
+        error_propagate(errp, c.err);
+    return ok;
 }

@@ -2,11 +2,11 @@
  * Nodes (scalar, list, mapping) that remember the file, line and column
  * they start at. Syntax errors, anchors/aliases, non-scalar keys, NUL
  * characters, extra documents and deep nesting stop here; soc/board.c
- * walks the tree into Board* structs. */
+ * walks the tree into Board* structs. Node lookups by key are linear scans
+ * (node_map_get): the walk uses hash sets where a mapping may be long. */
 #include "soc/board_node.h"
 #include "soc/alloc.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@ typedef struct Ctx {
     size_t len;
     yaml_parser_t parser;
     Error *err;
+    size_t *slots; /* BoardLoadStats.tree_slots */
 } Ctx;
 
 void node_free(Node *n)
@@ -127,9 +128,14 @@ static Node *node_new(const Ctx *c, NodeKind kind, const yaml_event_t *ev)
     return n;
 }
 
-static void node_push(Node *n, Node *kid)
+/* Doubling, so a mapping of n boards costs n copies in all, not n^2 / 2
+ * (a realloc may copy, and under ASan always does). */
+void node_push(Node *n, Node *kid)
 {
-    n->kids = xrealloc(n->kids, (n->nkids + 1) * sizeof *n->kids);
+    if (n->nkids == n->kids_cap) {
+        n->kids_cap = n->kids_cap ? 2 * n->kids_cap : 4;
+        n->kids = xrealloc(n->kids, n->kids_cap * sizeof *n->kids);
+    }
     n->kids[n->nkids++] = kid;
 }
 
@@ -151,7 +157,10 @@ static bool load_children(Ctx *c, Node *n, yaml_event_type_t end,
         yaml_event_delete(&ev);
         if (!kid)
             return false;
+        size_t cap = n->kids_cap;
         node_push(n, kid);
+        if (n->kids_cap != cap)
+            *c->slots += n->kids_cap; /* what a growth may copy */
         if (n->kind == NODE_MAP && n->nkids % 2 == 1 && kid->kind != NODE_SCALAR)
             return fail(c, kid, "expected a scalar for a mapping key, found %s",
                         node_kind_name(kid));
@@ -268,37 +277,12 @@ static Node *load_tree(Ctx *c)
 }
 
 Node *board_yaml_load(const char *path, const char *text, size_t len,
-                      Error **errp)
+                      BoardLoadStats *stats, Error **errp)
 {
-    Ctx c = { .path = path, .text = text ? text : "", .len = len };
+    Ctx c = { .path = path, .text = text ? text : "", .len = len,
+              .slots = &stats->tree_slots };
     Node *root = load_tree(&c);
     if (!root)
         error_propagate(errp, c.err);
     return root;
-}
-
-char *board_read_file(const char *path, size_t *len, Error **errp)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        error_setf(errp, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, used = 0;
-    char *buf = xcalloc(cap, 1);
-    size_t got;
-    while ((got = fread(buf + used, 1, cap - used, f)) > 0) {
-        used += got;
-        if (used == cap)
-            buf = xrealloc(buf, cap *= 2);
-    }
-    int failed = ferror(f), saved = errno;
-    fclose(f);
-    if (failed) {
-        error_setf(errp, "%s: cannot read: %s", path, strerror(saved));
-        free(buf);
-        return NULL;
-    }
-    *len = used;
-    return buf;
 }

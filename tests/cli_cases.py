@@ -5,6 +5,7 @@ Importing this module also prepares inputs: the malformed and hand-made
 ELFs of tests/elf/make_bad_elfs.py (into build/tests/elf/), and reference
 runs for the determinism cases (see determinism_case)."""
 import os
+import re
 import subprocess
 import sys
 
@@ -44,12 +45,13 @@ CASES = [
     dict(name="set-property", args=["--set", "uart0.chardev=null", FW + "hello.elf"],
          status=0, stdout_exact=""),
     dict(name="set-unknown-property", args=["--set", "uart0.baud=9600", FW + "hello.elf"],
-         status=125, stderr=["--set:1:1: unknown property 'baud' for ns16550a 'uart0'"]),
+         status=125, stderr=["--set:1:12: unknown property 'baud' for ns16550a 'uart0'"]),
     dict(name="set-unknown-target", args=["--set", "uart7.chardev=null", FW + "hello.elf"],
-         status=125, stderr=["--set uart7.chardev=null: board 'virt32' has no cpu, memory "
-                             "or peripheral named 'uart7'"]),
+         status=125, stderr=["mcusim: --set:1:1: board 'virt32' has no cpu, memory "
+                             "or peripheral named 'uart7'\n"]),
     dict(name="set-malformed", args=["--set", "uart0", FW + "hello.elf"], status=125,
-         stderr=["--set uart0: expected TARGET.KEY=VALUE"]),
+         stderr=["mcusim: --set:1:1: expected TARGET.KEY=VALUE (e.g. uart0.chardev=null), "
+                 "not 'uart0'\n"]),
     dict(name="set-cpu-isa", args=["--set", "cpu.isa=rv32i", FW + "hello.elf"], status=126,
          stderr=["firmware fault: illegal instruction", "mcusim: registers:\n",
                  " x2  sp   88000000 ", "<_start+"]),
@@ -91,12 +93,6 @@ CASES.append(dict(name="damaged-elf-trace-without-symbols",
                   args=["--trace", "insn", "--max-insns", "3", DAMAGED_ELFS["shoff-past-eof"]],
                   status=124,
                   stderr=["         0 insn  80000000 ?                        00003197 auipc gp,0x3\n"]))
-# an entry point outside memory is the firmware's fault (a board with a
-# reset_pc would not even use it)
-CASES.append(dict(name="elf-entry-unmapped", args=[HANDMADE["entry-unmapped"]], status=126,
-                  stderr=["instruction access fault at pc 0x00001234 (mcause 1, mtval 0x1234); "
-                          "no trap handler (mtvec 0x00000000 unmapped)\n"
-                          "mcusim: pc 0x00001234 <?>: (not readable)\n"]))
 
 # ---- the hand-made firmware: exact traces ----
 
@@ -205,11 +201,47 @@ mcusim: registers:
 # ---- --timeout and --realtime ----
 
 SPIN = HANDMADE["handmade_spin"]
+
+
+def seconds_after(err, prefix):
+    """The number of seconds printed right after `prefix` in stderr, or None."""
+    m = re.search(re.escape(prefix) + r"\s*([0-9]+\.[0-9]+) s", err)
+    return float(m.group(1)) if m else None
+
+
+# What the README promises, and nothing about how fast the host is: the run
+# stops once SECONDS of host time have passed (never before); with
+# --realtime, virtual time is never more than a millisecond ahead of host
+# time, so it ends within SECONDS + 1 ms of virtual time (and may end far
+# below it on a loaded host). 1e-6: the six decimals --stats prints.
+def check_timeout(err):
+    host = seconds_after(err, "stopped by --timeout after")
+    if host is None or host < 0.3:
+        return "--timeout 0.3 stopped after %r s of host time (want >= 0.3)" % host
+    return None
+
+
+def check_timeout_realtime(err):
+    virtual = seconds_after(err, "mcusim: virtual time:")
+    host = seconds_after(err, "mcusim: host time:")
+    if virtual is None or host is None:
+        return "--stats lacks the virtual or host time"
+    if host < 0.3:
+        return "stopped after %.6f s of host time (want >= 0.3)" % host
+    if not 0.001 <= virtual <= 0.301 + 1e-6:
+        return "virtual time %.6f s, want 0.001 to 0.301 (--timeout 0.3 + 1 ms)" % virtual
+    if virtual > host + 0.001 + 1e-6:
+        return "virtual time %.6f s ran more than 1 ms ahead of host time %.6f s" % (virtual, host)
+    return None
+
+
 CASES += [
     dict(name="timeout", args=["--timeout", "0.3", SPIN], status=123,
-         stderr=["mcusim: stopped by --timeout after 0.", " s of host time at pc 0x80000000 ("]),
+         stderr=["mcusim: stopped by --timeout after ", " s of host time at pc 0x80000000 ("],
+         check=lambda out, err: check_timeout(err)),
     dict(name="timeout-realtime", args=["--timeout", "0.3", "--realtime", "--stats", SPIN],
-         status=123, stderr=["mcusim: virtual time: 0.3", "stopped by --timeout"]),
+         status=123, stderr=["stopped by --timeout"],
+         check=lambda out, err: check_timeout_realtime(err)),
     # the limit still counts exactly across the slices --timeout runs in
     dict(name="timeout-and-max-insns", args=["--timeout", "60", "--max-insns", "2500000", SPIN],
          status=124, stderr=["stopped after 2500000 instructions (--max-insns) at pc 0x80000000"]),
@@ -274,3 +306,241 @@ if os.access(SIM, os.X_OK):
     _case["name"] += "--timeout"
     _case["args"] = ["--timeout", "600"] + _case["args"]
     CASES.append(_case)
+
+
+# ---- boards and other inputs: FIFOs refused, one range check, ELF entry,
+# locations on every board error, the cpu keys ----
+
+# A path naming a FIFO would block in open() until another process opened
+# its other end (the runner's timeout would end the case): board files,
+# `extends:`, `image:`, the ELF and --trace-file each refuse one at once.
+# The FIFOs are made here, in build/tests/fifo/.
+FIFO_DIR = "build/tests/fifo"
+
+
+def make_fifo_inputs():
+    folder = os.path.join(TOP, FIFO_DIR)
+    os.makedirs(folder, exist_ok=True)
+    for name in ("board.yaml", "parent.yaml", "image.bin", "fw.elf", "trace.out"):
+        path = os.path.join(folder, name)
+        if os.path.lexists(path):
+            os.unlink(path)
+        os.mkfifo(path)
+    with open(os.path.join(folder, "extends.yaml"), "w") as f:
+        f.write("child:\n  extends: parent.yaml:b\n")
+    with open(os.path.join(folder, "image.yaml"), "w") as f:
+        f.write("b:\n  extends: virt32\n  memory:\n"
+                "    - {name: boot, type: rom, base: 0x1000, size: 4K, image: image.bin}\n")
+
+
+make_fifo_inputs()
+HELLO = FW + "hello.elf"
+CPU_KEYS = "tests/boards/cpu-keys.yaml:"
+CASES += [
+    dict(name="fifo-board", args=["--board", FIFO_DIR + "/board.yaml", HELLO], status=125,
+         stderr=["mcusim: build/tests/fifo/board.yaml: not a regular file (a fifo)\n"]),
+    dict(name="fifo-extends", args=["--board", FIFO_DIR + "/extends.yaml", HELLO], status=125,
+         stderr=["mcusim: build/tests/fifo/extends.yaml:2:12: in the board it extends: "
+                 "build/tests/fifo/parent.yaml: not a regular file (a fifo)\n"]),
+    dict(name="fifo-image", args=["--board", FIFO_DIR + "/image.yaml", HELLO], status=125,
+         stderr=["mcusim: build/tests/fifo/image.yaml:4:62: image "
+                 "'build/tests/fifo/image.bin': not a regular file (a fifo)\n"]),
+    dict(name="fifo-elf", args=[FIFO_DIR + "/fw.elf"], status=125,
+         stderr=["mcusim: build/tests/fifo/fw.elf: not a regular file (a fifo)\n"]),
+    dict(name="fifo-trace-file",
+         args=["--trace", "insn", "--trace-file", FIFO_DIR + "/trace.out", TRACE], status=125,
+         stderr=["mcusim: --trace-file build/tests/fifo/trace.out: not a regular file or "
+                 "character device (a fifo)\n"]),
+    dict(name="trace-file-directory", args=["--trace", "insn", "--trace-file", FIFO_DIR, TRACE],
+         status=125, stderr=["mcusim: --trace-file build/tests/fifo: not a regular file or "
+                             "character device (a directory)\n"]),
+    # character devices and the simulator's own stderr (a pipe here) still work
+    dict(name="trace-file-dev-null", args=["--trace", "all", "--trace-file", "/dev/null", TRACE],
+         status=7, stdout_exact="A"),
+    dict(name="trace-file-dev-stderr",
+         args=["--trace", "all", "--trace-file", "/dev/stderr", TRACE], status=7,
+         stdout_exact="A", stderr=[TRACE_ALL]),
+    # one range check (memory_range_check) for --set and for a model's default size
+    dict(name="set-ram-size-4g", args=["--set", "ram.size=4G", HELLO], status=125,
+         stderr=["mcusim: --set:1:10: memory 'ram' at 0x80000000 size 0x100000000 ends past "
+                 "0x100000000\n"]),
+    dict(name="set-peripheral-base-past-4g", args=["--set", "uart0.base=0xffffff80", HELLO],
+         status=125, stderr=["mcusim: --set:1:12: peripheral 'uart0' at 0xffffff80 size 0x100 "
+                             "ends past 0x100000000\n"]),
+    dict(name="default-size-past-4g",
+         args=["--board", "tests/boards/ranges.yaml:default-size-past-4g", HELLO], status=125,
+         stderr=["mcusim: tests/boards/ranges.yaml:9:7: peripheral 'test-high' at 0xfffff800 "
+                 "size 0x1000 ends past 0x100000000\n"]),
+    # the ELF's entry point against the board
+    dict(name="elf-entry-differs-from-reset-pc",
+         args=["--set", "cpu.reset_pc=0x80000000", HANDMADE["entry-moved"]], status=0,
+         stdout_exact=firmware_output("hello"),
+         stderr=["mcusim: note: the board starts at its reset_pc 0x80000000, not at the ELF "
+                 "entry point 0x80000010\n"]),
+    # an unsupported ISA is located like every other board error
+    dict(name="set-cpu-isa-unsupported", args=["--set", "cpu.isa=rv32x", HELLO], status=125,
+         stderr=["mcusim: --set:1:9: unsupported ISA \"rv32x\""]),
+    dict(name="board-isa-unsupported", args=["--board", CPU_KEYS + "bad-isa", HELLO], status=125,
+         stderr=["mcusim: tests/boards/cpu-keys.yaml:13:10: unsupported ISA \"rv32gq\""]),
+    # the cpu keys: parsed, checked, settable, described
+    dict(name="cpu-keys-describe", args=["--describe-board", CPU_KEYS + "ids"], status=0,
+         stdout=["cpu ids: mvendorid 0x00000489, marchid 0x80000002, mimpid 0x20181004; "
+                 "0 PMP entries, 8 triggers\n"]),
+    dict(name="cpu-keys-defaults", args=["--describe-board", "virt32"], status=0,
+         stdout=["cpu ids: mvendorid 0x00000000, marchid 0x00000000, mimpid 0x00000000; "
+                 "16 PMP entries, 2 triggers\n"]),
+    dict(name="cpu-keys-hifive1-revb", args=["--describe-board", "hifive1-revb"], status=0,
+         stdout=["cpu ids: mvendorid 0x00000489, marchid 0x00000000, mimpid 0x00000000; "
+                 "8 PMP entries, 4 triggers\n"]),
+    dict(name="cpu-keys-set", args=["--set", "cpu.pmp_entries=4", "--set", "cpu.triggers=0",
+                                    "--set", "cpu.mimpid=7", "--describe-board", "virt32"],
+         status=0, stdout=["mimpid 0x00000007; 4 PMP entries, 0 triggers\n"]),
+    dict(name="cpu-keys-set-out-of-range", args=["--set", "cpu.triggers=9", HELLO], status=125,
+         stderr=["mcusim: --set:1:14: 'triggers' 9 is out of range (0 to 8)\n"]),
+    dict(name="cpu-keys-pmp-out-of-range", args=["--board", CPU_KEYS + "bad-pmp", HELLO],
+         status=125, stderr=["mcusim: tests/boards/cpu-keys.yaml:17:18: 'pmp_entries' 17 is "
+                             "out of range (0 to 16)\n"]),
+    dict(name="cpu-keys-triggers-out-of-range",
+         args=["--board", CPU_KEYS + "bad-triggers", HELLO], status=125,
+         stderr=["mcusim: tests/boards/cpu-keys.yaml:21:15: 'triggers' 9 is out of range "
+                 "(0 to 8)\n"]),
+    dict(name="cpu-keys-mvendorid-32-bits", args=["--board", CPU_KEYS + "bad-mvendorid", HELLO],
+         status=125, stderr=["mcusim: tests/boards/cpu-keys.yaml:25:16: 'mvendorid' "
+                             "0x1_0000_0000 is out of range (0 to 0xffffffff)\n"]),
+    # a chosen board runs even when another board of its file is malformed
+    dict(name="board-chosen-beside-a-broken-one",
+         args=["--board", "tests/boards/cpu-keys.yaml:ids", HELLO], status=0,
+         stdout_exact=firmware_output("hello")),
+]
+
+
+# ---- lost output: a chardev's file, stdout or the --trace-file that
+# cannot be written ends the run with 121, said once ----
+
+def said_once(text):
+    """A check: `text` appears exactly once on stderr."""
+    return lambda out, err: (None if err.count(text) == 1 else
+                             "stderr has %r %d times, want once" % (text, err.count(text)))
+
+
+FULL = "No space left on device\n"
+HIFIVE1_TEST = ["--board", "tests/firmware/boards/hifive1-test.yaml:hifive1-test"]
+CASES += [
+    dict(name="output-lost/file-chardev", args=["--set", "uart0.chardev=file:/dev/full",
+                                               FW + "hello.elf"], status=121,
+         check=said_once("mcusim: chardev 'file:/dev/full': cannot write: " + FULL)),
+    # the firmware's own status (3) gives way: output was lost
+    dict(name="output-lost/file-chardev-firmware-status",
+         args=["--set", "uart0.chardev=file:out=/dev/full", FW + "exit_code.elf"], status=121,
+         check=said_once("mcusim: chardev 'file:out=/dev/full': cannot write: " + FULL)),
+    dict(name="output-lost/stdout", args=[FW + "hello.elf"], stdout_to="/dev/full", status=121,
+         check=said_once("mcusim: chardev 'stdio' (stdout): cannot write: " + FULL)),
+    dict(name="output-lost/stdout-trace-says-so", args=["--trace", "sys", FW + "hello.elf"],
+         stdout_to="/dev/full", status=121, stderr=[" end   output lost\n"]),
+    dict(name="output-lost/trace-file",
+         args=["--trace", "insn", "--trace-file", "/dev/full", FW + "hello.elf"], status=121,
+         check=said_once("mcusim: --trace-file /dev/full: cannot write: " + FULL)),
+    dict(name="output-lost/help", args=["--help"], stdout_to="/dev/full", status=121,
+         check=said_once("mcusim: stdout: cannot write: " + FULL)),
+    dict(name="output-lost/describe-board", args=["--describe-board", "virt32"],
+         stdout_to="/dev/full", status=121,
+         check=said_once("mcusim: stdout: cannot write: " + FULL)),
+    dict(name="output-lost/help-documents-121", args=["--help"], status=0,
+         stdout=["  121  output was lost: a chardev's file, stdout or the\n"]),
+    dict(name="output-to-dev-null-is-fine",
+         args=["--set", "uart0.chardev=file:/dev/null", "--trace", "sys", "--trace-file",
+               "/dev/null", FW + "hello.elf"], status=0, stdout_exact=""),
+]
+
+
+# ---- tcp chardev: where it listens, with the port bound for port 0 ----
+
+def check_tcp_listening(out, err):
+    m = re.search(r"^mcusim: char device listening on 127\.0\.0\.1:([0-9]+)$", err, re.M)
+    if not m or not 0 < int(m.group(1)) < 65536:
+        return "no 'char device listening on 127.0.0.1:PORT' line with a real port"
+    return None
+
+
+CASES += [
+    dict(name="tcp-chardev-says-where", args=["--set", "uart0.chardev=tcp:0",
+                                              FW + "exit_code.elf"],
+         status=3, stdout_exact="", check=check_tcp_listening),
+]
+
+
+# ---- guest diagnostics: every one in the trace, once on stderr ----
+
+GUEST_ERRORS = HIFIVE1_TEST + [FW + "hifive1/guest_errors.elf"]
+WDOG_LOCKED = "aon: write at +0x20 ignored: the watchdog is locked (write 0x51f15e to wdogkey first)"
+STUB_READ = "qspi0: read at +0x40 (not modelled)"
+UART_FULL = "uart1: txdata written while the transmit FIFO is full: the byte is dropped"
+CASES += [
+    dict(name="guest-diagnostics/stderr-once", args=GUEST_ERRORS, status=0,
+         stdout=["wdogcmp0 still 0xffff"],
+         check=lambda out, err: said_once("mcusim: " + WDOG_LOCKED + "\n")(out, err) or
+         said_once("mcusim: " + STUB_READ + "\n")(out, err) or
+         said_once("mcusim: " + UART_FULL + "\n")(out, err)),
+    # the trace on stderr: each occurrence at its cycle, before its mmio
+    # line, and no second copy as a plain message
+    dict(name="guest-diagnostics/trace", args=["--trace", "mmio"] + GUEST_ERRORS, status=0,
+         check=lambda out, err: None if (
+             len(re.findall(r"^ +[0-9]+ guest " + re.escape(WDOG_LOCKED) + "\n +[0-9]+ mmio  "
+                            "write 10000020 aon\\+0x20 4 ", err, re.M)) == 2 and
+             re.search(r"^ +[0-9]+ guest " + re.escape(STUB_READ) + "$", err, re.M) and
+             "mcusim: aon:" not in err) else "want two guest lines for aon, one for qspi0, "
+         "and no plain message"),
+    # a trace file gets every one; stderr still shows each once
+    dict(name="guest-diagnostics/trace-file",
+         args=["--trace", "sys", "--trace-file", "/dev/stdout"] + GUEST_ERRORS, status=0,
+         check=lambda out, err: None if (
+             out.count(" guest " + WDOG_LOCKED + "\n") == 2 and
+             err.count("mcusim: " + WDOG_LOCKED + "\n") == 1) else
+         "want both in the trace file and one on stderr"),
+]
+
+
+# more distinct diagnostics than stderr shows: the first 100, one line
+# saying so; the trace has every one
+MORE = "mcusim: more guest diagnostics are not shown (--trace lists every one)\n"
+GUEST_FLOOD = HIFIVE1_TEST + [FW + "hifive1/guest_flood.elf"]
+
+
+def check_flood_stderr(out, err):
+    shown = [line for line in err.splitlines() if line.startswith("mcusim: ")]
+    if len(shown) != 101 or shown[-1] + "\n" != MORE:
+        return "want 100 diagnostics then the 'not shown' line, got %d lines" % len(shown)
+    return None
+
+
+CASES += [
+    dict(name="guest-diagnostics/stderr-cap", args=GUEST_FLOOD, status=0,
+         check=check_flood_stderr),
+    dict(name="guest-diagnostics/trace-has-all",
+         args=["--trace", "sys", "--trace-file", "/dev/stdout"] + GUEST_FLOOD, status=0,
+         check=lambda out, err: None if len(re.findall(r"^ +[0-9]+ guest ", out, re.M)) == 136
+         else "want 136 guest lines in the trace"),
+]
+
+
+# ---- the README's board for the shipped HiFive1 firmware: it ends
+# cleanly without the test board's exit device (deep sleep) ----
+
+def uart_output(name):
+    """The UART output a tests/firmware/NAME.expect wants (after its exit:
+    and args: lines)."""
+    with open(os.path.join(TOP, "tests", "firmware", name + ".expect")) as f:
+        lines = f.read().split("\n")
+    while lines and re.match(r"^(exit|args):", lines[0]):
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+CASES += [
+    dict(name="readme/hifive1-revb-hello", args=["--board", "hifive1-revb",
+                                                FW + "hifive1/hello.elf"],
+         status=0, stdout_exact=uart_output("hifive1/hello"),
+         stderr=["mcusim: aon: pmusleep: deep sleep with nothing that can wake the chip: "
+                 "it stays off, the run ends\n"],
+         check=lambda out, err: "register dump on stderr" if "registers:" in err else None),
+]

@@ -24,6 +24,7 @@ import platform
 import re
 import subprocess
 import sys
+import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FW_DIR = os.path.join(TOP, "tests", "bench", "fw")
@@ -113,6 +114,35 @@ def run_firmware(sim, board, elf):
         if m:
             stats[key] = int(m.group(1)) if key == "insns" else float(m.group(1))
     return p.returncode, p.stdout, stats, p.stderr
+
+
+def run_board_load_benchmark(args):
+    """Times choosing one board from a generated 1 MB file of 40,000 boards
+    (`--describe-board FILE:NAME`): only the chosen board is resolved, and
+    names are hashed, so this is a parse of the file and little more."""
+    if args.k and args.k not in "board-load":
+        return 0
+    folder = os.path.join(TOP, "build", "bench")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "boards-40000.yaml")
+    count = 40000
+    with open(path, "w") as f:
+        for i in range(count):
+            f.write("b%d: {cpu: {isa: rv32imac}}\n" % i)
+    start = time.monotonic()
+    try:
+        p = subprocess.run([args.sim, "--describe-board", "%s:b%d" % (path, count - 1)],
+                           cwd=TOP, capture_output=True, text=True, timeout=TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print("FAIL board-load: %s" % e)
+        return 1
+    seconds = time.monotonic() - start
+    if p.returncode != 0:
+        print("FAIL board-load: exit status %d\n%s" % (p.returncode, p.stderr))
+        return 1
+    print("board-load: one of %d boards from a %.1f MB file: %.3f s" % (
+        count, os.path.getsize(path) / 1e6, seconds))
+    return 0
 
 
 def run_firmware_benchmarks(args):
@@ -218,6 +248,8 @@ def main():
     if not args.no_host:
         status |= run_host_benchmarks(args.k)
         sys.stdout.flush()
+    status |= run_board_load_benchmark(args)
+    sys.stdout.flush()
     status |= run_firmware_benchmarks(args)
     return status
 

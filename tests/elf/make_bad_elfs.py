@@ -169,6 +169,11 @@ def bad_elfs(good):
          "segments %d and %d overlap at 0x80000100" % (min(load, other), max(load, other))),
         ("many-overlapping", many_segments(g, 20000, stride=0),
          "segments %d and %d overlap at 0x81000000" % (load + 1, load + 2)),
+        # an entry point outside RAM/ROM/flash would fault on the first fetch
+        ("entry-unmapped", bytes(e().u32(E_ENTRY, 0x1234).b),
+         "entry point 0x00001234 is not inside the board's memory (unmapped)"),
+        ("entry-mmio", bytes(e().u32(E_ENTRY, 0x10000000).b),
+         "entry point 0x10000000 is not inside the board's memory (MMIO 'uart0')"),
     ]
     return cases
 
@@ -349,7 +354,7 @@ def write_all(outdir=OUTDIR):
     """Writes every file; returns {name: (path, expected message)} for the
     bad ones, {name: path} for the damaged ones that must still run, and
     {name: path} for the hand-made programs (and for hello.elf with its
-    entry point moved to unmapped memory: it loads, then faults)."""
+    entry point moved inside _start, for a board with its own reset_pc)."""
     os.makedirs(outdir, exist_ok=True)
     with open(GOOD, "rb") as f:
         good = f.read()
@@ -370,10 +375,12 @@ def write_all(outdir=OUTDIR):
         with open(path, "wb") as f:
             f.write(build_elf(0x80000000, words, symbols))
         handmade[name] = os.path.relpath(path, TOP)
-    path = os.path.join(outdir, "entry-unmapped.elf")
+    # hello.elf with its entry point moved 16 bytes into _start: it loads,
+    # and runs as usual on a board whose reset_pc is the real start
+    path = os.path.join(outdir, "entry-moved.elf")
     with open(path, "wb") as f:
-        f.write(bytes(Elf(good).u32(E_ENTRY, 0x1234).b))
-    handmade["entry-unmapped"] = os.path.relpath(path, TOP)
+        f.write(bytes(Elf(good).u32(E_ENTRY, 0x80000010).b))
+    handmade["entry-moved"] = os.path.relpath(path, TOP)
     return bad, runs, handmade
 
 

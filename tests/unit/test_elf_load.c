@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -377,6 +378,53 @@ static void test_missing_file(void **state)
     error_free(err);
 }
 
+/* The entry point must be in RAM or ROM: anywhere else the first fetch
+ * faults, so the load refuses it (and writes nothing). */
+static void test_entry_outside_memory_is_refused(void **state)
+{
+    Machine *m = *state;
+    Seg seg = {1, 0x1000, RAM_BASE, 0x100, 0x100};
+    Image img = build(&seg, 1, 0x1234, 0x100);
+    expect_error(m, &img, "entry point 0x00001234 is not inside the board's "
+                 "memory (unmapped)");
+    put32(img.bytes + 24, MMIO_BASE + 8);
+    expect_error(m, &img, "entry point 0x10000008 is not inside the board's "
+                 "memory (MMIO 'dev')");
+    /* in ROM (or flash) is fine: boards that boot from flash */
+    put32(img.bytes + 24, ROM_BASE + 0x10);
+    uint32_t entry = 0;
+    char *message = load(m, &img, &entry);
+    assert_null(message);
+    assert_int_equal(entry, ROM_BASE + 0x10);
+    free(img.bytes);
+}
+
+/* A FIFO would block the open until someone wrote to it; a directory is
+ * not a firmware either. Both are refused at once. */
+static void test_only_regular_files_are_read(void **state)
+{
+    Machine *m = *state;
+    char dir[] = "/tmp/mcusim-elf-dir-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/fw.elf", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    Error *err = NULL;
+    uint32_t entry;
+    char expected[128];
+    assert_false(elf_load(m->ms, fifo, &entry, &err));
+    snprintf(expected, sizeof expected, "%s: not a regular file (a fifo)", fifo);
+    assert_string_equal(error_message(err), expected);
+    error_free(err);
+    err = NULL;
+    assert_false(elf_load(m->ms, dir, &entry, &err));
+    snprintf(expected, sizeof expected, "%s: not a regular file (a directory)", dir);
+    assert_string_equal(error_message(err), expected);
+    error_free(err);
+    unlink(fifo);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +439,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_segment_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entry_outside_memory_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_only_regular_files_are_read, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
