@@ -16,6 +16,7 @@
  * corrupt ones are dropped without a NAK (nothing is owed while running).
  */
 #include "gdbstub/gdbstub_internal.h"
+#include "soc/alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -34,9 +35,7 @@ static void buf_reserve(GdbBuf *b, size_t more)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + more + 1)
         cap *= 2;
-    char *grown = realloc(b->data, cap);
-    if (!grown)
-        abort();
+    char *grown = xrealloc(b->data, cap);
     b->data = grown;
     b->cap = cap;
 }

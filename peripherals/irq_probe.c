@@ -8,6 +8,7 @@
  * Property `inputs`: how many inputs (1-32, default 32).
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 
@@ -71,9 +72,7 @@ static bool probe_create(const DeviceConfig *config, Device *out, Error **errp)
                    loc->line, loc->col, PROBE_MAX_INPUTS);
         return false;
     }
-    IrqProbe *p = calloc(1, sizeof *p);
-    if (!p)
-        abort();
+    IrqProbe *p = xcalloc(1, sizeof *p);
     p->inputs = (unsigned)inputs;
     p->owner = owner_new(config->ms, config->desc->name, free, p);
     out->owner = p->owner;

@@ -18,6 +18,7 @@
  * The debugger's peek returns `read-value` and reports nothing.
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -106,12 +107,8 @@ static bool stub_create(const DeviceConfig *config, Device *out, Error **errp)
                    (unsigned long long)read_value);
         return false;
     }
-    MmioStub *s = calloc(1, sizeof *s);
-    if (!s)
-        abort();
-    s->name = strdup(config->desc->name);
-    if (!s->name)
-        abort();
+    MmioStub *s = xcalloc(1, sizeof *s);
+    s->name = xstrdup(config->desc->name);
     s->read_value = (uint32_t)read_value;
     s->host = *config->host;
     out->owner = owner_new(config->ms, config->desc->name, stub_finalize, s);

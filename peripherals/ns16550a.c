@@ -45,6 +45,7 @@
  * writes to LSR and MSR (factory test only; ignored).
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 
@@ -472,9 +473,7 @@ static bool ns16550a_create(const DeviceConfig *config, Device *out,
     Chardev *chr = device_open_chardev(config, errp);
     if (!chr)
         return false;
-    Ns16550a *u = calloc(1, sizeof *u);
-    if (!u)
-        abort();
+    Ns16550a *u = xcalloc(1, sizeof *u);
     u->chardev = chr;
     u->clock_hz = xin_hz;
     u->clock = host->clock;

@@ -97,6 +97,7 @@
  * event runs, at most one CPU block later.
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -687,14 +688,10 @@ static bool aon_create(const DeviceConfig *config, Device *out, Error **errp)
     AonClocks clocks;
     if (!aon_config(config, &clocks, errp))
         return false;
-    Aon *a = calloc(1, sizeof *a);
-    if (!a)
-        abort();
+    Aon *a = xcalloc(1, sizeof *a);
     a->clock = config->host->clock;
     a->host = *config->host;
-    a->name = strdup(config->desc->name);
-    if (!a->name)
-        abort();
+    a->name = xstrdup(config->desc->name);
     a->lfrosc_hz = clocks.lfrosc_hz;
     a->lfaltclk_hz = clocks.lfaltclk_hz;
     a->lfclksel_pin = clocks.lfclksel;

@@ -24,6 +24,7 @@
  * unreset; here it resets to all ones so MTI stays low until programmed.
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 
@@ -199,9 +200,7 @@ static bool clint_create(const DeviceConfig *config, Device *out, Error **errp)
     if (!clint_config(config, &timebase, errp))
         return false;
     const DeviceHost *host = config->host;
-    Clint *c = calloc(1, sizeof *c);
-    if (!c)
-        abort();
+    Clint *c = xcalloc(1, sizeof *c);
     c->clock = host->clock;
     c->timebase_hz = timebase;
     c->timer = clock_event_new(c->clock, clint_timer_fired, c);

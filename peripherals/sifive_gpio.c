@@ -46,6 +46,7 @@
  * infrastructure yet).
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -340,9 +341,7 @@ static bool gpio_parse_inject(const DeviceConfig *config, Gpio *g,
         size_t len = 0;
         while (s[len] && !isspace((unsigned char)s[len]))
             len++;
-        g->inject = realloc(g->inject, (g->ninject + 1) * sizeof *g->inject);
-        if (!g->inject)
-            abort();
+        g->inject = xrealloc(g->inject, (g->ninject + 1) * sizeof *g->inject);
         GpioInjection *in = &g->inject[g->ninject];
         const char *why = parse_injection(s, len, clock, in);
         if (why) {
@@ -391,9 +390,7 @@ static bool gpio_create(const DeviceConfig *config, Device *out, Error **errp)
     static const char *const known[] = {"inject", NULL};
     if (!device_check_props(config, known, errp))
         return false;
-    Gpio *g = calloc(1, sizeof *g);
-    if (!g)
-        abort();
+    Gpio *g = xcalloc(1, sizeof *g);
     if (!gpio_parse_inject(config, g, errp)) {
         free(g->inject);
         free(g);

@@ -46,6 +46,7 @@
  * request takes through the gateway and the core (it is seen at once).
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,14 +396,6 @@ static void plic_finalize(void *opaque)
     free(p);
 }
 
-static void *zalloc(size_t n, size_t size)
-{
-    void *ptr = calloc(n, size);
-    if (!ptr)
-        abort();
-    return ptr;
-}
-
 /* Fails at the property's value, or at the entry when it is absent. */
 static bool plic_bad(const DeviceConfig *config, const char *key,
                      Error **errp, const char *what)
@@ -450,20 +443,20 @@ static bool plic_create(const DeviceConfig *config, Device *out, Error **errp)
     uint64_t sources, contexts, prio_bits;
     if (!plic_config(config, &sources, &contexts, &prio_bits, errp))
         return false;
-    Plic *p = zalloc(1, sizeof *p);
+    Plic *p = xcalloc(1, sizeof *p);
     p->sources = (unsigned)sources;
     p->contexts = (unsigned)contexts;
     p->words = (p->sources + 1 + 31) / 32;
     p->prio_mask = prio_bits == 32 ? UINT32_MAX
                                    : (UINT32_C(1) << prio_bits) - 1;
-    p->priority = zalloc(p->sources + 1, sizeof *p->priority);
-    p->level = zalloc(p->words, sizeof *p->level);
-    p->pending = zalloc(p->words, sizeof *p->pending);
-    p->busy = zalloc(p->words, sizeof *p->busy);
-    p->enable = zalloc((size_t)p->contexts * p->words, sizeof *p->enable);
-    p->threshold = zalloc(p->contexts, sizeof *p->threshold);
-    p->out = zalloc(p->contexts, sizeof *p->out);
-    p->irqs = zalloc(p->contexts, sizeof *p->irqs);
+    p->priority = xcalloc(p->sources + 1, sizeof *p->priority);
+    p->level = xcalloc(p->words, sizeof *p->level);
+    p->pending = xcalloc(p->words, sizeof *p->pending);
+    p->busy = xcalloc(p->words, sizeof *p->busy);
+    p->enable = xcalloc((size_t)p->contexts * p->words, sizeof *p->enable);
+    p->threshold = xcalloc(p->contexts, sizeof *p->threshold);
+    p->out = xcalloc(p->contexts, sizeof *p->out);
+    p->irqs = xcalloc(p->contexts, sizeof *p->irqs);
     p->clock = config->host->clock;
     if (p->clock)
         p->sample = clock_event_new(p->clock, plic_sample_lines, p);

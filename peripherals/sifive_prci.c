@@ -37,6 +37,7 @@
  * storing procmoncfg, the oscillators' trim and divider effects.
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -269,14 +270,10 @@ static bool prci_create(const DeviceConfig *config, Device *out, Error **errp)
                          &hfxosc, errp) ||
         !prci_delay_prop(config, "pll-lock-cycles", PLL_LOCK_US, &pll, errp))
         return false;
-    Prci *p = calloc(1, sizeof *p);
-    if (!p)
-        abort();
+    Prci *p = xcalloc(1, sizeof *p);
     p->clock = config->host->clock;
     p->host = *config->host;
-    p->name = strdup(desc->name);
-    if (!p->name)
-        abort();
+    p->name = xstrdup(desc->name);
     p->hfrosc_delay = hfrosc;
     p->hfxosc_delay = hfxosc;
     p->pll_delay = pll;

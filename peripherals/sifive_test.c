@@ -9,6 +9,7 @@
  * Reads return 0. Any other value is ignored, as QEMU does.
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 
@@ -60,9 +61,7 @@ static bool test_create(const DeviceConfig *config, Device *out, Error **errp)
     static const char *const known[] = {NULL};
     if (!device_check_props(config, known, errp))
         return false;
-    SifiveTest *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    SifiveTest *t = xcalloc(1, sizeof *t);
     t->host = *config->host;
     out->owner = owner_new(config->ms, config->desc->name, free, t);
     out->region = memory_region_new_mmio(out->owner, config->desc->name,

@@ -41,6 +41,7 @@
  * (bus errors here).
  */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -346,12 +347,8 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
     Chardev *chr = device_open_chardev(config, errp);
     if (!chr)
         return false;
-    SifiveUart *u = calloc(1, sizeof *u);
-    if (!u)
-        abort();
-    u->name = strdup(config->desc->name);
-    if (!u->name)
-        abort();
+    SifiveUart *u = xcalloc(1, sizeof *u);
+    u->name = xstrdup(config->desc->name);
     u->host = *host;
     u->chardev = chr;
     u->clock_hz = bus_hz;

@@ -2,6 +2,7 @@
  * sim/chardev_host.h for the spec strings). Every descriptor is
  * non-blocking or polled before use, so no call here waits. */
 #include "sim/chardev_host.h"
+#include "soc/alloc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,14 +56,6 @@ static bool fd_readable(int fd)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
-static void *xcalloc(size_t size)
-{
-    void *p = calloc(1, size);
-    if (!p)
-        abort();
-    return p;
-}
-
 /* Where a backend's output errors go (chardev_open_reporting). */
 typedef struct ErrorSink {
     ChardevWriteErrorFn fn; /* NULL: one line on stderr */
@@ -76,9 +69,7 @@ static void sink_init(ErrorSink *sink, const char *spec, bool is_stdout,
 {
     sink->fn = fn;
     sink->opaque = opaque;
-    if (asprintf(&sink->what, "chardev '%s'%s", spec,
-                 is_stdout ? " (stdout)" : "") < 0)
-        abort();
+    sink->what = xasprintf("chardev '%s'%s", spec, is_stdout ? " (stdout)" : "");
 }
 
 /* The first failure is reported, once; `err` 0 (an error flag with no
@@ -190,7 +181,7 @@ static const ChardevOps stream_ops = {
 static StreamChardev *stream_new(const char *spec, bool is_stdout,
                                  ChardevWriteErrorFn on_error, void *opaque)
 {
-    StreamChardev *s = xcalloc(sizeof *s);
+    StreamChardev *s = xcalloc(1, sizeof *s);
     sink_init(&s->sink, spec, is_stdout, on_error, opaque);
     s->base.ops = &stream_ops;
     s->base.eof = true; /* until an input is attached */
@@ -268,9 +259,7 @@ static bool file_keys(const char *spec, const char *text, char **out,
             *out = *in = NULL;
             return false;
         }
-        *slot = strndup(text + skip, len - skip);
-        if (!*slot)
-            abort();
+        *slot = xstrndup(text + skip, len - skip);
         text += len + (end ? 1 : 0);
         if (end && !*text) {
             error_setf(errp, "chardev '%s': trailing ','", spec);
@@ -296,9 +285,7 @@ static Chardev *file_open(const char *spec, const char *text,
                    "file:out=PATH,in=PATH)", spec);
         return NULL;
     } else {
-        out = strdup(text);
-        if (!out)
-            abort();
+        out = xstrdup(text);
     }
     StreamChardev *s = stream_new(spec, false, on_error, opaque);
     bool ok = (!in || stream_open_input(s, spec, in, errp)) &&
@@ -481,10 +468,7 @@ static Chardev *tcp_open(const char *spec, const char *text, Error **errp)
 {
     const char *colon = strrchr(text, ':');
     const char *port = colon ? colon + 1 : text;
-    char *host = colon ? strndup(text, (size_t)(colon - text))
-                       : strdup("127.0.0.1");
-    if (!host)
-        abort();
+    char *host = colon ? xstrndup(text, (size_t)(colon - text)) : xstrdup("127.0.0.1");
     size_t hlen = strlen(host);
     if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
         memmove(host, host + 1, hlen - 2);
@@ -506,7 +490,7 @@ static Chardev *tcp_open(const char *spec, const char *text, Error **errp)
     free(host);
     if (fd < 0)
         return NULL;
-    TcpChardev *t = xcalloc(sizeof *t);
+    TcpChardev *t = xcalloc(1, sizeof *t);
     t->base.ops = &tcp_ops;
     t->listen_fd = fd;
     t->client_fd = -1;
@@ -605,12 +589,10 @@ static Chardev *pty_open(const char *spec, Error **errp)
             close(fd);
         return NULL;
     }
-    PtyChardev *p = xcalloc(sizeof *p);
+    PtyChardev *p = xcalloc(1, sizeof *p);
     p->base.ops = &pty_ops;
     p->master_fd = fd;
-    p->path = strdup(path);
-    if (!p->path)
-        abort();
+    p->path = xstrdup(path);
     fprintf(stderr, "mcusim: char device redirected to %s\n", path);
     return &p->base;
 }

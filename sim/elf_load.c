@@ -1,4 +1,5 @@
 #include "sim/elf_load.h"
+#include "soc/alloc.h"
 #include "soc/file.h"
 
 #include <errno.h>
@@ -200,9 +201,7 @@ static bool collect_segments(Elf *elf, MemorySystem *ms, size_t phnum,
                              size_t file_size, Segment **out, size_t *count,
                              Error **errp)
 {
-    Segment *segs = calloc(phnum ? phnum : 1, sizeof *segs);
-    if (!segs)
-        abort();
+    Segment *segs = xcalloc(phnum ? phnum : 1, sizeof *segs);
     size_t n = 0;
     for (size_t i = 0; i < phnum; i++) {
         GElf_Phdr ph;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "sim/board_choice.h"
+#include "soc/alloc.h"
 #include "sim/chardev_host.h"
 #include "sim/cpu/cpu.h"
 #include "sim/elf_load.h"
@@ -88,10 +89,8 @@ static bool guest_first_time(Sim *sim, const char *line)
         sim->guest_capped = true;
         return false;
     }
-    char **grown = realloc(sim->guest_seen, (sim->nguest_seen + 1) * sizeof *grown);
-    char *copy = strdup(line);
-    if (!grown || !copy)
-        abort();
+    char **grown = xreallocarray(sim->guest_seen, sim->nguest_seen + 1, sizeof *grown);
+    char *copy = xstrdup(line);
     sim->guest_seen = grown;
     sim->guest_seen[sim->nguest_seen++] = copy;
     return true;
@@ -402,9 +401,7 @@ static bool sim_start_host(Sim *sim, const Options *opt, const BoardDesc *board,
                        "(add --host semihosting or --host newlib)", board->name);
         return !opt->semihosting_root;
     }
-    const char **argv = calloc((size_t)opt->nfw_args + 1, sizeof *argv);
-    if (!argv)
-        abort();
+    const char **argv = xcalloc((size_t)opt->nfw_args + 1, sizeof *argv);
     argv[0] = opt->firmware;
     for (int i = 0; i < opt->nfw_args; i++)
         argv[i + 1] = opt->fw_args[i];
@@ -473,11 +470,9 @@ static char *gdb_peripherals(void *opaque)
 static char *gdb_stats(void *opaque)
 {
     Sim *sim = opaque;
-    char *text = NULL;
-    if (asprintf(&text, "instructions: %llu\nvirtual time: %.6f s\n",
-                 (unsigned long long)cpu_instructions_retired(sim->cpu),
-                 (double)cpu_cycles(sim->cpu) / (double)clock_hz(sim->clock)) < 0)
-        abort();
+    char *text = xasprintf("instructions: %llu\nvirtual time: %.6f s\n",
+                           (unsigned long long)cpu_instructions_retired(sim->cpu),
+                           (double)cpu_cycles(sim->cpu) / (double)clock_hz(sim->clock));
     return text;
 }
 

@@ -1,4 +1,5 @@
 #include "sim/options.h"
+#include "soc/alloc.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -107,9 +108,7 @@ static bool parse_seconds(const char *text, double *out)
 
 static void add_set(Options *opt, const char *assignment)
 {
-    const char **grown = realloc(opt->sets, (opt->nsets + 1) * sizeof *grown);
-    if (!grown)
-        abort();
+    const char **grown = xrealloc(opt->sets, (opt->nsets + 1) * sizeof *grown);
     opt->sets = grown;
     opt->sets[opt->nsets++] = assignment;
 }

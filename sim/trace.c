@@ -1,5 +1,6 @@
 /* Execution traces and the guest-fault report (sim/trace.h). */
 #include "sim/trace.h"
+#include "soc/alloc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -97,14 +98,11 @@ Trace *trace_new(unsigned flags, const char *path, Error **errp)
         setvbuf(out, NULL, _IOLBF, 0);
     else
         setvbuf(out, NULL, _IOFBF, 1 << 16);
-    Trace *t = calloc(1, sizeof *t);
-    if (!t)
-        abort();
+    Trace *t = xcalloc(1, sizeof *t);
     t->flags = flags;
     t->out = out;
-    if (asprintf(&t->what, "%s%s", path ? "--trace-file " : "the trace on stderr",
-                 path ? path : "") < 0)
-        abort();
+    t->what = xasprintf("%s%s", path ? "--trace-file " : "the trace on stderr",
+                        path ? path : "");
     return t;
 }
 

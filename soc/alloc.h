@@ -3,7 +3,9 @@
 #ifndef SOC_ALLOC_H
 #define SOC_ALLOC_H
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +39,27 @@ static inline void *xreallocarray(void *p, size_t n, size_t size)
     if (size && n > SIZE_MAX / size)
         abort();
     return xrealloc(p, n * size);
+}
+
+static inline char *xstrndup(const char *s, size_t n)
+{
+    char *copy = strndup(s, n);
+    if (!copy)
+        abort();
+    return copy;
+}
+
+/* A malloc'd formatted string. */
+__attribute__((format(printf, 1, 2))) static inline char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *text;
+    va_start(ap, fmt);
+    int n = vasprintf(&text, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        abort();
+    return text;
 }
 
 static inline char *xstrdup(const char *s)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "peripherals/registry.h"
+#include "soc/alloc.h"
 #include "soc/file.h"
 
 #define BUS_SIZE (1ULL << 32)
@@ -89,9 +90,7 @@ static bool machine_set_time_source(void *opaque, DeviceTimeFn read_time,
                    p->name, m->time_source_name);
         return false;
     }
-    m->time_source_name = strdup(p->name);
-    if (!m->time_source_name)
-        abort();
+    m->time_source_name = xstrdup(p->name);
     m->read_time = read_time;
     m->time_dev = dev;
     return true;
@@ -99,32 +98,51 @@ static bool machine_set_time_source(void *opaque, DeviceTimeFn read_time,
 
 static void keep_owner(Machine *m, Owner *owner)
 {
-    Owner **grown = realloc(m->owners, (m->nowners + 1) * sizeof *grown);
-    if (!grown)
-        abort();
+    Owner **grown = xrealloc(m->owners, (m->nowners + 1) * sizeof *grown);
     m->owners = grown;
     m->owners[m->nowners++] = owner;
 }
 
+static int by_base(const void *a, const void *b)
+{
+    const Placement *x = *(const Placement *const *)a, *y = *(const Placement *const *)b;
+    if (x->base != y->base)
+        return x->base < y->base ? -1 : 1;
+    return x < y ? -1 : x > y; /* board order among equals */
+}
+
+static bool overlap_error(const Placement *later, const Placement *earlier,
+                          Error **errp)
+{
+    error_setf(errp, "%s:%u:%u: '%s' [0x%llx-0x%llx] overlaps '%s' [0x%llx-0x%llx]",
+               later->loc.file, later->loc.line, later->loc.col, later->name,
+               (unsigned long long)later->base,
+               (unsigned long long)(later->base + later->size - 1), earlier->name,
+               (unsigned long long)earlier->base,
+               (unsigned long long)(earlier->base + earlier->size - 1));
+    return false;
+}
+
+/* Sorted by base, a block overlaps something exactly when it starts before
+ * the furthest end seen so far: n log n, however many blocks a board has.
+ * The message names the one written later first. */
 static bool check_overlaps(const Placement *p, size_t n, Error **errp)
 {
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < i; j++) {
-            if (p[i].base < p[j].base + p[j].size &&
-                p[j].base < p[i].base + p[i].size) {
-                error_setf(errp,
-                           "%s:%u:%u: '%s' [0x%llx-0x%llx] overlaps '%s' "
-                           "[0x%llx-0x%llx]",
-                           p[i].loc.file, p[i].loc.line, p[i].loc.col,
-                           p[i].name, (unsigned long long)p[i].base,
-                           (unsigned long long)(p[i].base + p[i].size - 1),
-                           p[j].name, (unsigned long long)p[j].base,
-                           (unsigned long long)(p[j].base + p[j].size - 1));
-                return false;
-            }
-        }
+    const Placement **order = xcalloc(n, sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &p[i];
+    qsort(order, n, sizeof *order, by_base);
+    const Placement *reach = NULL; /* the block ending furthest so far */
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        const Placement *q = order[i];
+        if (reach && q->base < reach->base + reach->size)
+            ok = q > reach ? overlap_error(q, reach, errp) : overlap_error(reach, q, errp);
+        if (!reach || q->base + q->size > reach->base + reach->size)
+            reach = q;
     }
-    return true;
+    free(order);
+    return ok;
 }
 
 /* Copies the memory's `image:` file into it. */
@@ -179,9 +197,7 @@ static const PeripheralClass *find_model(const BoardPeripheral *p, Error **errp)
     size_t known_len = 1;
     for (size_t i = 0; i < registry_count(); i++)
         known_len += strlen(registry_at(i)->type) + 2;
-    char *known = calloc(1, known_len);
-    if (!known)
-        abort();
+    char *known = xcalloc(1, known_len);
     for (size_t i = 0; i < registry_count(); i++) {
         if (i)
             strcat(known, ", ");
@@ -246,9 +262,7 @@ static bool plan(const BoardDesc *board, const PeripheralClass **classes,
                  uint64_t *sizes, Error **errp)
 {
     size_t n = board->nmemories + board->nperipherals;
-    Placement *places = calloc(n ? n : 1, sizeof *places);
-    if (!places)
-        abort();
+    Placement *places = xcalloc(n ? n : 1, sizeof *places);
     bool ok = true;
     for (size_t i = 0; i < board->nmemories; i++) {
         const BoardMemory *mem = &board->memories[i];
@@ -296,36 +310,53 @@ static bool same_sink(const BoardIrq *a, const BoardIrq *b)
     return a->input ? strcmp(a->input, b->input) == 0 : a->line == b->line;
 }
 
-/* Every input wired so far and who drives it: one driver per input. */
+/* One driver per input: every sink every `irq:` names, sorted, so an
+ * input named twice is found in n log n however many lines a board has. */
 typedef struct Driven {
     const BoardIrq *sink;
     const char *source;
+    size_t order; /* board order: the later one is reported */
 } Driven;
 
-typedef struct Wiring {
-    Driven *driven;
-    size_t ndriven;
-} Wiring;
-
-static bool claim_sink(Wiring *w, const BoardIrq *irq, const char *source,
-                       Error **errp)
+static int by_sink(const void *a, const void *b)
 {
-    for (size_t i = 0; i < w->ndriven; i++) {
-        const Driven *d = &w->driven[i];
-        if (!same_sink(d->sink, irq))
+    const Driven *x = a, *y = b;
+    int c = strcmp(x->sink->target, y->sink->target);
+    if (c)
+        return c;
+    if (!x->sink->input != !y->sink->input)
+        return x->sink->input ? 1 : -1;
+    if (x->sink->input && (c = strcmp(x->sink->input, y->sink->input)) != 0)
+        return c;
+    if (!x->sink->input && x->sink->line != y->sink->line)
+        return x->sink->line < y->sink->line ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool check_one_driver_each(const BoardDesc *board, Error **errp)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < board->nperipherals; i++)
+        n += board->peripherals[i].nirqs;
+    Driven *all = xcalloc(n, sizeof *all);
+    for (size_t i = 0, k = 0; i < board->nperipherals; i++) {
+        const BoardPeripheral *p = &board->peripherals[i];
+        for (size_t j = 0; j < p->nirqs; j++, k++)
+            all[k] = (Driven){&p->irqs[j], p->name, k};
+    }
+    qsort(all, n, sizeof *all, by_sink);
+    bool ok = true;
+    for (size_t i = 1; ok && i < n; i++) {
+        if (!same_sink(all[i - 1].sink, all[i].sink))
             continue;
         char name[128];
-        sink_name(irq, name, sizeof name);
-        return loc_error(errp, &irq->loc, "%s is already driven by '%s' "
-                         "(at %u:%u)", name, d->source, d->sink->loc.line,
-                         d->sink->loc.col);
+        sink_name(all[i].sink, name, sizeof name);
+        ok = loc_error(errp, &all[i].sink->loc, "%s is already driven by '%s' (at %u:%u)",
+                       name, all[i - 1].source, all[i - 1].sink->loc.line,
+                       all[i - 1].sink->loc.col);
     }
-    Driven *grown = realloc(w->driven, (w->ndriven + 1) * sizeof *grown);
-    if (!grown)
-        abort();
-    w->driven = grown;
-    w->driven[w->ndriven++] = (Driven){irq, source};
-    return true;
+    free(all);
+    return ok;
 }
 
 static bool resolve_cpu_sink(Machine *m, const BoardIrq *irq, IrqLine *out,
@@ -385,7 +416,7 @@ static bool wrong_line_count(const BoardPeripheral *p,
 }
 
 static bool wire_device(Machine *m, const BoardDesc *board, size_t index,
-                        Wiring *w, Error **errp)
+                        Error **errp)
 {
     const BoardPeripheral *p = &board->peripherals[index];
     MachineDevice *d = &m->devices[index];
@@ -393,13 +424,10 @@ static bool wire_device(Machine *m, const BoardDesc *board, size_t index,
         return true;
     if (p->nirqs != d->cls->irq_outputs)
         return wrong_line_count(p, d->cls, errp);
-    IrqLine *lines = calloc(p->nirqs, sizeof *lines);
-    if (!lines)
-        abort();
+    IrqLine *lines = xcalloc(p->nirqs, sizeof *lines);
     bool ok = true;
     for (size_t i = 0; ok && i < p->nirqs; i++)
-        ok = claim_sink(w, &p->irqs[i], p->name, errp) &&
-             resolve_sink(m, board, &p->irqs[i], &lines[i], errp);
+        ok = resolve_sink(m, board, &p->irqs[i], &lines[i], errp);
     if (ok) {
         d->cls->connect_irqs(d->dev.state, lines, p->nirqs);
         d->wired = true;
@@ -411,11 +439,9 @@ static bool wire_device(Machine *m, const BoardDesc *board, size_t index,
 /* Output i of each device goes to the i-th sink of its `irq:`. */
 static bool wire(Machine *m, const BoardDesc *board, Error **errp)
 {
-    Wiring w = {0};
-    bool ok = true;
+    bool ok = check_one_driver_each(board, errp);
     for (size_t i = 0; ok && i < board->nperipherals; i++)
-        ok = wire_device(m, board, i, &w, errp);
-    free(w.driven);
+        ok = wire_device(m, board, i, errp);
     return ok;
 }
 
@@ -439,15 +465,11 @@ Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
                      const MachineHooks *hooks, Error **errp)
 {
     size_t n = board->nperipherals ? board->nperipherals : 1;
-    const PeripheralClass **classes = calloc(n, sizeof *classes);
-    uint64_t *sizes = calloc(n, sizeof *sizes);
-    if (!classes || !sizes)
-        abort();
+    const PeripheralClass **classes = xcalloc(n, sizeof *classes);
+    uint64_t *sizes = xcalloc(n, sizeof *sizes);
     Machine *m = NULL;
     if (plan(board, classes, sizes, errp)) {
-        m = calloc(1, sizeof *m);
-        if (!m)
-            abort();
+        m = xcalloc(1, sizeof *m);
         m->ms = ms;
         m->hooks = *hooks;
         m->device_host = (DeviceHost){
@@ -459,9 +481,7 @@ Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
             .request_reset = machine_request_reset,
             .log_guest = machine_log_guest,
         };
-        m->devices = calloc(n, sizeof *m->devices);
-        if (!m->devices)
-            abort();
+        m->devices = xcalloc(n, sizeof *m->devices);
         m->bus_owner = owner_new(ms, "system", NULL, NULL);
         m->bus = memory_region_new_container(m->bus_owner, "system", BUS_SIZE);
         memory_begin(ms);
