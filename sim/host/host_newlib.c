@@ -98,7 +98,9 @@ bool host_newlib_setup(Host *h, const ElfSymbols *syms, const HostConfig *c,
                     elf_symbol_address(syms, "end", &end);
     const BoardMemory *ram = find_ram(c->board, true, have_end ? end : cpu_get_pc(h->cpu));
     if (!ram) {
-        error_setf(errp, "newlib: the board has no RAM for the stack");
+        const SourceLoc *loc = &c->board->host_loc; /* `host:`, or the board's name */
+        error_setf(errp, "%s:%u:%u: newlib: board '%s' has no RAM for the stack",
+                   loc->file, loc->line, loc->col, c->board->name);
         return false;
     }
     uint64_t top = ram->base + ram->size;

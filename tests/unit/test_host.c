@@ -668,11 +668,13 @@ static void test_bad_root_and_no_ram_are_errors(void **state)
                         "--semihosting-root /nonexistent/dir: No such file or directory");
     error_free(err);
     err = NULL;
-    BoardDesc empty = {.name = "empty"};
+    BoardDesc empty = {.name = "empty",
+                       .host_loc = {.file = "b.yaml", .line = 3, .col = 9}};
     config = (HostConfig){.services = HOST_NEWLIB, .argc = 1, .argv = f->argv,
                           .frequency_hz = 1, .board = &empty};
     assert_null(host_new(f->ms, f->cpu, NULL, &config, &err));
-    assert_string_equal(error_message(err), "newlib: the board has no RAM for the stack");
+    assert_string_equal(error_message(err),
+                        "b.yaml:3:9: newlib: board 'empty' has no RAM for the stack");
     error_free(err);
 }
 
