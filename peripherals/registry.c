@@ -44,3 +44,22 @@ const PeripheralClass *registry_at(size_t index)
 {
     return index < registry_count() ? models[index] : NULL;
 }
+
+static bool irq_outputs(const char *type, unsigned *count, const char *const **names)
+{
+    const PeripheralClass *cls = registry_find(type);
+    if (!cls)
+        return false;
+    *count = cls->irq_outputs;
+    *names = cls->irq_output_names;
+    return true;
+}
+
+BoardModels registry_board_models(void)
+{
+    BoardModels board_models = {.irq_outputs = irq_outputs};
+    for (size_t i = 0; i < registry_count(); i++)
+        if (models[i]->irq_outputs > board_models.most_irq_outputs)
+            board_models.most_irq_outputs = models[i]->irq_outputs;
+    return board_models;
+}

@@ -6,10 +6,15 @@
 #include <stddef.h>
 
 #include "peripherals/peripheral.h"
+#include "soc/board.h"
 
 /* NULL when no model has that type. */
 const PeripheralClass *registry_find(const char *type);
 size_t registry_count(void);
 const PeripheralClass *registry_at(size_t index);
+
+/* What board loading may know of the models (soc/board.h), for
+ * BoardLoad.models. */
+BoardModels registry_board_models(void);
 
 #endif

@@ -67,7 +67,9 @@ BoardFile *board_choose(const char *spec, const char *const *sets,
     const char *name;
     char *path = board_file_and_name(spec, &name);
     char *shipped = boards_shipped_path();
-    BoardLoad how = { .fallback = shipped, .select = true, .board = name };
+    BoardModels models = registry_board_models();
+    BoardLoad how = { .fallback = shipped, .select = true, .board = name,
+                      .models = &models };
     BoardFile *file = board_file_load_with(path, &how, errp);
     free(shipped);
     free(path);

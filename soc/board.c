@@ -146,7 +146,8 @@ static BoardFile *parse_text(const char *path, const char *text, size_t len,
         .boards = { .probes = &stats->name_probes },
         .extends = { .fallback_path = how->fallback, .index = &l.boards,
                      .stats = stats },
-        .ctx = { .stats = stats, .names = { .probes = &stats->name_probes } },
+        .ctx = { .stats = stats, .models = how->models,
+                 .names = { .probes = &stats->name_probes } },
     };
     Node *root = board_yaml_load(file->path, text, len, stats, &l.ctx.err);
     l.root = root;

@@ -147,6 +147,27 @@ typedef struct BoardLoadStats {
     size_t tree_slots;      /* node kid slots allocated reading YAML */
 } BoardLoadStats;
 
+/* What board loading knows of peripheral models, from its caller: soc/
+ * knows no models (the application asks peripherals/registry.h). With it,
+ * `irq:` line counts are checked against the model before any line is
+ * made; without, against BOARD_IRQ_LINES_MAX (the machine checks the exact
+ * count when it is built). */
+typedef struct BoardModels {
+    /* How many interrupt outputs `type` drives and their names (*names
+     * NULL when unnamed); false when no model has that type. */
+    bool (*irq_outputs)(const char *type, unsigned *count,
+                        const char *const **names);
+    unsigned most_irq_outputs; /* the most any model drives */
+} BoardModels;
+
+#define BOARD_IRQ_LINES_MAX 1024
+
+/* The one wording of a wrong line count, for the loader and the machine:
+ * "'clint' drives 2 interrupt lines (msi, mti); the board wires 1". */
+void board_irq_count_text(char *buf, size_t size, const char *name,
+                          const char *type, unsigned outputs,
+                          const char *const *names, size_t wired);
+
 /* How to load a file. Zero-initialized: every board, nothing else. */
 typedef struct BoardLoad {
     /* `extends: NAME` naming no board of this file looks here (the shipped
@@ -160,6 +181,7 @@ typedef struct BoardLoad {
     bool select;
     const char *board;
     BoardLoadStats *stats; /* NULL: not counted */
+    const BoardModels *models; /* NULL: counts bounded only */
 } BoardLoad;
 
 /* Every board of the file, resolved and checked. */

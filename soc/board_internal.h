@@ -51,6 +51,7 @@ typedef struct BoardCtx {
     Error *err;            /* the first error */
     BoardDesc *board;      /* the board being filled */
     BoardLoadStats *stats; /* never NULL */
+    const BoardModels *models; /* NULL: none known */
     NameSet names;         /* the board's memory and peripheral names */
 } BoardCtx;
 

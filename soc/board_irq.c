@@ -4,8 +4,9 @@
  * Two passes over the sinks as written: the first checks their syntax and
  * counts the lines they stand for, the second creates one BoardIrq per
  * line. Between them the count is checked against the outputs of the
- * peripheral's model (or, for a type the registry does not know, against
- * the most any model drives), so a file cannot make the parser create
+ * peripheral's model (BoardLoad.models, which the caller hands in: soc/
+ * knows no models; for a type no model has, or without models, against
+ * the most a model may drive), so a file cannot make the parser create
  * more lines than a model could ever take: `irq: [plic.0-1023, ...]`
  * repeated over 100 KB costs one pass over the text, not 700 MB.
  */
@@ -14,8 +15,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-#include "peripherals/registry.h"
 
 #define IRQ_MAX_INPUT 65535u /* highest input number a sink may name */
 #define IRQ_MAX_RANGE 1024u  /* lines one range may span */
@@ -119,44 +118,41 @@ static bool sink_nodes(BoardCtx *c, const Node *const *ref,
     return true;
 }
 
-/* The most interrupt outputs any model has. */
-static unsigned most_outputs(void)
+void board_irq_count_text(char *buf, size_t size, const char *name,
+                          const char *type, unsigned outputs,
+                          const char *const *names, size_t wired)
 {
-    unsigned most = 0;
-    for (size_t i = 0; i < registry_count(); i++)
-        if (registry_at(i)->irq_outputs > most)
-            most = registry_at(i)->irq_outputs;
-    return most;
-}
-
-/* "'clint' drives 2 interrupt lines (msi, mti); the board wires 1", as
- * the machine words it. */
-static bool wrong_count(BoardCtx *c, const BoardPeripheral *p,
-                        const PeripheralClass *cls, size_t lines)
-{
-    if (cls->irq_outputs == 0)
-        return board_fail_loc(c, &p->irq_loc, "'%s' (%s) drives no interrupt "
-                              "lines; the board wires %zu", p->name, cls->type,
-                              lines);
-    char names[256] = "";
+    if (outputs == 0) {
+        snprintf(buf, size, "'%s' (%s) drives no interrupt lines; the board wires %zu",
+                 name, type, wired);
+        return;
+    }
+    char list[256] = "";
     size_t used = 0;
-    for (unsigned i = 0; cls->irq_output_names && i < cls->irq_outputs &&
-                         used < sizeof names; i++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
-                                 i ? ", " : " (", cls->irq_output_names[i]);
-    if (used && used + 1 < sizeof names)
-        strcat(names, ")");
-    return board_fail_loc(c, &p->irq_loc, "'%s' drives %u interrupt line%s%s; "
-                          "the board wires %zu", p->name, cls->irq_outputs,
-                          cls->irq_outputs == 1 ? "" : "s", names, lines);
+    for (unsigned i = 0; names && i < outputs && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                 i ? ", " : " (", names[i]);
+    if (used && used + 1 < sizeof list)
+        strcat(list, ")");
+    snprintf(buf, size, "'%s' drives %u interrupt line%s%s; the board wires %zu", name,
+             outputs, outputs == 1 ? "" : "s", list, wired);
 }
 
+/* Before any line is made: against the model when the caller told us of
+ * models, else against the most a model may have. */
 static bool check_count(BoardCtx *c, const BoardPeripheral *p, size_t lines)
 {
-    const PeripheralClass *cls = registry_find(p->type);
-    if (cls)
-        return lines == cls->irq_outputs || wrong_count(c, p, cls, lines);
-    unsigned most = most_outputs();
+    const BoardModels *m = c->models;
+    unsigned outputs;
+    const char *const *names;
+    if (m && m->irq_outputs(p->type, &outputs, &names)) {
+        if (lines == outputs)
+            return true;
+        char text[512];
+        board_irq_count_text(text, sizeof text, p->name, p->type, outputs, names, lines);
+        return board_fail_loc(c, &p->irq_loc, "%s", text);
+    }
+    unsigned most = m ? m->most_irq_outputs : BOARD_IRQ_LINES_MAX;
     if (lines <= most)
         return true;
     return board_fail_loc(c, &p->irq_loc, "'%s' wires %zu interrupt lines; no "

@@ -394,25 +394,13 @@ static bool resolve_sink(Machine *m, const BoardDesc *board,
                      "peripheral of that name)", irq->target);
 }
 
-/* "'clint' drives 2 interrupt lines (msi, mti); the board wires 1" */
 static bool wrong_line_count(const BoardPeripheral *p,
                              const PeripheralClass *cls, Error **errp)
 {
-    if (cls->irq_outputs == 0)
-        return loc_error(errp, &p->irq_loc, "'%s' (%s) drives no interrupt "
-                         "lines; the board wires %zu", p->name, cls->type,
-                         p->nirqs);
-    char names[256] = "";
-    size_t used = 0;
-    for (unsigned i = 0; cls->irq_output_names && i < cls->irq_outputs &&
-                         used < sizeof names; i++)
-        used += (size_t)snprintf(names + used, sizeof names - used, "%s%s",
-                                 i ? ", " : " (", cls->irq_output_names[i]);
-    if (used && used + 1 < sizeof names)
-        strcat(names, ")");
-    return loc_error(errp, &p->irq_loc, "'%s' drives %u interrupt line%s%s; "
-                     "the board wires %zu", p->name, cls->irq_outputs,
-                     cls->irq_outputs == 1 ? "" : "s", names, p->nirqs);
+    char text[512];
+    board_irq_count_text(text, sizeof text, p->name, cls->type, cls->irq_outputs,
+                         cls->irq_output_names, p->nirqs);
+    return loc_error(errp, &p->irq_loc, "%s", text);
 }
 
 static bool wire_device(Machine *m, const BoardDesc *board, size_t index,
