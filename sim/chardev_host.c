@@ -56,43 +56,11 @@ static bool fd_readable(int fd)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
-/* Where a backend's output errors go (chardev_open_reporting). */
-typedef struct ErrorSink {
-    ChardevWriteErrorFn fn; /* NULL: one line on stderr */
-    void *opaque;
-    char *what;             /* "chardev 'file:x'" */
-    bool failed;            /* reported; output is dropped from now on */
-} ErrorSink;
-
-static void sink_init(ErrorSink *sink, const char *spec, bool is_stdout,
-                      ChardevWriteErrorFn fn, void *opaque)
-{
-    sink->fn = fn;
-    sink->opaque = opaque;
-    sink->what = xasprintf("chardev '%s'%s", spec, is_stdout ? " (stdout)" : "");
-}
-
-/* The first failure is reported, once; `err` 0 (an error flag with no
- * errno to tell) reads as EIO. */
-static void sink_failed(ErrorSink *sink, int err)
-{
-    if (sink->failed)
-        return;
-    sink->failed = true;
-    if (!err)
-        err = EIO;
-    if (sink->fn)
-        sink->fn(sink->opaque, sink->what, err);
-    else
-        fprintf(stderr, "mcusim: %s: cannot write: %s\n", sink->what,
-                strerror(err));
-}
-
 /* ---- stream: stdio, null, file ---- */
 
 typedef struct StreamChardev {
     Chardev base;
-    ErrorSink sink;
+    OutputWatch watch;  /* its output errors (chardev_open_reporting) */
     FILE *out;          /* NULL: output dropped */
     bool owns_out;      /* a file we opened (closed with us) */
     bool flush_each;    /* out is a terminal */
@@ -110,17 +78,17 @@ static bool stdin_claimed;
 static void stream_write(Chardev *chr, const uint8_t *buf, size_t len)
 {
     StreamChardev *s = (StreamChardev *)chr;
-    if (!s->out || !len || s->sink.failed)
+    if (!s->out || !len || s->watch.lost)
         return;
     errno = 0;
     if (fwrite(buf, 1, len, s->out) != len) {
-        sink_failed(&s->sink, errno);
+        output_lost(&s->watch, errno);
         return;
     }
     /* Interactive output appears as the firmware prints a line (at once
      * on a terminal, where it may be a prompt); errors show then, too. */
     if ((s->flush_each || buf[len - 1] == '\n') && fflush(s->out) != 0)
-        sink_failed(&s->sink, errno);
+        output_lost(&s->watch, errno);
 }
 
 /* What is still buffered goes out; a failure now (or an error flag left by
@@ -130,8 +98,8 @@ static void stream_flush_out(StreamChardev *s)
     errno = 0;
     bool ok = s->owns_out ? fclose(s->out) == 0
                           : fflush(s->out) == 0 && !ferror(s->out);
-    if (!ok && !s->sink.failed)
-        sink_failed(&s->sink, errno);
+    if (!ok && !s->watch.lost)
+        output_lost(&s->watch, errno);
 }
 
 static size_t stream_read(Chardev *chr, uint8_t *buf, size_t max)
@@ -164,7 +132,7 @@ static void stream_close(Chardev *chr)
     StreamChardev *s = (StreamChardev *)chr;
     if (s->out)
         stream_flush_out(s);
-    free(s->sink.what);
+    output_watch_fini(&s->watch);
     if (s->owns_in)
         close(s->in_fd);
     if (s->claims_stdin)
@@ -182,7 +150,9 @@ static StreamChardev *stream_new(const char *spec, bool is_stdout,
                                  ChardevWriteErrorFn on_error, void *opaque)
 {
     StreamChardev *s = xcalloc(1, sizeof *s);
-    sink_init(&s->sink, spec, is_stdout, on_error, opaque);
+    output_watch_init(&s->watch,
+                      xasprintf("chardev '%s'%s", spec, is_stdout ? " (stdout)" : ""),
+                      on_error, opaque);
     s->base.ops = &stream_ops;
     s->base.eof = true; /* until an input is attached */
     s->in_fd = -1;

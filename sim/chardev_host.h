@@ -49,13 +49,14 @@
 #ifndef SIM_CHARDEV_HOST_H
 #define SIM_CHARDEV_HOST_H
 
+#include "sim/lost_output.h"
 #include "soc/chardev.h"
 #include "soc/error.h"
 
 /* Called once per backend, when its output first fails: `what` names it
  * ("chardev 'file:out.txt'", "chardev 'stdio' (stdout)"), `err` is the
  * errno. Called from inside chardev_write or chardev_close. */
-typedef void (*ChardevWriteErrorFn)(void *opaque, const char *what, int err);
+typedef OutputLostFn ChardevWriteErrorFn;
 
 /* The caller owns the result (chardev_close). Errors are one phrase naming
  * the spec: "chardev 'tcp:99999': port must be 0-65535 (0: any free

@@ -27,10 +27,7 @@ enum {
 struct Trace {
     unsigned flags;
     FILE *out;
-    char *what;                  /* "--trace-file PATH": for messages */
-    TraceWriteErrorFn on_error;  /* NULL: one line on stderr */
-    void *error_opaque;
-    bool failed;                 /* a write failed: nothing more is written */
+    OutputWatch watch;           /* "--trace-file PATH": its write errors */
     Cpu *cpu;
     MemorySystem *ms;
     const Clock *clock;
@@ -101,31 +98,17 @@ Trace *trace_new(unsigned flags, const char *path, Error **errp)
     Trace *t = xcalloc(1, sizeof *t);
     t->flags = flags;
     t->out = out;
-    t->what = xasprintf("%s%s", path ? "--trace-file " : "the trace on stderr",
-                        path ? path : "");
+    output_watch_init(&t->watch,
+                      xasprintf("%s%s", path ? "--trace-file " : "the trace on stderr",
+                                path ? path : ""),
+                      NULL, NULL);
     return t;
 }
 
 void trace_set_error_handler(Trace *t, TraceWriteErrorFn fn, void *opaque)
 {
-    t->on_error = fn;
-    t->error_opaque = opaque;
-}
-
-/* The first failed write is reported, once; the trace stops there. `err`
- * 0 (an error flag with no errno to tell) reads as EIO. */
-static void trace_failed(Trace *t, int err)
-{
-    if (t->failed)
-        return;
-    t->failed = true;
-    if (!err)
-        err = EIO;
-    if (t->on_error)
-        t->on_error(t->error_opaque, t->what, err);
-    else
-        fprintf(stderr, "mcusim: %s: cannot write: %s\n", t->what,
-                strerror(err));
+    t->watch.fn = fn;
+    t->watch.opaque = opaque;
 }
 
 void trace_free(Trace *t)
@@ -135,8 +118,8 @@ void trace_free(Trace *t)
     trace_detach(t);
     errno = 0;
     if (fclose(t->out) != 0)
-        trace_failed(t, errno);
-    free(t->what);
+        output_lost(&t->watch, errno);
+    output_watch_fini(&t->watch);
     free(t);
 }
 
@@ -148,8 +131,8 @@ bool trace_wants(const Trace *t, TraceFlag kind)
 void trace_flush(Trace *t)
 {
     errno = 0;
-    if (t && !t->failed && fflush(t->out) != 0)
-        trace_failed(t, errno);
+    if (t && !t->watch.lost && fflush(t->out) != 0)
+        output_lost(&t->watch, errno);
 }
 
 void trace_symbolize(const ElfSymbols *syms, uint32_t addr, char *buf,
@@ -183,7 +166,7 @@ static uint64_t now(const Trace *t)
 /* False once the trace failed: the line is not written. */
 static bool line_start(Trace *t, uint64_t cycle, const char *kind)
 {
-    if (t->failed)
+    if (t->watch.lost)
         return false;
     fprintf(t->out, "%10" PRIu64 " %-5s ", cycle, kind);
     return true;
@@ -194,7 +177,7 @@ static bool line_start(Trace *t, uint64_t cycle, const char *kind)
 static void line_end(Trace *t)
 {
     if (fputc('\n', t->out) == EOF || ferror(t->out))
-        trace_failed(t, errno);
+        output_lost(&t->watch, errno);
 }
 
 static void trace_insn(void *opaque, const Cpu *cpu, uint32_t pc, uint32_t bits)
@@ -355,7 +338,7 @@ void trace_end(Trace *t, const char *fmt, ...)
     line_end(t);
     errno = 0;
     if (fflush(t->out) != 0)
-        trace_failed(t, errno);
+        output_lost(&t->watch, errno);
 }
 
 void trace_dump_registers(FILE *out, const Cpu *cpu, MemorySystem *ms,

@@ -30,6 +30,7 @@
 
 #include "sim/cpu/cpu.h"
 #include "sim/elf_symbols.h"
+#include "sim/lost_output.h"
 #include "soc/clock.h"
 #include "soc/error.h"
 #include "soc/memory.h"
@@ -58,7 +59,7 @@ void trace_free(Trace *t);
 /* Called once, when writing the trace first fails: `what` names it
  * ("--trace-file run.trace", "the trace on stderr"), `err` is the errno.
  * Called from inside any trace_* call that writes, trace_free included. */
-typedef void (*TraceWriteErrorFn)(void *opaque, const char *what, int err);
+typedef OutputLostFn TraceWriteErrorFn;
 /* fn NULL: the failure is printed on stderr ("mcusim: --trace-file x:
  * cannot write: No space left on device"). */
 void trace_set_error_handler(Trace *t, TraceWriteErrorFn fn, void *opaque);
