@@ -5,30 +5,8 @@
 #include <stdint.h>
 #include "board.h"
 
-#define CLINT 0x2000000u
-#define MSIP (CLINT + 0)
-#define MTIMECMP (CLINT + 0x4000)
-#define MTIME (CLINT + 0xbff8)
-
 static volatile int msi_count, mti_count;
 static volatile uint32_t last_cause;
-
-static uint64_t mtime(void)
-{
-    uint32_t hi, lo;
-    do {
-        hi = MMIO32(MTIME + 4);
-        lo = MMIO32(MTIME);
-    } while (MMIO32(MTIME + 4) != hi);
-    return (uint64_t)hi << 32 | lo;
-}
-
-static void set_cmp(uint64_t v)
-{
-    MMIO32(MTIMECMP) = 0xffffffff;
-    MMIO32(MTIMECMP + 4) = (uint32_t)(v >> 32);
-    MMIO32(MTIMECMP) = (uint32_t)v;
-}
 
 __attribute__((interrupt("machine"), aligned(4))) static void isr(void)
 {
@@ -37,12 +15,12 @@ __attribute__((interrupt("machine"), aligned(4))) static void isr(void)
     last_cause = cause;
     if (cause == 0x80000003u) {
         msi_count++;
-        MMIO32(MSIP) = 0;
+        MMIO32(CLINT_MSIP) = 0;
     } else if (cause == 0x80000007u) {
         mti_count++;
-        set_cmp(mtime() + 1000);
+        clint_set_cmp(clint_mtime() + 1000);
         if (mti_count == 3)
-            set_cmp(UINT64_MAX);
+            clint_set_cmp(UINT64_MAX);
     }
 }
 
@@ -59,14 +37,14 @@ int main(void)
     printf("time and mcycle agree: %s\n", cycle_now - time_now == 1 ? "yes" : "no");
     __asm__ volatile("csrs mie, %0" :: "r"((1u << 3) | (1u << 7)));
     __asm__ volatile("csrs mstatus, 8");
-    MMIO32(MSIP) = 1;
+    MMIO32(CLINT_MSIP) = 1;
     for (volatile int i = 0; i < 10; i++) {}
     printf("msi: %d\n", msi_count);
-    uint64_t start = mtime();
-    set_cmp(start + 1000);
+    uint64_t start = clint_mtime();
+    clint_set_cmp(start + 1000);
     while (mti_count < 3)
         __asm__ volatile("wfi");
-    uint64_t end = mtime();
+    uint64_t end = clint_mtime();
     printf("mti: %d after %s ticks\n", mti_count,
            end - start >= 3000 && end - start < 3100 ? "~3000" : "wrong");
     return msi_count == 1 && mti_count == 3 ? 0 : 1;

@@ -17,10 +17,6 @@
 #include <stdio.h>
 #include "board.h"
 
-#define CLINT 0x2000000u
-#define MTIMECMP (CLINT + 0x4000)
-#define MTIME (CLINT + 0xbff8)
-
 #define PLIC 0x0c000000u
 #define PLIC_PRIO(s) (PLIC + 4u * (s))
 #define PLIC_ENABLE (PLIC + 0x2000u)
@@ -58,27 +54,10 @@ VISIBLE uint32_t next_interval(void)
     return 150 + (lfsr & 0x1ff);
 }
 
-static uint64_t mtime(void)
-{
-    uint32_t hi, lo;
-    do {
-        hi = MMIO32(MTIME + 4);
-        lo = MMIO32(MTIME);
-    } while (MMIO32(MTIME + 4) != hi);
-    return (uint64_t)hi << 32 | lo;
-}
-
-static void set_cmp(uint64_t v)
-{
-    MMIO32(MTIMECMP) = 0xffffffff;
-    MMIO32(MTIMECMP + 4) = (uint32_t)(v >> 32);
-    MMIO32(MTIMECMP) = (uint32_t)v;
-}
-
 VISIBLE void timer_interrupt(void)
 {
     timer_count++;
-    set_cmp(mtime() + next_interval());
+    clint_set_cmp(clint_mtime() + next_interval());
 }
 
 VISIBLE void uart_interrupt(void)
@@ -124,7 +103,7 @@ int main(void)
     MMIO32(PLIC_PRIO(UART_SOURCE)) = 1;
     MMIO32(PLIC_ENABLE) = 1u << UART_SOURCE;
     MMIO32(PLIC_THRESHOLD) = 0;
-    set_cmp(mtime() + next_interval());
+    clint_set_cmp(clint_mtime() + next_interval());
     __asm__ volatile("csrs mie, %0" :: "r"(MIE_MTIE | MIE_MEIE));
     __asm__ volatile("csrs mstatus, 8");
     MMIO8(UART0_BASE + UART_IER) = IER_ERBFI;

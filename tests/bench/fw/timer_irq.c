@@ -12,11 +12,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "crc32_table.h"
+
 #define BUF_SIZE 16384u
 #define PASSES 600u
 #define TICK 1000u
 
-static uint32_t table[256];
 static uint8_t buffer[BUF_SIZE];
 
 #ifndef HOST
@@ -56,27 +57,9 @@ static void start_timer(void) {}
 static int timer_ok(void) { return 1; }
 #endif
 
-static void make_table(void)
-{
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int bit = 0; bit < 8; bit++)
-            c = (c & 1u) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-        table[n] = c;
-    }
-}
-
-static uint32_t crc32_update(uint32_t crc, const uint8_t *data, size_t len)
-{
-    crc = ~crc;
-    for (size_t i = 0; i < len; i++)
-        crc = table[(crc ^ data[i]) & 0xffu] ^ (crc >> 8);
-    return ~crc;
-}
-
 int main(void)
 {
-    make_table();
+    crc32_make_table();
     uint32_t x = 0x9e3779b9u;
     for (uint32_t i = 0; i < BUF_SIZE; i++) {
         x ^= x << 13;
