@@ -6,11 +6,13 @@ ELFs of tests/elf/make_bad_elfs.py (into build/tests/elf/), and reference
 runs for the determinism cases (see determinism_case)."""
 import os
 import re
-import subprocess
 import sys
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SIM = os.path.join(TOP, "build", "mcusim-san")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+
+TOP = testlib.TOP
+SIM = testlib.SIM
 FW = "build/fw/"
 
 sys.path.insert(0, os.path.join(TOP, "tests", "elf"))
@@ -268,19 +270,13 @@ def determinism_case(name, args):
     case that runs it again and wants the same exit status, the same UART
     output byte for byte, and the same stderr (trace, instruction count,
     virtual time) except the host-time lines of --stats."""
-    env = dict(os.environ, MCUSIM_BOARDS=os.path.join(TOP, "boards.yaml"),
-               ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99")
-    try:
-        p = subprocess.run([SIM] + args, cwd=TOP, env=env, capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return dict(name="determinism/" + name, args=["--version"], status=0,
-                    stdout=["(reference run failed: %s)" % e])
-    err = p.stderr.decode(errors="replace")
+    r = testlib.run([SIM] + args)
+    err = r.stderr
     kept, rest = err.split("mcusim: host time:", 1) if "mcusim: host time:" in err else (err, "")
     stderr = [kept] + [line + "\n" for line in rest.splitlines()[1:]
                        if not line.startswith("mcusim: MIPS:")]
-    return dict(name="determinism/" + name, args=args, status=p.returncode,
-                stdout_exact=p.stdout.decode(errors="replace"), stderr=stderr)
+    return dict(name="determinism/" + name, args=args, status=r.status,
+                stdout_exact=r.stdout, stderr=stderr)
 
 
 ECHO_IN = ["--set", "uart0.chardev=stdio:in=tests/firmware/uart_echo.in"]

@@ -10,10 +10,14 @@
   build/mcusim-san; the first line of .expect is `exit: N` and, optionally,
   `args: ...` (extra mcusim options); the rest is the exact UART output;
 - CLI cases in tests/cli_cases.py: arguments, exit status, and text the
-  simulator's stderr must contain;
+  simulator's stderr must contain (optionally stdout sent to a file such as
+  /dev/full, and a `check` function for numeric bounds);
+- observation never changes a run (tests/determinism/run_determinism.py);
 - the ISA tests of tests/isa (tests/isa/run_isa.py);
 - the host-service firmware of tests/firmware/host (run_host.py);
-- the gdb tests of tests/gdb (run_gdb.py: the real gdb-multiarch).
+- the gdb tests of tests/gdb (run_gdb.py: the real gdb-multiarch);
+- each libFuzzer harness build/fuzz/fuzz_NAME for 20 s, two at a time, after
+  its committed reproducers (tests/fuzz/run_fuzz.py; docs/FUZZING.md).
 
 Run from the repository top (ninja test does). `-k WORD` runs only tests
 whose name contains WORD.
@@ -22,57 +26,15 @@ import glob
 import os
 import re
 import shlex
-import subprocess
 import sys
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SIM = os.path.join(TOP, "build", "mcusim-san")
-TIMEOUT = 120
-
-ENV = dict(os.environ)
-ENV["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
-ENV["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=99"
-ENV["MCUSIM_BOARDS"] = os.path.join(TOP, "boards.yaml")
-
-
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def ok(self, name):
-        self.passed += 1
-        print("PASS %s" % name)
-
-    def fail(self, name, why):
-        self.failed.append(name)
-        print("FAIL %s\n%s" % (name, indent(why)))
-
-
-def indent(text):
-    lines = text.rstrip("\n").splitlines()[-60:]
-    return "\n".join("    " + line for line in lines)
-
-
-def sanitizer_report(text):
-    return re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)", text)
-
-
-def run(cmd, **kw):
-    try:
-        return subprocess.run(cmd, cwd=TOP, env=ENV, capture_output=True,
-                              timeout=kw.pop("timeout", TIMEOUT), **kw)
-    except subprocess.TimeoutExpired as e:
-        return subprocess.CompletedProcess(cmd, -1, e.stdout or b"",
-                                           (e.stderr or b"") + b"\n(timed out)")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import SIM, TOP, Results, run, sanitizer_report  # noqa: E402
 
 
 def check_build_file(res):
-    p = run([sys.executable, "tools/gen_build.py", "--check"])
-    if p.returncode == 0:
-        res.ok("build.ninja is current")
-    else:
-        res.fail("build.ninja is current", p.stderr.decode())
+    r = run([sys.executable, "tools/gen_build.py", "--check"])
+    res.report("build.ninja is current", [r.stderr] if r.status else [])
 
 
 CMOCKA_RUN = re.compile(r"^\[ RUN\s+\] (\S+)")
@@ -104,10 +66,10 @@ VALGRIND = ["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=all"
 def run_unit_binary(res, path, wrapper=(), prefix=""):
     name = prefix + os.path.basename(path)
     p = run(list(wrapper) + [path])
-    out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
+    out = p.stdout + p.stderr
     cases = cmocka_cases(out)
     if not cases:
-        res.fail(name, "no cmocka test ran (exit %d)\n%s" % (p.returncode, out))
+        res.fail(name, "no cmocka test ran (exit %d)\n%s" % (p.status, out))
         return
     for case, status in cases:
         full = "%s/%s" % (name, case)
@@ -116,8 +78,8 @@ def run_unit_binary(res, path, wrapper=(), prefix=""):
         else:
             res.fail(full, out)
     all_ok = all(status == "OK" for _, status in cases)
-    if sanitizer_report(out) or re.search(r"==\d+== \S", out) or (p.returncode != 0 and all_ok):
-        res.fail(name + " (exit status/sanitizers)", "exit %d\n%s" % (p.returncode, out))
+    if sanitizer_report(out) or re.search(r"==\d+== \S", out) or (p.status != 0 and all_ok):
+        res.fail(name + " (exit status/sanitizers)", "exit %d\n%s" % (p.status, out))
 
 
 def parse_expect(path):
@@ -140,11 +102,10 @@ def run_firmware(res, expect_path):
     elf = os.path.join(TOP, "build", "fw", name + ".elf")
     status, args, expected = parse_expect(expect_path)
     p = run([SIM] + args + [elf])
-    out = p.stdout.decode(errors="replace")
-    err = p.stderr.decode(errors="replace")
+    out, err = p.stdout, p.stderr
     problems = []
-    if p.returncode != status:
-        problems.append("exit status %d, expected %d" % (p.returncode, status))
+    if p.status != status:
+        problems.append("exit status %d, expected %d" % (p.status, status))
     if out != expected:
         problems.append("output differs:\n--- expected\n%s\n--- got\n%s" % (expected, out))
     if sanitizer_report(err):
@@ -160,12 +121,19 @@ def run_cli_cases(res):
     from cli_cases import CASES  # noqa: E402
     for case in CASES:
         name = "cli/" + case["name"]
-        p = run([SIM] + case["args"], input=case.get("stdin", b""))
-        out = p.stdout.decode(errors="replace")
-        err = p.stderr.decode(errors="replace")
+        if "stdout_to" in case:  # e.g. /dev/full: what a failing stdout does
+            with open(case["stdout_to"], "wb") as sink:
+                p = run([SIM] + case["args"], stdin=case.get("stdin", b""), stdout=sink)
+        else:
+            p = run([SIM] + case["args"], stdin=case.get("stdin", b""))
+        out, err = p.stdout, p.stderr
         problems = []
-        if p.returncode != case["status"]:
-            problems.append("exit status %d, expected %d" % (p.returncode, case["status"]))
+        if "check" in case:  # a function of (stdout, stderr): a problem or None
+            problem = case["check"](out, err)
+            if problem:
+                problems.append(problem)
+        if p.status != case["status"]:
+            problems.append("exit status %d, expected %d" % (p.status, case["status"]))
         for text in case.get("stderr", []):
             if text not in err:
                 problems.append("stderr lacks %r" % text)
@@ -203,6 +171,9 @@ def main():
             run_firmware(res, path)
     if not only or only == "cli":
         run_cli_cases(res)
+    sys.path.insert(0, os.path.join(TOP, "tests", "determinism"))
+    import run_determinism  # noqa: E402
+    run_determinism.run(res, only=only)
     sys.path.insert(0, os.path.join(TOP, "tests", "isa"))
     import run_isa  # noqa: E402
     run_isa.run(res, only=only)
@@ -212,10 +183,10 @@ def main():
     sys.path.insert(0, os.path.join(TOP, "tests", "gdb"))
     import run_gdb  # noqa: E402
     run_gdb.run(res, only=only)
-    if res.failed:
-        print("\nfailed: " + ", ".join(res.failed))
-    print("\n%d passed, %d failed" % (res.passed, len(res.failed)))
-    return 1 if res.failed else 0
+    sys.path.insert(0, os.path.join(TOP, "tests", "fuzz"))
+    import run_fuzz  # noqa: E402
+    run_fuzz.run(res, only=only)
+    return res.summary()
 
 
 if __name__ == "__main__":

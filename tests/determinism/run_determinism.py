@@ -6,19 +6,20 @@ Each firmware here runs once as the reference with `--trace mmio,irq`
 tracing (one instruction per decoded block), exception tracing,
 everything traced, and sliced (`--timeout`); each must give the same UART
 output, exit status, instruction count, virtual time and the mmio/irq
-trace lines it traces. Then at several
-instruction limits, the traced and untraced runs must agree with each
-other and be a prefix of the full run. Breakpoints, watchpoints and
+trace lines it traces. Then at several instruction limits, the traced and
+untraced runs must agree with each other and be a prefix of the full run. Breakpoints, watchpoints and
 single steps are compared the same way by tests/unit/test_determinism.c
 (through the CPU's API) and tests/gdb (through gdb).
 """
 import os
 import re
-import subprocess
+import sys
 import tempfile
 
-TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SIM = os.environ.get("MCUSIM_SIM", os.path.join(TOP, "build", "mcusim-san"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import testlib  # noqa: E402
+
+SIM = os.environ.get("MCUSIM_SIM", testlib.SIM)
 
 STORM_IN = ["--set", "uart0.chardev=stdio:in=tests/firmware/irq_storm.in"]
 FIRMWARE = [
@@ -44,20 +45,19 @@ LINE = re.compile(r"^\s*\d+ (\w+)")
 
 
 class Run:
-    def __init__(self, args, env):
+    def __init__(self, args):
         fd, path = tempfile.mkstemp(prefix="mcusim-trace-")
         os.close(fd)
         try:
             to_file = ["--trace-file", path] if "--trace" in args else []
-            p = subprocess.run([SIM, "--stats"] + to_file + args, cwd=TOP,
-                               env=env, capture_output=True, timeout=300)
+            r = testlib.run([SIM, "--stats"] + to_file + args, timeout=300)
             with open(path, errors="replace") as f:
                 trace = f.read().splitlines()
         finally:
             os.unlink(path)
-        self.status = p.returncode
-        self.stdout = p.stdout.decode(errors="replace")
-        self.stderr = p.stderr.decode(errors="replace")
+        self.status = r.status
+        self.stdout = r.stdout
+        self.stderr = r.stderr
         self.lines = [line for line in trace if kind(line) in KEPT_KINDS]
         self.stats = [line for line in self.stderr.splitlines()
                       if line.startswith(("mcusim: instructions:", "mcusim: virtual time:"))]
@@ -95,45 +95,42 @@ def compare(ref, run, what):
     diff = first_difference([line for line in ref.lines if kind(line) in kinds], run.lines)
     if diff:
         problems.append("mmio/irq trace differs at " + diff)
-    if re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)", run.stderr):
+    if testlib.sanitizer_report(run.stderr):
         problems.append("sanitizer report:\n" + run.stderr)
     return ["%s: %s" % (what, p) for p in problems]
 
 
-def report(res, label, problems):
-    if problems:
-        res.fail(label, "\n".join(problems))
-    else:
-        res.ok(label)
-
-
-def check_firmware(res, name, options, elf, env):
-    ref = Run(options + ["--trace", "mmio,irq", elf], env)
+def check_firmware(res, name, options, elf):
+    ref = Run(options + ["--trace", "mmio,irq", elf])
     if not ref.events():
         res.fail("determinism/%s" % name,
                  "the reference run traced no device access or interrupt:\n" + ref.stderr)
         return
     for variant, extra in VARIANTS:
-        run = Run(options + extra + [elf], env)
+        run = Run(options + extra + [elf])
         problems = compare(ref, run, variant)
-        report(res, "determinism/%s/%s" % (name, variant), problems)
+        res.report("determinism/%s/%s" % (name, variant), problems)
     full = ref.events()
     for limit in LIMITS:
         args = options + ["--max-insns", str(limit)]
-        plain = Run(args + ["--trace", "mmio,irq", elf], env)
-        traced = Run(args + ["--trace", "mmio,irq,insn", elf], env)
+        plain = Run(args + ["--trace", "mmio,irq", elf])
+        traced = Run(args + ["--trace", "mmio,irq,insn", elf])
         problems = compare(plain, traced, "-n %d with and without insn tracing" % limit)
         events = plain.events()
         if events != full[:len(events)]:
             problems.append("-n %d: the trace is not a prefix of the full run's: %s"
                             % (limit, first_difference(full[:len(events)], events)))
-        report(res, "determinism/%s/limit-%d" % (name, limit), problems)
+        res.report("determinism/%s/limit-%d" % (name, limit), problems)
 
 
-def run(res, only=None, env=None):
-    env = dict(env or os.environ)
-    env.setdefault("MCUSIM_BOARDS", os.path.join(TOP, "boards.yaml"))
+def run(res, only=None):
     for name, options, elf in FIRMWARE:
         if only and only not in "determinism/" + name:
             continue
-        check_firmware(res, name, options, elf, env)
+        check_firmware(res, name, options, elf)
+
+
+if __name__ == "__main__":
+    results = testlib.Results()
+    run(results, only=sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None)
+    sys.exit(results.summary())

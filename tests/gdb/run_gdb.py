@@ -53,6 +53,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import testlib  # noqa: E402
+
 GDB_DIR = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(GDB_DIR))
 GDB = "gdb-multiarch"
@@ -100,10 +103,7 @@ TESTS = [
 def firmware_of(test):
     return "%s/%s.elf" % (FIRMWARE_DIR, test[3] if len(test) > 3 else "gdbtarget")
 
-ENV = dict(os.environ)
-ENV["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
-ENV["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=99"
-ENV["MCUSIM_BOARDS"] = os.path.join(TOP, "boards.yaml")
+ENV = testlib.ENV
 
 LISTENING = re.compile(r"mcusim: gdb server listening on [^\s:]*:(\d+)")
 
@@ -140,10 +140,6 @@ def build():
 
 
 # ---- one test ----
-
-def sanitizer_report(text):
-    return re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)", text)
-
 
 class Sim:
     """The simulator in the background: its stdout and stderr are read by
@@ -245,7 +241,7 @@ def run_sessions(sim, scripts, elf, wrap=None, verbose=False):
     if s.proc.poll() is None:
         s.wait(0)
     err = s.stderr()
-    if sanitizer_report(err):
+    if testlib.sanitizer_report(err):
         problems.append("sanitizer report")
     log.append("--- simulator stdout\n%s--- simulator stderr\n%s" % (s.stdout(), err))
     if verbose:
@@ -332,7 +328,7 @@ def run_observe(sim, test, verbose=False):
     err = p.stderr.decode(errors="replace")
     problems = []
     log = ["--- without gdb: exit %d\n--- stdout\n%s--- stderr\n%s" % (p.returncode, out, err)]
-    if sanitizer_report(err):
+    if testlib.sanitizer_report(err):
         problems.append("sanitizer report (without gdb)")
     if not re.search(r"^done: irqs \d+ checksum [0-9a-f]{8} minstret \d+ mcycle \d+$",
                      out, re.M) or not 1 <= p.returncode <= 100:
@@ -353,7 +349,7 @@ def run_observe(sim, test, verbose=False):
 def run(results, sim=None, only=None, verbose=False):
     """Runs every gdb test, reporting each through results.ok / results.fail
     as `gdb/NAME`."""
-    sim = sim or os.path.join(TOP, "build", "mcusim-san")
+    sim = sim or testlib.SIM
     selected = [t for t in TESTS if not only or only in "gdb/" + t[0]]
     if not selected:
         return
@@ -383,21 +379,6 @@ def run(results, sim=None, only=None, verbose=False):
             results.ok(label)
 
 
-class _Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def ok(self, name):
-        self.passed += 1
-        print("PASS %s" % name)
-
-    def fail(self, name, why):
-        self.failed.append(name)
-        lines = why.rstrip("\n").splitlines()[-150:]
-        print("FAIL %s\n%s" % (name, "\n".join("    " + l for l in lines)))
-
-
 def main(argv):
     sim, only, verbose = None, None, False
     args = list(argv)
@@ -425,13 +406,11 @@ def main(argv):
         else:
             print(__doc__, file=sys.stderr)
             return 2
-    res = _Results()
+    res = testlib.Results(shown=150)
     t0 = time.time()
     run(res, sim=sim, only=only, verbose=verbose)
-    if res.failed:
-        print("\nfailed: " + ", ".join(res.failed))
-    print("\n%d passed, %d failed (%.1f s)" % (res.passed, len(res.failed), time.time() - t0))
-    return 1 if res.failed else 0
+    print("\n(%.1f s)" % (time.time() - t0))
+    return res.summary()
 
 
 if __name__ == "__main__":

@@ -30,9 +30,11 @@ simulator (default build/mcusim-san); --list prints the run matrix.
 """
 import glob
 import os
-import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import testlib  # noqa: E402
 
 ISA_DIR = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(ISA_DIR))
@@ -55,10 +57,6 @@ EXTRA_BOARDS = {
 # name -> the feature. Empty: every feature the tests cover is in.
 PENDING = {}
 
-ENV = dict(os.environ)
-ENV["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
-ENV["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=99"
-ENV["MCUSIM_BOARDS"] = os.path.join(TOP, "boards.yaml")
 
 
 def march(name):
@@ -105,20 +103,10 @@ def build(names=None):
     return errors
 
 
-def sanitizer_report(text):
-    return re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)", text)
-
-
 def run_sim(sim, board, elf, timeout=TIMEOUT):
     """Runs one ELF; returns (status, stdout, stderr); status -1: timeout."""
-    cmd = [sim, "--board", board, "--max-insns", MAX_INSNS, elf]
-    try:
-        p = subprocess.run(cmd, cwd=TOP, env=ENV, capture_output=True,
-                           timeout=timeout, stdin=subprocess.DEVNULL)
-        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-    except subprocess.TimeoutExpired as e:
-        return -1, (e.stdout or b"").decode(errors="replace"), \
-            (e.stderr or b"").decode(errors="replace") + "\n(timed out)"
+    r = testlib.run([sim, "--board", board, "--max-insns", MAX_INSNS, elf], timeout=timeout)
+    return r.status, r.stdout, r.stderr
 
 
 def judge(name, status, out, err):
@@ -134,7 +122,7 @@ def judge(name, status, out, err):
     if deviations:
         problems.append("printed deviation lines (reserved for QEMU's known "
                         "departures from the spec):\n" + "\n".join(deviations))
-    if sanitizer_report(err):
+    if testlib.sanitizer_report(err):
         problems.append("sanitizer report")
     return problems
 
@@ -142,7 +130,7 @@ def judge(name, status, out, err):
 def run(results, sim=None, only=None):
     """Runs every ISA test on mcusim, reporting each through results.ok /
     results.fail as `isa/LABEL`."""
-    sim = sim or os.path.join(TOP, "build", "mcusim-san")
+    sim = sim or testlib.SIM
     strict = os.environ.get("MCUSIM_ISA_STRICT") == "1"
     for r in runs():
         label = "isa/" + r["label"]
@@ -164,21 +152,6 @@ def run(results, sim=None, only=None):
         else:
             results.fail(label, "\n".join(problems) + "\n--- stdout\n" + out +
                          "--- stderr\n" + err)
-
-
-class _Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def ok(self, name):
-        self.passed += 1
-        print("PASS %s" % name)
-
-    def fail(self, name, why):
-        self.failed.append(name)
-        lines = why.rstrip("\n").splitlines()[-40:]
-        print("FAIL %s\n%s" % (name, "\n".join("    " + l for l in lines)))
 
 
 def main(argv):
@@ -204,12 +177,9 @@ def main(argv):
         else:
             print(__doc__, file=sys.stderr)
             return 2
-    res = _Results()
+    res = testlib.Results(shown=40)
     run(res, sim=sim, only=only)
-    if res.failed:
-        print("\nfailed: " + ", ".join(res.failed))
-    print("\n%d passed, %d failed" % (res.passed, len(res.failed)))
-    return 1 if res.failed else 0
+    return res.summary()
 
 
 if __name__ == "__main__":

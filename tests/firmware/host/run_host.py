@@ -24,11 +24,13 @@ From tests/run_tests.py:
 Standalone: python3 tests/firmware/host/run_host.py [--build] [--sim PATH] [-k WORD]
 """
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+import testlib  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -39,10 +41,6 @@ CC = "riscv64-unknown-elf-gcc"
 ARCH = ["-march=rv32imac", "-misa-spec=2.2", "-mabi=ilp32"]
 NEWLIB = "build/newlib/riscv64-unknown-elf"
 
-ENV = dict(os.environ)
-ENV["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:exitcode=99"
-ENV["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:exitcode=99"
-ENV["MCUSIM_BOARDS"] = os.path.join(TOP, "boards.yaml")
 
 
 def sources():
@@ -217,10 +215,6 @@ def snapshot(folder):
     return out
 
 
-def sanitizer_report(text):
-    return re.search(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)", text)
-
-
 def run_case(sim, case):
     """The problems with one case (empty: it passed)."""
     elf = os.path.join(BUILD_DIR, case["elf"] + ".elf")
@@ -238,14 +232,8 @@ def run_case(sim, case):
         cmd = [sim] + opts + [elf]
         if "args" in case:
             cmd += ["--"] + case["args"]
-        try:
-            p = subprocess.run(cmd, cwd=TOP, env=ENV, capture_output=True, timeout=TIMEOUT,
-                               stdin=subprocess.DEVNULL)
-            status, out, err = p.returncode, p.stdout.decode(errors="replace"), \
-                p.stderr.decode(errors="replace")
-        except subprocess.TimeoutExpired as e:
-            status, out = -1, (e.stdout or b"").decode(errors="replace")
-            err = (e.stderr or b"").decode(errors="replace") + "\n(timed out)"
+        r = testlib.run(cmd, timeout=TIMEOUT)
+        status, out, err = r.status, r.stdout, r.stderr
         problems = []
         if status != case["status"]:
             problems.append("exit status %d, expected %d" % (status, case["status"]))
@@ -255,7 +243,7 @@ def run_case(sim, case):
         for text in case.get("stderr", []):
             if text not in err:
                 problems.append("stderr lacks %r" % text)
-        if sanitizer_report(err):
+        if testlib.sanitizer_report(err):
             problems.append("sanitizer report")
         if case.get("root"):
             files = snapshot(os.path.join(tmp, "root"))
@@ -276,31 +264,12 @@ def run_case(sim, case):
 def run(results, sim=None, only=None):
     """Runs every case, reporting each through results.ok / results.fail
     as `host/NAME`."""
-    sim = sim or os.path.join(TOP, "build", "mcusim-san")
+    sim = sim or testlib.SIM
     for case in CASES:
         label = "host/" + case["name"]
         if only and only not in label:
             continue
-        problems = run_case(sim, case)
-        if problems:
-            results.fail(label, "\n".join(problems))
-        else:
-            results.ok(label)
-
-
-class _Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = []
-
-    def ok(self, name):
-        self.passed += 1
-        print("PASS %s" % name)
-
-    def fail(self, name, why):
-        self.failed.append(name)
-        lines = why.rstrip("\n").splitlines()[-60:]
-        print("FAIL %s\n%s" % (name, "\n".join("    " + l for l in lines)))
+        results.report(label, run_case(sim, case))
 
 
 def main(argv):
@@ -320,12 +289,9 @@ def main(argv):
         else:
             print(__doc__, file=sys.stderr)
             return 2
-    res = _Results()
+    res = testlib.Results()
     run(res, sim=sim, only=only)
-    if res.failed:
-        print("\nfailed: " + ", ".join(res.failed))
-    print("\n%d passed, %d failed" % (res.passed, len(res.failed)))
-    return 1 if res.failed else 0
+    return res.summary()
 
 
 if __name__ == "__main__":
