@@ -24,6 +24,12 @@ Sources are found by folder, so a new file needs no edit here:
                                     htif_* (riscv-tests style assembly)
   tests/bench/host/bench_*.c        host benchmarks, built -O2
   tests/bench/fw/*.c                benchmark firmware
+  tests/fuzz/fuzz_*.c               one libFuzzer harness each, built with
+                                    clang-14 (-fsanitize=fuzzer,address,
+                                    undefined) with the simulator's sources
+                                    (objects in build/fuzz/obj/) into
+                                    build/fuzz/fuzz_NAME; `ninja fuzz` runs
+                                    them (tests/fuzz/run_fuzz.py)
 
 Run `python3 tools/gen_build.py` after adding or removing a file; the test
 suite checks that the committed build.ninja is current.
@@ -66,6 +72,62 @@ def firmware_groups(virt32_sources):
                            out=board + "/",
                            support=sources(blib, suffix=".c") + sources(blib, suffix=".S")))
     return groups
+
+
+# clang's libFuzzer (Debian 12: clang-14 and libclang-rt-14-dev, which
+# tools/setup.sh installs). A missing clang fails the build with this
+# message instead of a bare "not found".
+FUZZ_CHECK = ("command -v $fuzzcc >/dev/null || { echo 'fuzzing needs clang-14 and "
+              "libclang-rt-14-dev (libFuzzer): run tools/setup.sh' >&2; exit 1; }")
+FUZZ_RUNTIME_CHECK = ("ls $$($fuzzcc -print-runtime-dir)/libclang_rt.fuzzer-*.a >/dev/null 2>&1 "
+                      "|| { echo 'fuzzing needs libclang-rt-14-dev (the libFuzzer runtime): "
+                      "run tools/setup.sh' >&2; exit 1; }")
+
+
+def fuzz_rules(w, lib):
+    """Rules for tests/fuzz/fuzz_*.c; returns the harness binaries. The
+    simulator's sources are compiled again with clang and libFuzzer's
+    coverage instrumentation into build/fuzz/obj/, then linked with each
+    harness into build/fuzz/fuzz_NAME."""
+    harnesses = sources("tests/fuzz", "fuzz_")
+    if not harnesses:
+        return []
+    w("fuzzcc = clang-14")
+    w("fuzzflags = -std=c11 -D_GNU_SOURCE -g -O1 -I. -fno-omit-frame-pointer "
+      "-fno-sanitize-recover=all $warn")
+    w("rule fuzzcc_lib")
+    w("  command = %s; $fuzzcc -MMD -MF $out.d $fuzzflags "
+      "-fsanitize=fuzzer-no-link,address,undefined -c $in -o $out" % FUZZ_CHECK)
+    w("  depfile = $out.d")
+    w("  deps = gcc")
+    w("  description = CC(fuzz) $out")
+    w("rule fuzzcc_harness")
+    w("  command = %s; $fuzzcc -MMD -MF $out.d $fuzzflags "
+      "-fsanitize=fuzzer,address,undefined -c $in -o $out" % FUZZ_CHECK)
+    w("  depfile = $out.d")
+    w("  deps = gcc")
+    w("  description = CC(fuzz) $out")
+    w("rule fuzzlink")
+    w("  command = %s; $fuzzcc -g -O1 -fsanitize=fuzzer,address,undefined -o $out $in $libs"
+      % FUZZ_RUNTIME_CHECK)
+    w("  description = LINK(fuzz) $out")
+    lib_objs = []
+    for s in lib:
+        o = obj("fuzz/obj", s)
+        lib_objs.append(o)
+        w("build %s: fuzzcc_lib %s" % (o, s))
+    binaries = []
+    for s in harnesses:
+        o = obj("fuzz/obj", s)
+        binary = "build/fuzz/%s" % os.path.basename(s)[:-2]
+        binaries.append(binary)
+        w("build %s: fuzzcc_harness %s" % (o, s))
+        w("build %s: fuzzlink %s %s" % (binary, o, " ".join(lib_objs)))
+    w("build fuzz: run %s tests/fuzz/run_fuzz.py" % " ".join(binaries))
+    w("  cmd = python3 tests/fuzz/run_fuzz.py")
+    w("  desc = FUZZ every harness for FUZZ_SECONDS (default 300) each")
+    w("")
+    return binaries
 
 
 def generate():
@@ -241,8 +303,10 @@ def generate():
         host_elfs.append(elf)
         extra = " | tests/firmware/host/htif.ld" if kind == "htif" else ""
         w("build %s: hostfw_%s %s%s || %s" % (elf, kind, src, extra, fw_deps))
-    w("build all: phony build/mcusim build/mcusim-san %s %s %s %s" % (
-        " ".join(unit_bins), " ".join(fw_elfs), " ".join(isa_elfs), " ".join(host_elfs)))
+    fuzz_bins = fuzz_rules(w, lib)
+    w("build all: phony build/mcusim build/mcusim-san %s %s %s %s %s" % (
+        " ".join(unit_bins), " ".join(fw_elfs), " ".join(isa_elfs), " ".join(host_elfs),
+        " ".join(fuzz_bins)))
     w("build fw-qemu: run build/mcusim tools/fw_qemu_check.py %s" % " ".join(fw_elfs))
     w("  cmd = python3 tools/fw_qemu_check.py")
     w("  desc = virt32 firmware on mcusim and QEMU")

@@ -11,6 +11,9 @@ packages=(
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf newlib-source
   picolibc-riscv64-unknown-elf
   gdb-multiarch valgrind xz-utils bzip2 make
+  # fuzzing (tests/fuzz, docs/FUZZING.md): clang with its libFuzzer runtime,
+  # and llvm-symbolizer for the stacks in sanitizer reports
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()
