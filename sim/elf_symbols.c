@@ -1,8 +1,7 @@
 #include "sim/elf_symbols.h"
 #include "soc/alloc.h"
+#include "soc/file.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
@@ -64,11 +63,9 @@ ElfSymbols *elf_symbols_load(const char *path, Error **errp)
         error_setf(errp, "libelf is out of date");
         return NULL;
     }
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        error_setf(errp, "%s: cannot open: %s", path, strerror(errno));
+    int fd = file_open_input(path, errp); /* a FIFO is refused, never waited on */
+    if (fd < 0)
         return NULL;
-    }
     ElfSymbols *syms = xcalloc(1, sizeof *syms);
     size_t cap = 0;
     Elf *elf = elf_begin(fd, ELF_C_READ, NULL);

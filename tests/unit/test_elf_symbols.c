@@ -3,7 +3,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -36,11 +40,28 @@ static void test_missing_file_is_an_error(void **state)
     error_free(err);
 }
 
+/* A FIFO with no writer would block a plain open() forever. */
+static void test_fifo_is_refused_at_once(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mcusim-syms-XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/fw.elf", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    Error *err = NULL;
+    assert_null(elf_symbols_load(path, &err));
+    assert_non_null(strstr(error_message(err), "not a regular file (a fifo)"));
+    error_free(err);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_symbols_by_name_and_by_address),
         cmocka_unit_test(test_missing_file_is_an_error),
+        cmocka_unit_test(test_fifo_is_refused_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
