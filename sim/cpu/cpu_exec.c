@@ -207,7 +207,7 @@ BlockExit cpu_exec_block(Cpu *cpu, Block *b, const void *const **handlers_out)
         cpu->cycles = base + in->idx + 1;                                   \
         Block *next_ = b->next[how];                                        \
         if (unlikely(!next_ || next_->start != next_pc_)) {                 \
-            next_ = cpu->blocks.table[cpu_block_slot(next_pc_)];                \
+            next_ = cpu->blocks.table[cpu_block_slot(next_pc_)];            \
             if (next_ && next_->start == next_pc_)                          \
                 b->next[how] = next_;                                       \
         }                                                                   \
