@@ -65,17 +65,30 @@ static char *copy_path(const char *path, int *err)
     return copy;
 }
 
+/* The folder holding path's last component (a descriptor) and that
+ * component, which points into *copy (the caller frees it after closing
+ * the folder); -errno with nothing to free on failure. */
+static int open_parent(int root_fd, const char *path, char **copy, char **leaf)
+{
+    int result;
+    *copy = copy_path(path, &result);
+    if (!*copy)
+        return result;
+    int dir = walk(root_fd, *copy, leaf);
+    if (dir < 0) {
+        free(*copy);
+        *copy = NULL;
+    }
+    return dir;
+}
+
 int host_files_open(int root_fd, const char *path, int flags, unsigned mode)
 {
     int result;
-    char *leaf, *copy = copy_path(path, &result);
-    if (!copy)
-        return result;
-    int dir = walk(root_fd, copy, &leaf);
-    if (dir < 0) {
-        free(copy);
+    char *copy, *leaf;
+    int dir = open_parent(root_fd, path, &copy, &leaf);
+    if (dir < 0)
         return dir;
-    }
     int fd = openat(dir, leaf, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
                     (mode_t)mode);
     result = fd < 0 ? -errno : fd;
@@ -101,14 +114,10 @@ int host_files_open(int root_fd, const char *path, int flags, unsigned mode)
 int host_files_unlink(int root_fd, const char *path)
 {
     int result;
-    char *leaf, *copy = copy_path(path, &result);
-    if (!copy)
-        return result;
-    int dir = walk(root_fd, copy, &leaf);
-    if (dir < 0) {
-        free(copy);
+    char *copy, *leaf;
+    int dir = open_parent(root_fd, path, &copy, &leaf);
+    if (dir < 0)
         return dir;
-    }
     struct stat st;
     if (fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
         result = -errno;
