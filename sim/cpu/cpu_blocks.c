@@ -179,7 +179,6 @@ Block *cpu_block_scratch(Cpu *cpu, uint32_t pc, unsigned max)
     MemRange first;
     if (!decode_block(cpu, pc, max, &bc->scratch, bc->scratch_insns, &cacheable, &first))
         return NULL;
-    bc->scratch.host_start = bc->scratch.host_end = NULL;
     return &bc->scratch;
 }
 
@@ -202,7 +201,6 @@ Block *cpu_block_translate(Cpu *cpu, uint32_t pc)
         memcpy(bc->scratch_insns, from, (b->ninsns + 1) * sizeof *from);
         bc->scratch = *b;
         bc->scratch.insns = bc->scratch_insns;
-        bc->scratch.host_start = bc->scratch.host_end = NULL;
         return &bc->scratch;
     }
     bc->nblocks++;

@@ -94,9 +94,8 @@ enum { CPU_PRIV_U = 0, CPU_PRIV_M = 3 };
 #define MSTATUS_TW (1u << 21)
 #define MSTATUS_WRITABLE (MSTATUS_MIE | MSTATUS_MPIE | MSTATUS_MPP | MSTATUS_MPRV | MSTATUS_TW)
 
-/* PMP (privileged spec 3.7): up to 16 entries (config.pmp_entries are
- * implemented), 4-byte granularity. */
-#define CPU_PMP_ENTRIES CPU_PMP_MAX
+/* PMP (privileged spec 3.7): up to CPU_PMP_MAX entries (config.pmp_entries
+ * are implemented), 4-byte granularity. */
 enum {
     PMP_R = 1u << 0,
     PMP_W = 1u << 1,
@@ -147,8 +146,8 @@ typedef struct Block {
     uint32_t start;     /* CPU_BLOCK_DEAD once invalidated */
     uint32_t ninsns;
     /* The host bytes the block was decoded from (one RAM/ROM range), by
-     * which writes find it whatever address they came through; empty
-     * for the scratch block. */
+     * which writes find it whatever address they came through (only the
+     * pool's blocks are looked up; NULL when not cacheable). */
     const uint8_t *host_start, *host_end;
     BlockInsn *insns;   /* ninsns + the sentinel */
     struct Block *next[2]; /* chained successors by exit (fall-through, taken) */
@@ -195,8 +194,8 @@ struct Cpu {
     uint64_t cycle_offset;      /* mcycle = cycles + cycle_offset */
     uint64_t instret_offset;    /* minstret = retired + instret_offset */
     uint64_t frozen_cycle, frozen_instret; /* values while inhibited */
-    uint8_t pmpcfg[CPU_PMP_ENTRIES];
-    uint32_t pmpaddr[CPU_PMP_ENTRIES];
+    uint8_t pmpcfg[CPU_PMP_MAX];
+    uint32_t pmpaddr[CPU_PMP_MAX];
     /* Accesses need PMP checks: U-mode, MPRV, or a locked entry. While
      * set, the interpreter's fast paths are off (data) or checked per
      * block (fetch). */

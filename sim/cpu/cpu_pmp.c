@@ -45,7 +45,7 @@ bool cpu_pmp_allows(const Cpu *cpu, uint32_t addr, unsigned size,
                     unsigned access, unsigned priv)
 {
     uint64_t first = addr, end = (uint64_t)addr + size;
-    for (unsigned i = 0; i < CPU_PMP_ENTRIES; i++) {
+    for (unsigned i = 0; i < cpu->config.pmp_entries; i++) {
         uint64_t lo, hi;
         if (!pmp_range(cpu, i, &lo, &hi) || end <= lo || first >= hi)
             continue;
@@ -69,7 +69,7 @@ unsigned cpu_data_priv(const Cpu *cpu)
 void cpu_pmp_update(Cpu *cpu)
 {
     bool locked = false;
-    for (unsigned i = 0; i < CPU_PMP_ENTRIES; i++)
+    for (unsigned i = 0; i < cpu->config.pmp_entries; i++)
         locked |= (cpu->pmpcfg[i] & PMP_L) && pmp_mode(cpu->pmpcfg[i]) != PMP_OFF;
     bool active = locked || cpu->priv != CPU_PRIV_M ||
                   cpu_data_priv(cpu) != CPU_PRIV_M;
@@ -119,7 +119,7 @@ bool cpu_pmp_csr_set(Cpu *cpu, unsigned csr, uint32_t value)
         unsigned i = csr - CSR_PMPADDR0;
         if (!implemented(cpu, i))
             return true;
-        bool next_locks_it = i + 1 < CPU_PMP_ENTRIES && entry_locked(cpu, i + 1) &&
+        bool next_locks_it = implemented(cpu, i + 1) && entry_locked(cpu, i + 1) &&
                              pmp_mode(cpu->pmpcfg[i + 1]) == PMP_TOR;
         if (!entry_locked(cpu, i) && !next_locks_it)
             cpu->pmpaddr[i] = value;

@@ -67,7 +67,6 @@ static Block *cut_block(Cpu *cpu, Block *b, unsigned n)
     end->idx = (uint8_t)n;
     end->handler = bc->handlers[CPU_OP_END];
     bc->scratch.ninsns = n;
-    bc->scratch.host_start = bc->scratch.host_end = NULL;
     bc->scratch.next[0] = bc->scratch.next[1] = NULL;
     return &bc->scratch;
 }
