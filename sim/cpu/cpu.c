@@ -300,11 +300,7 @@ Cpu *cpu_new(MemorySystem *ms, const CpuConfig *config, Error **errp)
     cpu->jump_misalign = (ext & CPU_EXT_C) ? 0 : 2;
     cpu_decoder_init(&cpu->decoder, ext);
     atomic_init(&cpu->stop_requested, false);
-    if (!cpu_blocks_init(cpu)) {
-        free(cpu);
-        error_setf(errp, "cannot allocate the decoded-block cache");
-        return NULL;
-    }
+    cpu_blocks_init(cpu);
     memory_add_listener(ms, cpu_map_changed, cpu);
     memory_add_code_listener(ms, cpu_blocks_code_written, cpu);
     mem_cache_init(&cpu->data, ms);

@@ -13,6 +13,7 @@
  * dropped). Code fetched from MMIO is never cached.
  */
 #include "sim/cpu/cpu_internal.h"
+#include "soc/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,18 +24,13 @@ void cpu_update_chaining(Cpu *cpu)
                        cpu->triggers_exec;
 }
 
-bool cpu_blocks_init(Cpu *cpu)
+void cpu_blocks_init(Cpu *cpu)
 {
     BlockCache *bc = &cpu->blocks;
     /* Not zeroed (6 MiB): every entry is written before it is read. */
-    bc->pool = malloc(CPU_BLOCK_POOL * sizeof *bc->pool);
-    bc->insns = malloc(CPU_BLOCK_INSN_POOL * sizeof *bc->insns);
-    if (!bc->pool || !bc->insns) {
-        cpu_blocks_free(cpu);
-        return false;
-    }
+    bc->pool = xreallocarray(NULL, CPU_BLOCK_POOL, sizeof *bc->pool);
+    bc->insns = xreallocarray(NULL, CPU_BLOCK_INSN_POOL, sizeof *bc->insns);
     cpu_exec_block(NULL, NULL, &bc->handlers);
-    return true;
 }
 
 void cpu_blocks_free(Cpu *cpu)

@@ -347,7 +347,7 @@ void cpu_update_chaining(Cpu *cpu);
 Block *cpu_block_translate(Cpu *cpu, uint32_t pc);
 /* Up to max instructions from pc as the scratch block, never cached. */
 Block *cpu_block_scratch(Cpu *cpu, uint32_t pc, unsigned max);
-bool cpu_blocks_init(Cpu *cpu);
+void cpu_blocks_init(Cpu *cpu);
 void cpu_blocks_free(Cpu *cpu);
 void cpu_blocks_flush(Cpu *cpu);
 /* The memory system's code listener (memory_add_code_listener): drops
