@@ -15,7 +15,7 @@
  * Constraints exist because the C extension carves some encodings out of
  * others by a field being (non)zero, which a mask cannot express:
  * c.mv is "100 0 rd rs2 10" with rs2 != 0, and with rs2 == 0 the same bits
- * are c.jr. tests/unit/test_cpu.c proves no two rows match one word.
+ * are c.jr. tests/unit/test_cpu_decode.c proves no two rows match one word.
  *
  * Reserved encodings inside a row (c.addi4spn with a zero immediate,
  * c.lwsp with rd == 0, c.lui/c.addi16sp with a zero immediate) are refused
