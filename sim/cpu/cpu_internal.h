@@ -1,4 +1,4 @@
-/* Private to sim/cpu/*.c (and the CPU's unit tests): the hart's state. */
+/* Private to the files of sim/cpu/ (and the CPU's unit tests): the hart's state. */
 #ifndef SIM_CPU_INTERNAL_H
 #define SIM_CPU_INTERNAL_H
 
