@@ -47,27 +47,63 @@ void memory_system_free(MemorySystem *ms)
     }
     flatview_free(ms->view);
     free(ms->zombies);
-    free(ms->listeners);
-    free(ms->code_listeners);
+    free(ms->listeners.items);
+    free(ms->code_listeners.items);
     free(ms);
+}
+
+/* ---- listeners ---- */
+
+void listener_list_add(ListenerList *list, ListenerFn fn, void *opaque)
+{
+    list->items = xreallocarray(list->items, list->n + 1, sizeof *list->items);
+    list->items[list->n++] = (Listener){fn, opaque};
 }
 
 /* A listener may remove itself or another while they are told. Shifting
  * the array then would skip the next one (a cache left holding pointers
  * the rebuild let go), so removal leaves a hole until all have heard. */
-static void notify_listeners(MemorySystem *ms)
+void listener_list_remove(ListenerList *list, ListenerFn fn, void *opaque)
 {
-    ms->notifying++;
-    for (size_t i = 0; i < ms->nlisteners; i++)
-        if (ms->listeners[i].fn)
-            ms->listeners[i].fn(ms->listeners[i].opaque);
-    if (--ms->notifying)
+    for (size_t i = 0; i < list->n; i++) {
+        Listener *l = &list->items[i];
+        if (l->fn != fn || l->opaque != opaque)
+            continue;
+        if (list->notifying) {
+            l->fn = NULL;
+            return;
+        }
+        memmove(l, l + 1, (list->n - i - 1) * sizeof *l);
+        list->n--;
+        return;
+    }
+}
+
+void listener_list_notify(ListenerList *list,
+                          void (*call)(const Listener *listener, void *arg),
+                          void *arg)
+{
+    list->notifying++;
+    /* By index and by copy: a listener added meanwhile may move the array
+     * (and hears too). */
+    for (size_t i = 0; i < list->n; i++) {
+        Listener l = list->items[i];
+        if (l.fn)
+            call(&l, arg);
+    }
+    if (--list->notifying)
         return;
     size_t kept = 0;
-    for (size_t i = 0; i < ms->nlisteners; i++)
-        if (ms->listeners[i].fn)
-            ms->listeners[kept++] = ms->listeners[i];
-    ms->nlisteners = kept;
+    for (size_t i = 0; i < list->n; i++)
+        if (list->items[i].fn)
+            list->items[kept++] = list->items[i];
+    list->n = kept;
+}
+
+static void call_listener(const Listener *l, void *arg)
+{
+    (void)arg;
+    ((MemoryListener)l->fn)(l->opaque);
 }
 
 /* Installs a freshly rendered view. Releasing the old one may finalize
@@ -81,7 +117,7 @@ static void rebuild(MemorySystem *ms)
         FlatView *old = ms->view;
         ms->view = flatview_render(ms);
         ms->rebuilds++;
-        notify_listeners(ms);
+        listener_list_notify(&ms->listeners, call_listener, NULL);
         old->next_retired = ms->retired;
         ms->retired = old;
         memory_release_deferred(ms);
@@ -139,25 +175,12 @@ MemoryRegion *memory_root(MemorySystem *ms)
 
 void memory_add_listener(MemorySystem *ms, MemoryListener fn, void *opaque)
 {
-    ms->listeners = xreallocarray(ms->listeners, ms->nlisteners + 1,
-                                 sizeof *ms->listeners);
-    ms->listeners[ms->nlisteners++] = (Listener){fn, opaque};
+    listener_list_add(&ms->listeners, (ListenerFn)fn, opaque);
 }
 
 void memory_remove_listener(MemorySystem *ms, MemoryListener fn, void *opaque)
 {
-    for (size_t i = 0; i < ms->nlisteners; i++) {
-        if (ms->listeners[i].fn == fn && ms->listeners[i].opaque == opaque) {
-            if (ms->notifying) {
-                ms->listeners[i].fn = NULL;
-                return;
-            }
-            memmove(&ms->listeners[i], &ms->listeners[i + 1],
-                    (ms->nlisteners - i - 1) * sizeof *ms->listeners);
-            ms->nlisteners--;
-            return;
-        }
-    }
+    listener_list_remove(&ms->listeners, (ListenerFn)fn, opaque);
 }
 
 MemoryStats memory_stats(const MemorySystem *ms)
@@ -378,7 +401,7 @@ MemoryRegion *memory_region_new_container(Owner *owner, const char *name,
 static MemoryRegion *new_storage(Owner *owner, const char *name,
                                  RegionKind kind, uint64_t size, Error **errp)
 {
-    if (size == 0 || size > (1ULL << 32)) {
+    if (size == 0 || size > ADDRESS_SPACE_END) {
         error_setf(errp, "%s '%s': size 0x%llx must be between 1 byte and 4 GiB",
                    region_kind_name(kind), name, (unsigned long long)size);
         return NULL;
@@ -620,6 +643,10 @@ bool memory_region_destroy(MemoryRegion *mr, Error **errp)
                    mr->alias_users == 1 ? "" : "es");
         return false;
     }
+    /* Destroyed from here on: dropping the references below may run hooks
+     * of other owners, and to them mr must already be gone (a second
+     * destroy, or mapping mr again, is refused). */
+    mr->destroyed = true;
     Owner *owner = mr->owner;
     MemorySystem *ms = owner->ms;
     /* Dropping the references of mr's links and alias may finalize owners
@@ -634,7 +661,6 @@ bool memory_region_destroy(MemoryRegion *mr, Error **errp)
     detach_subregions(mr);
     drop_alias_target(mr, false);
     remove_from_owner(mr);
-    mr->destroyed = true;
     ms->dirty = true;
     /* The current view may still name mr until the commit below, and a
      * view kept by an access in progress after it. */
@@ -745,8 +771,18 @@ bool memory_del_subregion(MemoryRegion *container, MemoryRegion *sub)
     return true;
 }
 
+/* The setters cannot report an error, and a destroyed region's owner may
+ * be freed already (the region waits as a zombie): using one is the
+ * caller's bug, stopped before anything reaches the owner. */
+static void refuse_destroyed(const MemoryRegion *mr, const char *fn)
+{
+    if (mr->destroyed)
+        MEM_BUG("%s on destroyed region '%s'", fn, mr->name);
+}
+
 void memory_region_set_address(MemoryRegion *mr, uint64_t offset)
 {
+    refuse_destroyed(mr, __func__);
     if (mr->addr == offset)
         return;
     mr->addr = offset;
@@ -756,6 +792,7 @@ void memory_region_set_address(MemoryRegion *mr, uint64_t offset)
 
 void memory_region_set_enabled(MemoryRegion *mr, bool enabled)
 {
+    refuse_destroyed(mr, __func__);
     if (mr->enabled == enabled)
         return;
     mr->enabled = enabled;
@@ -764,6 +801,7 @@ void memory_region_set_enabled(MemoryRegion *mr, bool enabled)
 
 void memory_region_set_readonly(MemoryRegion *mr, bool readonly)
 {
+    refuse_destroyed(mr, __func__);
     if (mr->readonly == readonly)
         return;
     mr->readonly = readonly;

@@ -163,7 +163,9 @@ bool memory_region_set_alias_target(MemoryRegion *alias, MemoryRegion *target,
  * region held may finalize other owners whose hooks release the last
  * reference on mr's own owner: that owner then dies as destroy returns,
  * never under it. A destroyed region may wait (unreachable) until no view
- * can name it; the API refuses it from the call on. */
+ * can name it; the API refuses it from the call on (from before the first
+ * reference is dropped, so a hook that runs meanwhile sees it destroyed):
+ * calls with an errp fail, the setters below abort. */
 bool memory_region_destroy(MemoryRegion *mr, Error **errp);
 
 /* The one range check for everything placed in an address space: a
@@ -185,20 +187,27 @@ bool memory_add_subregion_overlap(MemoryRegion *container, uint64_t offset,
 /* Removes sub from its container; a no-op returning false if not mapped
  * there. */
 bool memory_del_subregion(MemoryRegion *container, MemoryRegion *sub);
-/* Moves mr in its container. Unchecked (it cannot report an error): a
- * region moved partly or wholly out of its container shows only the part
- * inside it, wherever the offset puts it. */
+/* These three cannot report an error: on a destroyed region (a caller's
+ * bug) they abort with a message naming it. set_address moves mr in its
+ * container, unchecked: a region moved partly or wholly out of its
+ * container shows only the part inside it, wherever the offset puts it. */
 void memory_region_set_address(MemoryRegion *mr, uint64_t offset);
 void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
 void memory_region_set_readonly(MemoryRegion *mr, bool readonly);
 
 const char *memory_region_name(const MemoryRegion *mr);
+/* A destroyed region's owner may already be freed: the pointer may
+ * dangle (the region waits without it until no view names it). */
 Owner *memory_region_owner(const MemoryRegion *mr);
 RegionKind memory_region_kind(const MemoryRegion *mr);
 uint64_t memory_region_size(const MemoryRegion *mr);
 uint64_t memory_region_address(const MemoryRegion *mr); /* in its container */
 MemoryRegion *memory_region_container(const MemoryRegion *mr);
-/* Host pointer to RAM/ROM contents, NULL for other kinds. */
+/* Host pointer to RAM/ROM contents, NULL for other kinds. Writes through
+ * it bypass memory_code_written, so decoded code would go stale: it is for
+ * board setup before anything is decoded (machine.c's load_image fills a
+ * memory's image) and for tests. Any writer after that goes through
+ * memory_debug_write or memory_ram_write, which report their writes. */
 uint8_t *memory_region_host_ptr(MemoryRegion *mr);
 
 /* ---- Guest access (the CPU's path) ---- */
@@ -278,7 +287,9 @@ void memory_add_code_listener(MemorySystem *ms, MemoryCodeListener fn, void *opa
 void memory_remove_code_listener(MemorySystem *ms, MemoryCodeListener fn,
                                  void *opaque);
 
-/* Marks [addr, addr + len) of a RAM/ROM range as holding decoded code. */
+/* Marks [addr, addr + len) of a RAM/ROM range as holding decoded code;
+ * len 0 marks nothing. The bytes must lie inside the range's region (a
+ * caller's bug otherwise: it aborts naming the region). */
 void memory_code_mark(const MemRange *range, uint32_t addr, uint32_t len);
 
 /* Whether the chunk holding addr (inside range, RAM/ROM) holds code. */

@@ -3,7 +3,6 @@
 #include "soc/alloc.h"
 
 #include <stdarg.h>
-#include <string.h>
 
 /* ---- audit ----
  *
@@ -12,20 +11,22 @@
  * it after every step. A pointer is looked up in the set of live objects
  * before it is followed: a dangling one is reported, not read. */
 
-/* A set of pointers, open addressing; at most half full. */
+/* A set of pointers, open addressing; at most half full (the caller adds
+ * no more than the n it was sized for). */
 typedef struct PtrSet {
     const void **slots;
     size_t mask;
+    uint64_t *visits; /* counts every probe: a bad hash shows as work */
 } PtrSet;
 
-static void ptrset_init(PtrSet *set, size_t n)
+static void ptrset_init(PtrSet *set, size_t n, uint64_t *visits)
 {
     size_t cap = 16;
     while (cap < 2 * n)
         cap *= 2;
-    set->slots = xreallocarray(NULL, cap, sizeof *set->slots);
-    memset(set->slots, 0, cap * sizeof *set->slots);
+    set->slots = xcalloc(cap, sizeof *set->slots);
     set->mask = cap - 1;
+    set->visits = visits;
 }
 
 static size_t ptrset_slot(const PtrSet *set, const void *p)
@@ -35,8 +36,11 @@ static size_t ptrset_slot(const PtrSet *set, const void *p)
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;
     size_t i = (size_t)x & set->mask;
-    while (set->slots[i] && set->slots[i] != p)
+    ++*set->visits;
+    while (set->slots[i] && set->slots[i] != p) {
         i = (i + 1) & set->mask;
+        ++*set->visits;
+    }
     return i;
 }
 
@@ -76,9 +80,9 @@ static void audit_free(Audit *a)
 static bool audit_collect(Audit *a, Error **errp)
 {
     MemorySystem *ms = a->ms;
-    ptrset_init(&a->owners, ms->nowners);
-    ptrset_init(&a->regions, ms->nregions);
-    ptrset_init(&a->zombies, ms->nzombies);
+    ptrset_init(&a->owners, ms->nowners, &ms->audit_visits);
+    ptrset_init(&a->regions, ms->nregions, &ms->audit_visits);
+    ptrset_init(&a->zombies, ms->nzombies, &ms->audit_visits);
     size_t owners = 0, regions = 0;
     Owner *prev = NULL;
     for (Owner *o = ms->owners; o; prev = o, o = o->next) {
@@ -96,6 +100,13 @@ static bool audit_collect(Audit *a, Error **errp)
         for (size_t i = 0; i < o->nregions; i++) {
             MemoryRegion *mr = o->regions[i];
             ms->audit_visits++;
+            /* The set of regions is sized by the count: one more would
+             * fill it, and a full set never ends a probe. */
+            if (++regions > ms->nregions) {
+                error_setf(errp, "owner '%s' lists more regions than the %zu "
+                           "that exist", o->name, ms->nregions);
+                return false;
+            }
             if (!ptrset_add(&a->regions, mr)) {
                 error_setf(errp, "region '%s' listed twice", mr->name);
                 return false;
@@ -111,7 +122,6 @@ static bool audit_collect(Audit *a, Error **errp)
                 return false;
             }
             mr->audit_users = 0;
-            regions++;
         }
     }
     for (size_t i = 0; i < ms->nzombies; i++) {
@@ -370,10 +380,7 @@ static bool audit_view(MemorySystem *ms, Error **errp)
                        i - 1, i);
             return false;
         }
-        if (i > 0 && v->ranges[i - 1].end == r->start &&
-            v->ranges[i - 1].mr == r->mr &&
-            v->ranges[i - 1].readonly == r->readonly &&
-            v->ranges[i - 1].offset + (v->ranges[i - 1].end - v->ranges[i - 1].start) == r->offset) {
+        if (i > 0 && flatrange_mergeable(&v->ranges[i - 1], r)) {
             error_setf(errp, "flat ranges %zu and %zu should have been merged",
                        i - 1, i);
             return false;
@@ -383,7 +390,7 @@ static bool audit_view(MemorySystem *ms, Error **errp)
         return true;
     /* Outside a transaction the view must be what the graph renders. */
     FlatView *fresh = flatview_build(ms);
-    ms->audit_visits += fresh->nranges;
+    ms->audit_visits += fresh->steps;
     bool same = fresh->nranges == v->nranges;
     for (size_t i = 0; same && i < v->nranges; i++)
         same = same_range(&fresh->ranges[i], &v->ranges[i]);

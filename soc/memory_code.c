@@ -11,9 +11,6 @@
  * caring about (it flushed everything) clear themselves on the next write.
  */
 #include "soc/memory_internal.h"
-#include "soc/alloc.h"
-
-#include <string.h>
 
 uint64_t *memory_code_bitmap_new(uint64_t size)
 {
@@ -23,53 +20,42 @@ uint64_t *memory_code_bitmap_new(uint64_t size)
 
 void memory_add_code_listener(MemorySystem *ms, MemoryCodeListener fn, void *opaque)
 {
-    ms->code_listeners = xreallocarray(ms->code_listeners, ms->ncode_listeners + 1,
-                                      sizeof *ms->code_listeners);
-    ms->code_listeners[ms->ncode_listeners++] =
-        (struct CodeListener){.fn = fn, .opaque = opaque};
+    listener_list_add(&ms->code_listeners, (ListenerFn)fn, opaque);
 }
 
-/* A listener may remove itself (or another) while being told: it leaves
- * a hole until every listener has heard, so none is skipped. */
 void memory_remove_code_listener(MemorySystem *ms, MemoryCodeListener fn,
                                  void *opaque)
 {
-    for (size_t i = 0; i < ms->ncode_listeners; i++) {
-        struct CodeListener *l = &ms->code_listeners[i];
-        if (l->fn == fn && l->opaque == opaque) {
-            if (ms->code_notifying) {
-                l->fn = NULL;
-                return;
-            }
-            memmove(l, l + 1, (ms->ncode_listeners - i - 1) * sizeof *l);
-            ms->ncode_listeners--;
-            return;
-        }
-    }
+    listener_list_remove(&ms->code_listeners, (ListenerFn)fn, opaque);
 }
 
-static void notify_code_listeners(MemorySystem *ms, const uint8_t *host, size_t len)
+/* What a code listener hears: the host bytes written. */
+typedef struct CodeWrite {
+    const uint8_t *host;
+    size_t len;
+} CodeWrite;
+
+static void call_code_listener(const Listener *l, void *arg)
 {
-    ms->code_notifying++;
-    for (size_t i = 0; i < ms->ncode_listeners; i++)
-        if (ms->code_listeners[i].fn)
-            ms->code_listeners[i].fn(ms->code_listeners[i].opaque, host, len);
-    if (--ms->code_notifying)
-        return;
-    size_t kept = 0;
-    for (size_t i = 0; i < ms->ncode_listeners; i++)
-        if (ms->code_listeners[i].fn)
-            ms->code_listeners[kept++] = ms->code_listeners[i];
-    ms->ncode_listeners = kept;
+    const CodeWrite *w = arg;
+    ((MemoryCodeListener)l->fn)(l->opaque, w->host, w->len);
 }
 
+/* The bitmap is always reached through the region here (range->code is
+ * the same pointer, there for the inline memory_range_has_code). */
 void memory_code_mark(const MemRange *range, uint32_t addr, uint32_t len)
 {
+    if (len == 0)
+        return; /* nothing was decoded (and offset + len - 1 would wrap) */
+    MemoryRegion *mr = range->mr;
     uint64_t offset = range->offset + (addr - range->start);
-    uint64_t *bits = range->mr->code;
-    for (uint64_t chunk = offset >> MEMORY_CODE_CHUNK_SHIFT;
-         chunk <= (offset + len - 1) >> MEMORY_CODE_CHUNK_SHIFT; chunk++)
-        bits[chunk >> 6] |= 1ull << (chunk & 63);
+    if (offset >= mr->size || len > mr->size - offset)
+        MEM_BUG("code marked at 0x%llx, 0x%x bytes, outside '%s' (0x%llx bytes)",
+                (unsigned long long)offset, len, mr->name,
+                (unsigned long long)mr->size);
+    uint64_t last = (offset + len - 1) >> MEMORY_CODE_CHUNK_SHIFT;
+    for (uint64_t chunk = offset >> MEMORY_CODE_CHUNK_SHIFT; chunk <= last; chunk++)
+        mr->code[chunk >> 6] |= 1ull << (chunk & 63);
 }
 
 bool region_code_written(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
@@ -94,7 +80,8 @@ bool region_code_written(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
     uint64_t end = (hi + 1) << MEMORY_CODE_CHUNK_SHIFT;
     if (end > mr->size)
         end = mr->size;
-    notify_code_listeners(ms, mr->host + start, (size_t)(end - start));
+    CodeWrite w = {mr->host + start, (size_t)(end - start)};
+    listener_list_notify(&ms->code_listeners, call_code_listener, &w);
     return true;
 }
 
@@ -106,55 +93,17 @@ bool memory_code_written(MemorySystem *ms, const MemRange *range, uint32_t addr,
 
 /* ---- host-side access to guest RAM ---- */
 
-/* Every range [addr, addr + len) touches is RAM or ROM (and writable RAM
- * for a write), without wrapping past 0xffffffff. */
-static bool ram_span_ok(MemorySystem *ms, uint32_t addr, size_t len, bool write)
-{
-    if (len > (1ull << 32) - addr)
-        return false;
-    uint64_t pos = addr, end = (uint64_t)addr + len;
-    while (pos < end) {
-        MemRange r;
-        if (!memory_lookup(ms, (uint32_t)pos, &r) || !r.host || (write && r.readonly))
-            return false;
-        pos = (uint64_t)r.last + 1;
-    }
-    return true;
-}
-
-static void ram_copy(MemorySystem *ms, uint32_t addr, uint8_t *buf, size_t len,
-                     bool write)
-{
-    uint64_t pos = addr, end = (uint64_t)addr + len;
-    while (pos < end) {
-        MemRange r;
-        memory_lookup(ms, (uint32_t)pos, &r);
-        uint64_t stop = (uint64_t)r.last + 1 < end ? (uint64_t)r.last + 1 : end;
-        size_t n = (size_t)(stop - pos);
-        uint8_t *host = r.host + ((uint32_t)pos - r.start);
-        if (write) {
-            memcpy(host, buf, n);
-            memory_code_written(ms, &r, (uint32_t)pos, (uint32_t)n);
-        } else {
-            memcpy(buf, host, n);
-        }
-        buf += n;
-        pos = stop;
-    }
-}
-
+/* RAM and ROM only, never a device; every range checked before the first
+ * byte is copied. */
 bool memory_ram_read(MemorySystem *ms, uint32_t addr, void *buf, size_t len)
 {
-    if (!ram_span_ok(ms, addr, len, false))
-        return false;
-    ram_copy(ms, addr, buf, len, false);
-    return true;
+    return memory_span_copy(ms, addr, buf, len, SPAN_ALL_OR_NOTHING, NULL);
 }
 
+/* Writable RAM only. */
 bool memory_ram_write(MemorySystem *ms, uint32_t addr, const void *buf, size_t len)
 {
-    if (!ram_span_ok(ms, addr, len, true))
-        return false;
-    ram_copy(ms, addr, (uint8_t *)buf, len, true);
-    return true;
+    /* Only read from: SPAN_WRITE copies out of buf. */
+    return memory_span_copy(ms, addr, (uint8_t *)buf, len,
+                            SPAN_WRITE | SPAN_ALL_OR_NOTHING, NULL);
 }

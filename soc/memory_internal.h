@@ -79,10 +79,22 @@ struct FlatView {
                               * can bound it */
 };
 
+/* Listeners of one kind: flat-view rebuilds (MemoryListener) or code
+ * writes (MemoryCodeListener). fn is the kind's own function type, cast to
+ * the generic one and back by the kind's caller. */
+typedef void (*ListenerFn)(void);
+
 typedef struct Listener {
-    MemoryListener fn;
+    ListenerFn fn;           /* NULL: a hole left by a removal while told */
     void *opaque;
 } Listener;
+
+typedef struct ListenerList {
+    Listener *items;
+    size_t n;
+    unsigned notifying;      /* being told: removal leaves a hole, filled
+                              * once all have heard */
+} ListenerList;
 
 struct MemorySystem {
     Owner *owners;
@@ -91,7 +103,8 @@ struct MemorySystem {
     FlatView *view;
     FlatView *retired;       /* views an access in progress may still use */
     MemoryRegion **zombies;  /* destroyed regions a view may still name */
-    size_t nzombies, cap_zombies;
+    size_t nzombies;         /* grown by one per destroy: emptied when the
+                              * last transaction or access ends, it stays short */
     unsigned txn_depth;
     bool dirty;
     unsigned access_depth;
@@ -101,19 +114,14 @@ struct MemorySystem {
     uint64_t audit_visits;   /* nodes memory_audit looked at, all runs: its
                               * work, counted so tests can bound it */
     uint64_t shuffle_state;
-    Listener *listeners;
-    size_t nlisteners;
-    unsigned notifying;      /* listeners are being told: removal leaves a
-                              * hole (fn NULL), filled afterwards */
-    struct CodeListener {
-        MemoryCodeListener fn;
-        void *opaque;
-    } *code_listeners;
-    size_t ncode_listeners;
-    unsigned code_notifying; /* code listeners being told (removal leaves holes) */
+    ListenerList listeners;      /* hear of every rebuild */
+    ListenerList code_listeners; /* hear of writes to decoded code */
     MemoryMmioObserver mmio_observer; /* tracing; NULL when off */
     void *mmio_observer_opaque;
 };
+
+/* The guest's 32-bit bus: [0, ADDRESS_SPACE_END). */
+#define ADDRESS_SPACE_END (1ULL << 32)
 
 /* A simulator bug: report and abort (rule violations the API makes
  * unreachable; reaching one means memory.c itself is wrong). */
@@ -135,11 +143,28 @@ FlatView *flatview_build(MemorySystem *ms);
 void flatview_discard(FlatView *view);
 void flatview_free(FlatView *view);
 const FlatRange *flatview_find(const FlatView *view, uint64_t addr);
+/* b continues a: adjacent, the same region and offsets, the same access. */
+bool flatrange_mergeable(const FlatRange *a, const FlatRange *b);
 /* Frees retired views and zombie regions once nothing can use them: views
  * when no access is in progress, zombies also only outside transactions and
  * after every view has gone (a hook run while freeing views may change the
  * map; its rebuild waits for the last view). */
 void memory_release_deferred(MemorySystem *ms);
+/* How memory_span_copy treats what it meets. */
+enum {
+    SPAN_WRITE = 1 << 0,          /* from buf into guest memory, else out */
+    SPAN_PEEK_MMIO = 1 << 1,      /* read MMIO through `peek`, else refuse it */
+    SPAN_WRITE_READONLY = 1 << 2, /* write ROM and read-only ranges too */
+    SPAN_ALL_OR_NOTHING = 1 << 3, /* check every byte before copying one */
+};
+/* The one walk of guest [addr, addr + len) for the paths without side
+ * effects (debugger, host services): RAM/ROM copied directly (writes
+ * reported as code writes), MMIO only peeked. False at the first byte it
+ * may not touch, with an error naming it (0x100000000 for an access
+ * running past 4 GiB, whatever len is); the bytes before it are copied
+ * unless SPAN_ALL_OR_NOTHING. buf is only read from with SPAN_WRITE. */
+bool memory_span_copy(MemorySystem *ms, uint32_t addr, uint8_t *buf,
+                      size_t len, unsigned flags, Error **errp);
 
 /* memory_code.c */
 /* The decoded-code bitmap for a RAM/ROM region of `size` bytes; NULL when
@@ -150,6 +175,14 @@ bool region_code_written(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
                          uint64_t len);
 
 /* memory.c */
+void listener_list_add(ListenerList *list, ListenerFn fn, void *opaque);
+/* Removes the first listener with fn and opaque; nothing if none. */
+void listener_list_remove(ListenerList *list, ListenerFn fn, void *opaque);
+/* Calls call(listener, arg) for each listener, in the order they were
+ * added; any of them may add or remove listeners meanwhile. */
+void listener_list_notify(ListenerList *list,
+                          void (*call)(const Listener *listener, void *arg),
+                          void *arg);
 void region_free(MemorySystem *ms, MemoryRegion *mr);
 void owner_ref_internal(Owner *owner);
 void owner_unref_internal(Owner *owner);

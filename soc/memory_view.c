@@ -5,7 +5,6 @@
 
 #include <string.h>
 
-#define ADDRESS_SPACE_END (1ULL << 32)
 #define MAX_RENDER_DEPTH 64
 
 /* ---- rendering ---- */
@@ -42,6 +41,7 @@ typedef struct Fragment {
 typedef struct Fragments {
     Fragment *items;
     size_t n, cap;
+    uint64_t *steps; /* the view's work count: one per render() call */
 } Fragments;
 
 static void add_fragment(Fragments *f, Fragment frag)
@@ -61,6 +61,7 @@ static void add_fragment(Fragments *f, Fragment frag)
 static void render(Fragments *f, MemoryRegion *mr, uint64_t lo, uint64_t hi,
                    uint64_t offset, bool readonly, int depth)
 {
+    ++*f->steps;
     if (!mr->enabled)
         return;
     if (depth > MAX_RENDER_DEPTH)
@@ -134,6 +135,7 @@ static size_t heap_pop(FragHeap *h)
 {
     size_t top = h->items[0];
     h->items[0] = h->items[--h->n];
+    ++*h->steps;
     for (size_t i = 0;;) {
         size_t best = i, l = 2 * i + 1, r = l + 1;
         if (l < h->n && heap_before(h, h->items[l], h->items[best]))
@@ -196,7 +198,7 @@ static void resolve(FlatView *v, const Fragments *f)
     free(space);
 }
 
-static bool mergeable(const FlatRange *a, const FlatRange *b)
+bool flatrange_mergeable(const FlatRange *a, const FlatRange *b)
 {
     return a->end == b->start && a->mr == b->mr && a->readonly == b->readonly &&
            a->offset + (a->end - a->start) == b->offset;
@@ -208,7 +210,7 @@ static void merge_adjacent(FlatView *v)
         return;
     size_t out = 0;
     for (size_t i = 1; i < v->nranges; i++) {
-        if (mergeable(&v->ranges[out], &v->ranges[i]))
+        if (flatrange_mergeable(&v->ranges[out], &v->ranges[i]))
             v->ranges[out].end = v->ranges[i].end;
         else
             v->ranges[++out] = v->ranges[i];
@@ -219,10 +221,9 @@ static void merge_adjacent(FlatView *v)
 FlatView *flatview_build(MemorySystem *ms)
 {
     FlatView *v = xcalloc(1, sizeof *v);
-    Fragments f = {0};
+    Fragments f = {.steps = &v->steps};
     if (ms->root)
         render(&f, ms->root, 0, ADDRESS_SPACE_END, 0, false, 0);
-    v->steps = f.n;
     resolve(v, &f);
     free(f.items);
     merge_adjacent(v);
@@ -430,7 +431,7 @@ MemAccess memory_write(MemorySystem *ms, uint32_t addr, unsigned size,
     return mmio_write(ms, r->mr, addr, offset, size, value);
 }
 
-/* ---- debugger access ---- */
+/* ---- side-effect-free access: the debugger, host services ---- */
 
 static bool peek_byte(const FlatRange *r, uint64_t addr, uint8_t *out,
                       Error **errp)
@@ -463,73 +464,87 @@ static bool peek_byte(const FlatRange *r, uint64_t addr, uint8_t *out,
     return true;
 }
 
-static const FlatRange *debug_range(MemorySystem *ms, uint64_t addr,
-                                    Error **errp)
+/* The range holding pos if the walk may touch it (flags as for
+ * memory_span_copy); else NULL and an error naming pos. */
+static const FlatRange *span_range(MemorySystem *ms, uint64_t pos,
+                                   unsigned flags, Error **errp)
 {
-    const FlatRange *r = addr < ADDRESS_SPACE_END ? flatview_find(ms->view, addr)
-                                                  : NULL;
-    if (!r)
+    const FlatRange *r = pos < ADDRESS_SPACE_END ? flatview_find(ms->view, pos)
+                                                 : NULL;
+    if (!r) {
         error_setf(errp, "address 0x%08llx is not mapped",
-                   (unsigned long long)addr);
+                   (unsigned long long)pos);
+        return NULL;
+    }
+    bool write = flags & SPAN_WRITE;
+    if (!r->mr->host && (write || !(flags & SPAN_PEEK_MMIO))) {
+        error_setf(errp, "cannot %s 0x%08llx: it is MMIO region '%s' (owner '%s')",
+                   write ? "write" : "read", (unsigned long long)pos,
+                   r->mr->name, r->mr->owner->name);
+        return NULL;
+    }
+    if (write && r->readonly && !(flags & SPAN_WRITE_READONLY)) {
+        error_setf(errp, "cannot write 0x%08llx: '%s' is read-only",
+                   (unsigned long long)pos, r->mr->name);
+        return NULL;
+    }
     return r;
 }
 
-/* Where a debugger access of len bytes at addr ends. addr + len may wrap 64
- * bits (an empty walk that reports success); an access running past 4 GiB
- * ends one byte after it instead, so the walk stops at the first byte past
- * the address space and names it. */
-static uint64_t debug_end(uint32_t addr, size_t len)
+/* Walks guest [start, end) range by range; with buf (the bytes for
+ * [start, end)), copies too. Stops at the first byte it may not touch. */
+static bool span_walk(MemorySystem *ms, uint64_t start, uint64_t end,
+                      uint8_t *buf, unsigned flags, Error **errp)
 {
-    if (len > ADDRESS_SPACE_END - addr)
-        return ADDRESS_SPACE_END + 1;
-    return addr + (uint64_t)len;
+    for (uint64_t pos = start; pos < end;) {
+        const FlatRange *r = span_range(ms, pos, flags, errp);
+        if (!r)
+            return false;
+        uint64_t stop = r->end < end ? r->end : end;
+        uint8_t *at = buf ? buf + (pos - start) : NULL;
+        if (at && r->mr->host) {
+            uint64_t offset = r->offset + (pos - r->start);
+            uint8_t *host = r->mr->host + offset;
+            if (flags & SPAN_WRITE) {
+                memcpy(host, at, (size_t)(stop - pos));
+                region_code_written(ms, r->mr, offset, stop - pos);
+            } else {
+                memcpy(at, host, (size_t)(stop - pos));
+            }
+        } else if (at) {
+            for (uint64_t p = pos; p < stop; p++)
+                if (!peek_byte(r, p, at++, errp))
+                    return false;
+        }
+        pos = stop;
+    }
+    return true;
+}
+
+bool memory_span_copy(MemorySystem *ms, uint32_t addr, uint8_t *buf,
+                      size_t len, unsigned flags, Error **errp)
+{
+    /* addr + len may wrap 64 bits (an empty walk that reports success);
+     * an access running past 4 GiB ends one byte after it instead, so the
+     * walk stops at the first byte past the address space and names it. */
+    uint64_t end = len > ADDRESS_SPACE_END - addr ? ADDRESS_SPACE_END + 1
+                                                 : addr + (uint64_t)len;
+    if ((flags & SPAN_ALL_OR_NOTHING) &&
+        !span_walk(ms, addr, end, NULL, flags, errp))
+        return false;
+    return span_walk(ms, addr, end, buf, flags, errp);
 }
 
 bool memory_debug_read(MemorySystem *ms, uint32_t addr, void *buf, size_t len,
                        Error **errp)
 {
-    uint8_t *out = buf;
-    uint64_t pos = addr, end = debug_end(addr, len);
-    while (pos < end) {
-        const FlatRange *r = debug_range(ms, pos, errp);
-        if (!r)
-            return false;
-        uint64_t chunk_end = r->end < end ? r->end : end;
-        if (r->mr->host) {
-            memcpy(out, r->mr->host + r->offset + (pos - r->start),
-                   (size_t)(chunk_end - pos));
-            out += chunk_end - pos;
-            pos = chunk_end;
-            continue;
-        }
-        for (; pos < chunk_end; pos++)
-            if (!peek_byte(r, pos, out++, errp))
-                return false;
-    }
-    return true;
+    return memory_span_copy(ms, addr, buf, len, SPAN_PEEK_MMIO, errp);
 }
 
 bool memory_debug_write(MemorySystem *ms, uint32_t addr, const void *buf,
                         size_t len, Error **errp)
 {
-    const uint8_t *in = buf;
-    uint64_t pos = addr, end = debug_end(addr, len);
-    while (pos < end) {
-        const FlatRange *r = debug_range(ms, pos, errp);
-        if (!r)
-            return false;
-        if (!r->mr->host) {
-            error_setf(errp, "cannot write 0x%08llx: it is MMIO region '%s' "
-                       "(owner '%s')",
-                       (unsigned long long)pos, r->mr->name, r->mr->owner->name);
-            return false;
-        }
-        uint64_t chunk_end = r->end < end ? r->end : end;
-        uint64_t offset = r->offset + (pos - r->start);
-        memcpy(r->mr->host + offset, in, (size_t)(chunk_end - pos));
-        region_code_written(ms, r->mr, offset, chunk_end - pos);
-        in += chunk_end - pos;
-        pos = chunk_end;
-    }
-    return true;
+    /* Only read from: SPAN_WRITE copies out of buf. */
+    return memory_span_copy(ms, addr, (uint8_t *)buf, len,
+                            SPAN_WRITE | SPAN_WRITE_READONLY, errp);
 }

@@ -20,80 +20,15 @@
  *   gcc -std=c11 -D_GNU_SOURCE -g -I. tests/unit/test_memory_soak.c \
  *       soc/memory*.c soc/error.c -lcmocka -o /tmp/soak && valgrind /tmp/soak
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "soc/memory.h"
+#include "tests/unit/memory_test_util.h"
 
 #define CYCLES 10000
 #define SHARED_BASE 0x80000000u
 #define SHARED_SIZE 0x1000u
 #define DEV_WINDOW 0x100u
 
-#define AUDIT(ms) audit_at((ms), __FILE__, __LINE__)
-
-static void audit_at(MemorySystem *ms, const char *file, int line)
-{
-    Error *err = NULL;
-    bool ok = memory_audit(ms, &err);
-    if (!ok)
-        print_error("%s:%d: memory_audit: %s\n", file, line,
-                    err ? error_message(err) : "(returned false, no error)");
-    bool clean = ok && !err;
-    error_free(err);
-    _assert_true(clean, "memory_audit(ms, &err) && !err", file, line);
-}
-
-typedef struct Probe {
-    unsigned finalized;
-} Probe;
-
-static void probe_finalize(void *opaque)
-{
-    ((Probe *)opaque)->finalized++;
-}
-
-/* A read at offset o returns tag + o; writes are recorded. */
-typedef struct Regs {
-    uint32_t tag;
-    unsigned reads, writes;
-    uint64_t last_offset;
-    uint32_t last_value;
-} Regs;
-
-static bool regs_read(void *opaque, uint64_t offset, unsigned size,
-                      uint32_t *value)
-{
-    (void)size;
-    Regs *r = opaque;
-    r->reads++;
-    r->last_offset = offset;
-    *value = r->tag + (uint32_t)offset;
-    return true;
-}
-
-static bool regs_write(void *opaque, uint64_t offset, unsigned size,
-                       uint32_t value)
-{
-    (void)size;
-    Regs *r = opaque;
-    r->writes++;
-    r->last_offset = offset;
-    r->last_value = value;
-    return true;
-}
-
-static const MmioOps regs_ops = {regs_read, regs_write, NULL};
-
+/* xorshift64: the one random sequence of both soaks (fixed seeds, so a
+ * failure replays). */
 static uint32_t rng(uint64_t *state)
 {
     uint64_t x = *state;
@@ -109,17 +44,6 @@ static void expect_read(MemorySystem *ms, uint32_t addr, uint32_t want)
     uint32_t got = 0xdeadbeef;
     assert_int_equal(memory_read(ms, addr, 4, &got), MEM_OK);
     assert_int_equal(got, want);
-}
-
-static void add_ok(MemoryRegion *container, uint64_t offset, MemoryRegion *sub)
-{
-    Error *err = NULL;
-    bool ok = memory_add_subregion(container, offset, sub, &err);
-    if (!ok)
-        print_error("adding '%s' into '%s': %s\n", memory_region_name(sub),
-                    memory_region_name(container), error_message(err));
-    error_free(err);
-    assert_true(ok);
 }
 
 static void test_soak_plug_use_unplug(void **state)
@@ -138,7 +62,7 @@ static void test_soak_plug_use_unplug(void **state)
     MemoryRegion *shared = memory_region_new_ram(sram, "shared", SHARED_SIZE, &err);
     assert_null(err);
     assert_non_null(shared);
-    add_ok(bus, SHARED_BASE, shared);
+    ADD(bus, SHARED_BASE, shared);
     owner_unref(sram); /* the bus keeps it */
     AUDIT(ms);
     uint8_t *shared_host = memory_region_host_ptr(shared);
@@ -169,17 +93,17 @@ static void test_soak_plug_use_unplug(void **state)
         for (int k = 0; k < 3; k++) {
             regs[k].tag = (i << 12) | ((uint32_t)k << 8);
             MemoryRegion *mr = memory_region_new_mmio(dev, reg_names[k], 0x100,
-                                                      &regs_ops, &regs[k]);
-            add_ok(top, (uint64_t)k * 0x100, mr);
+                                                      &regs_ops_nopeek, &regs[k]);
+            ADD(top, (uint64_t)k * 0x100, mr);
         }
         MemoryRegion *shm = memory_region_new_alias(dev, "dev.shm", shared,
                                                     window, DEV_WINDOW, &err);
         assert_null(err);
         assert_non_null(shm);
-        add_ok(top, 0x800, shm);
+        ADD(top, 0x800, shm);
         assert_int_equal(owner_refcount(dev), 1);
         assert_int_equal(owner_refcount(sram), sram_refs + 1); /* the alias */
-        add_ok(bus, addr, top);
+        ADD(bus, addr, top);
         if (txn) {
             uint32_t v;
             assert_int_equal(memory_read(ms, addr, 4, &v), MEM_UNMAPPED);
@@ -335,16 +259,6 @@ struct Soak {
     unsigned done[OP_COUNT];
 };
 
-static uint32_t soak_rng(Soak *s)
-{
-    uint64_t x = s->rng;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    s->rng = x;
-    return (uint32_t)(x >> 32);
-}
-
 static uint32_t slot_base(unsigned slot)
 {
     return SLOT_BASE + slot * SLOT_SIZE;
@@ -451,7 +365,7 @@ static void soak_commit(Soak *s)
 /* A device the test still holds, from a random slot on; NULL if none. */
 static Device *random_device(Soak *s)
 {
-    unsigned start = soak_rng(s) % SLOTS;
+    unsigned start = rng(&s->rng) % SLOTS;
     for (unsigned i = 0; i < SLOTS; i++) {
         Device *d = s->slots[(start + i) % SLOTS];
         if (d && d->owner)
@@ -469,7 +383,7 @@ static Device *random_visible_device(Soak *s)
 
 static bool op_plug(Soak *s)
 {
-    unsigned start = soak_rng(s) % SLOTS, slot = SLOTS;
+    unsigned start = rng(&s->rng) % SLOTS, slot = SLOTS;
     for (unsigned i = 0; i < SLOTS && slot == SLOTS; i++)
         if (!s->slots[(start + i) % SLOTS])
             slot = (start + i) % SLOTS;
@@ -482,12 +396,12 @@ static bool op_plug(Soak *s)
     d->tag = (s->plugged++ & 0xfff) << 16;
     char name[32];
     snprintf(name, sizeof name, "dev%u", s->plugged);
-    bool own_txn = soak_rng(s) & 1;
+    bool own_txn = rng(&s->rng) & 1;
     if (own_txn)
         memory_begin(s->ms);
     d->owner = owner_new(s->ms, name, device_finalize, d);
-    d->toggles_led = soak_rng(s) % 4 == 0;
-    Device *buddy = soak_rng(s) & 1 ? random_device(s) : NULL;
+    d->toggles_led = rng(&s->rng) % 4 == 0;
+    Device *buddy = rng(&s->rng) & 1 ? random_device(s) : NULL;
     if (buddy) { /* older than d: references never form a cycle */
         owner_ref(buddy->owner);
         d->buddy = buddy;
@@ -501,16 +415,16 @@ static bool op_plug(Soak *s)
         d->regs[k] = memory_region_new_mmio(d->owner, "reg", REG_SIZE,
                                             &device_ops, &d->ctx[k]);
         d->reg_alive[k] = true;
-        add_ok(d->top, k * REG_SIZE, d->regs[k]);
+        ADD(d->top, k * REG_SIZE, d->regs[k]);
     }
-    d->shm_target = soak_rng(s) % NSHARED;
-    d->shm_offset = (soak_rng(s) % (SHARED_BYTES / SHM_SIZE)) * SHM_SIZE;
+    d->shm_target = rng(&s->rng) % NSHARED;
+    d->shm_offset = (rng(&s->rng) % (SHARED_BYTES / SHM_SIZE)) * SHM_SIZE;
     Error *err = NULL;
     d->shm = memory_region_new_alias(d->owner, "shm", s->shared[d->shm_target],
                                      d->shm_offset, SHM_SIZE, &err);
     assert_null(err);
-    add_ok(d->top, SHM_AT, d->shm);
-    add_ok(s->bus, slot_base(slot), d->top);
+    ADD(d->top, SHM_AT, d->shm);
+    ADD(s->bus, slot_base(slot), d->top);
     d->mapped = d->enabled = true;
     if (own_txn)
         memory_commit(s->ms);
@@ -529,7 +443,7 @@ static bool op_unplug(Soak *s)
         return true;
     }
     d->mapped = false;
-    switch (soak_rng(s) % 3) {
+    switch (rng(&s->rng) % 3) {
     case 0: /* unmap, then drop */
         assert_true(memory_del_subregion(s->bus, d->top));
         AUDIT(s->ms);
@@ -567,7 +481,7 @@ static bool op_self_unplug(Soak *s)
 static bool op_destroy(Soak *s)
 {
     Device *d = random_device(s);
-    unsigned k = 1 + soak_rng(s) % (NREGS - 1);
+    unsigned k = 1 + rng(&s->rng) % (NREGS - 1);
     if (!d || !d->reg_alive[k])
         return false;
     Error *err = NULL;
@@ -580,7 +494,7 @@ static bool op_destroy(Soak *s)
 static bool op_self_destroy(Soak *s)
 {
     Device *d = random_visible_device(s);
-    unsigned k = 1 + soak_rng(s) % (NREGS - 1);
+    unsigned k = 1 + rng(&s->rng) % (NREGS - 1);
     if (!d || !d->reg_alive[k])
         return false;
     assert_int_equal(memory_write(s->ms, slot_base(d->slot) + k * REG_SIZE, 4,
@@ -594,8 +508,8 @@ static bool op_retarget(Soak *s)
     Device *d = random_device(s);
     if (!d)
         return false;
-    unsigned target = soak_rng(s) % NSHARED;
-    uint64_t offset = (soak_rng(s) % (SHARED_BYTES / SHM_SIZE)) * SHM_SIZE;
+    unsigned target = rng(&s->rng) % NSHARED;
+    uint64_t offset = (rng(&s->rng) % (SHARED_BYTES / SHM_SIZE)) * SHM_SIZE;
     Error *err = NULL;
     assert_true(memory_region_set_alias_target(d->shm, s->shared[target],
                                                offset, &err));
@@ -613,9 +527,9 @@ static bool op_toggle(Soak *s)
     if (!d)
         return false;
     if (!d->mapped) {
-        add_ok(s->bus, slot_base(d->slot), d->top);
+        ADD(s->bus, slot_base(d->slot), d->top);
         d->mapped = true;
-    } else if (soak_rng(s) & 1) {
+    } else if (rng(&s->rng) & 1) {
         d->enabled = !d->enabled;
         memory_region_set_enabled(d->top, d->enabled);
     } else {
@@ -633,7 +547,7 @@ static void check_device(Soak *s, Device *d, unsigned slot)
     uint32_t base = slot_base(slot), v;
     bool shown = d && d->mapped && d->enabled;
     for (unsigned k = 0; k < NREGS; k++) {
-        uint32_t off = soak_rng(s) % (REG_SIZE / 4) * 4;
+        uint32_t off = rng(&s->rng) % (REG_SIZE / 4) * 4;
         MemAccess got = memory_read(s->ms, base + k * REG_SIZE + off, 4, &v);
         if (shown && d->reg_alive[k]) {
             assert_int_equal(got, MEM_OK);
@@ -642,7 +556,7 @@ static void check_device(Soak *s, Device *d, unsigned slot)
             assert_int_equal(got, MEM_UNMAPPED);
         }
     }
-    uint32_t off = soak_rng(s) % SHM_SIZE;
+    uint32_t off = rng(&s->rng) % SHM_SIZE;
     MemAccess got = memory_write(s->ms, base + SHM_AT + off, 1, off ^ 0x5a);
     if (!shown) {
         assert_int_equal(got, MEM_UNMAPPED);
@@ -704,7 +618,7 @@ static Op random_op(Soak *s)
     unsigned total = 0;
     for (int i = 0; i < OP_COUNT; i++)
         total += weight[i];
-    unsigned pick = soak_rng(s) % total;
+    unsigned pick = rng(&s->rng) % total;
     for (int i = 0; i < OP_COUNT; i++) {
         if (pick < weight[i])
             return (Op)i;
@@ -751,12 +665,12 @@ static void test_soak_mixed_operations_audited(void **state)
         Error *err = NULL;
         s->shared[i] = memory_region_new_ram(s->mem, "shared", SHARED_BYTES, &err);
         assert_null(err);
-        add_ok(s->bus, 0x80000000u + i * 0x10000u, s->shared[i]);
+        ADD(s->bus, 0x80000000u + i * 0x10000u, s->shared[i]);
     }
     Error *err = NULL;
     s->led = memory_region_new_ram(s->board, "led", 0x100, &err);
     assert_null(err);
-    add_ok(s->bus, LED_ADDR, s->led);
+    ADD(s->bus, LED_ADDR, s->led);
     s->led_on = true;
     AUDIT(s->ms);
 
