@@ -6,6 +6,7 @@
  * gdbstub/target_xml.c. */
 #include "gdbstub/gdbstub_internal.h"
 #include "soc/alloc.h"
+#include "soc/net.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -22,73 +23,26 @@ enum {
     RUN_CHUNK = 10000 /* instructions between polls without target->resume */
 };
 
-const GdbTarget *gdb_server_target(const GdbServer *gs)
-{
-    return &gs->target;
-}
-
 /* ---- setup ---- */
 
+/* Listens where spec ("[HOST:]PORT", 127.0.0.1 by default) says; errors
+ * name it: "--gdb 99999: port must be 0-65535 (0: any free port)". */
 static bool open_listener(GdbServer *gs, const char *spec, Error **errp)
 {
-    char host[256] = "127.0.0.1";
-    const char *port = spec;
-    const char *colon = strrchr(spec, ':');
-    if (colon) {
-        size_t n = (size_t)(colon - spec);
-        if (n >= sizeof host) {
-            error_setf(errp, "gdb: bad address '%s'", spec);
-            return false;
-        }
-        if (n > 0) {
-            memcpy(host, spec, n);
-            host[n] = 0;
-        }
-        port = colon + 1;
-    }
-    char *end;
-    long p = strtol(port, &end, 10);
-    if (!*port || *end || p < 0 || p > 65535) {
-        error_setf(errp, "gdb: bad port in '%s' (want [HOST:]PORT)", spec);
+    char *host;
+    unsigned port, bound = 0;
+    if (!net_parse_address(spec, "127.0.0.1", &host, &port, errp)) {
+        error_prepend(errp, "--gdb %s: ", spec);
         return false;
     }
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0) {
-        error_setf(errp, "gdb: cannot resolve '%s': %s", host, gai_strerror(rc));
+    /* blocking: gdb_server_serve waits in accept for a client */
+    gs->listen_fd = net_listen(host, port, false, &bound, errp);
+    free(host);
+    if (gs->listen_fd < 0) {
+        error_prepend(errp, "--gdb %s: ", spec);
         return false;
     }
-    int fd = -1, err = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1) == 0)
-            break;
-        err = errno;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        error_setf(errp, "gdb: cannot listen on %s:%s: %s", host, port, strerror(err));
-        return false;
-    }
-    struct sockaddr_storage sa;
-    socklen_t salen = sizeof sa;
-    if (getsockname(fd, (struct sockaddr *)&sa, &salen) == 0) {
-        if (sa.ss_family == AF_INET)
-            gs->port = ntohs(((struct sockaddr_in *)&sa)->sin_port);
-        else if (sa.ss_family == AF_INET6)
-            gs->port = ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
-    }
-    gs->listen_fd = fd;
+    gs->port = (uint16_t)bound;
     return true;
 }
 
@@ -268,7 +222,6 @@ void gdb_server_resume(GdbServer *gs, uint64_t max)
         describe_stop(gs, why, err);
         rsp_send_str(gs->conn, gs->last_stop);
     }
-    gs->interrupted = false;
     error_free(err);
 }
 

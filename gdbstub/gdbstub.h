@@ -1,6 +1,6 @@
 /* The GDB Remote Serial Protocol server (gdb-multiarch `target remote`).
  *
- * One hart, all-stop. The server talks to the CPU through sim/cpu.h
+ * One hart, all-stop. The server talks to the CPU through sim/cpu/cpu.h
  * (registers, CSRs, host-side breakpoints and watchpoints) and to memory
  * through the side-effect-free debugger path (memory_debug_read/write);
  * the simulator provides the run loop and the rest through GdbTarget.

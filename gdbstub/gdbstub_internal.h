@@ -162,7 +162,6 @@ int gdb_server_serve_script(GdbServer *gs, const uint8_t *script, size_t len,
 void gdb_server_resume(GdbServer *gs, uint64_t max_insns);
 /* The stop reply for `?`. */
 void gdb_server_stop_status(GdbServer *gs);
-const GdbTarget *gdb_server_target(const GdbServer *gs);
 
 /* ---- packet handlers (gdbstub/gdbstub_packets.c) ---- */
 /* Handles gs->conn->pkt, replying on gs->conn. */

@@ -90,7 +90,7 @@ static void cmd_read_regs(GdbServer *gs)
 static void cmd_write_regs(GdbServer *gs, const char *args, size_t len)
 {
     uint32_t v[33];
-    if (len < 33 * 8) {
+    if (len != 33 * 8) {
         reply(gs, "E01");
         return;
     }
@@ -231,8 +231,10 @@ static void cmd_write_bin(GdbServer *gs, const char *pkt, size_t pkt_len)
     while (args < end) {
         uint8_t b = (uint8_t)*args++;
         if (b == '}') {
-            if (args == end)
-                break;
+            if (args == end) {
+                reply(gs, "E01"); /* an escape with nothing to escape */
+                return;
+            }
             b = (uint8_t)*args++ ^ 0x20;
         }
         if (n == len) {
@@ -291,17 +293,13 @@ static void set_watchpoint(GdbServer *gs, bool insert, CpuWatchKind kind,
                            uint32_t addr, uint32_t len)
 {
     Cpu *cpu = gs->target.cpu;
-    if (len == 0 || (uint64_t)addr + len > (1ull << 32)) {
-        reply(gs, "E01");
-        return;
-    }
     size_t i = 0;
     while (i < gs->nwatches && (gs->watches[i].addr != addr || gs->watches[i].len != len ||
                                 gs->watches[i].kind != kind))
         i++;
     if (insert && i == gs->nwatches) {
         if (!cpu_watchpoint_add(cpu, addr, len, kind)) {
-            reply(gs, "E01");
+            reply(gs, "E01"); /* empty, or past the end of the address space */
             return;
         }
         gs->watches = xrealloc(gs->watches, (gs->nwatches + 1) * sizeof *gs->watches);
@@ -364,6 +362,24 @@ static void cmd_continue(GdbServer *gs, const char *pkt)
     gdb_server_resume(gs, step ? 1 : UINT64_MAX);
 }
 
+/* A vCont thread id, [p1.]TID up to `end`: TID 1 (our one thread), 0
+ * (any) or -1 (all) is ours, another number is not. False when it is no
+ * thread id at all. */
+static bool parse_vcont_thread(const char *p, const char *end, bool *ours)
+{
+    if (end - p >= 3 && strncmp(p, "p1.", 3) == 0)
+        p += 3;
+    if (end - p == 2 && strncmp(p, "-1", 2) == 0) {
+        *ours = true;
+        return true;
+    }
+    uint32_t tid;
+    if (!parse_hex32(&p, &tid) || p != end)
+        return false;
+    *ours = tid == 0 || tid == 1;
+    return true;
+}
+
 static void cmd_vcont(GdbServer *gs, const char *args)
 {
     /* The first action that applies to our thread (or all). */
@@ -371,19 +387,16 @@ static void cmd_vcont(GdbServer *gs, const char *args)
         args++;
         char action = *args;
         const char *end = strchr(args, ';');
-        const char *colon = strchr(args, ':');
+        if (!end)
+            end = args + strlen(args);
+        const char *colon = memchr(args, ':', (size_t)(end - args));
         bool ours = true;
-        if (colon && (!end || colon < end)) {
-            const char *tid = colon + 1;
-            ours = strncmp(tid, "-1", 2) == 0 || strncmp(tid, "1", 1) == 0 ||
-                   strncmp(tid, "p1.", 3) == 0 || strncmp(tid, "p1", 2) == 0;
-        }
+        if (colon && !parse_vcont_thread(colon + 1, end, &ours))
+            break;
         if (ours && (action == 'c' || action == 'C' || action == 's' || action == 'S')) {
             gdb_server_resume(gs, action == 's' || action == 'S' ? 1 : UINT64_MAX);
             return;
         }
-        if (!end)
-            break;
         args = end;
     }
     reply(gs, "E01");

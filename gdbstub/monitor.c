@@ -33,19 +33,19 @@ static void put_owned(GdbBuf *out, char *text, const char *missing)
 
 static void mon_mtree(GdbServer *gs, const char *args, GdbBuf *out)
 {
-    put_owned(out, memory_tree(gdb_server_target(gs)->ms), "no memory system\n");
+    put_owned(out, memory_tree(gs->target.ms), "no memory system\n");
 }
 
 static void mon_peripherals(GdbServer *gs, const char *args, GdbBuf *out)
 {
-    const GdbTarget *t = gdb_server_target(gs);
+    const GdbTarget *t = &gs->target;
     put_owned(out, t->peripherals ? t->peripherals(t->opaque) : NULL,
               "no peripheral list for this target\n");
 }
 
 static void mon_reset(GdbServer *gs, const char *args, GdbBuf *out)
 {
-    const GdbTarget *t = gdb_server_target(gs);
+    const GdbTarget *t = &gs->target;
     if (t->reset)
         t->reset(t->opaque);
     else
@@ -55,7 +55,7 @@ static void mon_reset(GdbServer *gs, const char *args, GdbBuf *out)
 
 static void mon_stats(GdbServer *gs, const char *args, GdbBuf *out)
 {
-    const GdbTarget *t = gdb_server_target(gs);
+    const GdbTarget *t = &gs->target;
     if (t->stats) {
         put_owned(out, t->stats(t->opaque), "no statistics\n");
         return;
@@ -69,7 +69,7 @@ static void mon_stats(GdbServer *gs, const char *args, GdbBuf *out)
 static void mon_audit(GdbServer *gs, const char *args, GdbBuf *out)
 {
     Error *err = NULL;
-    if (memory_audit(gdb_server_target(gs)->ms, &err)) {
+    if (memory_audit(gs->target.ms, &err)) {
         gdb_buf_puts(out, "audit: ok\n");
         return;
     }
@@ -132,7 +132,7 @@ void gdb_monitor_run(GdbServer *gs, const char *line, GdbBuf *out)
         best->run(gs, args, out);
         return;
     }
-    const GdbTarget *t = gdb_server_target(gs);
+    const GdbTarget *t = &gs->target;
     char *text = t->monitor ? t->monitor(t->opaque, line) : NULL;
     if (text) {
         put_owned(out, text, "");

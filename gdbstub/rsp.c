@@ -255,11 +255,28 @@ static void enqueue(RspConn *c, const char *data, size_t len)
         gdb_buf_put(&c->waiting, data, len);
 }
 
+/* Once the packets already handled take up half the queue, the unread
+ * ones move to its start: a client that never lets the queue run dry
+ * (packets arriving during every run) must not make it grow with all the
+ * traffic that ever passed through it. Each move copies fewer bytes than
+ * were read since the last, so the cost stays linear in the traffic. */
+static void compact_waiting(RspConn *c)
+{
+    if (c->waiting_pos <= c->waiting.len / 2)
+        return;
+    size_t unread = waiting_bytes(c);
+    memmove(c->waiting.data, c->waiting.data + c->waiting_pos, unread);
+    c->waiting.len = unread;
+    c->waiting.data[unread] = 0;
+    c->waiting_pos = 0;
+}
+
 /* Moves the oldest waiting packet into c->pkt (answering the overlong
  * ones E01 on the way); false when none waits. */
 static bool dequeue(RspConn *c)
 {
-    while (waiting_bytes(c) > 0) {
+    bool found = false;
+    while (!found && waiting_bytes(c) > 0) {
         size_t len;
         memcpy(&len, c->waiting.data + c->waiting_pos, sizeof len);
         c->waiting_pos += sizeof len;
@@ -271,11 +288,10 @@ static bool dequeue(RspConn *c)
         c->pkt[len] = 0;
         c->pkt_len = len;
         c->waiting_pos += len;
-        return true;
+        found = true;
     }
-    gdb_buf_clear(&c->waiting);
-    c->waiting_pos = 0;
-    return false;
+    compact_waiting(c);
+    return found;
 }
 
 static void start_packet(RspConn *c)

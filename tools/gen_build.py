@@ -24,10 +24,12 @@ Sources are found by folder, so a new file needs no edit here:
                                     htif_* (riscv-tests style assembly)
   tests/bench/host/bench_*.c        host benchmarks, built -O2
   tests/bench/fw/*.c                benchmark firmware
-  tests/fuzz/fuzz_*.c               one libFuzzer harness each, built with
-                                    clang-14 (-fsanitize=fuzzer,address,
-                                    undefined) with the simulator's sources
-                                    (objects in build/fuzz/obj/) into
+  tests/fuzz/fuzz_*.c               one libFuzzer harness each, compiled
+                                    like the simulator's sources with
+                                    clang-14 (-fsanitize=fuzzer-no-link,
+                                    address,undefined; objects in
+                                    build/fuzz/obj/) and linked with
+                                    libFuzzer (-fsanitize=fuzzer) into
                                     build/fuzz/fuzz_NAME; `ninja fuzz` runs
                                     them (tests/fuzz/run_fuzz.py)
 
@@ -93,17 +95,12 @@ def fuzz_rules(w, lib):
     if not harnesses:
         return []
     w("fuzzcc = clang-14")
-    w("fuzzflags = -std=c11 -D_GNU_SOURCE -g -O1 -I. -fno-omit-frame-pointer "
-      "-fno-sanitize-recover=all $warn")
-    w("rule fuzzcc_lib")
-    w("  command = %s; $fuzzcc -MMD -MF $out.d $fuzzflags "
-      "-fsanitize=fuzzer-no-link,address,undefined -c $in -o $out" % FUZZ_CHECK)
-    w("  depfile = $out.d")
-    w("  deps = gcc")
-    w("  description = CC(fuzz) $out")
-    w("rule fuzzcc_harness")
-    w("  command = %s; $fuzzcc -MMD -MF $out.d $fuzzflags "
-      "-fsanitize=fuzzer,address,undefined -c $in -o $out" % FUZZ_CHECK)
+    # The simulator's flags, plus clang's sanitizers and libFuzzer's
+    # coverage instrumentation; only the link brings in libFuzzer's main.
+    w("fuzzflags = $cflags -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all "
+      "-fsanitize=fuzzer-no-link,address,undefined")
+    w("rule fuzzcc")
+    w("  command = %s; $fuzzcc -MMD -MF $out.d $fuzzflags -c $in -o $out" % FUZZ_CHECK)
     w("  depfile = $out.d")
     w("  deps = gcc")
     w("  description = CC(fuzz) $out")
@@ -115,13 +112,13 @@ def fuzz_rules(w, lib):
     for s in lib:
         o = obj("fuzz/obj", s)
         lib_objs.append(o)
-        w("build %s: fuzzcc_lib %s" % (o, s))
+        w("build %s: fuzzcc %s" % (o, s))
     binaries = []
     for s in harnesses:
         o = obj("fuzz/obj", s)
         binary = "build/fuzz/%s" % os.path.basename(s)[:-2]
         binaries.append(binary)
-        w("build %s: fuzzcc_harness %s" % (o, s))
+        w("build %s: fuzzcc %s" % (o, s))
         w("build %s: fuzzlink %s %s" % (binary, o, " ".join(lib_objs)))
     w("build fuzz: run %s tests/fuzz/run_fuzz.py" % " ".join(binaries))
     w("  cmd = python3 tests/fuzz/run_fuzz.py")

@@ -239,6 +239,23 @@ IrqLine cpu_irq_input(Cpu *cpu, unsigned irq)
     return (IrqLine){.handler = cpu_irq_changed, .opaque = cpu, .line = irq};
 }
 
+bool cpu_irq_input_named(Cpu *cpu, const char *name, IrqLine *out)
+{
+    static const struct {
+        const char *name;
+        unsigned irq;
+    } inputs[] = {
+        {"msi", CPU_IRQ_MSI}, {"mti", CPU_IRQ_MTI}, {"mei", CPU_IRQ_MEI},
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        if (strcmp(name, inputs[i].name) == 0) {
+            *out = cpu_irq_input(cpu, inputs[i].irq);
+            return true;
+        }
+    }
+    return false;
+}
+
 void cpu_set_time_source(Cpu *cpu, CpuTimeSource read_time, void *opaque)
 {
     cpu->read_time = read_time;

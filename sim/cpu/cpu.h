@@ -93,6 +93,9 @@ uint64_t cpu_cycles(const Cpu *cpu);
 /* A line driving one interrupt input (CPU_IRQ_*); valid while the CPU
  * lives. */
 IrqLine cpu_irq_input(Cpu *cpu, unsigned irq);
+/* The same by the name a board's `irq:` gives it (`cpu.mti`): "msi",
+ * "mti" or "mei"; false for any other name. */
+bool cpu_irq_input_named(Cpu *cpu, const char *name, IrqLine *out);
 
 /* Where the `time`/`timeh` CSRs read from (the CLINT's mtime). Without a
  * source they raise illegal-instruction, as on a hart with no timer. */

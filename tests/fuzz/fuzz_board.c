@@ -16,7 +16,9 @@
  *
  * The files go to a fresh temporary folder per input, removed afterwards.
  * `extends: NAME` of a board not in the file finds the shipped boards.yaml
- * ($MCUSIM_BOARDS, else the one beside the build folder). FUZZ_VERBOSE=1
+ * where mcusim does (boards_shipped_path: $MCUSIM_BOARDS, which
+ * run_fuzz.py sets; by hand, set it or run from the top of the tree, as
+ * build/fuzz/ holds no boards.yaml beside it). FUZZ_VERBOSE=1
  * in the environment prints what became of each input (to reproduce one).
  * docs/FUZZING.md describes how to run, reproduce and add harnesses.
  */
@@ -75,23 +77,6 @@ static void outcome(const char *what, Error *err)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     verbose = getenv("FUZZ_VERBOSE") != NULL;
-    /* The shipped boards (`extends: virt32`): build/fuzz/fuzz_board ->
-     * boards.yaml at the top of the tree, unless the caller chose. */
-    if (getenv("MCUSIM_BOARDS"))
-        return 0;
-    char exe[PATH_MAX], path[PATH_MAX + 32];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
-        return 0;
-    exe[len] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = '\0';
-    snprintf(path, sizeof path, "%s/../../boards.yaml", exe);
-    char *real = realpath(path, NULL);
-    if (real)
-        setenv("MCUSIM_BOARDS", real, 1);
-    free(real);
     return 0;
 }
 
@@ -208,17 +193,7 @@ static void reset_cpu(void *opaque) { cpu_request_reset(opaque); }
 
 static bool cpu_input(void *opaque, const char *input, IrqLine *out)
 {
-    static const struct {
-        const char *name;
-        unsigned irq;
-    } inputs[] = {{"msi", CPU_IRQ_MSI}, {"mti", CPU_IRQ_MTI}, {"mei", CPU_IRQ_MEI}};
-    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
-        if (strcmp(input, inputs[i].name) == 0) {
-            *out = cpu_irq_input(opaque, inputs[i].irq);
-            return true;
-        }
-    }
-    return false;
+    return cpu_irq_input_named(opaque, input, out);
 }
 
 static bool cheap_to_build(const BoardDesc *board)
@@ -237,18 +212,8 @@ static void build_machine(const BoardDesc *board)
     Error *err = NULL;
     Clock *clock = clock_new(board->cpu.frequency_hz);
     MemorySystem *ms = memory_system_new();
-    CpuConfig config = {
-        .isa = board->cpu.isa,
-        .reset_pc = board->cpu.has_reset_pc ? board->cpu.reset_pc : 0,
-        .frequency_hz = board->cpu.frequency_hz,
-        .clock = clock,
-        .emulate_misaligned = board->cpu.emulate_misaligned,
-        .mvendorid = board->cpu.mvendorid,
-        .marchid = board->cpu.marchid,
-        .mimpid = board->cpu.mimpid,
-        .pmp_entries = board->cpu.pmp_entries,
-        .triggers = board->cpu.triggers,
-    };
+    CpuConfig config;
+    board_cpu_config(board, clock, &config);
     Cpu *cpu = cpu_new(ms, &config, &err);
     Machine *machine = NULL;
     if (cpu) {

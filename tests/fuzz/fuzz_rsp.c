@@ -4,8 +4,8 @@
  *
  * Each input is one whole connection: gdb_server_serve_script serves the
  * bytes, then the end of the stream, with no socket. A fresh server runs
- * on a fresh small machine: RAM holding a loop that stores, loads and
- * reads a device (so breakpoints and watchpoints hit), ROM, RAM at the
+ * on a fresh small machine (tests/fuzz/rig.h): RAM holding a loop that
+ * stores, loads and reads a device (so breakpoints and watchpoints hit), ROM, RAM at the
  * very top of the address space, two MMIO blocks (one with a
  * side-effect-free peek, one without) and an RV32IMAC hart. While gdb has
  * the target running (c, s, vCont) it runs in small chunks with the stub
@@ -30,6 +30,7 @@
 #include "gdbstub/gdbstub_internal.h"
 #include "sim/cpu/cpu.h"
 #include "soc/memory.h"
+#include "tests/fuzz/rig.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,25 +54,22 @@ static const uint32_t program[] = {0x00150513, 0x800022b7, 0x00a2a023, 0x0002a58
 
 static bool verbose;
 
-typedef struct Rig {
-    MemorySystem *ms;
-    Owner *board;
-    Cpu *cpu;
-    GdbServer *gs;
+typedef struct RspRig {
+    Rig rig;
     uint32_t dev_reg; /* what the devices hold */
-} Rig;
+} RspRig;
 
 static bool dev_read(void *opaque, uint64_t offset, unsigned size, uint32_t *value)
 {
-    Rig *rig = opaque;
-    *value = rig->dev_reg + (uint32_t)offset;
+    RspRig *r = opaque;
+    *value = r->dev_reg + (uint32_t)offset;
     return true;
 }
 
 static bool dev_write(void *opaque, uint64_t offset, unsigned size, uint32_t value)
 {
-    Rig *rig = opaque;
-    rig->dev_reg = value;
+    RspRig *r = opaque;
+    r->dev_reg = value;
     return true;
 }
 
@@ -82,15 +80,15 @@ static const MmioOps unpeekable = {.read = dev_read, .write = dev_write};
  * RUN_BUDGET bounds the work one input can ask for. */
 static CpuStopReason rig_resume(void *opaque, uint64_t max, Error **errp)
 {
-    Rig *rig = opaque;
+    RspRig *r = opaque;
     uint64_t budget = max < RUN_BUDGET ? max : RUN_BUDGET;
     while (budget > 0) {
         uint64_t chunk = budget < RUN_CHUNK ? budget : RUN_CHUNK;
-        CpuStopReason why = cpu_run(rig->cpu, chunk, errp);
+        CpuStopReason why = cpu_run(r->rig.cpu, chunk, errp);
         if (why != CPU_STOP_INSN_LIMIT)
             return why;
         budget -= chunk;
-        if (gdb_server_poll_interrupt(rig->gs))
+        if (gdb_server_poll_interrupt(r->rig.gs))
             return CPU_STOP_REQUESTED;
     }
     return CPU_STOP_INSN_LIMIT;
@@ -98,75 +96,24 @@ static CpuStopReason rig_resume(void *opaque, uint64_t max, Error **errp)
 
 static bool rig_exited(void *opaque, int *status)
 {
-    Rig *rig = opaque;
+    RspRig *r = opaque;
     uint32_t flag = 0;
-    memory_debug_read(rig->ms, EXIT_FLAG, &flag, 4, NULL);
+    memory_debug_read(r->rig.ms, EXIT_FLAG, &flag, 4, NULL);
     *status = 7;
     return flag == 1;
 }
 
-static void must(bool ok, Error *err, const char *what)
+static void rsp_rig_open(RspRig *r)
 {
-    if (ok)
-        return;
-    fprintf(stderr, "fuzz_rsp: the harness's %s: %s\n", what, err ? error_message(err) : "?");
-    abort();
-}
-
-static MemoryRegion *new_ram(Owner *o, const char *name, uint64_t size)
-{
-    Error *err = NULL;
-    MemoryRegion *mr = memory_region_new_ram(o, name, size, &err);
-    must(mr != NULL, err, name);
-    return mr;
-}
-
-static void map(MemoryRegion *root, uint32_t base, MemoryRegion *mr)
-{
-    Error *err = NULL;
-    must(memory_add_subregion(root, base, mr, &err), err, "map");
-}
-
-static void rig_open(Rig *rig)
-{
-    Error *err = NULL;
-    rig->ms = memory_system_new();
-    rig->board = owner_new(rig->ms, "board", NULL, NULL);
-    MemoryRegion *root = memory_region_new_container(rig->board, "system", 1ull << 32);
-    MemoryRegion *rom = memory_region_new_rom(rig->board, "rom", 0x1000, &err);
-    must(rom != NULL, err, "rom");
-    memory_begin(rig->ms);
-    map(root, RAM_BASE, new_ram(rig->board, "ram", RAM_SIZE));
-    map(root, TOP_BASE, new_ram(rig->board, "top", 0x1000));
-    map(root, ROM_BASE, rom);
-    map(root, DEV_BASE, memory_region_new_mmio(rig->board, "dev", 0x1000, &peekable, rig));
-    map(root, DEV_BASE + 0x1000,
-        memory_region_new_mmio(rig->board, "nopeek", 0x1000, &unpeekable, rig));
-    memory_set_root(rig->ms, root);
-    memory_commit(rig->ms);
-
-    uint8_t bytes[sizeof program];
-    for (size_t i = 0; i < sizeof program / 4; i++)
-        for (int b = 0; b < 4; b++)
-            bytes[4 * i + (size_t)b] = (uint8_t)(program[i] >> (8 * b));
-    must(memory_debug_write(rig->ms, RAM_BASE, bytes, sizeof bytes, &err), err, "program");
-
-    CpuConfig config = {.isa = "rv32imac", .reset_pc = RAM_BASE, .frequency_hz = 1000000};
-    rig->cpu = cpu_new(rig->ms, &config, &err);
-    must(rig->cpu != NULL, err, "cpu");
-    GdbTarget target = {.cpu = rig->cpu, .ms = rig->ms, .opaque = rig,
-                        .resume = rig_resume, .exited = rig_exited};
-    rig->gs = gdb_server_new(&target, NULL, &err);
-    must(rig->gs != NULL, err, "server");
-}
-
-static void rig_close(Rig *rig)
-{
-    gdb_server_free(rig->gs);
-    cpu_free(rig->cpu);
-    memory_set_root(rig->ms, NULL);
-    owner_unref(rig->board);
-    memory_system_free(rig->ms);
+    rig_begin(&r->rig);
+    rig_ram(&r->rig, "ram", RAM_BASE, RAM_SIZE);
+    rig_ram(&r->rig, "top", TOP_BASE, 0x1000);
+    rig_rom(&r->rig, "rom", ROM_BASE, 0x1000);
+    rig_mmio(&r->rig, "dev", DEV_BASE, 0x1000, &peekable, r);
+    rig_mmio(&r->rig, "nopeek", DEV_BASE + 0x1000, 0x1000, &unpeekable, r);
+    rig_start(&r->rig, RAM_BASE, program, sizeof program / sizeof program[0]);
+    rig_serve(&r->rig, &(GdbTarget){.opaque = r, .resume = rig_resume,
+                                    .exited = rig_exited});
 }
 
 static void broken_reply(const GdbBuf *sent, size_t at, const char *why)
@@ -175,8 +122,17 @@ static void broken_reply(const GdbBuf *sent, size_t at, const char *why)
     abort();
 }
 
+/* A payload byte that only ever appears escaped ("}" then the byte
+ * xor 0x20): '$' would start a packet and '*' a run-length repeat on the
+ * client's side ('#' ends the payload, so it cannot appear unescaped). */
+static bool needs_escape(char c)
+{
+    return c == '$' || c == '*';
+}
+
 /* Everything the stub sent: '+', '-' and "$payload#cs" only, each
- * checksum right, each payload within PacketSize. */
+ * checksum right, each payload within PacketSize and free of an
+ * unescaped '$' or '*'. */
 static void check_replies(const GdbBuf *sent)
 {
     size_t i = 0;
@@ -195,8 +151,13 @@ static void check_replies(const GdbBuf *sent)
         if (end - start > GDB_PACKET_SIZE)
             broken_reply(sent, i, "a packet longer than PacketSize");
         unsigned sum = 0;
-        for (size_t k = start; k < end; k++)
+        for (size_t k = start; k < end; k++) {
             sum += (unsigned char)sent->data[k];
+            if (sent->data[k] == '}' && k + 1 < end)
+                sum += (unsigned char)sent->data[++k]; /* the escaped byte */
+            else if (needs_escape(sent->data[k]))
+                broken_reply(sent, k, "an unescaped '$' or '*' in a payload");
+        }
         char cs[3];
         snprintf(cs, sizeof cs, "%02x", sum & 0xff);
         if (memcmp(cs, hash + 1, 2) != 0)
@@ -215,14 +176,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    Rig rig = {0};
-    rig_open(&rig);
+    RspRig r = {0};
+    rsp_rig_open(&r);
     GdbBuf sent = {0};
-    int result = gdb_server_serve_script(rig.gs, data, size, &sent);
+    int result = gdb_server_serve_script(r.rig.gs, data, size, &sent);
     if (verbose)
         fprintf(stderr, "fuzz_rsp: session result %d\n", result);
     check_replies(&sent);
     gdb_buf_free(&sent);
-    rig_close(&rig);
+    rig_close(&r.rig);
     return 0;
 }

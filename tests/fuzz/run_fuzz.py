@@ -103,15 +103,20 @@ def run_regressions(name, binary, env, out):
                     if os.path.isfile(p))
     if not inputs:
         return True, 0
-    p = subprocess.run([binary, "-timeout=%d" % PER_INPUT_TIMEOUT] + inputs, cwd=TOP,
-                       env=env, capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=60 + 10 * len(inputs))
-    log = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
-    if p.returncode == 0 and not REPORT.search(log):
+    try:
+        p = subprocess.run([binary, "-timeout=%d" % PER_INPUT_TIMEOUT] + inputs, cwd=TOP,
+                           env=env, capture_output=True,
+                           stdin=subprocess.DEVNULL, timeout=60 + 10 * len(inputs))
+        status, stdout, stderr = p.returncode, p.stdout, p.stderr
+    except subprocess.TimeoutExpired as e:  # a failure of this harness, not of the run
+        status, stdout, stderr = None, e.stdout, e.stderr
+    log = (stdout or b"").decode(errors="replace") + (stderr or b"").decode(errors="replace")
+    if status == 0 and not REPORT.search(log):
         return True, len(inputs)
     ran = re.findall(r"^Running: (\S+)", log, re.M)
     culprit = os.path.relpath(ran[-1], TOP) if ran else "?"
-    out.fail("regression input %s fails again (exit %d)" % (culprit, p.returncode),
+    why = "did not stop" if status is None else "exit %d" % status
+    out.fail("regression input %s fails again (%s)" % (culprit, why),
              "%s\nreproduce: build/fuzz/fuzz_%s %s" % (tail(log), name, culprit))
     return False, len(inputs)
 

@@ -46,6 +46,7 @@ simulator (default build/mcusim-san); -v prints every session's gdb output;
 --list prints the tests. MCUSIM_GDB_DEBUG=1 adds `set debug remote 1` to
 every session (the packet log goes to gdb's stderr, shown on failure).
 """
+import glob
 import os
 import re
 import subprocess
@@ -66,7 +67,6 @@ SIM_EXIT = 20         # seconds to wait for the simulator after the last session
 BOARD = "tests/firmware/boards/hifive1-test.yaml:hifive1-test"
 FIRMWARE = "build/fw/gdb/gdbtarget.elf"
 FIRMWARE_DIR = "build/fw/gdb"
-FIRMWARE_SOURCES = ["gdbtarget", "patchme", "observed"]  # tests/gdb/fw/NAME.c
 HIFIVE1_LIB = "tests/firmware/hifive1/lib"
 
 EXIT_KILLED = 122
@@ -129,13 +129,20 @@ def build_command(name="gdbtarget", out=None):
             "-lc", "-lm", "-lgcc"]
 
 
+def firmware_sources():
+    """NAME of each tests/gdb/fw/NAME.c, as tools/gen_build.py finds them."""
+    return sorted(os.path.basename(p)[:-2]
+                  for p in glob.glob(os.path.join(GDB_DIR, "fw", "*.c")))
+
+
 def build():
-    """Builds every firmware; returns the compiler's error text or None."""
+    """Builds every firmware; returns (the firmware that failed, the
+    compiler's error text), or None when all built."""
     os.makedirs(os.path.join(TOP, FIRMWARE_DIR), exist_ok=True)
-    for name in FIRMWARE_SOURCES:
+    for name in firmware_sources():
         p = subprocess.run(build_command(name), cwd=TOP, capture_output=True, text=True)
         if p.returncode != 0:
-            return p.stderr
+            return "%s/%s.elf" % (FIRMWARE_DIR, name), p.stderr
     return None
 
 
@@ -384,9 +391,9 @@ def main(argv):
     args = list(argv)
     if "--build" in args:
         args.remove("--build")
-        error = build()
-        if error:
-            print("BUILD FAILED %s\n%s" % (FIRMWARE, error))
+        failed = build()
+        if failed:
+            print("BUILD FAILED %s\n%s" % failed)
             return 1
     if "--list" in args:
         for test in TESTS:

@@ -140,16 +140,7 @@ static void rig_stop(void *opaque) { cpu_request_stop(((Rig *)opaque)->cpu); }
 
 static bool rig_cpu_irq(void *opaque, const char *input, IrqLine *out)
 {
-    static const struct { const char *name; unsigned irq; } inputs[] = {
-        {"msi", CPU_IRQ_MSI}, {"mti", CPU_IRQ_MTI}, {"mei", CPU_IRQ_MEI},
-    };
-    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
-        if (strcmp(input, inputs[i].name) == 0) {
-            *out = cpu_irq_input(((Rig *)opaque)->cpu, inputs[i].irq);
-            return true;
-        }
-    }
-    return false;
+    return cpu_irq_input_named(((Rig *)opaque)->cpu, input, out);
 }
 
 static char *read_file(const char *path, size_t *len)
