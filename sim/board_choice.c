@@ -25,13 +25,11 @@ char *boards_shipped_path(void)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            char *path = NULL;
-            if (asprintf(&path, "%s/../boards.yaml", exe) >= 0) {
-                char *canonical = realpath(path, NULL); /* NULL: not there */
-                free(path);
-                if (canonical)
-                    return canonical;
-            }
+            char *path = xasprintf("%s/../boards.yaml", exe);
+            char *canonical = realpath(path, NULL); /* NULL: not there */
+            free(path);
+            if (canonical)
+                return canonical;
         }
     }
     return xstrdup("boards.yaml");
@@ -81,6 +79,22 @@ BoardFile *board_choose(const char *spec, const char *const *sets,
         return file;
     board_file_free(file);
     return NULL;
+}
+
+void board_cpu_config(const BoardDesc *board, Clock *clock, CpuConfig *out)
+{
+    *out = (CpuConfig){
+        .isa = board->cpu.isa,
+        .reset_pc = board->cpu.has_reset_pc ? board->cpu.reset_pc : 0,
+        .frequency_hz = board->cpu.frequency_hz,
+        .clock = clock,
+        .emulate_misaligned = board->cpu.emulate_misaligned,
+        .mvendorid = board->cpu.mvendorid,
+        .marchid = board->cpu.marchid,
+        .mimpid = board->cpu.mimpid,
+        .pmp_entries = board->cpu.pmp_entries,
+        .triggers = board->cpu.triggers,
+    };
 }
 
 bool boards_list_shipped(FILE *out, Error **errp)

@@ -7,7 +7,9 @@
 
 #include <stdio.h>
 
+#include "sim/cpu/cpu.h"
 #include "soc/board.h"
+#include "soc/clock.h"
 #include "soc/error.h"
 
 /* The shipped boards.yaml: $MCUSIM_BOARDS, else next to the source tree
@@ -22,6 +24,10 @@ BoardFile *board_choose(const char *spec, const char *const *sets,
                         size_t nsets, BoardDesc **board, Error **errp);
 
 bool boards_list_shipped(FILE *out, Error **errp);
+
+/* The hart the board's `cpu:` describes, keeping time on `clock`: the
+ * reset pc is 0 when the board leaves it to the ELF entry. */
+void board_cpu_config(const BoardDesc *board, Clock *clock, CpuConfig *out);
 
 /* The board as resolved: cpu, memories, peripherals with their sizes,
  * properties and interrupt wiring. */

@@ -1,6 +1,7 @@
 #include "sim/elf_load.h"
 #include "soc/alloc.h"
 #include "soc/file.h"
+#include "soc/overlap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -171,30 +172,23 @@ static bool check_segment(MemorySystem *ms, const Segment *s, size_t file_size,
     return check_placement(ms, s, errp);
 }
 
-static int by_paddr(const void *a, const void *b)
+/* No two segments share an address (soc/overlap.h: n log n however many
+ * headers a file claims). */
+static bool check_overlaps(const Segment *segs, size_t n, Error **errp)
 {
-    const Segment *x = a, *y = b;
-    if (x->paddr != y->paddr)
-        return x->paddr < y->paddr ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Sorted by address, neighbours tell every overlap: O(n log n) however
- * many headers a file claims. */
-static bool check_overlaps(Segment *segs, size_t n, Error **errp)
-{
-    qsort(segs, n, sizeof *segs, by_paddr);
-    for (size_t i = 1; i < n; i++) {
-        const Segment *a = &segs[i - 1], *b = &segs[i];
-        if (b->paddr < a->paddr + a->memsz) {
-            error_setf(errp, "segments %zu and %zu overlap at 0x%08llx",
-                       a->index < b->index ? a->index : b->index,
-                       a->index < b->index ? b->index : a->index,
-                       (unsigned long long)b->paddr);
-            return false;
-        }
-    }
-    return true;
+    Span *spans = xcalloc(n ? n : 1, sizeof *spans);
+    for (size_t i = 0; i < n; i++)
+        spans[i] = (Span){ segs[i].paddr, segs[i].memsz };
+    size_t earlier, later;
+    bool overlap = overlap_find(spans, n, &earlier, &later);
+    free(spans);
+    if (!overlap)
+        return true;
+    const Segment *a = &segs[earlier], *b = &segs[later];
+    error_setf(errp, "segments %zu and %zu overlap at 0x%08llx", a->index,
+               b->index, (unsigned long long)(a->paddr > b->paddr ? a->paddr
+                                                                 : b->paddr));
+    return false;
 }
 
 static bool collect_segments(Elf *elf, MemorySystem *ms, size_t phnum,
@@ -252,25 +246,18 @@ static bool write_segments(MemorySystem *ms, const char *raw,
     return true;
 }
 
-/* The entry point must be in the board's RAM, ROM or flash: a pc
- * anywhere else faults on the first fetch. */
-static bool check_entry(MemorySystem *ms, uint64_t entry, Error **errp)
+bool elf_check_start(MemorySystem *ms, const char *what, uint32_t pc,
+                     Error **errp)
 {
     MemRange r;
-    if (entry > UINT32_MAX) {
-        error_setf(errp, "entry point 0x%llx is beyond 4 GiB",
-                   (unsigned long long)entry);
-        return false;
-    }
-    if (!memory_lookup(ms, (uint32_t)entry, &r)) {
-        error_setf(errp, "entry point 0x%08llx is not inside the board's memory "
-                   "(unmapped)", (unsigned long long)entry);
+    if (!memory_lookup(ms, pc, &r)) {
+        error_setf(errp, "%s 0x%08x is not inside the board's memory "
+                   "(unmapped)", what, pc);
         return false;
     }
     if (!r.host) {
-        error_setf(errp, "entry point 0x%08llx is not inside the board's memory "
-                   "(MMIO '%s')", (unsigned long long)entry,
-                   memory_region_name(r.mr));
+        error_setf(errp, "%s 0x%08x is not inside the board's memory (MMIO "
+                   "'%s')", what, pc, memory_region_name(r.mr));
         return false;
     }
     return true;
@@ -290,7 +277,6 @@ static bool load_from_fd(MemorySystem *ms, int fd, uint32_t *entry, Error **errp
     bool ok = check_header(elf, raw, file_size, &ehdr, errp) &&
               check_phdr_table(elf, &ehdr, file_size, &phnum, errp) &&
               collect_segments(elf, ms, phnum, file_size, &segs, &nsegs, errp) &&
-              check_entry(ms, ehdr.e_entry, errp) &&
               write_segments(ms, raw, segs, nsegs, errp);
     if (ok)
         *entry = (uint32_t)ehdr.e_entry;

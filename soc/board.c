@@ -131,8 +131,9 @@ static bool resolve_boards(Loader *l)
 
 /* ---- loading ---- */
 
-static BoardFile *parse_text(const char *path, const char *text, size_t len,
-                             const BoardLoad *how, Error **errp)
+BoardFile *board_file_parse_with(const char *path, const char *text,
+                                 size_t len, const BoardLoad *how,
+                                 Error **errp)
 {
     static const BoardLoad every_board = { 0 };
     BoardLoadStats unused = { 0 };
@@ -151,14 +152,12 @@ static BoardFile *parse_text(const char *path, const char *text, size_t len,
     };
     Node *root = board_yaml_load(file->path, text, len, stats, &l.ctx.err);
     l.root = root;
-    l.extends.index_root = root;
     bool ok = root && check_top_level(&l) && resolve_boards(&l);
     node_free(root);
     name_set_free(&l.boards);
     name_set_free(&l.ctx.names);
     /* Locations may point into the files `extends:` opened. */
-    file->extra_paths = l.extends.paths;
-    file->nextra_paths = l.extends.npaths;
+    board_extends_done(&l.extends, &file->extra_paths, &file->nextra_paths);
     if (ok)
         return file;
     board_file_free(file);
@@ -166,17 +165,10 @@ static BoardFile *parse_text(const char *path, const char *text, size_t len,
     return NULL;
 }
 
-BoardFile *board_file_parse_with(const char *path, const char *text,
-                                 size_t len, const BoardLoad *how,
-                                 Error **errp)
-{
-    return parse_text(path, text, len, how, errp);
-}
-
 BoardFile *board_file_parse(const char *path, const char *text, size_t len,
                             Error **errp)
 {
-    return parse_text(path, text, len, NULL, errp);
+    return board_file_parse_with(path, text, len, NULL, errp);
 }
 
 BoardFile *board_file_load_with(const char *path, const BoardLoad *how,
@@ -186,7 +178,7 @@ BoardFile *board_file_load_with(const char *path, const BoardLoad *how,
     char *text = file_read_all(path, &len, errp);
     if (!text)
         return NULL;
-    BoardFile *file = parse_text(path, text, len, how, errp);
+    BoardFile *file = board_file_parse_with(path, text, len, how, errp);
     free(text);
     return file;
 }

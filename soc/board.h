@@ -33,10 +33,20 @@
 #include "soc/error.h"
 
 typedef struct SourceLoc {
-    const char *file; /* points into the BoardFile */
+    const char *file; /* points into the BoardFile; BOARD_SET_FILE for --set */
     unsigned line;    /* 1-based */
     unsigned col;     /* 1-based */
 } SourceLoc;
+
+/* The file of the locations `--set` gives (board_apply_set): line N is
+ * the N-th --set option, the column one in its argument. */
+#define BOARD_SET_FILE "--set"
+
+/* "LINE:COL" of loc, with its file when it is not the file `here` (extends
+ * can bring two files together, --set a board and the command line);
+ * returns buf. */
+const char *board_where(const char *here, const SourceLoc *loc, char *buf,
+                        size_t size);
 
 typedef enum BoardMemoryKind {
     BOARD_MEM_RAM,
@@ -54,6 +64,7 @@ typedef struct BoardCpu {
     uint64_t frequency_hz; /* default 10000000 */
     uint32_t reset_pc;     /* default: the ELF entry point */
     int has_reset_pc;
+    SourceLoc reset_pc_loc; /* the `reset_pc` value (or its --set) */
     int emulate_misaligned; /* `misaligned: emulate`; default trap */
     /* Identification CSRs; default 0 (not implemented). */
     uint32_t mvendorid, marchid, mimpid;
@@ -75,6 +86,7 @@ typedef struct BoardMemory {
     char *image;
     SourceLoc image_loc;
     SourceLoc loc;
+    SourceLoc base_loc, size_loc; /* the values (or their --set) */
 } BoardMemory;
 
 /* A peripheral property: any key other than name/type/base/size, with its
@@ -107,6 +119,8 @@ typedef struct BoardPeripheral {
     SourceLoc loc;
     SourceLoc type_loc;
     SourceLoc irq_loc; /* the `irq` value; the entry when absent */
+    SourceLoc base_loc; /* the `base` value (or its --set) */
+    SourceLoc size_loc; /* the `size` value (or its --set); the entry when absent */
 } BoardPeripheral;
 
 /* Host services a board turns on (`host: [newlib, semihosting, htif]`;
@@ -145,6 +159,8 @@ typedef struct BoardLoadStats {
     size_t name_probes;     /* names compared while looking names up */
     size_t irq_lines;       /* BoardIrq entries created */
     size_t tree_slots;      /* node kid slots allocated reading YAML */
+    size_t files_parsed;    /* YAML files parsed: the loaded one, and each
+                             * file `extends:` names, once */
 } BoardLoadStats;
 
 /* What board loading knows of peripheral models, from its caller: soc/

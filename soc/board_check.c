@@ -1,10 +1,11 @@
 /* Checks across a board's entries, linear or n log n however many there
- * are: unique names (a hash set), memories that overlap (sorted by base),
+ * are: unique names (a hash set), memories that overlap (soc/overlap.h),
  * and every range inside the 4 GiB bus (memory_range_check, the one range
  * check of soc/memory.h). */
 #include "soc/board_internal.h"
 #include "soc/alloc.h"
 #include "soc/memory.h"
+#include "soc/overlap.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -141,43 +142,20 @@ bool board_check_range(BoardCtx *c, const Node *at, const char *what,
 
 /* ---- memories must not overlap ---- */
 
-static int by_base(const void *a, const void *b, void *arg)
-{
-    const BoardMemory *mems = arg;
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    if (mems[i].base != mems[j].base)
-        return mems[i].base < mems[j].base ? -1 : 1;
-    return (i > j) - (i < j);
-}
-
-/* Sorted by base, some neighbours overlap whenever any two memories do
- * (an interval overlapping a later one overlaps its successor). Of the
- * overlapping neighbours, the pair whose later-written memory comes first
- * is reported, at that memory. */
+/* The first overlap soc/overlap.h finds, reported at the memory written
+ * later. */
 bool board_check_overlaps(BoardCtx *c)
 {
     const BoardDesc *b = c->board;
-    size_t n = b->nmemories;
-    size_t *order = xcalloc(n, sizeof *order);
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    qsort_r(order, n, sizeof *order, by_base, b->memories);
-    size_t best_new = SIZE_MAX, best_old = 0;
-    for (size_t k = 1; k < n; k++) {
-        const BoardMemory *lo = &b->memories[order[k - 1]];
-        const BoardMemory *hi = &b->memories[order[k]];
-        if (hi->base >= lo->base + lo->size)
-            continue;
-        size_t newer = order[k] > order[k - 1] ? order[k] : order[k - 1];
-        if (newer < best_new) {
-            best_new = newer;
-            best_old = order[k] + order[k - 1] - newer;
-        }
-    }
-    free(order);
-    if (best_new == SIZE_MAX)
+    Span *spans = xcalloc(b->nmemories ? b->nmemories : 1, sizeof *spans);
+    for (size_t i = 0; i < b->nmemories; i++)
+        spans[i] = (Span){ b->memories[i].base, b->memories[i].size };
+    size_t earlier, later;
+    bool overlap = overlap_find(spans, b->nmemories, &earlier, &later);
+    free(spans);
+    if (!overlap)
         return true;
-    const BoardMemory *m = &b->memories[best_new], *o = &b->memories[best_old];
+    const BoardMemory *m = &b->memories[later], *o = &b->memories[earlier];
     char at[512];
     return board_fail_loc(c, &m->loc, "memory '%s' [0x%" PRIx64 ", 0x%" PRIx64
                           ") overlaps memory '%s' [0x%" PRIx64 ", 0x%" PRIx64

@@ -28,6 +28,7 @@ static bool cpu_reset_pc(BoardCtx *c, void *obj, const KeySpec *ks,
         return false;
     cpu->reset_pc = (uint32_t)pc;
     cpu->has_reset_pc = 1;
+    cpu->reset_pc_loc = node_loc(value);
     return true;
 }
 
@@ -46,38 +47,16 @@ static bool cpu_misaligned(BoardCtx *c, void *obj, const KeySpec *ks,
                       "or emulate)", value->text);
 }
 
-static bool cpu_pmp_entries(BoardCtx *c, void *obj, const KeySpec *ks,
-                            const Node *key, const Node *value)
-{
-    (void)ks;
-    uint64_t v;
-    if (!board_parse_upto(c, key, value, BOARD_PMP_MAX, &v))
-        return false;
-    ((BoardCpu *)obj)->pmp_entries = (unsigned)v;
-    return true;
-}
-
-static bool cpu_triggers(BoardCtx *c, void *obj, const KeySpec *ks,
-                         const Node *key, const Node *value)
-{
-    (void)ks;
-    uint64_t v;
-    if (!board_parse_upto(c, key, value, BOARD_TRIGGERS_MAX, &v))
-        return false;
-    ((BoardCpu *)obj)->triggers = (unsigned)v;
-    return true;
-}
-
 static const KeySpec cpu_keys[] = {
-    { "isa", cpu_isa, offsetof(BoardCpu, isa), false },
-    { "frequency", board_set_nonzero_u64, offsetof(BoardCpu, frequency_hz), false },
-    { "reset_pc", cpu_reset_pc, 0, false },
-    { "misaligned", cpu_misaligned, 0, false },
-    { "mvendorid", board_set_u32, offsetof(BoardCpu, mvendorid), false },
-    { "marchid", board_set_u32, offsetof(BoardCpu, marchid), false },
-    { "mimpid", board_set_u32, offsetof(BoardCpu, mimpid), false },
-    { "pmp_entries", cpu_pmp_entries, 0, false },
-    { "triggers", cpu_triggers, 0, false },
+    KEY("isa", cpu_isa, offsetof(BoardCpu, isa), false),
+    KEY("frequency", board_set_nonzero_u64, offsetof(BoardCpu, frequency_hz), false),
+    KEY("reset_pc", cpu_reset_pc, 0, false),
+    KEY("misaligned", cpu_misaligned, 0, false),
+    KEY_UPTO("mvendorid", BoardCpu, mvendorid, UINT32_MAX),
+    KEY_UPTO("marchid", BoardCpu, marchid, UINT32_MAX),
+    KEY_UPTO("mimpid", BoardCpu, mimpid, UINT32_MAX),
+    KEY_UPTO("pmp_entries", BoardCpu, pmp_entries, BOARD_PMP_MAX),
+    KEY_UPTO("triggers", BoardCpu, triggers, BOARD_TRIGGERS_MAX),
 };
 static const MapSpec cpu_spec = { "cpu", cpu_keys, ARRAY_LEN(cpu_keys), NULL };
 
@@ -133,33 +112,40 @@ static bool mem_image(BoardCtx *c, void *obj, const KeySpec *ks,
         return false;
     if (!value->text[0])
         return board_fail(c, value, "'image' must name a file");
-    const char *slash = strrchr(value->file, '/');
-    size_t dir = value->text[0] == '/' || !slash
-                     ? 0 : (size_t)(slash - value->file) + 1;
     free(m->image);
-    m->image = xcalloc(dir + strlen(value->text) + 1, 1);
-    memcpy(m->image, value->file, dir);
-    strcpy(m->image + dir, value->text);
+    m->image = board_sibling_path(value->file, value->text);
     m->image_loc = node_loc(value);
     return true;
 }
 
 static const KeySpec mem_keys[] = {
-    { "name", board_set_name, offsetof(BoardMemory, name), true },
-    { "type", mem_type, 0, true },
-    { "base", board_set_addr32, offsetof(BoardMemory, base), true },
-    { "size", board_set_u64, offsetof(BoardMemory, size), true },
-    { "image", mem_image, 0, false },
+    KEY("name", board_set_name, offsetof(BoardMemory, name), true),
+    KEY("type", mem_type, 0, true),
+    KEY("base", board_set_addr32, offsetof(BoardMemory, base), true),
+    KEY("size", board_set_u64, offsetof(BoardMemory, size), true),
+    KEY("image", mem_image, 0, false),
 };
 static const MapSpec mem_spec = { "memory entry", mem_keys,
                                   ARRAY_LEN(mem_keys), NULL };
+
+/* Where the value of `key` stands in `entry`; `absent` when it is not
+ * there. */
+static SourceLoc value_loc(const Node *entry, const char *key,
+                           const SourceLoc *absent)
+{
+    const Node *value = node_map_get(entry, key);
+    return value ? node_loc(value) : *absent;
+}
 
 static bool memory_entry(BoardCtx *c, const Node *entry, size_t i)
 {
     BoardMemory *m = &c->board->memories[i];
     m->loc = node_loc(entry);
-    return board_walk_mapping(c, entry, &mem_spec, m) &&
-           board_check_range(c, node_map_get(entry, "size"), "memory",
+    if (!board_walk_mapping(c, entry, &mem_spec, m))
+        return false;
+    m->base_loc = value_loc(entry, "base", &m->loc);
+    m->size_loc = value_loc(entry, "size", &m->loc);
+    return board_check_range(c, node_map_get(entry, "size"), "memory",
                              m->name, m->base, m->size) &&
            board_check_unique_name(c, entry, false, i);
 }
@@ -213,11 +199,11 @@ static bool periph_irq_later(BoardCtx *c, void *obj, const KeySpec *ks,
 }
 
 static const KeySpec periph_keys[] = {
-    { "name", board_set_name, offsetof(BoardPeripheral, name), true },
-    { "type", periph_type, offsetof(BoardPeripheral, type), true },
-    { "base", board_set_addr32, offsetof(BoardPeripheral, base), true },
-    { "size", board_set_u64, offsetof(BoardPeripheral, size), false },
-    { "irq", periph_irq_later, 0, false },
+    KEY("name", board_set_name, offsetof(BoardPeripheral, name), true),
+    KEY("type", periph_type, offsetof(BoardPeripheral, type), true),
+    KEY("base", board_set_addr32, offsetof(BoardPeripheral, base), true),
+    KEY("size", board_set_u64, offsetof(BoardPeripheral, size), false),
+    KEY("irq", periph_irq_later, 0, false),
 };
 static const MapSpec periph_spec = { "peripheral", periph_keys,
                                      ARRAY_LEN(periph_keys), periph_prop };
@@ -239,8 +225,11 @@ static bool peripheral_entry(BoardCtx *c, const Node *entry, size_t i)
     p->loc = node_loc(entry);
     p->irq_loc = p->loc;
     p->props = xcalloc(entry->nkids / 2, sizeof *p->props);
-    return board_walk_mapping(c, entry, &periph_spec, p) &&
-           periph_range(c, entry, p) &&
+    if (!board_walk_mapping(c, entry, &periph_spec, p))
+        return false;
+    p->base_loc = value_loc(entry, "base", &p->loc);
+    p->size_loc = value_loc(entry, "size", &p->loc);
+    return periph_range(c, entry, p) &&
            board_irq_wire(c, p, node_map_get(entry, "irq")) &&
            board_check_unique_name(c, entry, true, i);
 }
@@ -313,11 +302,11 @@ static bool board_host(BoardCtx *c, void *obj, const KeySpec *ks,
 /* ---- the board ---- */
 
 static const KeySpec board_keys[] = {
-    { "description", board_set_text, offsetof(BoardDesc, description), false },
-    { "cpu", board_cpu, 0, false },
-    { "memory", board_memory, 0, false },
-    { "peripherals", board_peripherals, 0, false },
-    { "host", board_host, 0, false },
+    KEY("description", board_set_text, offsetof(BoardDesc, description), false),
+    KEY("cpu", board_cpu, 0, false),
+    KEY("memory", board_memory, 0, false),
+    KEY("peripherals", board_peripherals, 0, false),
+    KEY("host", board_host, 0, false),
 };
 static const MapSpec board_spec = { "board", board_keys,
                                     ARRAY_LEN(board_keys), NULL };
@@ -333,6 +322,7 @@ static void set_defaults(BoardDesc *b, const Node *key)
     b->cpu.triggers = 2; /* as QEMU's virt */
     b->cpu.loc = b->loc;
     b->cpu.isa_loc = b->loc;
+    b->cpu.reset_pc_loc = b->loc;
     b->host_loc = b->loc;
 }
 

@@ -9,8 +9,11 @@
  * Merging, child over parent: `description` replaced; `cpu` merged key by
  * key; `memory` and `peripherals` merged by entry `name`: a known name
  * overrides the keys it gives (each key whole, e.g. a new `irq` list), an
- * unknown one is added, `remove: true` deletes the inherited entry.
- * Cycles are refused, naming the chain.
+ * unknown one is added, `remove: true` deletes the inherited entry (and
+ * the name may then come again: a new entry, replacing it whole). What a
+ * board of its own may not write twice (a key of a mapping, a name in a
+ * list) the child may not either. Cycles are refused, naming the chain.
+ * Each file `extends:` names is read and parsed once per load.
  */
 #include "soc/board_internal.h"
 #include "soc/alloc.h"
@@ -25,7 +28,7 @@
 
 /* A board being resolved, and the one that extends it. */
 typedef struct Link {
-    const char *file; /* canonical path */
+    const char *file; /* its file, compared by same_file() */
     const char *name;
     const struct Link *down;
 } Link;
@@ -56,9 +59,15 @@ static bool fail_node(Error **errp, const Node *n, const char *fmt, ...)
 
 /* ---- merging: names looked up in hash sets (soc/board_internal.h), so a
  * child overriding n entries of a parent with m costs n + m, not n * m.
- * Every name a set points at stays alive until the set is freed. ---- */
+ * Every name a set points at stays alive until the set is freed.
+ *
+ * A set maps a key (or an entry's name) to where it stands in the parent
+ * (a kid index), or, once the child has written it, to CHILD | the
+ * child's index: whatever the child writes twice is refused as the loader
+ * refuses it in a board of its own, naming the first. ---- */
 
-#define ABSENT SIZE_MAX /* a removed entry's value in a NameSet */
+#define CHILD (~(SIZE_MAX >> 1)) /* the high bit: written by the child */
+#define ABSENT (SIZE_MAX >> 1)   /* an inherited entry the child removed */
 
 /* The position of each key of `map`; the first wins (a duplicate is
  * refused later, when the merged board is converted). */
@@ -70,31 +79,65 @@ static void index_keys(NameSet *set, const Node *map, size_t *probes)
         name_set_add(set, map->kids[i]->text, i, &first);
 }
 
-/* Sets base[key] to a copy of the child's key and value. */
-static void map_put(Node *base, NameSet *keys, const Node *key,
-                    const Node *value)
+/* The child's key at `i` again, after its first at `first`. */
+static bool duplicate_key(const Node *child, size_t first, size_t i,
+                          Error **errp)
 {
-    size_t i;
-    if (!name_set_find(keys, key->text, &i)) {
-        node_push(base, node_copy(key));
-        node_push(base, node_copy(value));
-        name_set_put(keys, base->kids[base->nkids - 2]->text, base->nkids - 2);
-        return;
-    }
-    name_set_put(keys, key->text, i); /* the old key's text is freed next */
-    node_free(base->kids[i]);
-    node_free(base->kids[i + 1]);
-    base->kids[i] = node_copy(key);
-    base->kids[i + 1] = node_copy(value);
+    const Node *prev = child->kids[first & ~CHILD], *key = child->kids[i];
+    return fail_node(errp, key, "duplicate key '%s' (first at %u:%u)",
+                     key->text, prev->line, prev->col);
 }
 
-static void merge_keys(Node *base, const Node *child, size_t *probes)
+/* Where the child's key `i` goes in `base`: true and *at (a kid index, or
+ * SIZE_MAX when base has no such key) unless the child wrote it before.
+ * The set then remembers the child's. */
+static bool claim_key(NameSet *keys, const Node *child, size_t i, size_t *at,
+                      Error **errp)
+{
+    const char *k = child->kids[i]->text;
+    if (!name_set_find(keys, k, at))
+        *at = SIZE_MAX;
+    else if (*at & CHILD)
+        return duplicate_key(child, *at, i, errp);
+    name_set_put(keys, k, CHILD | i); /* before base's key is freed */
+    return true;
+}
+
+/* Sets base[at] (a new key when `at` is SIZE_MAX) to a copy of the
+ * child's key `i` and its value. */
+static void place(Node *base, size_t at, const Node *child, size_t i)
+{
+    if (at == SIZE_MAX) {
+        node_push(base, node_copy(child->kids[i]));
+        node_push(base, node_copy(child->kids[i + 1]));
+        return;
+    }
+    node_free(base->kids[at]);
+    node_free(base->kids[at + 1]);
+    base->kids[at] = node_copy(child->kids[i]);
+    base->kids[at + 1] = node_copy(child->kids[i + 1]);
+}
+
+static bool map_put(Node *base, NameSet *keys, const Node *child, size_t i,
+                    Error **errp)
+{
+    size_t at;
+    if (!claim_key(keys, child, i, &at, errp))
+        return false;
+    place(base, at, child, i);
+    return true;
+}
+
+static bool merge_keys(Node *base, const Node *child, size_t *probes,
+                       Error **errp)
 {
     NameSet keys;
     index_keys(&keys, base, probes);
-    for (size_t i = 0; i + 1 < child->nkids; i += 2)
-        map_put(base, &keys, child->kids[i], child->kids[i + 1]);
+    bool ok = true;
+    for (size_t i = 0; ok && i + 1 < child->nkids; i += 2)
+        ok = map_put(base, &keys, child, i, errp);
     name_set_free(&keys);
+    return ok;
 }
 
 static const char *entry_name(const Node *entry)
@@ -105,22 +148,29 @@ static const char *entry_name(const Node *entry)
     return name && name->kind == NODE_SCALAR ? name->text : NULL;
 }
 
-/* An inherited list's entries by name, while the child is merged in:
- * removed entries wait in `dropped` (their names are still in the set). */
+/* An inherited list's entries by name, while the child's are merged in:
+ * a removed entry's kid is NULL until the list is compacted. */
 typedef struct EntryMerge {
     Node *list;
-    NameSet names; /* name -> index in list, or ABSENT once removed */
-    Node **dropped;
-    size_t ndropped;
+    const Node *child; /* the child's list */
+    const char *what;  /* "memory", "peripheral" */
+    NameSet names;     /* name -> index in list, ABSENT, or CHILD | k */
 } EntryMerge;
 
-static bool find_entry(const EntryMerge *m, const char *name, size_t *i)
+/* The child's entry `k` names what its entry `first` named: the loader's
+ * message for two entries of one name. */
+static bool duplicate_name(const EntryMerge *m, size_t first, size_t k,
+                           Error **errp)
 {
-    return name_set_find(&m->names, name, i) && *i != ABSENT;
+    const Node *prev = m->child->kids[first & ~CHILD];
+    const Node *name = node_map_get(m->child->kids[k], "name");
+    return fail_node(errp, name, "duplicate name '%s' (already used by %s at "
+                     "%u:%u)", name->text, m->what, prev->line, prev->col);
 }
 
+/* `at`: the inherited entry's index, or ABSENT when there is none. */
 static bool remove_entry(EntryMerge *m, const Node *entry, const char *name,
-                         const char *what, Error **errp)
+                         size_t at, Error **errp)
 {
     const Node *flag = node_map_get(entry, "remove");
     if (flag->kind != NODE_SCALAR || strcmp(flag->text, "true") != 0)
@@ -128,37 +178,38 @@ static bool remove_entry(EntryMerge *m, const Node *entry, const char *name,
     if (entry->nkids != 4)
         return fail_node(errp, entry, "an entry with 'remove: true' takes "
                          "only its name");
-    size_t i;
-    if (!find_entry(m, name, &i))
+    if (at == ABSENT)
         return fail_node(errp, entry, "cannot remove '%s': the extended board "
-                         "has no %s of that name", name, what);
-    m->dropped = xrealloc(m->dropped, (m->ndropped + 1) * sizeof *m->dropped);
-    m->dropped[m->ndropped++] = m->list->kids[i];
-    m->list->kids[i] = NULL;
-    name_set_put(&m->names, name, ABSENT);
+                         "has no %s of that name", name, m->what);
+    /* Not the child's: the name may come again, a new entry replacing
+     * the inherited one whole. */
+    name_set_put(&m->names, name, ABSENT); /* before the old name is freed */
+    node_free(m->list->kids[at]);
+    m->list->kids[at] = NULL;
     return true;
 }
 
-static bool merge_entry(EntryMerge *m, const Node *entry, const char *what,
-                        size_t *probes, Error **errp)
+static bool merge_entry(EntryMerge *m, size_t k, size_t *probes, Error **errp)
 {
+    const Node *entry = m->child->kids[k];
     const char *name = entry_name(entry);
-    size_t i;
     if (!name) {
         node_push(m->list, node_copy(entry)); /* checked when converted */
         return true;
     }
+    size_t at;
+    if (!name_set_find(&m->names, name, &at))
+        at = ABSENT;
+    else if (at & CHILD)
+        return duplicate_name(m, at, k, errp);
     if (node_map_get(entry, "remove"))
-        return remove_entry(m, entry, name, what, errp);
-    if (!find_entry(m, name, &i)) {
+        return remove_entry(m, entry, name, at, errp);
+    name_set_put(&m->names, name, CHILD | k); /* before the old name is freed */
+    if (at == ABSENT) {
         node_push(m->list, node_copy(entry));
-        name_set_put(&m->names, entry_name(m->list->kids[m->list->nkids - 1]),
-                     m->list->nkids - 1);
         return true;
     }
-    name_set_put(&m->names, name, i); /* the entry's name node is replaced */
-    merge_keys(m->list->kids[i], entry, probes);
-    return true;
+    return merge_keys(m->list->kids[at], entry, probes, errp);
 }
 
 /* Closes the gaps removed entries left. */
@@ -175,7 +226,8 @@ static void compact(Node *list)
 static bool merge_entries(Node *list, const Node *child, const char *what,
                           size_t *probes, Error **errp)
 {
-    EntryMerge m = { .list = list, .names = { .probes = probes } };
+    EntryMerge m = { .list = list, .child = child, .what = what,
+                     .names = { .probes = probes } };
     size_t first;
     for (size_t i = 0; i < list->nkids; i++) {
         const char *name = entry_name(list->kids[i]);
@@ -184,13 +236,40 @@ static bool merge_entries(Node *list, const Node *child, const char *what,
     }
     bool ok = true;
     for (size_t k = 0; ok && k < child->nkids; k++)
-        ok = merge_entry(&m, child->kids[k], what, probes, errp);
+        ok = merge_entry(&m, k, probes, errp);
     name_set_free(&m.names);
     compact(list);
-    for (size_t i = 0; i < m.ndropped; i++)
-        node_free(m.dropped[i]);
-    free(m.dropped);
     return ok;
+}
+
+static bool is_kind(const Node *n, NodeKind kind)
+{
+    return n && n->kind == kind;
+}
+
+/* The child's board key `i`: `cpu` merged key by key and `memory` and
+ * `peripherals` entry by entry into what the parent has, anything else
+ * replaced; `extends` was followed already. */
+static bool merge_board_key(Node *base, NameSet *keys, const Node *child,
+                            size_t i, size_t *probes, Error **errp)
+{
+    const char *k = child->kids[i]->text;
+    const Node *value = child->kids[i + 1];
+    size_t at;
+    if (!claim_key(keys, child, i, &at, errp))
+        return false;
+    Node *inherited = at == SIZE_MAX ? NULL : base->kids[at + 1];
+    if (strcmp(k, "extends") == 0)
+        return true;
+    if (strcmp(k, "cpu") == 0 && is_kind(inherited, NODE_MAP) &&
+        value->kind == NODE_MAP)
+        return merge_keys(inherited, value, probes, errp);
+    if ((strcmp(k, "memory") == 0 || strcmp(k, "peripherals") == 0) &&
+        is_kind(inherited, NODE_LIST) && value->kind == NODE_LIST)
+        return merge_entries(inherited, value, k[0] == 'm' ? "memory"
+                             : "peripheral", probes, errp);
+    place(base, at, child, i);
+    return true;
 }
 
 static bool merge_board(Node *base, const Node *child, size_t *probes,
@@ -199,66 +278,46 @@ static bool merge_board(Node *base, const Node *child, size_t *probes,
     NameSet keys;
     index_keys(&keys, base, probes);
     bool ok = true;
-    for (size_t i = 0; ok && i + 1 < child->nkids; i += 2) {
-        const Node *key = child->kids[i], *value = child->kids[i + 1];
-        const char *k = key->text;
-        size_t at;
-        Node *inherited = name_set_find(&keys, k, &at) ? base->kids[at + 1] : NULL;
-        if (strcmp(k, "extends") == 0)
-            continue;
-        if (strcmp(k, "cpu") == 0 && inherited && inherited->kind == NODE_MAP &&
-            value->kind == NODE_MAP) {
-            merge_keys(inherited, value, probes);
-        } else if ((strcmp(k, "memory") == 0 || strcmp(k, "peripherals") == 0) &&
-                   inherited && inherited->kind == NODE_LIST &&
-                   value->kind == NODE_LIST) {
-            const char *what = k[0] == 'm' ? "memory" : "peripheral";
-            ok = merge_entries(inherited, value, what, probes, errp);
-        } else {
-            map_put(base, &keys, key, value);
-        }
-    }
+    for (size_t i = 0; ok && i + 1 < child->nkids; i += 2)
+        ok = merge_board_key(base, &keys, child, i, probes, errp);
     name_set_free(&keys);
     return ok;
 }
 
-/* ---- finding what a board extends ---- */
+/* ---- the files `extends:` reads: each parsed once per load, its board
+ * names in a hash set ---- */
 
-/* The board `name` of `root`: through the index for the loaded file, by
- * a scan for a file `extends` opened. */
-static const Node *find_board(const BoardExtends *ext, const Node *root,
+typedef struct ExtendsFile {
+    char *path;      /* as first named; its nodes and locations point here */
+    char *canonical; /* realpath(path): the same file however it is named */
+    Node *root;
+    NameSet boards;  /* board name -> index of its key in root */
+} ExtendsFile;
+
+struct ExtendsCache {
+    ExtendsFile **files;
+    size_t nfiles, cap;
+    NameSet by_path; /* canonical path -> index in files */
+};
+
+/* The board `name` of the file whose root is `root` and whose board
+ * names `index` holds; NULL when there is none. */
+static const Node *find_board(const NameSet *index, const Node *root,
                               const char *name, const Node **key)
 {
     size_t i;
-    if (root && root == ext->index_root) {
-        if (!name_set_find(ext->index, name, &i))
-            return NULL;
-        *key = root->kids[i];
-        return root->kids[i + 1];
-    }
-    if (!root || root->kind != NODE_MAP)
+    if (!name_set_find(index, name, &i))
         return NULL;
-    for (i = 0; i + 1 < root->nkids; i += 2) {
-        ext->stats->name_probes++;
-        if (strcmp(root->kids[i]->text, name) == 0) {
-            *key = root->kids[i];
-            return root->kids[i + 1];
-        }
-    }
-    return NULL;
+    *key = root->kids[i];
+    return root->kids[i + 1];
 }
 
-/* FILE relative to the folder of the file that names it. */
-static char *sibling_path(const char *path, const char *file)
+char *board_sibling_path(const char *path, const char *file)
 {
     const char *slash = strrchr(path, '/');
     if (file[0] == '/' || !slash)
         return xstrdup(file);
-    size_t dir = (size_t)(slash - path) + 1;
-    char *joined = xcalloc(dir + strlen(file) + 1, 1);
-    memcpy(joined, path, dir);
-    strcpy(joined + dir, file);
-    return joined;
+    return xasprintf("%.*s%s", (int)(slash - path) + 1, path, file);
 }
 
 /* The same file, however it was named. */
@@ -271,24 +330,86 @@ static bool same_file(const char *a, const char *b)
     return same;
 }
 
-/* Loads another board file for `extends`; its nodes name a path the
- * BoardExtends keeps. */
-static Node *load_other(BoardExtends *ext, char *path, const Node *at,
-                        Error **errp)
+static ExtendsCache *cache_of(BoardExtends *ext)
 {
-    ext->paths = xrealloc(ext->paths, (ext->npaths + 1) * sizeof *ext->paths);
-    ext->paths[ext->npaths++] = path;
+    if (!ext->cache) {
+        ext->cache = xcalloc(1, sizeof *ext->cache);
+        ext->cache->by_path.probes = &ext->stats->name_probes;
+    }
+    return ext->cache;
+}
+
+/* Keeps a parsed file (taking `path`, `canonical` and `root`). */
+static ExtendsFile *keep_file(BoardExtends *ext, char *path, char *canonical,
+                              Node *root)
+{
+    ExtendsCache *cache = cache_of(ext);
+    if (cache->nfiles == cache->cap) {
+        cache->cap = cache->cap ? 2 * cache->cap : 4;
+        cache->files = xreallocarray(cache->files, cache->cap,
+                                     sizeof *cache->files);
+    }
+    ExtendsFile *f = xcalloc(1, sizeof *f);
+    *f = (ExtendsFile){ .path = path, .canonical = canonical, .root = root,
+                        .boards = { .probes = &ext->stats->name_probes } };
+    size_t first;
+    for (size_t i = 0; root->kind == NODE_MAP && i + 1 < root->nkids; i += 2)
+        name_set_add(&f->boards, root->kids[i]->text, i, &first);
+    if (canonical)
+        name_set_put(&cache->by_path, canonical, cache->nfiles);
+    cache->files[cache->nfiles++] = f;
+    return f;
+}
+
+/* Another board file for `extends` (`path` taken over): parsed the first
+ * time it is named, however it is named, and kept for the whole load. */
+static const ExtendsFile *other_file(BoardExtends *ext, char *path,
+                                     const Node *at, Error **errp)
+{
+    char *canonical = realpath(path, NULL); /* NULL: the read says why */
+    size_t i;
+    if (canonical && ext->cache &&
+        name_set_find(&ext->cache->by_path, canonical, &i)) {
+        free(canonical);
+        free(path);
+        return ext->cache->files[i];
+    }
     size_t len;
     Error *err = NULL;
     char *text = file_read_all(path, &len, &err);
     Node *root = text ? board_yaml_load(path, text, len, ext->stats, &err) : NULL;
     free(text);
-    if (!root) {
-        error_propagate(errp, err);
-        error_prepend(errp, "%s:%u:%u: in the board it extends: ", at->file,
-                      at->line, at->col);
+    if (root)
+        return keep_file(ext, path, canonical, root);
+    error_propagate(errp, err);
+    error_prepend(errp, "%s:%u:%u: in the board it extends: ", at->file,
+                  at->line, at->col);
+    free(canonical);
+    free(path);
+    return NULL;
+}
+
+void board_extends_done(BoardExtends *ext, char ***paths, size_t *npaths)
+{
+    ExtendsCache *cache = ext->cache;
+    *paths = NULL;
+    *npaths = 0;
+    if (!cache)
+        return;
+    *paths = xcalloc(cache->nfiles ? cache->nfiles : 1, sizeof **paths);
+    for (size_t i = 0; i < cache->nfiles; i++) {
+        ExtendsFile *f = cache->files[i];
+        (*paths)[i] = f->path;
+        free(f->canonical);
+        node_free(f->root);
+        name_set_free(&f->boards);
+        free(f);
     }
-    return root;
+    *npaths = cache->nfiles;
+    free(cache->files);
+    name_set_free(&cache->by_path);
+    free(cache);
+    ext->cache = NULL;
 }
 
 static bool is_yaml_name(const char *s, size_t len)
@@ -322,52 +443,70 @@ static bool refuse_cycle(const Link *here, const char *file, const char *name,
     return fail_node(errp, spec, "'extends' cycle: %s%s", chain, name);
 }
 
-static Node *resolve(BoardExtends *ext, const char *path, const Node *root,
-                     const Node *name, const Node *value, const Link *down,
-                     unsigned depth, Error **errp);
+/* A board file as `extends:` sees it: its path, its tree and its board
+ * names (the loaded file's from BoardExtends.index, another's from the
+ * cache). */
+typedef struct Source {
+    const char *path;
+    const Node *root;
+    const NameSet *index;
+} Source;
 
-/* The parent board named by `spec`, resolved in turn. */
-static Node *resolve_parent(BoardExtends *ext, const char *path,
-                            const Node *root, const Node *spec,
-                            const Link *here, unsigned depth, Error **errp)
+static Node *resolve(BoardExtends *ext, const Source *src, const Node *name,
+                     const Node *value, const Link *down, unsigned depth,
+                     Error **errp);
+
+static Source source_of(const ExtendsFile *f)
 {
-    const char *text = spec->text, *colon = strrchr(text, ':');
-    const char *board = text, *file = path;
-    Node *loaded = NULL;
-    if (colon && is_yaml_name(text, (size_t)(colon - text))) {
-        char *named = xcalloc((size_t)(colon - text) + 1, 1);
-        memcpy(named, text, (size_t)(colon - text));
-        char *full = sibling_path(path, named);
-        free(named);
-        board = colon + 1;
-        file = full;
-        if (!(loaded = load_other(ext, full, spec, errp)))
-            return NULL;
-        root = loaded;
-    }
-    const Node *key = NULL;
-    const Node *value = find_board(ext, root, board, &key);
-    if (!value && !loaded && ext->fallback_path && !same_file(ext->fallback_path, path)) {
-        file = xstrdup(ext->fallback_path);
-        if (!(loaded = load_other(ext, (char *)file, spec, errp)))
-            return NULL;
-        value = find_board(ext, loaded, board, &key);
-    }
-    Node *parent = NULL;
-    if (!value)
-        fail_node(errp, spec, "'extends': no board '%s' in %s%s%s", board, file,
-                  !loaded && ext->fallback_path ? " or " : "",
-                  !loaded && ext->fallback_path ? ext->fallback_path : "");
-    else if (refuse_cycle(here, file, board, spec, errp))
-        parent = resolve(ext, file, loaded ? loaded : root, key, value, here,
-                         depth + 1, errp);
-    node_free(loaded);
-    return parent;
+    return (Source){ .path = f->path, .root = f->root, .index = &f->boards };
 }
 
-static Node *resolve(BoardExtends *ext, const char *path, const Node *root,
-                     const Node *name, const Node *value, const Link *down,
-                     unsigned depth, Error **errp)
+/* The parent board named by `spec` (in `src`), resolved in turn. */
+static Node *resolve_parent(BoardExtends *ext, const Source *src,
+                            const Node *spec, const Link *here,
+                            unsigned depth, Error **errp)
+{
+    const char *text = spec->text, *colon = strrchr(text, ':');
+    const char *board = text;
+    Source in = *src;
+    bool named_file = colon && is_yaml_name(text, (size_t)(colon - text));
+    if (named_file) {
+        char *named = xstrndup(text, (size_t)(colon - text));
+        const ExtendsFile *f = other_file(ext, board_sibling_path(src->path,
+                                                                  named),
+                                          spec, errp);
+        free(named);
+        if (!f)
+            return NULL;
+        board = colon + 1;
+        in = source_of(f);
+    }
+    const Node *key = NULL;
+    const Node *value = find_board(in.index, in.root, board, &key);
+    bool fallback = !value && !named_file && ext->fallback_path &&
+                    !same_file(ext->fallback_path, src->path);
+    if (fallback) {
+        const ExtendsFile *f = other_file(ext, xstrdup(ext->fallback_path),
+                                          spec, errp);
+        if (!f)
+            return NULL;
+        in = source_of(f);
+        value = find_board(in.index, in.root, board, &key);
+    }
+    if (!value) {
+        bool also = !named_file && !fallback && ext->fallback_path;
+        fail_node(errp, spec, "'extends': no board '%s' in %s%s%s", board,
+                  in.path, also ? " or " : "", also ? ext->fallback_path : "");
+        return NULL;
+    }
+    if (!refuse_cycle(here, in.path, board, spec, errp))
+        return NULL;
+    return resolve(ext, &in, key, value, here, depth + 1, errp);
+}
+
+static Node *resolve(BoardExtends *ext, const Source *src, const Node *name,
+                     const Node *value, const Link *down, unsigned depth,
+                     Error **errp)
 {
     ext->stats->boards_resolved++;
     const Node *spec = value->kind == NODE_MAP ? node_map_get(value, "extends") : NULL;
@@ -383,8 +522,8 @@ static Node *resolve(BoardExtends *ext, const char *path, const Node *root,
                   MAX_EXTENDS_DEPTH);
         return NULL;
     }
-    Link here = { .file = path, .name = name->text, .down = down };
-    Node *base = resolve_parent(ext, path, root, spec, &here, depth, errp);
+    Link here = { .file = src->path, .name = name->text, .down = down };
+    Node *base = resolve_parent(ext, src, spec, &here, depth, errp);
     if (!base)
         return NULL;
     if (base->kind != NODE_MAP) {
@@ -404,5 +543,6 @@ Node *board_extends_resolve(BoardExtends *ext, const char *path,
                             const Node *root, const Node *name,
                             const Node *value, Error **errp)
 {
-    return resolve(ext, path, root, name, value, NULL, 0, errp);
+    Source src = { .path = path, .root = root, .index = ext->index };
+    return resolve(ext, &src, name, value, NULL, 0, errp);
 }

@@ -75,7 +75,20 @@ struct KeySpec {
     KeyFn *handle;
     size_t offset; /* of the field in obj, for the generic handlers */
     bool required;
+    uint64_t max; /* board_set_upto: the largest value */
+    size_t width; /* board_set_upto: the field's bytes (4 or 8) */
 };
+
+/* A table row: `name` handled by `fn`, which may use `offset` (of a field
+ * in the struct the table fills); `required` or not. */
+#define KEY(name, fn, offset_, required_)                                   \
+    { .key = name, .handle = fn, .offset = offset_, .required = required_ }
+/* An optional key whose value is a number from 0 to `max_`, kept in
+ * `field` of the struct `type` (an unsigned, uint32_t or uint64_t). */
+#define KEY_UPTO(name, type, field, max_)                                   \
+    { .key = name, .handle = board_set_upto,                                \
+      .offset = offsetof(type, field), .max = max_,                         \
+      .width = sizeof(((type *)0)->field) }
 
 typedef struct MapSpec {
     const char *what; /* "cpu", "memory entry" */
@@ -99,7 +112,7 @@ bool board_walk_list(BoardCtx *c, const Node *key, const Node *list,
 
 /* Generic handlers (FIELD(ks) is the destination). */
 KeyFn board_set_text, board_set_nonempty_text, board_set_name, board_set_u64,
-    board_set_addr32, board_set_nonzero_u64, board_set_u32;
+    board_set_addr32, board_set_nonzero_u64, board_set_upto;
 bool board_scalar_value(BoardCtx *c, const Node *key, const Node *value);
 bool board_parse_number(BoardCtx *c, const Node *key, const Node *value,
                         uint64_t *out);
@@ -138,10 +151,9 @@ bool board_check_range(BoardCtx *c, const Node *at, const char *what,
 /* No two of the board's memories overlap (sorted: n log n). */
 bool board_check_overlaps(BoardCtx *c);
 
-/* "LINE:COL" of loc, with its file when it is not `here`'s file (extends
- * can bring the two together). */
-const char *board_where(const char *here, const SourceLoc *loc, char *buf,
-                        size_t size);
+/* `file` relative to the folder of `path`, the file that names it (an
+ * absolute `file` as it is); malloc'd. */
+char *board_sibling_path(const char *path, const char *file);
 
 /* soc/board_desc.c */
 void board_desc_free(BoardDesc *b);

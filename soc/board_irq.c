@@ -152,11 +152,16 @@ static bool check_count(BoardCtx *c, const BoardPeripheral *p, size_t lines)
         board_irq_count_text(text, sizeof text, p->name, p->type, outputs, names, lines);
         return board_fail_loc(c, &p->irq_loc, "%s", text);
     }
-    unsigned most = m ? m->most_irq_outputs : BOARD_IRQ_LINES_MAX;
-    if (lines <= most)
+    if (!m) /* no model known: the bound, not a model's count */
+        return lines <= BOARD_IRQ_LINES_MAX ||
+               board_fail_loc(c, &p->irq_loc, "'%s' wires %zu interrupt lines; "
+                              "a peripheral drives at most %u interrupt lines",
+                              p->name, lines, BOARD_IRQ_LINES_MAX);
+    if (lines <= m->most_irq_outputs)
         return true;
     return board_fail_loc(c, &p->irq_loc, "'%s' wires %zu interrupt lines; no "
-                          "model drives more than %u", p->name, lines, most);
+                          "model drives more than %u", p->name, lines,
+                          m->most_irq_outputs);
 }
 
 static void add_lines(BoardCtx *c, BoardPeripheral *p, const Node *n,

@@ -308,13 +308,22 @@ bool board_set_u64(BoardCtx *c, void *obj, const KeySpec *ks,
     return board_parse_number(c, key, value, FIELD(uint64_t, obj, ks));
 }
 
-bool board_set_u32(BoardCtx *c, void *obj, const KeySpec *ks,
-                   const Node *key, const Node *value)
+/* KEY_UPTO's fields are 4 bytes (unsigned or uint32_t) or 8. */
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is 32 bits");
+
+bool board_set_upto(BoardCtx *c, void *obj, const KeySpec *ks,
+                    const Node *key, const Node *value)
 {
     uint64_t v;
-    if (!board_parse_upto(c, key, value, UINT32_MAX, &v))
+    if (!board_parse_upto(c, key, value, ks->max, &v))
         return false;
-    *FIELD(uint32_t, obj, ks) = (uint32_t)v;
+    uint32_t narrow = (uint32_t)v;
+    if (ks->width == sizeof v)
+        memcpy(FIELD(char, obj, ks), &v, sizeof v);
+    else if (ks->width == sizeof narrow)
+        memcpy(FIELD(char, obj, ks), &narrow, sizeof narrow);
+    else
+        abort(); /* a KeySpec not made by KEY_UPTO */
     return true;
 }
 

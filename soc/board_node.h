@@ -38,25 +38,30 @@ Node *board_yaml_load(const char *path, const char *text, size_t len,
                       BoardLoadStats *stats, Error **errp);
 
 typedef struct NameSet NameSet; /* soc/board_internal.h */
+typedef struct ExtendsCache ExtendsCache; /* soc/board_extends.c */
 
-/* Where `extends:` looks, and the paths of the files it opened (their
- * nodes point at these strings, so the BoardFile keeps them). */
+/* Where `extends:` looks, and the files it read (each parsed once per
+ * load; their nodes point at their paths, which the BoardFile keeps). */
 typedef struct BoardExtends {
     const char *fallback_path; /* the shipped boards, or NULL */
     /* The loaded file's board names -> index of the key in its root, so a
-     * parent in the same file is found without a scan; NULL: scan. */
+     * parent in the same file is found without a scan. */
     const NameSet *index;
-    const Node *index_root; /* the root `index` describes */
     BoardLoadStats *stats; /* never NULL */
-    char **paths;
-    size_t npaths;
+    ExtendsCache *cache;   /* the other files read; NULL: none yet */
 } BoardExtends;
 
-/* The board `value` (from file `path` whose root is `root`) with what it
- * extends merged in, recursively; a new tree the caller frees. A board
- * without `extends:` comes back as a plain copy. */
+/* The board `value` (from file `path` whose root is `root`, described by
+ * BoardExtends.index) with what it extends merged in, recursively; a new
+ * tree the caller frees. A board without `extends:` comes back as a plain
+ * copy. */
 Node *board_extends_resolve(BoardExtends *ext, const char *path,
                             const Node *root, const Node *name,
                             const Node *value, Error **errp);
+
+/* Frees the trees of the files `extends:` read and hands their paths
+ * (which locations point at) to the caller: *paths, malloc'd, holds
+ * *npaths of them. */
+void board_extends_done(BoardExtends *ext, char ***paths, size_t *npaths);
 
 #endif

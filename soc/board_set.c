@@ -37,13 +37,18 @@ static bool set_prop(BoardPeripheral *p, const Node *key, const Node *value)
     return true;
 }
 
-/* base or size of a memory or peripheral, then its range. */
+/* base or size of a memory or peripheral, and where it was set (for the
+ * machine's errors about it). */
 static bool set_place(BoardCtx *c, const Node *key, const Node *value,
-                      uint64_t *base, uint64_t *size)
+                      uint64_t *base, SourceLoc *base_loc, uint64_t *size,
+                      SourceLoc *size_loc)
 {
-    if (strcmp(key->text, "base") == 0)
-        return board_parse_addr32(c, key, value, base);
-    return board_parse_number(c, key, value, size);
+    bool is_base = strcmp(key->text, "base") == 0;
+    if (!(is_base ? board_parse_addr32(c, key, value, base)
+                  : board_parse_number(c, key, value, size)))
+        return false;
+    *(is_base ? base_loc : size_loc) = node_loc(value);
+    return true;
 }
 
 static bool set_memory(BoardCtx *c, BoardMemory *m, const Node *key,
@@ -52,7 +57,8 @@ static bool set_memory(BoardCtx *c, BoardMemory *m, const Node *key,
     if (strcmp(key->text, "base") != 0 && strcmp(key->text, "size") != 0)
         return board_fail(c, key, "a memory's '%s' cannot be changed from the "
                           "command line (base and size can)", key->text);
-    return set_place(c, key, value, &m->base, &m->size) &&
+    return set_place(c, key, value, &m->base, &m->base_loc, &m->size,
+                     &m->size_loc) &&
            board_check_range(c, value, "memory", m->name, m->base, m->size);
 }
 
@@ -61,7 +67,8 @@ static bool set_peripheral(BoardCtx *c, BoardPeripheral *p, const Node *key,
 {
     const char *k = key->text;
     if (strcmp(k, "base") == 0 || strcmp(k, "size") == 0)
-        return set_place(c, key, value, &p->base, &p->size) &&
+        return set_place(c, key, value, &p->base, &p->base_loc, &p->size,
+                         &p->size_loc) &&
                (p->size == 0 || /* the model's default: the machine checks */
                 board_check_range(c, value, "peripheral", p->name, p->base,
                                   p->size));
@@ -91,7 +98,7 @@ static bool apply(BoardCtx *c, BoardDesc *b, const Node *target,
 static Node arg_node(const char *assignment, const char *at, size_t len,
                      unsigned index)
 {
-    Node n = { .kind = NODE_SCALAR, .file = "--set", .line = index,
+    Node n = { .kind = NODE_SCALAR, .file = BOARD_SET_FILE, .line = index,
                .col = (unsigned)(at - assignment) + 1 };
     n.text = memcpy(xcalloc(len + 1, 1), at, len);
     return n;

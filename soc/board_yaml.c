@@ -281,6 +281,7 @@ Node *board_yaml_load(const char *path, const char *text, size_t len,
 {
     Ctx c = { .path = path, .text = text ? text : "", .len = len,
               .slots = &stats->tree_slots };
+    stats->files_parsed++;
     Node *root = load_tree(&c);
     if (!root)
         error_propagate(errp, c.err);

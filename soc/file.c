@@ -21,8 +21,6 @@ static const char *kind_name(mode_t mode)
         return "a character device";
     if (S_ISBLK(mode))
         return "a block device";
-    if (S_ISLNK(mode))
-        return "a symbolic link";
     return "not a file";
 }
 
@@ -68,17 +66,31 @@ int file_open_input(const char *path, Error **errp)
     return fd;
 }
 
-/* The same object as our stdout or stderr: /dev/stdout under a pipe opens
- * that pipe, which has a reader (whoever runs us) and cannot block. */
-static bool is_own_stream(const struct stat *st)
+/* STDOUT_FILENO or STDERR_FILENO when `st` is the same object as our
+ * stdout or stderr, else -1. /dev/stdout under a pipe opens that pipe,
+ * which has a reader (whoever runs us) and cannot block. */
+static int own_stream(const struct stat *st)
 {
     for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
         struct stat own;
         if (fstat(fd, &own) == 0 && own.st_dev == st->st_dev &&
             own.st_ino == st->st_ino)
-            return true;
+            return fd;
     }
-    return false;
+    return -1;
+}
+
+/* Our own stdout or stderr, by a copy of its descriptor: opening the path
+ * again (/dev/stdout onto `> out.txt`) would start a second offset at 0,
+ * writing over what stdout wrote, and `>> log.txt` would lose O_APPEND.
+ * The copy shares both; its flags (blocking or not) are stdout's own. */
+static int share_own_stream(int fd, int own, const char *path, Error **errp)
+{
+    close(fd);
+    int copy = fcntl(own, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0)
+        error_setf(errp, "%s: cannot open: %s", path, strerror(errno));
+    return copy;
 }
 
 static const char output_kinds[] = "a regular file or character device";
@@ -107,8 +119,10 @@ int file_open_output(const char *path, Error **errp)
         close(fd);
         return -1;
     }
-    bool taken = S_ISREG(st.st_mode) || S_ISCHR(st.st_mode) || is_own_stream(&st);
-    if (!taken)
+    int own = own_stream(&st);
+    if (own >= 0)
+        return share_own_stream(fd, own, path, errp);
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
         return refuse(fd, path, output_kinds, st.st_mode, errp);
     if (S_ISREG(st.st_mode) && ftruncate(fd, 0) != 0) {
         error_setf(errp, "%s: cannot create: %s", path, strerror(errno));

@@ -15,7 +15,11 @@
  *            character devices (/dev/null, /dev/full, a terminal), and the
  *            simulator's own stdout and stderr whatever they are (so
  *            /dev/stdout and /dev/stderr work under a shell pipe); never a
- *            FIFO, a socket or a directory
+ *            FIFO, a socket or a directory. Our own stdout or stderr is
+ *            never opened again or truncated: the descriptor returned is a
+ *            copy of ours, sharing its offset and O_APPEND, so output sent
+ *            there goes after what is already written (`> out.txt`,
+ *            `>> log.txt`)
  *
  * Errors name the path: "PATH: cannot open: REASON", "PATH: cannot create:
  * REASON" (outputs), "PATH: not a regular file (a fifo)", "PATH: not a
@@ -35,7 +39,8 @@
 int file_open_input(const char *path, Error **errp);
 
 /* A descriptor open for writing: a regular file (truncated), a character
- * device, or the process's own stdout/stderr; -1 and an error otherwise. */
+ * device, or the process's own stdout/stderr (a copy of its descriptor,
+ * nothing truncated); -1 and an error otherwise. */
 int file_open_output(const char *path, Error **errp);
 
 /* The same as stdio streams ("rb" and "wb"). */

@@ -13,6 +13,7 @@
 #include "peripherals/registry.h"
 #include "soc/alloc.h"
 #include "soc/file.h"
+#include "soc/overlap.h"
 
 #define BUS_SIZE (1ULL << 32)
 
@@ -44,8 +45,21 @@ struct Machine {
 typedef struct Placement {
     const char *name;
     uint64_t base, size;
-    SourceLoc loc;
+    SourceLoc loc; /* where an overlap is reported */
 } Placement;
+
+static bool loc_error(Error **errp, const SourceLoc *loc, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
+static bool loc_error(Error **errp, const SourceLoc *loc, const char *fmt,
+                      ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vsetf(errp, fmt, ap);
+    va_end(ap);
+    error_prepend(errp, "%s:%u:%u: ", loc->file, loc->line, loc->col);
+    return false;
+}
 
 static void machine_request_exit(void *opaque, int status)
 {
@@ -103,12 +117,32 @@ static void keep_owner(Machine *m, Owner *owner)
     m->owners[m->nowners++] = owner;
 }
 
-static int by_base(const void *a, const void *b)
+static bool from_set(const SourceLoc *loc)
 {
-    const Placement *x = *(const Placement *const *)a, *y = *(const Placement *const *)b;
-    if (x->base != y->base)
-        return x->base < y->base ? -1 : 1;
-    return x < y ? -1 : x > y; /* board order among equals */
+    return strcmp(loc->file, BOARD_SET_FILE) == 0;
+}
+
+/* A block reported in an overlap is blamed for what --set changed in it
+ * (its base, else its size), or else for its base. */
+static Placement placement(const char *name, uint64_t base, uint64_t size,
+                           const SourceLoc *base_loc,
+                           const SourceLoc *size_loc)
+{
+    bool size_set = from_set(size_loc) && !from_set(base_loc);
+    return (Placement){ name, base, size, size_set ? *size_loc : *base_loc };
+}
+
+/* Block i of the board: its memories, then its peripherals (with the
+ * sizes the plan resolved). */
+static Placement block(const BoardDesc *board, const uint64_t *sizes, size_t i)
+{
+    if (i < board->nmemories) {
+        const BoardMemory *m = &board->memories[i];
+        return placement(m->name, m->base, m->size, &m->base_loc, &m->size_loc);
+    }
+    const BoardPeripheral *p = &board->peripherals[i - board->nmemories];
+    return placement(p->name, p->base, sizes[i - board->nmemories],
+                     &p->base_loc, &p->size_loc);
 }
 
 static bool overlap_error(const Placement *later, const Placement *earlier,
@@ -123,25 +157,30 @@ static bool overlap_error(const Placement *later, const Placement *earlier,
     return false;
 }
 
-/* Sorted by base, a block overlaps something exactly when it starts before
- * the furthest end seen so far: n log n, however many blocks a board has.
- * The message names the one written later first. */
-static bool check_overlaps(const Placement *p, size_t n, Error **errp)
+/* No two blocks overlap (soc/overlap.h: n log n, however many blocks a
+ * board has). Of the first two that do, the one written later is
+ * reported: blocks count in board order, then those --set placed (it
+ * wrote them last). */
+static bool check_overlaps(const BoardDesc *board, const uint64_t *sizes,
+                           Error **errp)
 {
-    const Placement **order = xcalloc(n, sizeof *order);
-    for (size_t i = 0; i < n; i++)
-        order[i] = &p[i];
-    qsort(order, n, sizeof *order, by_base);
-    const Placement *reach = NULL; /* the block ending furthest so far */
-    bool ok = true;
-    for (size_t i = 0; ok && i < n; i++) {
-        const Placement *q = order[i];
-        if (reach && q->base < reach->base + reach->size)
-            ok = q > reach ? overlap_error(q, reach, errp) : overlap_error(reach, q, errp);
-        if (!reach || q->base + q->size > reach->base + reach->size)
-            reach = q;
+    size_t n = board->nmemories + board->nperipherals, k = 0;
+    Placement *places = xcalloc(n ? n : 1, sizeof *places);
+    Span *spans = xcalloc(n ? n : 1, sizeof *spans);
+    for (int set_last = 0; set_last < 2; set_last++) {
+        for (size_t i = 0; i < n; i++) {
+            Placement p = block(board, sizes, i);
+            if (from_set(&p.loc) == (set_last == 1)) {
+                spans[k] = (Span){ p.base, p.size };
+                places[k++] = p;
+            }
+        }
     }
-    free(order);
+    size_t earlier, later;
+    bool ok = !overlap_find(spans, n, &earlier, &later) ||
+              overlap_error(&places[later], &places[earlier], errp);
+    free(spans);
+    free(places);
     return ok;
 }
 
@@ -153,10 +192,8 @@ static bool load_image(const BoardMemory *mem, uint8_t *host, Error **errp)
     FILE *f = file_fopen_input(mem->image, &err); /* never blocks on a FIFO */
     if (!f) {
         /* soc/file.h's messages start with "PATH: " */
-        error_setf(errp, "%s:%u:%u: image '%s': %s", loc->file, loc->line,
-                   loc->col, mem->image,
-                   error_message(err) + strlen(mem->image) + 2);
-        error_free(err);
+        error_prepend(&err, "%s:%u:%u: image ", loc->file, loc->line, loc->col);
+        error_propagate(errp, err);
         return false;
     }
     size_t got = fread(host, 1, (size_t)mem->size, f);
@@ -214,20 +251,19 @@ static bool resolve_size(const BoardPeripheral *p, const PeripheralClass *cls,
                          uint64_t *size, Error **errp)
 {
     *size = p->size ? p->size : cls->default_size;
-    if (*size >= cls->min_size && *size <= cls->max_size) {
-        /* The board checked the sizes it gives; the model's default is
-         * placed only here. */
-        char what[160];
-        snprintf(what, sizeof what, "peripheral '%s'", p->name);
-        if (memory_range_check(what, p->base, *size, BUS_SIZE, errp))
-            return true;
-        error_prepend(errp, "%s:%u:%u: ", p->loc.file, p->loc.line, p->loc.col);
-        return false;
-    }
-    error_setf(errp, "%s:%u:%u: size 0x%llx not allowed for %s (0x%llx to 0x%llx)",
-               p->loc.file, p->loc.line, p->loc.col, (unsigned long long)*size,
-               cls->type, (unsigned long long)cls->min_size,
-               (unsigned long long)cls->max_size);
+    if (*size < cls->min_size || *size > cls->max_size)
+        return loc_error(errp, &p->size_loc, "size 0x%llx not allowed for %s "
+                         "(0x%llx to 0x%llx)", (unsigned long long)*size,
+                         cls->type, (unsigned long long)cls->min_size,
+                         (unsigned long long)cls->max_size);
+    /* The board checked the sizes it gives; the model's default is placed
+     * only here, where its base puts it. */
+    char what[160];
+    snprintf(what, sizeof what, "peripheral '%s'", p->name);
+    if (memory_range_check(what, p->base, *size, BUS_SIZE, errp))
+        return true;
+    const SourceLoc *at = p->size ? &p->size_loc : &p->base_loc;
+    error_prepend(errp, "%s:%u:%u: ", at->file, at->line, at->col);
     return false;
 }
 
@@ -261,38 +297,16 @@ static bool add_peripheral(Machine *m, const BoardPeripheral *p,
 static bool plan(const BoardDesc *board, const PeripheralClass **classes,
                  uint64_t *sizes, Error **errp)
 {
-    size_t n = board->nmemories + board->nperipherals;
-    Placement *places = xcalloc(n ? n : 1, sizeof *places);
-    bool ok = true;
-    for (size_t i = 0; i < board->nmemories; i++) {
-        const BoardMemory *mem = &board->memories[i];
-        places[i] = (Placement){mem->name, mem->base, mem->size, mem->loc};
-    }
-    for (size_t i = 0; ok && i < board->nperipherals; i++) {
+    for (size_t i = 0; i < board->nperipherals; i++) {
         const BoardPeripheral *p = &board->peripherals[i];
         classes[i] = find_model(p, errp);
-        ok = classes[i] && resolve_size(p, classes[i], &sizes[i], errp);
-        places[board->nmemories + i] = (Placement){p->name, p->base, sizes[i], p->loc};
+        if (!classes[i] || !resolve_size(p, classes[i], &sizes[i], errp))
+            return false;
     }
-    ok = ok && check_overlaps(places, n, errp);
-    free(places);
-    return ok;
+    return check_overlaps(board, sizes, errp);
 }
 
 /* ---- interrupt wiring ---- */
-
-static bool loc_error(Error **errp, const SourceLoc *loc, const char *fmt,
-                      ...) __attribute__((format(printf, 3, 4)));
-static bool loc_error(Error **errp, const SourceLoc *loc, const char *fmt,
-                      ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    error_vsetf(errp, fmt, ap);
-    va_end(ap);
-    error_prepend(errp, "%s:%u:%u: ", loc->file, loc->line, loc->col);
-    return false;
-}
 
 /* "cpu.mti" or "plic.3", for messages. */
 static void sink_name(const BoardIrq *irq, char *buf, size_t size)
@@ -349,11 +363,12 @@ static bool check_one_driver_each(const BoardDesc *board, Error **errp)
     for (size_t i = 1; ok && i < n; i++) {
         if (!same_sink(all[i - 1].sink, all[i].sink))
             continue;
-        char name[128];
+        char name[128], at[512];
         sink_name(all[i].sink, name, sizeof name);
-        ok = loc_error(errp, &all[i].sink->loc, "%s is already driven by '%s' (at %u:%u)",
-                       name, all[i - 1].source, all[i - 1].sink->loc.line,
-                       all[i - 1].sink->loc.col);
+        ok = loc_error(errp, &all[i].sink->loc, "%s is already driven by '%s' (at %s)",
+                       name, all[i - 1].source,
+                       board_where(all[i].sink->loc.file, &all[i - 1].sink->loc,
+                                   at, sizeof at));
     }
     free(all);
     return ok;

@@ -169,7 +169,9 @@ def bad_elfs(good):
          "segments %d and %d overlap at 0x80000100" % (min(load, other), max(load, other))),
         ("many-overlapping", many_segments(g, 20000, stride=0),
          "segments %d and %d overlap at 0x81000000" % (load + 1, load + 2)),
-        # an entry point outside RAM/ROM/flash would fault on the first fetch
+        # on a board without reset_pc (virt32) the run starts at the entry
+        # point: outside RAM/ROM/flash it would fault on the first fetch
+        # (with a reset_pc the entry is not used, and the ELF runs)
         ("entry-unmapped", bytes(e().u32(E_ENTRY, 0x1234).b),
          "entry point 0x00001234 is not inside the board's memory (unmapped)"),
         ("entry-mmio", bytes(e().u32(E_ENTRY, 0x10000000).b),

@@ -378,24 +378,33 @@ static void test_missing_file(void **state)
     error_free(err);
 }
 
-/* The entry point must be in RAM or ROM: anywhere else the first fetch
- * faults, so the load refuses it (and writes nothing). */
-static void test_entry_outside_memory_is_refused(void **state)
+/* The pc a run starts at must be in RAM or ROM: anywhere else the first
+ * fetch faults. The loader leaves the entry point to the caller (a board's
+ * reset_pc may be used instead), which asks elf_check_start of the pc it
+ * starts at. */
+static void test_start_pc_must_be_in_memory(void **state)
 {
     Machine *m = *state;
+    Error *err = NULL;
+    assert_false(elf_check_start(m->ms, "entry point", 0x1234, &err));
+    assert_string_equal(error_message(err), "entry point 0x00001234 is not inside "
+                        "the board's memory (unmapped)");
+    error_free(err);
+    err = NULL;
+    assert_false(elf_check_start(m->ms, "'reset_pc'", MMIO_BASE + 8, &err));
+    assert_string_equal(error_message(err), "'reset_pc' 0x10000008 is not inside "
+                        "the board's memory (MMIO 'dev')");
+    error_free(err);
+    /* in ROM (or flash) is fine: boards that boot from flash */
+    assert_true(elf_check_start(m->ms, "entry point", ROM_BASE + 0x10, NULL));
+    assert_true(elf_check_start(m->ms, "entry point", RAM_BASE + RAM_SIZE - 1, NULL));
+    /* an ELF whose entry is nowhere still loads, and says where its entry is */
     Seg seg = {1, 0x1000, RAM_BASE, 0x100, 0x100};
     Image img = build(&seg, 1, 0x1234, 0x100);
-    expect_error(m, &img, "entry point 0x00001234 is not inside the board's "
-                 "memory (unmapped)");
-    put32(img.bytes + 24, MMIO_BASE + 8);
-    expect_error(m, &img, "entry point 0x10000008 is not inside the board's "
-                 "memory (MMIO 'dev')");
-    /* in ROM (or flash) is fine: boards that boot from flash */
-    put32(img.bytes + 24, ROM_BASE + 0x10);
     uint32_t entry = 0;
-    char *message = load(m, &img, &entry);
-    assert_null(message);
-    assert_int_equal(entry, ROM_BASE + 0x10);
+    assert_null(load(m, &img, &entry));
+    assert_int_equal(entry, 0x1234);
+    assert_int_equal(m->ram[0], 0x00);
     free(img.bytes);
 }
 
@@ -439,8 +448,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_segment_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_entry_outside_memory_is_refused, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_start_pc_must_be_in_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_only_regular_files_are_read, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -156,6 +156,43 @@ static void test_output_takes_our_own_stdout_even_a_pipe(void **state)
     close(pipefd[1]);
 }
 
+/* /dev/stdout naming a regular file (`mcusim ... > out.txt`) is that very
+ * file, already written: a trace sent there goes on from where stdout is
+ * (sharing its offset and O_APPEND), and nothing is truncated, so a run's
+ * output does not depend on tracing it. */
+static void output_onto_a_redirected_stdout(Dir *d, int flags)
+{
+    const char *path = in_dir(d, "stdout.txt");
+    int file = open(path, O_WRONLY | O_CREAT | O_TRUNC | flags, 0600);
+    assert_true(file >= 0);
+    assert_int_equal(write(file, "old ", 4), 4);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    assert_int_equal(dup2(file, STDOUT_FILENO), STDOUT_FILENO);
+    close(file);
+    int fd = file_open_output("/dev/stdout", NULL);
+    bool cloexec = fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    bool wrote = fd >= 0 && write(fd, "trace ", 6) == 6;
+    bool stdout_wrote = write(STDOUT_FILENO, "uart", 4) == 4;
+    assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
+    close(saved);
+    if (fd >= 0)
+        close(fd);
+    assert_true(cloexec);
+    assert_true(wrote);
+    assert_true(stdout_wrote);
+    size_t len;
+    char *text = file_read_all(path, &len, NULL);
+    assert_string_equal(text, "old trace uart");
+    free(text);
+}
+
+static void test_output_onto_our_own_stdout_keeps_what_it_holds(void **state)
+{
+    output_onto_a_redirected_stdout(*state, 0);        /* > out.txt */
+    output_onto_a_redirected_stdout(*state, O_APPEND); /* >> out.txt */
+}
+
 static void test_output_refuses_fifos_sockets_and_directories(void **state)
 {
     Dir *d = *state;
@@ -206,6 +243,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_output_takes_character_devices, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_output_takes_our_own_stdout_even_a_pipe,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_onto_our_own_stdout_keeps_what_it_holds,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_refuses_fifos_sockets_and_directories,
                                         setup, teardown),

@@ -211,14 +211,64 @@ static void test_machine_unknown_type_names_known_ones(void **state)
 static void test_machine_size_outside_model_range(void **state)
 {
     expect_failure("b:\n  peripherals:\n    - {name: u, type: ns16550a, base: 0x1000, size: 4}\n",
-                   "m.yaml:3:7: size 0x4 not allowed for ns16550a (0x8 to 0x1000)");
+                   "m.yaml:3:53: size 0x4 not allowed for ns16550a (0x8 to 0x1000)");
 }
 
 static void test_machine_overlap_names_both(void **state)
 {
     expect_failure("b:\n  memory:\n    - {name: ram, type: ram, base: 0x1000, size: 0x1000}\n"
                    "  peripherals:\n    - {name: u, type: ns16550a, base: 0x1f00}\n",
-                   "m.yaml:5:7: 'u' [0x1f00-0x1fff] overlaps 'ram' [0x1000-0x1fff]");
+                   "m.yaml:5:39: 'u' [0x1f00-0x1fff] overlaps 'ram' [0x1000-0x1fff]");
+}
+
+/* The block written later is the one reported, wherever it sorts: here
+ * below the one it runs into. */
+static void test_machine_overlap_reports_the_later_block(void **state)
+{
+    expect_failure("b:\n  memory:\n    - {name: ram, type: ram, base: 0x2000, size: 0x1000}\n"
+                   "  peripherals:\n    - {name: u, type: ns16550a, base: 0x1f80}\n",
+                   "m.yaml:5:39: 'u' [0x1f80-0x207f] overlaps 'ram' [0x2000-0x2fff]");
+}
+
+/* A base or size given by --set is where an error about it points, and
+ * the block it placed is the one reported. */
+static void test_machine_errors_point_at_what_set_placed(void **state)
+{
+    static const char below_uart[] =
+        "b:\n  memory:\n    - {name: ram, type: ram, base: 0xfff0000, size: 64K}\n"
+        "  peripherals:\n    - {name: uart0, type: ns16550a, base: 0x10000000}\n";
+    static const char *const cases[][3] = {
+        { VIRT, "uart0.base=0x80008000", "--set:1:12: 'uart0' [0x80008000-0x800080ff] "
+          "overlaps 'ram' [0x80000000-0x8000ffff]" },
+        { VIRT, "uart0.size=0x4", "--set:1:12: size 0x4 not allowed for ns16550a (0x8 "
+          "to 0x1000)" },
+        { VIRT, "test.base=0xfffff800", "--set:1:11: peripheral 'test' at 0xfffff800 "
+          "size 0x1000 ends past 0x100000000" },
+        /* a memory moved or grown onto a peripheral written after it */
+        { VIRT, "ram.base=0x10000000", "--set:1:10: 'ram' [0x10000000-0x1000ffff] "
+          "overlaps 'uart0' [0x10000000-0x100000ff]" },
+        { below_uart, "ram.size=0x20000", "--set:1:10: 'ram' [0xfff0000-0x1000ffff] "
+          "overlaps 'uart0' [0x10000000-0x100000ff]" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *text = cases[i][0], *set = cases[i][1], *expected = cases[i][2];
+        Error *err = NULL;
+        BoardFile *file = board_file_parse("m.yaml", text, strlen(text), &err);
+        assert_non_null(file);
+        if (!board_apply_set(&file->boards[0], set, 1, &err))
+            fail_msg("%s: %s", set, error_message(err));
+        MemorySystem *ms = memory_system_new();
+        Host host = {0};
+        MachineHooks hooks = {.opaque = &host, .stop = stop, .open_chardev = open_buf};
+        assert_null(machine_new(ms, &file->boards[0], &hooks, &err));
+        if (!err || strcmp(error_message(err), expected) != 0)
+            fail_msg("%s: got '%s'\nexpected '%s'", set, err ? error_message(err) : "(none)",
+                     expected);
+        error_free(err);
+        assert_int_equal(memory_stats(ms).owners, 0);
+        memory_system_free(ms);
+        board_file_free(file);
+    }
 }
 
 static void test_machine_unknown_property_unwinds(void **state)
@@ -410,6 +460,35 @@ static void test_machine_one_driver_per_input(void **state)
                         "irq: [cpu.mti, cpu.mti]}\n", CLOCK_CPU,
                         "m.yaml:3:65: cpu.mti is already driven by 'c0' (at "
                         "3:56)");
+    /* two peripherals: the later one in board order is reported, whatever
+     * the order of their lines */
+    expect_failure_with("b:\n  peripherals:\n"
+                        "    - {name: p, type: \"mcusim,irq-probe\", base: 0x20000}\n"
+                        "    - {name: u0, type: ns16550a, base: 0x1000, irq: p.3}\n"
+                        "    - {name: c0, type: \"sifive,clint0\", base: 0x30000, "
+                        "irq: [p.2, p.3], timebase-frequency: 1}\n", CLOCK_CPU,
+                        "m.yaml:5:67: p.3 is already driven by 'u0' (at 4:53)");
+}
+
+/* The first driver may be in the file the board extends: named there. */
+static void test_machine_one_driver_names_the_other_file(void **state)
+{
+    char path[] = "/tmp/test_machine_parent_XXXXXX.yaml";
+    int fd = mkstemps(path, 5);
+    assert_true(fd >= 0);
+    static const char parent[] =
+        "p:\n  peripherals:\n"
+        "    - {name: probe, type: \"mcusim,irq-probe\", base: 0x20000}\n"
+        "    - {name: u0, type: ns16550a, base: 0x1000, irq: probe.3}\n";
+    assert_int_equal(write(fd, parent, strlen(parent)), (ssize_t)strlen(parent));
+    close(fd);
+    char text[256], expected[256];
+    snprintf(text, sizeof text, "c:\n  extends: %s:p\n  peripherals:\n"
+             "    - {name: u1, type: ns16550a, base: 0x2000, irq: probe.3}\n", path);
+    snprintf(expected, sizeof expected, "m.yaml:4:53: probe.3 is already driven by "
+             "'u0' (at %s:4:53)", path);
+    expect_failure_with(text, CLOCK_CPU, expected);
+    unlink(path);
 }
 
 static void test_machine_one_time_source(void **state)
@@ -481,7 +560,7 @@ static void test_machine_memory_image(void **state)
              "b:\n  memory:\n    - {name: flash, type: flash, base: 0x20000000, "
              "size: 4, image: %s}\n", path);
     snprintf(expected, sizeof expected,
-             "m.yaml:3:68: image '%s': cannot open: No such file or directory", path);
+             "m.yaml:3:68: image %s: cannot open: No such file or directory", path);
     expect_failure(text, expected);
 }
 
@@ -493,6 +572,8 @@ int main(void)
         cmocka_unit_test(test_machine_unknown_type_names_known_ones),
         cmocka_unit_test(test_machine_size_outside_model_range),
         cmocka_unit_test(test_machine_overlap_names_both),
+        cmocka_unit_test(test_machine_overlap_reports_the_later_block),
+        cmocka_unit_test(test_machine_errors_point_at_what_set_placed),
         cmocka_unit_test(test_machine_unknown_property_unwinds),
         cmocka_unit_test(test_machine_chardev_error_unwinds),
         cmocka_unit_test(test_machine_wires_clint_to_cpu_inputs),
@@ -504,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_machine_line_count_must_match_the_model),
         cmocka_unit_test(test_machine_memory_image),
         cmocka_unit_test(test_machine_one_driver_per_input),
+        cmocka_unit_test(test_machine_one_driver_names_the_other_file),
         cmocka_unit_test(test_machine_one_time_source),
         cmocka_unit_test(test_machine_clint_needs_the_clock),
         cmocka_unit_test(test_registry_models_with_outputs_can_be_wired),
