@@ -64,14 +64,9 @@ static bool probe_create(const DeviceConfig *config, Device *out, Error **errp)
     static const char *const known[] = {"inputs", NULL};
     uint64_t inputs;
     if (!device_check_props(config, known, errp) ||
-        !device_prop_u64(config, "inputs", PROBE_MAX_INPUTS, &inputs, errp))
+        !device_prop_u64_range(config, "inputs", PROBE_MAX_INPUTS, 1,
+                               PROBE_MAX_INPUTS, &inputs, errp))
         return false;
-    if (inputs < 1 || inputs > PROBE_MAX_INPUTS) {
-        const SourceLoc *loc = &board_peripheral_prop(config->desc, "inputs")->loc;
-        error_setf(errp, "%s:%u:%u: 'inputs' must be 1 to %d", loc->file,
-                   loc->line, loc->col, PROBE_MAX_INPUTS);
-        return false;
-    }
     IrqProbe *p = xcalloc(1, sizeof *p);
     p->inputs = (unsigned)inputs;
     p->owner = owner_new(config->ms, config->desc->name, free, p);

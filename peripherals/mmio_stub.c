@@ -21,7 +21,6 @@
 #include "soc/alloc.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #define STUB_DEFAULT_SIZE 0x1000
 #define STUB_LOG_LIMIT 16
@@ -97,16 +96,9 @@ static bool stub_create(const DeviceConfig *config, Device *out, Error **errp)
     static const char *const known[] = {"read-value", NULL};
     uint64_t read_value;
     if (!device_check_props(config, known, errp) ||
-        !device_prop_u64(config, "read-value", 0, &read_value, errp))
+        !device_prop_u64_range(config, "read-value", 0, 0, UINT32_MAX,
+                               &read_value, errp))
         return false;
-    if (read_value > UINT32_MAX) {
-        const SourceLoc *loc =
-            &board_peripheral_prop(config->desc, "read-value")->loc;
-        error_setf(errp, "%s:%u:%u: 'read-value' 0x%llx does not fit in 32 "
-                   "bits", loc->file, loc->line, loc->col,
-                   (unsigned long long)read_value);
-        return false;
-    }
     MmioStub *s = xcalloc(1, sizeof *s);
     s->name = xstrdup(config->desc->name);
     s->read_value = (uint32_t)read_value;

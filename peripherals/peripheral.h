@@ -138,6 +138,11 @@ const char *device_prop_str(const DeviceConfig *config, const char *key,
 bool device_prop_positive_u64(const DeviceConfig *config, const char *key,
                               uint64_t default_value, uint64_t *out,
                               Error **errp);
+/* Like device_prop_u64, refusing a value outside min..max: "'sources'
+ * must be 1 to 1023" ("0 to 0xffffffff" for limits above 0xffff). */
+bool device_prop_u64_range(const DeviceConfig *config, const char *key,
+                           uint64_t default_value, uint64_t min, uint64_t max,
+                           uint64_t *out, Error **errp);
 /* Fails, at the peripheral's location, when the machine has no clock. */
 bool device_require_clock(const DeviceConfig *config, Error **errp);
 /* Opens the backend the `chardev` property names (default stdio); errors

@@ -75,6 +75,25 @@ bool device_prop_positive_u64(const DeviceConfig *config, const char *key,
     return false;
 }
 
+bool device_prop_u64_range(const DeviceConfig *config, const char *key,
+                           uint64_t default_value, uint64_t min, uint64_t max,
+                           uint64_t *out, Error **errp)
+{
+    if (!device_prop_u64(config, key, default_value, out, errp))
+        return false;
+    if (*out >= min && *out <= max)
+        return true;
+    /* wide limits in hex, as the board's own range errors give them */
+    char top[24];
+    snprintf(top, sizeof top, max > 0xffff ? "0x%llx" : "%llu",
+             (unsigned long long)max);
+    error_setf(errp, "'%s' must be %llu to %s", key, (unsigned long long)min,
+               top);
+    const BoardProp *prop = board_peripheral_prop(config->desc, key);
+    prepend_loc(errp, prop ? &prop->loc : &config->desc->loc);
+    return false;
+}
+
 bool device_require_clock(const DeviceConfig *config, Error **errp)
 {
     if (config->host->clock)

@@ -46,16 +46,24 @@
  *                       the nominal rate SiFive's HiFive1 Rev B description
  *                       (freedom-e-sdk core.dts, `lfrosc`) and its
  *                       freedom-metal driver use; so at reset lfclk runs at
- *                       32768 / 5 = 6553.6 Hz, as freedom-metal computes
+ *                       32768 / 5 = 6553.6 Hz (freedom-metal, dividing in
+ *                       integers, computes 6553)
  *   lfaltclk-frequency  what the board drives on psdlfaltclk, default 32768
  *                       (the HiFive1 Rev B's 32.768 kHz clock); 0: nothing
  *                       (lfclk stops while it is selected)
  *   lfclksel            the aon_lfclksel pin, 0 or 1, default 1
- *   lfclk-frequency     the old name of lfaltclk-frequency
- * lfrosctrim is stored but does not change the rate (the manual gives no
- * rate per trim step). A change of lfrosccfg or lfclkmux takes effect at
+ *   lfclk-frequency     the old name, from before the LFROSC was modelled,
+ *                       when lfclk ran at this rate from power-on: the same
+ *                       as lfaltclk-frequency with lfclksel 0 (so an old
+ *                       board keeps its timing); it cannot be given with
+ *                       either
+ * All frequencies are at most 0xffffffff Hz. lfrosctrim is stored but
+ * does not change the rate (the manual gives no rate per trim step). A
+ * write to lfrosccfg or lfclkmux that changes the rate takes effect at
  * once (the divider restarts its count): pending watchdog and RTC events
- * move to the cycles at which the new clock reaches them.
+ * move to the cycles at which the new clock reaches them. A write that
+ * leaves the rate as it was (the trim, the divider or enable of an LFROSC
+ * that is not selected) changes no tick.
  *
  * Both counters count lfclk ticks while enabled (watchdog: wdogenalways or
  * wdogcoreawake, the core being always awake here; RTC: rtcenalways). A
@@ -68,12 +76,14 @@
  *
  * Deep sleep (a write to pmusleep): when nothing could ever wake the chip
  * again (pmuie's rtc wake-up off or the RTC stopped, no watchdog armed to
- * reset; the dwakeup pin is never driven here), the chip is off for good:
- * the device asks the machine to end the run with exit status 0
- * (DeviceHost.request_exit) and says so as a guest diagnostic. That is
+ * reset: one that counts with wdogenalways, since wdogcoreawake stops
+ * with the core; the dwakeup pin is never driven here), the chip is off
+ * for good: the device asks the machine to end the run with exit status
+ * 0 (DeviceHost.request_exit) and says so as a guest diagnostic. That is
  * how a HiFive1 firmware without an exit device ends cleanly. A sleep that
- * the RTC or the watchdog would end is not modelled: it is reported and
- * the core keeps running.
+ * the RTC or the watchdog would end is not modelled, nor is deep sleep on
+ * a machine that cannot end the run (no request_exit): either is reported
+ * and the core keeps running.
  *
  * Machine reset (the class `reset` hook), whatever asked for it: the
  * watchdog returns to its reset values (disabled, counter 0, locked);
@@ -162,13 +172,13 @@ typedef struct Aon {
     char *name;
     IrqLine irqs[AON_NUM_IRQS];
 
-    /* The low-frequency clock: lf_num / lf_den ticks per CPU cycle since
-     * epoch_cycle, epoch_ticks before it (ticks count from power-on and
-     * never jump). lf_num 0: stopped. */
+    /* The low-frequency clock: a source of lf_hz divided by lf_div, that
+     * is lf_hz / lf_div ticks a second since epoch_cycle, epoch_ticks
+     * before it (ticks count from power-on and never jump). lf_hz 0:
+     * stopped. */
     uint64_t lfrosc_hz, lfaltclk_hz;
     bool lfclksel_pin;
-    uint64_t lf_num;
-    unsigned __int128 lf_den;
+    uint64_t lf_hz, lf_div;
     uint64_t epoch_cycle, epoch_ticks;
 
     /* Watchdog: count = wdog_base + ticks since wdog_anchor while running. */
@@ -204,24 +214,24 @@ static bool lfclk_is_external(const Aon *a)
     return !a->lfclksel_pin || (a->lfclkmux & LFCLKMUX_SEL);
 }
 
-/* Sets lf_num / lf_den (ticks per CPU cycle) from the registers. */
-static void lfclk_rate(Aon *a)
+/* The source lfclk counts and its divider, from the registers. */
+static void lfclk_rate(const Aon *a, uint64_t *hz, uint64_t *div)
 {
-    uint64_t div = 1, hz = a->lfaltclk_hz;
+    *hz = a->lfaltclk_hz;
+    *div = 1;
     if (!lfclk_is_external(a)) {
-        hz = (a->lfrosccfg & LFROSC_EN) ? a->lfrosc_hz : 0;
-        div = (a->lfrosccfg & LFROSC_DIV) + 1;
+        *hz = (a->lfrosccfg & LFROSC_EN) ? a->lfrosc_hz : 0;
+        *div = (a->lfrosccfg & LFROSC_DIV) + 1;
     }
-    a->lf_num = hz;
-    a->lf_den = (unsigned __int128)clock_hz(a->clock) * div;
 }
 
 /* Low-frequency clock ticks since power-on at `cycle` (not before the
- * epoch). */
+ * epoch): the source's ticks, divided (floor of a floor is the floor of
+ * the whole quotient). */
 static uint64_t aon_ticks_at(const Aon *a, uint64_t cycle)
 {
-    unsigned __int128 since = cycle - a->epoch_cycle;
-    return a->epoch_ticks + (uint64_t)(since * a->lf_num / a->lf_den);
+    uint64_t source = clock_cycles_to(a->clock, cycle - a->epoch_cycle, a->lf_hz);
+    return a->epoch_ticks + source / a->lf_div;
 }
 
 static uint64_t aon_ticks(const Aon *a)
@@ -230,17 +240,18 @@ static uint64_t aon_ticks(const Aon *a)
 }
 
 /* The first cycle at which the tick count reaches `tick`; CLOCK_NEVER when
- * the clock is stopped or it is too far away. */
+ * the clock is stopped or it is too far away (past the last cycle, or
+ * more than 2^64 source cycles on: centuries of virtual time). */
 static uint64_t aon_cycle_of_tick(const Aon *a, uint64_t tick)
 {
     if (tick <= a->epoch_ticks)
         return a->epoch_cycle;
-    if (!a->lf_num)
+    uint64_t ticks = tick - a->epoch_ticks;
+    if (!a->lf_hz || ticks > CLOCK_NEVER / a->lf_div)
         return CLOCK_NEVER;
-    unsigned __int128 wait = ((tick - a->epoch_ticks) * a->lf_den + a->lf_num - 1) /
-                             a->lf_num;
-    unsigned __int128 when = a->epoch_cycle + wait;
-    return when >= CLOCK_NEVER ? CLOCK_NEVER : (uint64_t)when;
+    uint64_t wait = clock_cycles_from(a->clock, ticks * a->lf_div, a->lf_hz);
+    return wait >= CLOCK_NEVER - a->epoch_cycle ? CLOCK_NEVER
+                                                : a->epoch_cycle + wait;
 }
 
 static void aon_schedule(Aon *a, ClockEvent *event, uint64_t due_tick)
@@ -503,21 +514,28 @@ static void rtc_write(Aon *a, uint64_t offset, uint32_t value)
 }
 
 /* Deep sleep: the end of the run when nothing could ever wake the chip
- * (see the top of the file). */
+ * (see the top of the file). The watchdog counts in deep sleep only with
+ * wdogenalways: wdogcoreawake stops it with the core. */
 static void pmu_sleep(Aon *a)
 {
     bool rtc_wakes = (a->pmuie & PMUIE_RTC) && rtc_running(a);
-    bool wdog_bites = wdog_running(a) && (a->wdogcfg & WDOG_RSTEN);
+    bool wdog_bites = (a->wdogcfg & WDOG_ENALWAYS) && (a->wdogcfg & WDOG_RSTEN);
     if (rtc_wakes || wdog_bites) {
         device_log_guest(&a->host, a->name, "pmusleep: a sleep the %s would "
                          "end is not modelled; the core keeps running",
                          rtc_wakes ? "RTC" : "watchdog");
         return;
     }
+    if (!a->host.request_exit) {
+        device_log_guest(&a->host, a->name, "pmusleep: deep sleep with "
+                         "nothing that can wake the chip, on a machine that "
+                         "cannot end the run, is not modelled; the core "
+                         "keeps running");
+        return;
+    }
     device_log_guest(&a->host, a->name, "pmusleep: deep sleep with nothing "
                      "that can wake the chip: it stays off, the run ends");
-    if (a->host.request_exit)
-        a->host.request_exit(a->host.opaque, 0);
+    a->host.request_exit(a->host.opaque, 0);
 }
 
 static void pmu_write(Aon *a, uint64_t offset, uint32_t value)
@@ -542,18 +560,25 @@ static void pmu_write(Aon *a, uint64_t offset, uint32_t value)
         pmu_sleep(a);
 }
 
-/* A new lfclk from now on: the tick count so far is kept, and pending
- * watchdog and RTC events move to the cycles the new rate reaches them. */
+/* lfrosccfg or lfclkmux. Only a new rate restarts the divider: the tick
+ * count so far is kept, and pending watchdog and RTC events move to the
+ * cycles the new rate reaches them. A write that leaves the rate as it
+ * was (the trim, the divider of an unselected LFROSC) changes no tick. */
 static void lfclk_write(Aon *a, uint64_t offset, uint32_t value)
 {
-    uint64_t now = clock_now(a->clock);
-    a->epoch_ticks = aon_ticks_at(a, now);
-    a->epoch_cycle = now;
     if (offset == LFROSCCFG)
         a->lfrosccfg = value & LFROSC_MASK;
     else
         a->lfclkmux = value & LFCLKMUX_SEL;
-    lfclk_rate(a);
+    uint64_t hz, div;
+    lfclk_rate(a, &hz, &div);
+    if (hz == a->lf_hz && div == a->lf_div)
+        return;
+    uint64_t now = clock_now(a->clock);
+    a->epoch_ticks = aon_ticks_at(a, now);
+    a->epoch_cycle = now;
+    a->lf_hz = hz;
+    a->lf_div = div;
     wdog_update(a, false);
     rtc_update(a);
 }
@@ -643,16 +668,23 @@ typedef struct AonClocks {
     uint64_t lfrosc_hz, lfaltclk_hz, lfclksel;
 } AonClocks;
 
-/* Fails, at the property's place, unless its value is at most `max`. */
-static bool aon_prop_at_most(const DeviceConfig *config, const char *key,
-                             uint64_t value, uint64_t max, Error **errp)
+/* lfclk-frequency, the old name of the board's low-frequency clock: it
+ * counted from power-on, so it means lfaltclk-frequency with the
+ * aon_lfclksel pin low, and cannot be mixed with either. */
+static bool aon_config_old(const DeviceConfig *config, AonClocks *c,
+                           Error **errp)
 {
-    const BoardProp *prop = board_peripheral_prop(config->desc, key);
-    if (!prop || value <= max)
-        return true;
-    error_setf(errp, "%s:%u:%u: '%s' must be at most %llu", prop->loc.file,
-               prop->loc.line, prop->loc.col, key, (unsigned long long)max);
-    return false;
+    const BoardProp *old = board_peripheral_prop(config->desc, "lfclk-frequency");
+    if (board_peripheral_prop(config->desc, "lfaltclk-frequency") ||
+        board_peripheral_prop(config->desc, "lfclksel")) {
+        error_setf(errp, "%s:%u:%u: 'lfclk-frequency' is the old name of "
+                   "'lfaltclk-frequency' with 'lfclksel: 0': give either it "
+                   "or those", old->loc.file, old->loc.line, old->loc.col);
+        return false;
+    }
+    c->lfclksel = 0;
+    return device_prop_u64_range(config, "lfclk-frequency", AON_LFALTCLK_HZ, 0,
+                                 UINT32_MAX, &c->lfaltclk_hz, errp);
 }
 
 static bool aon_config(const DeviceConfig *config, AonClocks *c, Error **errp)
@@ -661,26 +693,17 @@ static bool aon_config(const DeviceConfig *config, AonClocks *c, Error **errp)
         "lfrosc-frequency", "lfaltclk-frequency", "lfclksel",
         "lfclk-frequency", NULL,
     };
-    const char *alt = "lfaltclk-frequency";
-    const BoardProp *old = board_peripheral_prop(config->desc, "lfclk-frequency");
-    if (old && board_peripheral_prop(config->desc, alt)) {
-        error_setf(errp, "%s:%u:%u: 'lfclk-frequency' is the old name of "
-                   "'lfaltclk-frequency': give one of them", old->loc.file,
-                   old->loc.line, old->loc.col);
+    if (!device_check_props(config, known, errp) ||
+        !device_prop_u64_range(config, "lfrosc-frequency", AON_LFROSC_HZ, 1,
+                               UINT32_MAX, &c->lfrosc_hz, errp) ||
+        !device_require_clock(config, errp))
         return false;
-    }
-    if (old)
-        alt = "lfclk-frequency";
-    return device_check_props(config, known, errp) &&
-           device_prop_positive_u64(config, "lfrosc-frequency", AON_LFROSC_HZ,
-                                    &c->lfrosc_hz, errp) &&
-           aon_prop_at_most(config, "lfrosc-frequency", c->lfrosc_hz,
-                            UINT32_MAX, errp) &&
-           device_prop_u64(config, alt, AON_LFALTCLK_HZ, &c->lfaltclk_hz, errp) &&
-           aon_prop_at_most(config, alt, c->lfaltclk_hz, UINT32_MAX, errp) &&
-           device_prop_u64(config, "lfclksel", 1, &c->lfclksel, errp) &&
-           aon_prop_at_most(config, "lfclksel", c->lfclksel, 1, errp) &&
-           device_require_clock(config, errp);
+    if (board_peripheral_prop(config->desc, "lfclk-frequency"))
+        return aon_config_old(config, c, errp);
+    return device_prop_u64_range(config, "lfaltclk-frequency", AON_LFALTCLK_HZ,
+                                 0, UINT32_MAX, &c->lfaltclk_hz, errp) &&
+           device_prop_u64_range(config, "lfclksel", 1, 0, 1, &c->lfclksel,
+                                 errp);
 }
 
 static bool aon_create(const DeviceConfig *config, Device *out, Error **errp)
@@ -701,7 +724,7 @@ static bool aon_create(const DeviceConfig *config, Device *out, Error **errp)
      * from here. */
     a->epoch_cycle = clock_now(a->clock);
     a->lfrosccfg = LFROSC_RESET;
-    lfclk_rate(a);
+    lfclk_rate(a, &a->lf_hz, &a->lf_div);
     wdog_reset(a);
     a->rtccmp = UINT32_MAX;
     a->rtc_anchor = aon_ticks(a);

@@ -412,20 +412,14 @@ static bool plic_config(const DeviceConfig *config, uint64_t *sources,
     static const char *const known[] = {"sources", "contexts", "priority-bits",
                                         NULL};
     if (!device_check_props(config, known, errp) ||
-        !device_prop_u64(config, "sources", PLIC_DEFAULT_SOURCES, sources,
-                         errp) ||
-        !device_prop_u64(config, "contexts", 1, contexts, errp) ||
-        !device_prop_u64(config, "priority-bits", PLIC_DEFAULT_PRIORITY_BITS,
-                         prio_bits, errp))
+        !device_prop_u64_range(config, "sources", PLIC_DEFAULT_SOURCES, 1,
+                               PLIC_MAX_SOURCES, sources, errp) ||
+        !device_prop_u64_range(config, "contexts", 1, 1, PLIC_MAX_CONTEXTS,
+                               contexts, errp) ||
+        !device_prop_u64_range(config, "priority-bits",
+                               PLIC_DEFAULT_PRIORITY_BITS, 1, 32, prio_bits,
+                               errp))
         return false;
-    if (*sources < 1 || *sources > PLIC_MAX_SOURCES)
-        return plic_bad(config, "sources", errp, "'sources' must be 1 to 1023");
-    if (*contexts < 1 || *contexts > PLIC_MAX_CONTEXTS)
-        return plic_bad(config, "contexts", errp,
-                        "'contexts' must be 1 to 15872");
-    if (*prio_bits < 1 || *prio_bits > 32)
-        return plic_bad(config, "priority-bits", errp,
-                        "'priority-bits' must be 1 to 32");
     uint64_t need = PLIC_CONTEXT_BASE + PLIC_CONTEXT_STRIDE * *contexts;
     if (config->size < need) {
         char what[160];

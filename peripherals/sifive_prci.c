@@ -40,7 +40,6 @@
 #include "soc/alloc.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /* hfrosccfg */
 #define HFROSC_DIV 0x3fu

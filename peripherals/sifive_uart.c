@@ -7,7 +7,8 @@
  *   0x00 txdata  7:0 data: a write enqueues it unless the TX FIFO is full
  *                (then the byte is dropped, and that is reported as a
  *                guest diagnostic: the firmware did not check the full
- *                bit); 31 full (read-only; data reads 0)
+ *                bit; once per overflow, i.e. until a byte leaves the
+ *                FIFO); 31 full (read-only; data reads 0)
  *   0x04 rxdata  7:0 data, 31 empty; a read dequeues; writes are ignored
  *   0x08 txctrl  0 txen, 1 nstop (0: one stop bit, 1: two), 18:16 txcnt
  *   0x0c rxctrl  0 rxen, 18:16 rxcnt
@@ -44,7 +45,6 @@
 #include "soc/alloc.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #define FIFO_DEPTH 8
 
@@ -81,6 +81,7 @@ typedef struct SifiveUart {
     Fifo tx, rx;
     bool tx_busy; /* tx_shift is being sent */
     uint8_t tx_shift;
+    bool tx_overflowed; /* a byte was dropped since one last left the FIFO */
 } SifiveUart;
 
 static void fifo_push(Fifo *f, uint8_t byte)
@@ -127,6 +128,7 @@ static void tx_kick(SifiveUart *u)
 {
     while (!u->tx_busy && (u->txctrl & CTRL_EN) && u->tx.count) {
         uint8_t byte = fifo_pop(&u->tx);
+        u->tx_overflowed = false; /* room again: a new drop is a new overflow */
         if (!u->clock) {
             chardev_write(u->chardev, &byte, 1);
             continue;
@@ -183,13 +185,18 @@ static uint32_t txdata_read(SifiveUart *u, bool consume)
     return u->tx.count == FIFO_DEPTH ? TXDATA_FULL : 0;
 }
 
+/* A full FIFO drops the byte; said once per overflow, not per byte (a
+ * firmware that never checks the full bit would flood the report). */
 static void txdata_write(SifiveUart *u, uint32_t v)
 {
-    if (u->tx.count < FIFO_DEPTH)
+    if (u->tx.count < FIFO_DEPTH) {
         fifo_push(&u->tx, (uint8_t)v);
-    else
+        return;
+    }
+    if (!u->tx_overflowed)
         device_log_guest(&u->host, u->name, "txdata written while the "
                          "transmit FIFO is full: the byte is dropped");
+    u->tx_overflowed = true;
 }
 
 static uint32_t rxdata_read(SifiveUart *u, bool consume)
@@ -300,7 +307,7 @@ static void sifive_uart_reset(void *state)
     SifiveUart *u = state;
     u->txctrl = u->rxctrl = u->ie = u->div = 0;
     u->tx = u->rx = (Fifo){0};
-    u->tx_busy = false;
+    u->tx_busy = u->tx_overflowed = false;
     if (u->clock) {
         clock_event_cancel(u->tx_done);
         clock_event_cancel(u->rx_poll);

@@ -4,10 +4,8 @@
 #include "sim/chardev_host.h"
 #include "soc/alloc.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -21,6 +19,7 @@
 #include <unistd.h>
 
 #include "soc/file.h"
+#include "soc/net.h"
 
 /* After a poll that found nothing, interactive sources are not asked again
  * for this long (host time), so a UART polling at its baud rate costs a
@@ -60,7 +59,7 @@ static bool fd_readable(int fd)
 
 typedef struct StreamChardev {
     Chardev base;
-    OutputWatch watch;  /* its output errors (chardev_open_reporting) */
+    OutputWatch watch;  /* its output errors (chardev_open's on_error) */
     FILE *out;          /* NULL: output dropped */
     bool owns_out;      /* a file we opened (closed with us) */
     bool flush_each;    /* out is a terminal */
@@ -146,13 +145,17 @@ static const ChardevOps stream_ops = {
     .close = stream_close,
 };
 
+/* A stream backend without output or input yet; `is_stdout`: its output
+ * will be our stdout, whose loss is said once for all (lost_output.h). */
 static StreamChardev *stream_new(const char *spec, bool is_stdout,
-                                 ChardevWriteErrorFn on_error, void *opaque)
+                                 OutputLostFn on_error, void *opaque)
 {
     StreamChardev *s = xcalloc(1, sizeof *s);
-    output_watch_init(&s->watch,
-                      xasprintf("chardev '%s'%s", spec, is_stdout ? " (stdout)" : ""),
-                      on_error, opaque);
+    if (is_stdout)
+        output_watch_init_stdout(&s->watch, on_error, opaque);
+    else
+        output_watch_init(&s->watch, xasprintf("chardev '%s'", spec), on_error,
+                          opaque);
     s->base.ops = &stream_ops;
     s->base.eof = true; /* until an input is attached */
     s->in_fd = -1;
@@ -243,8 +246,7 @@ static bool file_keys(const char *spec, const char *text, char **out,
 }
 
 static Chardev *file_open(const char *spec, const char *text,
-                          ChardevWriteErrorFn on_error, void *opaque,
-                          Error **errp)
+                          OutputLostFn on_error, void *opaque, Error **errp)
 {
     char *out = NULL, *in = NULL;
     if (strncmp(text, "out=", 4) == 0 || strncmp(text, "in=", 3) == 0) {
@@ -270,8 +272,7 @@ static Chardev *file_open(const char *spec, const char *text,
 }
 
 static Chardev *stdio_open(const char *spec, const char *opts,
-                           ChardevWriteErrorFn on_error, void *opaque,
-                           Error **errp)
+                           OutputLostFn on_error, void *opaque, Error **errp)
 {
     StreamChardev *s = stream_new(spec, true, on_error, opaque);
     s->out = stdout;
@@ -298,7 +299,6 @@ typedef struct TcpChardev {
     Chardev base;
     int listen_fd;
     int client_fd; /* -1: nobody connected */
-    unsigned port; /* the one bound (tcp:0 picks one) */
     PollGate gate;
 } TcpChardev;
 
@@ -373,102 +373,30 @@ static const ChardevOps tcp_ops = {
     .close = tcp_close,
 };
 
-static int tcp_listen(const char *spec, const char *host, const char *port,
-                      Error **errp)
-{
-    struct addrinfo hints = {
-        .ai_family = AF_UNSPEC,
-        .ai_socktype = SOCK_STREAM,
-        .ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-    };
-    struct addrinfo *list;
-    int rc = getaddrinfo(host, port, &hints, &list);
-    if (rc != 0) {
-        error_setf(errp, "chardev '%s': cannot resolve %s: %s", spec, host,
-                   gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1, err = 0;
-    for (struct addrinfo *a = list; a && fd < 0; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    a->ai_protocol);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 1) != 0) {
-            err = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(list);
-    if (fd < 0)
-        error_setf(errp, "chardev '%s': cannot listen on %s port %s: %s", spec,
-                   host, port, strerror(err));
-    return fd;
-}
-
-/* "127.0.0.1:4444", "[::1]:4444": where fd listens, with the port the
- * system picked for port 0; *port gets the port. */
-static void tcp_bound_address(int fd, char *text, size_t size, unsigned *port)
-{
-    struct sockaddr_storage a = {0};
-    socklen_t len = sizeof a;
-    char host[INET6_ADDRSTRLEN] = "?";
-    *port = 0;
-    if (getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
-        if (a.ss_family == AF_INET6) {
-            const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a;
-            inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-            *port = ntohs(in6->sin6_port);
-        } else if (a.ss_family == AF_INET) {
-            const struct sockaddr_in *in = (const struct sockaddr_in *)&a;
-            inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-            *port = ntohs(in->sin_port);
-        }
-    }
-    snprintf(text, size, a.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
-             *port);
-}
-
 static Chardev *tcp_open(const char *spec, const char *text, Error **errp)
 {
-    const char *colon = strrchr(text, ':');
-    const char *port = colon ? colon + 1 : text;
-    char *host = colon ? xstrndup(text, (size_t)(colon - text)) : xstrdup("127.0.0.1");
-    size_t hlen = strlen(host);
-    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
-        memmove(host, host + 1, hlen - 2);
-        host[hlen - 2] = '\0';
-    }
-    char *end;
-    errno = 0;
-    long n = strtol(port, &end, 10);
+    char *host;
+    unsigned port, bound;
     int fd = -1;
-    if (!*host)
-        error_setf(errp, "chardev '%s': missing host before ':' "
-                   "(tcp:PORT or tcp:HOST:PORT)", spec);
-    else if (!*port || *end || port[0] < '0' || port[0] > '9' || errno ||
-             n < 0 || n > 65535)
-        error_setf(errp, "chardev '%s': port must be 0-65535 (0: any free "
-                   "port)", spec);
-    else
-        fd = tcp_listen(spec, host, port, errp);
-    free(host);
-    if (fd < 0)
+    if (net_parse_address(text, "127.0.0.1", &host, &port, errp)) {
+        /* non-blocking: a client is accepted only when one waits */
+        fd = net_listen(host, port, true, &bound, errp);
+        /* Say where to connect, as --gdb and pty do: the simulation runs
+         * on meanwhile and output goes nowhere until someone does. */
+        if (fd >= 0)
+            fprintf(stderr, strchr(host, ':') ? "mcusim: char device listening "
+                    "on [%s]:%u\n" : "mcusim: char device listening on %s:%u\n",
+                    host, bound);
+        free(host);
+    }
+    if (fd < 0) {
+        error_prepend(errp, "chardev '%s': ", spec);
         return NULL;
+    }
     TcpChardev *t = xcalloc(1, sizeof *t);
     t->base.ops = &tcp_ops;
     t->listen_fd = fd;
     t->client_fd = -1;
-    /* Say where to connect, as --gdb and pty do: the simulation runs on
-     * meanwhile and output goes nowhere until someone does. */
-    char where[INET6_ADDRSTRLEN + 16];
-    tcp_bound_address(fd, where, sizeof where, &t->port);
-    fprintf(stderr, "mcusim: char device listening on %s\n", where);
     return &t->base;
 }
 
@@ -572,20 +500,10 @@ const char *chardev_pty_path(const Chardev *chr)
     return chr && chr->ops == &pty_ops ? ((const PtyChardev *)chr)->path : NULL;
 }
 
-unsigned chardev_tcp_port(const Chardev *chr)
-{
-    return chr && chr->ops == &tcp_ops ? ((const TcpChardev *)chr)->port : 0;
-}
-
 /* ---- null and the spec dispatcher ---- */
 
-Chardev *chardev_open(const char *spec, Error **errp)
-{
-    return chardev_open_reporting(spec, NULL, NULL, errp);
-}
-
-Chardev *chardev_open_reporting(const char *spec, ChardevWriteErrorFn on_error,
-                                void *opaque, Error **errp)
+Chardev *chardev_open(const char *spec, OutputLostFn on_error, void *opaque,
+                      Error **errp)
 {
     if (strcmp(spec, "stdio") == 0)
         return stdio_open(spec, NULL, on_error, opaque, errp);

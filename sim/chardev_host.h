@@ -23,9 +23,11 @@
  *                         on stderr ("mcusim: char device listening on
  *                         127.0.0.1:4444") when it opens.
  *   tcp:HOST:PORT         listen on HOST (a name or address; IPv6 in
- *                         brackets: tcp:[::1]:PORT). One client at a time;
- *                         others wait in the listen queue until it leaves.
- *                         Output while nobody is connected is dropped.
+ *                         brackets: tcp:[::1]:PORT), printed as given.
+ *                         soc/net.h reads the address. One client at a
+ *                         time; others wait in the listen queue until it
+ *                         leaves. Output while nobody is connected is
+ *                         dropped.
  *   pty                   a pseudo-terminal in raw mode; its slave path is
  *                         printed on stderr ("mcusim: char device
  *                         redirected to /dev/pts/N"). Output while no one
@@ -41,10 +43,12 @@
  *
  * Output errors. Output that cannot be written to a file or to stdout (a
  * full disk, /dev/full, an I/O error) is lost output, which a CI job must
- * not miss: the first failure is reported once (to the caller's handler,
- * see chardev_open_reporting) and the backend drops its output from then
- * on. A failure while flushing at chardev_close counts too. Output dropped
- * by design (tcp and pty with nobody connected, null) is not an error.
+ * not miss: the first failure is said once on stderr and handed to the
+ * caller's handler (sim/lost_output.h; stdout's loss is said once per
+ * process however many stdio backends there are), and the backend drops
+ * its output from then on. A failure while flushing at chardev_close
+ * counts too. Output dropped by design (tcp and pty with nobody
+ * connected, null) is not an error.
  */
 #ifndef SIM_CHARDEV_HOST_H
 #define SIM_CHARDEV_HOST_H
@@ -53,27 +57,16 @@
 #include "soc/chardev.h"
 #include "soc/error.h"
 
-/* Called once per backend, when its output first fails: `what` names it
- * ("chardev 'file:out.txt'", "chardev 'stdio' (stdout)"), `err` is the
- * errno. Called from inside chardev_write or chardev_close. */
-typedef OutputLostFn ChardevWriteErrorFn;
-
 /* The caller owns the result (chardev_close). Errors are one phrase naming
  * the spec: "chardev 'tcp:99999': port must be 0-65535 (0: any free
- * port)". Output errors go to `on_error(opaque, ...)`, which must stay
- * valid until chardev_close returns; NULL: one line on stderr, "mcusim:
- * chardev 'file:x': cannot write: No space left on device". */
-Chardev *chardev_open_reporting(const char *spec, ChardevWriteErrorFn on_error,
-                                void *opaque, Error **errp);
-
-/* chardev_open_reporting with output errors printed on stderr. */
-Chardev *chardev_open(const char *spec, Error **errp);
+ * port)". When output is lost, after the line on stderr ("mcusim: chardev
+ * 'file:x': cannot write: No space left on device", "mcusim: stdout:
+ * cannot write: ..."), on_error(opaque, ...) is called, once, from inside
+ * chardev_write or chardev_close; NULL: only the line. */
+Chardev *chardev_open(const char *spec, OutputLostFn on_error, void *opaque,
+                      Error **errp);
 
 /* The slave path of a `pty` backend; NULL for any other backend. */
 const char *chardev_pty_path(const Chardev *chr);
-
-/* The port a `tcp` backend listens on (the one the system picked for
- * tcp:0); 0 for any other backend. */
-unsigned chardev_tcp_port(const Chardev *chr);
 
 #endif

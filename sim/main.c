@@ -1,7 +1,7 @@
 /* mcusim: runs a RISC-V firmware ELF on a board described in YAML.
  * Wires the parts together: options -> board (sim/board_choice.c) ->
  * clock, memory, CPU and machine -> ELF -> run loop -> exit status. */
-#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +55,13 @@ static void sim_reset_cpu(void *opaque)
         cpu_request_reset(sim->cpu);
 }
 
-/* A chardev's, the trace's or stdout's output failed (chardev_host.h,
- * trace.h): said once per output, and the run ends with EXIT_OUTPUT_LOST,
- * at once (the CPU stops) and whatever else happens. */
+/* A chardev's, the trace file's or stdout's output failed, and said so
+ * (sim/lost_output.h): the run ends with EXIT_OUTPUT_LOST, at once (the
+ * CPU stops) and whatever else happens. */
 static void sim_output_failed(void *opaque, const char *what, int err)
 {
     Sim *sim = opaque;
     sim->output_lost = true;
-    fprintf(stderr, "mcusim: %s: cannot write: %s\n", what, strerror(err));
     if (sim->cpu)
         cpu_request_stop(sim->cpu);
 }
@@ -70,8 +69,7 @@ static void sim_output_failed(void *opaque, const char *what, int err)
 static Chardev *sim_open_chardev(void *opaque, const char *spec, Error **errp)
 {
     Sim *sim = opaque;
-    return chardev_open_reporting(sim->quiet ? "null" : spec, sim_output_failed,
-                                  sim, errp);
+    return chardev_open(sim->quiet ? "null" : spec, sim_output_failed, sim, errp);
 }
 
 /* True the first time `line` is seen (it is remembered); false after, and
@@ -151,13 +149,17 @@ static void pacer_tick(void *opaque)
     cpu_request_stop(p->cpu);
 }
 
+/* Returns once host_seconds() has reached `when` (never before, so a
+ * deadline slept to is a deadline passed). */
 static void sleep_until(double when)
 {
-    struct timespec ts = {.tv_sec = (time_t)when};
-    ts.tv_nsec = (long)((when - (double)ts.tv_sec) * 1e9);
-    if (ts.tv_nsec >= 1000000000L)
-        ts.tv_nsec = 999999999L;
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+    for (double now = host_seconds(); now < when; now = host_seconds()) {
+        double wait = when - now;
+        struct timespec ts = {.tv_sec = (time_t)wait};
+        ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9) + 1;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_nsec = 999999999L;
+        nanosleep(&ts, NULL); /* EINTR: the loop sleeps the rest */
     }
 }
 
@@ -215,28 +217,24 @@ static CpuStopReason run_sliced(Sim *sim, uint64_t max_insns, SliceCheck between
 typedef struct Pace {
     const Options *opt;
     double start;
+    double deadline; /* host seconds --timeout ends the run at; HUGE_VAL */
     uint64_t cycles0;
     bool timed_out;
 } Pace;
 
+/* --realtime sleeps until host time catches up with virtual time, but
+ * never past the deadline; then the deadline is looked at, so a run never
+ * starts a slice after it (virtual time ends within --timeout + 1 ms). */
 static bool pace(Sim *sim, void *ctx)
 {
     Pace *p = ctx;
-    const Options *opt = p->opt;
-    double now = host_seconds();
-    if (opt->timeout > 0 && now - p->start >= opt->timeout) {
-        p->timed_out = true;
-        return true;
-    }
-    if (opt->realtime) {
+    if (p->opt->realtime) {
         double target = p->start + (double)(cpu_cycles(sim->cpu) - p->cycles0) /
                                        (double)clock_hz(sim->clock);
-        if (opt->timeout > 0 && target > p->start + opt->timeout)
-            target = p->start + opt->timeout;
-        if (target > now)
-            sleep_until(target);
+        sleep_until(target < p->deadline ? target : p->deadline);
     }
-    return false;
+    p->timed_out = host_seconds() >= p->deadline;
+    return p->timed_out;
 }
 
 /* Runs to the end: an exit request, the instruction limit, a fault or the
@@ -247,7 +245,8 @@ static CpuStopReason run_paced(Sim *sim, const Options *opt, double start,
     *timed_out = false;
     if (opt->timeout <= 0 && !opt->realtime)
         return cpu_run(sim->cpu, opt->max_insns, errp);
-    Pace p = {.opt = opt, .start = start, .cycles0 = cpu_cycles(sim->cpu)};
+    Pace p = {.opt = opt, .start = start, .cycles0 = cpu_cycles(sim->cpu),
+              .deadline = opt->timeout > 0 ? start + opt->timeout : HUGE_VAL};
     CpuStopReason why = run_sliced(sim, opt->max_insns, pace, &p, errp);
     *timed_out = p.timed_out;
     return why;
@@ -261,9 +260,7 @@ static int run(Sim *sim, const Options *opt, uint64_t frequency_hz)
     double start = host_seconds();
     CpuStopReason why = run_paced(sim, opt, start, &timed_out, &err);
     double seconds = host_seconds() - start;
-    errno = 0;
-    if (fflush(stdout) != 0 && !sim->output_lost)
-        sim_output_failed(sim, "stdout", errno);
+    output_flush_stdout(sim_output_failed, sim); /* "output lost" in the trace */
     int status = 0;
     if (why == CPU_STOP_REQUESTED && sim->output_lost) {
         sim_exit_requested(sim, &status);
@@ -308,20 +305,8 @@ static int run(Sim *sim, const Options *opt, uint64_t frequency_hz)
 /* Board names of the CPU's interrupt inputs (MachineHooks.cpu_irq). */
 static bool sim_cpu_irq(void *opaque, const char *input, IrqLine *out)
 {
-    static const struct {
-        const char *name;
-        unsigned irq;
-    } inputs[] = {
-        {"msi", CPU_IRQ_MSI}, {"mti", CPU_IRQ_MTI}, {"mei", CPU_IRQ_MEI},
-    };
     Sim *sim = opaque;
-    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
-        if (strcmp(input, inputs[i].name) == 0) {
-            *out = cpu_irq_input(sim->cpu, inputs[i].irq);
-            return true;
-        }
-    }
-    return false;
+    return cpu_irq_input_named(sim->cpu, input, out);
 }
 
 /* Clock, memory, CPU and machine for `board`. The CPU comes before the
@@ -330,18 +315,8 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
 {
     sim->clock = clock_new(board->cpu.frequency_hz);
     sim->ms = memory_system_new();
-    CpuConfig config = {
-        .isa = board->cpu.isa,
-        .reset_pc = board->cpu.has_reset_pc ? board->cpu.reset_pc : 0,
-        .frequency_hz = board->cpu.frequency_hz,
-        .clock = sim->clock,
-        .emulate_misaligned = board->cpu.emulate_misaligned,
-        .mvendorid = board->cpu.mvendorid,
-        .marchid = board->cpu.marchid,
-        .mimpid = board->cpu.mimpid,
-        .pmp_entries = board->cpu.pmp_entries,
-        .triggers = board->cpu.triggers,
-    };
+    CpuConfig config;
+    board_cpu_config(board, sim->clock, &config);
     sim->cpu = cpu_new(sim->ms, &config, errp);
     if (!sim->cpu) {
         /* the board checked the rest; the CPU judges the ISA string */
@@ -519,26 +494,50 @@ static int run_with_gdb(Sim *sim, const Options *opt, Error **errp)
     }
 }
 
+/* The run starts at the board's reset_pc, else at the ELF's entry point,
+ * which must be in RAM, ROM or flash (elf_check_start): the error names
+ * the ELF, or points at the reset_pc (in the board file or its --set). */
+static bool sim_start_at(Sim *sim, const BoardDesc *board, const char *elf,
+                         uint32_t entry, Error **errp)
+{
+    const BoardCpu *cpu = &board->cpu;
+    if (!cpu->has_reset_pc) {
+        if (!elf_check_start(sim->ms, "entry point", entry, errp)) {
+            error_prepend(errp, "%s: ", elf);
+            return false;
+        }
+        cpu_set_reset_pc(sim->cpu, entry);
+        return true;
+    }
+    if (!elf_check_start(sim->ms, "'reset_pc'", cpu->reset_pc, errp)) {
+        const SourceLoc *at = &cpu->reset_pc_loc;
+        error_prepend(errp, "%s:%u:%u: ", at->file, at->line, at->col);
+        return false;
+    }
+    if (cpu->reset_pc != entry)
+        fprintf(stderr, "mcusim: note: the board starts at its reset_pc 0x%08x, "
+                "not at the ELF entry point 0x%08x\n", cpu->reset_pc, entry);
+    return true;
+}
+
 static int simulate(const Options *opt, const BoardDesc *board)
 {
     Sim sim = {.board = board};
     Error *err = NULL;
     int status = EXIT_SIM_ERROR;
     uint32_t entry = 0;
-    if (sim_open(&sim, board, &err) && elf_load(sim.ms, opt->firmware, &entry, &err)) {
-        if (!board->cpu.has_reset_pc)
-            cpu_set_reset_pc(sim.cpu, entry);
-        else if (board->cpu.reset_pc != entry)
-            fprintf(stderr, "mcusim: note: the board starts at its reset_pc "
-                    "0x%08x, not at the ELF entry point 0x%08x\n",
-                    board->cpu.reset_pc, entry);
+    if (sim_open(&sim, board, &err) && elf_load(sim.ms, opt->firmware, &entry, &err) &&
+        sim_start_at(&sim, board, opt->firmware, entry, &err)) {
         sim.syms = elf_symbols_load(opt->firmware, &err);
         if (opt->trace && sim.syms)
             sim.trace = trace_new(opt->trace, opt->trace_file, &err);
         if (sim.trace) {
-            trace_set_error_handler(sim.trace, sim_output_failed, &sim);
+            /* A trace on stderr that cannot be written is said (where it
+             * may not show) and dropped: it must not change the run. */
+            sim.trace_on_stderr = trace_on_stderr(sim.trace);
+            if (!sim.trace_on_stderr)
+                trace_set_error_handler(sim.trace, sim_output_failed, &sim);
             trace_attach(sim.trace, sim.cpu, sim.ms, sim.clock, sim.syms);
-            sim.trace_on_stderr = !opt->trace_file;
         }
         if (!err)
             sim_start_host(&sim, opt, board, &err);
@@ -555,19 +554,12 @@ static int simulate(const Options *opt, const BoardDesc *board)
     return sim.output_lost ? EXIT_OUTPUT_LOST : status;
 }
 
-/* What main printed on stdout (--help, --describe-board, ...) that could
- * not be written: said, and EXIT_OUTPUT_LOST. */
+/* What main or a stdio chardev printed on stdout (--help,
+ * --describe-board, UART output) that could not be written: said once
+ * (if a chardev or run() has not said it already), and EXIT_OUTPUT_LOST. */
 static int check_stdout(int status)
 {
-    /* A write that failed on the way (a flush of a full buffer) left its
-     * errno; the final flush may then succeed with nothing left to say. */
-    int earlier = errno;
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout))
-        return status;
-    int err = errno ? errno : earlier ? earlier : EIO;
-    fprintf(stderr, "mcusim: stdout: cannot write: %s\n", strerror(err));
-    return EXIT_OUTPUT_LOST;
+    return output_flush_stdout(NULL, NULL) ? status : EXIT_OUTPUT_LOST;
 }
 
 static int describe(const BoardDesc *board)
@@ -605,6 +597,5 @@ int main(int argc, char **argv)
         board_file_free(file);
     }
     options_free(&opt);
-    /* a chardev on stdout that failed has said so already */
-    return status == EXIT_OUTPUT_LOST ? status : check_stdout(status);
+    return check_stdout(status);
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/cpu/cpu_decode.h"
@@ -28,6 +29,7 @@ struct Trace {
     unsigned flags;
     FILE *out;
     OutputWatch watch;           /* "--trace-file PATH": its write errors */
+    bool on_stderr;              /* out is (a copy of) our stderr */
     Cpu *cpu;
     MemorySystem *ms;
     const Clock *clock;
@@ -69,6 +71,14 @@ bool trace_parse_list(const char *list, unsigned *flags, Error **errp)
     return true;
 }
 
+/* Whether fd is the file our stderr is (the same device and inode). */
+static bool is_our_stderr(int fd)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && fstat(STDERR_FILENO, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 Trace *trace_new(unsigned flags, const char *path, Error **errp)
 {
     FILE *out;
@@ -98,6 +108,7 @@ Trace *trace_new(unsigned flags, const char *path, Error **errp)
     Trace *t = xcalloc(1, sizeof *t);
     t->flags = flags;
     t->out = out;
+    t->on_stderr = !path || is_our_stderr(fileno(out));
     output_watch_init(&t->watch,
                       xasprintf("%s%s", path ? "--trace-file " : "the trace on stderr",
                                 path ? path : ""),
@@ -105,7 +116,12 @@ Trace *trace_new(unsigned flags, const char *path, Error **errp)
     return t;
 }
 
-void trace_set_error_handler(Trace *t, TraceWriteErrorFn fn, void *opaque)
+bool trace_on_stderr(const Trace *t)
+{
+    return t->on_stderr;
+}
+
+void trace_set_error_handler(Trace *t, OutputLostFn fn, void *opaque)
 {
     t->watch.fn = fn;
     t->watch.opaque = opaque;
@@ -126,13 +142,6 @@ void trace_free(Trace *t)
 bool trace_wants(const Trace *t, TraceFlag kind)
 {
     return t && (t->flags & kind);
-}
-
-void trace_flush(Trace *t)
-{
-    errno = 0;
-    if (t && !t->watch.lost && fflush(t->out) != 0)
-        output_lost(&t->watch, errno);
 }
 
 void trace_symbolize(const ElfSymbols *syms, uint32_t addr, char *buf,

@@ -13,13 +13,14 @@
  *
  * Everything in it derives from the guest's execution, never from the host
  * (no host times or pointers), so the same firmware with the same inputs
- * gives the same trace byte for byte. Tracing insn, exc or irq makes the
- * CPU run one instruction per block (cpu_set_tracer): much slower.
+ * gives the same trace byte for byte. Tracing insn makes the CPU run one
+ * instruction per block (cpu_set_tracer): much slower. exc and irq lines
+ * cost nothing until a trap is taken.
  *
- * A write that fails (a full disk, /dev/full) is reported once, to the
- * handler trace_set_error_handler gives (else one line on stderr), and
- * nothing more is written; failures at trace_end, trace_flush and
- * trace_free count too.
+ * A write that fails (a full disk, /dev/full) is said once on stderr
+ * ("mcusim: --trace-file x: cannot write: No space left on device") and
+ * handed to the handler trace_set_error_handler gives, if any; nothing
+ * more is written. Failures at trace_end and trace_free count too.
  */
 #ifndef SIM_TRACE_H
 #define SIM_TRACE_H
@@ -53,16 +54,17 @@ typedef struct Trace Trace;
 /* A trace of the kinds in `flags` written to `path` (created or
  * truncated), or to stderr when path is NULL. */
 Trace *trace_new(unsigned flags, const char *path, Error **errp);
+/* Whether the trace goes to our stderr: without a path, or to a path that
+ * is the file our stderr is (/dev/stderr, the same terminal or pipe). */
+bool trace_on_stderr(const Trace *t);
 /* Flushes, detaches and closes. NULL is fine. */
 void trace_free(Trace *t);
 
-/* Called once, when writing the trace first fails: `what` names it
- * ("--trace-file run.trace", "the trace on stderr"), `err` is the errno.
- * Called from inside any trace_* call that writes, trace_free included. */
-typedef OutputLostFn TraceWriteErrorFn;
-/* fn NULL: the failure is printed on stderr ("mcusim: --trace-file x:
- * cannot write: No space left on device"). */
-void trace_set_error_handler(Trace *t, TraceWriteErrorFn fn, void *opaque);
+/* `fn` is called once, when writing the trace first fails (after the
+ * line on stderr): `what` names it ("--trace-file run.trace", "the trace
+ * on stderr"), `err` is the errno. Called from inside any trace_* call
+ * that writes, trace_free included. NULL (the default): only the line. */
+void trace_set_error_handler(Trace *t, OutputLostFn fn, void *opaque);
 
 /* Starts tracing a machine: the CPU's tracer for insn/exc/irq, the memory
  * system's MMIO observer for mmio. `syms` may be NULL; it, the CPU, the
@@ -87,9 +89,6 @@ void trace_guest(Trace *t, const char *device, const char *message);
 /* The last line: why the run ended. Written whatever the flags. */
 __attribute__((format(printf, 2, 3)))
 void trace_end(Trace *t, const char *fmt, ...);
-
-/* Writes out what is buffered (before other messages go to stderr). */
-void trace_flush(Trace *t);
 
 /* "main+0x10" for addr (or "main" at its start) into buf; "?" when no
  * symbol covers it. */

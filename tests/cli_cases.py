@@ -6,6 +6,7 @@ ELFs of tests/elf/make_bad_elfs.py (into build/tests/elf/), and reference
 runs for the determinism cases (see determinism_case)."""
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -25,6 +26,10 @@ CASES = [
                  "--list-boards", "--describe-board", "--version", "Exit status",
                  "  123  --timeout expired", "  124  the instruction limit",
                  "  125  a usage, board or ELF error", "  126  the firmware faulted"]),
+    # every key of `cpu:` may be set
+    dict(name="help-set-cpu-keys", args=["--help"], status=0,
+         stdout=["cpu.isa, cpu.frequency, cpu.reset_pc,\n", "cpu.misaligned, cpu.mvendorid, "
+                 "cpu.marchid,\n", "cpu.mimpid, cpu.pmp_entries, cpu.triggers;\n"]),
     dict(name="version", args=["--version"], status=0, stdout=["mcusim "]),
     dict(name="no-firmware", args=[], status=125, stderr=["no firmware ELF given"]),
     dict(name="unknown-option", args=["--frobnicate", FW + "hello.elf"], status=125,
@@ -58,7 +63,16 @@ CASES = [
          stderr=["firmware fault: illegal instruction", "mcusim: registers:\n",
                  " x2  sp   88000000 ", "<_start+"]),
     dict(name="set-memory-size-overlap", args=["--set", "ram.base=0x10000000", FW + "hello.elf"],
-         status=125, stderr=["overlaps"]),
+         status=125, stderr=["mcusim: --set:1:10: 'ram' [0x10000000-0x17ffffff] overlaps 'uart0' "
+                             "[0x10000000-0x100000ff]\n"]),
+    # what --set placed is blamed at --set, whichever block the board wrote first
+    dict(name="set-peripheral-base-overlap", args=["--set", "uart0.base=0x80000000",
+                                                   FW + "hello.elf"],
+         status=125, stderr=["mcusim: --set:1:12: 'uart0' [0x80000000-0x800000ff] overlaps 'ram' "
+                             "[0x80000000-0x87ffffff]\n"]),
+    dict(name="set-peripheral-size-not-allowed", args=["--set", "uart0.size=0x1", FW + "hello.elf"],
+         status=125, stderr=["mcusim: --set:1:12: size 0x1 not allowed for ns16550a "
+                             "(0x8 to 0x1000)\n"]),
     dict(name="describe-board-host-services", args=["--describe-board", "newlib-sim"],
          status=0, stdout=["host services: newlib htif"]),
     dict(name="describe-board", args=["--describe-board", "virt32"], status=0,
@@ -237,7 +251,25 @@ def check_timeout_realtime(err):
     return None
 
 
+# the bound of the README at a timeout that is not a whole number of
+# milliseconds: the slice after the deadline is never started
+def check_timeout_realtime_bound(err):
+    virtual = seconds_after(err, "mcusim: virtual time:")
+    host = seconds_after(err, "mcusim: host time:")
+    if virtual is None or host is None:
+        return "--stats lacks the virtual or host time"
+    if host < 0.0105:
+        return "stopped after %.6f s of host time (want >= 0.0105)" % host
+    if not 0.001 <= virtual <= 0.0115 + 1e-6:
+        return "virtual time %.6f s, want 0.001 to 0.0115 (--timeout 0.0105 + 1 ms)" % virtual
+    return None
+
+
 CASES += [
+    dict(name="timeout-realtime-bound",
+         args=["--timeout", "0.0105", "--realtime", "--stats", SPIN], status=123,
+         stderr=["stopped by --timeout"],
+         check=lambda out, err: check_timeout_realtime_bound(err)),
     dict(name="timeout", args=["--timeout", "0.3", SPIN], status=123,
          stderr=["mcusim: stopped by --timeout after ", " s of host time at pc 0x80000000 ("],
          check=lambda out, err: check_timeout(err)),
@@ -312,6 +344,7 @@ if os.access(SIM, os.X_OK):
 # `extends:`, `image:`, the ELF and --trace-file each refuse one at once.
 # The FIFOs are made here, in build/tests/fifo/.
 FIFO_DIR = "build/tests/fifo"
+FIFO_TIMEOUT = 10  # seconds: a refusal is immediate, a regression would hang
 
 
 def make_fifo_inputs():
@@ -330,23 +363,44 @@ def make_fifo_inputs():
 
 
 make_fifo_inputs()
+RESET_PC_BOARD = FIFO_DIR + "/reset-pc.yaml"
+with open(os.path.join(TOP, RESET_PC_BOARD), "w") as _f:
+    _f.write("b:\n  extends: virt32\n  cpu: {reset_pc: 0x1000}\n")
+STDOUT_FILE = os.path.join(TOP, "build", "tests", "stdout.txt")
+
+
+def trace_after_hello(path):
+    """A check: the file holds hello's UART text, then the trace's end line."""
+    with open(path) as f:
+        text = f.read()
+    hello = firmware_output("hello")
+    if text.startswith(hello) and re.fullmatch(r" +[0-9]+ end   exit status 0\n",
+                                               text[len(hello):]):
+        return None
+    return "want hello's output, then the trace's end line; the file holds %r" % text
+
+
 HELLO = FW + "hello.elf"
 CPU_KEYS = "tests/boards/cpu-keys.yaml:"
 CASES += [
     dict(name="fifo-board", args=["--board", FIFO_DIR + "/board.yaml", HELLO], status=125,
-         stderr=["mcusim: build/tests/fifo/board.yaml: not a regular file (a fifo)\n"]),
+         stderr=["mcusim: build/tests/fifo/board.yaml: not a regular file (a fifo)\n"],
+         timeout=FIFO_TIMEOUT),
     dict(name="fifo-extends", args=["--board", FIFO_DIR + "/extends.yaml", HELLO], status=125,
          stderr=["mcusim: build/tests/fifo/extends.yaml:2:12: in the board it extends: "
-                 "build/tests/fifo/parent.yaml: not a regular file (a fifo)\n"]),
+                 "build/tests/fifo/parent.yaml: not a regular file (a fifo)\n"],
+         timeout=FIFO_TIMEOUT),
     dict(name="fifo-image", args=["--board", FIFO_DIR + "/image.yaml", HELLO], status=125,
          stderr=["mcusim: build/tests/fifo/image.yaml:4:62: image "
-                 "'build/tests/fifo/image.bin': not a regular file (a fifo)\n"]),
+                 "build/tests/fifo/image.bin: not a regular file (a fifo)\n"],
+         timeout=FIFO_TIMEOUT),
     dict(name="fifo-elf", args=[FIFO_DIR + "/fw.elf"], status=125,
-         stderr=["mcusim: build/tests/fifo/fw.elf: not a regular file (a fifo)\n"]),
+         stderr=["mcusim: build/tests/fifo/fw.elf: not a regular file (a fifo)\n"],
+         timeout=FIFO_TIMEOUT),
     dict(name="fifo-trace-file",
          args=["--trace", "insn", "--trace-file", FIFO_DIR + "/trace.out", TRACE], status=125,
          stderr=["mcusim: --trace-file build/tests/fifo/trace.out: not a regular file or "
-                 "character device (a fifo)\n"]),
+                 "character device (a fifo)\n"], timeout=FIFO_TIMEOUT),
     dict(name="trace-file-directory", args=["--trace", "insn", "--trace-file", FIFO_DIR, TRACE],
          status=125, stderr=["mcusim: --trace-file build/tests/fifo: not a regular file or "
                              "character device (a directory)\n"]),
@@ -356,6 +410,11 @@ CASES += [
     dict(name="trace-file-dev-stderr",
          args=["--trace", "all", "--trace-file", "/dev/stderr", TRACE], status=7,
          stdout_exact="A", stderr=[TRACE_ALL]),
+    # /dev/stdout onto a file (`> out.txt`) is stdout itself: the trace goes
+    # after the UART's text instead of over it
+    dict(name="trace-file-dev-stdout-onto-a-file",
+         args=["--trace", "sys", "--trace-file", "/dev/stdout", HELLO], status=0,
+         stdout_to=STDOUT_FILE, check=lambda out, err: trace_after_hello(STDOUT_FILE)),
     # one range check (memory_range_check) for --set and for a model's default size
     dict(name="set-ram-size-4g", args=["--set", "ram.size=4G", HELLO], status=125,
          stderr=["mcusim: --set:1:10: memory 'ram' at 0x80000000 size 0x100000000 ends past "
@@ -365,7 +424,7 @@ CASES += [
                              "ends past 0x100000000\n"]),
     dict(name="default-size-past-4g",
          args=["--board", "tests/boards/ranges.yaml:default-size-past-4g", HELLO], status=125,
-         stderr=["mcusim: tests/boards/ranges.yaml:9:7: peripheral 'test-high' at 0xfffff800 "
+         stderr=["mcusim: tests/boards/ranges.yaml:11:13: peripheral 'test-high' at 0xfffff800 "
                  "size 0x1000 ends past 0x100000000\n"]),
     # the ELF's entry point against the board
     dict(name="elf-entry-differs-from-reset-pc",
@@ -373,6 +432,26 @@ CASES += [
          stdout_exact=firmware_output("hello"),
          stderr=["mcusim: note: the board starts at its reset_pc 0x80000000, not at the ELF "
                  "entry point 0x80000010\n"]),
+    # the start pc must be in RAM, ROM or flash: the ELF entry when it is
+    # used, the board's reset_pc (located) when that is; an entry the board
+    # does not use is not checked
+    dict(name="elf-entry-unmapped-with-reset-pc-runs",
+         args=["--set", "cpu.reset_pc=0x80000000", BAD_ELFS["entry-unmapped"][0]], status=0,
+         stdout_exact=firmware_output("hello"),
+         stderr=["mcusim: note: the board starts at its reset_pc 0x80000000, not at the ELF "
+                 "entry point 0x00001234\n"]),
+    dict(name="reset-pc-unmapped", args=["--set", "cpu.reset_pc=0x1234", HELLO], status=125,
+         stdout_exact="",
+         stderr=["mcusim: --set:1:14: 'reset_pc' 0x00001234 is not inside the board's memory "
+                 "(unmapped)\n"]),
+    dict(name="reset-pc-mmio", args=["--set", "cpu.reset_pc=0x10000000", HELLO], status=125,
+         stdout_exact="",
+         stderr=["mcusim: --set:1:14: 'reset_pc' 0x10000000 is not inside the board's memory "
+                 "(MMIO 'uart0')\n"]),
+    dict(name="reset-pc-unmapped-in-board-file", args=["--board", RESET_PC_BOARD, HELLO],
+         status=125, stdout_exact="",
+         stderr=["mcusim: %s:3:19: 'reset_pc' 0x00001000 is not inside the board's memory "
+                 "(unmapped)\n" % RESET_PC_BOARD]),
     # an unsupported ISA is located like every other board error
     dict(name="set-cpu-isa-unsupported", args=["--set", "cpu.isa=rv32x", HELLO], status=125,
          stderr=["mcusim: --set:1:9: unsupported ISA \"rv32x\""]),
@@ -420,6 +499,21 @@ def said_once(text):
 
 
 FULL = "No space left on device\n"
+
+
+def same_run_with_stderr_full(args):
+    """A check: mcusim with `args` and its stderr on /dev/full exits 0 and
+    prints what the case printed on stdout."""
+    def check(out, err):
+        with open("/dev/full", "wb") as full:
+            p = subprocess.run([SIM] + args, cwd=TOP, env=testlib.ENV, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=full, timeout=testlib.TIMEOUT)
+        if p.returncode != 0:
+            return "with stderr on /dev/full: exit status %d, want 0" % p.returncode
+        if p.stdout.decode(errors="replace") != out:
+            return "with stderr on /dev/full: stdout differs:\n%s" % p.stdout.decode(errors="replace")
+        return None
+    return check
 HIFIVE1_TEST = ["--board", "tests/firmware/boards/hifive1-test.yaml:hifive1-test"]
 CASES += [
     dict(name="output-lost/file-chardev", args=["--set", "uart0.chardev=file:/dev/full",
@@ -430,19 +524,32 @@ CASES += [
          args=["--set", "uart0.chardev=file:out=/dev/full", FW + "exit_code.elf"], status=121,
          check=said_once("mcusim: chardev 'file:out=/dev/full': cannot write: " + FULL)),
     dict(name="output-lost/stdout", args=[FW + "hello.elf"], stdout_to="/dev/full", status=121,
-         check=said_once("mcusim: chardev 'stdio' (stdout): cannot write: " + FULL)),
+         check=said_once("mcusim: stdout: cannot write: " + FULL)),
+    # "A" without a newline: run()'s last flush meets the failure first, the
+    # chardev's flush at its close meets it again; said once all the same
+    dict(name="output-lost/stdout-said-once", args=[TRACE], stdout_to="/dev/full", status=121,
+         check=lambda out, err: said_once("mcusim: stdout: cannot write: " + FULL)(out, err) or
+         (None if err.count("cannot write") == 1 else
+          "stderr has %d 'cannot write' lines, want one" % err.count("cannot write"))),
     dict(name="output-lost/stdout-trace-says-so", args=["--trace", "sys", FW + "hello.elf"],
          stdout_to="/dev/full", status=121, stderr=[" end   output lost\n"]),
     dict(name="output-lost/trace-file",
          args=["--trace", "insn", "--trace-file", "/dev/full", FW + "hello.elf"], status=121,
          check=said_once("mcusim: --trace-file /dev/full: cannot write: " + FULL)),
+    # --help is more than stdout's buffer: the write that failed was inside
+    # printf and its errno is gone by the final flush, which only finds the
+    # error flag (EIO: never a stale errno)
     dict(name="output-lost/help", args=["--help"], stdout_to="/dev/full", status=121,
-         check=said_once("mcusim: stdout: cannot write: " + FULL)),
+         check=said_once("mcusim: stdout: cannot write: Input/output error\n")),
     dict(name="output-lost/describe-board", args=["--describe-board", "virt32"],
          stdout_to="/dev/full", status=121,
          check=said_once("mcusim: stdout: cannot write: " + FULL)),
     dict(name="output-lost/help-documents-121", args=["--help"], status=0,
          stdout=["  121  output was lost: a chardev's file, stdout or the\n"]),
+    # the trace on stderr that cannot be written changes nothing of the run
+    # (the case runs untraced; its check runs traced with stderr on /dev/full)
+    dict(name="output-lost/trace-on-stderr-changes-nothing", args=[FW + "hello.elf"], status=0,
+         check=same_run_with_stderr_full(["--trace", "mmio", FW + "hello.elf"])),
     dict(name="output-to-dev-null-is-fine",
          args=["--set", "uart0.chardev=file:/dev/null", "--trace", "sys", "--trace-file",
                "/dev/null", FW + "hello.elf"], status=0, stdout_exact=""),
@@ -486,6 +593,13 @@ CASES += [
              re.search(r"^ +[0-9]+ guest " + re.escape(STUB_READ) + "$", err, re.M) and
              "mcusim: aon:" not in err) else "want two guest lines for aon, one for qspi0, "
          "and no plain message"),
+    # a --trace-file that is our stderr is the trace on stderr: no second copy
+    dict(name="guest-diagnostics/trace-file-is-stderr",
+         args=["--trace", "mmio", "--trace-file", "/dev/stderr"] + GUEST_ERRORS, status=0,
+         check=lambda out, err: None if (
+             err.count(" guest " + WDOG_LOCKED + "\n") == 2 and
+             "mcusim: aon:" not in err) else "want the two guest lines for aon and no plain "
+         "message"),
     # a trace file gets every one; stderr still shows each once
     dict(name="guest-diagnostics/trace-file",
          args=["--trace", "sys", "--trace-file", "/dev/stdout"] + GUEST_ERRORS, status=0,

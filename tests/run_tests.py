@@ -11,7 +11,8 @@
   `args: ...` (extra mcusim options); the rest is the exact UART output;
 - CLI cases in tests/cli_cases.py: arguments, exit status, and text the
   simulator's stderr must contain (optionally stdout sent to a file such as
-  /dev/full, and a `check` function for numeric bounds);
+  /dev/full, a `check` function for numeric bounds, and a `timeout` in
+  seconds shorter than testlib's);
 - observation never changes a run (tests/determinism/run_determinism.py);
 - the ISA tests of tests/isa (tests/isa/run_isa.py);
 - the host-service firmware of tests/firmware/host (run_host.py);
@@ -29,7 +30,7 @@ import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import SIM, TOP, Results, run, sanitizer_report  # noqa: E402
+from testlib import SIM, TIMEOUT, TOP, Results, run, sanitizer_report  # noqa: E402
 
 
 def check_build_file(res):
@@ -121,11 +122,13 @@ def run_cli_cases(res):
     from cli_cases import CASES  # noqa: E402
     for case in CASES:
         name = "cli/" + case["name"]
+        limit = case.get("timeout", TIMEOUT)  # seconds; a FIFO case that hangs fails fast
         if "stdout_to" in case:  # e.g. /dev/full: what a failing stdout does
             with open(case["stdout_to"], "wb") as sink:
-                p = run([SIM] + case["args"], stdin=case.get("stdin", b""), stdout=sink)
+                p = run([SIM] + case["args"], stdin=case.get("stdin", b""), stdout=sink,
+                        timeout=limit)
         else:
-            p = run([SIM] + case["args"], stdin=case.get("stdin", b""))
+            p = run([SIM] + case["args"], stdin=case.get("stdin", b""), timeout=limit)
         out, err = p.stdout, p.stderr
         problems = []
         if "check" in case:  # a function of (stdout, stderr): a problem or None

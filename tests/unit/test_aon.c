@@ -7,8 +7,10 @@
  * backup registers across that reset; the RTC's compare interrupt; the PMU
  * key. The low-frequency clock: the LFROSC divided by 5 at reset, the
  * divider, the mux and the aon_lfclksel pin, a watchdog programmed the way
- * freedom-metal computes a 1 s timeout, events moved by a clock change.
- * Deep sleep and the guest diagnostics. Then the same watchdog on a
+ * freedom-metal computes a 1 s timeout, events moved by a clock change
+ * and only by one, the old lfclk-frequency property. Deep sleep (which
+ * watchdog can wake the chip, a machine that cannot end the run) and the
+ * guest diagnostics. Then the same watchdog on a
  * machine built from YAML, whose machine_reset resets every device and
  * asks the CPU hook to reset.
  *
@@ -80,12 +82,13 @@ typedef struct Fixture {
     uint64_t cpu_hz; /* 0: CPU_HZ */
     const PeripheralClass *cls;
     BoardPeripheral desc;
-    BoardProp prop;
+    BoardProp props[2];
     DeviceHost host;
     Device dev;
     Owner *bus_owner;
     Sink sink;
     bool no_reset; /* the host offers no request_reset */
+    bool no_exit;  /* ... nor request_exit */
     int resets;
     uint64_t reset_at;
     int exits;
@@ -133,23 +136,29 @@ static void log_guest(void *opaque, const char *device, const char *message)
     snprintf(f->log + used, sizeof f->log - used, "%s: %s\n", device, message);
 }
 
-static bool try_create(Fixture *f, const char *key, const char *value,
-                       Error **errp)
+/* Creates the AON with properties kv (key, value, ..., NULL; at most two,
+ * the first on line 6 of a.yaml, the next on line 7). */
+static bool try_create(Fixture *f, const char *const *kv, Error **errp)
 {
     f->ms = memory_system_new();
     f->clock = clock_new(f->cpu_hz ? f->cpu_hz : CPU_HZ);
     f->cls = registry_find("sifive,aon");
     assert_non_null(f->cls);
-    f->prop = (BoardProp){.key = (char *)key, .value = (char *)value,
-                          .loc = {"a.yaml", 6, 22}};
+    size_t n = 0;
+    for (; kv && kv[2 * n]; n++) {
+        assert_true(n < 2);
+        f->props[n] = (BoardProp){.key = (char *)kv[2 * n],
+                                  .value = (char *)kv[2 * n + 1],
+                                  .loc = {"a.yaml", 6 + (unsigned)n, 22}};
+    }
     f->desc = (BoardPeripheral){
         .name = "aon", .type = "sifive,aon", .base = BASE,
-        .props = &f->prop, .nprops = key ? 1 : 0, .loc = {"a.yaml", 4, 7},
+        .props = f->props, .nprops = n, .loc = {"a.yaml", 4, 7},
     };
     f->host = (DeviceHost){.opaque = f, .open_chardev = no_chardev,
                            .clock = f->clock,
                            .request_reset = f->no_reset ? NULL : request_reset,
-                           .request_exit = request_exit,
+                           .request_exit = f->no_exit ? NULL : request_exit,
                            .log_guest = log_guest};
     f->sink.clock = f->clock;
     DeviceConfig config = {.ms = f->ms, .desc = &f->desc,
@@ -159,8 +168,9 @@ static bool try_create(Fixture *f, const char *key, const char *value,
 
 static void setup_prop(Fixture *f, const char *key, const char *value)
 {
+    const char *const kv[] = {key, value, NULL};
     Error *err = NULL;
-    if (!try_create(f, key, value, &err))
+    if (!try_create(f, kv, &err))
         fail_msg("create: %s", error_message(err));
     f->bus_owner = owner_new(f->ms, "bus", NULL, NULL);
     MemoryRegion *bus = memory_region_new_container(f->bus_owner, "bus",
@@ -590,17 +600,32 @@ static void test_pmu_writes_need_the_key_once(void **state)
 
 static void test_lfaltclk_frequency_property(void **state)
 {
-    /* 128 cycles per tick, by its name and by its old one */
-    static const char *const names[] = {"lfaltclk-frequency", "lfclk-frequency"};
-    for (int i = 0; i < 2; i++) {
-        Fixture f = {0};
-        setup_prop(&f, names[i], "1024");
-        wr(&f, LFCLKMUX, 1);
-        wd(&f, WDOGCFG, ENALWAYS);
-        at(&f, 128 * 7 + 127);
-        assert_int_equal(rd(&f, WDOGCOUNT), 7);
-        teardown(&f);
-    }
+    /* 128 cycles per tick once psdlfaltclk is selected */
+    Fixture f = {0};
+    setup_prop(&f, "lfaltclk-frequency", "1024");
+    wr(&f, LFCLKMUX, 1);
+    wd(&f, WDOGCFG, ENALWAYS);
+    at(&f, 128 * 7 + 127);
+    assert_int_equal(rd(&f, WDOGCOUNT), 7);
+    teardown(&f);
+}
+
+/* A board written before the LFROSC was modelled counted lfclk-frequency
+ * from power-on: the old name keeps that timing (psdlfaltclk forced by
+ * the aon_lfclksel pin, low), whatever the firmware writes. */
+static void test_old_lfclk_frequency_counts_from_power_on(void **state)
+{
+    Fixture f = {0};
+    setup_prop(&f, "lfclk-frequency", "1024"); /* 128 cycles a tick */
+    assert_int_equal(rd(&f, LFCLKMUX), 0); /* the pin, low */
+    wd(&f, WDOGCFG, ENALWAYS);
+    at(&f, 128 * 7 + 127);
+    assert_int_equal(rd(&f, WDOGCOUNT), 7);
+    wr(&f, LFCLKMUX, 0);
+    wr(&f, LFROSCCFG, LFROSC_EN); /* the LFROSC undivided: not selected */
+    at(&f, 128 * 10);
+    assert_int_equal(rd(&f, WDOGCOUNT), 10);
+    teardown(&f);
 }
 
 static void test_only_aligned_32_bit_accesses(void **state)
@@ -615,12 +640,11 @@ static void test_only_aligned_32_bit_accesses(void **state)
     teardown(&f);
 }
 
-static void expect_create_error(const char *key, const char *value,
-                                const char *message)
+static void expect_create_error_kv(const char *const *kv, const char *message)
 {
     Fixture f = {0};
     Error *err = NULL;
-    assert_false(try_create(&f, key, value, &err));
+    assert_false(try_create(&f, kv, &err));
     assert_string_equal(error_message(err), message);
     error_free(err);
     assert_int_equal(memory_stats(f.ms).owners, 0);
@@ -628,15 +652,24 @@ static void expect_create_error(const char *key, const char *value,
     clock_free(f.clock);
 }
 
+static void expect_create_error(const char *key, const char *value,
+                                const char *message)
+{
+    const char *const kv[] = {key, value, NULL};
+    expect_create_error_kv(kv, message);
+}
+
 static void test_property_errors_name_the_place(void **state)
 {
     expect_create_error("lfrosc-frequency", "0",
-                        "a.yaml:6:22: 'lfrosc-frequency' must be greater than 0");
+                        "a.yaml:6:22: 'lfrosc-frequency' must be 1 to 0xffffffff");
     expect_create_error("lfrosc-frequency", "0x100000000",
-                        "a.yaml:6:22: 'lfrosc-frequency' must be at most 4294967295");
+                        "a.yaml:6:22: 'lfrosc-frequency' must be 1 to 0xffffffff");
     expect_create_error("lfaltclk-frequency", "5G",
-                        "a.yaml:6:22: 'lfaltclk-frequency' must be at most 4294967295");
-    expect_create_error("lfclksel", "2", "a.yaml:6:22: 'lfclksel' must be at most 1");
+                        "a.yaml:6:22: 'lfaltclk-frequency' must be 0 to 0xffffffff");
+    expect_create_error("lfclk-frequency", "5G",
+                        "a.yaml:6:22: 'lfclk-frequency' must be 0 to 0xffffffff");
+    expect_create_error("lfclksel", "2", "a.yaml:6:22: 'lfclksel' must be 0 to 1");
     expect_create_error("lfclksel", "high",
                         "a.yaml:6:22: lfclksel: 'high' is not a number");
     expect_create_error("lfclk", "1",
@@ -644,13 +677,23 @@ static void test_property_errors_name_the_place(void **state)
                         "'aon'");
 }
 
-/* ---- the low-frequency clock ---- */
-
-/* CPU cycle of lfclk tick n when a tick is `num / den` cycles, from 0. */
-static uint64_t cycle_of_tick(uint64_t n, uint64_t num, uint64_t den)
+/* The old name means the new one with the pin low: given with either,
+ * the board is refused at the old name. */
+static void test_old_lfclk_frequency_mixed_with_the_new_names(void **state)
 {
-    return (n * num + den - 1) / den;
+    static const char *const both[] = {"lfaltclk-frequency", "1024",
+                                       "lfclk-frequency", "1024", NULL};
+    static const char *const sel[] = {"lfclk-frequency", "1024",
+                                      "lfclksel", "1", NULL};
+    expect_create_error_kv(both, "a.yaml:7:22: 'lfclk-frequency' is the old "
+                           "name of 'lfaltclk-frequency' with 'lfclksel: 0': "
+                           "give either it or those");
+    expect_create_error_kv(sel, "a.yaml:6:22: 'lfclk-frequency' is the old "
+                           "name of 'lfaltclk-frequency' with 'lfclksel: 0': "
+                           "give either it or those");
 }
+
+/* ---- the low-frequency clock ---- */
 
 static void test_lfclk_at_power_on_is_the_lfrosc_divided_by_5(void **state)
 {
@@ -762,6 +805,25 @@ static void test_rtc_counts_at_the_selected_rate(void **state)
     teardown(&f);
 }
 
+/* Only a new rate restarts the divider: a write that keeps it (here the
+ * trim) leaves every tick where it was. */
+static void test_lfclk_write_keeping_the_rate_moves_no_tick(void **state)
+{
+    Fixture f = {0};
+    setup_power_on(&f); /* 20 cycles a tick */
+    wr(&f, RTCCMP0, 2);
+    wr(&f, RTCCFG, ENALWAYS);
+    at(&f, 39);
+    wr(&f, LFROSCCFG, LFROSC_EN | (3u << 16) | 4); /* trim 3, still / 5 */
+    wr(&f, LFCLKMUX, 0); /* the LFROSC still */
+    assert_int_equal(clock_next_deadline(f.clock), 40);
+    at(&f, 40);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 2);
+    assert_true(f.sink.level[RTC]);
+    assert_int_equal(f.sink.changed_at[RTC], 40);
+    teardown(&f);
+}
+
 static void test_lfclksel_pin_low_forces_psdlfaltclk(void **state)
 {
     Fixture f = {0};
@@ -800,8 +862,7 @@ static void test_clock_change_moves_pending_events(void **state)
     wr(&f, LFCLKMUX, 0);
     wr(&f, LFROSCCFG, LFROSC_EN | 63);
     uint64_t u = t + 4 * 60;
-    assert_int_equal(clock_next_deadline(f.clock),
-                     u + cycle_of_tick(100, 4 * 64, 1));
+    assert_int_equal(clock_next_deadline(f.clock), u + 4 * 64 * 100);
     at(&f, u + 4 * 64 * 100);
     assert_true(f.sink.level[WDOG]);
     assert_int_equal(f.sink.changed_at[WDOG], u + 4 * 64 * 100);
@@ -856,6 +917,35 @@ static void test_sleep_the_rtc_or_watchdog_ends_is_not_modelled(void **state)
     assert_int_equal(f.exits, 1);
     assert_string_equal(f.log, "aon: pmusleep: a sleep the watchdog would end "
                                "is not modelled; the core keeps running\n");
+    teardown(&f);
+}
+
+/* A watchdog counting only while the core is awake (wdogcoreawake) stops
+ * with the core in deep sleep: it cannot wake the chip. */
+static void test_deep_sleep_ignores_a_core_awake_watchdog(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wd(&f, WDOGCFG, RSTEN | COREAWAKE);
+    sleep_now(&f);
+    assert_int_equal(f.exits, 1);
+    assert_int_equal(f.exit_status, 0);
+    assert_string_equal(f.log, "aon: pmusleep: deep sleep with nothing that can "
+                               "wake the chip: it stays off, the run ends\n");
+    teardown(&f);
+}
+
+/* On a machine that cannot end the run, deep sleep is not modelled and
+ * says so instead of claiming the run ends. */
+static void test_deep_sleep_without_request_exit_is_not_modelled(void **state)
+{
+    Fixture f = {.no_exit = true};
+    setup(&f);
+    sleep_now(&f);
+    assert_int_equal(f.exits, 0);
+    assert_string_equal(f.log, "aon: pmusleep: deep sleep with nothing that can "
+                               "wake the chip, on a machine that cannot end the "
+                               "run, is not modelled; the core keeps running\n");
     teardown(&f);
 }
 
@@ -968,15 +1058,20 @@ int main(void)
         cmocka_unit_test(test_rtc_count_is_48_bits_in_two_words),
         cmocka_unit_test(test_pmu_writes_need_the_key_once),
         cmocka_unit_test(test_lfaltclk_frequency_property),
+        cmocka_unit_test(test_old_lfclk_frequency_counts_from_power_on),
         cmocka_unit_test(test_only_aligned_32_bit_accesses),
         cmocka_unit_test(test_property_errors_name_the_place),
+        cmocka_unit_test(test_old_lfclk_frequency_mixed_with_the_new_names),
         cmocka_unit_test(test_lfclk_at_power_on_is_the_lfrosc_divided_by_5),
         cmocka_unit_test(test_watchdog_timed_as_freedom_metal_computes_it),
         cmocka_unit_test(test_rtc_counts_at_the_selected_rate),
+        cmocka_unit_test(test_lfclk_write_keeping_the_rate_moves_no_tick),
         cmocka_unit_test(test_lfclksel_pin_low_forces_psdlfaltclk),
         cmocka_unit_test(test_clock_change_moves_pending_events),
         cmocka_unit_test(test_deep_sleep_with_nothing_to_wake_ends_the_run),
         cmocka_unit_test(test_sleep_the_rtc_or_watchdog_ends_is_not_modelled),
+        cmocka_unit_test(test_deep_sleep_ignores_a_core_awake_watchdog),
+        cmocka_unit_test(test_deep_sleep_without_request_exit_is_not_modelled),
         cmocka_unit_test(test_guest_diagnostics_go_to_the_host),
         cmocka_unit_test(test_machine_watchdog_resets_devices_and_cpu),
     };

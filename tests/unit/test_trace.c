@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "capture.h"
 #include "sim/cpu/cpu.h"
 #include "sim/trace.h"
 
@@ -223,23 +225,11 @@ static void test_guest_lines_whatever_the_flags(void **state)
     free(path);
 }
 
-typedef struct Reports {
-    int count;
-    char what[64];
-    int err;
-} Reports;
-
-static void on_error(void *opaque, const char *what, int err)
-{
-    Reports *r = opaque;
-    r->count++;
-    snprintf(r->what, sizeof r->what, "%s", what);
-    r->err = err;
-}
-
 static void test_write_error_is_reported_once(void **state)
 {
     Reports r = {0};
+    Capture c;
+    capture_start(&c);
     Trace *t = trace_new(TRACE_SYS, "/dev/full", NULL);
     assert_non_null(t);
     trace_set_error_handler(t, on_error, &r);
@@ -253,6 +243,10 @@ static void test_write_error_is_reported_once(void **state)
     trace_end(t, "exit status 0");
     trace_free(t);
     assert_int_equal(r.count, 1);
+    char *text = capture_end(&c); /* said once, the handler called too */
+    assert_string_equal(text, "mcusim: --trace-file /dev/full: cannot write: "
+                              "No space left on device\n");
+    free(text);
 }
 
 static void test_write_error_at_the_end_is_reported(void **state)
@@ -276,25 +270,46 @@ static void test_write_error_at_the_end_is_reported(void **state)
     assert_int_equal(r.err, ENOSPC);
 }
 
-static void test_write_error_without_handler_goes_to_stderr(void **state)
+static void test_write_error_without_handler_is_only_said(void **state)
 {
-    fflush(stderr);
-    FILE *capture = tmpfile();
-    assert_non_null(capture);
-    int saved = dup(STDERR_FILENO);
-    assert_true(dup2(fileno(capture), STDERR_FILENO) >= 0);
+    Capture c;
+    capture_start(&c);
     Trace *t = trace_new(TRACE_SYS, "/dev/full", NULL);
     trace_end(t, "exit status 0");
     trace_free(t);
-    fflush(stderr);
-    assert_true(dup2(saved, STDERR_FILENO) >= 0);
-    close(saved);
-    char text[256] = {0};
-    rewind(capture);
-    assert_true(fread(text, 1, sizeof text - 1, capture) > 0);
-    fclose(capture);
+    char *text = capture_end(&c);
     assert_string_equal(text, "mcusim: --trace-file /dev/full: cannot write: "
                               "No space left on device\n");
+    free(text);
+}
+
+/* A trace file that is our stderr is the trace on stderr (main then
+ * shows guest diagnostics only there, and its loss does not end the
+ * run); any other file is not. */
+static void test_trace_on_stderr_is_told(void **state)
+{
+    Trace *t = trace_new(TRACE_SYS, NULL, NULL);
+    assert_true(trace_on_stderr(t));
+    trace_free(t);
+    char *path = temp_path();
+    t = trace_new(TRACE_SYS, path, NULL);
+    assert_false(trace_on_stderr(t));
+    trace_free(t);
+    /* the same file, while it is our stderr (as /dev/stderr would be) */
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int fd = open(path, O_WRONLY);
+    assert_true(saved >= 0 && fd >= 0);
+    assert_true(dup2(fd, STDERR_FILENO) >= 0);
+    close(fd);
+    t = trace_new(TRACE_SYS, path, NULL);
+    bool on_stderr = trace_on_stderr(t);
+    trace_free(t);
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    assert_true(on_stderr);
+    unlink(path);
+    free(path);
 }
 
 static void test_symbolize(void **state)
@@ -396,7 +411,8 @@ int main(void)
         cmocka_unit_test(test_guest_lines_whatever_the_flags),
         cmocka_unit_test(test_write_error_is_reported_once),
         cmocka_unit_test(test_write_error_at_the_end_is_reported),
-        cmocka_unit_test(test_write_error_without_handler_goes_to_stderr),
+        cmocka_unit_test(test_write_error_without_handler_is_only_said),
+        cmocka_unit_test(test_trace_on_stderr_is_told),
         cmocka_unit_test(test_symbolize),
         cmocka_unit_test_setup_teardown(test_cpu_trace_and_register_dump, rig_setup,
                                         rig_teardown),

@@ -40,7 +40,6 @@
 #define AON_RTCCOUNTHI (AON_BASE + 0x04c)
 #define AON_RTCS (AON_BASE + 0x050)
 #define AON_RTCCMP0 (AON_BASE + 0x060)
-#define AON_LFROSCCFG (AON_BASE + 0x070)
 #define AON_LFCLKMUX (AON_BASE + 0x07c)
 #define AON_BACKUP(i) (AON_BASE + 0x080 + 4 * (i))
 #define AON_PMUCAUSE (AON_BASE + 0x144)
