@@ -174,7 +174,7 @@ uint64_t *memory_code_bitmap_new(uint64_t size);
 bool region_code_written(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
                          uint64_t len);
 
-/* memory.c */
+/* memory_listeners.c */
 void listener_list_add(ListenerList *list, ListenerFn fn, void *opaque);
 /* Removes the first listener with fn and opaque; nothing if none. */
 void listener_list_remove(ListenerList *list, ListenerFn fn, void *opaque);
@@ -183,6 +183,8 @@ void listener_list_remove(ListenerList *list, ListenerFn fn, void *opaque);
 void listener_list_notify(ListenerList *list,
                           void (*call)(const Listener *listener, void *arg),
                           void *arg);
+
+/* memory.c */
 void region_free(MemorySystem *ms, MemoryRegion *mr);
 void owner_ref_internal(Owner *owner);
 void owner_unref_internal(Owner *owner);
