@@ -107,11 +107,7 @@ void cpu_csr_reset(Cpu *cpu)
     cpu->mcountinhibit = 0;
     cpu->cycle_offset = -cpu->cycles;
     cpu->instret_offset = -cpu_retired(cpu);
-    for (unsigned i = 0; i < CPU_PMP_MAX; i++) {
-        cpu->pmpcfg[i] = 0;
-        cpu->pmpaddr[i] = 0;
-    }
-    cpu_pmp_update(cpu);
+    cpu_pmp_reset(cpu);
     cpu_trigger_reset(cpu);
 }
 

@@ -200,6 +200,7 @@ struct Cpu {
      * set, the interpreter's fast paths are off (data) or checked per
      * block (fetch). */
     bool pmp_active;
+    bool pmp_locked;            /* a locked entry binds M-mode too */
     CpuTimeSource read_time;
     void *time_opaque;
     CpuHostHandler host_handler;
@@ -361,6 +362,8 @@ bool cpu_pmp_allows(const Cpu *cpu, uint32_t addr, unsigned size,
                     unsigned access, unsigned priv);
 /* The privilege loads and stores run at (MPRV makes M-mode use MPP). */
 unsigned cpu_data_priv(const Cpu *cpu);
+/* Clears every entry (reset). */
+void cpu_pmp_reset(Cpu *cpu);
 /* Recomputes pmp_active after a change of privilege, mstatus or PMP. */
 void cpu_pmp_update(Cpu *cpu);
 bool cpu_pmp_csr_get(const Cpu *cpu, unsigned csr, uint32_t *value);

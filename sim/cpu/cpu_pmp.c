@@ -11,6 +11,8 @@
  */
 #include "sim/cpu/cpu_internal.h"
 
+#include <string.h>
+
 static unsigned pmp_mode(uint8_t cfg)
 {
     return (cfg >> PMP_A_SHIFT) & 3;
@@ -66,12 +68,26 @@ unsigned cpu_data_priv(const Cpu *cpu)
     return cpu->priv;
 }
 
+/* Whether a locked entry binds M-mode: only pmpcfg writes and reset change
+ * it, so it is kept rather than looked for on every trap and mret. */
+static void entries_changed(Cpu *cpu)
+{
+    cpu->pmp_locked = false;
+    for (unsigned i = 0; i < cpu->config.pmp_entries; i++)
+        cpu->pmp_locked |= (cpu->pmpcfg[i] & PMP_L) && pmp_mode(cpu->pmpcfg[i]) != PMP_OFF;
+    cpu_pmp_update(cpu);
+}
+
+void cpu_pmp_reset(Cpu *cpu)
+{
+    memset(cpu->pmpcfg, 0, sizeof cpu->pmpcfg);
+    memset(cpu->pmpaddr, 0, sizeof cpu->pmpaddr);
+    entries_changed(cpu);
+}
+
 void cpu_pmp_update(Cpu *cpu)
 {
-    bool locked = false;
-    for (unsigned i = 0; i < cpu->config.pmp_entries; i++)
-        locked |= (cpu->pmpcfg[i] & PMP_L) && pmp_mode(cpu->pmpcfg[i]) != PMP_OFF;
-    bool active = locked || cpu->priv != CPU_PRIV_M ||
+    bool active = cpu->pmp_locked || cpu->priv != CPU_PRIV_M ||
                   cpu_data_priv(cpu) != CPU_PRIV_M;
     if (active && !cpu->pmp_active)
         mem_cache_flush(&cpu->data); /* the fast path must not see ranges */
@@ -126,6 +142,6 @@ bool cpu_pmp_csr_set(Cpu *cpu, unsigned csr, uint32_t value)
     } else {
         return false;
     }
-    cpu_pmp_update(cpu);
+    entries_changed(cpu);
     return true;
 }
