@@ -225,6 +225,14 @@ bool board_apply_set(BoardDesc *board, const char *assignment, unsigned index,
 const BoardProp *board_peripheral_prop(const BoardPeripheral *p,
                                        const char *key);
 
+/* Deep copies (strings included; SourceLoc.file pointers are copied as
+ * they are) and their frees, for whoever keeps an entry beyond its
+ * BoardFile (the machine's live table). */
+void board_peripheral_copy(BoardPeripheral *dst, const BoardPeripheral *src);
+void board_peripheral_free(BoardPeripheral *p);
+void board_memory_copy(BoardMemory *dst, const BoardMemory *src);
+void board_memory_free(BoardMemory *m);
+
 /* The BOARD_HOST_* bit of a host service's name ("newlib",
  * "semihosting", "htif"); 0 when there is none of that name. */
 unsigned board_host_service(const char *name);

@@ -2,10 +2,12 @@
  * lookups. */
 #include "soc/board_internal.h"
 
+#include "soc/alloc.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-static void free_peripheral(BoardPeripheral *p)
+void board_peripheral_free(BoardPeripheral *p)
 {
     for (size_t j = 0; j < p->nprops; j++) {
         free(p->props[j].key);
@@ -21,14 +23,49 @@ static void free_peripheral(BoardPeripheral *p)
     free(p->type);
 }
 
+static char *copy_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void board_peripheral_copy(BoardPeripheral *dst, const BoardPeripheral *src)
+{
+    *dst = *src;
+    dst->name = xstrdup(src->name);
+    dst->type = xstrdup(src->type);
+    dst->props = xcalloc(src->nprops ? src->nprops : 1, sizeof *dst->props);
+    for (size_t i = 0; i < src->nprops; i++) {
+        dst->props[i] = src->props[i];
+        dst->props[i].key = xstrdup(src->props[i].key);
+        dst->props[i].value = xstrdup(src->props[i].value);
+    }
+    dst->irqs = xcalloc(src->nirqs ? src->nirqs : 1, sizeof *dst->irqs);
+    for (size_t i = 0; i < src->nirqs; i++) {
+        dst->irqs[i] = src->irqs[i];
+        dst->irqs[i].target = xstrdup(src->irqs[i].target);
+        dst->irqs[i].input = copy_or_null(src->irqs[i].input);
+    }
+}
+
+void board_memory_copy(BoardMemory *dst, const BoardMemory *src)
+{
+    *dst = *src;
+    dst->name = xstrdup(src->name);
+    dst->image = copy_or_null(src->image);
+}
+
+void board_memory_free(BoardMemory *m)
+{
+    free(m->name);
+    free(m->image);
+}
+
 void board_desc_free(BoardDesc *b)
 {
-    for (size_t i = 0; i < b->nmemories; i++) {
-        free(b->memories[i].name);
-        free(b->memories[i].image);
-    }
+    for (size_t i = 0; i < b->nmemories; i++)
+        board_memory_free(&b->memories[i]);
     for (size_t i = 0; i < b->nperipherals; i++)
-        free_peripheral(&b->peripherals[i]);
+        board_peripheral_free(&b->peripherals[i]);
     free(b->memories);
     free(b->peripherals);
     free(b->name);

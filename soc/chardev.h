@@ -8,8 +8,9 @@
  * bytes at the times its own model says a character arrives (a UART at its
  * baud rate, from a clock event), so the same file input reaches the
  * firmware at the same virtual times on every run. A backend reports the
- * end of its input for good (end of file, no input at all) through
- * chardev_input_ended, and a device then stops polling.
+ * end of its input (end of file, no input at all) through
+ * chardev_input_ended, and a device then stops polling until
+ * chardev_input_arrived wakes it (input injected later).
  */
 #ifndef SOC_CHARDEV_H
 #define SOC_CHARDEV_H
@@ -32,7 +33,27 @@ typedef struct ChardevOps {
 struct Chardev {
     const ChardevOps *ops;
     bool eof; /* set by the backend: no byte will ever come again */
+    /* Set by the device: called when input arrives after the backend said
+     * it had ended (a byte the monitor queued, sim/uart_tap.h), so a
+     * device that stopped polling polls again. */
+    void (*input_arrived)(void *opaque);
+    void *input_opaque;
 };
+
+static inline void chardev_set_input_handler(Chardev *chr,
+                                             void (*fn)(void *opaque),
+                                             void *opaque)
+{
+    chr->input_arrived = fn;
+    chr->input_opaque = opaque;
+}
+
+/* For backends: input came after chardev_input_ended said true. */
+static inline void chardev_input_arrived(Chardev *chr)
+{
+    if (chr->input_arrived)
+        chr->input_arrived(chr->input_opaque);
+}
 
 static inline void chardev_write(Chardev *chr, const uint8_t *buf, size_t len)
 {

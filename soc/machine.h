@@ -1,21 +1,44 @@
-/* A machine: the board description made real. It builds the system bus,
- * one owner per memory, and every peripheral through the registry, maps
- * them, wires their interrupt lines (the board's `irq:`), and sets the bus
- * as the memory system's root.
+/* A machine: the board description made real, and kept live. It builds
+ * the system bus, one owner per memory, and every peripheral through the
+ * registry its caller hands it (soc/device.h), maps them, wires their
+ * interrupt lines (the board's `irq:`), and sets the bus as the memory
+ * system's root. Then it keeps a live table of what it built, by name,
+ * which runtime reconfiguration changes (machine_add_peripheral and the
+ * rest below; docs/RECONFIGURATION.md).
  *
- * Wiring happens inside machine_new, after every device exists: `cpu.X`
- * sinks are resolved through hooks->cpu_irq, which is therefore called
- * before machine_new returns, and the devices drive their initial levels
- * onto the lines at once (so the CPU behind the hook must already exist).
- * A board that wires nothing to `cpu.*` needs no cpu_irq hook.
+ * The live table. Each entry is a memory or a peripheral: its board entry
+ * as now in force (a copy the machine owns, with its source locations),
+ * its owner (one reference, the machine's) and mapping, and for a
+ * peripheral its interrupt wiring. A powered-off peripheral keeps its
+ * entry and has no owner.
  *
- * Ownership: the machine holds one reference on each owner it created; the
- * bus links and the flat view hold theirs. machine_free disconnects every
- * device's interrupt lines, then drops the machine's references and leaves
- * the MemorySystem empty of the machine's owners. A failed machine_new
- * leaves nothing behind. The CPU (sink of `cpu.*` lines, reader of the time
- * source) and the Clock (devices free their events at machine_free) must
- * outlive the machine, or at least not run after it is freed.
+ * Interrupt wiring (machine_irq.c). Every `irq:` line is a connection the
+ * machine owns, from output i of a source to a sink named by the board
+ * (`plic.3`, `cpu.mti`). The source's IrqLine points at the connection;
+ * the connection remembers the source's level and passes it to the sink
+ * while one of that name exists. Removing the sink leaves the connection
+ * dangling (the line goes nowhere); a new sink of that name picks it up
+ * and sees its level. Removing the source lowers the sink's input and
+ * clears what the sink latched (irq_input_detach), then frees the
+ * connection. machine_audit checks all of it.
+ *
+ * The time source. machine_read_time (a CpuTimeSource) reads whichever
+ * device now offers the time (the CLINT); with none it returns false and
+ * the CPU's time/timeh raise illegal instruction.
+ *
+ * `cpu.X` sinks are resolved through hooks->cpu_irq, which is therefore
+ * called before machine_new returns, and the devices drive their initial
+ * levels onto the lines at once (so the CPU behind the hook must already
+ * exist).
+ *
+ * Ownership: the machine holds one reference on each owner in its table;
+ * the bus links and the flat view hold theirs. machine_free disconnects
+ * every line, then drops the machine's references and leaves the
+ * MemorySystem empty of the machine's owners. A failed machine_new, and a
+ * failed reconfiguration, leave nothing behind and nothing changed. The
+ * CPU (sink of `cpu.*` lines, reader of the time source) and the Clock
+ * (devices free their events when they die) must outlive the machine, or
+ * at least not run after it is freed.
  */
 #ifndef SOC_MACHINE_H
 #define SOC_MACHINE_H
@@ -26,6 +49,7 @@
 #include "soc/board.h"
 #include "soc/chardev.h"
 #include "soc/clock.h"
+#include "soc/device.h"
 #include "soc/irq.h"
 #include "soc/error.h"
 #include "soc/memory.h"
@@ -36,7 +60,11 @@ typedef struct MachineHooks {
     void *opaque;
     /* The firmware asked to end the run; the CPU should stop. */
     void (*stop)(void *opaque);
-    Chardev *(*open_chardev)(void *opaque, const char *spec, Error **errp);
+    /* Opens the chardev `spec` for the peripheral named `device` (the
+     * application may tap it: the monitor's `uart NAME send`, a
+     * scenario's UART matches). */
+    Chardev *(*open_chardev)(void *opaque, const char *device,
+                             const char *spec, Error **errp);
     /* Resolves a CPU interrupt input named in the board ("msi", "mti",
      * "mei"); false when the CPU has no such input. Called during
      * machine_new; the line must stay valid while the machine lives. NULL:
@@ -53,6 +81,9 @@ typedef struct MachineHooks {
      * peripherals/peripheral.h: a device name and one phrase). Called from
      * MMIO callbacks and clock events. NULL: dropped. */
     void (*log_guest)(void *opaque, const char *device, const char *message);
+    /* The models the board may name (peripherals/registry.h builds it).
+     * NULL: a board with peripherals is refused. */
+    const DeviceRegistry *registry;
 } MachineHooks;
 
 Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
@@ -67,10 +98,90 @@ void machine_reset(Machine *machine);
 /* True once the firmware asked to exit; *status is its exit status. */
 bool machine_exit_requested(const Machine *machine, int *status);
 
-/* The CPU's time source, registered by a device (the CLINT's mtime): false
- * when the board has none. Pass it to cpu_set_time_source; `*read` and
- * `*opaque` are valid while the machine lives. */
-bool machine_time_source(const Machine *machine, uint64_t (**read)(void *),
-                         void **opaque);
+/* The CPU's time source (a CpuTimeSource, with the machine as opaque):
+ * the time of the device that now offers it (the CLINT's mtime); false,
+ * *now untouched, while none does. */
+bool machine_read_time(void *machine, uint64_t *now);
+/* The name of the device offering the time, NULL when none. */
+const char *machine_time_source_name(const Machine *machine);
+
+/* ---- runtime reconfiguration ----
+ *
+ * Each change runs inside one memory transaction, between instructions or
+ * from an MMIO callback; on failure nothing changed and *errp says which
+ * rule refused it. Locations in the entries given are copied with them
+ * (their `file` strings too): the caller may free its BoardFile after.
+ * Names are peripherals' unless said; memories change only through
+ * machine_apply_board. */
+
+/* Builds, maps and wires a new peripheral from `entry` (its `irq:` wires
+ * its outputs; dangling connections to a sink of its name are picked up).
+ * Refused: a name in use, an unknown type or property, an overlap, a size
+ * the model refuses, an input already driven. */
+bool machine_add_peripheral(Machine *machine, const BoardPeripheral *entry,
+                            Error **errp);
+/* Unmaps, unwires and drops the peripheral. Refused when a region of it is
+ * the target of an alias another device owns (a remap controller's
+ * window) unless `force`, which removes that alias from its container
+ * too. */
+bool machine_remove_peripheral(Machine *machine, const char *name, bool force,
+                               Error **errp);
+/* Replaces the peripheral `entry->name` by a new one built from `entry`
+ * (its base, type, properties and wiring; the new model's reset state).
+ * The old one is removed only once the new one is built. */
+bool machine_replace_peripheral(Machine *machine, const BoardPeripheral *entry,
+                                Error **errp);
+/* Maps the peripheral (or memory) `name` at `base` instead, keeping its
+ * state and wiring. Refused on overlap or outside the bus. */
+bool machine_move(Machine *machine, const char *name, uint64_t base,
+                  Error **errp);
+/* Changes a property the model declares live (DeviceProperty.live). */
+bool machine_set_property(Machine *machine, const char *name, const char *key,
+                          const char *value, Error **errp);
+/* Drives an input pin of a peripheral (PeripheralClass.set_input). */
+bool machine_set_input(Machine *machine, const char *name, unsigned pin,
+                       bool level, Error **errp);
+/* DeviceHost.power, for the monitor too. */
+bool machine_power(Machine *machine, const char *name, bool on, Error **errp);
+
+/* Makes the running board look like `board`: memories and peripherals
+ * missing from it are removed, new ones added, those whose type,
+ * properties, size or wiring differ replaced, those whose base differs
+ * moved; the rest keep their state and connections. All or nothing, in
+ * one memory transaction. Refused as each step would be, and when it
+ * would remove or move the memory holding `keep_pc` (the hart's pc).
+ * *summary (may be NULL) gets a malloc'd line per change. */
+bool machine_apply_board(Machine *machine, const BoardDesc *board,
+                         uint32_t keep_pc, char **summary, Error **errp);
+
+/* ---- what the live machine holds ---- */
+
+/* The live table, one line per memory and peripheral: name, type, range,
+ * owner refcount, interrupt wiring ("info peripherals"). malloc'd. */
+char *machine_describe(const Machine *machine);
+/* Every interrupt connection: source, sink, level, whether the sink is
+ * there ("info irq"). malloc'd. */
+char *machine_describe_irqs(const Machine *machine);
+/* Every model of the registry with its properties (live ones marked),
+ * interrupt outputs and inputs ("info types"). malloc'd. */
+char *machine_describe_types(const Machine *machine);
+
+/* Checks the wiring the way memory_audit checks regions: every
+ * connection's source is a live peripheral that holds it as that output;
+ * a connection is bound exactly when a live sink of its name exists, and
+ * then to that sink; no input has two drivers; the time source, when
+ * set, is a live peripheral; every live entry's owner is alive. False
+ * with the first violation. */
+bool machine_audit(const Machine *machine, Error **errp);
+
+/* The live entries, for tests and scenario commands. NULL when absent. */
+size_t machine_peripheral_count(const Machine *machine);
+const BoardPeripheral *machine_peripheral_at(const Machine *machine,
+                                             size_t index);
+const BoardPeripheral *machine_find_peripheral(const Machine *machine,
+                                               const char *name);
+/* False when absent or powered off. */
+bool machine_peripheral_powered(const Machine *machine, const char *name);
+const DeviceRegistry *machine_registry(const Machine *machine);
 
 #endif

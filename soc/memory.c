@@ -767,3 +767,8 @@ uint64_t memory_region_size(const MemoryRegion *mr) { return mr->size; }
 uint64_t memory_region_address(const MemoryRegion *mr) { return mr->addr; }
 MemoryRegion *memory_region_container(const MemoryRegion *mr) { return mr->container; }
 uint8_t *memory_region_host_ptr(MemoryRegion *mr) { return mr->host; }
+MemoryRegion *memory_region_alias_target(const MemoryRegion *mr)
+{
+    return mr->destroyed ? NULL : mr->alias_target;
+}
+bool memory_region_is_destroyed(const MemoryRegion *mr) { return mr->destroyed; }

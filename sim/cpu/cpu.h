@@ -97,9 +97,11 @@ IrqLine cpu_irq_input(Cpu *cpu, unsigned irq);
  * "mti" or "mei"; false for any other name. */
 bool cpu_irq_input_named(Cpu *cpu, const char *name, IrqLine *out);
 
-/* Where the `time`/`timeh` CSRs read from (the CLINT's mtime). Without a
- * source they raise illegal-instruction, as on a hart with no timer. */
-typedef uint64_t (*CpuTimeSource)(void *opaque);
+/* Where the `time`/`timeh` CSRs read from (the CLINT's mtime, through the
+ * machine's handle: machine_read_time). Without a source, or while it
+ * returns false (the timer device was removed), they raise
+ * illegal-instruction, as on a hart with no timer. */
+typedef bool (*CpuTimeSource)(void *opaque, uint64_t *now);
 void cpu_set_time_source(Cpu *cpu, CpuTimeSource read_time, void *opaque);
 
 /* Host services (newlib system calls, semihosting). The handler runs when
@@ -131,8 +133,10 @@ void cpu_set_tracer(Cpu *cpu, const CpuTracer *tracer, void *opaque);
  * changed, so they work in ROM and flash). cpu_run stops BEFORE executing
  * an instruction at a breakpoint, and BEFORE an access that touches a
  * watched range (pc at the accessing instruction); the next cpu_run
- * executes that instruction without stopping on it again. Adding an
- * existing breakpoint or removing a missing one is harmless. */
+ * executes that instruction without stopping on it again. Breakpoints
+ * are counted, so two users (gdb and a scenario) may set one at the same
+ * pc: it stays until each has removed it; removing a missing one is
+ * harmless. */
 typedef enum CpuWatchKind {
     CPU_WATCH_WRITE = 1,
     CPU_WATCH_READ = 2,
@@ -140,6 +144,8 @@ typedef enum CpuWatchKind {
 } CpuWatchKind;
 void cpu_breakpoint_add(Cpu *cpu, uint32_t pc);
 void cpu_breakpoint_remove(Cpu *cpu, uint32_t pc);
+/* True while some breakpoint is set at pc. */
+bool cpu_breakpoint_at(const Cpu *cpu, uint32_t pc);
 bool cpu_watchpoint_add(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind kind);
 void cpu_watchpoint_remove(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind kind);
 /* After CPU_STOP_WATCHPOINT: the watched address hit and the access kind. */

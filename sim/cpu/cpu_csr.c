@@ -119,9 +119,10 @@ static uint32_t cpu_mepc_mask(const Cpu *cpu)
 
 static bool read_time(const Cpu *cpu, bool high, uint32_t *value)
 {
-    if (!cpu->read_time)
-        return false; /* no timer on this board: illegal, as on hardware */
-    uint64_t now = cpu->read_time(cpu->time_opaque);
+    uint64_t now;
+    /* no timer on this board (or none now): illegal, as on hardware */
+    if (!cpu->read_time || !cpu->read_time(cpu->time_opaque, &now))
+        return false;
     *value = (uint32_t)(high ? now >> 32 : now);
     return true;
 }

@@ -22,6 +22,7 @@
 
 #include "sim/elf_load.h"
 #include "sim/elf_symbols.h"
+#include "peripherals/registry.h"
 #include "soc/board.h"
 #include "soc/machine.h"
 #include "soc/memory.h"
@@ -118,7 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     Error *err = NULL;
     MemorySystem *ms = memory_system_new();
-    MachineHooks hooks = {0}; /* the board has no interrupts, chardevs or timers */
+    /* the board has no interrupts, chardevs or timers */
+    MachineHooks hooks = {.registry = registry_devices()};
     Machine *machine = machine_new(ms, &board_file->boards[0], &hooks, &err);
     if (!machine) {
         fprintf(stderr, "fuzz_elf: the harness's machine: %s\n", error_message(err));

@@ -1,6 +1,7 @@
 /* `--set` (soc/board_set.c): checked as board files are, every error
  * located in the argument. */
 #include "board_testlib.h"
+#include "peripherals/registry.h"
 #include "soc/machine.h"
 
 static const char set_board[] =
@@ -43,7 +44,7 @@ static void test_set_ranges_go_through_the_range_check(void **state)
      * the --set that put it there */
     assert_true(board_apply_set(&f->boards[0], "uart0.base=0xffffff80", 3, NULL));
     MemorySystem *ms = memory_system_new();
-    MachineHooks hooks = { 0 };
+    MachineHooks hooks = {.registry = registry_devices()};
     Error *err = NULL;
     assert_null(machine_new(ms, &f->boards[0], &hooks, &err));
     assert_string_equal(error_message(err), "--set:3:12: peripheral 'uart0' at "

@@ -448,9 +448,15 @@ static void test_interrupt_priority_is_mei_msi_mti(void **state)
     assert_int_equal(csr(f, CSR_MIP), 0);
 }
 
-static uint64_t fixed_time(void *opaque)
+/* A time source that reads *opaque, or (once it is UINT64_MAX) has gone,
+ * as the machine's does when its CLINT is removed. */
+static bool fixed_time(void *opaque, uint64_t *now)
 {
-    return *(uint64_t *)opaque;
+    uint64_t t = *(uint64_t *)opaque;
+    if (t == UINT64_MAX)
+        return false;
+    *now = t;
+    return true;
 }
 
 static void test_time_csr_reads_the_time_source(void **state)
@@ -472,6 +478,16 @@ static void test_time_csr_reads_the_time_source(void **state)
     run_all(f);
     assert_int_equal(reg(f, A0), 0x56789abc);
     assert_int_equal(reg(f, A1), 0x1234);
+
+    /* the source goes (its CLINT removed): illegal again */
+    now = UINT64_MAX;
+    uint32_t at = RAM_BASE + 0x100;
+    cpu_set_pc(f->cpu, at);
+    f->pc = at;
+    emit(f, rv_csrr(A0, CSR_TIME));
+    assert_int_equal(cpu_run(f->cpu, 1, &err), CPU_STOP_INSN_LIMIT);
+    assert_int_equal(csr(f, CSR_MCAUSE), CPU_CAUSE_ILLEGAL);
+    assert_int_equal(csr(f, CSR_MEPC), at);
 }
 
 /* ---- user mode, PMP, counters, RV32E ---- */

@@ -44,7 +44,8 @@ static void buf_close(Chardev *chr) { free(chr); }
 
 static const ChardevOps buf_ops = {.write = buf_write, .close = buf_close};
 
-static Chardev *open_buf(void *opaque, const char *spec, Error **errp)
+static Chardev *open_buf(void *opaque, const char *device, const char *spec,
+                         Error **errp)
 {
     if (strcmp(spec, "stdio") != 0) {
         error_setf(errp, "test host only has stdio, not '%s'", spec);
@@ -94,7 +95,7 @@ static Machine *build_hooks(const char *text, MemorySystem *ms, Host *host,
     if (!file)
         return NULL;
     MachineHooks hooks = {.opaque = host, .stop = stop, .open_chardev = open_buf,
-                          .clock = clock};
+                          .clock = clock, .registry = registry_devices()};
     if (with_cpu)
         hooks.cpu_irq = cpu_irq;
     Machine *m = machine_new(ms, &file->boards[0], &hooks, errp);
@@ -259,7 +260,8 @@ static void test_machine_errors_point_at_what_set_placed(void **state)
             fail_msg("%s: %s", set, error_message(err));
         MemorySystem *ms = memory_system_new();
         Host host = {0};
-        MachineHooks hooks = {.opaque = &host, .stop = stop, .open_chardev = open_buf};
+        MachineHooks hooks = {.opaque = &host, .stop = stop, .open_chardev = open_buf,
+                              .registry = registry_devices()};
         assert_null(machine_new(ms, &file->boards[0], &hooks, &err));
         if (!err || strcmp(error_message(err), expected) != 0)
             fail_msg("%s: got '%s'\nexpected '%s'", set, err ? error_message(err) : "(none)",
@@ -320,10 +322,10 @@ static void test_machine_wires_clint_to_cpu_inputs(void **state)
     assert_true(host.cpu_level[1]);
     assert_false(host.cpu_level[2]);
 
-    uint64_t (*read_time)(void *);
-    void *opaque;
-    assert_true(machine_time_source(m, &read_time, &opaque));
-    assert_int_equal(read_time(opaque), 1000000);
+    uint64_t now = 0;
+    assert_true(machine_read_time(m, &now));
+    assert_int_equal(now, 1000000);
+    assert_string_equal(machine_time_source_name(m), "clint");
 
     int sets = host.cpu_sets;
     machine_free(m);
@@ -387,10 +389,10 @@ static void test_machine_without_time_source_says_so(void **state)
     MemorySystem *ms = memory_system_new();
     Host host = {0};
     Machine *m = build(VIRT, ms, &host, NULL);
-    uint64_t (*read_time)(void *) = NULL;
-    void *opaque = NULL;
-    assert_false(machine_time_source(m, &read_time, &opaque));
-    assert_null(read_time);
+    uint64_t now = 7;
+    assert_false(machine_read_time(m, &now));
+    assert_int_equal(now, 7); /* untouched */
+    assert_null(machine_time_source_name(m));
     machine_free(m);
     memory_system_free(ms);
 }

@@ -3,7 +3,8 @@
  * register is reported once per direction (through DeviceHost.log_guest,
  * which this fixture records a line each, "device: message\n"), the
  * reports stop after a limit, the debugger's peek reports nothing, any
- * size up to 4 GiB maps, and property errors carry their place. */
+ * size up to 4 GiB maps, property errors carry their place, and
+ * `read-value` changes while it runs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -212,6 +213,33 @@ static void test_read_value_errors_name_the_place(void **state)
     expect_create_error("ones", "s.yaml:7:19: read-value: 'ones' is not a number");
 }
 
+/* `read-value` is live; a bad value changes nothing and says why, and the
+ * stub has no other property to change. */
+static void test_read_value_is_live(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "5");
+    assert_true(f.cls->set_property(f.dev.state, "read-value", "0x1234", NULL));
+    assert_int_equal(rd(&f, BASE + 8, 4), 0x1234);
+    Error *err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "read-value", "ones", &err));
+    assert_string_equal(error_message(err), "read-value: 'ones' is not a number");
+    error_free(err);
+    err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "read-value", "0x100000000",
+                                     &err));
+    assert_string_equal(error_message(err),
+                        "'read-value' must be 0 to 0xffffffff");
+    error_free(err);
+    err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "size", "4", &err));
+    assert_string_equal(error_message(err),
+                        "unknown property 'size' for memory-mapped-stub 'qspi0'");
+    error_free(err);
+    assert_int_equal(rd(&f, BASE + 8, 4), 0x1234);
+    teardown(&f);
+}
+
 static void test_board_gives_the_size(void **state)
 {
     static const char board[] =
@@ -224,7 +252,7 @@ static void test_board_gives_the_size(void **state)
     Error *err = NULL;
     BoardFile *file = board_file_parse("m.yaml", board, sizeof board - 1, &err);
     assert_non_null(file);
-    MachineHooks hooks = {0};
+    MachineHooks hooks = {.registry = registry_devices()};
     Machine *m = machine_new(ms, &file->boards[0], &hooks, &err);
     if (!m)
         fail_msg("machine: %s", error_message(err));
@@ -252,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_covers_all_4_gib),
         cmocka_unit_test(test_read_value_errors_name_the_place),
         cmocka_unit_test(test_board_gives_the_size),
+        cmocka_unit_test(test_read_value_is_live),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,54 @@
+/* Taps on the peripherals' character devices, by peripheral name: what
+ * each one printed goes to an observer (a scenario's `on-uart` and
+ * `expect-uart`), and bytes can be queued on its input (the monitor's
+ * `uart NAME send`). The tap belongs to the name, not to the chardev: a
+ * UART replaced by another model, or given a new chardev, is tapped under
+ * the same name.
+ *
+ * Injected bytes are read by the device like any input, at the character
+ * times its model polls at, so a scenario's input reaches the firmware at
+ * the same cycles on every run. A device that stopped polling because its
+ * backend's input had ended is woken (chardev_input_arrived), and so is
+ * one whose backend's input comes back. While two chardevs of one name
+ * are open (a replace builds the new device before the old one goes; a
+ * chardev change opens the new backend first), the newest reads the
+ * queue; when it closes first, the other takes the queue over.
+ *
+ * Ownership: uart_taps_wrap's result belongs to the device (it closes it,
+ * which closes `inner`). Free UartTaps after the machine; freed first,
+ * the chardevs still open pass bytes through untapped and close safely.
+ */
+#ifndef SIM_UART_TAP_H
+#define SIM_UART_TAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "soc/chardev.h"
+#include "soc/error.h"
+
+typedef struct UartTaps UartTaps;
+
+typedef void (*UartTapObserver)(void *opaque, const char *device,
+                                const uint8_t *bytes, size_t len);
+
+UartTaps *uart_taps_new(void);
+void uart_taps_free(UartTaps *taps);
+
+/* Every byte any tapped device writes, after its backend took it. The
+ * observer runs inside the device's write (an MMIO callback or a clock
+ * event): it should record what it sees and act at the next instruction
+ * boundary. */
+void uart_taps_set_observer(UartTaps *taps, UartTapObserver fn, void *opaque);
+
+/* A chardev for `device` that passes everything to `inner` (taking it
+ * over) and taps it. */
+Chardev *uart_taps_wrap(UartTaps *taps, const char *device, Chardev *inner);
+
+/* Queues bytes on `device`'s input. Fails when no chardev of that name
+ * is open (no such peripheral, powered off, or it has no serial port). */
+bool uart_taps_send(UartTaps *taps, const char *device, const uint8_t *bytes,
+                    size_t len, Error **errp);
+
+#endif

@@ -1,0 +1,182 @@
+/* The contract between the machine (soc/machine*.c) and device models.
+ *
+ * A model is a PeripheralClass. The application hands the machine a
+ * DeviceRegistry (peripherals/registry.c builds it), so soc/ never names a
+ * model: arrows point from peripherals/ to soc/, never back.
+ *
+ * Create. `create` validates the board entry's properties, builds the
+ * device as an Owner whose registers are regions in the device's own
+ * container, and returns the owner (one reference, the caller's), the
+ * region to map at the entry's base and the device's state (the opaque its
+ * hooks take). Everything else the device holds (state, chardev, clock
+ * events) is freed by the owner's finalize hook, so the device dies exactly
+ * when the last reference goes (the machine's, the bus link's, the flat
+ * view's: an MMIO access in progress keeps it alive to its end). A failed
+ * create leaves nothing allocated.
+ *
+ * Interrupts (soc/irq.h). A model with outputs declares how many
+ * (`irq_outputs`, with their names) and takes its lines in `connect_irqs`;
+ * a model with inputs hands them out through `irq_input`. The lines a
+ * source gets point at connections the machine owns (machine_irq.c), never
+ * at the sink itself: removing either end in any order detaches the
+ * connection. `connect_irqs(state, NULL, 0)` disconnects every output and
+ * is called before the machine drops its reference on a removed device;
+ * the device must then forget its lines and drive nothing through them.
+ * When a source goes, the machine calls the sink's `irq_input_detach` for
+ * each input it drove. A device must not drive a line from its finalize
+ * hook.
+ *
+ * Removal is legal at every instruction boundary and from inside any MMIO
+ * callback, the removed device's own included (its regions stay valid to
+ * the end of the access, then it is finalized).
+ */
+#ifndef SOC_DEVICE_H
+#define SOC_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "soc/board.h"
+#include "soc/chardev.h"
+#include "soc/clock.h"
+#include "soc/error.h"
+#include "soc/irq.h"
+#include "soc/memory.h"
+
+/* Reads a device's notion of time (the CLINT's mtime) for the CPU's
+ * `time`/`timeh` CSRs. */
+typedef uint64_t (*DeviceTimeFn)(void *dev);
+
+/* What the running machine offers its devices. Every hook is safe from an
+ * MMIO callback and from a clock event. */
+typedef struct DeviceHost {
+    void *opaque;
+    /* The firmware asked to end the simulation with this exit status. */
+    void (*request_exit)(void *opaque, int status);
+    /* Opens a character backend (`stdio`, `null`, `file:...`, `tcp:...`,
+     * `pty`; sim/chardev_host.h has the forms) for the device being
+     * created or re-configured. The device owns the result. */
+    Chardev *(*open_chardev)(void *opaque, const char *spec, Error **errp);
+    /* Virtual time and the event queue; NULL when the machine has none. */
+    Clock *clock;
+    /* Offers `read_time(dev)` as the CPU's time source, from create only.
+     * Fails (with the file:line:col of the device being created) when
+     * another device already offers it. The machine releases it when the
+     * device is removed (the CPU's time/timeh then raise illegal
+     * instruction) and the next device that offers it takes over. */
+    bool (*set_time_source)(void *opaque, DeviceTimeFn read_time, void *dev,
+                            Error **errp);
+    /* Resets the machine (a watchdog bite): every device's class `reset`
+     * hook runs before this returns, in table order, the caller's own
+     * included, and the CPU resets at its next instruction boundary and
+     * runs on from its reset pc. Memories keep their contents; virtual
+     * time goes on. The caller must not undo what its reset hook did once
+     * this returns. NULL when the machine cannot reset. */
+    void (*request_reset)(void *opaque);
+    /* Reports what the guest did that the model tolerates but a firmware
+     * developer should hear of: a mistake (a write to a locked register,
+     * pllsel before the PLL locked) or something the model does not do
+     * (an access to a stub, sleep). `device` is the board's name for it,
+     * `message` one phrase without it ("write at +0x0 ignored: the
+     * watchdog is locked"). Devices never print: the application decides
+     * where this goes (the trace, stderr once; README "Guest
+     * diagnostics"). NULL: dropped. Models call it through
+     * device_log_guest. */
+    void (*log_guest)(void *opaque, const char *device, const char *message);
+    /* Powers the peripheral `name` off (it is removed with its state, its
+     * board entry kept) or on (re-created from that entry at its reset
+     * state, and re-wired). For power controllers; a device may not power
+     * itself. Fails, changing nothing, naming the rule. NULL: no machine. */
+    bool (*power)(void *opaque, const char *name, bool on, Error **errp);
+    /* The top region of the memory or peripheral `name` (to alias it), or
+     * NULL when there is none (or it is powered off). */
+    MemoryRegion *(*find_region)(void *opaque, const char *name);
+    /* Maps one more region of the device being created on the system bus
+     * (a remap controller's boot window), at `priority` (0 is a board
+     * block's). From create only; the machine unmaps it when the device
+     * goes. */
+    bool (*map_region)(void *opaque, MemoryRegion *region, uint64_t base,
+                       int priority, Error **errp);
+} DeviceHost;
+
+typedef struct DeviceConfig {
+    MemorySystem *ms;
+    const BoardPeripheral *desc; /* name, base, size (0 = default), props;
+                                    valid during create only */
+    uint64_t size;               /* resolved: desc->size or the default */
+    const DeviceHost *host;
+} DeviceConfig;
+
+typedef struct Device {
+    Owner *owner;         /* one reference, the caller's */
+    MemoryRegion *region; /* the device's top region, to map at desc->base */
+    void *state;          /* passed to the class's hooks */
+} Device;
+
+/* A property a model understands, for `info types` and `peripheral set`. */
+typedef struct DeviceProperty {
+    const char *name;
+    const char *help; /* one phrase: what the value means, its default */
+    bool live;        /* `peripheral set` may change it while running */
+} DeviceProperty;
+
+typedef struct PeripheralClass {
+    const char *type;        /* the YAML `type:` */
+    const char *description; /* one line for --list-devices */
+    uint64_t default_size;
+    uint64_t min_size, max_size; /* sizes the model accepts */
+    /* The properties it understands, ending with {NULL}; create refuses
+     * others (device_check_props). */
+    const DeviceProperty *properties;
+    bool (*create)(const DeviceConfig *config, Device *out, Error **errp);
+
+    /* Interrupt outputs, in wiring order, and their names (for messages). */
+    unsigned irq_outputs;
+    const char *const *irq_output_names;
+    /* Takes the lines wired to the outputs (n == irq_outputs; the array is
+     * the caller's, copy it) and drives the current levels onto them.
+     * (NULL, 0) disconnects every output and must drive nothing. Required
+     * when irq_outputs > 0. */
+    void (*connect_irqs)(void *state, const IrqLine *irqs, size_t n);
+    /* Hands out interrupt input n, pointing at the device; fails naming
+     * the device and its valid inputs ("'plic' has no interrupt input 40
+     * (0-52)"). NULL: the model has no inputs. */
+    bool (*irq_input)(void *state, unsigned n, IrqLine *out, Error **errp);
+    /* The source wired to input n is gone: the input is low from now on
+     * and what it latched is forgotten (a PLIC's pending bit), as if it
+     * had never been raised. NULL: lowering the input is enough. */
+    void (*irq_input_detach)(void *state, unsigned n);
+
+    /* A machine reset (DeviceHost.request_reset): puts the registers back
+     * to their reset values, except what the hardware keeps across such a
+     * reset (the AON's backup registers), cancels or reschedules its clock
+     * events and drives the reset levels onto its outputs. NULL: the
+     * device keeps its state across a machine reset. */
+    void (*reset)(void *state);
+
+    /* Drives input pin `pin` from outside the chip (tests, the monitor's
+     * `gpio` command): the level the device sees on the pin from now on,
+     * as if a wire pulled it. Fails naming the device and its valid pins.
+     * NULL: the model has no injectable inputs. */
+    bool (*set_input)(void *state, unsigned pin, bool level, Error **errp);
+
+    /* Changes a property declared `live` while the device runs (a UART's
+     * chardev, a stub's read value). Fails, changing nothing, with a
+     * message naming the property. The machine then records the new value
+     * in the device's board entry. NULL: no live properties. */
+    bool (*set_property)(void *state, const char *key, const char *value,
+                         Error **errp);
+} PeripheralClass;
+
+/* The models the machine may build, from its caller. */
+typedef struct DeviceRegistry {
+    const PeripheralClass *const *classes;
+    size_t count;
+} DeviceRegistry;
+
+/* NULL when no model has that type. */
+const PeripheralClass *device_registry_find(const DeviceRegistry *registry,
+                                            const char *type);
+
+#endif

@@ -1,0 +1,134 @@
+/* The machine's live table, shared by its files:
+ *   machine.c        building, freeing, the DeviceHost, reset, time source
+ *   machine_irq.c    interrupt connections
+ *   machine_live.c   add, remove, replace, move, set, power
+ *   machine_apply.c  board apply (a diff of the running board and a file)
+ *   machine_info.c   what `info` prints, and the wiring audit
+ */
+#ifndef SOC_MACHINE_INTERNAL_H
+#define SOC_MACHINE_INTERNAL_H
+
+#include "soc/machine.h"
+
+#define MACHINE_BUS_SIZE (1ULL << 32)
+
+typedef struct IrqConn IrqConn;
+typedef struct MachinePeripheral MachinePeripheral;
+
+/* One line of an `irq:`: from output `output` of `source` to the sink the
+ * board names. The source's IrqLine points here. */
+struct IrqConn {
+    MachinePeripheral *source;
+    unsigned output;
+    const BoardIrq *sink_desc; /* in source->desc.irqs */
+    bool level;                /* the source's last level */
+    bool bound;                /* a sink of that name exists: `sink` is it */
+    MachinePeripheral *sink_dev; /* NULL for a cpu.X sink */
+    IrqLine sink;
+};
+
+/* A region a device mapped besides its own (DeviceHost.map_region). */
+typedef struct ExtraMapping {
+    MemoryRegion *region;
+    uint64_t base;
+} ExtraMapping;
+
+struct MachinePeripheral {
+    BoardPeripheral desc; /* the entry in force; the machine's copy */
+    const PeripheralClass *cls;
+    uint64_t size;        /* resolved: desc.size or the model's default */
+    Device dev;           /* dev.owner NULL while powered off */
+    IrqConn **outputs;    /* [desc.nirqs] while powered and wired */
+    ExtraMapping *extra;
+    size_t nextra;
+    DeviceTimeFn offered_time; /* what it offered at create, if anything */
+    void *offered_dev;
+};
+
+typedef struct MachineMemory {
+    BoardMemory desc;
+    Owner *owner; /* one reference, the machine's */
+    MemoryRegion *region;
+} MachineMemory;
+
+struct Machine {
+    MemorySystem *ms;
+    MachineHooks hooks;
+    DeviceHost device_host;
+    Owner *bus_owner;
+    MemoryRegion *bus;
+    MachineMemory **memories;
+    size_t nmemories;
+    MachinePeripheral **periphs; /* board order, then added ones */
+    size_t nperiphs;
+    /* The peripheral in create or set_property: DeviceHost calls that need
+     * to know who calls (open_chardev, set_time_source, map_region). */
+    MachinePeripheral *acting;
+    /* The peripheral a replacement will take over from (it may hand over
+     * the time source). */
+    MachinePeripheral *replacing;
+    MachinePeripheral *time_holder; /* offers the CPU's time now */
+    char **files; /* interned SourceLoc file names of copied entries */
+    size_t nfiles;
+    bool exit_requested;
+    int exit_status;
+};
+
+/* machine.c */
+bool machine_loc_error(Error **errp, const SourceLoc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+MachinePeripheral *machine_peripheral_named(const Machine *m, const char *name);
+MachineMemory *machine_memory_named(const Machine *m, const char *name);
+/* A copy of entry whose locations point at the machine's own file names. */
+MachinePeripheral *machine_peripheral_entry(Machine *m,
+                                            const BoardPeripheral *entry);
+void machine_peripheral_entry_free(MachinePeripheral *p);
+MachineMemory *machine_memory_entry(Machine *m, const BoardMemory *entry);
+/* Finds the model and resolves the size of p (whose cls/size it sets). */
+bool machine_resolve(const Machine *m, MachinePeripheral *p, Error **errp);
+/* Creates p's device and maps it (and what it maps besides); on failure
+ * nothing of it remains. The caller is in a memory transaction. */
+bool machine_realize(Machine *m, MachinePeripheral *p, Error **errp);
+/* Unwires, unmaps and drops p's device (it dies once no access holds it);
+ * p keeps its entry. */
+void machine_unrealize(Machine *m, MachinePeripheral *p);
+bool machine_build_memory(Machine *m, MachineMemory *mem, Error **errp);
+void machine_drop_memory(Machine *m, MachineMemory *mem);
+/* Whether [base, base + size) meets a block of the table other than
+ * `skip_a`/`skip_b` (which may be NULL); reported against loc. */
+bool machine_check_free(const Machine *m, const char *name, uint64_t base,
+                        uint64_t size, const void *skip_a, const void *skip_b,
+                        const SourceLoc *loc, Error **errp);
+/* No two of these blocks overlap; the later one written is blamed. */
+bool machine_check_layout(MachineMemory *const *mems, size_t nmems,
+                          MachinePeripheral *const *periphs, size_t nperiphs,
+                          Error **errp);
+/* A device other than `skip` shows a region of `owner` through an alias
+ * it mapped: the first such mapping, and its device. */
+ExtraMapping *machine_alias_onto(const Machine *m, const Owner *owner,
+                                 const MachinePeripheral *skip,
+                                 MachinePeripheral **by);
+
+/* machine_irq.c */
+/* Wires p's outputs as p->desc.irqs says (refusing a sink that refuses
+ * the input, a wrong count, and when `strict` a sink name the table does
+ * not hold), then binds every dangling connection whose sink is p. Does
+ * not look for other drivers of the same inputs: machine_irq_check (or,
+ * for a whole board, machine_check_one_driver_each) did. */
+bool machine_irq_wire(Machine *m, MachinePeripheral *p, bool strict,
+                      Error **errp);
+/* Checks, without changing anything, that p (realized, or not yet) could
+ * be wired: as machine_irq_wire, plus one driver per input (connections
+ * of `replacing` do not count) and the inputs waiting for p's name. */
+bool machine_irq_check(const Machine *m, const MachinePeripheral *p,
+                       const MachinePeripheral *replacing, bool strict,
+                       Error **errp);
+bool machine_check_one_driver_each(const BoardDesc *board, Error **errp);
+/* Disconnects p's outputs (with detach_sinks, lowering and detaching the
+ * sinks they drove; machine_free drives nothing) and unbinds connections
+ * whose sink is p. */
+void machine_irq_unwire(Machine *m, MachinePeripheral *p, bool detach_sinks);
+/* "plic.3" or "cpu.mti". */
+void machine_sink_name(const BoardIrq *irq, char *buf, size_t size);
+
+#endif

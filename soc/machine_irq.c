@@ -1,0 +1,321 @@
+/* Interrupt connections: objects the machine owns, one per `irq:` line,
+ * following the memory model's rule that either end may go first.
+ *
+ * A source's IrqLine points at its connection (conn_set), which keeps the
+ * level and passes it on while its sink exists. A sink that goes leaves
+ * its connections dangling: the level is kept, the line goes nowhere, and
+ * a new sink of the same name picks them up and is driven at once. A
+ * source that goes lowers each input it drove and lets the sink forget
+ * what it latched (irq_input_detach), then its connections are freed.
+ */
+#include "soc/machine_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "soc/alloc.h"
+
+static void conn_set(void *opaque, unsigned line, bool level)
+{
+    (void)line;
+    IrqConn *c = opaque;
+    c->level = level;
+    if (c->bound)
+        irq_set(&c->sink, level);
+}
+
+void machine_sink_name(const BoardIrq *irq, char *buf, size_t size)
+{
+    if (irq->input)
+        snprintf(buf, size, "%s.%s", irq->target, irq->input);
+    else
+        snprintf(buf, size, "%s.%u", irq->target, irq->line);
+}
+
+static bool same_sink(const BoardIrq *a, const BoardIrq *b)
+{
+    if (strcmp(a->target, b->target) != 0 || !a->input != !b->input)
+        return false;
+    return a->input ? strcmp(a->input, b->input) == 0 : a->line == b->line;
+}
+
+/* ---- one driver per input, for a whole board (n log n) ---- */
+
+typedef struct Driven {
+    const BoardIrq *sink;
+    const char *source;
+    size_t order; /* board order: the later one is reported */
+} Driven;
+
+static int by_sink(const void *a, const void *b)
+{
+    const Driven *x = a, *y = b;
+    int c = strcmp(x->sink->target, y->sink->target);
+    if (c)
+        return c;
+    if (!x->sink->input != !y->sink->input)
+        return x->sink->input ? 1 : -1;
+    if (x->sink->input && (c = strcmp(x->sink->input, y->sink->input)) != 0)
+        return c;
+    if (!x->sink->input && x->sink->line != y->sink->line)
+        return x->sink->line < y->sink->line ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool driven_twice(const BoardIrq *sink, const char *first_source,
+                         const SourceLoc *first_loc, Error **errp)
+{
+    char name[128], at[512];
+    machine_sink_name(sink, name, sizeof name);
+    return machine_loc_error(errp, &sink->loc, "%s is already driven by '%s' (at %s)",
+                             name, first_source,
+                             board_where(sink->loc.file, first_loc, at, sizeof at));
+}
+
+/* Every sink every `irq:` names, sorted, so an input named twice is found
+ * in n log n however many lines a board has. */
+bool machine_check_one_driver_each(const BoardDesc *board, Error **errp)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < board->nperipherals; i++)
+        n += board->peripherals[i].nirqs;
+    Driven *all = xcalloc(n ? n : 1, sizeof *all);
+    for (size_t i = 0, k = 0; i < board->nperipherals; i++) {
+        const BoardPeripheral *p = &board->peripherals[i];
+        for (size_t j = 0; j < p->nirqs; j++, k++)
+            all[k] = (Driven){&p->irqs[j], p->name, k};
+    }
+    qsort(all, n, sizeof *all, by_sink);
+    bool ok = true;
+    for (size_t i = 1; ok && i < n; i++)
+        if (same_sink(all[i - 1].sink, all[i].sink))
+            ok = driven_twice(all[i].sink, all[i - 1].source, &all[i - 1].sink->loc, errp);
+    free(all);
+    return ok;
+}
+
+/* ---- resolving sinks ---- */
+
+static bool resolve_cpu_sink(const Machine *m, const BoardIrq *irq, IrqLine *out,
+                             Error **errp)
+{
+    if (!m->hooks.cpu_irq)
+        return machine_loc_error(errp, &irq->loc, "cannot wire cpu.%s: this "
+                                 "machine has no CPU interrupt inputs", irq->input);
+    if (!m->hooks.cpu_irq(m->hooks.opaque, irq->input, out))
+        return machine_loc_error(errp, &irq->loc, "unknown CPU interrupt input '%s'",
+                                 irq->input);
+    return true;
+}
+
+static bool device_sink(const MachinePeripheral *sink, const BoardIrq *irq,
+                        IrqLine *out, Error **errp)
+{
+    if (!sink->cls->irq_input)
+        return machine_loc_error(errp, &irq->loc, "'%s' (%s) has no interrupt inputs",
+                                 sink->desc.name, sink->desc.type);
+    if (sink->cls->irq_input(sink->dev.state, irq->line, out, errp))
+        return true;
+    error_prepend(errp, "%s:%u:%u: ", irq->loc.file, irq->loc.line, irq->loc.col);
+    return false;
+}
+
+/* Where irq goes now: *sink_dev is the live device of its name (NULL for
+ * the CPU); *bound false when there is none (the line dangles). A sink
+ * that exists but refuses the input is an error, and so, when `strict`,
+ * is a name the table does not hold (a powered-off entry is held).
+ * `soon` counts as live under its name (a device being added), `gone` as
+ * absent. */
+static bool resolve(const Machine *m, const BoardIrq *irq, bool strict,
+                    const MachinePeripheral *soon, const MachinePeripheral *gone,
+                    bool *bound, MachinePeripheral **sink_dev, IrqLine *out,
+                    Error **errp)
+{
+    *sink_dev = NULL;
+    *bound = false;
+    if (irq->input) {
+        *bound = resolve_cpu_sink(m, irq, out, errp);
+        return *bound;
+    }
+    MachinePeripheral *p = machine_peripheral_named(m, irq->target);
+    if (soon && strcmp(soon->desc.name, irq->target) == 0)
+        p = (MachinePeripheral *)soon;
+    else if (p == gone)
+        p = NULL;
+    if (!p && strict)
+        return machine_loc_error(errp, &irq->loc, "unknown interrupt sink '%s' (no "
+                                 "peripheral of that name)", irq->target);
+    if (!p || !p->dev.owner)
+        return true; /* nothing of that name now: the line waits for one */
+    if (!device_sink(p, irq, out, errp))
+        return false;
+    *sink_dev = p;
+    *bound = true;
+    return true;
+}
+
+/* ---- checks before wiring ---- */
+
+static bool wrong_line_count(const MachinePeripheral *p, Error **errp)
+{
+    char text[512];
+    const PeripheralClass *cls = p->cls;
+    board_irq_count_text(text, sizeof text, p->desc.name, cls->type, cls->irq_outputs,
+                         cls->irq_output_names, p->desc.nirqs);
+    return machine_loc_error(errp, &p->desc.irq_loc, "%s", text);
+}
+
+/* A live connection other than `replacing`'s drives the same input. */
+static const IrqConn *driver_of(const Machine *m, const BoardIrq *sink,
+                                const MachinePeripheral *skip)
+{
+    for (size_t i = 0; i < m->nperiphs; i++) {
+        const MachinePeripheral *p = m->periphs[i];
+        if (p == skip || !p->outputs)
+            continue;
+        for (size_t j = 0; j < p->desc.nirqs; j++)
+            if (same_sink(p->outputs[j]->sink_desc, sink))
+                return p->outputs[j];
+    }
+    return NULL;
+}
+
+/* The sinks p names exist and take their input, each input has no other
+ * driver, and every line waiting for a sink of p's name finds its input
+ * on p. */
+bool machine_irq_check(const Machine *m, const MachinePeripheral *p,
+                       const MachinePeripheral *replacing, bool strict,
+                       Error **errp)
+{
+    if (p->desc.nirqs && p->desc.nirqs != p->cls->irq_outputs)
+        return wrong_line_count(p, errp);
+    for (size_t i = 0; i < p->desc.nirqs; i++) {
+        const BoardIrq *irq = &p->desc.irqs[i];
+        for (size_t j = 0; j < i; j++)
+            if (same_sink(&p->desc.irqs[j], irq))
+                return driven_twice(irq, p->desc.name, &p->desc.irqs[j].loc, errp);
+        const IrqConn *other = driver_of(m, irq, replacing);
+        if (other)
+            return driven_twice(irq, other->source->desc.name, &other->sink_desc->loc,
+                                errp);
+        bool bound;
+        MachinePeripheral *dev;
+        IrqLine line;
+        if (!resolve(m, irq, strict, p, replacing, &bound, &dev, &line, errp))
+            return false;
+    }
+    if (!p->dev.owner || !p->cls->irq_input)
+        return true;
+    for (size_t i = 0; i < m->nperiphs; i++) {
+        const MachinePeripheral *src = m->periphs[i];
+        if (src == replacing || !src->outputs)
+            continue;
+        for (size_t j = 0; j < src->desc.nirqs; j++) {
+            const BoardIrq *irq = src->outputs[j]->sink_desc;
+            IrqLine line;
+            if (!irq->input && strcmp(irq->target, p->desc.name) == 0 &&
+                !device_sink(p, irq, &line, errp))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* ---- wiring and unwiring ---- */
+
+/* Connections of other sources waiting for a sink named p: bound to p and
+ * driven with their level. */
+static void bind_waiting(Machine *m, MachinePeripheral *p)
+{
+    for (size_t i = 0; i < m->nperiphs; i++) {
+        MachinePeripheral *src = m->periphs[i];
+        if (!src->outputs)
+            continue;
+        for (size_t j = 0; j < src->desc.nirqs; j++) {
+            IrqConn *c = src->outputs[j];
+            if (c->bound || c->sink_desc->input ||
+                strcmp(c->sink_desc->target, p->desc.name) != 0)
+                continue;
+            if (!p->cls->irq_input ||
+                !p->cls->irq_input(p->dev.state, c->sink_desc->line, &c->sink, NULL))
+                abort(); /* machine_irq_check said it would */
+            c->bound = true;
+            c->sink_dev = p;
+            irq_set(&c->sink, c->level);
+        }
+    }
+}
+
+bool machine_irq_wire(Machine *m, MachinePeripheral *p, bool strict,
+                      Error **errp)
+{
+    size_t n = p->desc.nirqs;
+    if (n && n != p->cls->irq_outputs)
+        return wrong_line_count(p, errp);
+    IrqConn **conns = xcalloc(n ? n : 1, sizeof *conns);
+    IrqLine *lines = xcalloc(n ? n : 1, sizeof *lines);
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        IrqConn *c = conns[i] = xcalloc(1, sizeof *c);
+        *c = (IrqConn){.source = p, .output = (unsigned)i, .sink_desc = &p->desc.irqs[i]};
+        ok = resolve(m, c->sink_desc, strict, p, NULL, &c->bound, &c->sink_dev,
+                     &c->sink, errp);
+        lines[i] = (IrqLine){.handler = conn_set, .opaque = c, .line = (unsigned)i};
+    }
+    if (!ok) {
+        for (size_t i = 0; i < n; i++)
+            free(conns[i]);
+        free(conns);
+        free(lines);
+        return false;
+    }
+    bind_waiting(m, p);
+    if (n) {
+        p->outputs = conns;
+        p->cls->connect_irqs(p->dev.state, lines, n);
+    } else {
+        free(conns);
+    }
+    free(lines);
+    return true;
+}
+
+static void detach_sink(IrqConn *c)
+{
+    if (!c->bound)
+        return;
+    const PeripheralClass *cls = c->sink_dev ? c->sink_dev->cls : NULL;
+    if (cls && cls->irq_input_detach)
+        cls->irq_input_detach(c->sink_dev->dev.state, c->sink_desc->line);
+    else
+        irq_set(&c->sink, false);
+    c->bound = false;
+}
+
+void machine_irq_unwire(Machine *m, MachinePeripheral *p, bool detach_sinks)
+{
+    if (p->outputs) {
+        p->cls->connect_irqs(p->dev.state, NULL, 0);
+        for (size_t i = 0; i < p->desc.nirqs; i++) {
+            if (detach_sinks)
+                detach_sink(p->outputs[i]);
+            free(p->outputs[i]);
+        }
+        free(p->outputs);
+        p->outputs = NULL;
+    }
+    for (size_t i = 0; i < m->nperiphs; i++) {
+        MachinePeripheral *src = m->periphs[i];
+        if (!src->outputs)
+            continue;
+        for (size_t j = 0; j < src->desc.nirqs; j++) {
+            IrqConn *c = src->outputs[j];
+            if (c->bound && c->sink_dev == p) {
+                c->bound = false; /* the level stays for the next sink */
+                c->sink_dev = NULL;
+                c->sink = (IrqLine){0};
+            }
+        }
+    }
+}
