@@ -1,5 +1,6 @@
 /* Private to soc/board*.c: walking a board's node tree (soc/board_node.h)
- * into a BoardDesc.
+ * into a BoardDesc. (sim/scenario_file.c also uses the NameSet, node_loc
+ * and the name and address limits.)
  *
  * Each mapping kind (board, cpu, memory entry, peripheral) is a const
  * table of keys and handlers that board_walk_mapping() dispatches through

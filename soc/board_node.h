@@ -1,6 +1,7 @@
 /* Private to soc/board*.c: the YAML tree board files are read into, and
  * the `extends:` resolution that merges a board with the one it extends
- * (soc/board_internal.h has the rest of the walk into BoardDescs). */
+ * (soc/board_internal.h has the rest of the walk into BoardDescs).
+ * sim/scenario_file.c reads scenario files into the same tree. */
 #ifndef SOC_BOARD_NODE_H
 #define SOC_BOARD_NODE_H
 
