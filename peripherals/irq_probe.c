@@ -59,11 +59,15 @@ static bool probe_irq_input(void *state, unsigned n, IrqLine *out,
     return true;
 }
 
+static const DeviceProperty probe_props[] = {
+    {"inputs", "how many interrupt inputs, 1 to 32; default 32", false},
+    {0},
+};
+
 static bool probe_create(const DeviceConfig *config, Device *out, Error **errp)
 {
-    static const char *const known[] = {"inputs", NULL};
     uint64_t inputs;
-    if (!device_check_props(config, known, errp) ||
+    if (!device_check_props(config, probe_props, errp) ||
         !device_prop_u64_range(config, "inputs", PROBE_MAX_INPUTS, 1,
                                PROBE_MAX_INPUTS, &inputs, errp))
         return false;
@@ -83,6 +87,7 @@ const PeripheralClass irq_probe_class = {
     .default_size = 0x1000,
     .min_size = 4,
     .max_size = 0x1000,
+    .properties = probe_props,
     .create = probe_create,
     .irq_input = probe_irq_input,
 };

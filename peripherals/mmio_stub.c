@@ -7,6 +7,7 @@
  *           returns the matching bytes of it (little endian)
  *   writes  are ignored
  *   size    whatever the board gives, 1 byte to 4 GiB (default 0x1000)
+ * `read-value` is live: set_property changes what the next read returns.
  *
  * Each access to a new register (32-bit word offset) is reported once
  * through DeviceHost.log_guest, reads and writes separately:
@@ -91,11 +92,29 @@ static void stub_finalize(void *opaque)
     free(s);
 }
 
+#define STUB_TYPE "memory-mapped-stub"
+
+static const DeviceProperty stub_props[] = {
+    {"read-value", "the 32-bit value every word reads; default 0", true},
+    {0},
+};
+
+static bool stub_set_property(void *state, const char *key, const char *value,
+                              Error **errp)
+{
+    MmioStub *s = state;
+    uint64_t v;
+    if (!device_check_live(stub_props, STUB_TYPE, s->name, key, errp) ||
+        !device_parse_u64_range(key, value, 0, UINT32_MAX, &v, errp))
+        return false;
+    s->read_value = (uint32_t)v;
+    return true;
+}
+
 static bool stub_create(const DeviceConfig *config, Device *out, Error **errp)
 {
-    static const char *const known[] = {"read-value", NULL};
     uint64_t read_value;
-    if (!device_check_props(config, known, errp) ||
+    if (!device_check_props(config, stub_props, errp) ||
         !device_prop_u64_range(config, "read-value", 0, 0, UINT32_MAX,
                                &read_value, errp))
         return false;
@@ -111,11 +130,13 @@ static bool stub_create(const DeviceConfig *config, Device *out, Error **errp)
 }
 
 const PeripheralClass mmio_stub_class = {
-    .type = "memory-mapped-stub",
+    .type = STUB_TYPE,
     .description = "placeholder for an unmodelled block: reads a fixed value, "
                    "ignores writes, reports each register once",
     .default_size = STUB_DEFAULT_SIZE,
     .min_size = 1,
     .max_size = UINT64_C(1) << 32,
+    .properties = stub_props,
     .create = stub_create,
+    .set_property = stub_set_property,
 };

@@ -33,8 +33,13 @@
  * accesses the UART (the first poll is one character time later), so no
  * input is lost to its initialisation (an FCR write resets the FIFO).
  * Polling stops when the FIFO is full or the input has ended, and resumes
- * one character time after a byte is read. Without a machine clock there
- * is no input.
+ * one character time after a byte is read, or after input arrives once it
+ * had ended (chardev_input_arrived: bytes a monitor queued). Without a
+ * machine clock there is no input.
+ *
+ * Properties: `chardev` (the backend, default stdio; live: set_property
+ * opens the new backend, and only once it is open closes the old one; the
+ * RX FIFO keeps what it holds) and `clock-frequency`.
  *
  * Loopback (MCR bit 4) is modelled: THR bytes enter the receiver at once
  * (so overruns can happen), the chardev is neither written nor polled, and
@@ -110,6 +115,8 @@ enum {
 static const char *const ns16550a_irq_names[] = {"irq"};
 
 typedef struct Ns16550a {
+    Owner *owner;           /* for its name in messages; no reference */
+    DeviceHost host;        /* to open a new chardev */
     Chardev *chardev;
     Clock *clock;           /* NULL: no receive timing, no input */
     ClockEvent *rx_poll;    /* the next character time input is polled at */
@@ -255,6 +262,12 @@ static uint8_t rx_pop(Ns16550a *u)
 static void rx_clear(Ns16550a *u)
 {
     u->rx_head = u->rx_count = 0;
+}
+
+/* The chardev's input came back after it had ended. */
+static void ns16550a_input_arrived(void *opaque)
+{
+    rx_poll_schedule(opaque);
 }
 
 static void ns16550a_rx_poll(void *opaque)
@@ -452,11 +465,47 @@ static void ns16550a_finalize(void *opaque)
     free(u);
 }
 
+#define NS16550A_TYPE "ns16550a"
+
+static const DeviceProperty ns16550a_props[] = {
+    {"chardev", "the character backend (stdio, null, file:..., tcp:PORT, "
+     "pty); default stdio", true},
+    {"clock-frequency", "the baud generator's input clock in Hz; default "
+     "3686400", false},
+    {0},
+};
+
+/* Takes `chr` as the UART's backend, listening for its input. */
+static void ns16550a_attach(Ns16550a *u, Chardev *chr)
+{
+    u->chardev = chr;
+    chardev_set_input_handler(chr, ns16550a_input_arrived, u);
+}
+
+static bool ns16550a_set_property(void *state, const char *key,
+                                  const char *value, Error **errp)
+{
+    Ns16550a *u = state;
+    if (!device_check_live(ns16550a_props, NS16550A_TYPE,
+                           owner_name(u->owner), key, errp))
+        return false;
+    /* "chardev", the only live one: the old backend goes only once the
+     * new one is open. */
+    Chardev *chr = u->host.open_chardev(u->host.opaque, value, errp);
+    if (!chr)
+        return false;
+    Chardev *old = u->chardev;
+    chardev_set_input_handler(old, NULL, NULL);
+    ns16550a_attach(u, chr);
+    chardev_close(old);
+    rx_poll_schedule(u);
+    return true;
+}
+
 static bool ns16550a_config(const DeviceConfig *config, uint64_t *xin_hz,
                             Error **errp)
 {
-    static const char *const known[] = {"chardev", "clock-frequency", NULL};
-    if (!device_check_props(config, known, errp) ||
+    if (!device_check_props(config, ns16550a_props, errp) ||
         !device_prop_positive_u64(config, "clock-frequency",
                                   NS16550A_DEFAULT_CLOCK, xin_hz, errp))
         return false;
@@ -474,7 +523,8 @@ static bool ns16550a_create(const DeviceConfig *config, Device *out,
     if (!chr)
         return false;
     Ns16550a *u = xcalloc(1, sizeof *u);
-    u->chardev = chr;
+    u->host = *host;
+    ns16550a_attach(u, chr);
     u->clock_hz = xin_hz;
     u->clock = host->clock;
     if (u->clock) {
@@ -482,22 +532,24 @@ static bool ns16550a_create(const DeviceConfig *config, Device *out,
         u->rx_timeout = clock_event_new(u->clock, ns16550a_timeout_fired, u);
         u->rx_activity = clock_now(u->clock);
     }
-    Owner *owner = owner_new(config->ms, config->desc->name, ns16550a_finalize, u);
-    MemoryRegion *region = memory_region_new_mmio(owner, config->desc->name,
+    u->owner = owner_new(config->ms, config->desc->name, ns16550a_finalize, u);
+    MemoryRegion *region = memory_region_new_mmio(u->owner, config->desc->name,
                                                   config->size, &ns16550a_ops, u);
-    *out = (Device){.owner = owner, .region = region, .state = u};
+    *out = (Device){.owner = u->owner, .region = region, .state = u};
     return true;
 }
 
 const PeripheralClass ns16550a_class = {
-    .type = "ns16550a",
+    .type = NS16550A_TYPE,
     .description = "16550A UART: 16-byte RX FIFO, baud-timed input, interrupts",
     .default_size = 0x100,
     .min_size = 8,
     .max_size = 0x1000,
+    .properties = ns16550a_props,
     .create = ns16550a_create,
     .irq_outputs = 1,
     .irq_output_names = ns16550a_irq_names,
     .connect_irqs = ns16550a_connect_irqs,
     .reset = ns16550a_reset,
+    .set_property = ns16550a_set_property,
 };

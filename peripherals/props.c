@@ -1,13 +1,31 @@
 /* Property and interrupt helpers shared by device models. */
 #include "peripherals/peripheral.h"
+#include "soc/alloc.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void prepend_loc(Error **errp, const SourceLoc *loc)
 {
     error_prepend(errp, "%s:%u:%u: ", loc->file, loc->line, loc->col);
+}
+
+/* "'sources' must be 1 to 1023"; wide limits in hex, as the board's own
+ * range errors give them. */
+static bool range_check(const char *key, uint64_t v, uint64_t min,
+                        uint64_t max, Error **errp)
+{
+    if (v >= min && v <= max)
+        return true;
+    char top[24];
+    snprintf(top, sizeof top, max > 0xffff ? "0x%llx" : "%llu",
+             (unsigned long long)max);
+    error_setf(errp, "'%s' must be %llu to %s", key, (unsigned long long)min,
+               top);
+    return false;
 }
 
 bool device_prop_u64(const DeviceConfig *config, const char *key,
@@ -33,21 +51,116 @@ const char *device_prop_str(const DeviceConfig *config, const char *key,
     return prop ? prop->value : default_value;
 }
 
-bool device_check_props(const DeviceConfig *config, const char *const *known,
-                        Error **errp)
+static const DeviceProperty *find_prop(const DeviceProperty *props,
+                                       const char *key)
+{
+    for (const DeviceProperty *p = props; p && p->name; p++)
+        if (strcmp(p->name, key) == 0)
+            return p;
+    return NULL;
+}
+
+bool device_check_props(const DeviceConfig *config,
+                        const DeviceProperty *props, Error **errp)
 {
     const BoardPeripheral *desc = config->desc;
     for (size_t i = 0; i < desc->nprops; i++) {
-        bool found = false;
-        for (const char *const *k = known; *k && !found; k++)
-            found = strcmp(*k, desc->props[i].key) == 0;
-        if (found)
+        if (find_prop(props, desc->props[i].key))
             continue;
         error_setf(errp, "unknown property '%s' for %s '%s'", desc->props[i].key,
                    desc->type, desc->name);
         prepend_loc(errp, &desc->props[i].loc);
         return false;
     }
+    return true;
+}
+
+bool device_check_live(const DeviceProperty *props, const char *type,
+                       const char *name, const char *key, Error **errp)
+{
+    const DeviceProperty *prop = find_prop(props, key);
+    if (!prop) {
+        error_setf(errp, "unknown property '%s' for %s '%s'", key, type, name);
+        return false;
+    }
+    if (prop->live)
+        return true;
+    char live[160] = "";
+    size_t used = 0;
+    for (const DeviceProperty *p = props; p->name; p++)
+        if (p->live && used < sizeof live)
+            used += (size_t)snprintf(live + used, sizeof live - used, "%s%s",
+                                     used ? ", " : "", p->name);
+    error_setf(errp, "property '%s' of %s '%s' cannot change while it runs "
+               "(live: %s)", key, type, name, used ? live : "none");
+    return false;
+}
+
+bool device_prop_required(const DeviceConfig *config, const char *key,
+                          Error **errp)
+{
+    if (board_peripheral_prop(config->desc, key))
+        return true;
+    const BoardPeripheral *desc = config->desc;
+    error_setf(errp, "missing property '%s' for %s '%s'", key, desc->type,
+               desc->name);
+    prepend_loc(errp, &desc->loc);
+    return false;
+}
+
+void device_names_free(char **names, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* True when `names` are min..max distinct names (max is small: the check
+ * is quadratic). */
+static bool names_check(const char *key, char **names, size_t count,
+                        size_t min, size_t max, Error **errp)
+{
+    if (count < min || count > max) {
+        error_setf(errp, "'%s' must list %zu to %zu names", key, min, max);
+        return false;
+    }
+    for (size_t i = 0; i < count; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0) {
+                error_setf(errp, "'%s' lists '%s' twice", key, names[i]);
+                return false;
+            }
+    return true;
+}
+
+bool device_prop_names(const DeviceConfig *config, const char *key,
+                       size_t min, size_t max, char ***names, size_t *count,
+                       Error **errp)
+{
+    const BoardProp *prop = board_peripheral_prop(config->desc, key);
+    const char *s = prop ? prop->value : "";
+    char **list = NULL;
+    size_t n = 0;
+    /* Counted as it goes, so a huge list costs max + 1 names at most. */
+    for (;;) {
+        while (isspace((unsigned char)*s))
+            s++;
+        if (!*s || n > max)
+            break;
+        size_t len = 0;
+        while (s[len] && !isspace((unsigned char)s[len]))
+            len++;
+        list = xreallocarray(list, n + 1, sizeof *list);
+        list[n++] = xstrndup(s, len);
+        s += len;
+    }
+    if (!names_check(key, list, n, min, max, errp)) {
+        device_names_free(list, n);
+        prepend_loc(errp, prop ? &prop->loc : &config->desc->loc);
+        return false;
+    }
+    *names = list;
+    *count = n;
     return true;
 }
 
@@ -75,20 +188,28 @@ bool device_prop_positive_u64(const DeviceConfig *config, const char *key,
     return false;
 }
 
+bool device_parse_u64_range(const char *key, const char *value, uint64_t min,
+                            uint64_t max, uint64_t *out, Error **errp)
+{
+    uint64_t v;
+    if (!board_parse_u64(value, &v)) {
+        error_setf(errp, "%s: '%s' is not a number", key, value);
+        return false;
+    }
+    if (!range_check(key, v, min, max, errp))
+        return false;
+    *out = v;
+    return true;
+}
+
 bool device_prop_u64_range(const DeviceConfig *config, const char *key,
                            uint64_t default_value, uint64_t min, uint64_t max,
                            uint64_t *out, Error **errp)
 {
     if (!device_prop_u64(config, key, default_value, out, errp))
         return false;
-    if (*out >= min && *out <= max)
+    if (range_check(key, *out, min, max, errp))
         return true;
-    /* wide limits in hex, as the board's own range errors give them */
-    char top[24];
-    snprintf(top, sizeof top, max > 0xffff ? "0x%llx" : "%llu",
-             (unsigned long long)max);
-    error_setf(errp, "'%s' must be %llu to %s", key, (unsigned long long)min,
-               top);
     const BoardProp *prop = board_peripheral_prop(config->desc, key);
     prepend_loc(errp, prop ? &prop->loc : &config->desc->loc);
     return false;

@@ -6,6 +6,8 @@
 extern const PeripheralClass irq_probe_class;
 extern const PeripheralClass mmio_stub_class;
 extern const PeripheralClass ns16550a_class;
+extern const PeripheralClass power_controller_class;
+extern const PeripheralClass remap_controller_class;
 extern const PeripheralClass sifive_aon_class;
 extern const PeripheralClass sifive_clint_class;
 extern const PeripheralClass sifive_gpio_class;
@@ -25,14 +27,20 @@ static const PeripheralClass *const models[] = {
     &mmio_stub_class,
     &sifive_test_class,
     &irq_probe_class,
+    &remap_controller_class,
+    &power_controller_class,
 };
+
+static const DeviceRegistry registry = {models, sizeof models / sizeof models[0]};
+
+const DeviceRegistry *registry_devices(void)
+{
+    return &registry;
+}
 
 const PeripheralClass *registry_find(const char *type)
 {
-    for (size_t i = 0; i < registry_count(); i++)
-        if (strcmp(models[i]->type, type) == 0)
-            return models[i];
-    return NULL;
+    return device_registry_find(&registry, type);
 }
 
 size_t registry_count(void)

@@ -8,6 +8,8 @@
 #include "peripherals/peripheral.h"
 #include "soc/board.h"
 
+/* Every model, for machine_new (MachineHooks.registry). */
+const DeviceRegistry *registry_devices(void);
 /* NULL when no model has that type. */
 const PeripheralClass *registry_find(const char *type);
 size_t registry_count(void);

@@ -687,13 +687,21 @@ static bool aon_config_old(const DeviceConfig *config, AonClocks *c,
                                  UINT32_MAX, &c->lfaltclk_hz, errp);
 }
 
+static const DeviceProperty aon_props[] = {
+    {"lfrosc-frequency", "the LFROSC before its divider, in Hz; default 32768",
+     false},
+    {"lfaltclk-frequency", "the clock the board drives on psdlfaltclk, in Hz "
+     "(0: none); default 32768", false},
+    {"lfclksel", "the aon_lfclksel pin, 0 (psdlfaltclk) or 1 (lfextclk_sel "
+     "chooses); default 1", false},
+    {"lfclk-frequency", "old name of lfaltclk-frequency with lfclksel 0; "
+     "default unset", false},
+    {0},
+};
+
 static bool aon_config(const DeviceConfig *config, AonClocks *c, Error **errp)
 {
-    static const char *const known[] = {
-        "lfrosc-frequency", "lfaltclk-frequency", "lfclksel",
-        "lfclk-frequency", NULL,
-    };
-    if (!device_check_props(config, known, errp) ||
+    if (!device_check_props(config, aon_props, errp) ||
         !device_prop_u64_range(config, "lfrosc-frequency", AON_LFROSC_HZ, 1,
                                UINT32_MAX, &c->lfrosc_hz, errp) ||
         !device_require_clock(config, errp))
@@ -745,6 +753,7 @@ const PeripheralClass sifive_aon_class = {
     .default_size = 0x1000,
     .min_size = 0x150,
     .max_size = 0x1000,
+    .properties = aon_props,
     .create = aon_create,
     .irq_outputs = AON_NUM_IRQS,
     .irq_output_names = aon_irq_names,

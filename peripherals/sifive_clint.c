@@ -184,11 +184,15 @@ static void clint_finalize(void *opaque)
     free(c);
 }
 
+static const DeviceProperty clint_props[] = {
+    {"timebase-frequency", "mtime's rate in Hz; default 10000000", false},
+    {0},
+};
+
 static bool clint_config(const DeviceConfig *config, uint64_t *timebase,
                          Error **errp)
 {
-    static const char *const known[] = {"timebase-frequency", NULL};
-    return device_check_props(config, known, errp) &&
+    return device_check_props(config, clint_props, errp) &&
            device_prop_positive_u64(config, "timebase-frequency",
                                     CLINT_DEFAULT_TIMEBASE, timebase, errp) &&
            device_require_clock(config, errp);
@@ -224,6 +228,7 @@ const PeripheralClass sifive_clint_class = {
     .default_size = 0x10000,
     .min_size = 0xc000,
     .max_size = 0x10000,
+    .properties = clint_props,
     .create = clint_create,
     .irq_outputs = CLINT_NUM_IRQS,
     .irq_output_names = clint_irq_names,

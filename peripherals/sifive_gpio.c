@@ -34,7 +34,10 @@
  * for deterministic tests: "PIN@TIME=LEVEL ..." separated by spaces, TIME
  * in cycles of the CPU clock or with a unit (ns, us, ms, s) since virtual
  * time 0, LEVEL 0, 1 or z (released: back to the pull-up or 0). Entries
- * apply in time order, equal times in written order.
+ * apply in time order, equal times in written order. The property is live:
+ * set_property replaces the schedule of injections still to come by the
+ * new one (its times still count from virtual time 0; entries already due
+ * apply at once, in order); pins driven meanwhile stay driven.
  *
  * Accesses must be 32-bit and aligned (others are bus errors); offsets past
  * 0x48 read 0 and ignore writes. Reads have no side effects, so the
@@ -318,22 +321,19 @@ static const char *parse_injection(const char *text, size_t len, Clock *clock,
     return NULL;
 }
 
-/* Parses the `inject` property into a schedule sorted by time. */
-static bool gpio_parse_inject(const DeviceConfig *config, Gpio *g,
-                              Error **errp)
+/* Parses an `inject` value into a schedule sorted by time: *out is
+ * malloc'd (NULL when empty); nothing is left allocated on failure. */
+static bool gpio_parse_inject(const char *value, Clock *clock,
+                              GpioInjection **out, size_t *count, Error **errp)
 {
-    const BoardProp *prop = board_peripheral_prop(config->desc, "inject");
-    if (!prop)
-        return true;
-    const SourceLoc *loc = &prop->loc;
-    Clock *clock = config->host->clock;
     if (!clock) {
-        error_setf(errp, "%s:%u:%u: 'inject' needs virtual time and the "
-                   "machine has no clock", loc->file, loc->line, loc->col);
+        error_setf(errp, "'inject' needs virtual time and the machine has no "
+                   "clock");
         return false;
     }
-    const char *s = prop->value;
-    for (;;) {
+    GpioInjection *list = NULL;
+    size_t n = 0;
+    for (const char *s = value;;) {
         while (isspace((unsigned char)*s))
             s++;
         if (!*s)
@@ -341,20 +341,36 @@ static bool gpio_parse_inject(const DeviceConfig *config, Gpio *g,
         size_t len = 0;
         while (s[len] && !isspace((unsigned char)s[len]))
             len++;
-        g->inject = xrealloc(g->inject, (g->ninject + 1) * sizeof *g->inject);
-        GpioInjection *in = &g->inject[g->ninject];
-        const char *why = parse_injection(s, len, clock, in);
+        list = xreallocarray(list, n + 1, sizeof *list);
+        const char *why = parse_injection(s, len, clock, &list[n]);
         if (why) {
-            error_setf(errp, "%s:%u:%u: 'inject' entry '%.*s': %s", loc->file,
-                       loc->line, loc->col, (int)len, s, why);
+            error_setf(errp, "'inject' entry '%.*s': %s", (int)len, s, why);
+            free(list);
             return false;
         }
-        in->order = g->ninject++;
+        list[n].order = n;
+        n++;
         s += len;
     }
-    if (g->ninject)
-        qsort(g->inject, g->ninject, sizeof *g->inject, injection_cmp);
+    if (n)
+        qsort(list, n, sizeof *list, injection_cmp);
+    *out = list;
+    *count = n;
     return true;
+}
+
+/* Replaces the injections still to come by `list` (taken over). */
+static void gpio_set_schedule(Gpio *g, GpioInjection *list, size_t n)
+{
+    free(g->inject);
+    g->inject = list;
+    g->ninject = n;
+    g->next_inject = 0;
+    if (!g->inject_event && n)
+        g->inject_event = clock_event_new(g->clock, gpio_inject_fired, g);
+    if (g->inject_event)
+        clock_event_cancel(g->inject_event);
+    gpio_schedule_next(g);
 }
 
 /* ---- reset, create and the class ---- */
@@ -385,23 +401,44 @@ static void gpio_finalize(void *opaque)
     free(g);
 }
 
+#define GPIO_TYPE "sifive,gpio0"
+
+static const DeviceProperty gpio_props[] = {
+    {"inject", "input levels at virtual times, \"PIN@TIME=LEVEL ...\" (TIME "
+     "in cycles or with ns/us/ms/s, LEVEL 0, 1 or z); default none", true},
+    {0},
+};
+
+static bool gpio_set_property(void *state, const char *key, const char *value,
+                              Error **errp)
+{
+    Gpio *g = state;
+    GpioInjection *list;
+    size_t n;
+    if (!device_check_live(gpio_props, GPIO_TYPE, owner_name(g->owner), key,
+                           errp) ||
+        !gpio_parse_inject(value, g->clock, &list, &n, errp))
+        return false;
+    gpio_set_schedule(g, list, n); /* "inject", the only live one */
+    return true;
+}
+
 static bool gpio_create(const DeviceConfig *config, Device *out, Error **errp)
 {
-    static const char *const known[] = {"inject", NULL};
-    if (!device_check_props(config, known, errp))
+    if (!device_check_props(config, gpio_props, errp))
         return false;
+    const BoardProp *inject = board_peripheral_prop(config->desc, "inject");
+    GpioInjection *list = NULL;
+    size_t n = 0;
+    if (inject && !gpio_parse_inject(inject->value, config->host->clock, &list,
+                                     &n, errp)) {
+        error_prepend(errp, "%s:%u:%u: ", inject->loc.file, inject->loc.line,
+                      inject->loc.col);
+        return false;
+    }
     Gpio *g = xcalloc(1, sizeof *g);
-    if (!gpio_parse_inject(config, g, errp)) {
-        free(g->inject);
-        free(g);
-        return false;
-    }
     g->clock = config->host->clock;
-    if (g->ninject) {
-        g->inject_event = clock_event_new(g->clock,
-                                          gpio_inject_fired, g);
-        gpio_schedule_next(g);
-    }
+    gpio_set_schedule(g, list, n);
     gpio_update(g, false); /* latch the reset levels: low_ip all ones */
     g->owner = owner_new(config->ms, config->desc->name, gpio_finalize, g);
     out->owner = g->owner;
@@ -412,16 +449,18 @@ static bool gpio_create(const DeviceConfig *config, Device *out, Error **errp)
 }
 
 const PeripheralClass sifive_gpio_class = {
-    .type = "sifive,gpio0",
+    .type = GPIO_TYPE,
     .description = "SiFive GPIO: 32 pins, edge and level interrupts, "
                    "injectable inputs",
     .default_size = GPIO_SIZE,
     .min_size = GPIO_NREGS * 4,
     .max_size = GPIO_SIZE,
+    .properties = gpio_props,
     .create = gpio_create,
     .irq_outputs = GPIO_PINS,
     .irq_output_names = gpio_irq_names,
     .connect_irqs = gpio_connect_irqs,
     .reset = gpio_reset,
     .set_input = gpio_set_input,
+    .set_property = gpio_set_property,
 };

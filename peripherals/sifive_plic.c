@@ -32,6 +32,10 @@
  * - A complete naming a source not enabled for the context is ignored
  *   (the manual says so); otherwise the gateway is re-armed, and a line
  *   still high becomes pending again at once.
+ * - When the source wired to an input goes (runtime reconfiguration,
+ *   irq_input_detach), its line is low and its pending bit and gateway
+ *   are cleared, as if it had never been raised; completing a claim of it
+ *   later is harmless.
  * - Accesses must be 32-bit and aligned (others are bus errors). The
  *   debugger's peek of claim returns what a claim would return without
  *   claiming; every other read has no side effects.
@@ -381,6 +385,23 @@ static bool plic_irq_input(void *state, unsigned n, IrqLine *out, Error **errp)
     return true;
 }
 
+/* The source wired to input s is gone (runtime reconfiguration): the line
+ * is low and its request forgotten, pending bit and gateway both, as if it
+ * had never been raised. A claim of it the firmware has not completed yet
+ * may still be completed: that re-arms a gateway already idle, harmlessly
+ * (a new source on the input may meanwhile have raised a request of its
+ * own, which then stays pending as any request would). */
+static void plic_irq_input_detach(void *state, unsigned s)
+{
+    Plic *p = state;
+    if (s == 0 || s > p->sources)
+        return;
+    bit_put(p->level, s, false);
+    bit_put(p->pending, s, false);
+    bit_put(p->busy, s, false);
+    plic_update_irq(p, false);
+}
+
 static void plic_finalize(void *opaque)
 {
     Plic *p = opaque;
@@ -406,12 +427,19 @@ static bool plic_bad(const DeviceConfig *config, const char *key,
     return false;
 }
 
+static const DeviceProperty plic_props[] = {
+    {"sources", "interrupt sources (inputs 1 to N), 1 to 1023; default 52",
+     false},
+    {"contexts", "contexts (hart modes), 1 to 15872; default 1", false},
+    {"priority-bits", "bits kept of each priority and threshold, 1 to 32; "
+     "default 3", false},
+    {0},
+};
+
 static bool plic_config(const DeviceConfig *config, uint64_t *sources,
                         uint64_t *contexts, uint64_t *prio_bits, Error **errp)
 {
-    static const char *const known[] = {"sources", "contexts", "priority-bits",
-                                        NULL};
-    if (!device_check_props(config, known, errp) ||
+    if (!device_check_props(config, plic_props, errp) ||
         !device_prop_u64_range(config, "sources", PLIC_DEFAULT_SOURCES, 1,
                                PLIC_MAX_SOURCES, sources, errp) ||
         !device_prop_u64_range(config, "contexts", 1, 1, PLIC_MAX_CONTEXTS,
@@ -492,10 +520,12 @@ const PeripheralClass sifive_plic_class = {
     .default_size = PLIC_WINDOW,
     .min_size = PLIC_CONTEXT_BASE + PLIC_CONTEXT_STRIDE,
     .max_size = PLIC_WINDOW,
+    .properties = plic_props,
     .create = plic_create,
     .irq_outputs = 1,
     .irq_output_names = plic_irq_names,
     .connect_irqs = plic_connect_irqs,
     .irq_input = plic_irq_input,
+    .irq_input_detach = plic_irq_input_detach,
     .reset = plic_reset,
 };

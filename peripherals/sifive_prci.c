@@ -253,13 +253,20 @@ static bool prci_delay_prop(const DeviceConfig *config, const char *key,
     return device_prop_u64(config, key, dflt, out, errp);
 }
 
+static const DeviceProperty prci_props[] = {
+    {"hfrosc-ready-cycles", "CPU cycles from hfroscen to hfroscrdy; default "
+     "10 us of virtual time", false},
+    {"hfxosc-ready-cycles", "CPU cycles from hfxoscen to hfxoscrdy; default "
+     "1 ms of virtual time", false},
+    {"pll-lock-cycles", "CPU cycles the PLL takes to lock; default 100 us of "
+     "virtual time", false},
+    {0},
+};
+
 static bool prci_create(const DeviceConfig *config, Device *out, Error **errp)
 {
-    static const char *const known[] = {
-        "hfrosc-ready-cycles", "hfxosc-ready-cycles", "pll-lock-cycles", NULL,
-    };
     const BoardPeripheral *desc = config->desc;
-    if (!device_check_props(config, known, errp) ||
+    if (!device_check_props(config, prci_props, errp) ||
         !device_require_clock(config, errp))
         return false;
     uint64_t hfrosc, hfxosc, pll;
@@ -291,6 +298,7 @@ const PeripheralClass sifive_prci_class = {
     .default_size = 0x1000,
     .min_size = 0x100,
     .max_size = 0x1000,
+    .properties = prci_props,
     .create = prci_create,
     .reset = prci_reset,
 };

@@ -56,10 +56,13 @@ static const MmioOps test_ops = {
     .peek = test_read,
 };
 
+static const DeviceProperty test_props[] = {
+    {0}, /* none */
+};
+
 static bool test_create(const DeviceConfig *config, Device *out, Error **errp)
 {
-    static const char *const known[] = {NULL};
-    if (!device_check_props(config, known, errp))
+    if (!device_check_props(config, test_props, errp))
         return false;
     SifiveTest *t = xcalloc(1, sizeof *t);
     t->host = *config->host;
@@ -75,5 +78,6 @@ const PeripheralClass sifive_test_class = {
     .default_size = 0x1000,
     .min_size = 4,
     .max_size = 0x1000,
+    .properties = test_props,
     .create = test_create,
 };

@@ -29,13 +29,20 @@
  * While rxen is set and the RX FIFO has room, the chardev is polled once
  * per received character time, 10 * (div + 1) bus cycles (start, 8 data,
  * stop), so file input arrives at the same cycles on every run; polling
- * stops when the FIFO is full, rxen is clear or the input has ended.
+ * stops when the FIFO is full, rxen is clear or the input has ended, and
+ * input arriving after its end (chardev_input_arrived: bytes a monitor
+ * queued) starts it again, one character time later.
  * Input is not lost while rxen is clear: it waits in the chardev. When the
  * device dies (the end of the run) the character being shifted out and,
  * if txen is set, the TX FIFO are written out, so the last line a firmware
  * prints before exiting is not lost; a machine reset drops them, as
  * hardware would. Without a machine clock, bytes leave at once and there
  * is no input.
+ *
+ * Properties: `chardev` (the backend, default stdio; live: set_property
+ * opens the new backend, and only once it is open closes the old one; the
+ * FIFOs and the character being shifted out stay, and go to the new one)
+ * and `clock-frequency`.
  *
  * Not modelled: the receiver's sampling (noise, framing errors), the
  * TX/RX pins and their GPIO IOF routing, accesses narrower than 32 bits
@@ -166,6 +173,12 @@ static void rx_poll_schedule(SifiveUart *u)
         clock_event_cancel(u->rx_poll);
     else if (!clock_event_pending(u->rx_poll))
         clock_event_schedule(u->rx_poll, clock_now(u->clock) + bit_cycles(u, 10));
+}
+
+/* The chardev's input came back after it had ended. */
+static void sifive_uart_input_arrived(void *opaque)
+{
+    rx_poll_schedule(opaque);
 }
 
 static void sifive_uart_rx_poll(void *opaque)
@@ -332,12 +345,48 @@ static void sifive_uart_finalize(void *opaque)
     free(u);
 }
 
+#define SIFIVE_UART_TYPE "sifive,uart0"
+
+static const DeviceProperty sifive_uart_props[] = {
+    {"chardev", "the character backend (stdio, null, file:..., tcp:PORT, "
+     "pty); default stdio", true},
+    {"clock-frequency", "the bus clock the divisor divides, in Hz; default "
+     "the CPU's", false},
+    {0},
+};
+
+/* Takes `chr` as the UART's backend, listening for its input. */
+static void sifive_uart_attach(SifiveUart *u, Chardev *chr)
+{
+    u->chardev = chr;
+    chardev_set_input_handler(chr, sifive_uart_input_arrived, u);
+}
+
+static bool sifive_uart_set_property(void *state, const char *key,
+                                     const char *value, Error **errp)
+{
+    SifiveUart *u = state;
+    if (!device_check_live(sifive_uart_props, SIFIVE_UART_TYPE, u->name, key,
+                           errp))
+        return false;
+    /* "chardev", the only live one: the old backend goes only once the
+     * new one is open. */
+    Chardev *chr = u->host.open_chardev(u->host.opaque, value, errp);
+    if (!chr)
+        return false;
+    Chardev *old = u->chardev;
+    chardev_set_input_handler(old, NULL, NULL);
+    sifive_uart_attach(u, chr);
+    chardev_close(old);
+    rx_poll_schedule(u);
+    return true;
+}
+
 static bool sifive_uart_config(const DeviceConfig *config, uint64_t *bus_hz,
                                Error **errp)
 {
-    static const char *const known[] = {"chardev", "clock-frequency", NULL};
     Clock *clock = config->host->clock;
-    if (!device_check_props(config, known, errp) ||
+    if (!device_check_props(config, sifive_uart_props, errp) ||
         !device_prop_positive_u64(config, "clock-frequency",
                                   clock ? clock_hz(clock) : 1, bus_hz, errp))
         return false;
@@ -357,7 +406,7 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
     SifiveUart *u = xcalloc(1, sizeof *u);
     u->name = xstrdup(config->desc->name);
     u->host = *host;
-    u->chardev = chr;
+    sifive_uart_attach(u, chr);
     u->clock_hz = bus_hz;
     u->clock = host->clock;
     if (u->clock) {
@@ -374,14 +423,16 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
 }
 
 const PeripheralClass sifive_uart_class = {
-    .type = "sifive,uart0",
+    .type = SIFIVE_UART_TYPE,
     .description = "SiFive UART: 8-byte FIFOs, watermark interrupts, baud timing",
     .default_size = 0x1000,
     .min_size = 0x1c,
     .max_size = 0x1000,
+    .properties = sifive_uart_props,
     .create = sifive_uart_create,
     .irq_outputs = 1,
     .irq_output_names = sifive_uart_irq_names,
     .connect_irqs = sifive_uart_connect_irqs,
     .reset = sifive_uart_reset,
+    .set_property = sifive_uart_set_property,
 };

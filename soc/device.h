@@ -167,6 +167,13 @@ typedef struct PeripheralClass {
      * in the device's board entry. NULL: no live properties. */
     bool (*set_property)(void *state, const char *key, const char *value,
                          Error **errp);
+
+    /* `alias`, a region this device mapped with map_region, shows a
+     * region that is being removed by force (`peripheral remove --force`):
+     * the device must point it at something of its own and stop showing
+     * the target, before this returns (a remap controller disables its
+     * window until the next select). NULL: such a removal is refused. */
+    void (*release_alias)(void *state, MemoryRegion *alias);
 } PeripheralClass;
 
 /* The models the machine may build, from its caller. */

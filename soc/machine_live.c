@@ -103,27 +103,25 @@ bool machine_add_peripheral(Machine *m, const BoardPeripheral *entry,
     return true;
 }
 
-/* The alias another device shows p's regions through: refused, or with
- * `force` unmapped and destroyed (its device goes on without it). */
+/* The aliases other devices show p's regions through: refused, or with
+ * `force` released by their devices (release_alias: the alias stays
+ * theirs and mapped, showing nothing of p). */
 static bool release_aliases(Machine *m, MachinePeripheral *p, const Owner *owner,
                             const char *name, bool force, Error **errp)
 {
     MachinePeripheral *by;
     ExtraMapping *alias;
     while (owner && (alias = machine_alias_onto(m, owner, p, &by)) != NULL) {
-        if (!force) {
-            error_setf(errp, "'%s' is shown by '%s' (its alias '%s'); remove it "
-                       "with --force to remove that alias too", name, by->desc.name,
-                       memory_region_name(alias->region));
+        if (!force || !by->cls->release_alias) {
+            error_setf(errp, "'%s' is shown by '%s' (its alias '%s')%s", name,
+                       by->desc.name, memory_region_name(alias->region),
+                       force ? ", which cannot let go of it"
+                             : "; remove it with --force to remove that alias too");
             return false;
         }
-        MemoryRegion *region = alias->region;
-        size_t i = (size_t)(alias - by->extra);
-        memmove(&by->extra[i], &by->extra[i + 1], (by->nextra - i - 1) * sizeof *by->extra);
-        by->nextra--;
-        memory_del_subregion(m->bus, region);
-        if (!memory_region_destroy(region, errp))
-            abort(); /* unmapped and the device's own: destroy cannot refuse */
+        by->cls->release_alias(by->dev.state, alias->region);
+        if (machine_alias_onto(m, owner, p, &by) == alias)
+            abort(); /* the model broke release_alias's contract */
     }
     return true;
 }

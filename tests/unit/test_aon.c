@@ -997,7 +997,7 @@ static void test_machine_watchdog_resets_devices_and_cpu(void **state)
     BoardFile *file = board_file_parse("m.yaml", BOARD, strlen(BOARD), &err);
     assert_non_null(file);
     MachineHooks hooks = {.opaque = &host, .stop = host_stop, .clock = clock,
-                          .reset_cpu = host_reset_cpu};
+                          .reset_cpu = host_reset_cpu, .registry = registry_devices()};
     Machine *m = machine_new(ms, &file->boards[0], &hooks, &err);
     if (!m)
         fail_msg("machine: %s", error_message(err));

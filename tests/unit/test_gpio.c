@@ -4,7 +4,8 @@
  * (output_val ^ out_xor under output_en, iof_en, external drive, pull-up),
  * rise/fall/high/low pending bits and outputs, injection through the
  * class's set_input and through the `inject` property at exact cycles,
- * reset, 32-bit accesses only; and a board wiring GPIO -> PLIC -> CPU. */
+ * reset, 32-bit accesses only, `inject` replaced while running; and a
+ * board wiring GPIO -> PLIC -> CPU. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -498,6 +499,67 @@ static void test_inject_errors_name_the_entry(void **state)
                         "sifive,gpio0 'gpio0'");
 }
 
+/* `inject` is live: a new schedule replaces the injections still to come
+ * (pins driven meanwhile stay driven), its entries already due apply at
+ * the next check, in order, and a bad one changes nothing. */
+static void test_inject_is_live(void **state)
+{
+    Fixture f = {0};
+    setup_prop(&f, "inject", "3@100=1 3@200=0 7@400=1");
+    wr(&f, INPUT_EN, 0xff);
+    clock_advance(f.clock, 150);
+    assert_int_equal(rd(&f, INPUT_VAL), 1u << 3);
+    Error *err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "inject", "4@300=1 40@1=1",
+                                     &err));
+    assert_string_equal(error_message(err),
+                        "'inject' entry '40@1=1': no such pin (0-31)");
+    error_free(err);
+    assert_int_equal(clock_next_deadline(f.clock), 200); /* kept */
+    assert_true(f.cls->set_property(f.dev.state, "inject",
+                                    "4@300=1 5@60=0 5@50=1", NULL));
+    assert_int_equal(rd(&f, RISE_IP) & 1u << 5, 0);
+    clock_advance(f.clock, 150);
+    assert_int_equal(rd(&f, RISE_IP) & 1u << 5, 1u << 5); /* 50, then 60 */
+    assert_int_equal(rd(&f, FALL_IP) & 1u << 5, 1u << 5);
+    assert_int_equal(rd(&f, INPUT_VAL), 1u << 3);
+    clock_advance(f.clock, 299);
+    assert_int_equal(rd(&f, INPUT_VAL), 1u << 3); /* 3@200=0 is gone */
+    clock_advance(f.clock, 300);
+    assert_int_equal(rd(&f, INPUT_VAL), 1u << 3 | 1u << 4);
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER); /* 7@400 too */
+    err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "ngpio", "16", &err));
+    assert_string_equal(error_message(err),
+                        "unknown property 'ngpio' for sifive,gpio0 'gpio0'");
+    error_free(err);
+    teardown(&f);
+}
+
+static void test_inject_set_later_needs_a_clock(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    assert_true(f.cls->set_property(f.dev.state, "inject", "2@10=1", NULL));
+    wr(&f, INPUT_EN, 0xff);
+    clock_advance(f.clock, 10);
+    assert_int_equal(rd(&f, INPUT_VAL), 1u << 2);
+    teardown(&f);
+
+    Fixture g = {0};
+    Error *err = NULL;
+    assert_true(try_create(&g, NULL, NULL, false, NULL));
+    assert_false(g.cls->set_property(g.dev.state, "inject", "2@10=1", &err));
+    assert_string_equal(error_message(err),
+                        "'inject' needs virtual time and the machine has no "
+                        "clock");
+    error_free(err);
+    owner_unref(g.dev.owner);
+    assert_int_equal(memory_stats(g.ms).owners, 0);
+    memory_system_free(g.ms);
+    clock_free(g.clock);
+}
+
 static void test_empty_inject_schedules_nothing(void **state)
 {
     Fixture f = {0};
@@ -589,7 +651,7 @@ static void test_board_gpio_edges_reach_the_cpu_through_the_plic(void **state)
     if (!file)
         fail_msg("parse: %s", error_message(err));
     MachineHooks hooks = {.opaque = &cpu, .stop = stop, .cpu_irq = cpu_irq,
-                          .clock = clock};
+                          .clock = clock, .registry = registry_devices()};
     Machine *m = machine_new(ms, &file->boards[0], &hooks, &err);
     board_file_free(file);
     if (!m)
@@ -641,6 +703,8 @@ int main(void)
         cmocka_unit_test(test_inject_z_releases_the_pin_to_the_pull_up),
         cmocka_unit_test(test_inject_errors_name_the_entry),
         cmocka_unit_test(test_empty_inject_schedules_nothing),
+        cmocka_unit_test(test_inject_is_live),
+        cmocka_unit_test(test_inject_set_later_needs_a_clock),
         cmocka_unit_test(test_reset_clears_registers_but_keeps_outside_drive),
         cmocka_unit_test(test_only_aligned_32bit_accesses),
         cmocka_unit_test(test_board_gpio_edges_reach_the_cpu_through_the_plic),

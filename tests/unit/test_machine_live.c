@@ -495,6 +495,56 @@ static void test_device_removes_itself_from_its_own_callback(void **state)
     mf_free(&f);
 }
 
+/* ---- a remap controller's window onto a device that goes ---- */
+
+static const char REMAPPED[] =
+    "b:\n"
+    "  memory:\n"
+    "    - {name: ram, type: ram, base: 0x80000000, size: 64K}\n"
+    "  peripherals:\n"
+    "    - {name: s, type: memory-mapped-stub, base: 0x30000000, size: 0x1000,\n"
+    "       read-value: 0x5a5a5a5a}\n"
+    "    - {name: remap, type: \"mcusim,remap-controller\", base: 0x40000000,\n"
+    "       window: 0x0, window-size: 0x1000, targets: \"s ram\"}\n";
+
+static void test_forced_removal_releases_a_window(void **state)
+{
+    MachineFixture f;
+    Error *err = NULL;
+    if (!mf_build(&f, REMAPPED, &err))
+        fail_msg("build: %s", error_message(err));
+    assert_int_equal(rd(&f, 0x0, 4), 0x5a5a5a5a); /* the window shows s */
+    Snapshot before = snap(&f);
+    assert_false(machine_remove_peripheral(f.m, "s", false, &err));
+    expect_error(err, "'s' is shown by 'remap' (its alias 'remap.window'); remove it "
+                      "with --force to remove that alias too");
+    err = NULL;
+    assert_false(machine_power(f.m, "s", false, &err));
+    assert_non_null(strstr(error_message(err), "'s' is shown by 'remap'"));
+    error_free(err);
+    err = NULL;
+    assert_unchanged(&f, &before);
+    assert_true(machine_remove_peripheral(f.m, "s", true, &err));
+    audits(&f);
+    assert_false(mapped(&f, 0x0)); /* the window shows nothing now */
+    assert_false(mapped(&f, 0x30000000));
+    wr(&f, 0x40000000, 4, 1); /* select ram: the window works again */
+    wr(&f, 0x80000000, 4, 0x11223344);
+    assert_int_equal(rd(&f, 0x0, 4), 0x11223344);
+    wr(&f, 0x40000000, 4, 0); /* select s, which is gone: disabled */
+    assert_false(mapped(&f, 0x0));
+    assert_true(add(&f, "{name: s, type: memory-mapped-stub, base: 0x30000000, "
+                        "read-value: 7}", &err));
+    wr(&f, 0x40000000, 4, 0);
+    assert_int_equal(rd(&f, 0x0, 4), 7);
+    audits(&f);
+    /* the remap controller itself goes: its window with it */
+    assert_true(machine_remove_peripheral(f.m, "remap", false, &err));
+    assert_false(mapped(&f, 0x0));
+    audits(&f);
+    mf_free(&f);
+}
+
 /* ---- board apply ---- */
 
 static const char APPLIED[] =
@@ -688,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_set_property_live_and_refused),
         cmocka_unit_test(test_power_off_keeps_the_entry_and_on_resets),
         cmocka_unit_test(test_device_removes_itself_from_its_own_callback),
+        cmocka_unit_test(test_forced_removal_releases_a_window),
         cmocka_unit_test(test_apply_changes_only_what_differs),
         cmocka_unit_test(test_apply_is_all_or_nothing),
         cmocka_unit_test(test_apply_replaces_the_sink_and_rewires_kept_sources),

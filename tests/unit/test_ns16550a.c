@@ -3,7 +3,8 @@
  * interrupt levels and IIR priorities, the divisor latch, receive timing
  * at the baud rate (exact cycles, and the same on every run with a real
  * file backend), trigger levels and the character timeout, loopback,
- * side-effect-free peeks, a machine reset, property errors. */
+ * side-effect-free peeks, a machine reset, property errors; input
+ * arriving after its end waking the receiver, the live `chardev`. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -487,6 +488,88 @@ static void test_ns16550a_machine_reset(void **state)
     teardown(&f);
 }
 
+/* A backend whose input had ended gets bytes again (the monitor's `uart
+ * NAME send`) and says so: the receiver wakes, and the byte is in the RX
+ * FIFO (the data-available interrupt rises) one character time later,
+ * with no register access in between. */
+static void test_ns16550a_input_after_its_end_wakes_the_receiver(void **state)
+{
+    Fixture f = {.in = "a", .in_eof = true};
+    ns_setup_8n1(&f, 0x01);
+    wr8(&f, IER, 0x01);
+    run_until(&f, 1000);
+    assert_int_equal(rd8(&f, RBR), 'a');
+    assert_true(f.chr->eof); /* that was all: polling stopped */
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
+    run_until(&f, 5000);
+    assert_false(f.sink.level);
+    f.in = "b";
+    f.inpos = 0;
+    f.chr->eof = false;
+    chardev_input_arrived(f.chr);
+    run_until(&f, 5999);
+    assert_false(f.sink.level);
+    run_until(&f, 6000);
+    assert_true(f.sink.level); /* received data available */
+    assert_int_equal(f.narrivals, 2);
+    assert_int_equal(f.arrivals[1], 6000);
+    assert_int_equal(peek8(&f, RBR), 'b');
+    teardown(&f);
+}
+
+/* `chardev` is live: the new backend is opened first, and a spec that
+ * cannot be opened leaves the old one in place; bytes then go to the new
+ * one, and its input is polled at once. */
+static void test_ns16550a_chardev_is_live(void **state)
+{
+    Fixture f = {0};
+    ns_setup_8n1(&f, 0x01);
+    wr8(&f, THR, 'a');
+    Error *err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "chardev", "serial0", &err));
+    assert_string_equal(error_message(err),
+                        "unknown chardev 'serial0' (expected stdio, "
+                        "stdio:in=PATH, null, file:PATH, file:out=PATH,in=PATH, "
+                        "tcp:[HOST:]PORT or pty)");
+    error_free(err);
+    wr8(&f, THR, 'b');
+    assert_int_equal(f.outlen, 2); /* the old backend still works */
+    assert_memory_equal(f.out, "ab", 2);
+    assert_true(f.cls->set_property(f.dev.state, "chardev", "null", NULL));
+    wr8(&f, THR, 'c');
+    assert_int_equal(f.outlen, 2); /* 'c' went to null */
+    run_until(&f, 5000);
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER); /* no input */
+    f.in = "z";
+    assert_true(f.cls->set_property(f.dev.state, "chardev", "test", NULL));
+    run_until(&f, 6000);
+    assert_int_equal(f.narrivals, 1);
+    assert_int_equal(f.arrivals[0], 6000);
+    assert_int_equal(rd8(&f, RBR), 'z');
+    wr8(&f, THR, 'd');
+    assert_int_equal(f.outlen, 3);
+    assert_int_equal(f.out[2], 'd');
+    teardown(&f);
+}
+
+static void test_ns16550a_refuses_to_change_other_properties(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "ns16550a", NULL);
+    Error *err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "clock-frequency", "5", &err));
+    assert_string_equal(error_message(err),
+                        "property 'clock-frequency' of ns16550a 'uart0' "
+                        "cannot change while it runs (live: chardev)");
+    error_free(err);
+    err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "baud", "9600", &err));
+    assert_string_equal(error_message(err),
+                        "unknown property 'baud' for ns16550a 'uart0'");
+    error_free(err);
+    teardown(&f);
+}
+
 static void test_ns16550a_property_errors(void **state)
 {
     const char *const zero[] = {"clock-frequency", "0", NULL};
@@ -526,6 +609,9 @@ int main(void)
         cmocka_unit_test(test_ns16550a_without_a_clock_only_transmits),
         cmocka_unit_test(test_ns16550a_machine_reset),
         cmocka_unit_test(test_ns16550a_property_errors),
+        cmocka_unit_test(test_ns16550a_input_after_its_end_wakes_the_receiver),
+        cmocka_unit_test(test_ns16550a_chardev_is_live),
+        cmocka_unit_test(test_ns16550a_refuses_to_change_other_properties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * every register at reset and after writes, claim order (priority, then
  * lowest ID), threshold masking of the output but not of claims, the
  * level-triggered gateway across claim and complete, per-context enables,
- * side-effect-free peeks, 32-bit accesses only, properties and reset. */
+ * side-effect-free peeks, 32-bit accesses only, properties and reset, and
+ * a detached source forgotten. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -690,6 +691,55 @@ static void test_disconnect_drives_nothing(void **state)
     teardown(&f);
 }
 
+/* The source wired to an input goes (runtime reconfiguration): its line
+ * is low and its pending bit cleared, so the output falls; nothing is
+ * left to claim. */
+static void test_detached_source_is_forgotten(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    assert_non_null(f.cls->irq_input_detach);
+    wr(&f, PRIO(3), 1);
+    enable(&f, 0, 3);
+    line(&f, 3, true);
+    assert_int_equal(rd(&f, PENDING(0)), 1u << 3);
+    assert_true(f.sink.level);
+    f.cls->irq_input_detach(f.dev.state, 3);
+    assert_int_equal(rd(&f, PENDING(0)), 0);
+    assert_false(f.sink.level);
+    assert_int_equal(rd(&f, CLAIM(0)), 0);
+    /* a source wired there later starts afresh: a rise is a new request */
+    line(&f, 3, false);
+    line(&f, 3, true);
+    assert_int_equal(rd(&f, PENDING(0)), 1u << 3);
+    assert_true(f.sink.level);
+    f.cls->irq_input_detach(f.dev.state, 0);  /* not an input: ignored */
+    f.cls->irq_input_detach(f.dev.state, 54);
+    assert_int_equal(rd(&f, PENDING(0)), 1u << 3);
+    teardown(&f);
+}
+
+/* A claim of the detached source that the firmware completes later does
+ * no harm: nothing becomes pending and the output stays low. */
+static void test_detached_source_may_complete_later(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, PRIO(5), 1);
+    enable(&f, 0, 5);
+    line(&f, 5, true);
+    assert_int_equal(rd(&f, CLAIM(0)), 5);
+    f.cls->irq_input_detach(f.dev.state, 5);
+    wr(&f, CLAIM(0), 5);
+    assert_int_equal(rd(&f, PENDING(0)), 0);
+    assert_false(f.sink.level);
+    assert_int_equal(rd(&f, CLAIM(0)), 0);
+    line(&f, 5, true); /* a new source on input 5 */
+    assert_int_equal(rd(&f, PENDING(0)), 1u << 5);
+    assert_true(f.sink.level);
+    teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -719,6 +769,8 @@ int main(void)
         cmocka_unit_test(test_reset_clears_registers_and_repends_high_lines),
         cmocka_unit_test(test_reset_samples_lines_after_the_machine_reset),
         cmocka_unit_test(test_disconnect_drives_nothing),
+        cmocka_unit_test(test_detached_source_is_forgotten),
+        cmocka_unit_test(test_detached_source_may_complete_later),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * the TX FIFO draining at the baud rate and its watermark, a dropped byte
  * reported once per overflow, receive timing and rxwm (exact cycles, and
  * the same on every run with a real file backend), the bus clock
- * property, the flush at teardown, a machine reset, property errors. */
+ * property, the flush at teardown, a machine reset, property errors; input
+ * arriving after its end waking the receiver, the live `chardev`. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -315,6 +316,94 @@ static void test_sifive_uart_rx_timing_is_the_same_every_run(void **state)
     assert_memory_equal(seen[0], seen[1], sizeof seen[0]);
 }
 
+/* A backend whose input had ended gets bytes again (the monitor's `uart
+ * NAME send`) and says so: the receiver wakes, and the byte is in the RX
+ * FIFO (rxwm rises) one character time later, with no register access in
+ * between. */
+static void test_sifive_uart_input_after_its_end_wakes_the_receiver(void **state)
+{
+    Fixture f = {.in = "a", .in_eof = true};
+    setup(&f, "sifive,uart0", NULL);
+    wr32(&f, DIV, 99); /* 1000 cycles a character */
+    wr32(&f, RXCTRL, 1);
+    wr32(&f, IE, 0x2);
+    run_until(&f, 1000);
+    assert_int_equal(rd32(&f, RXDATA), 'a');
+    assert_true(f.chr->eof); /* that was all: polling stopped */
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
+    run_until(&f, 5000);
+    f.in = "b";
+    f.inpos = 0;
+    f.chr->eof = false;
+    chardev_input_arrived(f.chr);
+    run_until(&f, 5999);
+    assert_false(f.sink.level);
+    run_until(&f, 6000);
+    assert_true(f.sink.level); /* rxwm: 1 > 0 */
+    assert_int_equal(f.narrivals, 2);
+    assert_int_equal(f.arrivals[1], 6000);
+    assert_int_equal(peek32(&f, RXDATA), 'b');
+    teardown(&f);
+}
+
+/* `chardev` is live: the new backend is opened first, and a spec that
+ * cannot be opened leaves the old one in place; bytes then go to the new
+ * one, and its input is polled at once. */
+static void test_sifive_uart_chardev_is_live(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "sifive,uart0", NULL);
+    wr32(&f, TXCTRL, 1);
+    wr32(&f, RXCTRL, 1);
+    wr32(&f, TXDATA, 'a');
+    run_until(&f, 100);
+    Error *err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "chardev", "serial0", &err));
+    assert_string_equal(error_message(err),
+                        "unknown chardev 'serial0' (expected stdio, "
+                        "stdio:in=PATH, null, file:PATH, file:out=PATH,in=PATH, "
+                        "tcp:[HOST:]PORT or pty)");
+    error_free(err);
+    wr32(&f, TXDATA, 'b');
+    run_until(&f, 200);
+    assert_int_equal(f.outlen, 2); /* the old backend still works */
+    assert_memory_equal(f.out, "ab", 2);
+    assert_true(f.cls->set_property(f.dev.state, "chardev", "null", NULL));
+    wr32(&f, TXDATA, 'c');
+    run_until(&f, 300);
+    assert_int_equal(f.outlen, 2); /* 'c' went to null */
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER); /* no input */
+    f.in = "z";
+    assert_true(f.cls->set_property(f.dev.state, "chardev", "test", NULL));
+    run_until(&f, 310);
+    assert_int_equal(f.narrivals, 1);
+    assert_int_equal(f.arrivals[0], 310);
+    assert_int_equal(rd32(&f, RXDATA), 'z');
+    wr32(&f, TXDATA, 'd');
+    run_until(&f, 400);
+    assert_int_equal(f.outlen, 3);
+    assert_int_equal(f.out[2], 'd');
+    teardown(&f);
+}
+
+static void test_sifive_uart_refuses_to_change_other_properties(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "sifive,uart0", NULL);
+    Error *err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "clock-frequency", "5", &err));
+    assert_string_equal(error_message(err),
+                        "property 'clock-frequency' of sifive,uart0 'uart0' "
+                        "cannot change while it runs (live: chardev)");
+    error_free(err);
+    err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "baud", "9600", &err));
+    assert_string_equal(error_message(err),
+                        "unknown property 'baud' for sifive,uart0 'uart0'");
+    error_free(err);
+    teardown(&f);
+}
+
 static void test_sifive_uart_property_errors(void **state)
 {
     const char *const zero[] = {"clock-frequency", "0", NULL};
@@ -347,6 +436,9 @@ int main(void)
         cmocka_unit_test(test_sifive_uart_machine_reset),
         cmocka_unit_test(test_sifive_uart_rx_timing_is_the_same_every_run),
         cmocka_unit_test(test_sifive_uart_property_errors),
+        cmocka_unit_test(test_sifive_uart_input_after_its_end_wakes_the_receiver),
+        cmocka_unit_test(test_sifive_uart_chardev_is_live),
+        cmocka_unit_test(test_sifive_uart_refuses_to_change_other_properties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

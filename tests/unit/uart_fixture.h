@@ -45,6 +45,7 @@ typedef struct Fixture {
     const char *in;
     size_t inpos;
     bool in_eof; /* the input ends after its last byte */
+    Chardev *chr; /* the scripted chardev opened last */
     uint64_t arrivals[MAX_ARRIVALS];
     size_t narrivals;
     char log[512]; /* the guest diagnostics, "device: message\n" each */
@@ -111,6 +112,7 @@ static inline Chardev *open_chardev(void *opaque, const char *spec, Error **errp
     TestChr *c = calloc(1, sizeof *c);
     c->base.ops = &test_chr_ops;
     c->f = opaque;
+    c->f->chr = &c->base;
     return &c->base;
 }
 
