@@ -44,15 +44,12 @@ typedef struct GdbTarget {
     /* True once the firmware has exited; *status is its exit status.
      * NULL: never. */
     bool (*exited)(void *opaque, int *status);
-    /* `monitor reset`. NULL: cpu_reset. */
-    void (*reset)(void *opaque);
-    /* `monitor stats`, `monitor info peripherals`: malloc'd text the
-     * server frees. NULL: a built-in summary / "not available". */
-    char *(*stats)(void *opaque);
-    char *(*peripherals)(void *opaque);
-    /* Optional: monitor commands the table does not know. Returns
-     * malloc'd output, or NULL when the command is unknown. */
-    char *(*monitor)(void *opaque, const char *command);
+    /* Runs gdb's `monitor LINE` (qRcmd) while the target is halted: the
+     * simulator's monitor language (sim/monitor.h, as MONITOR_FROM_GDB),
+     * the server keeps no commands of its own. Returns the output,
+     * malloc'd (the server frees it; NULL: none), errors included. NULL:
+     * every command is answered "no monitor on this target". */
+    char *(*monitor)(void *opaque, const char *line);
 } GdbTarget;
 
 enum {

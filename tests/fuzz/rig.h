@@ -1,5 +1,5 @@
 /* The small machine the GDB stub is tried on, shared by its libFuzzer
- * harnesses (fuzz_rsp.c, fuzz_monitor.c) and its unit tests
+ * harness (fuzz_rsp.c) and its unit tests
  * (tests/unit/gdb_wire.h): a memory system whose board owner holds a
  * 4 GiB root container, memories and MMIO blocks mapped in one
  * transaction, a program written through the debugger path, an RV32IMAC

@@ -90,6 +90,7 @@ TESTS = [
     ("interrupt", ["interrupt"], 13),
     ("monitor", ["monitor"], 13),
     ("monitor_reset", ["monitor_reset"], 13),
+    ("monitor_reconfigure", ["monitor_reconfigure"], 0, "reconfig"),
     ("exit_code", ["exit_code"], 13),
     ("kill", ["kill"], EXIT_KILLED),
     ("detach_run_on", ["detach_run_on"], 13),

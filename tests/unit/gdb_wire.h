@@ -51,7 +51,7 @@ typedef struct Fixture {
     /* target callbacks */
     bool exited;
     int status;
-    int resets;
+    int monitor_calls;
     int resumes;
     /* fx_resume_polling */
     int poll_stops;  /* runs a poll ended */
@@ -68,18 +68,6 @@ static inline bool fx_exited(void *opaque, int *status)
     Fixture *f = opaque;
     *status = f->status;
     return f->exited;
-}
-
-static inline void fx_reset(void *opaque)
-{
-    Fixture *f = opaque;
-    f->resets++;
-    cpu_reset(f->rig.cpu);
-}
-
-static inline char *fx_stats(void *opaque)
-{
-    return strdup("stats from the target\n");
 }
 
 /* A resume that ends the firmware with status 42 on the second call. */
@@ -117,12 +105,21 @@ static inline CpuStopReason fx_resume_polling(void *opaque, uint64_t max, Error 
     return CPU_STOP_INSN_LIMIT;
 }
 
-/* `monitor long N`: N bytes of numbered lines; anything else unknown. */
+/* The target's monitor: `long N` answers N bytes of numbered lines,
+ * `silent` nothing (NULL), anything else "got 'LINE'"; none ends in a
+ * newline (the server adds it). */
 static inline char *fx_monitor(void *opaque, const char *command)
 {
+    Fixture *f = opaque;
+    f->monitor_calls++;
     unsigned n;
-    if (sscanf(command, "long %u", &n) != 1 || n == 0)
+    if (strcmp(command, "silent") == 0)
         return NULL;
+    if (sscanf(command, "long %u", &n) != 1 || n == 0) {
+        char *text = malloc(strlen(command) + 8);
+        sprintf(text, "got '%s'", command);
+        return text;
+    }
     GdbBuf b = {0};
     for (unsigned line = 0; b.len < n; line++)
         gdb_buf_printf(&b, "line %05u of a long monitor output\n", line);
@@ -139,8 +136,7 @@ static inline int setup(void **state)
     rig_ram(&f->rig, "top", TOP_BASE, 0x1000);
     rig_start(&f->rig, RAM_BASE, program, sizeof program / sizeof program[0]);
     f->target = (GdbTarget){.cpu = f->rig.cpu, .ms = f->rig.ms, .opaque = f,
-                            .exited = fx_exited, .reset = fx_reset,
-                            .stats = fx_stats, .monitor = fx_monitor};
+                            .exited = fx_exited, .monitor = fx_monitor};
     rig_serve(&f->rig, &f->target);
     *state = f;
     return 0;
