@@ -185,6 +185,19 @@ static void stream_claim_stdin(StreamChardev *s)
     s->claims_stdin = stdin_claimed = true;
 }
 
+bool chardev_reserve_stdin(void)
+{
+    if (stdin_claimed)
+        return false;
+    stdin_claimed = true;
+    return true;
+}
+
+void chardev_release_stdin(void)
+{
+    stdin_claimed = false;
+}
+
 /* Input files are regular files only (soc/file.h): a FIFO would block
  * the open and could not be replayed at the same cycles. */
 static bool stream_open_input(StreamChardev *s, const char *spec,

@@ -69,4 +69,10 @@ Chardev *chardev_open(const char *spec, OutputLostFn on_error, void *opaque,
 /* The slave path of a `pty` backend; NULL for any other backend. */
 const char *chardev_pty_path(const Chardev *chr);
 
+/* Keeps stdin from the stdio backends opened after it (the monitor
+ * console reads it: --monitor stdio); false when a backend reads it
+ * already. chardev_release_stdin gives it back. */
+bool chardev_reserve_stdin(void);
+void chardev_release_stdin(void);
+
 #endif

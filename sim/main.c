@@ -1,7 +1,8 @@
 /* mcusim: runs a RISC-V firmware ELF on a board described in YAML.
  * Wires the parts together: options -> board (sim/board_choice.c) ->
- * clock, memory, CPU and machine -> ELF -> run loop -> exit status. */
-#include <math.h>
+ * clock, memory, CPU and machine -> ELF -> monitor, console, scenario ->
+ * run loop (a plain cpu_run, or sim/session.c in slices) -> exit status. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,20 @@
 #include "sim/board_choice.h"
 #include "soc/alloc.h"
 #include "sim/chardev_host.h"
+#include "sim/console.h"
 #include "sim/cpu/cpu.h"
 #include "sim/elf_load.h"
 #include "sim/elf_symbols.h"
 #include "sim/host/host.h"
+#include "sim/monitor.h"
 #include "sim/options.h"
+#include "sim/scenario.h"
+#include "sim/session.h"
 #include "sim/trace.h"
+#include "sim/uart_tap.h"
 #include "gdbstub/gdbstub.h"
+#include "peripherals/registry.h"
+#include "soc/file.h"
 #include "soc/machine.h"
 
 /* What a run or a board description is built of. */
@@ -25,11 +33,17 @@ typedef struct Sim {
     MemorySystem *ms;
     Cpu *cpu;
     Machine *machine;
-    ElfSymbols *syms; /* the firmware's: traces, fault reports */
+    UartTaps *taps;   /* every chardev a device opens is tapped; NULL: quiet */
+    ElfSymbols *syms; /* the firmware's: traces, fault reports, scenarios */
     Trace *trace;     /* --trace; NULL when off */
     Host *host;       /* host services (--host, board `host:`); NULL: none */
     GdbServer *gdb;   /* --gdb; NULL: no stub */
-    const BoardDesc *board;
+    Monitor *monitor; /* the monitor language: gdb, console, scenario */
+    char *boards_path; /* the shipped boards.yaml (`board apply`) */
+    Console *console; /* --monitor; NULL: none */
+    Scenario *scenario; /* --scenario; NULL: none */
+    FILE *junit;      /* --junit, open from the start; NULL: none */
+    Session *session; /* the sliced run loop; NULL: one cpu_run */
     bool quiet; /* --describe-board: every chardev is null */
     bool output_lost;      /* a chardev, the trace or stdout failed */
     bool trace_on_stderr;  /* guest diagnostics are in the trace there */
@@ -37,6 +51,13 @@ typedef struct Sim {
     size_t nguest_seen;
     bool guest_capped;     /* GUEST_STDERR_MAX reached, and said so */
 } Sim;
+
+/* How the run ended, for the exit status and the scenario's checks. */
+typedef struct RunEnd {
+    int status;
+    bool exited;        /* the firmware exited (or `quit`): status is its */
+    const char *reason; /* else why the run ended */
+} RunEnd;
 
 /* Distinct guest diagnostics shown on stderr; the rest only in a trace. */
 #define GUEST_STDERR_MAX 100
@@ -66,10 +87,16 @@ static void sim_output_failed(void *opaque, const char *what, int err)
         cpu_request_stop(sim->cpu);
 }
 
-static Chardev *sim_open_chardev(void *opaque, const char *spec, Error **errp)
+/* Every chardev is tapped by its device's name (sim/uart_tap.h): the
+ * monitor's `uart NAME send`, a scenario's UART matches. */
+static Chardev *sim_open_chardev(void *opaque, const char *device, const char *spec,
+                                 Error **errp)
 {
     Sim *sim = opaque;
-    return chardev_open(sim->quiet ? "null" : spec, sim_output_failed, sim, errp);
+    if (sim->quiet)
+        return chardev_open("null", sim_output_failed, sim, errp);
+    Chardev *inner = chardev_open(spec, sim_output_failed, sim, errp);
+    return inner ? uart_taps_wrap(sim->taps, device, inner) : NULL;
 }
 
 /* True the first time `line` is seen (it is remembered); false after, and
@@ -128,43 +155,9 @@ static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
             seconds, seconds > 0 ? (double)insns / seconds / 1e6 : 0.0);
 }
 
-/* --timeout, --realtime and --gdb run the firmware in slices of a
- * millisecond of virtual time, each ended by a clock event that asks the
- * CPU to stop, so the host clock and the gdb socket are looked at between
- * slices. Events only ever run at their deadline, so slicing changes
- * nothing the firmware can see. */
-typedef struct Pacer {
-    Cpu *cpu;
-    ClockEvent *tick;
-    uint64_t slice, next; /* cycles */
-    bool fired;
-} Pacer;
-
-static void pacer_tick(void *opaque)
-{
-    Pacer *p = opaque;
-    p->fired = true;
-    p->next += p->slice;
-    clock_event_schedule(p->tick, p->next);
-    cpu_request_stop(p->cpu);
-}
-
-/* Returns once host_seconds() has reached `when` (never before, so a
- * deadline slept to is a deadline passed). */
-static void sleep_until(double when)
-{
-    for (double now = host_seconds(); now < when; now = host_seconds()) {
-        double wait = when - now;
-        struct timespec ts = {.tv_sec = (time_t)wait};
-        ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9) + 1;
-        if (ts.tv_nsec >= 1000000000L)
-            ts.tv_nsec = 999999999L;
-        nanosleep(&ts, NULL); /* EINTR: the loop sleeps the rest */
-    }
-}
-
-/* Whether the firmware asked to end the run, and with which status; lost
- * output ends it too. */
+/* Whether the run must end for the firmware's sake, and with which
+ * status: lost output, the firmware's exit, or a `quit` or a failed
+ * scenario (which gdb hears of as an exit). */
 static bool sim_exit_requested(const Sim *sim, int *status)
 {
     if (sim->output_lost) {
@@ -174,132 +167,86 @@ static bool sim_exit_requested(const Sim *sim, int *status)
     }
     if (host_exit_status(sim->host, status))
         return true;
-    return machine_exit_requested(sim->machine, status);
+    if (machine_exit_requested(sim->machine, status))
+        return true;
+    int quit = 0;
+    SessionEnd end = sim->session ? session_ended(sim->session, &quit) : SESSION_RUNNING;
+    if (status)
+        *status = end == SESSION_QUIT ? quit : EXIT_SCENARIO_FAILED;
+    return end == SESSION_QUIT || end == SESSION_SCENARIO_FAILED;
 }
 
-/* Runs to the end: an exit request, the instruction limit, a fault or the
- * timeout. *timed_out tells the last one. */
-/* Runs in slices of a millisecond of virtual time until max_insns retire,
- * the CPU stops for its own reasons or the firmware exits, calling
- * `between` after each slice; `between` returning true ends the run with
- * CPU_STOP_REQUESTED. The slice event is background: it never keeps a
- * hart in wfi alive that nothing else could wake (the CPU still
- * diagnoses that). */
-typedef bool (*SliceCheck)(Sim *sim, void *ctx);
-
-static CpuStopReason run_sliced(Sim *sim, uint64_t max_insns, SliceCheck between,
-                                void *ctx, Error **errp)
+static bool session_exited(void *opaque, int *status)
 {
-    Cpu *cpu = sim->cpu;
-    uint64_t hz = clock_hz(sim->clock);
-    Pacer pacer = {.cpu = cpu, .slice = hz >= 1000 ? hz / 1000 : 1};
-    pacer.tick = clock_event_new(sim->clock, pacer_tick, &pacer);
-    clock_event_set_background(pacer.tick, true);
-    pacer.next = cpu_cycles(cpu) + pacer.slice;
-    clock_event_schedule(pacer.tick, pacer.next);
-    uint64_t left = max_insns;
-    CpuStopReason why;
-    for (;;) {
-        uint64_t before = cpu_instructions_retired(cpu);
-        pacer.fired = false;
-        why = cpu_run(cpu, left, errp);
-        if (left != UINT64_MAX)
-            left -= cpu_instructions_retired(cpu) - before;
-        if (why != CPU_STOP_REQUESTED || !pacer.fired || sim_exit_requested(sim, NULL) ||
-            between(sim, ctx))
-            break;
+    return sim_exit_requested(opaque, status);
+}
+
+/* How the run ended, from why the CPU stopped and what the session ended
+ * it for; said in the trace's end line. */
+static RunEnd run_end(Sim *sim, CpuStopReason why, const Error *err)
+{
+    int quit = 0;
+    SessionEnd end = sim->session ? session_ended(sim->session, &quit) : SESSION_RUNNING;
+    RunEnd r;
+    if (sim->output_lost) {
+        r = (RunEnd){EXIT_OUTPUT_LOST, false, "output was lost"};
+        trace_end(sim->trace, "output lost");
+    } else if (end == SESSION_QUIT) {
+        r = (RunEnd){quit, true, NULL};
+        trace_end(sim->trace, "quit, exit status %d", quit);
+    } else if (end == SESSION_SCENARIO_FAILED) {
+        r = (RunEnd){EXIT_SCENARIO_FAILED, false, "a scenario check failed"};
+        trace_end(sim->trace, "scenario failed");
+    } else if (end == SESSION_TIMED_OUT) {
+        r = (RunEnd){EXIT_TIMEOUT, false, "stopped by --timeout"};
+        trace_end(sim->trace, "timeout");
+    } else if (why == CPU_STOP_REQUESTED) {
+        r = (RunEnd){0, true, NULL};
+        sim_exit_requested(sim, &r.status);
+        trace_end(sim->trace, "exit status %d", r.status);
+    } else if (why == CPU_STOP_INSN_LIMIT) {
+        r = (RunEnd){EXIT_INSN_LIMIT, false, "the instruction limit (--max-insns) was reached"};
+        trace_end(sim->trace, "instruction limit");
+    } else if (why == CPU_STOP_FAULT) {
+        r = (RunEnd){EXIT_GUEST_FAULT, false, "the firmware faulted"};
+        trace_end(sim->trace, "firmware fault: %s", error_message(err));
+    } else { /* a breakpoint or watchpoint: only a debugger sets them */
+        r = (RunEnd){EXIT_SIM_ERROR, false, "a debugger stop without a debugger"};
+        trace_end(sim->trace, "a debugger stop without a debugger");
     }
-    clock_event_free(pacer.tick);
-    return why;
+    return r;
 }
 
-/* --timeout and --realtime, between slices. */
-typedef struct Pace {
-    const Options *opt;
-    double start;
-    double deadline; /* host seconds --timeout ends the run at; HUGE_VAL */
-    uint64_t cycles0;
-    bool timed_out;
-} Pace;
-
-/* --realtime sleeps until host time catches up with virtual time, but
- * never past the deadline; then the deadline is looked at, so a run never
- * starts a slice after it (virtual time ends within --timeout + 1 ms). */
-static bool pace(Sim *sim, void *ctx)
-{
-    Pace *p = ctx;
-    if (p->opt->realtime) {
-        double target = p->start + (double)(cpu_cycles(sim->cpu) - p->cycles0) /
-                                       (double)clock_hz(sim->clock);
-        sleep_until(target < p->deadline ? target : p->deadline);
-    }
-    p->timed_out = host_seconds() >= p->deadline;
-    return p->timed_out;
-}
-
-/* Runs to the end: an exit request, the instruction limit, a fault or the
- * timeout. *timed_out tells the last one. */
-static CpuStopReason run_paced(Sim *sim, const Options *opt, double start,
-                               bool *timed_out, Error **errp)
-{
-    *timed_out = false;
-    if (opt->timeout <= 0 && !opt->realtime)
-        return cpu_run(sim->cpu, opt->max_insns, errp);
-    Pace p = {.opt = opt, .start = start, .cycles0 = cpu_cycles(sim->cpu),
-              .deadline = opt->timeout > 0 ? start + opt->timeout : HUGE_VAL};
-    CpuStopReason why = run_sliced(sim, opt->max_insns, pace, &p, errp);
-    *timed_out = p.timed_out;
-    return why;
-}
-
-static int run(Sim *sim, const Options *opt, uint64_t frequency_hz)
+/* Runs to the end: an exit request, the instruction limit, a fault, the
+ * timeout, a `quit` or a failed scenario. */
+static RunEnd run(Sim *sim, const Options *opt, uint64_t frequency_hz)
 {
     Cpu *cpu = sim->cpu;
     Error *err = NULL;
-    bool timed_out;
     double start = host_seconds();
-    CpuStopReason why = run_paced(sim, opt, start, &timed_out, &err);
+    CpuStopReason why = sim->session
+                            ? session_run(sim->session, opt->max_insns, NULL, NULL, &err)
+                            : cpu_run(cpu, opt->max_insns, &err);
     double seconds = host_seconds() - start;
     output_flush_stdout(sim_output_failed, sim); /* "output lost" in the trace */
-    int status = 0;
-    if (why == CPU_STOP_REQUESTED && sim->output_lost) {
-        sim_exit_requested(sim, &status);
-        trace_end(sim->trace, "output lost");
-    } else if (why == CPU_STOP_REQUESTED && !timed_out) {
-        sim_exit_requested(sim, &status);
-        trace_end(sim->trace, "exit status %d", status);
-    } else if (timed_out) {
-        trace_end(sim->trace, "timeout");
-    } else if (why == CPU_STOP_INSN_LIMIT) {
-        trace_end(sim->trace, "instruction limit");
-    } else {
-        trace_end(sim->trace, "firmware fault: %s", error_message(err));
-    }
+    RunEnd r = run_end(sim, why, err);
     if (opt->stats)
         print_stats(cpu, frequency_hz, seconds);
-    if (timed_out) {
+    if (r.exited) {
+        /* the firmware's (or a quit's) status says it all */
+    } else if (r.status == EXIT_TIMEOUT) {
         fprintf(stderr, "mcusim: stopped by --timeout after %.3f s of host time at "
                 "pc 0x%08x (%llu instructions)\n", seconds, cpu_get_pc(cpu),
                 (unsigned long long)cpu_instructions_retired(cpu));
-        return EXIT_TIMEOUT;
-    }
-    switch (why) {
-    case CPU_STOP_REQUESTED:
-        return status;
-    case CPU_STOP_INSN_LIMIT:
+    } else if (r.status == EXIT_INSN_LIMIT) {
         fprintf(stderr, "mcusim: stopped after %llu instructions (--max-insns) at pc 0x%08x\n",
                 (unsigned long long)cpu_instructions_retired(cpu), cpu_get_pc(cpu));
-        return EXIT_INSN_LIMIT;
-    case CPU_STOP_FAULT:
+    } else if (r.status == EXIT_GUEST_FAULT) {
         fprintf(stderr, "mcusim: firmware fault: %s\n", error_message(err));
-        error_free(err);
         trace_dump_registers(stderr, cpu, sim->ms, sim->syms);
-        return EXIT_GUEST_FAULT;
-    case CPU_STOP_BREAKPOINT:
-    case CPU_STOP_WATCHPOINT:
-        break; /* only a debugger sets them */
     }
-    return EXIT_SIM_ERROR;
+    error_free(err);
+    return r;
 }
 
 /* Board names of the CPU's interrupt inputs (MachineHooks.cpu_irq). */
@@ -315,6 +262,8 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
 {
     sim->clock = clock_new(board->cpu.frequency_hz);
     sim->ms = memory_system_new();
+    if (!sim->quiet)
+        sim->taps = uart_taps_new();
     CpuConfig config;
     board_cpu_config(board, sim->clock, &config);
     sim->cpu = cpu_new(sim->ms, &config, errp);
@@ -332,25 +281,37 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
         .clock = sim->clock,
         .reset_cpu = sim_reset_cpu,
         .log_guest = sim_log_guest,
+        .registry = registry_devices(),
     };
     sim->machine = machine_new(sim->ms, board, &hooks, errp);
     if (!sim->machine)
         return false;
-    uint64_t (*read_time)(void *);
-    void *time_opaque;
-    if (machine_time_source(sim->machine, &read_time, &time_opaque))
-        cpu_set_time_source(sim->cpu, read_time, time_opaque);
+    cpu_set_time_source(sim->cpu, machine_read_time, sim->machine);
     return true;
 }
 
+/* Tears down in dependency order: gdb (its breakpoints), the host
+ * services (their overlay on the bus), the scenario (its events and
+ * breakpoint), the machine (which closes the tapped chardevs), then the
+ * taps, the CPU, the memory system and the clock. */
 static void sim_close(Sim *sim)
 {
     gdb_server_free(sim->gdb); /* removes the breakpoints gdb left */
     host_free(sim->host); /* unmaps its overlay from the machine's bus */
+    session_free(sim->session);
+    if (sim->taps)
+        uart_taps_set_observer(sim->taps, NULL, NULL);
+    scenario_free(sim->scenario);
+    monitor_free(sim->monitor);
     machine_free(sim->machine); /* before the CPU and the clock it uses */
+    uart_taps_free(sim->taps);
     cpu_free(sim->cpu);
     memory_system_free(sim->ms);
     clock_free(sim->clock);
+    console_close(sim->console);
+    if (sim->junit)
+        fclose(sim->junit);
+    free(sim->boards_path);
     for (size_t i = 0; i < sim->nguest_seen; i++)
         free(sim->guest_seen[i]);
     free(sim->guest_seen);
@@ -394,25 +355,112 @@ static bool sim_start_host(Sim *sim, const Options *opt, const BoardDesc *board,
     return sim->host != NULL;
 }
 
+/* ---- the monitor, the console and the scenario ---- */
+
+static bool monitor_uart_send(void *opaque, const char *device, const uint8_t *bytes,
+                              size_t len, Error **errp)
+{
+    Sim *sim = opaque;
+    return uart_taps_send(sim->taps, device, bytes, len, errp);
+}
+
+/* `reset`: the devices and the hart at once; the CPU is halted at a
+ * boundary whoever asks (gdb, the console, a scenario). */
+static void monitor_reset(void *opaque)
+{
+    Sim *sim = opaque;
+    machine_reset(sim->machine);
+    cpu_reset(sim->cpu);
+}
+
+static char *monitor_stats(void *opaque)
+{
+    Sim *sim = opaque;
+    return xasprintf("instructions: %llu\ncycles: %llu\nvirtual time: %.6f s\n",
+                     (unsigned long long)cpu_instructions_retired(sim->cpu),
+                     (unsigned long long)cpu_cycles(sim->cpu),
+                     (double)cpu_cycles(sim->cpu) / (double)clock_hz(sim->clock));
+}
+
+static void sim_start_monitor(Sim *sim)
+{
+    sim->boards_path = boards_shipped_path();
+    MonitorContext context = {
+        .cpu = sim->cpu, .ms = sim->ms, .machine = sim->machine, .clock = sim->clock,
+        .opaque = sim, .uart_send = monitor_uart_send, .reset = monitor_reset,
+        .stats = monitor_stats, .boards_fallback = sim->boards_path,
+    };
+    sim->monitor = monitor_new(&context);
+}
+
+/* The scenario `file` (taken), its `pc` symbols resolved in the ELF. */
+static bool sim_start_scenario(Sim *sim, ScenarioFile *file, Error **errp)
+{
+    ScenarioContext context = {
+        .cpu = sim->cpu, .clock = sim->clock, .monitor = sim->monitor,
+        .syms = sim->syms, .log = stderr, .can_halt = sim->console != NULL,
+    };
+    sim->scenario = scenario_new(file, &context, errp);
+    if (!sim->scenario)
+        return false;
+    uart_taps_set_observer(sim->taps, scenario_uart_output, sim->scenario);
+    return true;
+}
+
+/* The sliced run loop, when anything needs looking at between slices. */
+static void sim_start_session(Sim *sim, const Options *opt)
+{
+    if (!sim->console && !sim->scenario && !opt->gdb && opt->timeout <= 0 && !opt->realtime)
+        return; /* one cpu_run, at full speed */
+    SessionConfig config = {
+        .cpu = sim->cpu, .clock = sim->clock, .monitor = sim->monitor,
+        .console = sim->console, .scenario = sim->scenario,
+        .timeout = opt->gdb ? 0 : opt->timeout, .realtime = opt->realtime && !opt->gdb,
+        .start_halted = opt->monitor_wait, .exited = session_exited, .opaque = sim,
+    };
+    sim->session = session_new(&config);
+}
+
+/* The scenario's verdicts once the run is over, and the JUnit report:
+ * a failed check turns the status into EXIT_SCENARIO_FAILED (unless the
+ * simulator itself failed). */
+static int sim_finish_scenario(Sim *sim, const Options *opt, const RunEnd *r)
+{
+    if (!sim->scenario)
+        return r->status;
+    ScenarioEnd end = {.exited = r->exited, .status = r->status, .reason = r->reason};
+    scenario_finish(sim->scenario, &end);
+    int status = r->status;
+    if (scenario_failed(sim->scenario) && status != EXIT_OUTPUT_LOST &&
+        status != EXIT_SIM_ERROR)
+        status = EXIT_SCENARIO_FAILED;
+    if (sim->junit && !scenario_write_junit(sim->scenario, sim->junit)) {
+        fprintf(stderr, "mcusim: --junit %s: cannot write: %s\n", opt->junit,
+                strerror(errno ? errno : EIO));
+        status = EXIT_OUTPUT_LOST;
+    }
+    return status;
+}
+
 /* ---- the GDB session (--gdb) ---- */
 
-/* Runs until max_insns retire, a stop, or gdb wants the CPU (Ctrl-C, a
- * new client, a client gone): the server is polled every millisecond of
- * virtual time by a background clock event. */
-static bool gdb_wants_cpu(Sim *sim, void *ctx)
+/* Between slices: gdb wants the CPU (Ctrl-C, a new client, a client
+ * gone); the server is polled every millisecond of virtual time. */
+static bool gdb_wants_cpu(void *opaque)
 {
-    (void)ctx;
+    Sim *sim = opaque;
     return gdb_server_poll_interrupt(sim->gdb);
 }
 
-/* Runs until max_insns retire, a stop, or gdb wants the CPU (Ctrl-C, a
- * new client, a client gone). */
+/* Runs until max_insns retire, a stop, or gdb wants the CPU. */
 static CpuStopReason gdb_resume(void *opaque, uint64_t max_insns, Error **errp)
 {
     Sim *sim = opaque;
-    if (max_insns == 1)
-        return cpu_step(sim->cpu, errp); /* a step needs no polling */
-    return run_sliced(sim, max_insns, gdb_wants_cpu, NULL, errp);
+    if (max_insns != 1)
+        return session_run(sim->session, max_insns, gdb_wants_cpu, sim, errp);
+    CpuStopReason why = cpu_step(sim->cpu, errp); /* a step needs no polling */
+    session_boundary(sim->session);
+    return why;
 }
 
 static bool gdb_exited(void *opaque, int *status)
@@ -420,54 +468,35 @@ static bool gdb_exited(void *opaque, int *status)
     return sim_exit_requested(opaque, status);
 }
 
-/* The devices reset and the hart at once: the CPU is halted, and gdb
- * reads the registers right after. */
-static void gdb_reset(void *opaque)
+static char *gdb_monitor(void *opaque, const char *line)
 {
     Sim *sim = opaque;
-    machine_reset(sim->machine);
-    cpu_reset(sim->cpu);
+    MonitorRequest request;
+    return monitor_exec_text(sim->monitor, MONITOR_FROM_GDB, line, &request, NULL);
 }
 
-static char *gdb_peripherals(void *opaque)
+/* The end of a gdb session, as the scenario and the exit status see it. */
+static RunEnd gdb_run_end(Sim *sim, int status)
 {
-    Sim *sim = opaque;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    if (!out)
-        abort();
-    board_describe_peripherals(out, sim->board);
-    fclose(out);
-    return text;
-}
-
-static char *gdb_stats(void *opaque)
-{
-    Sim *sim = opaque;
-    char *text = xasprintf("instructions: %llu\nvirtual time: %.6f s\n",
-                           (unsigned long long)cpu_instructions_retired(sim->cpu),
-                           (double)cpu_cycles(sim->cpu) / (double)clock_hz(sim->clock));
-    return text;
+    int quit;
+    SessionEnd end = session_ended(sim->session, &quit);
+    if (end == SESSION_SCENARIO_FAILED)
+        return (RunEnd){EXIT_SCENARIO_FAILED, false, "a scenario check failed"};
+    if (status == EXIT_KILLED)
+        return (RunEnd){status, false, "gdb killed the firmware"};
+    if (status == EXIT_GUEST_FAULT)
+        return (RunEnd){status, false, "the firmware faulted"};
+    if (status == EXIT_SIM_ERROR)
+        return (RunEnd){status, false, "the gdb server failed"};
+    if (status == EXIT_OUTPUT_LOST)
+        return (RunEnd){status, false, "output was lost"};
+    return (RunEnd){status, true, NULL};
 }
 
 /* Serves gdb until the firmware ends or gdb kills it; between clients the
  * firmware runs on at full speed (and a new client stops it). */
-static int run_with_gdb(Sim *sim, const Options *opt, Error **errp)
+static int serve_gdb(Sim *sim, const Options *opt, Error **errp)
 {
-    GdbTarget target = {
-        .cpu = sim->cpu, .ms = sim->ms, .opaque = sim,
-        .resume = gdb_resume, .exited = gdb_exited, .reset = gdb_reset,
-        .stats = gdb_stats, .peripherals = gdb_peripherals,
-    };
-    sim->gdb = gdb_server_new(&target, opt->gdb, errp);
-    if (!sim->gdb)
-        return EXIT_SIM_ERROR;
-    const char *colon = strrchr(opt->gdb, ':');
-    fprintf(stderr, "mcusim: gdb server listening on %.*s:%u\n",
-            colon ? (int)(colon - opt->gdb) : 9, colon ? opt->gdb : "127.0.0.1",
-            gdb_server_port(sim->gdb));
-    fflush(stderr);
     bool serve = opt->gdb_wait;
     for (;;) {
         if (serve || gdb_server_client_pending(sim->gdb)) {
@@ -492,6 +521,23 @@ static int run_with_gdb(Sim *sim, const Options *opt, Error **errp)
             return EXIT_GUEST_FAULT;
         }
     }
+}
+
+static RunEnd run_with_gdb(Sim *sim, const Options *opt, Error **errp)
+{
+    GdbTarget target = {
+        .cpu = sim->cpu, .ms = sim->ms, .opaque = sim,
+        .resume = gdb_resume, .exited = gdb_exited, .monitor = gdb_monitor,
+    };
+    sim->gdb = gdb_server_new(&target, opt->gdb, errp);
+    if (!sim->gdb)
+        return (RunEnd){EXIT_SIM_ERROR, false, "the gdb server failed"};
+    const char *colon = strrchr(opt->gdb, ':');
+    fprintf(stderr, "mcusim: gdb server listening on %.*s:%u\n",
+            colon ? (int)(colon - opt->gdb) : 9, colon ? opt->gdb : "127.0.0.1",
+            gdb_server_port(sim->gdb));
+    fflush(stderr);
+    return gdb_run_end(sim, serve_gdb(sim, opt, errp));
 }
 
 /* The run starts at the board's reset_pc, else at the ELF's entry point,
@@ -520,31 +566,62 @@ static bool sim_start_at(Sim *sim, const BoardDesc *board, const char *elf,
     return true;
 }
 
+/* What must be right before anything is built: the console (stdio takes
+ * stdin before any UART does), the --junit file, the scenario file. */
+static bool sim_prepare(Sim *sim, const Options *opt, ScenarioFile **scenario,
+                        Error **errp)
+{
+    if (opt->monitor && !(sim->console = console_open(opt->monitor, errp)))
+        return false;
+    if (opt->junit && !(sim->junit = file_fopen_output(opt->junit, errp))) {
+        error_prepend(errp, "--junit: ");
+        return false;
+    }
+    if (opt->scenario && !(*scenario = scenario_file_load(opt->scenario, errp)))
+        return false;
+    return true;
+}
+
+/* The trace --trace asks for, listening from now on. */
+static bool sim_start_trace(Sim *sim, const Options *opt, Error **errp)
+{
+    if (!opt->trace || !sim->syms)
+        return true;
+    sim->trace = trace_new(opt->trace, opt->trace_file, errp);
+    if (!sim->trace)
+        return false;
+    /* A trace on stderr that cannot be written is said (where it may not
+     * show) and dropped: it must not change the run. */
+    sim->trace_on_stderr = trace_on_stderr(sim->trace);
+    if (!sim->trace_on_stderr)
+        trace_set_error_handler(sim->trace, sim_output_failed, sim);
+    trace_attach(sim->trace, sim->cpu, sim->ms, sim->clock, sim->syms);
+    return true;
+}
+
 static int simulate(const Options *opt, const BoardDesc *board)
 {
-    Sim sim = {.board = board};
+    Sim sim = {0};
     Error *err = NULL;
     int status = EXIT_SIM_ERROR;
     uint32_t entry = 0;
-    if (sim_open(&sim, board, &err) && elf_load(sim.ms, opt->firmware, &entry, &err) &&
-        sim_start_at(&sim, board, opt->firmware, entry, &err)) {
-        sim.syms = elf_symbols_load(opt->firmware, &err);
-        if (opt->trace && sim.syms)
-            sim.trace = trace_new(opt->trace, opt->trace_file, &err);
-        if (sim.trace) {
-            /* A trace on stderr that cannot be written is said (where it
-             * may not show) and dropped: it must not change the run. */
-            sim.trace_on_stderr = trace_on_stderr(sim.trace);
-            if (!sim.trace_on_stderr)
-                trace_set_error_handler(sim.trace, sim_output_failed, &sim);
-            trace_attach(sim.trace, sim.cpu, sim.ms, sim.clock, sim.syms);
+    ScenarioFile *scenario = NULL;
+    if (sim_prepare(&sim, opt, &scenario, &err) && sim_open(&sim, board, &err) &&
+        elf_load(sim.ms, opt->firmware, &entry, &err) &&
+        sim_start_at(&sim, board, opt->firmware, entry, &err) &&
+        (sim.syms = elf_symbols_load(opt->firmware, &err)) &&
+        sim_start_trace(&sim, opt, &err) && sim_start_host(&sim, opt, board, &err)) {
+        sim_start_monitor(&sim);
+        ScenarioFile *taken = scenario;
+        scenario = NULL;
+        if (!taken || sim_start_scenario(&sim, taken, &err)) {
+            sim_start_session(&sim, opt);
+            RunEnd r = opt->gdb ? run_with_gdb(&sim, opt, &err)
+                                : run(&sim, opt, board->cpu.frequency_hz);
+            status = sim_finish_scenario(&sim, opt, &r);
         }
-        if (!err)
-            sim_start_host(&sim, opt, board, &err);
-        if (!err)
-            status = opt->gdb ? run_with_gdb(&sim, opt, &err)
-                              : run(&sim, opt, board->cpu.frequency_hz);
     }
+    scenario_file_free(scenario);
     trace_free(sim.trace);
     sim.trace = NULL;
     elf_symbols_free(sim.syms);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/console.h"
 #include "sim/host/host.h"
 #include "sim/trace.h"
 #include "soc/board.h"
@@ -67,6 +68,23 @@ static void usage(FILE *out)
         "                        port is printed on stderr); the firmware runs\n"
         "                        at full speed until gdb attaches or interrupts\n"
         "      --gdb-wait        with --gdb: start halted until gdb attaches\n"
+        "      --monitor SPEC    a monitor console while the firmware runs: stdio\n"
+        "                        (commands on stdin, replies on stdout),\n"
+        "                        tcp:[HOST:]PORT (HOST default 127.0.0.1, PORT 0: a\n"
+        "                        free port, printed on stderr) or unix:PATH. One\n"
+        "                        command per line (`help` lists them); each reply\n"
+        "                        is the output, then a line `ok` or `error`.\n"
+        "                        Commands run between instructions; `stop`, `cont`,\n"
+        "                        `step [N]`, `run-for TIME`, `quit [STATUS]` control\n"
+        "                        the run. Not with --gdb (gdb has `monitor`)\n"
+        "      --monitor-wait    with --monitor: start halted until `cont`\n"
+        "      --scenario FILE.yaml\n"
+        "                        run the steps of a scenario file: monitor commands\n"
+        "                        at a virtual time, an instruction count, a pc or\n"
+        "                        UART output, and expectations on UART output and\n"
+        "                        the exit status (exit status 120 when one fails)\n"
+        "      --junit FILE.xml  with --scenario: write a JUnit report, one\n"
+        "                        testcase per step and per expectation\n"
         "      --list-boards     list the shipped boards and exit\n"
         "      --describe-board BOARD\n"
         "                        print the board as resolved (extends and --set\n"
@@ -76,9 +94,13 @@ static void usage(FILE *out)
         "\n"
         "Numbers may be decimal, 0x hex or 0b binary, with K, M or G suffixes.\n"
         "\n"
-        "Exit status: the firmware's own (e.g. through the test device), or\n"
+        "Exit status: the firmware's own (e.g. through the test device), a\n"
+        "  monitor `quit STATUS`, or\n"
+        "  120  a --scenario step or expectation failed (the message names\n"
+        "       the step, what was expected and what was seen)\n"
         "  121  output was lost: a chardev's file, stdout or the\n"
-        "       --trace-file could not be written (a full disk, /dev/full);\n"
+        "       --trace-file could not be written (a full disk, /dev/full),\n"
+        "       or the --junit report;\n"
         "       the message names it, and the run stops there\n"
         "  122  gdb killed the firmware (`kill`)\n"
         "  123  --timeout expired\n"
@@ -121,6 +143,7 @@ int options_parse(int argc, char **argv, Options *opt)
     enum { OPT_TIMEOUT = 300, OPT_REALTIME, OPT_TRACE, OPT_TRACE_FILE };
     enum { OPT_HOST = 400, OPT_SEMIHOSTING_ROOT };
     enum { OPT_GDB = 500, OPT_GDB_WAIT };
+    enum { OPT_MONITOR = 600, OPT_MONITOR_WAIT, OPT_SCENARIO, OPT_JUNIT };
     static const struct option longopts[] = {
         {"board", required_argument, NULL, 'b'},
         {"set", required_argument, NULL, OPT_SET},
@@ -133,6 +156,10 @@ int options_parse(int argc, char **argv, Options *opt)
         {"semihosting-root", required_argument, NULL, OPT_SEMIHOSTING_ROOT},
         {"gdb", required_argument, NULL, OPT_GDB},
         {"gdb-wait", no_argument, NULL, OPT_GDB_WAIT},
+        {"monitor", required_argument, NULL, OPT_MONITOR},
+        {"monitor-wait", no_argument, NULL, OPT_MONITOR_WAIT},
+        {"scenario", required_argument, NULL, OPT_SCENARIO},
+        {"junit", required_argument, NULL, OPT_JUNIT},
         {"list-boards", no_argument, NULL, OPT_LIST_BOARDS},
         {"describe-board", required_argument, NULL, OPT_DESCRIBE},
         {"stats", no_argument, NULL, 's'},
@@ -163,6 +190,19 @@ int options_parse(int argc, char **argv, Options *opt)
         case OPT_REALTIME: opt->realtime = true; break;
         case OPT_GDB: opt->gdb = optarg; break;
         case OPT_GDB_WAIT: opt->gdb_wait = true; break;
+        case OPT_MONITOR: {
+            Error *err = NULL;
+            if (!console_check_spec(optarg, &err)) {
+                fprintf(stderr, "mcusim: --monitor: %s\n", error_message(err));
+                error_free(err);
+                return EXIT_SIM_ERROR;
+            }
+            opt->monitor = optarg;
+            break;
+        }
+        case OPT_MONITOR_WAIT: opt->monitor_wait = true; break;
+        case OPT_SCENARIO: opt->scenario = optarg; break;
+        case OPT_JUNIT: opt->junit = optarg; break;
         case OPT_TRACE: {
             Error *err = NULL;
             if (!trace_parse_list(optarg, &opt->trace, &err)) {
@@ -194,6 +234,19 @@ int options_parse(int argc, char **argv, Options *opt)
     }
     if (opt->gdb_wait && !opt->gdb) {
         fprintf(stderr, "mcusim: --gdb-wait needs --gdb [HOST:]PORT\n");
+        return usage_error();
+    }
+    if (opt->monitor_wait && !opt->monitor) {
+        fprintf(stderr, "mcusim: --monitor-wait needs --monitor SPEC\n");
+        return usage_error();
+    }
+    if (opt->monitor && opt->gdb) {
+        fprintf(stderr, "mcusim: --monitor and --gdb cannot be combined: gdb's "
+                "`monitor` command runs the same commands\n");
+        return usage_error();
+    }
+    if (opt->junit && !opt->scenario) {
+        fprintf(stderr, "mcusim: --junit needs --scenario FILE.yaml (what to report)\n");
         return usage_error();
     }
     if (opt->trace_file && !opt->trace) {

@@ -8,6 +8,7 @@
 
 /* Exit statuses of our own; the firmware's status passes through. */
 enum {
+    EXIT_SCENARIO_FAILED = 120, /* a --scenario step or expectation failed */
     EXIT_OUTPUT_LOST = 121, /* a chardev, --trace-file or stdout failed */
     EXIT_KILLED = 122, /* gdb's `kill` */
     EXIT_TIMEOUT = 123,
@@ -34,6 +35,10 @@ typedef struct Options {
     int nfw_args;
     const char *gdb;           /* --gdb [HOST:]PORT; NULL: no stub */
     bool gdb_wait;             /* --gdb-wait: halted until gdb attaches */
+    const char *monitor;       /* --monitor stdio|tcp:..|unix:..; NULL: none */
+    bool monitor_wait;         /* --monitor-wait: halted until `cont` */
+    const char *scenario;      /* --scenario FILE.yaml; NULL: none */
+    const char *junit;         /* --junit FILE.xml (with --scenario) */
     bool list_boards;
     bool stats;
 } Options;

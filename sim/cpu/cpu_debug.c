@@ -48,10 +48,9 @@ bool cpu_breakpoint_at(const Cpu *cpu, uint32_t pc)
     return false;
 }
 
+/* Counted: the same pc may be listed more than once, once per add. */
 void cpu_breakpoint_add(Cpu *cpu, uint32_t pc)
 {
-    if (cpu_breakpoint_at(cpu, pc))
-        return;
     uint32_t *grown = xrealloc(cpu->breakpoints,
                               (cpu->nbreakpoints + 1) * sizeof *grown);
     cpu->breakpoints = grown;

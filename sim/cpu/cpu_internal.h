@@ -311,7 +311,6 @@ bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmi
 bool cpu_store(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value, bool *mmio);
 
 /* cpu_debug.c */
-bool cpu_breakpoint_at(const Cpu *cpu, uint32_t pc);
 /* Records a debugger stop at the current instruction and returns `why`. */
 CpuStopReason cpu_debug_stop(Cpu *cpu, CpuStopReason why);
 /* Whether the current instruction is the one the last debugger stop

@@ -143,6 +143,14 @@ static bool cpu_look_around(Cpu *cpu, CpuStopReason *why, Error **errp)
         }
         if (clock)
             clock_advance(clock, cpu->cycles);
+        /* An event that asked for a stop (a slice's end, a scenario's
+         * trigger) ends the run here, at its exact boundary. */
+        if (atomic_load_explicit(&cpu->stop_requested, memory_order_relaxed) &&
+            atomic_exchange_explicit(&cpu->stop_requested, false,
+                                     memory_order_relaxed)) {
+            *why = CPU_STOP_REQUESTED;
+            return true;
+        }
         if (cpu->reset_requested)
             cpu_reset(cpu);
         int irq = cpu_pending_interrupt(cpu);

@@ -33,6 +33,7 @@
 
 #include "sim/board_choice.h"
 #include "sim/cpu/cpu.h"
+#include "peripherals/registry.h"
 #include "soc/alloc.h"
 #include "soc/board.h"
 #include "soc/clock.h"
@@ -180,7 +181,8 @@ static const ChardevOps null_ops = {.write = null_write, .close = null_close};
 
 /* Any backend a board names becomes a sink: the harness opens no file,
  * socket or terminal. */
-static Chardev *open_null(void *opaque, const char *spec, Error **errp)
+static Chardev *open_null(void *opaque, const char *device, const char *spec,
+                          Error **errp)
 {
     NullChardev *chr = xcalloc(1, sizeof *chr);
     chr->base.ops = &null_ops;
@@ -225,13 +227,12 @@ static void build_machine(const BoardDesc *board)
             .clock = clock,
             .reset_cpu = reset_cpu,
             .log_guest = drop_guest_log,
+            .registry = registry_devices(),
         };
         machine = machine_new(ms, board, &hooks, &err);
     }
-    uint64_t (*read_time)(void *);
-    void *time_opaque;
-    if (machine && machine_time_source(machine, &read_time, &time_opaque))
-        cpu_set_time_source(cpu, read_time, time_opaque);
+    if (machine)
+        cpu_set_time_source(cpu, machine_read_time, machine);
     if (machine)
         machine_reset(machine); /* every device's reset hook, as a watchdog would */
     outcome(machine ? "machine built" : "machine refused", err);

@@ -665,6 +665,35 @@ static void test_reset_requested_by_an_event_restarts_the_hart(void **state)
     clock_free(clock);
 }
 
+static void stop_from_event(void *opaque)
+{
+    cpu_request_stop(opaque);
+}
+
+/* A stop asked for by a clock event (a slice's end, a scenario's `at`)
+ * ends the run at the event's cycle, not at some later check. */
+static void test_stop_requested_by_an_event_ends_the_run_at_its_cycle(void **state)
+{
+    Fixture *f = *state;
+    Error *err = NULL;
+    Clock *clock = clock_new(1000000);
+    CpuConfig config = {.isa = "rv32imac", .reset_pc = RAM_BASE,
+                        .frequency_hz = 1000000, .clock = clock};
+    cpu_free(f->cpu);
+    f->cpu = cpu_new(f->ms, &config, &err);
+    ClockEvent *stop = clock_event_new(clock, stop_from_event, f->cpu);
+    clock_event_schedule(stop, 1000);
+    emit(f, rv_addi(A0, A0, 1));
+    emit(f, rv_jal(ZERO, -4));                  /* spins */
+    assert_int_equal(cpu_run(f->cpu, 100000, &err), CPU_STOP_REQUESTED);
+    assert_int_equal(cpu_cycles(f->cpu), 1000);
+    assert_int_equal(cpu_instructions_retired(f->cpu), 1000);
+    cpu_free(f->cpu);
+    f->cpu = NULL;
+    clock_event_free(stop);
+    clock_free(clock);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -696,6 +725,7 @@ int main(void)
         T(test_pmp_locked_entry_binds_machine_mode),
         T(test_mcountinhibit_freezes_counters),
         T(test_reset_requested_by_an_event_restarts_the_hart),
+        T(test_stop_requested_by_an_event_ends_the_run_at_its_cycle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include "sim/cpu/cpu.h"
 #include "sim/elf_load.h"
 #include "sim/elf_symbols.h"
+#include "peripherals/registry.h"
 #include "soc/board.h"
 #include "soc/machine.h"
 
@@ -85,7 +86,8 @@ static const ChardevOps rig_chardev_ops = {
     .write = rig_write, .read = rig_read, .close = rig_chardev_close,
 };
 
-static Chardev *rig_open_chardev(void *opaque, const char *spec, Error **errp)
+static Chardev *rig_open_chardev(void *opaque, const char *device, const char *spec,
+                                 Error **errp)
 {
     (void)spec, (void)errp;
     RigChardev *c = calloc(1, sizeof *c);
@@ -173,15 +175,13 @@ static void rig_open(Rig *rig)
     assert_non_null(rig->cpu);
     MachineHooks hooks = {
         .opaque = rig, .stop = rig_stop, .open_chardev = rig_open_chardev,
-        .cpu_irq = rig_cpu_irq, .clock = rig->clock,
+        .cpu_irq = rig_cpu_irq, .clock = rig->clock, .registry = registry_devices(),
     };
     rig->machine = machine_new(rig->ms, board, &hooks, &err);
     if (err)
         fail_msg("%s", error_message(err));
-    uint64_t (*read_time)(void *);
-    void *time_opaque;
-    assert_true(machine_time_source(rig->machine, &read_time, &time_opaque));
-    cpu_set_time_source(rig->cpu, read_time, time_opaque);
+    assert_non_null(machine_time_source_name(rig->machine));
+    cpu_set_time_source(rig->cpu, machine_read_time, rig->machine);
     uint32_t entry;
     if (!elf_load(rig->ms, FIRMWARE, &entry, &err))
         fail_msg("%s", error_message(err));

@@ -1,0 +1,418 @@
+/* The monitor console's transport (sim/console.h): stdio, a TCP listener
+ * or a Unix socket listener, one client at a time, lines in, replies out.
+ *
+ * Input is read without blocking into the client's line buffer; a line
+ * is handed out once its newline is there. A line that outgrows the
+ * buffer is marked refused and its bytes dropped until its newline, which
+ * then gets the error reply, so every line sent gets exactly one reply.
+ * Replies are written blocking (a socket is polled for room), with a
+ * bound on how long a client that stops reading may hold the run.
+ */
+#include "sim/console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sim/chardev_host.h"
+#include "soc/alloc.h"
+#include "soc/net.h"
+
+/* How long (host milliseconds) a reply may wait for a client to make room
+ * before the client is dropped. */
+#define REPLY_WAIT_MS 5000
+#define READ_CHUNK 4096
+
+typedef enum ConsoleKind {
+    CONSOLE_STDIO,
+    CONSOLE_TCP,
+    CONSOLE_UNIX,
+} ConsoleKind;
+
+struct Console {
+    ConsoleKind kind;
+    int listen_fd;   /* -1: stdio */
+    char *unix_path; /* removed at close; NULL unless unix */
+    int in_fd;       /* the client (stdin for stdio); -1: none */
+    int out_fd;      /* where replies go (the client, or stdout) */
+    bool ended;      /* stdio: stdin reached its end */
+    uint64_t client; /* the current client's number; 0 before the first */
+    char line[CONSOLE_LINE_MAX + 1];
+    size_t len;      /* bytes of the current line in `line` */
+    bool too_long;   /* the current line outgrew `line`: refused */
+    bool has_nul;    /* the current line holds a NUL byte: refused */
+    char pending[READ_CHUNK]; /* read but not yet looked at */
+    size_t pend_off, pend_len;
+};
+
+/* ---- specs ---- */
+
+static const char SPEC_FORMS[] = "stdio, tcp:[HOST:]PORT or unix:PATH";
+
+bool console_check_spec(const char *spec, Error **errp)
+{
+    if (strcmp(spec, "stdio") == 0)
+        return true;
+    if (strncmp(spec, "tcp:", 4) == 0) {
+        char *host;
+        unsigned port;
+        if (!net_parse_address(spec + 4, "127.0.0.1", &host, &port, errp)) {
+            error_prepend(errp, "'%s': ", spec);
+            return false;
+        }
+        free(host);
+        return true;
+    }
+    if (strncmp(spec, "unix:", 5) == 0) {
+        size_t len = strlen(spec + 5);
+        if (len == 0) {
+            error_setf(errp, "'%s': missing the socket's path (expected unix:PATH)", spec);
+            return false;
+        }
+        if (len >= sizeof ((struct sockaddr_un *)0)->sun_path) {
+            error_setf(errp, "'%s': the socket path is longer than %zu bytes", spec,
+                       sizeof ((struct sockaddr_un *)0)->sun_path - 1);
+            return false;
+        }
+        return true;
+    }
+    error_setf(errp, "'%s' is not a console: expected %s", spec, SPEC_FORMS);
+    return false;
+}
+
+/* ---- opening ---- */
+
+static Console *console_alloc(ConsoleKind kind)
+{
+    Console *c = xcalloc(1, sizeof *c);
+    c->kind = kind;
+    c->listen_fd = c->in_fd = c->out_fd = -1;
+    return c;
+}
+
+static Console *open_stdio(Error **errp)
+{
+    if (!chardev_reserve_stdin()) {
+        error_setf(errp, "stdin is already some UART's input");
+        return NULL;
+    }
+    Console *c = console_alloc(CONSOLE_STDIO);
+    c->in_fd = STDIN_FILENO;
+    c->out_fd = STDOUT_FILENO;
+    c->client = 1;
+    return c;
+}
+
+static Console *open_tcp(const char *address, Error **errp)
+{
+    char *host;
+    unsigned port, bound;
+    if (!net_parse_address(address, "127.0.0.1", &host, &port, errp))
+        return NULL;
+    int fd = net_listen(host, port, true, &bound, errp);
+    if (fd < 0) {
+        free(host);
+        return NULL;
+    }
+    Console *c = console_alloc(CONSOLE_TCP);
+    c->listen_fd = fd;
+    fprintf(stderr, "mcusim: monitor listening on %s:%u\n", host, bound);
+    fflush(stderr);
+    free(host);
+    return c;
+}
+
+/* A socket at `path` nobody listens on any more (a run that died). */
+static bool stale_socket(const struct sockaddr_un *a)
+{
+    struct stat st;
+    if (lstat(a->sun_path, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return false;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    bool refused = connect(fd, (const struct sockaddr *)a, sizeof *a) != 0 &&
+                   errno == ECONNREFUSED;
+    close(fd);
+    return refused;
+}
+
+static Console *open_unix(const char *path, Error **errp)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    memcpy(a.sun_path, path, strlen(path) + 1); /* length checked by the spec */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        error_setf(errp, "cannot create a socket: %s", strerror(errno));
+        return NULL;
+    }
+    if (stale_socket(&a))
+        unlink(path);
+    if (bind(fd, (const struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 1) != 0) {
+        error_setf(errp, "cannot listen on %s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    Console *c = console_alloc(CONSOLE_UNIX);
+    c->listen_fd = fd;
+    c->unix_path = xstrdup(path);
+    fprintf(stderr, "mcusim: monitor listening on unix:%s\n", path);
+    fflush(stderr);
+    return c;
+}
+
+Console *console_open(const char *spec, Error **errp)
+{
+    Console *c = NULL;
+    if (console_check_spec(spec, errp)) {
+        if (strcmp(spec, "stdio") == 0)
+            c = open_stdio(errp);
+        else if (strncmp(spec, "tcp:", 4) == 0)
+            c = open_tcp(spec + 4, errp);
+        else
+            c = open_unix(spec + 5, errp);
+    }
+    if (!c)
+        error_prepend(errp, "--monitor: ");
+    return c;
+}
+
+static void drop_client(Console *c)
+{
+    if (c->kind == CONSOLE_STDIO) {
+        c->ended = true;
+        c->in_fd = -1;
+    } else if (c->in_fd >= 0) {
+        close(c->in_fd);
+        c->in_fd = c->out_fd = -1;
+    }
+    c->len = c->pend_off = c->pend_len = 0;
+    c->too_long = c->has_nul = false;
+}
+
+void console_close(Console *c)
+{
+    if (!c)
+        return;
+    drop_client(c);
+    if (c->listen_fd >= 0)
+        close(c->listen_fd);
+    if (c->unix_path)
+        unlink(c->unix_path);
+    if (c->kind == CONSOLE_STDIO)
+        chardev_release_stdin();
+    free(c->unix_path);
+    free(c);
+}
+
+/* ---- writing ---- */
+
+/* Writes everything, waiting for room; false when the client is gone or
+ * did not read for REPLY_WAIT_MS. */
+static bool write_all(Console *c, const char *buf, size_t len)
+{
+    if (c->out_fd == STDOUT_FILENO) { /* shared with the UARTs' stdio */
+        return fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0;
+    }
+    while (len) {
+        ssize_t n = send(c->out_fd, buf, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        struct pollfd p = {.fd = c->out_fd, .events = POLLOUT};
+        if (n < 0 && errno == EAGAIN && poll(&p, 1, REPLY_WAIT_MS) > 0 &&
+            (p.revents & POLLOUT))
+            continue;
+        return false;
+    }
+    return true;
+}
+
+/* Sends one output line (without its newline), kept apart from the
+ * reply's last line. */
+static bool put_line(Console *c, const char *text, size_t len)
+{
+    bool looks_final = (len == 2 && memcmp(text, "ok", 2) == 0) ||
+                       (len == 5 && memcmp(text, "error", 5) == 0);
+    return (!looks_final || write_all(c, " ", 1)) && write_all(c, text, len) &&
+           write_all(c, "\n", 1);
+}
+
+static void send_reply(Console *c, const char *output, size_t len, bool ok)
+{
+    bool sent = true;
+    while (sent && len) {
+        const char *nl = memchr(output, '\n', len);
+        size_t n = nl ? (size_t)(nl - output) : len;
+        sent = put_line(c, output, n);
+        output += n + (nl != NULL);
+        len -= n + (nl != NULL);
+    }
+    if (sent)
+        sent = write_all(c, ok ? "ok\n" : "error\n", ok ? 3 : 6);
+    if (!sent && c->kind != CONSOLE_STDIO)
+        drop_client(c);
+}
+
+void console_reply(Console *c, uint64_t client, const char *output, size_t len,
+                   bool ok)
+{
+    if (client == c->client && c->out_fd >= 0)
+        send_reply(c, output, len, ok);
+}
+
+/* ---- reading ---- */
+
+static void set_nonblocking(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* Turns a client away: the one line, then closed (what it sent is read
+ * first, so the close does not reset the connection before the line). */
+static void refuse_client(int fd)
+{
+    static const char busy[] = "error: busy: another monitor client is connected\n";
+    char drain[256];
+    (void)send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
+        ;
+    close(fd);
+}
+
+/* Takes in waiting clients: the first one while there is no client
+ * becomes the client; others are turned away. True when a client came. */
+static bool accept_clients(Console *c)
+{
+    bool came = false;
+    if (c->listen_fd < 0)
+        return false;
+    for (;;) {
+        int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            return came;
+        if (c->in_fd >= 0) {
+            refuse_client(fd);
+            continue;
+        }
+        set_nonblocking(fd);
+        c->in_fd = c->out_fd = fd;
+        c->client++;
+        came = true;
+    }
+}
+
+static bool readable_now(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) > 0;
+}
+
+/* Refills `pending` from the client; false when there is nothing now. A
+ * client that hung up is dropped (its partial line with it). */
+static bool fill_pending(Console *c)
+{
+    if (c->in_fd < 0 || (c->kind == CONSOLE_STDIO && !readable_now(c->in_fd)))
+        return false;
+    ssize_t n = read(c->in_fd, c->pending, sizeof c->pending);
+    if (n > 0) {
+        c->pend_off = 0;
+        c->pend_len = (size_t)n;
+        return true;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return false;
+    drop_client(c); /* the end of the stream, or an error that persists */
+    return false;
+}
+
+/* Moves bytes from `pending` into the line until a newline; true when a
+ * whole line ended. */
+static bool take_line(Console *c)
+{
+    while (c->pend_off < c->pend_len) {
+        char ch = c->pending[c->pend_off++];
+        if (ch == '\n')
+            return true;
+        if (ch == '\0')
+            c->has_nul = true;
+        if (c->len < CONSOLE_LINE_MAX)
+            c->line[c->len++] = ch;
+        else
+            c->too_long = true;
+    }
+    return false;
+}
+
+/* The line just ended, checked: NULL when it was refused (and answered). */
+static const char *finish_line(Console *c)
+{
+    bool too_long = c->too_long, has_nul = c->has_nul;
+    size_t len = c->len;
+    c->len = 0;
+    c->too_long = c->has_nul = false;
+    if (too_long || has_nul) {
+        char message[96];
+        int n = too_long ? snprintf(message, sizeof message,
+                                    "error: line longer than %d bytes: ignored",
+                                    CONSOLE_LINE_MAX)
+                         : snprintf(message, sizeof message,
+                                    "error: line holds a NUL byte: ignored");
+        send_reply(c, message, (size_t)n, false);
+        return NULL;
+    }
+    if (len && c->line[len - 1] == '\r')
+        len--;
+    c->line[len] = '\0';
+    return c->line;
+}
+
+/* The current client's input comes first: a client that left has its
+ * last bytes read and its end seen before the next one is let in, so a
+ * quick reconnect is not turned away as busy. */
+const char *console_next_line(Console *c, uint64_t *client)
+{
+    for (;;) {
+        if (c->pend_off == c->pend_len && !fill_pending(c) && !accept_clients(c))
+            return NULL;
+        if (!take_line(c))
+            continue;
+        const char *line = finish_line(c);
+        if (line) {
+            *client = c->client;
+            return line;
+        }
+    }
+}
+
+void console_wait(Console *c, int timeout_ms)
+{
+    struct pollfd p[2];
+    nfds_t n = 0;
+    if (c->listen_fd >= 0)
+        p[n++] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
+    if (c->in_fd >= 0)
+        p[n++] = (struct pollfd){.fd = c->in_fd, .events = POLLIN};
+    if (n == 0 || c->pend_off < c->pend_len)
+        return;
+    while (poll(p, n, timeout_ms) < 0 && errno == EINTR)
+        ;
+}
+
+bool console_open_for_input(const Console *c)
+{
+    return !c->ended;
+}

@@ -1,0 +1,79 @@
+/* The run loop in slices: `--timeout`, `--realtime`, `--gdb`, `--monitor`
+ * and `--scenario` (a run with none of them is one cpu_run, in main).
+ *
+ * The firmware runs in slices of a millisecond of virtual time, each
+ * ended by a background clock event (the pacer) that asks the CPU to
+ * stop; triggers (a scenario's, the end of a `run-for`) stop it too.
+ * Between two cpu_run calls, at an instruction boundary and never inside
+ * a device callback, the loop looks at the host clock, asks gdb whether
+ * it wants the CPU, runs the scenario's due commands and the console's
+ * lines, and halts or resumes as they ask. Events run only at their
+ * deadlines, so slicing changes nothing the firmware can see.
+ *
+ * Halted (`stop`, `--monitor-wait`, a finished `step` or `run-for`), the
+ * loop blocks in poll() on the console until a command comes. With a
+ * console open, a hart waiting in wfi for an interrupt that nothing
+ * scheduled could raise waits for console input (a `uart NAME send` may
+ * wake it) instead of ending the run as a firmware fault; virtual time
+ * does not pass meanwhile.
+ */
+#ifndef SIM_SESSION_H
+#define SIM_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/console.h"
+#include "sim/cpu/cpu.h"
+#include "sim/monitor.h"
+#include "sim/scenario.h"
+#include "soc/clock.h"
+#include "soc/error.h"
+
+typedef struct SessionConfig {
+    Cpu *cpu;
+    Clock *clock;
+    Monitor *monitor;   /* runs the console's lines; needed with a console */
+    Console *console;   /* --monitor; NULL: none */
+    Scenario *scenario; /* --scenario; NULL: none */
+    double timeout;     /* --timeout: host seconds from session_new; 0: none */
+    bool realtime;      /* --realtime */
+    bool start_halted;  /* --monitor-wait */
+    /* True once the run must end for the firmware's sake (it exited, or
+     * output was lost); *status (may be NULL) its exit status. */
+    bool (*exited)(void *opaque, int *status);
+    void *opaque;
+} SessionConfig;
+
+typedef struct Session Session;
+
+/* The config is copied; the session does not own what it points to. */
+Session *session_new(const SessionConfig *config);
+void session_free(Session *session);
+
+/* Between slices: true when the CPU should go to the caller (gdb wants
+ * it). */
+typedef bool (*SessionInterrupt)(void *ctx);
+
+/* Runs until max_insns more instructions retire (UINT64_MAX: no limit),
+ * the firmware exits, a fault, a breakpoint or watchpoint that is not the
+ * scenario's alone, `interrupt` returning true (CPU_STOP_REQUESTED), or
+ * the session ends the run (session_ended; CPU_STOP_REQUESTED). */
+CpuStopReason session_run(Session *session, uint64_t max_insns,
+                          SessionInterrupt interrupt, void *ctx, Error **errp);
+
+/* At a boundary the caller reached by itself (a gdb single step): runs
+ * what a scenario has due. */
+void session_boundary(Session *session);
+
+typedef enum SessionEnd {
+    SESSION_RUNNING,         /* not ended by the session */
+    SESSION_TIMED_OUT,       /* --timeout */
+    SESSION_QUIT,            /* `quit [STATUS]` */
+    SESSION_SCENARIO_FAILED, /* a step or an expectation failed */
+} SessionEnd;
+
+/* Why the session ended the run; *status gets a `quit`'s status. */
+SessionEnd session_ended(const Session *session, int *status);
+
+#endif
