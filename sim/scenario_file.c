@@ -13,7 +13,7 @@
  */
 #include "sim/scenario_file.h"
 #include "soc/alloc.h"
-#include "soc/board_internal.h"
+#include "soc/board_node.h"
 #include "soc/file.h"
 
 #include <inttypes.h>
@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define PC_LIMIT (UINT64_C(1) << 32) /* the 32-bit bus */
 #define NS_PER_S UINT64_C(1000000000)
 #define EXIT_STATUS_MAX 255
 /* What an ELF symbol may be named here: C identifiers, with the '.' and
@@ -370,7 +372,7 @@ static bool step_pc(Parser *p, StepWalk *w, const Node *key,
                     "symbol name)", value->text);
     if (!parse_number(p, key, value, &s->value))
         return false;
-    if (s->value >= ADDR_LIMIT)
+    if (s->value >= PC_LIMIT)
         return fail(p, value, "'pc' 0x%" PRIx64 " does not fit in 32 bits",
                     s->value);
     if (s->value & 1)

@@ -1,6 +1,5 @@
 /* Private to soc/board*.c: walking a board's node tree (soc/board_node.h)
- * into a BoardDesc. (sim/scenario_file.c also uses the NameSet, node_loc
- * and the name and address limits.)
+ * into a BoardDesc.
  *
  * Each mapping kind (board, cpu, memory entry, peripheral) is a const
  * table of keys and handlers that board_walk_mapping() dispatches through
@@ -23,29 +22,6 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define ADDR_LIMIT (UINT64_C(1) << 32) /* the 32-bit bus */
-#define NAME_CHARS \
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
-
-/* ---- a set of names (soc/board_check.c): hashing, so that duplicates
- * among n names cost n lookups instead of n^2 / 2 comparisons ---- */
-
-typedef struct NameSlot NameSlot;
-typedef struct NameSet {
-    NameSlot *slots;
-    size_t cap, count;
-    size_t *probes; /* counts the slots looked at (BoardLoadStats); or NULL */
-} NameSet;
-
-/* Adds `name` (not copied: it must outlive the set) with `value`. Returns
- * true when it is new; false when it was there, with *first set to the
- * value it was added with. */
-bool name_set_add(NameSet *s, const char *name, size_t value, size_t *first);
-/* Sets the value (and the name's storage) of `name`, adding it if absent. */
-void name_set_put(NameSet *s, const char *name, size_t value);
-/* True and *value when `name` is in the set. */
-bool name_set_find(const NameSet *s, const char *name, size_t *value);
-void name_set_free(NameSet *s);
-
 /* ---- the walk ---- */
 
 typedef struct BoardCtx {
@@ -55,8 +31,6 @@ typedef struct BoardCtx {
     const BoardModels *models; /* NULL: none known */
     NameSet names;         /* the board's memory and peripheral names */
 } BoardCtx;
-
-SourceLoc node_loc(const Node *n);
 
 /* Each returns false so callers can `return board_fail(...)`. */
 bool board_fail(BoardCtx *c, const Node *n, const char *fmt, ...)

@@ -1,12 +1,14 @@
-/* Private to soc/board*.c: the YAML tree board files are read into, and
- * the `extends:` resolution that merges a board with the one it extends
- * (soc/board_internal.h has the rest of the walk into BoardDescs).
- * sim/scenario_file.c reads scenario files into the same tree. */
+/* The YAML tree board files are read into, with the name set and the
+ * locations their checks use: shared by the board loader (soc/board*.c)
+ * and scenario files (sim/scenario_file.c). The `extends:` resolution
+ * below is the board loader's (soc/board_internal.h has the rest of its
+ * walk into BoardDescs). */
 #ifndef SOC_BOARD_NODE_H
 #define SOC_BOARD_NODE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "soc/board.h"
 #include "soc/error.h"
@@ -38,7 +40,32 @@ const Node *node_map_get(const Node *map, const char *key);
 Node *board_yaml_load(const char *path, const char *text, size_t len,
                       BoardLoadStats *stats, Error **errp);
 
-typedef struct NameSet NameSet; /* soc/board_internal.h */
+/* Where a node stands, for messages. */
+SourceLoc node_loc(const Node *n);
+
+#define NAME_CHARS \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+/* ---- a set of names (soc/board_check.c): hashing, so that duplicates
+ * among n names cost n lookups instead of n^2 / 2 comparisons ---- */
+
+typedef struct NameSlot NameSlot;
+typedef struct NameSet {
+    NameSlot *slots;
+    size_t cap, count;
+    size_t *probes; /* counts the slots looked at (BoardLoadStats); or NULL */
+} NameSet;
+
+/* Adds `name` (not copied: it must outlive the set) with `value`. Returns
+ * true when it is new; false when it was there, with *first set to the
+ * value it was added with. */
+bool name_set_add(NameSet *s, const char *name, size_t value, size_t *first);
+/* Sets the value (and the name's storage) of `name`, adding it if absent. */
+void name_set_put(NameSet *s, const char *name, size_t value);
+/* True and *value when `name` is in the set. */
+bool name_set_find(const NameSet *s, const char *name, size_t *value);
+void name_set_free(NameSet *s);
+
 typedef struct ExtendsCache ExtendsCache; /* soc/board_extends.c */
 
 /* Where `extends:` looks, and the files it read (each parsed once per
