@@ -489,15 +489,10 @@ static bool ns16550a_set_property(void *state, const char *key,
     if (!device_check_live(ns16550a_props, NS16550A_TYPE,
                            owner_name(u->owner), key, errp))
         return false;
-    /* "chardev", the only live one: the old backend goes only once the
-     * new one is open. */
-    Chardev *chr = u->host.open_chardev(u->host.opaque, value, errp);
-    if (!chr)
+    /* "chardev", the only live one */
+    if (!device_swap_chardev(&u->host, &u->chardev, value, ns16550a_input_arrived,
+                             u, errp))
         return false;
-    Chardev *old = u->chardev;
-    chardev_set_input_handler(old, NULL, NULL);
-    ns16550a_attach(u, chr);
-    chardev_close(old);
     rx_poll_schedule(u);
     return true;
 }

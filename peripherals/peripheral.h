@@ -63,6 +63,13 @@ bool device_parse_u64_range(const char *key, const char *value, uint64_t min,
  * "'NAME' has no interrupt input N (0-LAST)"; returns false. */
 bool device_no_irq_input(const char *name, unsigned n, unsigned count,
                          Error **errp);
+/* A live `chardev` change: opens `spec` through host->open_chardev and,
+ * only once it is open, closes *chr and puts the new one there, listening
+ * with input_arrived(opaque) (chardev_set_input_handler). False, *chr
+ * untouched, when the new one cannot open. */
+bool device_swap_chardev(const DeviceHost *host, Chardev **chr, const char *spec,
+                         void (*input_arrived)(void *opaque), void *opaque,
+                         Error **errp);
 /* Formats one phrase and hands it to host->log_guest (nothing when the
  * host has none). Messages longer than 255 bytes are cut. */
 __attribute__((format(printf, 3, 4)))

@@ -249,3 +249,17 @@ void device_log_guest(const DeviceHost *host, const char *device,
     va_end(ap);
     host->log_guest(host->opaque, device, message);
 }
+
+bool device_swap_chardev(const DeviceHost *host, Chardev **chr, const char *spec,
+                         void (*input_arrived)(void *opaque), void *opaque,
+                         Error **errp)
+{
+    Chardev *fresh = host->open_chardev(host->opaque, spec, errp);
+    if (!fresh)
+        return false;
+    chardev_set_input_handler(*chr, NULL, NULL);
+    chardev_close(*chr);
+    *chr = fresh;
+    chardev_set_input_handler(fresh, input_arrived, opaque);
+    return true;
+}

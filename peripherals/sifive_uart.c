@@ -369,15 +369,10 @@ static bool sifive_uart_set_property(void *state, const char *key,
     if (!device_check_live(sifive_uart_props, SIFIVE_UART_TYPE, u->name, key,
                            errp))
         return false;
-    /* "chardev", the only live one: the old backend goes only once the
-     * new one is open. */
-    Chardev *chr = u->host.open_chardev(u->host.opaque, value, errp);
-    if (!chr)
+    /* "chardev", the only live one */
+    if (!device_swap_chardev(&u->host, &u->chardev, value, sifive_uart_input_arrived,
+                             u, errp))
         return false;
-    Chardev *old = u->chardev;
-    chardev_set_input_handler(old, NULL, NULL);
-    sifive_uart_attach(u, chr);
-    chardev_close(old);
     rx_poll_schedule(u);
     return true;
 }
