@@ -166,18 +166,36 @@ static bool wrong_line_count(const MachinePeripheral *p, Error **errp)
     return machine_loc_error(errp, &p->desc.irq_loc, "%s", text);
 }
 
-/* A live connection other than `replacing`'s drives the same input. */
+/* Walks every connection of the machine, source by source:
+ *     for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;) */
+typedef struct ConnWalk {
+    size_t source, output;
+} ConnWalk;
+
+static IrqConn *conn_next(const Machine *m, ConnWalk *w)
+{
+    for (; w->source < m->nperiphs; w->source++, w->output = 0) {
+        const MachinePeripheral *p = m->periphs[w->source];
+        if (p->outputs && w->output < p->desc.nirqs)
+            return p->outputs[w->output++];
+    }
+    return NULL;
+}
+
+/* Whether c waits for, or is bound to, a device sink named `name`. */
+static bool names_device(const IrqConn *c, const char *name)
+{
+    return !c->sink_desc->input && strcmp(c->sink_desc->target, name) == 0;
+}
+
+/* A live connection other than `skip`'s drives the same input. */
 static const IrqConn *driver_of(const Machine *m, const BoardIrq *sink,
                                 const MachinePeripheral *skip)
 {
-    for (size_t i = 0; i < m->nperiphs; i++) {
-        const MachinePeripheral *p = m->periphs[i];
-        if (p == skip || !p->outputs)
-            continue;
-        for (size_t j = 0; j < p->desc.nirqs; j++)
-            if (same_sink(p->outputs[j]->sink_desc, sink))
-                return p->outputs[j];
-    }
+    IrqConn *c;
+    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;)
+        if (c->source != skip && same_sink(c->sink_desc, sink))
+            return c;
     return NULL;
 }
 
@@ -205,19 +223,14 @@ bool machine_irq_check(const Machine *m, const MachinePeripheral *p,
         if (!resolve(m, irq, strict, p, replacing, &bound, &dev, &line, errp))
             return false;
     }
-    if (!p->dev.owner || !p->cls->irq_input)
+    if (!p->dev.owner)
         return true;
-    for (size_t i = 0; i < m->nperiphs; i++) {
-        const MachinePeripheral *src = m->periphs[i];
-        if (src == replacing || !src->outputs)
-            continue;
-        for (size_t j = 0; j < src->desc.nirqs; j++) {
-            const BoardIrq *irq = src->outputs[j]->sink_desc;
-            IrqLine line;
-            if (!irq->input && strcmp(irq->target, p->desc.name) == 0 &&
-                !device_sink(p, irq, &line, errp))
-                return false;
-        }
+    IrqConn *c;
+    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;) {
+        IrqLine line;
+        if (c->source != replacing && names_device(c, p->desc.name) &&
+            !device_sink(p, c->sink_desc, &line, errp))
+            return false;
     }
     return true;
 }
@@ -228,22 +241,16 @@ bool machine_irq_check(const Machine *m, const MachinePeripheral *p,
  * driven with their level. */
 static void bind_waiting(Machine *m, MachinePeripheral *p)
 {
-    for (size_t i = 0; i < m->nperiphs; i++) {
-        MachinePeripheral *src = m->periphs[i];
-        if (!src->outputs)
+    IrqConn *c;
+    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;) {
+        if (c->bound || !names_device(c, p->desc.name))
             continue;
-        for (size_t j = 0; j < src->desc.nirqs; j++) {
-            IrqConn *c = src->outputs[j];
-            if (c->bound || c->sink_desc->input ||
-                strcmp(c->sink_desc->target, p->desc.name) != 0)
-                continue;
-            if (!p->cls->irq_input ||
-                !p->cls->irq_input(p->dev.state, c->sink_desc->line, &c->sink, NULL))
-                abort(); /* machine_irq_check said it would */
-            c->bound = true;
-            c->sink_dev = p;
-            irq_set(&c->sink, c->level);
-        }
+        if (!p->cls->irq_input ||
+            !p->cls->irq_input(p->dev.state, c->sink_desc->line, &c->sink, NULL))
+            abort(); /* machine_irq_check said it would */
+        c->bound = true;
+        c->sink_dev = p;
+        irq_set(&c->sink, c->level);
     }
 }
 
@@ -305,17 +312,12 @@ void machine_irq_unwire(Machine *m, MachinePeripheral *p, bool detach_sinks)
         free(p->outputs);
         p->outputs = NULL;
     }
-    for (size_t i = 0; i < m->nperiphs; i++) {
-        MachinePeripheral *src = m->periphs[i];
-        if (!src->outputs)
-            continue;
-        for (size_t j = 0; j < src->desc.nirqs; j++) {
-            IrqConn *c = src->outputs[j];
-            if (c->bound && c->sink_dev == p) {
-                c->bound = false; /* the level stays for the next sink */
-                c->sink_dev = NULL;
-                c->sink = (IrqLine){0};
-            }
+    IrqConn *c;
+    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;) {
+        if (c->bound && c->sink_dev == p) {
+            c->bound = false; /* the level stays for the next sink */
+            c->sink_dev = NULL;
+            c->sink = (IrqLine){0};
         }
     }
 }
