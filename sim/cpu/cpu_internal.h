@@ -316,6 +316,11 @@ CpuStopReason cpu_debug_stop(Cpu *cpu, CpuStopReason why);
 /* Whether the current instruction is the one the last debugger stop
  * reported (and nothing ran since): it must not stop again. */
 bool cpu_debug_resuming(const Cpu *cpu);
+/* A breakpoint at pc, where memory is mapped: a breakpoint stands for an
+ * instruction, and where nothing is mapped (a device or memory removed at
+ * runtime) the fetch faults as it would without it; it fires again once
+ * something is mapped there. */
+bool cpu_breakpoint_stops(const Cpu *cpu, uint32_t pc);
 /* True (and the hit recorded) when an access must stop for a watchpoint. */
 bool cpu_watch_check(Cpu *cpu, uint32_t addr, unsigned size, bool write);
 void cpu_debug_free(Cpu *cpu);

@@ -200,7 +200,7 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
                 return why;
             prev = NULL;
         }
-        if (unlikely(cpu->debug_active) && cpu_breakpoint_at(cpu, cpu->pc) &&
+        if (unlikely(cpu->debug_active) && cpu_breakpoint_stops(cpu, cpu->pc) &&
             !cpu_debug_resuming(cpu))
             return cpu_debug_stop(cpu, CPU_STOP_BREAKPOINT);
         Block *b = unlikely(cpu->triggers_exec) && cpu_trigger_exec(cpu, cpu->pc)

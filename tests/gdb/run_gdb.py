@@ -91,6 +91,8 @@ TESTS = [
     ("monitor", ["monitor"], 13),
     ("monitor_reset", ["monitor_reset"], 13),
     ("monitor_reconfigure", ["monitor_reconfigure"], 0, "reconfig"),
+    ("reconfig_watch", ["reconfig_watch"], 0, "reconfig_watch"),
+    ("reconfig_break", ["reconfig_break"], 0, "reconfig_watch"),
     ("exit_code", ["exit_code"], 13),
     ("kill", ["kill"], EXIT_KILLED),
     ("detach_run_on", ["detach_run_on"], 13),
