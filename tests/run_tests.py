@@ -17,6 +17,11 @@
 - the ISA tests of tests/isa (tests/isa/run_isa.py);
 - the host-service firmware of tests/firmware/host (run_host.py);
 - the gdb tests of tests/gdb (run_gdb.py: the real gdb-multiarch);
+- scenario files (tests/scenario/run_scenario.py: --scenario, --junit) and
+  the monitor console (tests/console/run_console.py: --monitor);
+- runtime reconfiguration end to end: the firmware of tests/firmware/reconfig
+  driven by the scenarios of tests/reconfig on both boards, and a soak
+  (tests/reconfig/run_reconfig.py);
 - each libFuzzer harness build/fuzz/fuzz_NAME for 20 s, two at a time, after
   its committed reproducers (tests/fuzz/run_fuzz.py; docs/FUZZING.md).
 
@@ -186,6 +191,15 @@ def main():
     sys.path.insert(0, os.path.join(TOP, "tests", "gdb"))
     import run_gdb  # noqa: E402
     run_gdb.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "scenario"))
+    import run_scenario  # noqa: E402
+    run_scenario.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "console"))
+    import run_console  # noqa: E402
+    run_console.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "reconfig"))
+    import run_reconfig  # noqa: E402
+    run_reconfig.run(res, only=only)
     sys.path.insert(0, os.path.join(TOP, "tests", "fuzz"))
     import run_fuzz  # noqa: E402
     run_fuzz.run(res, only=only)

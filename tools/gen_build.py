@@ -17,6 +17,10 @@ Sources are found by folder, so a new file needs no edit here:
                                     build/fw/BOARD/NAME.elf
   tests/gdb/fw/*.c                  firmware for the gdb tests (HiFive1 library)
                                     into build/fw/gdb/NAME.elf
+  tests/firmware/reconfig/*.c       runtime-reconfiguration firmware, each
+                                    built for virt32 and the HiFive1 (with
+                                    reconfig/support/) into
+                                    build/fw/reconfig/BOARD/NAME.elf
   tests/isa/*.S                     ISA tests (no libc) into build/isa/NAME.elf
   tests/firmware/host/KIND_*.{c,S}  host-service firmware into build/host/:
                                     newlib_* (unmodified newlib, libgloss crt0),
@@ -125,6 +129,40 @@ def fuzz_rules(w, lib):
     w("  desc = FUZZ every harness for FUZZ_SECONDS (default 300) each")
     w("")
     return binaries
+
+
+def reconfig_firmware(w, fw_deps, hifive1_objs):
+    """tests/firmware/reconfig/*.c, each built for virt32 and the HiFive1
+    (its board's library, plus tests/firmware/reconfig/support/*.{c,S}
+    compiled with -DRC_VIRT32 or -DRC_HIFIVE1) into
+    build/fw/reconfig/BOARD/NAME.elf; returns the ELFs."""
+    folder = "tests/firmware/reconfig"
+    support = sources(folder + "/support", suffix=".c") + sources(folder + "/support", suffix=".S")
+    virt32 = "tests/firmware/lib"
+    virt32_objs = ["build/fw/%s.o" % os.path.splitext(s)[0]
+                   for s in sources(virt32, suffix=".c") + sources(virt32, suffix=".S")]
+    boards = [("virt32", virt32, virt32 + "/virt32.ld", virt32_objs, "RC_VIRT32"),
+              ("hifive1", "tests/firmware/hifive1/lib", "tests/firmware/hifive1/lib/link.ld",
+               hifive1_objs, "RC_HIFIVE1")]
+    elfs = []
+    for board, blib, ld, lib_objs, define in boards:
+        out = "build/fw/reconfig/%s/" % board
+        fwinc = "-I%s -I%s/support -D%s" % (blib, folder, define)
+        objs = []
+        for src in support:
+            o = out + "support/%s.o" % os.path.splitext(os.path.basename(src))[0]
+            objs.append(o)
+            w("build %s: fwcc %s || %s" % (o, src, fw_deps))
+            w("  fwinc = %s" % fwinc)
+        for src in sources(folder):
+            name = os.path.basename(src)[:-2]
+            o, elf = out + name + ".o", out + name + ".elf"
+            elfs.append(elf)
+            w("build %s: fwcc %s || %s" % (o, src, fw_deps))
+            w("  fwinc = %s" % fwinc)
+            w("build %s: fwlink %s %s %s | %s" % (elf, o, " ".join(objs), " ".join(lib_objs), ld))
+            w("  ldscript = %s" % ld)
+    return elfs
 
 
 def generate():
@@ -284,6 +322,7 @@ def generate():
         w("  fwinc = -I%s" % hifive1)
         w("build %s: fwlink %s %s | %s/link.ld" % (elf, o, " ".join(hifive1_objs), hifive1))
         w("  ldscript = %s/link.ld" % hifive1)
+    fw_elfs += reconfig_firmware(w, fw_deps, hifive1_objs)
     w("")
     isa_elfs = []
     for src in sources("tests/isa", suffix=".S"):
