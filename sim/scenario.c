@@ -83,6 +83,9 @@ struct Scenario {
     StepRun *steps;
     size_t nsteps;
     size_t armed;         /* the step armed, due or running; nsteps: none */
+    /* No step before this one waits for UART text: output is matched
+     * against steps open_from..armed only, however long the file. */
+    size_t open_from;
     ClockEvent *at_event; /* the armed `at` trigger */
     Watch trigger;        /* the armed `on-uart` trigger */
     bool breakpoint_set;  /* the armed `pc` trigger's */
@@ -352,7 +355,10 @@ void scenario_uart_output(void *opaque, const char *device, const uint8_t *bytes
     if (s->trigger.device && strcmp(s->trigger.device, device) == 0 &&
         watch_feed(&s->trigger, bytes, len))
         make_due(s);
-    for (size_t i = 0; i < s->nsteps; i++) {
+    while (s->open_from < s->armed && s->open_from < s->nsteps &&
+           !s->steps[s->open_from].deadline)
+        s->open_from++;
+    for (size_t i = s->open_from; i < s->nsteps && i <= s->armed; i++) {
         StepRun *r = &s->steps[i];
         if (!r->deadline)
             continue;
