@@ -42,23 +42,10 @@ static bool same_props(const BoardPeripheral *a, const BoardPeripheral *b)
     return true;
 }
 
-static bool same_irqs(const BoardPeripheral *a, const BoardPeripheral *b)
-{
-    if (a->nirqs != b->nirqs)
-        return false;
-    for (size_t i = 0; i < a->nirqs; i++) {
-        const BoardIrq *x = &a->irqs[i], *y = &b->irqs[i];
-        if (strcmp(x->target, y->target) != 0 || !x->input != !y->input ||
-            (x->input ? strcmp(x->input, y->input) != 0 : x->line != y->line))
-            return false;
-    }
-    return true;
-}
-
 static Change peripheral_change(const BoardPeripheral *now, const BoardPeripheral *next)
 {
     if (strcmp(now->type, next->type) != 0 || now->size != next->size ||
-        !same_props(now, next) || !same_irqs(now, next))
+        !same_props(now, next) || !machine_same_wiring(now, next))
         return REPLACE;
     return now->base == next->base ? KEEP : MOVE;
 }
@@ -228,6 +215,14 @@ static bool built_here(Change c)
     return c == REPLACE || c == ADD;
 }
 
+/* A replaced entry whose device is powered off now stays off: the new
+ * entry waits for a power-on, as `peripheral replace` leaves it. */
+static bool stays_off(const Machine *m, const Plan *plan, size_t i)
+{
+    const MachinePeripheral *now = machine_peripheral_named(m, plan->periphs[i]->desc.name);
+    return plan->periph_change[i] == REPLACE && now && !now->dev.owner;
+}
+
 static void unbuild(Machine *m, Plan *plan)
 {
     for (size_t i = 0; i < plan->nmems; i++)
@@ -266,7 +261,7 @@ static bool build(Machine *m, Plan *plan, Error **errp)
         if (built_here(plan->mem_change[i]))
             ok = machine_build_memory(m, plan->mems[i], errp);
     for (size_t i = 0; ok && i < plan->nperiphs; i++)
-        if (built_here(plan->periph_change[i]))
+        if (built_here(plan->periph_change[i]) && !stays_off(m, plan, i))
             ok = machine_realize(m, plan->periphs[i], errp);
     m->replacing = NULL;
     ok = ok && one_time_source(plan, errp);
@@ -363,11 +358,12 @@ static void install(Machine *m, Plan *plan)
         Change c = plan->periph_change[i];
         if (c != REPLACE && c != ADD)
             continue;
-        if (!machine_irq_wire(m, p, true, NULL))
+        if (p->dev.owner && !machine_irq_wire(m, p, true, NULL))
             abort(); /* check_wiring said it would */
         if (p->offered_time)
             m->time_holder = p;
-        fprintf(plan->summary, "%s %s\n", c == ADD ? "added" : "replaced", p->desc.name);
+        fprintf(plan->summary, "%s %s%s\n", c == ADD ? "added" : "replaced", p->desc.name,
+                p->dev.owner ? "" : " (powered off)");
     }
     free(plan->mem_change);
     free(plan->periph_change);

@@ -128,6 +128,8 @@ bool machine_check_one_driver_each(const BoardDesc *board, Error **errp);
  * sinks they drove; machine_free drives nothing) and unbinds connections
  * whose sink is p. */
 void machine_irq_unwire(Machine *m, MachinePeripheral *p, bool detach_sinks);
+/* The same `irq:` sinks, in the same order. */
+bool machine_same_wiring(const BoardPeripheral *a, const BoardPeripheral *b);
 /* "plic.3" or "cpu.mti". */
 void machine_sink_name(const BoardIrq *irq, char *buf, size_t size);
 

@@ -40,6 +40,16 @@ static bool same_sink(const BoardIrq *a, const BoardIrq *b)
     return a->input ? strcmp(a->input, b->input) == 0 : a->line == b->line;
 }
 
+bool machine_same_wiring(const BoardPeripheral *a, const BoardPeripheral *b)
+{
+    if (a->nirqs != b->nirqs)
+        return false;
+    for (size_t i = 0; i < a->nirqs; i++)
+        if (!same_sink(&a->irqs[i], &b->irqs[i]))
+            return false;
+    return true;
+}
+
 /* ---- one driver per input, for a whole board (n log n) ---- */
 
 typedef struct Driven {

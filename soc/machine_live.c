@@ -154,10 +154,13 @@ bool machine_replace_peripheral(Machine *m, const BoardPeripheral *entry,
     bool ok = machine_resolve(m, p, errp) &&
               machine_check_free(m, p->desc.name, p->desc.base, p->size, old, NULL,
                                  &p->desc.base_loc, errp);
+    /* Wiring the old one had may wait for a sink that has gone; new
+     * wiring must name sinks that exist. */
+    bool strict = !machine_same_wiring(&old->desc, &p->desc);
     if (ok && old->dev.owner) {
         memory_begin(m->ms);
         ok = release_aliases(m, old, old->dev.owner, old->desc.name, false, errp) &&
-             bring_up(m, p, old, true, errp);
+             bring_up(m, p, old, strict, errp);
         memory_commit(m->ms);
     }
     if (!ok) {

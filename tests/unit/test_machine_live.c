@@ -316,6 +316,31 @@ static void test_replace_swaps_the_model_and_keeps_the_wiring(void **state)
     mf_free(&f);
 }
 
+/* Wiring that waits for a sink that went may be kept by a replacement;
+ * new wiring must name a sink that exists. */
+static void test_replace_keeps_wiring_that_waits(void **state)
+{
+    MachineFixture f;
+    setup_virt(&f);
+    Error *err = NULL;
+    assert_true(machine_remove_peripheral(f.m, "plic", false, &err));
+    assert_true(replace(&f, "{name: uart0, type: ns16550a, base: 0x10000000, "
+                            "chardev: null, irq: plic.10}", &err));
+    audits(&f);
+    assert_false(replace(&f, "{name: uart0, type: ns16550a, base: 0x10000000, "
+                             "irq: plic.11}", &err));
+    assert_non_null(strstr(error_message(err), "unknown interrupt sink 'plic'"));
+    error_free(err);
+    err = NULL;
+    /* and a replacement of a powered-off device stays off */
+    assert_true(machine_power(f.m, "uart0", false, &err));
+    assert_true(replace(&f, "{name: uart0, type: \"sifive,uart0\", base: 0x10000000, "
+                            "irq: plic.10}", &err));
+    assert_false(machine_peripheral_powered(f.m, "uart0"));
+    audits(&f);
+    mf_free(&f);
+}
+
 static void test_replacing_the_clint_hands_over_the_time(void **state)
 {
     MachineFixture f;
@@ -626,6 +651,30 @@ static void test_apply_is_all_or_nothing(void **state)
     mf_free(&f);
 }
 
+static void test_apply_leaves_a_powered_off_device_off(void **state)
+{
+    MachineFixture f;
+    setup_virt(&f);
+    Error *err = NULL;
+    assert_true(machine_power(f.m, "uart0", false, &err));
+    char text[2048];
+    snprintf(text, sizeof text, "%s", VIRT);
+    char *at = strstr(text, "chardev: stdio");
+    memcpy(at, "chardev: null ", 14);
+    char *summary = NULL;
+    assert_true(apply_text(&f, text, 0x80000000, &summary, &err));
+    assert_string_equal(summary, "replaced uart0 (powered off)\n");
+    free(summary);
+    audits(&f);
+    assert_false(machine_peripheral_powered(f.m, "uart0"));
+    assert_false(mapped(&f, UART0));
+    assert_true(machine_power(f.m, "uart0", true, &err));
+    assert_string_equal(board_peripheral_prop(machine_find_peripheral(f.m, "uart0"),
+                                              "chardev")->value, "null");
+    audits(&f);
+    mf_free(&f);
+}
+
 static void test_apply_replaces_the_sink_and_rewires_kept_sources(void **state)
 {
     MachineFixture f;
@@ -733,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_removed_sink_leaves_lines_waiting_for_the_next),
         cmocka_unit_test(test_removing_the_clint_releases_the_time),
         cmocka_unit_test(test_replace_swaps_the_model_and_keeps_the_wiring),
+        cmocka_unit_test(test_replace_keeps_wiring_that_waits),
         cmocka_unit_test(test_replacing_the_clint_hands_over_the_time),
         cmocka_unit_test(test_move_keeps_state_and_refuses_overlap),
         cmocka_unit_test(test_set_property_live_and_refused),
@@ -741,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_forced_removal_releases_a_window),
         cmocka_unit_test(test_apply_changes_only_what_differs),
         cmocka_unit_test(test_apply_is_all_or_nothing),
+        cmocka_unit_test(test_apply_leaves_a_powered_off_device_off),
         cmocka_unit_test(test_apply_replaces_the_sink_and_rewires_kept_sources),
         cmocka_unit_test(test_soak_random_reconfiguration),
     };
