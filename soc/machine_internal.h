@@ -22,6 +22,7 @@ struct IrqConn {
     unsigned output;
     const BoardIrq *sink_desc; /* in source->desc.irqs */
     bool level;                /* the source's last level */
+    bool driven;               /* the source has driven it at all */
     bool bound;                /* a sink of that name exists: `sink` is it */
     MachinePeripheral *sink_dev; /* NULL for a cpu.X sink */
     IrqLine sink;

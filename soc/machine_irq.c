@@ -16,10 +16,17 @@
 
 #include "soc/alloc.h"
 
+/* Lines carry levels: after the first, a sink is told only of changes
+ * (models recompute their outputs after every register access and drive
+ * them again). A sink bound later is driven with the level at once
+ * (bind_waiting). */
 static void conn_set(void *opaque, unsigned line, bool level)
 {
     (void)line;
     IrqConn *c = opaque;
+    if (c->driven && c->level == level)
+        return;
+    c->driven = true;
     c->level = level;
     if (c->bound)
         irq_set(&c->sink, level);
