@@ -271,7 +271,8 @@ static size_t find_break(const GdbServer *gs, uint32_t addr, int type)
 }
 
 /* Z0/Z1/z0/z1: idempotent, as gdb re-inserts around every stop. Both
- * kinds are one host-side CPU breakpoint, kept while either is set. */
+ * kinds are host-side CPU breakpoints, which the hart counts (a scenario
+ * may hold one at the same pc): each entry here holds one. */
 static void set_breakpoint(GdbServer *gs, bool insert, int type, uint32_t addr)
 {
     Cpu *cpu = gs->target.cpu;
@@ -281,9 +282,9 @@ static void set_breakpoint(GdbServer *gs, bool insert, int type, uint32_t addr)
         gs->breaks[gs->nbreaks++] = (GdbBreak){addr, type};
         cpu_breakpoint_add(cpu, addr);
     } else if (!insert && i < gs->nbreaks) {
+        /* the hart counts its breakpoints: one removal per insertion */
         gs->breaks[i] = gs->breaks[--gs->nbreaks];
-        if (find_break(gs, addr, !type) == gs->nbreaks)
-            cpu_breakpoint_remove(cpu, addr);
+        cpu_breakpoint_remove(cpu, addr);
     }
     reply(gs, "OK");
 }

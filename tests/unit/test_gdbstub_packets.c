@@ -187,6 +187,12 @@ static void test_breakpoint_continue(void **state)
     CONVERSE(f, &tk, "Z1,8000000c,2", "c80000000", "p20", "z1,8000000c,2", "Z0,8000000c,2",
              "C05;80000000", "Z9,0,0", "Z0,zz");
     EXPECT(&tk, "OK", "T05hwbreak:;", "0c000080", "OK", "OK", "T05swbreak:;", "", "E01");
+
+    /* Both kinds at one address, both removed: the hart keeps none (it
+     * counts them; the session's end has nothing left to remove). */
+    CONVERSE(f, &tk, "Z0,80000008,4", "Z1,80000008,4", "z0,80000008,4", "z1,80000008,4");
+    EXPECT(&tk, "OK", "OK", "OK", "OK");
+    assert_false(cpu_breakpoint_at(f->rig.cpu, 0x80000008u));
 }
 
 static void test_step(void **state)
