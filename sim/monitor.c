@@ -227,7 +227,8 @@ static bool cmd_peripheral_move(Call *c)
     if (!mon_parse_base(c, &c->args[1], &base))
         return false;
     Error *err = NULL;
-    if (!machine_move(machine_of(c), c->args[0].text, base, &err))
+    if (!machine_move(machine_of(c), c->args[0].text, base,
+                      cpu_get_pc(c->ctx->cpu), &err))
         return mon_refused(c, err);
     fprintf(c->out, "moved %s to 0x%08llx\n", c->args[0].text, (unsigned long long)base);
     return true;

@@ -87,18 +87,18 @@ MachineMemory *machine_memory_entry(Machine *m, const BoardMemory *entry)
 
 MachinePeripheral *machine_peripheral_named(const Machine *m, const char *name)
 {
-    for (size_t i = 0; i < m->nperiphs; i++)
-        if (strcmp(m->periphs[i]->desc.name, name) == 0)
-            return m->periphs[i];
-    return NULL;
+    MachinePeripheral *p;
+    MachineMemory *mem;
+    machine_index_find(&m->index, name, &p, &mem);
+    return p;
 }
 
 MachineMemory *machine_memory_named(const Machine *m, const char *name)
 {
-    for (size_t i = 0; i < m->nmemories; i++)
-        if (strcmp(m->memories[i]->desc.name, name) == 0)
-            return m->memories[i];
-    return NULL;
+    MachinePeripheral *p;
+    MachineMemory *mem;
+    machine_index_find(&m->index, name, &p, &mem);
+    return mem;
 }
 
 /* ---- what the machine offers its devices ---- */
@@ -159,9 +159,27 @@ static bool machine_host_power(void *opaque, const char *name, bool on,
     return machine_power(opaque, name, on, errp);
 }
 
+/* The staged entry (board apply building a new board) of that name, when
+ * it has a region: a memory or device of the new board, built already. */
+static MemoryRegion *staged_region(const Machine *m, const char *name)
+{
+    for (size_t i = 0; i < m->nstaged_mems; i++)
+        if (m->staged_mems[i]->region && strcmp(m->staged_mems[i]->desc.name, name) == 0)
+            return m->staged_mems[i]->region;
+    for (size_t i = 0; i < m->nstaged_periphs; i++) {
+        const MachinePeripheral *p = m->staged_periphs[i];
+        if (p->dev.owner && strcmp(p->desc.name, name) == 0)
+            return p->dev.region;
+    }
+    return NULL;
+}
+
 static MemoryRegion *machine_find_region(void *opaque, const char *name)
 {
     Machine *m = opaque;
+    MemoryRegion *staged = staged_region(m, name);
+    if (staged)
+        return staged;
     MachineMemory *mem = machine_memory_named(m, name);
     if (mem)
         return mem->region;
@@ -341,7 +359,7 @@ void machine_unrealize(Machine *m, MachinePeripheral *p)
 {
     if (!p->dev.owner)
         return;
-    machine_irq_unwire(m, p, true);
+    machine_irq_unwire(m, p);
     if (m->time_holder == p)
         m->time_holder = NULL;
     p->offered_time = NULL;
@@ -474,11 +492,15 @@ ExtraMapping *machine_alias_onto(const Machine *m, const Owner *owner,
  * anything is built. */
 static bool plan(Machine *m, const BoardDesc *board, Error **errp)
 {
-    for (size_t i = 0; i < board->nmemories; i++)
-        m->memories[m->nmemories++] = machine_memory_entry(m, &board->memories[i]);
+    for (size_t i = 0; i < board->nmemories; i++) {
+        MachineMemory *mem = machine_memory_entry(m, &board->memories[i]);
+        m->memories[m->nmemories++] = mem;
+        machine_index_put(&m->index, mem->desc.name, NULL, mem);
+    }
     for (size_t i = 0; i < board->nperipherals; i++) {
         MachinePeripheral *p = machine_peripheral_entry(m, &board->peripherals[i]);
         m->periphs[m->nperiphs++] = p;
+        machine_index_put(&m->index, p->desc.name, p, NULL);
         if (!machine_resolve(m, p, errp))
             return false;
     }
@@ -548,8 +570,7 @@ void machine_free(Machine *m)
         return;
     /* Sinks must outlive their sources: cut every line before any device
      * can die. Teardown drives nothing. */
-    for (size_t i = 0; i < m->nperiphs; i++)
-        machine_irq_unwire(m, m->periphs[i], false);
+    machine_irq_free_all(m);
     if (memory_root(m->ms) == m->bus)
         memory_set_root(m->ms, NULL);
     owner_unref(m->bus_owner);
@@ -565,6 +586,7 @@ void machine_free(Machine *m)
             owner_unref(p->dev.owner);
         machine_peripheral_entry_free(p);
     }
+    machine_index_free(&m->index);
     for (size_t i = 0; i < m->nfiles; i++)
         free(m->files[i]);
     free(m->files);

@@ -132,9 +132,10 @@ bool machine_remove_peripheral(Machine *machine, const char *name, bool force,
 bool machine_replace_peripheral(Machine *machine, const BoardPeripheral *entry,
                                 Error **errp);
 /* Maps the peripheral (or memory) `name` at `base` instead, keeping its
- * state and wiring. Refused on overlap or outside the bus. */
+ * state and wiring. Refused on overlap, outside the bus, and for the
+ * memory that holds `keep_pc` (the hart's pc). */
 bool machine_move(Machine *machine, const char *name, uint64_t base,
-                  Error **errp);
+                  uint32_t keep_pc, Error **errp);
 /* Changes a property the model declares live (DeviceProperty.live). */
 bool machine_set_property(Machine *machine, const char *name, const char *key,
                           const char *value, Error **errp);

@@ -4,12 +4,18 @@
  * Plan: every entry of the new board is matched by name with the table's:
  * kept (the same in every respect), moved (only the base differs),
  * replaced (type, size, properties or wiring differ; memories: kind, size
- * or image) or added; table entries the board lacks are removed. The
- * final layout, the wiring and the hart's memory are checked first.
- * Build: new devices and memories are created while the old ones still
- * run; any failure drops what was built and nothing changed. Commit
- * (which cannot fail): the old ones go, the moved ones move, the new ones
- * are wired, all in the one memory transaction the build began.
+ * or image) or added; table entries the board lacks are removed. Live
+ * entries the plan keeps or moves are marked `staying`; the others go.
+ * Checks before anything is built: the final layout, the memory the hart
+ * runs from, what other devices' windows show, and the wiring as far as
+ * names go. Build: new memories and devices are created while the old
+ * ones still run (a remap controller of the new board finds the new
+ * board's entries first), then each line's input is asked of its built
+ * sink; any failure drops what was built and nothing changed. Commit,
+ * which cannot fail: the old entries go, the moved ones move, the new
+ * ones are wired, waiting lines bound, all in the one memory transaction
+ * the build began. The work is linear in the boards' sizes (names are
+ * looked up by hash).
  */
 #include "soc/machine_internal.h"
 
@@ -18,8 +24,12 @@
 #include <string.h>
 
 #include "soc/alloc.h"
+#include "soc/board_node.h"
 
 typedef enum Change { KEEP, MOVE, REPLACE, ADD } Change;
+
+/* A plan's names map to their index, memories' with this bit. */
+#define PLAN_MEMORY ((size_t)1 << (sizeof(size_t) * 8 - 1))
 
 typedef struct Plan {
     MachineMemory **mems;        /* the new table, board order */
@@ -27,6 +37,7 @@ typedef struct Plan {
     MachinePeripheral **periphs; /* the new table, board order */
     Change *periph_change;
     size_t nmems, nperiphs;
+    NameSet names;
     FILE *summary;
 } Plan;
 
@@ -77,6 +88,49 @@ static void plan_free(Plan *plan)
     free(plan->mem_change);
     free(plan->periphs);
     free(plan->periph_change);
+    name_set_free(&plan->names);
+}
+
+static void clear_staying(Machine *m)
+{
+    for (size_t i = 0; i < m->nmemories; i++)
+        m->memories[i]->staying = false;
+    for (size_t i = 0; i < m->nperiphs; i++)
+        m->periphs[i]->staying = false;
+}
+
+static bool plan_memory(Machine *m, Plan *plan, const BoardMemory *next, size_t i,
+                        Error **errp)
+{
+    MachineMemory *now = machine_memory_named(m, next->name);
+    Change c = now ? memory_change(&now->desc, next) : ADD;
+    plan->mem_change[i] = c;
+    plan->mems[i] = c == KEEP ? now : machine_memory_entry(m, next);
+    plan->nmems = i + 1;
+    name_set_put(&plan->names, plan->mems[i]->desc.name, i | PLAN_MEMORY);
+    if (now && (c == KEEP || c == MOVE))
+        now->staying = true;
+    if (machine_peripheral_named(m, next->name))
+        return machine_loc_error(errp, &next->loc, "'%s' is a peripheral now; "
+                                 "remove it first", next->name);
+    return true;
+}
+
+static bool plan_peripheral(Machine *m, Plan *plan, const BoardPeripheral *next,
+                            size_t i, Error **errp)
+{
+    MachinePeripheral *now = machine_peripheral_named(m, next->name);
+    Change c = now ? peripheral_change(&now->desc, next) : ADD;
+    plan->periph_change[i] = c;
+    plan->periphs[i] = c == KEEP ? now : machine_peripheral_entry(m, next);
+    plan->nperiphs = i + 1;
+    name_set_put(&plan->names, plan->periphs[i]->desc.name, i);
+    if (now && (c == KEEP || c == MOVE))
+        now->staying = true;
+    if (machine_memory_named(m, next->name))
+        return machine_loc_error(errp, &next->loc, "'%s' is a memory now; "
+                                 "remove it first", next->name);
+    return c == KEEP || machine_resolve(m, plan->periphs[i], errp);
 }
 
 /* Moved, replaced and added entries are fresh copies (a moved one only
@@ -87,108 +141,53 @@ static bool plan_entries(Machine *m, const BoardDesc *board, Plan *plan, Error *
     plan->mem_change = xcalloc(board->nmemories + 1, sizeof *plan->mem_change);
     plan->periphs = xcalloc(board->nperipherals + 1, sizeof *plan->periphs);
     plan->periph_change = xcalloc(board->nperipherals + 1, sizeof *plan->periph_change);
-    for (size_t i = 0; i < board->nmemories; i++) {
-        const BoardMemory *next = &board->memories[i];
-        MachineMemory *now = machine_memory_named(m, next->name);
-        Change c = now ? memory_change(&now->desc, next) : ADD;
-        plan->mem_change[i] = c;
-        plan->mems[i] = c == KEEP ? now : machine_memory_entry(m, next);
-        plan->nmems = i + 1;
-        if (machine_peripheral_named(m, next->name))
-            return machine_loc_error(errp, &next->loc, "'%s' is a peripheral now; "
-                                     "remove it first", next->name);
-    }
-    for (size_t i = 0; i < board->nperipherals; i++) {
-        const BoardPeripheral *next = &board->peripherals[i];
-        MachinePeripheral *now = machine_peripheral_named(m, next->name);
-        Change c = now ? peripheral_change(&now->desc, next) : ADD;
-        plan->periph_change[i] = c;
-        plan->periphs[i] = c == KEEP ? now : machine_peripheral_entry(m, next);
-        plan->nperiphs = i + 1;
-        if (machine_memory_named(m, next->name))
-            return machine_loc_error(errp, &next->loc, "'%s' is a memory now; "
-                                     "remove it first", next->name);
-        if (c != KEEP && !machine_resolve(m, plan->periphs[i], errp))
+    clear_staying(m);
+    for (size_t i = 0; i < board->nmemories; i++)
+        if (!plan_memory(m, plan, &board->memories[i], i, errp))
             return false;
-    }
+    for (size_t i = 0; i < board->nperipherals; i++)
+        if (!plan_peripheral(m, plan, &board->peripherals[i], i, errp))
+            return false;
     return true;
 }
 
-static bool in_plan_mem(const Plan *plan, const MachineMemory *mem)
+/* The plan's change for the entry named `name`; ADD's opposite, REPLACE,
+ * for one the plan does not hold (it goes). */
+static Change change_of(const Plan *plan, const char *name)
 {
-    for (size_t i = 0; i < plan->nmems; i++)
-        if (plan->mems[i] == mem)
-            return true;
-    return false;
+    size_t i;
+    if (!name_set_find(&plan->names, name, &i))
+        return REPLACE;
+    return i & PLAN_MEMORY ? plan->mem_change[i & ~PLAN_MEMORY] : plan->periph_change[i];
 }
+
+/* ---- checks before building ---- */
 
 static bool memory_holds(const BoardMemory *d, uint32_t pc)
 {
     return pc >= d->base && pc - d->base < d->size;
 }
 
-/* The memory the hart runs from stays where it is, as it is. */
+/* The memory the hart runs from stays where it is, as it is, and so does
+ * a window the pc is in. */
 static bool check_keep_pc(const Machine *m, const Plan *plan, uint32_t pc, Error **errp)
 {
     for (size_t i = 0; i < m->nmemories; i++) {
         const MachineMemory *now = m->memories[i];
-        if (!memory_holds(&now->desc, pc))
-            continue;
-        bool kept = in_plan_mem(plan, now);
-        if (kept)
-            return true;
-        error_setf(errp, "'%s' holds the pc (0x%08x): board apply may not remove, "
-                   "replace or move it", now->desc.name, pc);
-        return false;
-    }
-    return true;
-}
-
-/* Output i of every peripheral of the new board goes to a sink the new
- * board has, taking that input: asked of the built devices. */
-static bool check_wiring(const Machine *m, const Plan *plan, const BoardDesc *board,
-                         Error **errp)
-{
-    if (!machine_check_one_driver_each(board, errp))
-        return false;
-    for (size_t i = 0; i < plan->nperiphs; i++) {
-        const MachinePeripheral *p = plan->periphs[i];
-        const PeripheralClass *cls = p->cls;
-        if (p->desc.nirqs && p->desc.nirqs != cls->irq_outputs) {
-            char text[512];
-            board_irq_count_text(text, sizeof text, p->desc.name, cls->type,
-                                 cls->irq_outputs, cls->irq_output_names, p->desc.nirqs);
-            return machine_loc_error(errp, &p->desc.irq_loc, "%s", text);
+        if (memory_holds(&now->desc, pc) && change_of(plan, now->desc.name) != KEEP) {
+            error_setf(errp, "'%s' holds the pc (0x%08x): board apply may not remove, "
+                       "replace or move it", now->desc.name, pc);
+            return false;
         }
-        for (size_t j = 0; j < p->desc.nirqs; j++) {
-            const BoardIrq *irq = &p->desc.irqs[j];
-            if (irq->input) {
-                IrqLine line;
-                if (!m->hooks.cpu_irq || !m->hooks.cpu_irq(m->hooks.opaque, irq->input, &line))
-                    return machine_loc_error(errp, &irq->loc, "unknown CPU interrupt "
-                                             "input '%s'", irq->input);
-                continue;
-            }
-            const MachinePeripheral *sink = NULL;
-            for (size_t k = 0; k < plan->nperiphs && !sink; k++) {
-                if (strcmp(plan->periphs[k]->desc.name, irq->target) != 0)
-                    continue;
-                sink = plan->periph_change[k] == MOVE /* a copy: ask the live one */
-                           ? machine_peripheral_named(m, irq->target)
-                           : plan->periphs[k];
-            }
-            if (!sink)
-                return machine_loc_error(errp, &irq->loc, "unknown interrupt sink '%s' "
-                                         "(no peripheral of that name)", irq->target);
-            IrqLine line;
-            if (!sink->dev.owner)
-                continue; /* powered off: the line waits */
-            if (!sink->cls->irq_input)
-                return machine_loc_error(errp, &irq->loc, "'%s' (%s) has no interrupt "
-                                         "inputs", sink->desc.name, sink->desc.type);
-            if (!sink->cls->irq_input(sink->dev.state, irq->line, &line, errp)) {
-                error_prepend(errp, "%s:%u:%u: ", irq->loc.file, irq->loc.line,
-                              irq->loc.col);
+    }
+    for (size_t i = 0; i < m->nperiphs; i++) {
+        const MachinePeripheral *p = m->periphs[i];
+        for (size_t j = 0; !p->staying && j < p->nextra; j++) {
+            const ExtraMapping *x = &p->extra[j];
+            if (pc >= x->base && pc - x->base < memory_region_size(x->region)) {
+                error_setf(errp, "'%s' maps '%s', which holds the pc (0x%08x): board "
+                           "apply may not remove or replace it", p->desc.name,
+                           memory_region_name(x->region), pc);
                 return false;
             }
         }
@@ -196,19 +195,110 @@ static bool check_wiring(const Machine *m, const Plan *plan, const BoardDesc *bo
     return true;
 }
 
-/* p is not in the new board (a moved entry stays: its name is there
- * with the same type). */
-static bool going(const Plan *plan, const MachinePeripheral *p)
+/* The name of the going entry that owns `owner`, or NULL. */
+static const char *going_owner(const Machine *m, const Owner *owner)
 {
-    for (size_t i = 0; i < plan->nperiphs; i++) {
-        if (plan->periphs[i] == p)
+    for (size_t i = 0; i < m->nmemories; i++)
+        if (!m->memories[i]->staying && m->memories[i]->owner == owner)
+            return m->memories[i]->desc.name;
+    for (size_t i = 0; i < m->nperiphs; i++)
+        if (!m->periphs[i]->staying && m->periphs[i]->dev.owner == owner)
+            return m->periphs[i]->desc.name;
+    return NULL;
+}
+
+/* A device that stays may not keep showing, through its window, an entry
+ * that goes (it would live on behind the alias). */
+static bool check_windows(const Machine *m, Error **errp)
+{
+    for (size_t i = 0; i < m->nperiphs; i++) {
+        const MachinePeripheral *p = m->periphs[i];
+        for (size_t j = 0; p->staying && j < p->nextra; j++) {
+            const MemoryRegion *target = memory_region_alias_target(p->extra[j].region);
+            const char *gone = target ? going_owner(m, memory_region_owner(target)) : NULL;
+            if (!gone)
+                continue;
+            error_setf(errp, "'%s' is shown by '%s' (its alias '%s'): board apply may "
+                       "not remove or replace it while '%s' stays", gone, p->desc.name,
+                       memory_region_name(p->extra[j].region), p->desc.name);
             return false;
-        if (plan->periph_change[i] == MOVE &&
-            strcmp(plan->periphs[i]->desc.name, p->desc.name) == 0)
-            return false;
+        }
     }
     return true;
 }
+
+/* The wiring as far as names go: one driver per input, line counts, CPU
+ * inputs, device sinks that the new board has. */
+static bool check_wiring_names(const Machine *m, const Plan *plan, const BoardDesc *board,
+                               Error **errp)
+{
+    if (!machine_check_one_driver_each(board, errp))
+        return false;
+    for (size_t i = 0; i < plan->nperiphs; i++) {
+        const MachinePeripheral *p = plan->periphs[i];
+        if (!machine_irq_check_count(p, errp))
+            return false;
+        for (size_t j = 0; j < p->desc.nirqs; j++) {
+            const BoardIrq *irq = &p->desc.irqs[j];
+            size_t k;
+            if (irq->input && !machine_irq_check_cpu_input(m, irq, errp))
+                return false;
+            if (!irq->input && (!name_set_find(&plan->names, irq->target, &k) ||
+                                (k & PLAN_MEMORY)))
+                return machine_irq_unknown_sink(irq, errp);
+        }
+    }
+    return true;
+}
+
+/* The built sink of the plan's peripheral named `name` (a moved one is
+ * its live entry); NULL when powered off. */
+static const MachinePeripheral *built_sink(const Machine *m, const Plan *plan,
+                                           const char *name)
+{
+    size_t k;
+    if (!name_set_find(&plan->names, name, &k))
+        return NULL;
+    const MachinePeripheral *p = plan->periph_change[k] == MOVE
+                                     ? machine_peripheral_named(m, name)
+                                     : plan->periphs[k];
+    return p->dev.owner ? p : NULL;
+}
+
+/* Each line's input exists on its built sink (a powered-off one waits). */
+static bool check_wiring_inputs(const Machine *m, const Plan *plan, Error **errp)
+{
+    for (size_t i = 0; i < plan->nperiphs; i++) {
+        const MachinePeripheral *p = plan->periphs[i];
+        for (size_t j = 0; j < p->desc.nirqs; j++) {
+            const BoardIrq *irq = &p->desc.irqs[j];
+            const MachinePeripheral *sink = irq->input ? NULL
+                                                       : built_sink(m, plan, irq->target);
+            if (sink && !machine_irq_check_device_input(sink, irq, errp))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* At most one device of the new board offers the CPU's time. */
+static bool one_time_source(const Plan *plan, Error **errp)
+{
+    const MachinePeripheral *first = NULL;
+    for (size_t i = 0; i < plan->nperiphs; i++) {
+        const MachinePeripheral *p = plan->periphs[i];
+        if (plan->periph_change[i] == MOVE || !p->offered_time)
+            continue; /* a moved copy: its live entry is counted as kept */
+        if (first)
+            return machine_loc_error(errp, &p->desc.loc, "'%s' cannot be the time "
+                                     "source: '%s' already is", p->desc.name,
+                                     first->desc.name);
+        first = p;
+    }
+    return true;
+}
+
+/* ---- building ---- */
 
 static bool built_here(Change c)
 {
@@ -233,29 +323,17 @@ static void unbuild(Machine *m, Plan *plan)
             machine_unrealize(m, plan->periphs[i]);
 }
 
-/* At most one device of the new board offers the CPU's time. */
-static bool one_time_source(const Plan *plan, Error **errp)
-{
-    const MachinePeripheral *first = NULL;
-    for (size_t i = 0; i < plan->nperiphs; i++) {
-        const MachinePeripheral *p = plan->periphs[i];
-        if (plan->periph_change[i] == MOVE || !p->offered_time)
-            continue; /* a moved copy: its live entry is counted as kept */
-        if (first)
-            return machine_loc_error(errp, &p->desc.loc, "'%s' cannot be the time "
-                                     "source: '%s' already is", p->desc.name,
-                                     first->desc.name);
-        first = p;
-    }
-    return true;
-}
-
-/* Creates every new device and memory; on failure drops them all. A
- * device may offer the time while the one that does now is going. */
+/* Creates every new memory and device, then asks each line's input of
+ * its sink; on failure drops them all. A device may offer the time while
+ * the one that does now is going. */
 static bool build(Machine *m, Plan *plan, Error **errp)
 {
     MachinePeripheral *holder = m->time_holder;
-    m->replacing = holder && going(plan, holder) ? holder : NULL;
+    m->replacing = holder && !holder->staying ? holder : NULL;
+    m->staged_mems = plan->mems;
+    m->nstaged_mems = plan->nmems;
+    m->staged_periphs = plan->periphs;
+    m->nstaged_periphs = plan->nperiphs;
     bool ok = true;
     for (size_t i = 0; ok && i < plan->nmems; i++)
         if (built_here(plan->mem_change[i]))
@@ -264,11 +342,16 @@ static bool build(Machine *m, Plan *plan, Error **errp)
         if (built_here(plan->periph_change[i]) && !stays_off(m, plan, i))
             ok = machine_realize(m, plan->periphs[i], errp);
     m->replacing = NULL;
-    ok = ok && one_time_source(plan, errp);
+    m->staged_mems = NULL;
+    m->staged_periphs = NULL;
+    m->nstaged_mems = m->nstaged_periphs = 0;
+    ok = ok && one_time_source(plan, errp) && check_wiring_inputs(m, plan, errp);
     if (!ok)
         unbuild(m, plan);
     return ok;
 }
+
+/* ---- commit ---- */
 
 /* Moved entries: the live one moves, the plan's copy goes. */
 static void move_entries(Machine *m, Plan *plan)
@@ -303,36 +386,25 @@ static void move_entries(Machine *m, Plan *plan)
     }
 }
 
-static bool named_in_plan(const Plan *plan, const char *name)
+/* The entries the plan does not keep go (removed, or replaced). */
+static void drop_going(Machine *m, Plan *plan)
 {
-    for (size_t i = 0; i < plan->nperiphs; i++)
-        if (strcmp(plan->periphs[i]->desc.name, name) == 0)
-            return true;
-    for (size_t i = 0; i < plan->nmems; i++)
-        if (strcmp(plan->mems[i]->desc.name, name) == 0)
-            return true;
-    return false;
-}
-
-/* The old entries the plan does not keep go (removed, or replaced). */
-static void commit(Machine *m, Plan *plan)
-{
-    move_entries(m, plan);
+    size_t k;
     for (size_t i = 0; i < m->nperiphs; i++) {
         MachinePeripheral *p = m->periphs[i];
-        if (!going(plan, p))
+        if (p->staying)
             continue;
         machine_unrealize(m, p);
-        if (!named_in_plan(plan, p->desc.name))
+        if (!name_set_find(&plan->names, p->desc.name, &k))
             fprintf(plan->summary, "removed %s\n", p->desc.name);
     }
     for (size_t i = 0; i < m->nmemories; i++) {
         MachineMemory *mem = m->memories[i];
-        if (in_plan_mem(plan, mem))
+        if (mem->staying)
             continue;
         machine_drop_memory(m, mem);
         fprintf(plan->summary, "%s %s\n",
-                named_in_plan(plan, mem->desc.name) ? "replaced" : "removed",
+                name_set_find(&plan->names, mem->desc.name, &k) ? "replaced" : "removed",
                 mem->desc.name);
         board_memory_free(&mem->desc);
         free(mem);
@@ -342,10 +414,11 @@ static void commit(Machine *m, Plan *plan)
             fprintf(plan->summary, "added %s\n", plan->mems[i]->desc.name);
 }
 
+/* The plan becomes the table: its index, then the new devices' wiring. */
 static void install(Machine *m, Plan *plan)
 {
     for (size_t i = 0; i < m->nperiphs; i++)
-        if (going(plan, m->periphs[i]))
+        if (!m->periphs[i]->staying)
             machine_peripheral_entry_free(m->periphs[i]);
     free(m->periphs);
     free(m->memories);
@@ -353,51 +426,55 @@ static void install(Machine *m, Plan *plan)
     m->nperiphs = plan->nperiphs;
     m->memories = plan->mems;
     m->nmemories = plan->nmems;
+    machine_index_free(&m->index);
+    for (size_t i = 0; i < m->nmemories; i++)
+        machine_index_put(&m->index, m->memories[i]->desc.name, NULL, m->memories[i]);
+    for (size_t i = 0; i < m->nperiphs; i++)
+        machine_index_put(&m->index, m->periphs[i]->desc.name, m->periphs[i], NULL);
     for (size_t i = 0; i < plan->nperiphs; i++) {
         MachinePeripheral *p = plan->periphs[i];
         Change c = plan->periph_change[i];
         if (c != REPLACE && c != ADD)
             continue;
         if (p->dev.owner && !machine_irq_wire(m, p, true, NULL))
-            abort(); /* check_wiring said it would */
+            abort(); /* the checks said it would */
         if (p->offered_time)
             m->time_holder = p;
         fprintf(plan->summary, "%s %s%s\n", c == ADD ? "added" : "replaced", p->desc.name,
                 p->dev.owner ? "" : " (powered off)");
     }
+    machine_irq_bind_all(m);
     free(plan->mem_change);
     free(plan->periph_change);
+    name_set_free(&plan->names);
 }
 
 bool machine_apply_board(Machine *m, const BoardDesc *board, uint32_t keep_pc,
                          char **summary, Error **errp)
 {
     Plan plan = {0};
-    char *text = NULL;
-    size_t len = 0;
     bool ok = plan_entries(m, board, &plan, errp) &&
               machine_check_layout(plan.mems, plan.nmems, plan.periphs, plan.nperiphs,
                                    errp) &&
-              check_keep_pc(m, &plan, keep_pc, errp);
+              check_keep_pc(m, &plan, keep_pc, errp) && check_windows(m, errp) &&
+              check_wiring_names(m, &plan, board, errp);
+    if (ok) {
+        memory_begin(m->ms);
+        ok = build(m, &plan, errp);
+        if (!ok)
+            memory_commit(m->ms);
+    }
     if (!ok) {
         plan_free(&plan);
         return false;
     }
-    memory_begin(m->ms);
-    ok = build(m, &plan, errp);
-    if (ok && !check_wiring(m, &plan, board, errp)) {
-        unbuild(m, &plan);
-        ok = false;
-    }
-    if (!ok) {
-        memory_commit(m->ms);
-        plan_free(&plan);
-        return false;
-    }
+    char *text = NULL;
+    size_t len = 0;
     plan.summary = open_memstream(&text, &len);
     if (!plan.summary)
         abort();
-    commit(m, &plan);
+    move_entries(m, &plan);
+    drop_going(m, &plan);
     install(m, &plan);
     memory_commit(m->ms);
     fclose(plan.summary);

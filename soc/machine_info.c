@@ -175,25 +175,31 @@ static bool audit_peripheral(const Machine *m, const MachinePeripheral *p,
     return true;
 }
 
-/* No two connections drive the same input: every pair is compared, which
- * is fine for an audit (tests call it after each step of a few hundred
- * lines at most). */
-static bool audit_one_driver(const Machine *m, Error **errp)
+/* Whether a live entry of the table owns `owner`. */
+static bool owner_in_table(const Machine *m, const Owner *owner)
 {
-    for (size_t a = 0; a < m->nperiphs; a++) {
-        const MachinePeripheral *p = m->periphs[a];
-        for (size_t i = 0; p->outputs && i < p->desc.nirqs; i++) {
-            const BoardIrq *x = p->outputs[i]->sink_desc;
-            for (size_t b = a; b < m->nperiphs; b++) {
-                const MachinePeripheral *q = m->periphs[b];
-                for (size_t j = (b == a ? i + 1 : 0); q->outputs && j < q->desc.nirqs; j++) {
-                    const BoardIrq *y = q->outputs[j]->sink_desc;
-                    if (strcmp(x->target, y->target) == 0 && !x->input == !y->input &&
-                        (x->input ? strcmp(x->input, y->input) == 0 : x->line == y->line))
-                        return audit_fail(errp, "'%s' and '%s' drive the same input",
-                                          p->desc.name, q->desc.name);
-                }
-            }
+    for (size_t i = 0; i < m->nmemories; i++)
+        if (m->memories[i]->owner == owner)
+            return true;
+    for (size_t i = 0; i < m->nperiphs; i++)
+        if (m->periphs[i]->dev.owner == owner)
+            return true;
+    return false;
+}
+
+/* What a device's window shows belongs to the live table: nothing removed
+ * lives on behind an alias. */
+static bool audit_aliases(const Machine *m, Error **errp)
+{
+    for (size_t i = 0; i < m->nperiphs; i++) {
+        const MachinePeripheral *p = m->periphs[i];
+        for (size_t j = 0; j < p->nextra; j++) {
+            const MemoryRegion *target = memory_region_alias_target(p->extra[j].region);
+            if (target && !owner_in_table(m, memory_region_owner(target)) &&
+                memory_region_owner(target) != p->dev.owner)
+                return audit_fail(errp, "'%s' shows '%s' of '%s', which is not in the "
+                                  "table", p->desc.name, memory_region_name(target),
+                                  owner_name(memory_region_owner(target)));
         }
     }
     return true;
@@ -201,10 +207,17 @@ static bool audit_one_driver(const Machine *m, Error **errp)
 
 bool machine_audit(const Machine *m, Error **errp)
 {
-    for (size_t i = 0; i < m->nmemories; i++)
-        if (!m->memories[i]->owner || owner_refcount(m->memories[i]->owner) == 0)
-            return audit_fail(errp, "memory '%s' has no live owner",
-                              m->memories[i]->desc.name);
+    if (m->index.count != m->nmemories + m->nperiphs)
+        return audit_fail(errp, "the name index holds %zu entries, the table %zu",
+                          m->index.count, m->nmemories + m->nperiphs);
+    for (size_t i = 0; i < m->nmemories; i++) {
+        const MachineMemory *mem = m->memories[i];
+        if (machine_memory_named(m, mem->desc.name) != mem)
+            return audit_fail(errp, "memory '%s' is not found by its name",
+                              mem->desc.name);
+        if (!mem->owner || owner_refcount(mem->owner) == 0)
+            return audit_fail(errp, "memory '%s' has no live owner", mem->desc.name);
+    }
     for (size_t i = 0; i < m->nperiphs; i++)
         if (!audit_peripheral(m, m->periphs[i], errp))
             return false;
@@ -216,5 +229,5 @@ bool machine_audit(const Machine *m, Error **errp)
         if (m->periphs[i]->offered_time)
             return audit_fail(errp, "'%s' offers the time but the CPU does not read it",
                               m->periphs[i]->desc.name);
-    return audit_one_driver(m, errp);
+    return audit_aliases(m, errp) && machine_irq_audit_drivers(m, errp);
 }

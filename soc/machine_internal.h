@@ -14,6 +14,14 @@
 
 typedef struct IrqConn IrqConn;
 typedef struct MachinePeripheral MachinePeripheral;
+typedef struct MachineMemory MachineMemory;
+
+/* The live entries by name (machine_index.c). */
+typedef struct MachineIndexSlot MachineIndexSlot;
+typedef struct MachineIndex {
+    MachineIndexSlot *slots;
+    size_t cap, used, count; /* used: slots not empty, tombstones too */
+} MachineIndex;
 
 /* One line of an `irq:`: from output `output` of `source` to the sink the
  * board names. The source's IrqLine points here. */
@@ -44,13 +52,15 @@ struct MachinePeripheral {
     size_t nextra;
     DeviceTimeFn offered_time; /* what it offered at create, if anything */
     void *offered_dev;
+    bool staying; /* board apply's plan keeps it (machine_apply.c) */
 };
 
-typedef struct MachineMemory {
+struct MachineMemory {
     BoardMemory desc;
     Owner *owner; /* one reference, the machine's */
     MemoryRegion *region;
-} MachineMemory;
+    bool staying; /* board apply's plan keeps it (machine_apply.c) */
+};
 
 struct Machine {
     MemorySystem *ms;
@@ -62,6 +72,12 @@ struct Machine {
     size_t nmemories;
     MachinePeripheral **periphs; /* board order, then added ones */
     size_t nperiphs;
+    MachineIndex index;          /* both, by name */
+    /* While board apply builds: the new board's entries, which
+     * DeviceHost.find_region looks at before the table. */
+    MachinePeripheral *const *staged_periphs;
+    MachineMemory *const *staged_mems;
+    size_t nstaged_periphs, nstaged_mems;
     /* The peripheral in create or set_property: DeviceHost calls that need
      * to know who calls (open_chardev, set_time_source, map_region). */
     MachinePeripheral *acting;
@@ -74,6 +90,14 @@ struct Machine {
     bool exit_requested;
     int exit_status;
 };
+
+/* machine_index.c */
+void machine_index_put(MachineIndex *ix, const char *name, MachinePeripheral *periph,
+                       MachineMemory *mem);
+void machine_index_remove(MachineIndex *ix, const char *name);
+bool machine_index_find(const MachineIndex *ix, const char *name,
+                        MachinePeripheral **periph, MachineMemory **mem);
+void machine_index_free(MachineIndex *ix);
 
 /* machine.c */
 bool machine_loc_error(Error **errp, const SourceLoc *loc, const char *fmt, ...)
@@ -111,24 +135,42 @@ ExtraMapping *machine_alias_onto(const Machine *m, const Owner *owner,
                                  MachinePeripheral **by);
 
 /* machine_irq.c */
-/* Wires p's outputs as p->desc.irqs says (refusing a sink that refuses
- * the input, a wrong count, and when `strict` a sink name the table does
- * not hold), then binds every dangling connection whose sink is p. Does
- * not look for other drivers of the same inputs: machine_irq_check (or,
- * for a whole board, machine_check_one_driver_each) did. */
+/* Checks, without building anything, that p's `irq:` could be wired: the
+ * line count, each input free (neither driven nor reserved by a
+ * powered-off entry; `replacing`'s do not count) and each sink there and
+ * taking its input (when `strict`, a sink name the table does not hold is
+ * refused; p's own inputs are checked by machine_irq_check_inputs). */
+bool machine_irq_check_entry(const Machine *m, const MachinePeripheral *p,
+                             const MachinePeripheral *replacing, bool strict,
+                             Error **errp);
+/* Once p is built: its own inputs its `irq:` names, and the inputs every
+ * line waiting for a sink of p's name needs, exist on it. */
+bool machine_irq_check_inputs(const Machine *m, const MachinePeripheral *p,
+                              const MachinePeripheral *replacing, Error **errp);
+/* Wires p's outputs as p->desc.irqs says, after the checks above (it
+ * refuses only what they refuse). */
 bool machine_irq_wire(Machine *m, MachinePeripheral *p, bool strict,
                       Error **errp);
-/* Checks, without changing anything, that p (realized, or not yet) could
- * be wired: as machine_irq_wire, plus one driver per input (connections
- * of `replacing` do not count) and the inputs waiting for p's name. */
-bool machine_irq_check(const Machine *m, const MachinePeripheral *p,
-                       const MachinePeripheral *replacing, bool strict,
-                       Error **errp);
+/* Binds the lines waiting for a sink named p (to p, now live), or every
+ * waiting line whose sink is live; each sink is driven with its level. */
+void machine_irq_bind_waiting(Machine *m, MachinePeripheral *p);
+void machine_irq_bind_all(Machine *m);
+/* p's outputs go (their sinks lowered and detached), and lines bound to p
+ * wait for another sink of its name. */
+void machine_irq_unwire(Machine *m, MachinePeripheral *p);
+/* Every connection goes, driving nothing: machine_free. */
+void machine_irq_free_all(Machine *m);
+/* The pieces of those checks, for board apply's own: p's line count;
+ * a `cpu.X` input; input irq->line on the built `sink`; the error for a
+ * sink name nothing holds. */
+bool machine_irq_check_count(const MachinePeripheral *p, Error **errp);
+bool machine_irq_check_cpu_input(const Machine *m, const BoardIrq *irq, Error **errp);
+bool machine_irq_check_device_input(const MachinePeripheral *sink, const BoardIrq *irq,
+                                    Error **errp);
+bool machine_irq_unknown_sink(const BoardIrq *irq, Error **errp);
+/* No two connections drive one input (sorted: n log n). */
+bool machine_irq_audit_drivers(const Machine *m, Error **errp);
 bool machine_check_one_driver_each(const BoardDesc *board, Error **errp);
-/* Disconnects p's outputs (with detach_sinks, lowering and detaching the
- * sinks they drove; machine_free drives nothing) and unbinds connections
- * whose sink is p. */
-void machine_irq_unwire(Machine *m, MachinePeripheral *p, bool detach_sinks);
 /* The same `irq:` sinks, in the same order. */
 bool machine_same_wiring(const BoardPeripheral *a, const BoardPeripheral *b);
 /* "plic.3" or "cpu.mti". */

@@ -16,22 +16,6 @@
 
 #include "soc/alloc.h"
 
-/* Lines carry levels: after the first, a sink is told only of changes
- * (models recompute their outputs after every register access and drive
- * them again). A sink bound later is driven with the level at once
- * (bind_waiting). */
-static void conn_set(void *opaque, unsigned line, bool level)
-{
-    (void)line;
-    IrqConn *c = opaque;
-    if (c->driven && c->level == level)
-        return;
-    c->driven = true;
-    c->level = level;
-    if (c->bound)
-        irq_set(&c->sink, level);
-}
-
 void machine_sink_name(const BoardIrq *irq, char *buf, size_t size)
 {
     if (irq->input)
@@ -114,6 +98,12 @@ bool machine_check_one_driver_each(const BoardDesc *board, Error **errp)
 
 /* ---- resolving sinks ---- */
 
+bool machine_irq_unknown_sink(const BoardIrq *irq, Error **errp)
+{
+    return machine_loc_error(errp, &irq->loc, "unknown interrupt sink '%s' (no "
+                             "peripheral of that name)", irq->target);
+}
+
 static bool resolve_cpu_sink(const Machine *m, const BoardIrq *irq, IrqLine *out,
                              Error **errp)
 {
@@ -124,6 +114,12 @@ static bool resolve_cpu_sink(const Machine *m, const BoardIrq *irq, IrqLine *out
         return machine_loc_error(errp, &irq->loc, "unknown CPU interrupt input '%s'",
                                  irq->input);
     return true;
+}
+
+/* An `irq:` line naming the device `name` as its sink. */
+static bool names_device_desc(const BoardIrq *irq, const char *name)
+{
+    return !irq->input && strcmp(irq->target, name) == 0;
 }
 
 static bool device_sink(const MachinePeripheral *sink, const BoardIrq *irq,
@@ -161,8 +157,7 @@ static bool resolve(const Machine *m, const BoardIrq *irq, bool strict,
     else if (p == gone)
         p = NULL;
     if (!p && strict)
-        return machine_loc_error(errp, &irq->loc, "unknown interrupt sink '%s' (no "
-                                 "peripheral of that name)", irq->target);
+        return machine_irq_unknown_sink(irq, errp);
     if (!p || !p->dev.owner)
         return true; /* nothing of that name now: the line waits for one */
     if (!device_sink(p, irq, out, errp))
@@ -181,6 +176,25 @@ static bool wrong_line_count(const MachinePeripheral *p, Error **errp)
     board_irq_count_text(text, sizeof text, p->desc.name, cls->type, cls->irq_outputs,
                          cls->irq_output_names, p->desc.nirqs);
     return machine_loc_error(errp, &p->desc.irq_loc, "%s", text);
+}
+
+bool machine_irq_check_count(const MachinePeripheral *p, Error **errp)
+{
+    return !p->desc.nirqs || p->desc.nirqs == p->cls->irq_outputs ||
+           wrong_line_count(p, errp);
+}
+
+bool machine_irq_check_cpu_input(const Machine *m, const BoardIrq *irq, Error **errp)
+{
+    IrqLine line;
+    return resolve_cpu_sink(m, irq, &line, errp);
+}
+
+bool machine_irq_check_device_input(const MachinePeripheral *sink, const BoardIrq *irq,
+                                    Error **errp)
+{
+    IrqLine line;
+    return device_sink(sink, irq, &line, errp);
 }
 
 /* Walks every connection of the machine, source by source:
@@ -202,26 +216,37 @@ static IrqConn *conn_next(const Machine *m, ConnWalk *w)
 /* Whether c waits for, or is bound to, a device sink named `name`. */
 static bool names_device(const IrqConn *c, const char *name)
 {
-    return !c->sink_desc->input && strcmp(c->sink_desc->target, name) == 0;
+    return names_device_desc(c->sink_desc, name);
 }
 
-/* A live connection other than `skip`'s drives the same input. */
-static const IrqConn *driver_of(const Machine *m, const BoardIrq *sink,
-                                const MachinePeripheral *skip)
+/* Who else holds input `sink`: a live connection, or a powered-off entry
+ * whose wiring names it (a power-on must find its inputs free). Those of
+ * `self` and `replacing` do not count. Sets *name and *loc of the
+ * holder's `irq:` entry. */
+static bool input_taken(const Machine *m, const BoardIrq *sink,
+                        const MachinePeripheral *self, const MachinePeripheral *replacing,
+                        const char **name, const SourceLoc **loc)
 {
-    IrqConn *c;
-    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;)
-        if (c->source != skip && same_sink(c->sink_desc, sink))
-            return c;
-    return NULL;
+    for (size_t i = 0; i < m->nperiphs; i++) {
+        const MachinePeripheral *p = m->periphs[i];
+        if (p == self || p == replacing)
+            continue;
+        for (size_t j = 0; j < p->desc.nirqs; j++) {
+            bool holds = p->outputs ? same_sink(p->outputs[j]->sink_desc, sink)
+                                    : !p->dev.owner && same_sink(&p->desc.irqs[j], sink);
+            if (holds) {
+                *name = p->desc.name;
+                *loc = &p->desc.irqs[j].loc;
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
-/* The sinks p names exist and take their input, each input has no other
- * driver, and every line waiting for a sink of p's name finds its input
- * on p. */
-bool machine_irq_check(const Machine *m, const MachinePeripheral *p,
-                       const MachinePeripheral *replacing, bool strict,
-                       Error **errp)
+bool machine_irq_check_entry(const Machine *m, const MachinePeripheral *p,
+                             const MachinePeripheral *replacing, bool strict,
+                             Error **errp)
 {
     if (p->desc.nirqs && p->desc.nirqs != p->cls->irq_outputs)
         return wrong_line_count(p, errp);
@@ -230,44 +255,80 @@ bool machine_irq_check(const Machine *m, const MachinePeripheral *p,
         for (size_t j = 0; j < i; j++)
             if (same_sink(&p->desc.irqs[j], irq))
                 return driven_twice(irq, p->desc.name, &p->desc.irqs[j].loc, errp);
-        const IrqConn *other = driver_of(m, irq, replacing);
-        if (other)
-            return driven_twice(irq, other->source->desc.name, &other->sink_desc->loc,
-                                errp);
+        const char *holder;
+        const SourceLoc *at;
+        if (input_taken(m, irq, p, replacing, &holder, &at))
+            return driven_twice(irq, holder, at, errp);
         bool bound;
         MachinePeripheral *dev;
         IrqLine line;
         if (!resolve(m, irq, strict, p, replacing, &bound, &dev, &line, errp))
             return false;
     }
-    if (!p->dev.owner)
-        return true;
+    return true;
+}
+
+bool machine_irq_check_inputs(const Machine *m, const MachinePeripheral *p,
+                              const MachinePeripheral *replacing, Error **errp)
+{
+    IrqLine line;
+    for (size_t i = 0; i < p->desc.nirqs; i++) {
+        const BoardIrq *irq = &p->desc.irqs[i];
+        if (names_device_desc(irq, p->desc.name) && !device_sink(p, irq, &line, errp))
+            return false;
+    }
     IrqConn *c;
-    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;) {
-        IrqLine line;
+    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;)
         if (c->source != replacing && names_device(c, p->desc.name) &&
             !device_sink(p, c->sink_desc, &line, errp))
             return false;
-    }
     return true;
 }
 
 /* ---- wiring and unwiring ---- */
 
-/* Connections of other sources waiting for a sink named p: bound to p and
- * driven with their level. */
-static void bind_waiting(Machine *m, MachinePeripheral *p)
+/* Lines carry levels: after the first, a sink is told only of changes
+ * (models recompute their outputs after every register access and drive
+ * them again). A sink bound later is driven with the level at once. */
+static void conn_set(void *opaque, unsigned line, bool level)
+{
+    (void)line;
+    IrqConn *c = opaque;
+    if (c->driven && c->level == level)
+        return;
+    c->driven = true;
+    c->level = level;
+    if (c->bound)
+        irq_set(&c->sink, level);
+}
+
+static void bind(IrqConn *c, MachinePeripheral *sink)
+{
+    if (!sink->cls->irq_input ||
+        !sink->cls->irq_input(sink->dev.state, c->sink_desc->line, &c->sink, NULL))
+        abort(); /* the checks before wiring said it would */
+    c->bound = true;
+    c->sink_dev = sink;
+    irq_set(&c->sink, c->level);
+}
+
+void machine_irq_bind_waiting(Machine *m, MachinePeripheral *p)
+{
+    IrqConn *c;
+    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;)
+        if (!c->bound && names_device(c, p->desc.name))
+            bind(c, p);
+}
+
+void machine_irq_bind_all(Machine *m)
 {
     IrqConn *c;
     for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;) {
-        if (c->bound || !names_device(c, p->desc.name))
+        if (c->bound || c->sink_desc->input)
             continue;
-        if (!p->cls->irq_input ||
-            !p->cls->irq_input(p->dev.state, c->sink_desc->line, &c->sink, NULL))
-            abort(); /* machine_irq_check said it would */
-        c->bound = true;
-        c->sink_dev = p;
-        irq_set(&c->sink, c->level);
+        MachinePeripheral *sink = machine_peripheral_named(m, c->sink_desc->target);
+        if (sink && sink->dev.owner)
+            bind(c, sink);
     }
 }
 
@@ -275,10 +336,12 @@ bool machine_irq_wire(Machine *m, MachinePeripheral *p, bool strict,
                       Error **errp)
 {
     size_t n = p->desc.nirqs;
-    if (n && n != p->cls->irq_outputs)
+    if (!n)
+        return true;
+    if (n != p->cls->irq_outputs)
         return wrong_line_count(p, errp);
-    IrqConn **conns = xcalloc(n ? n : 1, sizeof *conns);
-    IrqLine *lines = xcalloc(n ? n : 1, sizeof *lines);
+    IrqConn **conns = xcalloc(n, sizeof *conns);
+    IrqLine *lines = xcalloc(n, sizeof *lines);
     bool ok = true;
     for (size_t i = 0; ok && i < n; i++) {
         IrqConn *c = conns[i] = xcalloc(1, sizeof *c);
@@ -287,22 +350,16 @@ bool machine_irq_wire(Machine *m, MachinePeripheral *p, bool strict,
                      &c->sink, errp);
         lines[i] = (IrqLine){.handler = conn_set, .opaque = c, .line = (unsigned)i};
     }
-    if (!ok) {
-        for (size_t i = 0; i < n; i++)
-            free(conns[i]);
-        free(conns);
-        free(lines);
-        return false;
-    }
-    bind_waiting(m, p);
-    if (n) {
+    if (ok) {
         p->outputs = conns;
         p->cls->connect_irqs(p->dev.state, lines, n);
     } else {
+        for (size_t i = 0; i < n; i++)
+            free(conns[i]);
         free(conns);
     }
     free(lines);
-    return true;
+    return ok;
 }
 
 static void detach_sink(IrqConn *c)
@@ -317,18 +374,25 @@ static void detach_sink(IrqConn *c)
     c->bound = false;
 }
 
-void machine_irq_unwire(Machine *m, MachinePeripheral *p, bool detach_sinks)
+/* p's outputs go: p forgets its lines, each sink they drove is lowered
+ * and detached (when asked), the connections are freed. */
+static void drop_outputs(MachinePeripheral *p, bool detach_sinks)
 {
-    if (p->outputs) {
-        p->cls->connect_irqs(p->dev.state, NULL, 0);
-        for (size_t i = 0; i < p->desc.nirqs; i++) {
-            if (detach_sinks)
-                detach_sink(p->outputs[i]);
-            free(p->outputs[i]);
-        }
-        free(p->outputs);
-        p->outputs = NULL;
+    if (!p->outputs)
+        return;
+    p->cls->connect_irqs(p->dev.state, NULL, 0);
+    for (size_t i = 0; i < p->desc.nirqs; i++) {
+        if (detach_sinks)
+            detach_sink(p->outputs[i]);
+        free(p->outputs[i]);
     }
+    free(p->outputs);
+    p->outputs = NULL;
+}
+
+void machine_irq_unwire(Machine *m, MachinePeripheral *p)
+{
+    drop_outputs(p, true);
     IrqConn *c;
     for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL;) {
         if (c->bound && c->sink_dev == p) {
@@ -337,4 +401,35 @@ void machine_irq_unwire(Machine *m, MachinePeripheral *p, bool detach_sinks)
             c->sink = (IrqLine){0};
         }
     }
+}
+
+void machine_irq_free_all(Machine *m)
+{
+    for (size_t i = 0; i < m->nperiphs; i++)
+        drop_outputs(m->periphs[i], false);
+}
+
+/* ---- the audit's share: one driver per input, sorted ---- */
+
+bool machine_irq_audit_drivers(const Machine *m, Error **errp)
+{
+    size_t n = 0;
+    IrqConn *c;
+    for (ConnWalk w = {0}; conn_next(m, &w) != NULL;)
+        n++;
+    Driven *all = xcalloc(n ? n : 1, sizeof *all);
+    size_t k = 0;
+    for (ConnWalk w = {0}; (c = conn_next(m, &w)) != NULL; k++)
+        all[k] = (Driven){c->sink_desc, c->source->desc.name, k};
+    qsort(all, n, sizeof *all, by_sink);
+    bool ok = true;
+    for (size_t i = 1; ok && i < n; i++) {
+        if (!same_sink(all[i - 1].sink, all[i].sink))
+            continue;
+        error_setf(errp, "wiring audit: '%s' and '%s' drive the same input",
+                   all[i - 1].source, all[i].source);
+        ok = false;
+    }
+    free(all);
+    return ok;
 }

@@ -45,19 +45,22 @@ static bool name_taken(const Machine *m, const BoardPeripheral *entry,
 static bool bring_up(Machine *m, MachinePeripheral *p, MachinePeripheral *replacing,
                      bool strict, Error **errp)
 {
+    if (!machine_irq_check_entry(m, p, replacing, strict, errp))
+        return false; /* before anything is built: no chardev opened */
     m->replacing = replacing;
     bool ok = machine_realize(m, p, errp);
     m->replacing = NULL;
     if (!ok)
         return false;
-    if (!machine_irq_check(m, p, replacing, strict, errp)) {
+    if (!machine_irq_check_inputs(m, p, replacing, errp)) {
         machine_unrealize(m, p);
         return false;
     }
     if (replacing)
         machine_unrealize(m, replacing);
     if (!machine_irq_wire(m, p, strict, errp))
-        abort(); /* machine_irq_check said it would wire */
+        abort(); /* the checks said it would wire */
+    machine_irq_bind_waiting(m, p);
     if (p->offered_time)
         m->time_holder = p;
     return true;
@@ -67,6 +70,7 @@ static void append(Machine *m, MachinePeripheral *p)
 {
     m->periphs = xreallocarray(m->periphs, m->nperiphs + 1, sizeof *m->periphs);
     m->periphs[m->nperiphs++] = p;
+    machine_index_put(&m->index, p->desc.name, p, NULL);
 }
 
 static void take_out(Machine *m, MachinePeripheral *p)
@@ -77,6 +81,7 @@ static void take_out(Machine *m, MachinePeripheral *p)
         memmove(&m->periphs[i], &m->periphs[i + 1],
                 (m->nperiphs - i - 1) * sizeof *m->periphs);
         m->nperiphs--;
+        machine_index_remove(&m->index, p->desc.name);
         return;
     }
 }
@@ -144,6 +149,21 @@ bool machine_remove_peripheral(Machine *m, const char *name, bool force,
     return true;
 }
 
+static const DeviceProperty *find_property(const PeripheralClass *cls,
+                                           const char *key);
+
+/* What can be checked of an entry without building it: its properties
+ * are the model's (the values are the model's to judge, at power-on). */
+static bool check_props_known(const MachinePeripheral *p, Error **errp)
+{
+    const BoardPeripheral *d = &p->desc;
+    for (size_t i = 0; i < d->nprops; i++)
+        if (!find_property(p->cls, d->props[i].key))
+            return machine_loc_error(errp, &d->props[i].loc, "unknown property '%s' "
+                                     "for %s '%s'", d->props[i].key, d->type, d->name);
+    return true;
+}
+
 bool machine_replace_peripheral(Machine *m, const BoardPeripheral *entry,
                                 Error **errp)
 {
@@ -162,6 +182,8 @@ bool machine_replace_peripheral(Machine *m, const BoardPeripheral *entry,
         ok = release_aliases(m, old, old->dev.owner, old->desc.name, false, errp) &&
              bring_up(m, p, old, strict, errp);
         memory_commit(m->ms);
+    } else if (ok) { /* powered off: checked now, built at power-on */
+        ok = check_props_known(p, errp) && machine_irq_check_entry(m, p, old, strict, errp);
     }
     if (!ok) {
         machine_peripheral_entry_free(p);
@@ -170,14 +192,20 @@ bool machine_replace_peripheral(Machine *m, const BoardPeripheral *entry,
     for (size_t i = 0; i < m->nperiphs; i++)
         if (m->periphs[i] == old)
             m->periphs[i] = p; /* its place in the table, and so in reset order */
+    machine_index_put(&m->index, p->desc.name, p, NULL);
     machine_peripheral_entry_free(old);
     return true;
 }
 
 static bool move_memory(Machine *m, MachineMemory *mem, uint64_t base,
-                        Error **errp)
+                        uint32_t keep_pc, Error **errp)
 {
     const SourceLoc *loc = &mem->desc.base_loc;
+    const BoardMemory *d = &mem->desc;
+    if (keep_pc >= d->base && keep_pc - d->base < d->size) {
+        error_setf(errp, "'%s' holds the pc (0x%08x): it may not move", d->name, keep_pc);
+        return false;
+    }
     if (!memory_range_check(mem->desc.name, base, mem->desc.size, MACHINE_BUS_SIZE, errp) ||
         !machine_check_free(m, mem->desc.name, base, mem->desc.size, mem, NULL, loc, errp))
         return false;
@@ -188,11 +216,12 @@ static bool move_memory(Machine *m, MachineMemory *mem, uint64_t base,
     return true;
 }
 
-bool machine_move(Machine *m, const char *name, uint64_t base, Error **errp)
+bool machine_move(Machine *m, const char *name, uint64_t base, uint32_t keep_pc,
+                  Error **errp)
 {
     MachineMemory *mem = machine_memory_named(m, name);
     if (mem)
-        return move_memory(m, mem, base, errp);
+        return move_memory(m, mem, base, keep_pc, errp);
     MachinePeripheral *p = find(m, name, errp);
     if (!p)
         return false;

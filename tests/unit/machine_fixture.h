@@ -20,6 +20,7 @@ typedef struct MachineFixture {
     Machine *m;
     bool cpu_level[MF_CPU_INPUTS];
     unsigned chardevs_open;
+    unsigned chardevs_opened; /* ever, refused changes included */
     char out[4096];
     size_t outlen;
     int stops;
@@ -57,6 +58,7 @@ static inline Chardev *mf_open_chardev(void *opaque, const char *device,
     c->base.eof = true;
     c->f = opaque;
     c->f->chardevs_open++;
+    c->f->chardevs_opened++;
     return &c->base;
 }
 

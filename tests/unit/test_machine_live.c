@@ -191,6 +191,16 @@ static void test_add_refusals_change_nothing(void **state)
     error_free(err);
     assert_unchanged(&f, &before);
     assert_int_equal(f.chardevs_open, 1); /* uart0's only: refused ones closed theirs */
+    /* a refusal the wiring gives opens nothing (a file chardev would be
+     * truncated) */
+    unsigned opened = f.chardevs_opened;
+    err = NULL;
+    assert_false(add(&f, "{name: u, type: ns16550a, base: 0x10001000, irq: plic.10}", &err));
+    error_free(err);
+    err = NULL;
+    assert_false(add(&f, "{name: u, type: ns16550a, base: 0x10001000, irq: plic.99}", &err));
+    error_free(err);
+    assert_int_equal(f.chardevs_opened, opened);
     mf_free(&f);
 }
 
@@ -359,22 +369,26 @@ static void test_move_keeps_state_and_refuses_overlap(void **state)
     setup_virt(&f);
     Error *err = NULL;
     wr(&f, UART0 + 7, 1, 0x77);
-    assert_true(machine_move(f.m, "uart0", 0x10002000, &err));
+    assert_true(machine_move(f.m, "uart0", 0x10002000, 0x80000000, &err));
     audits(&f);
     assert_false(mapped(&f, UART0));
     assert_int_equal(rd(&f, 0x10002007, 1), 0x77);
     Snapshot before = snap(&f);
-    assert_false(machine_move(f.m, "uart0", 0x100000, &err));
+    assert_false(machine_move(f.m, "uart0", 0x100000, 0x80000000, &err));
     expect_error(err, "m.yaml:9:43: 'uart0' [0x100000-0x1000ff] overlaps 'test' "
                       "[0x100000-0x100fff]");
     err = NULL;
-    assert_false(machine_move(f.m, "uart0", 0xffffff80, &err));
+    assert_false(machine_move(f.m, "uart0", 0xffffff80, 0x80000000, &err));
     assert_non_null(strstr(error_message(err), "peripheral 'uart0'"));
     error_free(err);
+    err = NULL;
     assert_unchanged(&f, &before);
     /* a memory moves too */
     wr(&f, 0x80000000, 4, 0x12345678);
-    assert_true(machine_move(f.m, "ram", 0x90000000, &err));
+    assert_false(machine_move(f.m, "ram", 0x90000000, 0x80000010, &err));
+    expect_error(err, "'ram' holds the pc (0x80000010): it may not move");
+    err = NULL;
+    assert_true(machine_move(f.m, "ram", 0x90000000, 0x70000000, &err));
     assert_int_equal(rd(&f, 0x90000000, 4), 0x12345678);
     assert_false(mapped(&f, 0x80000000));
     audits(&f);
@@ -423,7 +437,17 @@ static void test_power_off_keeps_the_entry_and_on_resets(void **state)
     char *table = machine_describe(f.m);
     assert_non_null(strstr(table, "powered off"));
     free(table);
-    /* its range stays reserved */
+    /* its interrupt input stays reserved, and its range */
+    assert_false(add(&f, "{name: u, type: ns16550a, base: 0x10001000, irq: plic.10}", &err));
+    assert_non_null(strstr(error_message(err), "plic.10 is already driven by 'uart0'"));
+    error_free(err);
+    err = NULL;
+    /* a replacement while off is checked as far as it can be */
+    assert_false(replace(&f, "{name: uart0, type: ns16550a, base: 0x10000000, "
+                             "colour: red, irq: plic.10}", &err));
+    assert_non_null(strstr(error_message(err), "unknown property 'colour'"));
+    error_free(err);
+    err = NULL;
     assert_false(add(&f, "{name: u, type: ns16550a, base: 0x10000000}", &err));
     assert_non_null(strstr(error_message(err), "overlaps 'uart0'"));
     error_free(err);
@@ -594,6 +618,57 @@ static bool apply_text(MachineFixture *f, const char *text, uint32_t pc, char **
     return ok;
 }
 
+static void test_apply_respects_windows(void **state)
+{
+    MachineFixture f;
+    Error *err = NULL;
+    if (!mf_build(&f, REMAPPED, &err))
+        fail_msg("build: %s", error_message(err));
+    Snapshot before = snap(&f);
+    /* s goes while the remap controller that shows it stays */
+    const char without_s[] =
+        "b:\n"
+        "  memory:\n"
+        "    - {name: ram, type: ram, base: 0x80000000, size: 64K}\n"
+        "  peripherals:\n"
+        "    - {name: remap, type: \"mcusim,remap-controller\", base: 0x40000000,\n"
+        "       window: 0x0, window-size: 0x1000, targets: \"s ram\"}\n";
+    assert_false(apply_text(&f, without_s, 0x80000000, NULL, &err));
+    expect_error(err, "'s' is shown by 'remap' (its alias 'remap.window'): board apply "
+                      "may not remove or replace it while 'remap' stays");
+    err = NULL;
+    /* the hart runs from the window: its controller may not go */
+    const char without_remap[] =
+        "b:\n"
+        "  memory:\n"
+        "    - {name: ram, type: ram, base: 0x80000000, size: 64K}\n";
+    assert_false(apply_text(&f, without_remap, 0x100, NULL, &err));
+    expect_error(err, "'remap' maps 'remap.window', which holds the pc (0x00000100): "
+                      "board apply may not remove or replace it");
+    err = NULL;
+    assert_unchanged(&f, &before);
+    /* both going is fine */
+    char *summary = NULL;
+    assert_true(apply_text(&f, without_remap, 0x80000000, &summary, &err));
+    assert_string_equal(summary, "removed s\nremoved remap\n");
+    free(summary);
+    audits(&f);
+    /* a new board's remap controller shows the new board's memory */
+    const char with_flash[] =
+        "b:\n"
+        "  memory:\n"
+        "    - {name: ram, type: ram, base: 0x80000000, size: 64K}\n"
+        "    - {name: flash, type: flash, base: 0x20000000, size: 64K}\n"
+        "  peripherals:\n"
+        "    - {name: remap, type: \"mcusim,remap-controller\", base: 0x40000000,\n"
+        "       window: 0x0, window-size: 0x1000, targets: \"flash ram\"}\n";
+    if (!apply_text(&f, with_flash, 0x80000000, NULL, &err))
+        fail_msg("%s", error_message(err));
+    audits(&f);
+    assert_true(mapped(&f, 0x0));
+    mf_free(&f);
+}
+
 static void test_apply_changes_only_what_differs(void **state)
 {
     MachineFixture f;
@@ -730,7 +805,7 @@ static void soak_step(MachineFixture *f, uint64_t *rng, unsigned *done)
     case 0: case 1: ok = add(f, mapping, &err); break;
     case 2: ok = machine_remove_peripheral(f->m, name, next_random(rng) & 1, &err); break;
     case 3: ok = replace(f, mapping, &err); break;
-    case 4: ok = machine_move(f->m, name, base, &err); break;
+    case 4: ok = machine_move(f->m, name, base, 0x80000000, &err); break;
     case 5: ok = machine_power(f->m, name, next_random(rng) & 1, &err); break;
     case 6: ok = machine_set_property(f->m, name, "read-value", "7", &err); break;
     case 7: /* the interrupt controller and the time source too */
@@ -789,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_power_off_keeps_the_entry_and_on_resets),
         cmocka_unit_test(test_device_removes_itself_from_its_own_callback),
         cmocka_unit_test(test_forced_removal_releases_a_window),
+        cmocka_unit_test(test_apply_respects_windows),
         cmocka_unit_test(test_apply_changes_only_what_differs),
         cmocka_unit_test(test_apply_is_all_or_nothing),
         cmocka_unit_test(test_apply_leaves_a_powered_off_device_off),

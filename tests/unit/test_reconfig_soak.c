@@ -280,7 +280,7 @@ static bool operate(Soak *s, unsigned op, Error **errp)
     case OP_REPLACE: return with_entry(s, entry, true, errp);
     case OP_MOVE:
         return machine_move(s->m, name, 0x20000000u + slot * 0x10000u + pick(s, 4) * 0x1000u,
-                            errp);
+                            cpu_get_pc(s->cpu), errp);
     case OP_SET: return machine_set_property(s->m, name, "read-value", "0x1234", errp);
     case OP_POWER: return machine_power(s->m, name, pick(s, 2), errp);
     case OP_CORE: {

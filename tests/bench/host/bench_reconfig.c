@@ -94,8 +94,8 @@ static bool replace(Machine *m, void *ctx, Error **errp)
 
 static bool move_there_and_back(Machine *m, void *ctx, Error **errp)
 {
-    return machine_move(m, "uart0", 0x10001000, errp) &&
-           machine_move(m, "uart0", 0x10000000, errp);
+    return machine_move(m, "uart0", 0x10001000, 0x80000000u, errp) &&
+           machine_move(m, "uart0", 0x10000000, 0x80000000u, errp);
 }
 
 static bool power_cycle(Machine *m, void *ctx, Error **errp)
