@@ -432,7 +432,8 @@ static const Command commands[] = {
      "numbers as in board files: 0x1000, 4K, 0b101, 1_000",
      3, 3, true, false, FROM_ANY, NULL, cmd_peripheral_add},
     {"peripheral remove", "NAME [--force]", "unmap and drop a peripheral",
-     "--force: also remove the aliases other devices keep on it",
+     "--force: even when another device shows it through an alias (a remap\n"
+     "controller's window), which then shows nothing",
      1, 2, false, false, FROM_ANY, NULL, cmd_peripheral_remove},
     {"peripheral replace", "NAME TYPE [size=N] [irq=SINK[,SINK...]] [key=value ...]",
      "rebuild a peripheral at its base as model TYPE, at reset state",

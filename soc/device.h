@@ -86,8 +86,9 @@ typedef struct DeviceHost {
     void (*log_guest)(void *opaque, const char *device, const char *message);
     /* Powers the peripheral `name` off (it is removed with its state, its
      * board entry kept) or on (re-created from that entry at its reset
-     * state, and re-wired). For power controllers; a device may not power
-     * itself. Fails, changing nothing, naming the rule. NULL: no machine. */
+     * state, and re-wired). For power controllers (one may power itself
+     * off from its own MMIO callback: it dies when the access ends).
+     * Fails, changing nothing, naming the rule. NULL: no machine. */
     bool (*power)(void *opaque, const char *name, bool on, Error **errp);
     /* The top region of the memory or peripheral `name` (to alias it), or
      * NULL when there is none (or it is powered off). */

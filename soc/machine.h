@@ -122,8 +122,8 @@ bool machine_add_peripheral(Machine *machine, const BoardPeripheral *entry,
                             Error **errp);
 /* Unmaps, unwires and drops the peripheral. Refused when a region of it is
  * the target of an alias another device owns (a remap controller's
- * window) unless `force`, which removes that alias from its container
- * too. */
+ * window) unless `force`, which makes that device let go of it
+ * (PeripheralClass.release_alias: its window shows nothing). */
 bool machine_remove_peripheral(Machine *machine, const char *name, bool force,
                                Error **errp);
 /* Replaces the peripheral `entry->name` by a new one built from `entry`
