@@ -771,4 +771,3 @@ MemoryRegion *memory_region_alias_target(const MemoryRegion *mr)
 {
     return mr->destroyed ? NULL : mr->alias_target;
 }
-bool memory_region_is_destroyed(const MemoryRegion *mr) { return mr->destroyed; }

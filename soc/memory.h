@@ -205,8 +205,6 @@ uint64_t memory_region_address(const MemoryRegion *mr); /* in its container */
 MemoryRegion *memory_region_container(const MemoryRegion *mr);
 /* The region an alias shows, NULL for other kinds (and a destroyed one). */
 MemoryRegion *memory_region_alias_target(const MemoryRegion *mr);
-/* True once memory_region_destroy took it (the API refuses it then). */
-bool memory_region_is_destroyed(const MemoryRegion *mr);
 /* Host pointer to RAM/ROM contents, NULL for other kinds. Writes through
  * it bypass memory_code_written, so decoded code would go stale: it is for
  * board setup before anything is decoded (machine.c's load_image fills a
