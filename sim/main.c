@@ -87,16 +87,23 @@ static void sim_output_failed(void *opaque, const char *what, int err)
         cpu_request_stop(sim->cpu);
 }
 
+static Chardev *sim_open_backend(void *opaque, const char *spec, Error **errp)
+{
+    return chardev_open(spec, sim_output_failed, opaque, errp);
+}
+
 /* Every chardev is tapped by its device's name (sim/uart_tap.h): the
- * monitor's `uart NAME send`, a scenario's UART matches. */
+ * monitor's `uart NAME send`, a scenario's UART matches. A device asking
+ * for the spec a chardev of its name still holds (a replacement built
+ * while the old device runs) is handed that backend rather than opening
+ * it again: a file would be truncated, a tcp port refused as taken. */
 static Chardev *sim_open_chardev(void *opaque, const char *device, const char *spec,
                                  Error **errp)
 {
     Sim *sim = opaque;
     if (sim->quiet)
         return chardev_open("null", sim_output_failed, sim, errp);
-    Chardev *inner = chardev_open(spec, sim_output_failed, sim, errp);
-    return inner ? uart_taps_wrap(sim->taps, device, inner) : NULL;
+    return uart_taps_open(sim->taps, device, spec, sim_open_backend, sim, errp);
 }
 
 /* True the first time `line` is seen (it is remembered); false after, and

@@ -1,13 +1,19 @@
 /* Taps on the peripherals' chardevs (sim/uart_tap.h).
  *
- * One TapEntry per peripheral name, made by the first uart_taps_wrap of
- * that name and kept until uart_taps_free, so bytes queued for a name wait
+ * One TapEntry per peripheral name, made by the first chardev of that
+ * name and kept until uart_taps_free, so bytes queued for a name wait
  * for whichever chardev the name opens next (a replaced UART's, one
  * re-created by power-on). Each entry lists the wrappers open under its
  * name, newest first: during a replace, and while a removed device
  * finishes an MMIO access, an old and a new one are open together, and
  * only the newest (the device now answering to the name) reads the
  * queue and is woken by a send.
+ *
+ * A wrapper's host backend is a TapBackend, which lists the wrappers
+ * sharing it, newest first: the list is its reference count (the last
+ * wrapper to leave closes it) and its head is the one wrapper that reads
+ * it. All of them are of one name, so the head is the newest of the
+ * name among them.
  */
 #include "sim/uart_tap.h"
 
@@ -17,6 +23,12 @@
 #include "soc/alloc.h"
 
 typedef struct TapChardev TapChardev;
+
+typedef struct TapBackend {
+    Chardev *inner;
+    char *spec;        /* what it was opened with; NULL: never shared */
+    TapChardev *users; /* the wrappers sharing it, newest first */
+} TapBackend;
 
 typedef struct TapEntry {
     char *device;
@@ -28,10 +40,11 @@ typedef struct TapEntry {
 
 struct TapChardev {
     Chardev base;
-    Chardev *inner;
+    TapBackend *backend;
     UartTaps *taps;  /* NULL once the taps were freed before this closed */
     TapEntry *entry; /* NULL likewise */
-    TapChardev *next;
+    TapChardev *next;      /* in entry->open */
+    TapChardev *next_user; /* in backend->users */
 };
 
 struct UartTaps {
@@ -102,18 +115,35 @@ static bool is_newest(const TapChardev *w)
     return w->entry && w->entry->open == w;
 }
 
-/* The wrapper's input has ended when its backend's has and nothing it may
- * read waits in the queue. */
+static bool reads_backend(const TapChardev *w)
+{
+    return w->backend->users == w;
+}
+
+/* The wrapper's input has ended when nothing it may read is left: the
+ * queue is the newest's, the backend its newest user's. */
 static void update_eof(TapChardev *w)
 {
     size_t mine = is_newest(w) ? queued(w->entry) : 0;
-    w->base.eof = chardev_input_ended(w->inner) && mine == 0;
+    bool backend_ended = !reads_backend(w) || chardev_input_ended(w->backend->inner);
+    w->base.eof = backend_ended && mine == 0;
+}
+
+/* Wakes `w` if it had stopped polling and may read something now (it
+ * became the reader of a queue or a backend, or input came back). */
+static void wake_if_input(TapChardev *w)
+{
+    if (!w || !w->base.eof)
+        return;
+    update_eof(w);
+    if (!w->base.eof)
+        chardev_input_arrived(&w->base);
 }
 
 static void tap_write(Chardev *chr, const uint8_t *buf, size_t len)
 {
     TapChardev *w = (TapChardev *)chr;
-    chardev_write(w->inner, buf, len);
+    chardev_write(w->backend->inner, buf, len);
     if (w->taps && w->taps->observer && len)
         w->taps->observer(w->taps->observer_opaque, w->entry->device, buf, len);
 }
@@ -135,40 +165,81 @@ static size_t tap_read(Chardev *chr, uint8_t *buf, size_t max)
 {
     TapChardev *w = (TapChardev *)chr;
     size_t n = is_newest(w) ? take_queued(w->entry, buf, max) : 0;
-    if (n < max)
-        n += chardev_read(w->inner, buf + n, max - n);
+    if (n < max && reads_backend(w))
+        n += chardev_read(w->backend->inner, buf + n, max - n);
     update_eof(w);
     return n;
 }
 
+/* The backend's own input came back (a tcp client connected again): its
+ * reader is woken. */
+static void backend_input_arrived(void *opaque)
+{
+    TapBackend *b = opaque;
+    wake_if_input(b->users);
+}
+
+static TapBackend *backend_new(Chardev *inner, const char *spec)
+{
+    TapBackend *b = xcalloc(1, sizeof *b);
+    b->inner = inner;
+    b->spec = spec ? xstrdup(spec) : NULL;
+    chardev_set_input_handler(inner, backend_input_arrived, b);
+    return b;
+}
+
+/* The backend of a wrapper of `device` opened on `spec` and still open;
+ * NULL when there is none. */
+static TapBackend *backend_to_share(const UartTaps *taps, const char *device,
+                                    const char *spec)
+{
+    TapEntry *e = find_entry(taps, device);
+    for (TapChardev *w = e ? e->open : NULL; w; w = w->next)
+        if (w->backend->spec && strcmp(w->backend->spec, spec) == 0)
+            return w->backend;
+    return NULL;
+}
+
+/* Takes `w` off its backend's users and returns the next reader; the last
+ * user closes the backend (NULL then). */
+static TapChardev *backend_leave(TapChardev *w)
+{
+    TapBackend *b = w->backend;
+    TapChardev **link = &b->users;
+    while (*link != w)
+        link = &(*link)->next_user;
+    *link = w->next_user;
+    if (b->users)
+        return b->users;
+    chardev_close(b->inner);
+    free(b->spec);
+    free(b);
+    return NULL;
+}
+
+/* Takes `w` off its name's open wrappers and returns the newest left. */
+static TapChardev *entry_leave(TapChardev *w)
+{
+    if (!w->entry)
+        return NULL;
+    TapChardev **link = &w->entry->open;
+    while (*link != w)
+        link = &(*link)->next;
+    *link = w->next;
+    return w->entry->open;
+}
+
+/* What `w` read passes on: the queue to the newest wrapper of its name,
+ * the backend to its newest other user; each is woken if it had stopped
+ * polling and has input now. */
 static void tap_close(Chardev *chr)
 {
     TapChardev *w = (TapChardev *)chr;
-    if (w->entry) {
-        TapChardev **link = &w->entry->open;
-        while (*link != w)
-            link = &(*link)->next;
-        *link = w->next;
-        /* the next newest takes over the queue; wake it if it waits */
-        TapChardev *now = w->entry->open;
-        if (now && queued(w->entry) && now->base.eof) {
-            now->base.eof = false;
-            chardev_input_arrived(&now->base);
-        }
-    }
-    chardev_close(w->inner);
+    TapChardev *queue_heir = entry_leave(w);
+    TapChardev *backend_heir = backend_leave(w);
     free(w);
-}
-
-/* The backend's own input came back (a tcp client connected again). */
-static void inner_input_arrived(void *opaque)
-{
-    TapChardev *w = opaque;
-    if (!w->base.eof)
-        return;
-    update_eof(w);
-    if (!w->base.eof)
-        chardev_input_arrived(&w->base);
+    wake_if_input(queue_heir);
+    wake_if_input(backend_heir);
 }
 
 static const ChardevOps tap_ops = {
@@ -177,18 +248,39 @@ static const ChardevOps tap_ops = {
     .close = tap_close,
 };
 
-Chardev *uart_taps_wrap(UartTaps *taps, const char *device, Chardev *inner)
+/* A wrapper of `device` on `b`, the newest of its name and of b's users
+ * (the one that reads both from now on). */
+static Chardev *wrapper_new(UartTaps *taps, const char *device, TapBackend *b)
 {
     TapChardev *w = xcalloc(1, sizeof *w);
     w->base.ops = &tap_ops;
-    w->inner = inner;
-    chardev_set_input_handler(inner, inner_input_arrived, w);
+    w->backend = b;
+    w->next_user = b->users;
+    b->users = w;
     w->taps = taps;
     w->entry = entry_for(taps, device);
     w->next = w->entry->open;
     w->entry->open = w;
     update_eof(w);
     return &w->base;
+}
+
+Chardev *uart_taps_wrap(UartTaps *taps, const char *device, Chardev *inner)
+{
+    return wrapper_new(taps, device, backend_new(inner, NULL));
+}
+
+Chardev *uart_taps_open(UartTaps *taps, const char *device, const char *spec,
+                        UartTapOpenFn open, void *opaque, Error **errp)
+{
+    TapBackend *b = backend_to_share(taps, device, spec);
+    if (!b) {
+        Chardev *inner = open(opaque, spec, errp);
+        if (!inner)
+            return NULL;
+        b = backend_new(inner, spec);
+    }
+    return wrapper_new(taps, device, b);
 }
 
 static void queue_append(TapEntry *e, const uint8_t *bytes, size_t len)

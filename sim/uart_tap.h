@@ -14,9 +14,21 @@
  * chardev change opens the new backend first), the newest reads the
  * queue; when it closes first, the other takes the queue over.
  *
- * Ownership: uart_taps_wrap's result belongs to the device (it closes it,
- * which closes `inner`). Free UartTaps after the machine; freed first,
- * the chardevs still open pass bytes through untapped and close safely.
+ * Backends are handed over (uart_taps_open): a device that asks for the
+ * spec a chardev of its name still holds open (the replacement of a UART
+ * keeps its `chardev`) shares that chardev's backend instead of opening
+ * the spec again, which would truncate a file, fail to listen on a tcp
+ * port still taken, and make a new pty. Output from either goes to the
+ * backend; the newest of the chardevs sharing it reads its input (the
+ * older reports the end of its input), and when the newest closes first
+ * the older reads it again, woken if it had stopped polling. The backend
+ * closes with the last chardev sharing it. Another spec, or another
+ * name, opens a backend of its own.
+ *
+ * Ownership: the chardev uart_taps_wrap or uart_taps_open returns belongs
+ * to the device (it closes it; the backend closes with the last chardev
+ * sharing it). Free UartTaps after the machine; freed first, the chardevs
+ * still open pass bytes through untapped and close safely.
  */
 #ifndef SIM_UART_TAP_H
 #define SIM_UART_TAP_H
@@ -43,8 +55,19 @@ void uart_taps_free(UartTaps *taps);
 void uart_taps_set_observer(UartTaps *taps, UartTapObserver fn, void *opaque);
 
 /* A chardev for `device` that passes everything to `inner` (taking it
- * over) and taps it. */
+ * over) and taps it. `inner` is never shared. */
 Chardev *uart_taps_wrap(UartTaps *taps, const char *device, Chardev *inner);
+
+/* Opens a backend from a spec; the caller of uart_taps_open says how
+ * (sim/main.c: chardev_open). NULL with *errp set when it cannot. */
+typedef Chardev *(*UartTapOpenFn)(void *opaque, const char *spec, Error **errp);
+
+/* A tapped chardev for `device` on `spec`: the backend of a chardev of
+ * `device` opened with the same spec and still open, shared; else
+ * open(opaque, spec, errp), whose error passes up unchanged (nothing is
+ * left behind). */
+Chardev *uart_taps_open(UartTaps *taps, const char *device, const char *spec,
+                        UartTapOpenFn open, void *opaque, Error **errp);
 
 /* Queues bytes on `device`'s input. Fails when no chardev of that name
  * is open (no such peripheral, powered off, or it has no serial port). */

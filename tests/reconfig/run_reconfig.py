@@ -16,7 +16,9 @@ rc-virt32 and rc-hifive1).
   file, gives byte-identical UART output, chardev file and scenario log
   (which names the cycle each step fired at);
 - the soak (reconfig_soak.py): random operations, each checked against what the
-  firmware sees next, with `audit` after each.
+  firmware sees next, with `audit` after each;
+- a replaced UART handed its predecessor's file or tcp backend
+  (chardev_handover.py).
 
 Run from anywhere: the simulator runs at the repository top, where the
 scenarios' relative paths (board files, build/reconfig/) point.
@@ -31,6 +33,7 @@ sys.path.insert(0, HERE)
 from testlib import SIM, TOP, Results, sanitizer_report  # noqa: E402
 from testlib import run as run_process  # noqa: E402
 import reconfig_soak  # noqa: E402
+import chardev_handover  # noqa: E402
 
 BOARDS_FILE = "tests/firmware/reconfig/boards/reconfig.yaml"
 OUT = os.path.join(TOP, "build", "reconfig")
@@ -216,6 +219,7 @@ def run(res, only=None):
     if not only or only in "reconfig/determinism":
         determinism(res)
     reconfig_soak.run_soaks(res, only)
+    chardev_handover.run(res, only)
 
 
 def main():

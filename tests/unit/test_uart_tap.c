@@ -4,7 +4,10 @@
  * queue belongs to the name, so the chardev a replaced (or re-powered, or
  * re-configured) device opens next finds it; while two chardevs of one
  * name are open, only the newest reads it; and taps freed before their
- * chardevs leave those chardevs working. Fake backends stand in for the
+ * chardevs leave those chardevs working. A device asking for the spec a
+ * chardev of its name still holds shares that chardev's backend (a
+ * replaced UART's file, port or pty is handed over): the newest sharer
+ * reads it, the last one closes it. Fake backends stand in for the
  * host's; ASan checks nothing is used after it is freed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -96,6 +99,11 @@ static void observe(void *opaque, const char *device, const uint8_t *bytes, size
 static void woken(void *opaque)
 {
     ((Fx *)opaque)->woken++;
+}
+
+static void count_wake(void *opaque)
+{
+    ++*(int *)opaque;
 }
 
 static Fx *fx_new(void)
@@ -310,6 +318,248 @@ static void test_taps_freed_before_their_chardevs(void **state)
     free(fx);
 }
 
+/* ---- backends handed over by spec (uart_taps_open) ---- */
+
+/* Opens fake backends; "bad" cannot open. */
+typedef struct Opener {
+    Fx *fx;
+    int opens;
+    const char *input; /* the next backend's input */
+    bool ends;
+    FakeChr *last;     /* the backend opened last */
+} Opener;
+
+static Chardev *fake_open(void *opaque, const char *spec, Error **errp)
+{
+    Opener *o = opaque;
+    if (strcmp(spec, "bad") == 0) {
+        error_setf(errp, "chardev '%s': cannot open", spec);
+        return NULL;
+    }
+    o->opens++;
+    o->last = fake(o->fx, o->input, o->ends);
+    return &o->last->base;
+}
+
+/* A tapped chardev on `spec`, woken through `woken` (a counter). */
+static Chardev *open_ok(Opener *o, const char *device, const char *spec, int *woken)
+{
+    Error *err = NULL;
+    Chardev *chr = uart_taps_open(o->fx->taps, device, spec, fake_open, o, &err);
+    if (!chr)
+        fail_msg("open %s on %s: %s", spec, device, error_message(err));
+    chardev_set_input_handler(chr, count_wake, woken);
+    return chr;
+}
+
+static void write_text(Chardev *chr, const char *text)
+{
+    chardev_write(chr, (const uint8_t *)text, strlen(text));
+}
+
+/* A replaced UART keeps its chardev spec: the new device is handed the
+ * old one's backend (a file not truncated, a port not listened on twice),
+ * and both write to it while both are open. */
+static void test_same_spec_shares_the_backend(void **state)
+{
+    Fx *fx = fx_new();
+    Opener o = {.fx = fx, .input = ""};
+    int w_old = 0, w_new = 0;
+    Chardev *old = open_ok(&o, "uart0", "tcp:4444", &w_old);
+    write_text(old, "ab");
+    Chardev *new = open_ok(&o, "uart0", "tcp:4444", &w_new);
+    assert_int_equal(o.opens, 1);
+    write_text(new, "cd");
+    write_text(old, "e"); /* the old device's last words */
+    assert_int_equal(fx->outlen, 5);
+    assert_memory_equal(fx->out, "abcde", 5);
+    assert_string_equal(fx->seen, "uart0:ab|uart0:cd|uart0:e|");
+    chardev_close(old);
+    assert_int_equal(fx->closed, 0); /* the new device holds it */
+    write_text(new, "f");
+    assert_memory_equal(fx->out, "abcdef", 6);
+    chardev_close(new);
+    assert_int_equal(fx->closed, 1);
+    uart_taps_free(fx->taps);
+    free(fx);
+}
+
+/* A live chardev change (another spec), the same spec under another
+ * name, and a spec whose chardevs all closed each open a backend. */
+static void test_a_different_spec_or_name_opens_its_own_backend(void **state)
+{
+    Fx *fx = fx_new();
+    Opener o = {.fx = fx, .input = ""};
+    int woken = 0;
+    Chardev *a = open_ok(&o, "uart0", "file:a", &woken);
+    Chardev *b = open_ok(&o, "uart0", "file:b", &woken);
+    assert_int_equal(o.opens, 2);
+    Chardev *other = open_ok(&o, "uart1", "file:a", &woken);
+    assert_int_equal(o.opens, 3);
+    chardev_close(a);
+    assert_int_equal(fx->closed, 1); /* its backend was its own */
+    chardev_close(b);
+    assert_int_equal(fx->closed, 2);
+    Chardev *again = open_ok(&o, "uart0", "file:a", &woken);
+    assert_int_equal(o.opens, 4);
+    chardev_close(again);
+    chardev_close(other);
+    assert_int_equal(fx->closed, 4);
+    uart_taps_free(fx->taps);
+    free(fx);
+}
+
+/* The backend closes with the last chardev sharing it, whichever order
+ * they close in. */
+static void test_the_last_sharer_closes_the_backend(void **state)
+{
+    Fx *fx = fx_new();
+    Opener o = {.fx = fx, .input = ""};
+    int woken = 0;
+    Chardev *first = open_ok(&o, "uart0", "pty", &woken);
+    Chardev *second = open_ok(&o, "uart0", "pty", &woken);
+    Chardev *third = open_ok(&o, "uart0", "pty", &woken);
+    assert_int_equal(o.opens, 1);
+    chardev_close(second);
+    chardev_close(third);
+    assert_int_equal(fx->closed, 0);
+    write_text(first, "x");
+    assert_int_equal(fx->outlen, 1);
+    chardev_close(first);
+    assert_int_equal(fx->closed, 1);
+    uart_taps_free(fx->taps);
+    free(fx);
+}
+
+/* Only the newest sharer reads the backend (and the queue): the older
+ * reports the end of its input, so its device stops polling. When the
+ * newest closes first (a refused replace), the older reads again and is
+ * woken for it. */
+static void test_only_the_newest_sharer_reads_the_backend(void **state)
+{
+    Fx *fx = fx_new();
+    Opener o = {.fx = fx, .input = "xyz"};
+    int w_old = 0, w_new = 0;
+    Chardev *old = open_ok(&o, "uart0", "tcp:4444", &w_old);
+    Chardev *new = open_ok(&o, "uart0", "tcp:4444", &w_new);
+    assert_false(chardev_input_ended(new));
+    assert_string_equal(read_now(old), "");
+    assert_true(chardev_input_ended(old));
+    send_ok(fx, "uart0", "q");
+    uint8_t byte;
+    assert_int_equal(chardev_read(new, &byte, 1), 1);
+    assert_int_equal(byte, 'q');
+    assert_int_equal(chardev_read(new, &byte, 1), 1);
+    assert_int_equal(byte, 'x');
+    assert_string_equal(read_now(old), "");
+    chardev_close(new);
+    assert_int_equal(w_old, 1);
+    assert_false(chardev_input_ended(old));
+    assert_string_equal(read_now(old), "yz");
+    chardev_close(old);
+    assert_int_equal(fx->closed, 1);
+    uart_taps_free(fx->taps);
+    free(fx);
+}
+
+/* The backend passes back to its older user even when the newest chardev
+ * of the name (which takes the queue) has a backend of its own. */
+static void test_backend_passes_back_past_another_spec(void **state)
+{
+    Fx *fx = fx_new();
+    Opener o = {.fx = fx, .input = "xy"};
+    int w_old = 0, w_other = 0, w_new = 0;
+    Chardev *old = open_ok(&o, "uart0", "tcp:4444", &w_old);
+    o.input = "";
+    o.ends = true;
+    Chardev *other = open_ok(&o, "uart0", "null", &w_other);
+    Chardev *new = open_ok(&o, "uart0", "tcp:4444", &w_new);
+    assert_int_equal(o.opens, 2);
+    assert_string_equal(read_now(old), "");
+    assert_true(chardev_input_ended(old));
+    chardev_close(new);
+    assert_int_equal(w_old, 1);
+    assert_int_equal(w_other, 0);
+    assert_string_equal(read_now(old), "xy");
+    chardev_close(other);
+    chardev_close(old);
+    assert_int_equal(fx->closed, 2);
+    uart_taps_free(fx->taps);
+    free(fx);
+}
+
+/* Input coming back on a shared backend (a tcp client connecting again)
+ * wakes the newest sharer only. */
+static void test_backend_input_wakes_the_newest_sharer(void **state)
+{
+    Fx *fx = fx_new();
+    Opener o = {.fx = fx, .input = "", .ends = true};
+    int w_old = 0, w_new = 0;
+    Chardev *old = open_ok(&o, "uart0", "tcp:4444", &w_old);
+    Chardev *new = open_ok(&o, "uart0", "tcp:4444", &w_new);
+    assert_true(chardev_input_ended(old));
+    assert_true(chardev_input_ended(new));
+    FakeChr *backend = o.last;
+    backend->input = "back";
+    backend->base.eof = false;
+    chardev_input_arrived(&backend->base);
+    assert_int_equal(w_new, 1);
+    assert_int_equal(w_old, 0);
+    assert_string_equal(read_now(old), "");
+    assert_string_equal(read_now(new), "back");
+    chardev_close(old);
+    chardev_close(new);
+    uart_taps_free(fx->taps);
+    free(fx);
+}
+
+/* A spec that cannot open: the opener's error, nothing open under the
+ * name, and a live chardev of the name untouched. */
+static void test_a_backend_that_cannot_open_leaves_nothing(void **state)
+{
+    Fx *fx = fx_new();
+    Opener o = {.fx = fx, .input = ""};
+    Error *err = NULL;
+    assert_null(uart_taps_open(fx->taps, "uart0", "bad", fake_open, &o, &err));
+    assert_string_equal(error_message(err), "chardev 'bad': cannot open");
+    error_free(err);
+    err = NULL;
+    assert_false(uart_taps_send(fx->taps, "uart0", (const uint8_t *)"x", 1, &err));
+    error_free(err);
+    err = NULL;
+    int woken = 0;
+    Chardev *live = open_ok(&o, "uart0", "null", &woken);
+    assert_null(uart_taps_open(fx->taps, "uart0", "bad", fake_open, &o, &err));
+    error_free(err);
+    send_ok(fx, "uart0", "ok");
+    assert_string_equal(read_now(live), "ok");
+    chardev_close(live);
+    assert_int_equal(fx->closed, 1);
+    uart_taps_free(fx->taps);
+    free(fx);
+}
+
+/* Taps freed while two chardevs share a backend: both still pass bytes,
+ * and the backend closes once, with the last. */
+static void test_taps_freed_before_sharers(void **state)
+{
+    Fx *fx = fx_new();
+    Opener o = {.fx = fx, .input = "in"};
+    int w_old = 0, w_new = 0;
+    Chardev *old = open_ok(&o, "uart0", "stdio", &w_old);
+    Chardev *new = open_ok(&o, "uart0", "stdio", &w_new);
+    uart_taps_free(fx->taps);
+    write_text(old, "a");
+    write_text(new, "b");
+    assert_memory_equal(fx->out, "ab", 2);
+    assert_string_equal(read_now(new), "in");
+    chardev_close(new);
+    assert_int_equal(fx->closed, 0);
+    chardev_close(old);
+    assert_int_equal(fx->closed, 1);
+    free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +573,14 @@ int main(void)
         cmocka_unit_test(test_queue_passes_back_when_the_newest_closes),
         cmocka_unit_test(test_backend_input_arriving_wakes_the_device),
         cmocka_unit_test(test_taps_freed_before_their_chardevs),
+        cmocka_unit_test(test_same_spec_shares_the_backend),
+        cmocka_unit_test(test_a_different_spec_or_name_opens_its_own_backend),
+        cmocka_unit_test(test_the_last_sharer_closes_the_backend),
+        cmocka_unit_test(test_only_the_newest_sharer_reads_the_backend),
+        cmocka_unit_test(test_backend_passes_back_past_another_spec),
+        cmocka_unit_test(test_backend_input_wakes_the_newest_sharer),
+        cmocka_unit_test(test_a_backend_that_cannot_open_leaves_nothing),
+        cmocka_unit_test(test_taps_freed_before_sharers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
