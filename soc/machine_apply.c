@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "soc/alloc.h"
 #include "soc/board_node.h"
@@ -61,9 +62,15 @@ static Change peripheral_change(const BoardPeripheral *now, const BoardPeriphera
     return now->base == next->base ? KEEP : MOVE;
 }
 
+/* The same file, however the two board files spelled its path. */
 static bool same_image(const BoardMemory *a, const BoardMemory *b)
 {
-    return !a->image == !b->image && (!a->image || strcmp(a->image, b->image) == 0);
+    if (!a->image || !b->image)
+        return !a->image == !b->image;
+    struct stat x, y;
+    if (stat(a->image, &x) == 0 && stat(b->image, &y) == 0)
+        return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+    return strcmp(a->image, b->image) == 0;
 }
 
 static Change memory_change(const BoardMemory *now, const BoardMemory *next)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "tests/unit/machine_fixture.h"
 
@@ -726,6 +727,39 @@ static void test_apply_is_all_or_nothing(void **state)
     mf_free(&f);
 }
 
+/* A memory's image is the same file however its path is spelt. */
+static void test_apply_knows_an_image_by_its_file(void **state)
+{
+    char dir[] = "/tmp/mcusim_imageXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128], text[1024];
+    snprintf(path, sizeof path, "%s/img.bin", dir);
+    FILE *img = fopen(path, "wb");
+    assert_non_null(img);
+    fputs("image", img);
+    fclose(img);
+    const char *form = "b:\n  memory:\n"
+                       "    - {name: ram, type: ram, base: 0x80000000, size: 64K}\n"
+                       "    - {name: rom, type: rom, base: 0x1000, size: 4K, image: %s}\n";
+    snprintf(text, sizeof text, form, path);
+    MachineFixture f;
+    Error *err = NULL;
+    if (!mf_build(&f, text, &err))
+        fail_msg("build: %s", error_message(err));
+    const char *base = strrchr(dir, '/') + 1;
+    char other[160];
+    snprintf(other, sizeof other, "%s/../%s/./img.bin", dir, base);
+    snprintf(text, sizeof text, form, other);
+    char *summary = NULL;
+    if (!apply_text(&f, text, 0x80000000, &summary, &err))
+        fail_msg("%s", error_message(err));
+    assert_string_equal(summary, ""); /* unchanged: the same file */
+    free(summary);
+    mf_free(&f);
+    remove(path);
+    rmdir(dir);
+}
+
 static void test_apply_leaves_a_powered_off_device_off(void **state)
 {
     MachineFixture f;
@@ -867,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_apply_respects_windows),
         cmocka_unit_test(test_apply_changes_only_what_differs),
         cmocka_unit_test(test_apply_is_all_or_nothing),
+        cmocka_unit_test(test_apply_knows_an_image_by_its_file),
         cmocka_unit_test(test_apply_leaves_a_powered_off_device_off),
         cmocka_unit_test(test_apply_replaces_the_sink_and_rewires_kept_sources),
         cmocka_unit_test(test_soak_random_reconfiguration),
