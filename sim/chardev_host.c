@@ -68,11 +68,21 @@ typedef struct StreamChardev {
     bool in_polled;     /* not a regular file: poll before reading */
     bool in_tty;        /* read only while we are the foreground job */
     bool claims_stdin;
+    bool waits_for_stdin; /* in stdin_claim's line */
+    struct StreamChardev *next_waiting; /* behind it in that line */
     PollGate gate;
 } StreamChardev;
 
-/* stdin belongs to the first stdio backend opened; it is process-wide. */
-static bool stdin_claimed;
+/* stdin is one per process, so its claim is too: the first stdio backend
+ * opened (or the console, chardev_reserve_stdin) holds it, and stdio
+ * backends opened meanwhile wait in line, in the order they opened. When
+ * the holder lets go, the first in line takes stdin and is woken: a UART
+ * replaced by another name's, or given a new backend before its old one
+ * closed, would else leave stdin unread. */
+static struct {
+    bool held;
+    StreamChardev *waiting; /* first in line; linked by next_waiting */
+} stdin_claim;
 
 static void stream_write(Chardev *chr, const uint8_t *buf, size_t len)
 {
@@ -126,6 +136,9 @@ static size_t stream_read(Chardev *chr, uint8_t *buf, size_t max)
     return 0;
 }
 
+static void stdin_let_go(void);
+static void stdin_leave_line(StreamChardev *s);
+
 static void stream_close(Chardev *chr)
 {
     StreamChardev *s = (StreamChardev *)chr;
@@ -134,9 +147,11 @@ static void stream_close(Chardev *chr)
     output_watch_fini(&s->watch);
     if (s->owns_in)
         close(s->in_fd);
-    if (s->claims_stdin)
-        stdin_claimed = false;
+    stdin_leave_line(s);
+    bool held_stdin = s->claims_stdin;
     free(s);
+    if (held_stdin)
+        stdin_let_go();
 }
 
 static const ChardevOps stream_ops = {
@@ -172,30 +187,70 @@ static void stream_set_input(StreamChardev *s, int fd, bool owns)
     s->base.eof = false;
 }
 
-/* stdin, unless it is closed, /dev/null or already some backend's. */
-static void stream_claim_stdin(StreamChardev *s)
+/* False when stdin is closed or /dev/null: no input to read there. */
+static bool stdin_has_input(void)
 {
     struct stat in, null;
-    if (stdin_claimed || fstat(STDIN_FILENO, &in) != 0)
+    if (fstat(STDIN_FILENO, &in) != 0)
+        return false;
+    return !(S_ISCHR(in.st_mode) && stat("/dev/null", &null) == 0 &&
+             S_ISCHR(null.st_mode) && in.st_rdev == null.st_rdev);
+}
+
+/* stdin as s's input, unless it has none; while someone else holds it, s
+ * waits in line for it (stdin_let_go). */
+static void stream_claim_stdin(StreamChardev *s)
+{
+    if (!stdin_has_input())
         return;
-    if (S_ISCHR(in.st_mode) && stat("/dev/null", &null) == 0 &&
-        S_ISCHR(null.st_mode) && in.st_rdev == null.st_rdev)
+    if (stdin_claim.held) {
+        StreamChardev **link = &stdin_claim.waiting;
+        while (*link)
+            link = &(*link)->next_waiting;
+        *link = s;
+        s->waits_for_stdin = true;
         return;
+    }
     stream_set_input(s, STDIN_FILENO, false);
-    s->claims_stdin = stdin_claimed = true;
+    s->claims_stdin = stdin_claim.held = true;
+}
+
+static void stdin_leave_line(StreamChardev *s)
+{
+    if (!s->waits_for_stdin)
+        return;
+    StreamChardev **link = &stdin_claim.waiting;
+    while (*link != s)
+        link = &(*link)->next_waiting;
+    *link = s->next_waiting;
+    s->waits_for_stdin = false;
+}
+
+/* The holder let go: the first in line takes stdin, and is woken (it
+ * reported no input until now). */
+static void stdin_let_go(void)
+{
+    stdin_claim.held = false;
+    StreamChardev *next = stdin_claim.waiting;
+    if (!next)
+        return;
+    stdin_leave_line(next);
+    stream_claim_stdin(next);
+    if (next->claims_stdin)
+        chardev_input_arrived(&next->base);
 }
 
 bool chardev_reserve_stdin(void)
 {
-    if (stdin_claimed)
+    if (stdin_claim.held)
         return false;
-    stdin_claimed = true;
+    stdin_claim.held = true;
     return true;
 }
 
 void chardev_release_stdin(void)
 {
-    stdin_claimed = false;
+    stdin_let_go();
 }
 
 /* Input files are regular files only (soc/file.h): a FIFO would block

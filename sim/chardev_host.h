@@ -2,8 +2,12 @@
  *
  * Specs (the `chardev:` property of a UART):
  *   stdio                 output to stdout; input from stdin, unless stdin
- *                         is /dev/null or closed. Only the first open stdio
- *                         backend reads stdin; later ones are output-only.
+ *                         is /dev/null or closed. Only one open stdio
+ *                         backend reads stdin, the first opened; those
+ *                         opened while it holds stdin wait in line (no
+ *                         input), and when it closes the first in line
+ *                         takes stdin over and is woken
+ *                         (chardev_input_arrived).
  *                         A terminal stays in line mode (input arrives when
  *                         Enter is pressed, the terminal echoes it).
  *   stdio:in=PATH         output to stdout, input from the file PATH
@@ -71,7 +75,8 @@ const char *chardev_pty_path(const Chardev *chr);
 
 /* Keeps stdin from the stdio backends opened after it (the monitor
  * console reads it: --monitor stdio); false when a backend reads it
- * already. chardev_release_stdin gives it back. */
+ * already. chardev_release_stdin gives it back, to the first stdio
+ * backend waiting for it if there is one. */
 bool chardev_reserve_stdin(void);
 void chardev_release_stdin(void);
 

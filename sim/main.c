@@ -16,6 +16,7 @@
 #include "sim/elf_load.h"
 #include "sim/elf_symbols.h"
 #include "sim/host/host.h"
+#include "sim/junit.h"
 #include "sim/monitor.h"
 #include "sim/options.h"
 #include "sim/scenario.h"
@@ -42,7 +43,7 @@ typedef struct Sim {
     char *boards_path; /* the shipped boards.yaml (`board apply`) */
     Console *console; /* --monitor; NULL: none */
     Scenario *scenario; /* --scenario; NULL: none */
-    FILE *junit;      /* --junit, open from the start; NULL: none */
+    JunitReport *junit; /* --junit, checked at the start; NULL: none */
     Session *session; /* the sliced run loop; NULL: one cpu_run */
     bool quiet; /* --describe-board: every chardev is null */
     bool output_lost;      /* a chardev, the trace or stdout failed */
@@ -316,8 +317,7 @@ static void sim_close(Sim *sim)
     memory_system_free(sim->ms);
     clock_free(sim->clock);
     console_close(sim->console);
-    if (sim->junit)
-        fclose(sim->junit);
+    junit_report_free(sim->junit);
     free(sim->boards_path);
     for (size_t i = 0; i < sim->nguest_seen; i++)
         free(sim->guest_seen[i]);
@@ -428,6 +428,11 @@ static void sim_start_session(Sim *sim, const Options *opt)
     sim->session = session_new(&config);
 }
 
+static bool write_junit(void *scenario, FILE *out)
+{
+    return scenario_write_junit(scenario, out);
+}
+
 /* The scenario's verdicts once the run is over, and the JUnit report:
  * a failed check turns the status into EXIT_SCENARIO_FAILED (unless the
  * simulator itself failed). */
@@ -441,9 +446,10 @@ static int sim_finish_scenario(Sim *sim, const Options *opt, const RunEnd *r)
     if (scenario_failed(sim->scenario) && status != EXIT_OUTPUT_LOST &&
         status != EXIT_SIM_ERROR)
         status = EXIT_SCENARIO_FAILED;
-    if (sim->junit && !scenario_write_junit(sim->scenario, sim->junit)) {
-        fprintf(stderr, "mcusim: --junit %s: cannot write: %s\n", opt->junit,
-                strerror(errno ? errno : EIO));
+    Error *err = NULL;
+    if (sim->junit && !junit_report_write(sim->junit, write_junit, sim->scenario, &err)) {
+        fprintf(stderr, "mcusim: --junit %s: %s\n", opt->junit, error_message(err));
+        error_free(err);
         status = EXIT_OUTPUT_LOST;
     }
     return status;
@@ -573,17 +579,36 @@ static bool sim_start_at(Sim *sim, const BoardDesc *board, const char *elf,
     return true;
 }
 
+/* The --junit report, checked now and written at the end (sim/junit.h):
+ * it must not be one of the files the run reads. */
+static JunitReport *sim_check_junit(const Options *opt, const BoardFile *file,
+                                    const BoardDesc *board, Error **errp)
+{
+    size_t n = 0, max = 3 + file->nextra_paths + board->nmemories;
+    JunitInput *inputs = xcalloc(max, sizeof *inputs);
+    inputs[n++] = (JunitInput){"the scenario file", opt->scenario};
+    inputs[n++] = (JunitInput){"the firmware", opt->firmware};
+    inputs[n++] = (JunitInput){"the board file", file->path};
+    for (size_t i = 0; i < file->nextra_paths; i++)
+        inputs[n++] = (JunitInput){"a board file", file->extra_paths[i]};
+    for (size_t i = 0; i < board->nmemories; i++)
+        inputs[n++] = (JunitInput){"a memory image", board->memories[i].image};
+    JunitReport *report = junit_report_open(opt->junit, inputs, n, errp);
+    free(inputs);
+    if (!report)
+        error_prepend(errp, "--junit: ");
+    return report;
+}
+
 /* What must be right before anything is built: the console (stdio takes
  * stdin before any UART does), the --junit file, the scenario file. */
-static bool sim_prepare(Sim *sim, const Options *opt, ScenarioFile **scenario,
-                        Error **errp)
+static bool sim_prepare(Sim *sim, const Options *opt, const BoardFile *file,
+                        const BoardDesc *board, ScenarioFile **scenario, Error **errp)
 {
     if (opt->monitor && !(sim->console = console_open(opt->monitor, errp)))
         return false;
-    if (opt->junit && !(sim->junit = file_fopen_output(opt->junit, errp))) {
-        error_prepend(errp, "--junit: ");
+    if (opt->junit && !(sim->junit = sim_check_junit(opt, file, board, errp)))
         return false;
-    }
     if (opt->scenario && !(*scenario = scenario_file_load(opt->scenario, errp)))
         return false;
     return true;
@@ -606,14 +631,14 @@ static bool sim_start_trace(Sim *sim, const Options *opt, Error **errp)
     return true;
 }
 
-static int simulate(const Options *opt, const BoardDesc *board)
+static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *board)
 {
     Sim sim = {0};
     Error *err = NULL;
     int status = EXIT_SIM_ERROR;
     uint32_t entry = 0;
     ScenarioFile *scenario = NULL;
-    if (sim_prepare(&sim, opt, &scenario, &err) && sim_open(&sim, board, &err) &&
+    if (sim_prepare(&sim, opt, file, board, &scenario, &err) && sim_open(&sim, board, &err) &&
         elf_load(sim.ms, opt->firmware, &entry, &err) &&
         sim_start_at(&sim, board, opt->firmware, entry, &err) &&
         (sim.syms = elf_symbols_load(opt->firmware, &err)) &&
@@ -677,7 +702,7 @@ int main(int argc, char **argv)
                                        opt.sets, opt.nsets, &board, &err)))
             status = report(err);
         else
-            status = opt.describe ? describe(board) : simulate(&opt, board);
+            status = opt.describe ? describe(board) : simulate(&opt, file, board);
         board_file_free(file);
     }
     options_free(&opt);

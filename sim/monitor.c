@@ -621,13 +621,30 @@ static bool bind_args(Call *c, size_t first)
     return true;
 }
 
-/* Words that become C strings must not hold NUL (`uart send` takes
- * bytes). */
-static bool check_nul(Call *c)
+/* What the usage calls argument i ("NAME", "N" for "[N]"), for "empty
+ * NAME"; "word" past the usage's words (help's COMMAND of two words). */
+static const char *arg_name(const Command *cmd, size_t i, char *buf, size_t size)
+{
+    usage_word(cmd, i, buf, size);
+    size_t len = strlen(buf);
+    if (len >= 2 && buf[0] == '[' && buf[len - 1] == ']') {
+        memmove(buf, buf + 1, len - 2);
+        buf[len - 2] = '\0';
+    }
+    return *buf ? buf : "word";
+}
+
+/* Words that become C strings must not hold NUL, nor be empty (`""`
+ * names nothing); `uart send` takes any bytes, none included. */
+static bool check_words(Call *c)
 {
     for (size_t i = 0; i < c->nargs + c->nopts; i++) {
         const Word *w = i < c->nargs ? &c->args[i] : &c->opts[i - c->nargs];
         bool raw = c->cmd->raw_last && i == c->nargs - 1;
+        char what[64];
+        if (!raw && w->len == 0)
+            return mon_malformed(c, "empty %s at column %u",
+                                 arg_name(c->cmd, i, what, sizeof what), w->col);
         if (!raw && strlen(w->text) != w->len)
             return mon_malformed(c, "a NUL byte in '%s' at column %u", SHOW(w), w->col);
     }
@@ -652,7 +669,7 @@ static bool dispatch(Call *c)
     if (!allowed(c->cmd, c->source))
         return mon_fail(c, "'%s' is not for %s: use %s", c->cmd->name, source_name(c->source),
                     c->cmd->instead ? c->cmd->instead : "another way in");
-    return bind_args(c, n) && check_nul(c) && c->cmd->run(c);
+    return bind_args(c, n) && check_words(c) && c->cmd->run(c);
 }
 
 /* ---- the interface ---- */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "soc/alloc.h"
+#include "soc/board_node.h" /* NAME_CHARS, as board files allow them */
 
 #define SINK_MAX_INPUT 65535u /* as board files: highest input number */
 #define SINK_MAX_RANGE 1024u  /* lines one TARGET.N-M range may span */
@@ -172,7 +173,7 @@ static bool take_escape(Call *c, const char *line, const char **p, WordBuf *b)
 static bool take_word(Call *c, const char *line, const char **p, Word *w)
 {
     WordBuf b = {0};
-    wb_put(&b, 'x'); /* so data is never NULL */
+    wb_put(&b, '\0'); /* so data is never NULL: "" for an empty word */
     b.len = 0;
     *w = (Word){.col = (unsigned)(*p - line) + 1, .eq = -1};
     while (**p && !is_blank(**p)) {
@@ -278,8 +279,6 @@ bool mon_parse_base(Call *c, const Word *w, uint64_t *out)
     return true;
 }
 
-static const char NAME_CHARS[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 static const char INPUT_CHARS[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
 
@@ -503,14 +502,19 @@ static const Unit units[] = {
     {"insns", 0, true},
 };
 
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
 /* "10ms", "1500us", "200000" (cycles), "5000insns": decimal digits ('_'
- * between them allowed), then the unit. */
+ * allowed between two of them, as in scenario files), then the unit. */
 bool mon_parse_duration(Call *c, const Word *w, uint64_t *count, bool *insns)
 {
     const char *s = w->text;
     uint64_t v = 0;
     bool digits = false;
-    for (; (*s >= '0' && *s <= '9') || (*s == '_' && digits); s++) {
+    for (; is_digit(*s) || (*s == '_' && digits && is_digit(s[1])); s++) {
         if (*s == '_')
             continue;
         if (v > (UINT64_MAX - 9) / 10)

@@ -329,8 +329,11 @@ static void start_expects(StepRun *r)
     }
     uint64_t within = clock_cycles_from(s->ctx.clock, r->src->within_ns, NS_PER_S);
     r->deadline = clock_event_new(s->ctx.clock, deadline_passed, r);
-    uint64_t limit = r->fired_cycle + within;
-    clock_event_schedule(r->deadline, limit < UINT64_MAX ? limit + 1 : limit);
+    /* Saturated: a `within` longer than the cycles left never expires
+     * (clock_cycles_from gives CLOCK_NEVER for one too long to count). */
+    uint64_t limit = within > CLOCK_NEVER - r->fired_cycle ? CLOCK_NEVER
+                                                            : r->fired_cycle + within;
+    clock_event_schedule(r->deadline, limit < CLOCK_NEVER ? limit + 1 : limit);
 }
 
 static void expect_seen(StepRun *r, ExpectRun *e)

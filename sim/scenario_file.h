@@ -16,7 +16,8 @@
  *       expect-exit: 0                 # the firmware's exit status
  *
  * Steps fire in file order: a step's trigger is armed once the step
- * before it has fired (so `on-uart` matches output printed after that).
+ * before it has run all its commands (so `on-uart` matches output
+ * printed after that).
  * Every error names FILE:LINE:COL and what was expected; a failed parse
  * returns NULL and leaves nothing allocated.
  */

@@ -273,6 +273,58 @@ static void test_stdio_reads_stdin_once_and_to_its_end(void **state)
     restore_stdin(saved);
 }
 
+static void count_wake(void *opaque)
+{
+    (*(int *)opaque)++;
+}
+
+/* A stdio backend opened while another holds stdin (another UART on
+ * stdio, a replacement built before its predecessor goes) takes stdin
+ * over when the holder closes, and is woken: else nobody reads it. With
+ * several waiting, the first opened takes it; the others wait on. */
+static void test_stdio_waiting_for_stdin_takes_it_when_the_holder_closes(void **state)
+{
+    Scratch s;
+    scratch_init(&s);
+    const char *in = scratch_path(&s, "stdin.txt");
+    scratch_write(in, "hi\n");
+    int saved = swap_stdin(open(in, O_RDONLY));
+    Chardev *holder = open_ok("stdio");
+    Chardev *first = open_ok("stdio"), *second = open_ok("stdio");
+    int first_woken = 0, second_woken = 0;
+    chardev_set_input_handler(first, count_wake, &first_woken);
+    chardev_set_input_handler(second, count_wake, &second_woken);
+    assert_true(chardev_input_ended(first));
+
+    chardev_close(holder);
+    assert_int_equal(first_woken, 1);
+    assert_int_equal(second_woken, 0);
+    assert_false(chardev_input_ended(first));
+    assert_true(chardev_input_ended(second));
+    char buf[8];
+    assert_int_equal(chardev_read(first, (uint8_t *)buf, sizeof buf), 3);
+    assert_memory_equal(buf, "hi\n", 3);
+
+    chardev_close(first); /* to the next in line, at its end already */
+    assert_int_equal(second_woken, 1);
+    assert_int_equal(chardev_read(second, (uint8_t *)buf, sizeof buf), 0);
+    assert_true(chardev_input_ended(second));
+    chardev_close(second);
+
+    /* The console's reservation hands stdin on the same way. */
+    assert_true(chardev_reserve_stdin());
+    Chardev *waiting = open_ok("stdio");
+    assert_true(chardev_input_ended(waiting));
+    chardev_release_stdin();
+    assert_false(chardev_input_ended(waiting));
+    assert_false(chardev_reserve_stdin()); /* it holds stdin now */
+    chardev_close(waiting);
+    assert_true(chardev_reserve_stdin());
+    chardev_release_stdin();
+    restore_stdin(saved);
+    scratch_done(&s);
+}
+
 static void test_stdio_without_input_when_stdin_is_dev_null(void **state)
 {
     int fd = open("/dev/null", O_RDONLY);
@@ -641,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_file_out_and_in_in_either_order),
         cmocka_unit_test(test_stdio_input_from_a_file),
         cmocka_unit_test(test_stdio_reads_stdin_once_and_to_its_end),
+        cmocka_unit_test(test_stdio_waiting_for_stdin_takes_it_when_the_holder_closes),
         cmocka_unit_test(test_stdio_without_input_when_stdin_is_dev_null),
         cmocka_unit_test(test_spec_errors_are_one_phrase),
         cmocka_unit_test(test_fifos_are_refused),

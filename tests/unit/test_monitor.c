@@ -397,6 +397,14 @@ static void test_malformed_words(void **state)
     expect_malformed(f, "peripheral remove \"a\\x00b\"",
                      "a NUL byte in 'a\\x00b' at column 19",
                      "peripheral remove NAME [--force]");
+    /* an empty quoted word is empty, not a NUL byte */
+    expect_malformed(f, "peripheral remove \"\"", "empty NAME at column 19",
+                     "peripheral remove NAME [--force]");
+    expect_malformed(f, "peripheral set uart0 \"\" stdio", "empty KEY at column 22",
+                     "peripheral set NAME KEY VALUE");
+    expect_malformed(f, "board apply \"\"", "empty FILE[:NAME]|BOARD at column 13",
+                     "board apply FILE[:NAME]|BOARD");
+    expect_malformed(f, "help \"\"", "empty COMMAND at column 6", "help [COMMAND]");
 }
 
 #define ADD_USAGE "peripheral add NAME TYPE @BASE [size=N] [irq=SINK[,SINK...]] [key=value ...]"
@@ -496,7 +504,9 @@ static void test_malformed_other_commands(void **state)
     expect_malformed(f, "step 1 2", "unexpected '2' at column 8", "step [N]");
     expect_malformed(f, "quit 256", "exit status 256 is above 255", "quit [STATUS]");
     expect_malformed(f, "info mtree now", "unexpected 'now' at column 12", "info mtree");
-    static const char *const durations[] = {"10min", "ms", "1.5ms", "\"10ms\"", "-1", "0x10"};
+    /* '_' only between two digits, as in scenario files */
+    static const char *const durations[] = {"10min", "ms", "1.5ms", "\"10ms\"", "-1", "0x10",
+                                            "1_", "1__0ms", "1_ms", "_1ms"};
     for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
         char line[64], what[160];
         snprintf(line, sizeof line, "run-for %s", durations[i]);
@@ -686,6 +696,7 @@ static void test_set_and_gpio_and_uart_send(void **state)
     clock_advance(f->clock, clock_now(f->clock) + CPU_HZ / 100);
     assert_int_equal(rd8(f, UART0 + LSR) & 1, 0);
     expect_ok(f, "uart uart0 send x", "uart0: queued 1 byte\n");
+    expect_ok(f, "uart uart0 send \"\"", "uart0: queued 0 bytes\n"); /* empty, yet bytes */
 }
 
 static void test_run_control_fills_the_request(void **state)
