@@ -4,9 +4,15 @@
  * Input is read without blocking into the client's line buffer; a line
  * is handed out once its newline is there. A line that outgrows the
  * buffer is marked refused and its bytes dropped until its newline, which
- * then gets the error reply, so every line sent gets exactly one reply.
- * Replies are written blocking (a socket is polled for room), with a
- * bound on how long a client that stops reading may hold the run.
+ * is then handed out as refused, so every line sent gets exactly one
+ * reply, in its turn. Replies are written blocking (a socket is polled
+ * for room), with a bound on how long a client that stops reading may
+ * hold the run.
+ *
+ * A socket client's end of input (it closed, or shut down its sending
+ * side) is seen as soon as it is read; the client then no longer holds
+ * the console against newcomers, but keeps its socket for the replies it
+ * is owed (`unanswered`) until they are sent or the next client comes.
  */
 #include "sim/console.h"
 
@@ -40,12 +46,17 @@ struct Console {
     ConsoleKind kind;
     int listen_fd;   /* -1: stdio */
     char *unix_path; /* removed at close; NULL unless unix */
-    int in_fd;       /* the client (stdin for stdio); -1: none */
+    int in_fd;       /* the client (stdin for stdio); -1: none, or its
+                        input ended (a socket's out_fd may stay) */
     int out_fd;      /* where replies go (the client, or stdout) */
     bool ended;      /* stdio: stdin reached its end */
     uint64_t client; /* the current client's number; 0 before the first */
-    char line[CONSOLE_LINE_MAX + 1];
+    size_t unanswered; /* lines handed out to the current client, not yet
+                          replied to */
+    /* A line, a '\r' that may end it, and the NUL. */
+    char line[CONSOLE_LINE_MAX + 2];
     size_t len;      /* bytes of the current line in `line` */
+    char refusal[96]; /* the reply to a refused line */
     bool too_long;   /* the current line outgrew `line`: refused */
     bool has_nul;    /* the current line holds a NUL byte: refused */
     char pending[READ_CHUNK]; /* read but not yet looked at */
@@ -184,17 +195,37 @@ Console *console_open(const char *spec, Error **errp)
     return c;
 }
 
+/* Forgets the partial line and what was read past it. */
+static void drop_input(Console *c)
+{
+    c->len = c->pend_off = c->pend_len = 0;
+    c->too_long = c->has_nul = false;
+}
+
 static void drop_client(Console *c)
 {
     if (c->kind == CONSOLE_STDIO) {
         c->ended = true;
         c->in_fd = -1;
-    } else if (c->in_fd >= 0) {
-        close(c->in_fd);
+    } else if (c->out_fd >= 0) {
+        close(c->out_fd); /* the same socket as in_fd, when that is open */
         c->in_fd = c->out_fd = -1;
     }
-    c->len = c->pend_off = c->pend_len = 0;
-    c->too_long = c->has_nul = false;
+    c->unanswered = 0;
+    drop_input(c);
+}
+
+/* The client's input ended: stdin closes the console; a socket client
+ * owed replies keeps its socket for them (console_reply closes it after
+ * the last), otherwise it is closed now. */
+static void input_ended(Console *c)
+{
+    if (c->kind == CONSOLE_STDIO || c->unanswered == 0) {
+        drop_client(c);
+        return;
+    }
+    c->in_fd = -1;
+    drop_input(c);
 }
 
 void console_close(Console *c)
@@ -268,8 +299,14 @@ static void send_reply(Console *c, const char *output, size_t len, bool ok)
 void console_reply(Console *c, uint64_t client, const char *output, size_t len,
                    bool ok)
 {
-    if (client == c->client && c->out_fd >= 0)
+    if (client != c->client)
+        return; /* that client has gone */
+    if (c->out_fd >= 0)
         send_reply(c, output, len, ok);
+    if (c->unanswered)
+        c->unanswered--;
+    if (c->kind != CONSOLE_STDIO && c->in_fd < 0 && c->out_fd >= 0 && !c->unanswered)
+        drop_client(c); /* its input had ended: this was its last reply */
 }
 
 /* ---- reading ---- */
@@ -293,25 +330,28 @@ static void refuse_client(int fd)
     close(fd);
 }
 
-/* Takes in waiting clients: the first one while there is no client
- * becomes the client; others are turned away. True when a client came. */
+/* Takes in waiting clients: while a client is sending, each is turned
+ * away; else the first becomes the client (one whose input ended loses
+ * the replies it was still owed) and the rest wait, so that its input,
+ * and maybe its end, is read before they are judged. True when a client
+ * came. */
 static bool accept_clients(Console *c)
 {
-    bool came = false;
     if (c->listen_fd < 0)
         return false;
     for (;;) {
         int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
-            return came;
+            return false;
         if (c->in_fd >= 0) {
             refuse_client(fd);
             continue;
         }
+        drop_client(c);
         set_nonblocking(fd);
         c->in_fd = c->out_fd = fd;
         c->client++;
-        came = true;
+        return true;
     }
 }
 
@@ -335,12 +375,13 @@ static bool fill_pending(Console *c)
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return false;
-    drop_client(c); /* the end of the stream, or an error that persists */
+    input_ended(c); /* the end of the stream, or an error that persists */
     return false;
 }
 
 /* Moves bytes from `pending` into the line until a newline; true when a
- * whole line ended. */
+ * whole line ended. The line keeps one byte more than CONSOLE_LINE_MAX:
+ * the '\r' finish_line drops. */
 static bool take_line(Console *c)
 {
     while (c->pend_off < c->pend_len) {
@@ -349,7 +390,7 @@ static bool take_line(Console *c)
             return true;
         if (ch == '\0')
             c->has_nul = true;
-        if (c->len < CONSOLE_LINE_MAX)
+        if (c->len < CONSOLE_LINE_MAX + 1)
             c->line[c->len++] = ch;
         else
             c->too_long = true;
@@ -357,25 +398,26 @@ static bool take_line(Console *c)
     return false;
 }
 
-/* The line just ended, checked: NULL when it was refused (and answered). */
-static const char *finish_line(Console *c)
+/* The line just ended, without its '\r', checked: the line, or the
+ * error that refuses it (*refused set). */
+static const char *finish_line(Console *c, bool *refused)
 {
-    bool too_long = c->too_long, has_nul = c->has_nul;
     size_t len = c->len;
-    c->len = 0;
-    c->too_long = c->has_nul = false;
-    if (too_long || has_nul) {
-        char message[96];
-        int n = too_long ? snprintf(message, sizeof message,
-                                    "error: line longer than %d bytes: ignored",
-                                    CONSOLE_LINE_MAX)
-                         : snprintf(message, sizeof message,
-                                    "error: line holds a NUL byte: ignored");
-        send_reply(c, message, (size_t)n, false);
-        return NULL;
-    }
     if (len && c->line[len - 1] == '\r')
         len--;
+    bool too_long = c->too_long || len > CONSOLE_LINE_MAX, has_nul = c->has_nul;
+    c->len = 0;
+    c->too_long = c->has_nul = false;
+    *refused = too_long || has_nul;
+    if (too_long) {
+        snprintf(c->refusal, sizeof c->refusal, "error: line longer than %d bytes: ignored",
+                 CONSOLE_LINE_MAX);
+        return c->refusal;
+    }
+    if (has_nul) {
+        snprintf(c->refusal, sizeof c->refusal, "error: line holds a NUL byte: ignored");
+        return c->refusal;
+    }
     c->line[len] = '\0';
     return c->line;
 }
@@ -383,18 +425,16 @@ static const char *finish_line(Console *c)
 /* The current client's input comes first: a client that left has its
  * last bytes read and its end seen before the next one is let in, so a
  * quick reconnect is not turned away as busy. */
-const char *console_next_line(Console *c, uint64_t *client)
+const char *console_next_line(Console *c, uint64_t *client, bool *refused)
 {
     for (;;) {
         if (c->pend_off == c->pend_len && !fill_pending(c) && !accept_clients(c))
             return NULL;
         if (!take_line(c))
             continue;
-        const char *line = finish_line(c);
-        if (line) {
-            *client = c->client;
-            return line;
-        }
+        *client = c->client;
+        c->unanswered++;
+        return finish_line(c, refused);
     }
 }
 

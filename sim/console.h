@@ -25,11 +25,15 @@
  *
  * One client at a time: another one is sent the line "error: busy:
  * another monitor client is connected" and closed. A client that leaves
- * mid-line loses that partial line; the next one starts afresh. A line
- * longer than CONSOLE_LINE_MAX bytes, or holding a NUL byte, is refused
- * as a whole when its newline arrives (an "error: ..." line, then
- * "error") and nothing runs. Nothing here blocks except console_wait and
- * a reply to a client that stops reading (dropped after a few seconds).
+ * mid-line loses that partial line; the next one starts afresh. A client
+ * whose input ends (it closed, or shut down its sending side) no longer
+ * holds the console: it still gets the replies to the lines it sent,
+ * until the next client connects. A line longer than CONSOLE_LINE_MAX
+ * bytes (not counting the '\r' dropped before its newline), or holding a
+ * NUL byte, is refused as a whole when its newline arrives (an
+ * "error: ..." line, then "error") and nothing runs. Nothing here blocks
+ * except console_wait and a reply to a client that stops reading
+ * (dropped after a few seconds).
  */
 #ifndef SIM_CONSOLE_H
 #define SIM_CONSOLE_H
@@ -55,13 +59,16 @@ Console *console_open(const char *spec, Error **errp);
 /* Closes the client, the listener, and removes a unix socket's path. */
 void console_close(Console *console);
 
-/* Non-blocking: takes in a client and what it sent. Returns the next
- * complete command line (NUL-terminated, valid until the next call) and
- * its client in *client, or NULL when there is none yet. Refused lines
- * are answered here and never returned. */
-const char *console_next_line(Console *console, uint64_t *client);
+/* Non-blocking: takes in a client and what it sent, and notices a
+ * hangup. Returns the next complete line (NUL-terminated, valid until the
+ * next call) and its client in *client, or NULL when there is none yet.
+ * A refused line comes back as the error line its reply must carry, with
+ * *refused set (else cleared). Every line returned needs exactly one
+ * console_reply, in the order the lines came, so the caller may hold
+ * lines and answer them later. */
+const char *console_next_line(Console *console, uint64_t *client, bool *refused);
 
-/* Replies to the line console_next_line gave for `client`: `output`
+/* Replies to a line console_next_line gave for `client`: `output`
  * (len bytes; lines, the last newline optional), then "ok" or "error".
  * Dropped when that client has gone. */
 void console_reply(Console *console, uint64_t client, const char *output,

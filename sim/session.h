@@ -2,20 +2,30 @@
  * and `--scenario` (a run with none of them is one cpu_run, in main).
  *
  * The firmware runs in slices of a millisecond of virtual time, each
- * ended by a background clock event (the pacer) that asks the CPU to
- * stop; triggers (a scenario's, the end of a `run-for`) stop it too.
- * Between two cpu_run calls, at an instruction boundary and never inside
- * a device callback, the loop looks at the host clock, asks gdb whether
- * it wants the CPU, runs the scenario's due commands and the console's
- * lines, and halts or resumes as they ask. Events run only at their
- * deadlines, so slicing changes nothing the firmware can see.
+ * ended by a clock event (the pacer) that asks the CPU to stop; triggers
+ * (a scenario's, the end of a `run-for`) stop it too. The pacer is a
+ * background event unless a console is open (then input may come to wake
+ * a sleeping hart). Between two cpu_run calls, at an instruction boundary
+ * and never inside a device callback, the loop looks at the host clock,
+ * asks gdb whether it wants the CPU, runs the scenario's due commands and
+ * the console's lines, and halts or resumes as they ask. Events run only
+ * at their deadlines, so slicing changes nothing the firmware can see.
  *
- * Halted (`stop`, `--monitor-wait`, a finished `step` or `run-for`), the
- * loop blocks in poll() on the console until a command comes. With a
- * console open, a hart waiting in wfi for an interrupt that nothing
- * scheduled could raise waits for console input (a `uart NAME send` may
- * wake it) instead of ending the run as a firmware fault; virtual time
- * does not pass meanwhile.
+ * Halted (`stop` from the console or a scenario, `--monitor-wait`, a
+ * finished `step` or `run-for`), the loop blocks in poll() on the console
+ * until a command comes. The console is read at every boundary, also
+ * while its `step` or `run-for` runs: lines wait, in order, for the run's
+ * end, except that a `stop` or `quit` that arrives while it runs ends it
+ * at the next boundary; any halt ends it too (the reply says where it
+ * halted).
+ *
+ * With a console open, a hart waiting in wfi with no enabled interrupt
+ * pending and nothing but the pacer scheduled (cpu_waiting_for_interrupt)
+ * waits for console input (a `uart NAME send` may wake it) instead of
+ * ending the run as a firmware fault: the loop stops at the end of the
+ * slice the hart fell asleep in and runs no further, so virtual time
+ * stands still until a command gives the hart something to wake it.
+ * --realtime does not catch up on time spent waiting for the console.
  */
 #ifndef SIM_SESSION_H
 #define SIM_SESSION_H

@@ -400,6 +400,11 @@ uint64_t cpu_cycles(const Cpu *cpu)
     return cpu->cycles;
 }
 
+bool cpu_waiting_for_interrupt(const Cpu *cpu)
+{
+    return cpu->waiting && !(cpu->mip & cpu->mie) && !cpu->reset_requested;
+}
+
 bool cpu_get_csr(const Cpu *cpu, unsigned csr, uint32_t *value)
 {
     return cpu_csr_get(cpu, csr, value);

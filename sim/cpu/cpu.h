@@ -89,6 +89,12 @@ void cpu_set_reg(Cpu *cpu, unsigned index, uint32_t value);
 uint64_t cpu_instructions_retired(const Cpu *cpu);
 /* Cycles of virtual time so far: retired instructions plus wfi sleep. */
 uint64_t cpu_cycles(const Cpu *cpu);
+/* True while the hart sleeps in wfi and could not make progress: no
+ * enabled interrupt is pending (mip & mie is 0; mstatus.MIE does not
+ * matter, wfi wakes without it) and no reset is requested. Only an
+ * interrupt line rising (a device, a clock event) or a debugger can
+ * change that. */
+bool cpu_waiting_for_interrupt(const Cpu *cpu);
 
 /* A line driving one interrupt input (CPU_IRQ_*); valid while the CPU
  * lives. */

@@ -5,15 +5,21 @@ protocol (output lines, then `ok` or `error`), peripherals added and
 removed while the firmware runs, malformed commands answered with an error
 and changing nothing, a client that leaves mid-command and one that comes
 after, a second client turned away, run control (stop, step, run-for,
-cont, quit) with the exact boundaries it halts at, and bad --monitor
-values. Firmware: tests/firmware/uart_echo.c (sleeps in wfi until a line
-comes; "bye" ends it) and tests/firmware/scenario_ticks.h.
+cont, quit) with the exact boundaries it halts at, a long run that a
+`stop`, a `quit`, a scenario's `stop` or a hangup must still reach, a hart
+asleep for good (time stands still) told from one about to wake, and bad
+--monitor values. Firmware: tests/firmware/uart_echo.c (sleeps in wfi
+until a line comes; "bye" ends it), tests/firmware/scenario_ticks.h,
+tests/firmware/console_spin.c (spins, no events) and console_wake.c (a
+timer interrupt at the end of a slice exits with 7).
 """
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from consolelib import SIM, Client, Sim, testlib  # noqa: E402
@@ -21,6 +27,9 @@ from consolelib import SIM, Client, Sim, testlib  # noqa: E402
 ECHO = "build/fw/uart_echo.elf"
 TICKS = "build/fw/scenario_ticks.elf"
 HIFIVE1_TICKS = "build/fw/hifive1/scenario_ticks.elf"
+SPIN = "build/fw/console_spin.elf"
+WAKE = "build/fw/console_wake.elf"
+SLICE = 10000  # cycles of one run loop slice on virt32 (1 ms at 10 MHz)
 
 
 class Check:
@@ -307,6 +316,245 @@ def test_scenario_stop(name):
     return problems
 
 
+def scenario_file(text):
+    """A temporary scenario file holding `text`; the caller unlinks it."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        f.write(text)
+        return f.name
+
+
+def test_resume_at_slice_end(name):
+    """A run resumed exactly where a slice ends (its first slice is empty)
+    is not a hart asleep for good: `step 5` after `step 10000` steps, and
+    `cont` there runs on until the scenario's `quit 5` (the firmware
+    spins, no events)."""
+    problems = []
+    scenario = scenario_file("steps:\n  - name: end\n    insns: 200000\n    do: quit 5\n")
+    try:
+        for steps in ([SLICE, 5, SLICE - 5], [SLICE]):
+            check = Check()
+            sim = Sim(["--monitor", "tcp:0", "--monitor-wait", "--scenario", scenario, SPIN])
+            where = sim.listening()
+            if not where:
+                sim.kill()
+                return end_of(sim, check, None)
+            c = Client(where)
+            done = 0
+            for n in steps:
+                done += n
+                halted_at(check, c.cmd("step %d" % n), done, done)
+            check.reply(c.cmd("cont"), "ok", lines=[])
+            check.expect(c.line() is None, "the connection stays open after the run ended")
+            c.close()
+            problems += ["steps %s: %s" % (steps, p) for p in end_of(sim, check, 5)]
+        return problems
+    finally:
+        os.unlink(scenario)
+
+
+def test_wake_with_slice_end(name):
+    """A timer interrupt raised in the same clock round as a slice's end
+    wakes the hart: with a console open (and no client) the firmware's
+    handler still exits with 7, as without one."""
+    check = Check()
+    plain = testlib.run([SIM, WAKE])
+    check.expect(plain.status == 7, "without a console: exit %d" % plain.status)
+    sim = Sim(["--monitor", "tcp:0", WAKE])
+    return end_of(sim, check, 7)
+
+
+def test_idle_time_stands_still(name):
+    """A hart asleep for good (uart_echo in wfi, nothing scheduled) waits
+    for the console without virtual time passing, whatever comes."""
+    check = Check()
+    sim = Sim(["--monitor", "tcp:0", "--monitor-wait", ECHO])
+    where = sim.listening()
+    if not where:
+        sim.kill()
+        return end_of(sim, check, None)
+    c = Client(where)
+    halted_at(check, c.cmd("run-for 2ms"), None, 2 * SLICE)
+    check.reply(c.cmd("cont"), "ok", lines=[])
+    for _ in range(3):
+        out, status = c.cmd("stats")
+        check.expect(status == "ok" and "cycles: %d" % (2 * SLICE) in out,
+                     "stats while asleep: %r (expected cycles: %d)" % (out, 2 * SLICE))
+    check.reply(c.cmd('uart uart0 send "bye\\n"'), "ok")
+    c.close()
+    return end_of(sim, check, 0)
+
+
+def test_scenario_stop_ends_run(name):
+    """A scenario's `stop` during a console `run-for` ends it: the reply
+    says where, and the console's next lines run (cont)."""
+    check = Check()
+    scenario = scenario_file("steps:\n  - name: halt\n    at: 1ms\n    do: stop\n")
+    try:
+        sim = Sim(["--monitor", "tcp:0", "--monitor-wait", "--scenario", scenario, TICKS])
+        where = sim.listening()
+        if not where:
+            sim.kill()
+            return end_of(sim, check, None)
+        c = Client(where)
+        halted_at(check, c.cmd("run-for 5ms"), None, SLICE)
+        check.reply(c.cmd("stats"), "ok", contains="cycles: %d" % SLICE)
+        check.reply(c.cmd("cont"), "ok", lines=[])
+        c.close()
+        problems = end_of(sim, check, 0)
+        if "done\n" not in sim.out.text or "all 1 checks passed" not in sim.err.text:
+            problems.append("the firmware did not run to its end after cont")
+        return problems
+    finally:
+        os.unlink(scenario)
+
+
+# A scenario step that shows on stderr that a run has been running a while.
+RUNNING = "steps:\n  - name: running\n    insns: 20000\n    do: stats\n"
+
+
+def test_stop_during_run(name):
+    """Lines sent while a long `run-for` runs are read as it runs: a `stop`
+    ends it (its reply first), the lines before the stop are answered in
+    order between the two (a refused one too)."""
+    check = Check()
+    scenario = scenario_file(RUNNING)
+    try:
+        sim = Sim(["--monitor", "tcp:0", "--monitor-wait", "--scenario", scenario, SPIN])
+        where = sim.listening()
+        if not where:
+            sim.kill()
+            return end_of(sim, check, None)
+        c = Client(where)
+        c.send_raw(b"run-for 10000s\n")
+        check.expect(sim.err.wait_for(r"step 'running' fired"), "the run did not start")
+        c.send_raw(b"x" * 5000 + b"\nstats\nstop\n")
+        insns, _ = halted_at(check, c.reply())
+        check.reply(c.reply(), "error", lines=["error: line longer than 4096 bytes: ignored"])
+        check.reply(c.reply(), "ok", contains="instructions: %s" % insns)
+        halted_at(check, c.reply(), insns)
+        check.reply(c.cmd("quit 5"), "ok", lines=[])
+        c.close()
+        return end_of(sim, check, 5)
+    finally:
+        os.unlink(scenario)
+
+
+def test_script_waits_for_run(name):
+    """Lines that were there before a run began wait for it, `quit` too: a
+    script's `run-for 3ms` runs 3 ms before its `quit`."""
+    check = Check()
+    sim = Sim(["--monitor", "stdio", "--monitor-wait", SPIN], stdin=subprocess.PIPE)
+    sim.proc.stdin.write(b"run-for 3ms\nstats\nquit 4\n")
+    sim.proc.stdin.flush()
+    problems = end_of(sim, check, 4)
+    sim.proc.stdin.close()
+    want = ("halted at pc 0x%%08x after %d instructions, cycle %d\nok\ninstructions: %d\n"
+            % (3 * SLICE, 3 * SLICE, 3 * SLICE))
+    if not re.sub(r"pc 0x[0-9a-f]{8}", "pc 0x%08x", sim.out.text).startswith(want):
+        problems.append("stdout %r, expected it to start with %r" % (sim.out.text, want))
+    return problems
+
+
+def test_hangup_during_run(name):
+    """A client that hangs up during its `run-for` is seen as the run goes
+    on without it: the next client is taken in, a third is turned away,
+    and the new client's `quit` ends the run at once."""
+    check = Check()
+    scenario = scenario_file(RUNNING)
+    try:
+        sim = Sim(["--monitor", "tcp:0", "--monitor-wait", "--scenario", scenario, SPIN])
+        where = sim.listening()
+        if not where:
+            sim.kill()
+            return end_of(sim, check, None)
+        first = Client(where)
+        first.send_raw(b"run-for 10000s\n")
+        first.close()
+        second = Client(where)
+        check.expect(sim.err.wait_for(r"step 'running' fired"), "the run did not start")
+        third = Client(where)
+        busy = third.line()
+        check.expect(busy == "error: busy: another monitor client is connected",
+                     "a third client during the run got %r" % busy)
+        third.close()
+        check.reply(second.cmd("quit 6"), "ok", lines=[])
+        second.close()
+        return end_of(sim, check, 6)
+    finally:
+        os.unlink(scenario)
+
+
+def test_half_close_gets_replies(name):
+    """A client that shuts down its sending side right after its lines
+    (as `nc -N` does) still gets every reply, even though the console reads
+    its end during the run, and is closed after the last; the next client
+    is taken in."""
+    check = Check()
+    sim = Sim(["--monitor", "tcp:0", "--monitor-wait", SPIN])
+    where = sim.listening()
+    if not where:
+        sim.kill()
+        return end_of(sim, check, None)
+    c = Client(where)
+    c.send_raw(b"run-for 2ms\nstats\n")
+    c.sock.shutdown(socket.SHUT_WR)
+    halted_at(check, c.reply(), 2 * SLICE, 2 * SLICE)
+    check.reply(c.reply(), "ok", contains="instructions: %d" % (2 * SLICE))
+    check.expect(c.line() is None, "the client is not closed after its last reply")
+    c.close()
+    again = Client(where)
+    check.reply(again.cmd("quit 2"), "ok", lines=[])
+    again.close()
+    return end_of(sim, check, 2)
+
+
+def test_crlf_at_limit(name):
+    """A line of exactly 4096 bytes runs whether it ends in LF or CRLF (the
+    CR is not counted); one byte more is refused."""
+    check = Check()
+    sim = Sim(["--monitor", "tcp:0", "--monitor-wait", TICKS])
+    where = sim.listening()
+    if not where:
+        sim.kill()
+        return end_of(sim, check, None)
+    c = Client(where)
+    line = "stats" + " " * 4091
+    for end in (b"\n", b"\r\n"):
+        c.send_raw(line.encode() + end)
+        check.reply(c.reply(), "ok", contains="instructions: 0")
+    c.send_raw(line.encode() + b" \r\n")
+    check.reply(c.reply(), "error", lines=["error: line longer than 4096 bytes: ignored"])
+    check.reply(c.cmd("quit 4"), "ok", lines=[])
+    c.close()
+    return end_of(sim, check, 4)
+
+
+def test_realtime_after_halt(name):
+    """--realtime does not catch up on time spent halted. The console
+    halts a spinning firmware for HALT host seconds (waited for, never
+    measured), `cont`, then --timeout ends the run: the firmware ran at
+    most TIMEOUT - HALT seconds, so realtime allows at most that much
+    virtual time (plus a slice). A correct simulator stays under the bound
+    however slow the host; one that catches up runs about TIMEOUT."""
+    check = Check()
+    halt, timeout, hz = 1.0, 2.0, 10000000
+    sim = Sim(["--realtime", "--timeout", str(timeout), "--monitor", "stdio",
+               "--monitor-wait", SPIN], stdin=subprocess.PIPE)
+    sim.proc.stdin.write(b"stats\n")
+    sim.proc.stdin.flush()
+    check.expect(sim.out.wait_for(r"virtual time: .*\nok\n"), "no reply to stats")
+    time.sleep(halt)  # halted at least this long after the session began
+    sim.proc.stdin.write(b"cont\n")
+    sim.proc.stdin.flush()
+    m = sim.err.wait_for(r"stopped by --timeout after .* \((\d+) instructions\)")
+    bound = int((timeout - halt) * hz) + SLICE
+    check.expect(m and int(m.group(1)) <= bound,
+                 "ran %s instructions after the halt, at most %d expected"
+                 % (m and m.group(1), bound))
+    sim.proc.stdin.close()
+    return end_of(sim, check, 123)
+
+
 # (args, exit status, text stderr must contain)
 BAD_OPTIONS = [
     (["--monitor", "telnet:4444", TICKS], 125,
@@ -351,6 +599,16 @@ TESTS = [
     ("console/stdio-end-runs-on", test_stdio_end_runs_on),
     ("console/hifive1", test_hifive1),
     ("console/scenario-stop", test_scenario_stop),
+    ("console/resume-at-slice-end", test_resume_at_slice_end),
+    ("console/wake-with-slice-end", test_wake_with_slice_end),
+    ("console/idle-time-stands-still", test_idle_time_stands_still),
+    ("console/scenario-stop-ends-run", test_scenario_stop_ends_run),
+    ("console/stop-during-run", test_stop_during_run),
+    ("console/script-waits-for-run", test_script_waits_for_run),
+    ("console/hangup-during-run", test_hangup_during_run),
+    ("console/half-close-gets-replies", test_half_close_gets_replies),
+    ("console/crlf-at-limit", test_crlf_at_limit),
+    ("console/realtime-after-halt", test_realtime_after_halt),
     ("console/bad-options", test_bad_options),
 ]
 

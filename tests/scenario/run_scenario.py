@@ -167,6 +167,17 @@ def check_failures():
     return results
 
 
+def check_within_long():
+    """A `within` whose deadline lies past 2^64 cycles saturates instead
+    of wrapping round to a deadline already past."""
+    r = sim("virt32", "within_long.yaml", "--set", "cpu.frequency=1G")
+    problems = common_problems(r, 0)
+    if "expect-uart uart0 \"tick 3\\n\": seen at cycle" not in r.stderr or \
+            "all 2 checks passed" not in r.stderr:
+        problems.append("the long `within` did not wait:\n" + r.stderr)
+    return problems
+
+
 def junit_cases(path):
     root = ET.parse(path).getroot()
     suite = root.find("testsuite")
@@ -215,11 +226,23 @@ def check_junit():
                 "not seen within 1ms" not in cases[1][1]:
             problems.append("escaped report: %s" % cases)
 
+        r = sim("virt32", "junit_xml_chars.yaml", "--junit", report)
+        problems += common_problems(r, EXIT_SCENARIO_FAILED)
+        try:
+            suite, cases = junit_cases(report)
+            want_name = "not xml \\xef\\xbf\\xbe \\xef\\xbf\\xbf, xml \ufffd"
+            if [c[0] for c in cases] != [want_name, want_name + ": expect-uart uart0 "
+                                         "\"\\xef\\xbf\\xbf\""]:
+                problems.append("U+FFFE/U+FFFF escaped: %s" % cases)
+        except ET.ParseError as e:
+            problems.append("U+FFFE/U+FFFF make the report invalid XML: %s" % e)
+
         r = testlib.run([SIM, "--scenario", HERE + "triggers.yaml", "--junit",
                          os.path.join(tmp, "no", "such", "dir.xml"), BOARDS["virt32"][1]])
         problems += common_problems(r, EXIT_SIM_ERROR)
         if "--junit: " not in r.stderr or "cannot create" not in r.stderr:
             problems.append("an unwritable --junit path: " + r.stderr)
+    problems += check_junit_spares_files()
     r = sim("virt32", "expect_exit.yaml", "--junit", "/dev/full")
     problems += common_problems(r, 121)  # lost output, like any other
     if "mcusim: --junit /dev/full: cannot write: No space left on device" not in r.stderr:
@@ -228,6 +251,101 @@ def check_junit():
     problems += common_problems(r, EXIT_SIM_ERROR)
     if "--junit needs --scenario" not in r.stderr:
         problems.append("--junit without --scenario: " + r.stderr)
+    return problems
+
+
+def sim_with_stdin(board, scenario, text):
+    """A run whose stdin is a regular file holding `text` (read as it
+    comes, without polling: the same cycles on every run)."""
+    options, elf, _ = BOARDS[board]
+    with tempfile.TemporaryFile() as f:
+        f.write(text.encode())
+        f.seek(0)
+        p = subprocess.run([SIM] + options + ["--scenario", HERE + scenario, elf],
+                           cwd=testlib.TOP, env=testlib.ENV, stdin=f, capture_output=True,
+                           timeout=testlib.TIMEOUT)
+    return testlib.Ran(p.returncode, p.stdout.decode(errors="replace"),
+                       p.stderr.decode(errors="replace"))
+
+
+def check_stdin_handover():
+    """UART0 on stdio reads stdin; whoever takes stdio over at 10us (the
+    replaced model, the same chardev set again, another UART once UART0
+    is gone) reads the rest: "echo hi" answered, "quit 5" obeyed."""
+    results = []
+    for scenario in ("stdin_replace.yaml", "stdin_set_chardev.yaml",
+                     "stdin_other_name.yaml"):
+        r = sim_with_stdin("virt32", scenario, "echo hi\nquit 5\n")
+        problems = common_problems(r, 5)
+        if "echo: hi\n" not in r.stdout or "all 3 checks passed" not in r.stderr:
+            problems.append("stdin was not read after the handover:\n--- stdout\n%s"
+                            "--- stderr\n%s" % (r.stdout[-300:], r.stderr))
+        results.append(("scenario/" + scenario[:-5], problems))
+    return results
+
+
+def check_junit_spares_files():
+    """--junit truncates nothing before the report is ready: naming the
+    scenario, the ELF or the board file is refused and leaves it whole, a
+    run that fails before its report leaves an old report as it was, and
+    a report written leaves nothing else behind in its folder."""
+    problems = []
+    options, elf, _ = BOARDS["virt32"]
+    with tempfile.TemporaryDirectory(prefix="mcusim-junit-") as tmp:
+        copies = {}
+        for name, src in (("s.yaml", HERE + "expect_exit.yaml"), ("fw.elf", elf),
+                          ("b.yaml", "boards.yaml")):
+            with open(os.path.join(testlib.TOP, src), "rb") as f:
+                copies[name] = f.read()
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(copies[name])
+        s, fw, b = (os.path.join(tmp, n) for n in ("s.yaml", "fw.elf", "b.yaml"))
+        link = os.path.join(tmp, "link.elf")
+        os.symlink("fw.elf", link)
+        for junit, what in ((s, "is the scenario file"), (fw, "is the firmware"),
+                            (link, "is the firmware"), (b, "is the board file")):
+            r = testlib.run([SIM, "--board", b + ":virt32", "--scenario", s, "--junit", junit,
+                             fw])
+            problems += common_problems(r, EXIT_SIM_ERROR)
+            if "mcusim: --junit: %s: %s" % (junit, what) not in r.stderr:
+                problems.append("--junit %s: %r, expected '%s'" % (junit, r.stderr, what))
+        for name, data in copies.items():
+            with open(os.path.join(tmp, name), "rb") as f:
+                if f.read() != data:
+                    problems.append("--junit changed %s" % name)
+
+        report = os.path.join(tmp, "report.xml")
+        with open(report, "w") as f:
+            f.write("an old report\n")
+        r = sim("virt32", "bad_symbol.yaml", "--junit", report)
+        problems += common_problems(r, EXIT_SIM_ERROR)
+        with open(report) as f:
+            if f.read() != "an old report\n":
+                problems.append("a run that failed early changed the old report")
+        r = sim("virt32", "expect_exit.yaml", "--junit", report)
+        problems += common_problems(r, 4)
+        junit_cases(report)  # a whole report, which parses
+        left = sorted(os.listdir(tmp))
+        if left != ["b.yaml", "fw.elf", "link.elf", "report.xml", "s.yaml"]:
+            problems.append("left in the report's folder: %s" % left)
+    return problems
+
+
+def check_with_console():
+    """A console open (and no client) changes nothing: the same run, byte
+    for byte, as without one, also when the run resumes right where a
+    slice ends (slice_ends.yaml), which must not pass for a hart asleep."""
+    problems = []
+    for scenario, status in (("triggers.yaml", 0), ("slice_ends.yaml", 3)):
+        plain = sim("virt32", scenario)
+        console = sim("virt32", scenario, "--monitor", "tcp:0")
+        problems += common_problems(plain, status)
+        problems += ["with a console: " + p for p in common_problems(console, status)]
+        err = re.sub(r"mcusim: monitor listening on \S+\n", "", console.stderr)
+        if (console.stdout, err) != (plain.stdout, plain.stderr):
+            problems.append("%s differs with a console:\n--- without\n%s%s\n--- with\n%s%s"
+                            % (scenario, plain.stdout[-500:], plain.stderr,
+                               console.stdout[-500:], console.stderr))
     return problems
 
 
@@ -305,8 +423,16 @@ def run(res, only=None):
         for name, problems in check_failures():
             if wanted(name):
                 res.report(name, problems)
+    if wanted("scenario/within_long"):
+        res.report("scenario/within_long", check_within_long())
+    if wanted("scenario/stdin_"):
+        for name, problems in check_stdin_handover():
+            if wanted(name):
+                res.report(name, problems)
     if wanted("scenario/junit"):
         res.report("scenario/junit", check_junit())
+    if wanted("scenario/with-console"):
+        res.report("scenario/with-console", check_with_console())
     if wanted("scenario/gdb-shared-breakpoint"):
         res.report("scenario/gdb-shared-breakpoint", check_gdb_shared_breakpoint())
 
