@@ -108,20 +108,31 @@ bool machine_add_peripheral(Machine *m, const BoardPeripheral *entry,
     return true;
 }
 
-/* The aliases other devices show p's regions through: refused, or with
- * `force` released by their devices (release_alias: the alias stays
- * theirs and mapped, showing nothing of p). */
+/* What may happen to the aliases other devices show p's regions through
+ * (a remap controller's window). */
+typedef enum AliasPolicy {
+    ALIASES_REFUSE,      /* replace, power off */
+    ALIASES_REFUSE_HINT, /* remove without --force: say what --force does */
+    ALIASES_RELEASE,     /* remove --force: their devices let go */
+} AliasPolicy;
+
+/* Applies `policy` to every alias onto `owner` (p's): a refusal names the
+ * device that shows p; a release (release_alias) leaves the alias its
+ * device's and mapped, showing nothing of p. */
 static bool release_aliases(Machine *m, MachinePeripheral *p, const Owner *owner,
-                            const char *name, bool force, Error **errp)
+                            const char *name, AliasPolicy policy, Error **errp)
 {
     MachinePeripheral *by;
     ExtraMapping *alias;
     while (owner && (alias = machine_alias_onto(m, owner, p, &by)) != NULL) {
-        if (!force || !by->cls->release_alias) {
+        bool can_release = policy == ALIASES_RELEASE && by->cls->release_alias;
+        if (!can_release) {
             error_setf(errp, "'%s' is shown by '%s' (its alias '%s')%s", name,
                        by->desc.name, memory_region_name(alias->region),
-                       force ? ", which cannot let go of it"
-                             : "; remove it with --force to remove that alias too");
+                       policy == ALIASES_RELEASE ? ", which cannot let go of it"
+                       : policy == ALIASES_REFUSE_HINT
+                           ? "; 'peripheral remove --force' makes that device let go"
+                           : "");
             return false;
         }
         by->cls->release_alias(by->dev.state, alias->region);
@@ -138,7 +149,8 @@ bool machine_remove_peripheral(Machine *m, const char *name, bool force,
     if (!p)
         return false;
     memory_begin(m->ms);
-    bool ok = release_aliases(m, p, p->dev.owner, name, force, errp);
+    bool ok = release_aliases(m, p, p->dev.owner, name,
+                              force ? ALIASES_RELEASE : ALIASES_REFUSE_HINT, errp);
     if (ok)
         machine_unrealize(m, p);
     memory_commit(m->ms);
@@ -179,7 +191,8 @@ bool machine_replace_peripheral(Machine *m, const BoardPeripheral *entry,
     bool strict = !machine_same_wiring(&old->desc, &p->desc);
     if (ok && old->dev.owner) {
         memory_begin(m->ms);
-        ok = release_aliases(m, old, old->dev.owner, old->desc.name, false, errp) &&
+        ok = release_aliases(m, old, old->dev.owner, old->desc.name, ALIASES_REFUSE,
+                             errp) &&
              bring_up(m, p, old, strict, errp);
         memory_commit(m->ms);
     } else if (ok) { /* powered off: checked now, built at power-on */
@@ -326,7 +339,7 @@ bool machine_power(Machine *m, const char *name, bool on, Error **errp)
     if (on) {
         ok = bring_up(m, p, NULL, false, errp);
     } else {
-        ok = release_aliases(m, p, p->dev.owner, name, false, errp);
+        ok = release_aliases(m, p, p->dev.owner, name, ALIASES_REFUSE, errp);
         if (ok)
             machine_unrealize(m, p);
     }
