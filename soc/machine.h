@@ -10,7 +10,7 @@
  * as now in force (a copy the machine owns, with its source locations),
  * its owner (one reference, the machine's) and mapping, and for a
  * peripheral its interrupt wiring. A powered-off peripheral keeps its
- * entry and has no owner.
+ * entry, its address range and its interrupt inputs, and has no owner.
  *
  * Interrupt wiring (machine_irq.c). Every `irq:` line is a connection the
  * machine owns, from output i of a source to a sink named by the board
@@ -111,8 +111,8 @@ const char *machine_time_source_name(const Machine *machine);
  * from an MMIO callback; on failure nothing changed and *errp says which
  * rule refused it. Locations in the entries given are copied with them
  * (their `file` strings too): the caller may free its BoardFile after.
- * Names are peripherals' unless said; memories change only through
- * machine_apply_board. */
+ * Names are peripherals' unless said; memories are added, removed and
+ * replaced only through machine_apply_board (machine_move moves them). */
 
 /* Builds, maps and wires a new peripheral from `entry` (its `irq:` wires
  * its outputs; dangling connections to a sink of its name are picked up).
