@@ -2,11 +2,9 @@
  * Wires the parts together: options -> board (sim/board_choice.c) ->
  * clock, memory, CPU and machine -> ELF -> monitor, console, scenario ->
  * run loop (a plain cpu_run, or sim/session.c in slices) -> exit status. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sim/board_choice.h"
 #include "soc/alloc.h"
@@ -144,13 +142,6 @@ static void sim_log_guest(void *opaque, const char *device, const char *message)
         fprintf(stderr, "mcusim: %s\n", line);
 }
 
-static double host_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
 {
     uint64_t insns = cpu_instructions_retired(cpu);
@@ -231,11 +222,11 @@ static RunEnd run(Sim *sim, const Options *opt, uint64_t frequency_hz)
 {
     Cpu *cpu = sim->cpu;
     Error *err = NULL;
-    double start = host_seconds();
+    double start = session_host_seconds();
     CpuStopReason why = sim->session
                             ? session_run(sim->session, opt->max_insns, NULL, NULL, &err)
                             : cpu_run(cpu, opt->max_insns, &err);
-    double seconds = host_seconds() - start;
+    double seconds = session_host_seconds() - start;
     output_flush_stdout(sim_output_failed, sim); /* "output lost" in the trace */
     RunEnd r = run_end(sim, why, err);
     if (opt->stats)

@@ -72,18 +72,18 @@ struct Session {
     int quit_status;
 };
 
-static double host_seconds(void)
+double session_host_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Returns once host_seconds() has reached `when` (never before, so a
+/* Returns once session_host_seconds() has reached `when` (never before, so a
  * deadline slept to is a deadline passed). */
 static void sleep_until(double when)
 {
-    for (double now = host_seconds(); now < when; now = host_seconds()) {
+    for (double now = session_host_seconds(); now < when; now = session_host_seconds()) {
         double wait = when - now;
         struct timespec ts = {.tv_sec = (time_t)wait};
         ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9) + 1;
@@ -123,7 +123,7 @@ Session *session_new(const SessionConfig *config)
 {
     Session *s = xcalloc(1, sizeof *s);
     s->cfg = *config;
-    s->pace_start = host_seconds();
+    s->pace_start = session_host_seconds();
     s->deadline = config->timeout > 0 ? s->pace_start + config->timeout : HUGE_VAL;
     s->pace_cycles = cpu_cycles(config->cpu);
     uint64_t hz = clock_hz(config->clock);
@@ -388,12 +388,12 @@ static bool wait_console(Session *s)
 {
     int ms = -1;
     if (s->deadline != HUGE_VAL) {
-        double left = s->deadline - host_seconds();
+        double left = s->deadline - session_host_seconds();
         ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
     }
     console_wait(s->cfg.console, ms);
     s->pace_rebase = true;
-    return host_seconds() < s->deadline;
+    return session_host_seconds() < s->deadline;
 }
 
 /* Everything that runs at a boundary; while halted, waits on the console
@@ -433,7 +433,7 @@ static void pace_rebase(Session *s)
     if (!s->pace_rebase)
         return;
     s->pace_rebase = false;
-    s->pace_start = host_seconds();
+    s->pace_start = session_host_seconds();
     s->pace_cycles = cpu_cycles(s->cfg.cpu);
 }
 
@@ -445,7 +445,7 @@ static bool paced_out(Session *s)
                                             (double)clock_hz(s->cfg.clock);
         sleep_until(target < s->deadline ? target : s->deadline);
     }
-    return host_seconds() >= s->deadline;
+    return session_host_seconds() >= s->deadline;
 }
 
 /* True when, with a console open, the hart sleeps in wfi with no enabled

@@ -83,6 +83,10 @@ typedef enum SessionEnd {
     SESSION_SCENARIO_FAILED, /* a step or an expectation failed */
 } SessionEnd;
 
+/* The host's monotonic clock in seconds: what --timeout, --realtime and
+ * --stats measure with. */
+double session_host_seconds(void);
+
 /* Why the session ended the run; *status gets a `quit`'s status. */
 SessionEnd session_ended(const Session *session, int *status);
 

@@ -48,13 +48,13 @@ bool cpu_breakpoint_at(const Cpu *cpu, uint32_t pc)
     return false;
 }
 
-/* Counted: the same pc may be listed more than once, once per add. */
 bool cpu_breakpoint_stops(const Cpu *cpu, uint32_t pc)
 {
     MemRange range;
     return cpu_breakpoint_at(cpu, pc) && memory_lookup(cpu->ms, pc, &range);
 }
 
+/* Counted: the same pc may be listed more than once, once per add. */
 void cpu_breakpoint_add(Cpu *cpu, uint32_t pc)
 {
     uint32_t *grown = xrealloc(cpu->breakpoints,
