@@ -44,6 +44,7 @@ typedef struct Sim {
     JunitReport *junit; /* --junit, checked at the start; NULL: none */
     Session *session; /* the sliced run loop; NULL: one cpu_run */
     bool quiet; /* --describe-board: every chardev is null */
+    bool jit;   /* --jit: CpuConfig.jit */
     bool output_lost;      /* a chardev, the trace or stdout failed */
     bool trace_on_stderr;  /* guest diagnostics are in the trace there */
     char **guest_seen;     /* guest diagnostics already on stderr */
@@ -152,6 +153,21 @@ static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
             "mcusim: MIPS:         %.1f\n",
             (unsigned long long)insns, (double)cpu_cycles(cpu) / (double)frequency_hz,
             seconds, seconds > 0 ? (double)insns / seconds / 1e6 : 0.0);
+    CpuEngineStats engine;
+    cpu_engine_stats(cpu, &engine);
+    if (!engine.jit) {
+        fprintf(stderr, "mcusim: engine:       interpreter\n");
+        return;
+    }
+    fprintf(stderr,
+            "mcusim: engine:       jit (x86-64), %llu blocks translated, "
+            "%llu entries from the run loop\n"
+            "mcusim: code cache:   %llu of %llu KiB, flushed %llu times\n",
+            (unsigned long long)engine.blocks_translated,
+            (unsigned long long)engine.jit_entries,
+            (unsigned long long)(engine.code_bytes + 1023) / 1024,
+            (unsigned long long)engine.code_capacity / 1024,
+            (unsigned long long)engine.code_flushes);
 }
 
 /* Whether the run must end for the firmware's sake, and with which
@@ -265,6 +281,7 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
         sim->taps = uart_taps_new();
     CpuConfig config;
     board_cpu_config(board, sim->clock, &config);
+    config.jit = sim->jit;
     sim->cpu = cpu_new(sim->ms, &config, errp);
     if (!sim->cpu) {
         /* the board checked the rest; the CPU judges the ISA string */
@@ -624,7 +641,7 @@ static bool sim_start_trace(Sim *sim, const Options *opt, Error **errp)
 
 static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *board)
 {
-    Sim sim = {0};
+    Sim sim = {.jit = opt->jit};
     Error *err = NULL;
     int status = EXIT_SIM_ERROR;
     uint32_t entry = 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/console.h"
+#include "sim/cpu/cpu.h"
 #include "sim/host/host.h"
 #include "sim/trace.h"
 #include "soc/board.h"
@@ -41,8 +42,12 @@ static void usage(FILE *out)
         "                        a millisecond ahead of host time (it may fall\n"
         "                        behind on a busy host; default: as fast as\n"
         "                        possible)\n"
-        "  -s, --stats           print instructions, virtual time, host time and\n"
-        "                        MIPS to stderr when the run ends\n"
+        "  -s, --stats           print instructions, virtual time, host time,\n"
+        "                        MIPS and the engine that ran (jit or\n"
+        "                        interpreter) to stderr when the run ends\n"
+        "      --jit on|off      translate hot code to host code (x86-64 hosts;\n"
+        "                        default on there, off elsewhere). Runs are\n"
+        "                        identical either way; off runs the interpreter\n"
         "      --trace LIST      trace the run to stderr, one line per event, each\n"
         "                        starting with the virtual time in cycles. LIST is\n"
         "                        a comma-separated list of: insn (every\n"
@@ -130,6 +135,26 @@ static bool parse_seconds(const char *text, double *out)
     return true;
 }
 
+/* --jit on|off; on is refused where there is no translator. */
+static bool parse_jit(const char *text, bool *jit)
+{
+    if (strcmp(text, "off") == 0) {
+        *jit = false;
+        return true;
+    }
+    if (strcmp(text, "on") != 0) {
+        fprintf(stderr, "mcusim: --jit: '%s' is neither 'on' nor 'off'\n", text);
+        return false;
+    }
+    if (!cpu_jit_supported()) {
+        fprintf(stderr, "mcusim: --jit on: this host has no translator (x86-64 "
+                "only); the interpreter runs everything with --jit off\n");
+        return false;
+    }
+    *jit = true;
+    return true;
+}
+
 static void add_set(Options *opt, const char *assignment)
 {
     const char **grown = xrealloc(opt->sets, (opt->nsets + 1) * sizeof *grown);
@@ -144,6 +169,7 @@ int options_parse(int argc, char **argv, Options *opt)
     enum { OPT_HOST = 400, OPT_SEMIHOSTING_ROOT };
     enum { OPT_GDB = 500, OPT_GDB_WAIT };
     enum { OPT_MONITOR = 600, OPT_MONITOR_WAIT, OPT_SCENARIO, OPT_JUNIT };
+    enum { OPT_JIT = 700 };
     static const struct option longopts[] = {
         {"board", required_argument, NULL, 'b'},
         {"set", required_argument, NULL, OPT_SET},
@@ -163,11 +189,13 @@ int options_parse(int argc, char **argv, Options *opt)
         {"list-boards", no_argument, NULL, OPT_LIST_BOARDS},
         {"describe-board", required_argument, NULL, OPT_DESCRIBE},
         {"stats", no_argument, NULL, 's'},
+        {"jit", required_argument, NULL, OPT_JIT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    *opt = (Options){.board = "virt32", .max_insns = UINT64_MAX};
+    *opt = (Options){.board = "virt32", .max_insns = UINT64_MAX,
+                     .jit = cpu_jit_supported()};
     int c;
     while ((c = getopt_long(argc, argv, "+b:n:shV", longopts, NULL)) != -1) {
         switch (c) {
@@ -227,6 +255,10 @@ int options_parse(int argc, char **argv, Options *opt)
         case OPT_LIST_BOARDS: opt->list_boards = true; break;
         case OPT_DESCRIBE: opt->describe = optarg; break;
         case 's': opt->stats = true; break;
+        case OPT_JIT:
+            if (!parse_jit(optarg, &opt->jit))
+                return usage_error();
+            break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("mcusim %s\n", MCUSIM_VERSION); return 0;
         default: return usage_error();

@@ -41,6 +41,7 @@ typedef struct Options {
     const char *junit;         /* --junit FILE.xml (with --scenario) */
     bool list_boards;
     bool stats;
+    bool jit;                  /* --jit on|off; default: on where supported */
 } Options;
 
 /* Returns -1 when the simulator should go on, else the exit status (after

@@ -8,6 +8,7 @@
  * exact cycle of the accessing instruction.
  */
 #include "sim/cpu/cpu_internal.h"
+#include "sim/cpu/jit.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
@@ -23,6 +24,7 @@ static void cpu_map_changed(void *opaque)
     cpu->fetch_valid = false;
     cpu->fetch.host = NULL;
     cpu_blocks_flush(cpu);
+    jit_windows_clear(cpu);
     cpu->check_at = 0;
 }
 
@@ -290,6 +292,21 @@ void cpu_request_stop(Cpu *cpu)
     cpu->check_at = 0;
 }
 
+void cpu_engine_stats(const Cpu *cpu, CpuEngineStats *out)
+{
+    memset(out, 0, sizeof *out);
+    if (cpu->jit)
+        jit_stats(cpu, out);
+}
+
+void cpu_set_block_observer(Cpu *cpu, CpuBlockObserver observer, void *opaque)
+{
+    cpu->observer = observer;
+    cpu->observer_opaque = opaque;
+    cpu_update_chaining(cpu);
+    cpu->check_at = 0;
+}
+
 void cpu_request_reset(Cpu *cpu)
 {
     cpu->reset_requested = true;
@@ -318,6 +335,12 @@ Cpu *cpu_new(MemorySystem *ms, const CpuConfig *config, Error **errp)
     cpu_decoder_init(&cpu->decoder, ext);
     atomic_init(&cpu->stop_requested, false);
     cpu_blocks_init(cpu);
+    if (config->jit && !jit_new(cpu, errp)) {
+        cpu_blocks_free(cpu);
+        free(cpu);
+        return NULL;
+    }
+    cpu_update_chaining(cpu);
     memory_add_listener(ms, cpu_map_changed, cpu);
     memory_add_code_listener(ms, cpu_blocks_code_written, cpu);
     mem_cache_init(&cpu->data, ms);
@@ -339,6 +362,7 @@ void cpu_free(Cpu *cpu)
     mem_cache_destroy(&cpu->data);
     mem_cache_destroy(&cpu->pmp_data);
     cpu_blocks_free(cpu);
+    jit_free(cpu);
     cpu_debug_free(cpu);
     free(cpu);
 }

@@ -35,6 +35,11 @@ typedef struct CpuConfig {
     /* Sdtrig triggers (mcontrol6: execute, load, store address match)
      * available to the firmware, 0 to CPU_TRIGGERS_MAX. */
     unsigned triggers;
+    /* Translate hot blocks to host code (sim/cpu/jit*.c; x86-64 hosts
+     * only, cpu_new refuses it elsewhere). Runs are identical either way,
+     * instruction for instruction: the interpreter stays the reference,
+     * and runs everything the translator leaves to it (see jit.h). */
+    bool jit;
 } CpuConfig;
 
 #define CPU_PMP_MAX 16
@@ -156,6 +161,27 @@ bool cpu_watchpoint_add(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind kind
 void cpu_watchpoint_remove(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind kind);
 /* After CPU_STOP_WATCHPOINT: the watched address hit and the access kind. */
 void cpu_watch_hit(const Cpu *cpu, uint32_t *addr, CpuWatchKind *kind);
+
+/* Whether this host can run translated code (CpuConfig.jit). */
+bool cpu_jit_supported(void);
+
+/* Which engine ran and what the translator holds, for --stats. */
+typedef struct CpuEngineStats {
+    bool jit;                    /* CpuConfig.jit was on */
+    uint64_t blocks_translated;  /* since the start, flushes included */
+    uint64_t jit_entries;        /* runs of translated code from the run loop */
+    uint64_t code_bytes;         /* host code in the cache now */
+    uint64_t code_capacity;      /* its bound; full means flushed whole */
+    uint64_t code_flushes;       /* flushes of decoded and translated code */
+} CpuEngineStats;
+void cpu_engine_stats(const Cpu *cpu, CpuEngineStats *out);
+
+/* Called after every block the run loop runs (and after each trap it
+ * takes), with nothing chained past it: for differential tests of the
+ * engines. Returning true ends cpu_run with CPU_STOP_REQUESTED. NULL
+ * removes it. Observing never changes what the firmware sees. */
+typedef bool (*CpuBlockObserver)(void *opaque, const Cpu *cpu);
+void cpu_set_block_observer(Cpu *cpu, CpuBlockObserver observer, void *opaque);
 
 /* CSR access for debuggers: no privilege checks, no side effects beyond
  * the write itself. False: the CSR does not exist on this hart. */

@@ -13,6 +13,7 @@
  * dropped). Code fetched from MMIO is never cached.
  */
 #include "sim/cpu/cpu_internal.h"
+#include "sim/cpu/jit.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
@@ -20,8 +21,10 @@
 
 void cpu_update_chaining(Cpu *cpu)
 {
-    cpu->no_chaining = cpu->pmp_active || cpu_tracing_insns(cpu) || cpu->debug_active ||
-                       cpu->triggers_exec;
+    cpu->jit_blocked = cpu->pmp_active || cpu_tracing_insns(cpu) || cpu->debug_active ||
+                       cpu->triggers_exec || cpu->triggers_data;
+    cpu->no_chaining = cpu->jit_blocked || cpu->observer;
+    cpu->interp_chains = !cpu->no_chaining && !cpu->jit;
 }
 
 void cpu_blocks_init(Cpu *cpu)
@@ -46,6 +49,8 @@ void cpu_blocks_flush(Cpu *cpu)
 {
     BlockCache *bc = &cpu->blocks;
     bc->generation++;
+    if (cpu->jit)
+        jit_flush(cpu);
     if (bc->nblocks == 0)
         return;
     memset(bc->table, 0, sizeof bc->table);

@@ -213,7 +213,7 @@ BlockExit cpu_exec_block(Cpu *cpu, Block *b, const void *const **handlers_out)
         }                                                                   \
         if (likely(next_ && next_->start == next_pc_ &&                     \
                    cpu->cycles + next_->ninsns <= cpu->check_at &&          \
-                   !cpu->no_chaining)) {                                    \
+                   cpu->interp_chains)) {                                   \
             b = next_;                                                      \
             base = cpu->cycles;                                             \
             in = b->insns;                                                  \

@@ -151,6 +151,13 @@ typedef struct Block {
     const uint8_t *host_start, *host_end;
     BlockInsn *insns;   /* ninsns + the sentinel */
     struct Block *next[2]; /* chained successors by exit (fall-through, taken) */
+    /* Translated code (jit.h): the entry the run loop calls and the one
+     * other translations jump to (it checks first that the block is live
+     * and fits before the horizon); NULL until the block is hot and
+     * translated. Runs before that are counted. */
+    const uint8_t *jit_entry, *jit_chained;
+    uint32_t jit_runs;
+    bool jit_refused;   /* nothing in it the translator takes */
 } Block;
 
 /* How a block run ended. */
@@ -161,6 +168,17 @@ typedef enum BlockExit {
                               (MMIO, CSR, wfi, mret, code written) */
     BLOCK_EXIT_EXCEPTION,  /* cpu->exc_* say what; pc is the faulting insn */
 } BlockExit;
+
+/* A RAM/ROM range in the form translated code checks inline: an access
+ * of up to 4 bytes at addr hits when addr - start < span (span 0: never).
+ * code and code_offset find its decoded-code bits (memory.h). */
+typedef struct JitWindow {
+    uint32_t start;
+    uint32_t span;
+    uint8_t *host;
+    const uint64_t *code;
+    uint64_t code_offset;
+} JitWindow;
 
 typedef struct BlockCache {
     Block *table[CPU_BLOCK_TABLE];
@@ -278,6 +296,24 @@ struct Cpu {
 
     BlockCache blocks;
     Block *last_block;          /* where cpu_exec_block's run ended */
+
+    /* The translator (jit.h); NULL with CpuConfig.jit off. jit_blocked:
+     * translated code may not run now (PMP checks, tracing, a debugger,
+     * triggers), kept by cpu_update_chaining like no_chaining, which it
+     * implies. interp_chains: the interpreter may go from block to block
+     * by itself (not while translated code could take over). */
+    struct Jit *jit;
+    bool jit_blocked;
+    bool interp_chains;
+    /* The RAM/ROM ranges translated loads and stores try inline: copies
+     * of data-cache ranges, emptied by every commit (cpu_map_changed). */
+    JitWindow jit_load, jit_store;
+    /* Where the last translated exit can be patched to jump straight to
+     * the next block (NULL: an exit that cannot). */
+    uint8_t *jit_exit_site;
+
+    CpuBlockObserver observer;  /* cpu_set_block_observer */
+    void *observer_opaque;
 };
 
 static inline uint64_t cpu_retired(const Cpu *cpu)

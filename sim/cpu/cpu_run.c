@@ -15,8 +15,18 @@
  * block shapes, so they never change what the firmware sees.
  */
 #include "sim/cpu/cpu_internal.h"
+#include "sim/cpu/jit.h"
 
 #include <string.h>
+
+/* A translated exit that may be patched to jump straight to the next
+ * translation: valid while no flush happened since (generation) and only
+ * into the block at the pc it left for. */
+typedef struct JitLink {
+    uint8_t *site;
+    uint32_t target;
+    uint64_t generation;
+} JitLink;
 
 /* The block to run at pc: the chained successor of the previous block, the
  * cached one, or a new translation. NULL: the fetch faulted (raised). */
@@ -177,6 +187,31 @@ static bool cpu_look_around(Cpu *cpu, CpuStopReason *why, Error **errp)
     return false;
 }
 
+/* Runs b: its translation when it has one (or has become hot), else the
+ * interpreter. The translated exit that led here is chained to it. */
+static BlockExit exec_block(Cpu *cpu, Block *b, JitLink *link)
+{
+    const uint8_t *entry = NULL;
+    if (cpu->jit && !cpu->jit_blocked && b != &cpu->blocks.scratch)
+        entry = jit_entry(cpu, b);
+    if (!entry) {
+        link->site = NULL;
+        return cpu_exec_block(cpu, b, NULL);
+    }
+    if (link->site && link->target == b->start &&
+        link->generation == cpu->blocks.generation && !cpu->no_chaining)
+        jit_chain(cpu, link->site, b);
+    BlockExit how = jit_run(cpu, entry);
+    *link = (JitLink){cpu->jit_exit_site, cpu->pc, cpu->blocks.generation};
+    return how;
+}
+
+/* The differential tests' view after each block or trap: true stops. */
+static bool observed_stop(Cpu *cpu)
+{
+    return unlikely(cpu->observer != NULL) && cpu->observer(cpu->observer_opaque, cpu);
+}
+
 CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
 {
     uint64_t retired = cpu_retired(cpu);
@@ -193,6 +228,7 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
     }
     Block *prev = NULL;
     unsigned exit = 0;
+    JitLink link = {0};
     for (;;) {
         if (cpu->cycles >= cpu->check_at) {
             CpuStopReason why;
@@ -216,10 +252,12 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
                 return CPU_STOP_FAULT;
             if (cpu->stepping)
                 return CPU_STOP_INSN_LIMIT;
+            if (observed_stop(cpu))
+                return CPU_STOP_REQUESTED;
             continue;
         }
         uint64_t generation = cpu->blocks.generation;
-        BlockExit how = cpu_exec_block(cpu, b, NULL);
+        BlockExit how = exec_block(cpu, b, &link);
         switch (how) {
         case BLOCK_EXIT_NEXT:
         case BLOCK_EXIT_TAKEN:
@@ -243,6 +281,8 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
                 return CPU_STOP_INSN_LIMIT;
             break;
         }
+        if (observed_stop(cpu))
+            return CPU_STOP_REQUESTED;
     }
 }
 

@@ -1,0 +1,63 @@
+/* The translator: hot decoded blocks (cpu_blocks.c) become x86-64 code.
+ * Private to sim/cpu/.
+ *
+ * The interpreter stays the reference. Translated code covers a block's
+ * plain instructions (integer and M arithmetic, loads and stores, branches
+ * and jumps, fence); a block stops translating at the first other one
+ * (CSR, ecall, ebreak, mret, wfi, fence.i, an AMO, an illegal encoding),
+ * which then starts a block of its own that the interpreter runs. Nothing
+ * translated runs while PMP checks, tracing, a debugger or triggers are on
+ * (cpu->jit_blocked): the interpreter runs everything then.
+ *
+ * Exactness, as in the interpreter (cpu_run.c): time is settled at exits;
+ * a translation entered from another one first checks that its whole
+ * length fits before the run loop's horizon (cpu->check_at) and that the
+ * block is still live, else it returns to the run loop; a device access
+ * or a store into decoded code ends the run after that instruction with
+ * BLOCK_EXIT_CHECK, with the clock at the instruction's exact cycle while
+ * the device ran.
+ *
+ * Memory: one code cache, mapped read-write while code is written or
+ * patched and read-execute while it runs (never both), bounded, and
+ * emptied with the decoded blocks (cpu_blocks_flush): when it is full, on
+ * fence.i and on every map change. Translated loads and stores try the
+ * RAM/ROM windows in Cpu inline (copies of data-cache ranges, emptied on
+ * every commit), and stores into a chunk holding decoded code leave them.
+ */
+#ifndef SIM_CPU_JIT_H
+#define SIM_CPU_JIT_H
+
+#include "sim/cpu/cpu_internal.h"
+
+typedef struct Jit Jit;
+
+/* A block is translated once it has run this many times. */
+#define JIT_HOT_RUNS 32
+#define JIT_CODE_CACHE (4u << 20)
+
+/* Sets cpu->jit up (false with an error where there is no translator). */
+bool jit_new(Cpu *cpu, Error **errp);
+void jit_free(Cpu *cpu);
+/* Drops every translation (the blocks they belong to are being dropped). */
+void jit_flush(Cpu *cpu);
+/* Empties the inline windows (the map they came from is gone). */
+void jit_windows_clear(Cpu *cpu);
+
+/* The translation to run for b (a pool block, not the scratch one),
+ * translating it now if it has become hot; NULL: the interpreter runs it. */
+const uint8_t *jit_entry(Cpu *cpu, Block *b);
+/* Runs translated code from an entry jit_entry gave. The same contract as
+ * cpu_exec_block: cpu->pc, cycles and last_block say where it ended;
+ * cpu->jit_exit_site is set when that exit can be chained (jit_chain). */
+BlockExit jit_run(Cpu *cpu, const uint8_t *entry);
+/* Makes the exit at `site` jump straight into b's translation. */
+void jit_chain(Cpu *cpu, uint8_t *site, const Block *b);
+void jit_stats(const Cpu *cpu, CpuEngineStats *out);
+
+/* jit_translate.c: writes b's translation into [buf, end), where it will
+ * run; returns the bytes used (0: it did not fit, or nothing in b can be
+ * translated: *refused says which). Sets b->jit_entry and jit_chained. */
+size_t jit_translate(Cpu *cpu, Block *b, uint8_t *buf, uint8_t *end,
+                     const uint8_t *epilogue, bool *refused);
+
+#endif

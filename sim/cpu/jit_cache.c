@@ -1,0 +1,241 @@
+/* The translator's code cache: one mapping, written only while it is
+ * read-write and run only while it is read-execute (W^X), a trampoline
+ * from C into translated code at its start, and the bookkeeping of
+ * translations (see jit.h for what is translated and when).
+ */
+#include "sim/cpu/jit.h"
+#include "soc/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+
+#include <sys/mman.h>
+
+#include "sim/cpu/jit_x86.h"
+
+struct Jit {
+    uint8_t *code;             /* JIT_CODE_CACHE bytes */
+    size_t used;               /* bytes written */
+    size_t first_block;        /* after the trampoline: what a flush keeps */
+    const uint8_t *enter;      /* BlockExit enter(Cpu *, const uint8_t *entry) */
+    const uint8_t *epilogue;   /* where translated code returns through */
+    bool broken;               /* the mapping could not be flipped: off */
+    uint64_t translated, entries, flushes;
+};
+
+typedef BlockExit (*JitEnter)(Cpu *cpu, const uint8_t *entry);
+
+bool cpu_jit_supported(void)
+{
+    return true;
+}
+
+/* The most one translation writes (a block of CPU_BLOCK_MAX instructions
+ * with every slow path and exit stub stays well below it). */
+#define JIT_WRITE_WINDOW (64u << 10)
+#define JIT_PAGE 4096u
+
+/* W^X: the pages holding [from, from + len) flip between read-write (to
+ * write or patch code) and read-execute (to run it); only those pages, so
+ * the host (and valgrind) drop as little as possible. False when the host
+ * refuses: the interpreter runs everything from then on. */
+static bool set_writable(Jit *jit, size_t from, size_t len, bool writable)
+{
+    size_t first = from & ~(size_t)(JIT_PAGE - 1);
+    size_t last = (from + len + JIT_PAGE - 1) & ~(size_t)(JIT_PAGE - 1);
+    if (last > JIT_CODE_CACHE)
+        last = JIT_CODE_CACHE;
+    int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ | PROT_EXEC;
+    if (mprotect(jit->code + first, last - first, prot) == 0)
+        return true;
+    jit->broken = true;
+    return false;
+}
+
+/* enter(cpu, entry): saves the callee-saved registers the translations
+ * use, keeps the Cpu in rbx and jumps to entry with the stack 16-byte
+ * aligned for helper calls; the epilogue undoes that and returns eax. */
+static void write_trampoline(Jit *jit)
+{
+    static const uint8_t saved[] = {X_RBX, X_RBP, X_R12, X_R13, X_R14, X_R15};
+    JitBuf b = {.start = jit->code, .p = jit->code, .end = jit->code + JIT_CODE_CACHE};
+    for (size_t i = 0; i < sizeof saved; i++)
+        x_push(&b, saved[i]);
+    x_alu_ri(&b, true, ALU_SUB, X_RSP, 8);
+    x_mov_rr64(&b, X_RBX, X_RDI);
+    const uint8_t jmp_rsi[2] = {0xff, 0xe6};
+    x_bytes(&b, jmp_rsi, 2);
+    jit->epilogue = b.p;
+    x_alu_ri(&b, true, ALU_ADD, X_RSP, 8);
+    for (size_t i = sizeof saved; i-- > 0;)
+        x_pop(&b, saved[i]);
+    x_ret(&b);
+    jit->enter = jit->code;
+    jit->first_block = jit->used = (x_offset(&b) + 15) & ~(size_t)15;
+}
+
+bool jit_new(Cpu *cpu, Error **errp)
+{
+    void *code = mmap(NULL, JIT_CODE_CACHE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (code == MAP_FAILED) {
+        error_setf(errp, "the translator's code cache (%u KiB) could not be mapped",
+                   JIT_CODE_CACHE / 1024);
+        return false;
+    }
+    Jit *jit = xcalloc(1, sizeof *jit);
+    jit->code = code;
+    write_trampoline(jit);
+    if (!set_writable(jit, 0, JIT_CODE_CACHE, false)) {
+        munmap(code, JIT_CODE_CACHE);
+        free(jit);
+        error_setf(errp, "the translator's code cache could not be made executable");
+        return false;
+    }
+    cpu->jit = jit;
+    jit_windows_clear(cpu);
+    return true;
+}
+
+void jit_free(Cpu *cpu)
+{
+    Jit *jit = cpu->jit;
+    if (!jit)
+        return;
+    munmap(jit->code, JIT_CODE_CACHE);
+    free(jit);
+    cpu->jit = NULL;
+}
+
+void jit_flush(Cpu *cpu)
+{
+    Jit *jit = cpu->jit;
+    if (jit->used > jit->first_block)
+        jit->flushes++;
+    jit->used = jit->first_block;
+    cpu->jit_exit_site = NULL;
+}
+
+static const uint8_t *translate(Cpu *cpu, Block *b)
+{
+    Jit *jit = cpu->jit;
+    size_t room = JIT_CODE_CACHE - jit->used;
+    if (room > JIT_WRITE_WINDOW)
+        room = JIT_WRITE_WINDOW;
+    if (!set_writable(jit, jit->used, room, true))
+        return NULL;
+    bool refused;
+    size_t n = jit_translate(cpu, b, jit->code + jit->used, jit->code + jit->used + room,
+                             jit->epilogue, &refused);
+    if (!set_writable(jit, jit->used, room, false))
+        return NULL;
+    if (n) {
+        jit->used = (jit->used + n + 15) & ~(size_t)15;
+        jit->translated++;
+        return b->jit_entry;
+    }
+    if (refused) {
+        b->jit_refused = true;
+        return NULL;
+    }
+    /* Full: everything goes, and hot blocks come back as they run. This
+     * one still runs now, in the interpreter (its decoded form stays
+     * readable until the pool is reused). */
+    cpu_blocks_flush(cpu);
+    return NULL;
+}
+
+const uint8_t *jit_entry(Cpu *cpu, Block *b)
+{
+    if (b->jit_entry)
+        return b->jit_entry;
+    if (b->jit_refused || cpu->jit->broken || ++b->jit_runs < JIT_HOT_RUNS)
+        return NULL;
+    return translate(cpu, b);
+}
+
+BlockExit jit_run(Cpu *cpu, const uint8_t *entry)
+{
+    Jit *jit = cpu->jit;
+    JitEnter enter;
+    memcpy(&enter, &jit->enter, sizeof enter); /* data to code pointer */
+    jit->entries++;
+    cpu->jit_exit_site = NULL;
+    return enter(cpu, entry);
+}
+
+void jit_chain(Cpu *cpu, uint8_t *site, const Block *b)
+{
+    Jit *jit = cpu->jit;
+    size_t at = (size_t)(site - jit->code);
+    if (!set_writable(jit, at, 4, true))
+        return;
+    int32_t rel = (int32_t)(b->jit_chained - (site + 4));
+    memcpy(site, &rel, 4);
+    set_writable(jit, at, 4, false);
+}
+
+void jit_stats(const Cpu *cpu, CpuEngineStats *out)
+{
+    const Jit *jit = cpu->jit;
+    out->jit = true;
+    out->blocks_translated = jit->translated;
+    out->jit_entries = jit->entries;
+    out->code_bytes = jit->used;
+    out->code_capacity = JIT_CODE_CACHE;
+    out->code_flushes = jit->flushes;
+}
+
+#else /* no translator for this host: the interpreter runs everything */
+
+bool cpu_jit_supported(void)
+{
+    return false;
+}
+
+bool jit_new(Cpu *cpu, Error **errp)
+{
+    (void)cpu;
+    error_setf(errp, "no translator for this host (x86-64 only): use the interpreter");
+    return false;
+}
+
+void jit_free(Cpu *cpu) { (void)cpu; }
+void jit_flush(Cpu *cpu) { (void)cpu; }
+
+const uint8_t *jit_entry(Cpu *cpu, Block *b)
+{
+    (void)cpu;
+    (void)b;
+    return NULL;
+}
+
+BlockExit jit_run(Cpu *cpu, const uint8_t *entry)
+{
+    (void)cpu; /* never reached: there is no translation to run */
+    (void)entry;
+    return BLOCK_EXIT_CHECK;
+}
+
+void jit_chain(Cpu *cpu, uint8_t *site, const Block *b)
+{
+    (void)cpu;
+    (void)site;
+    (void)b;
+}
+
+void jit_stats(const Cpu *cpu, CpuEngineStats *out)
+{
+    (void)cpu;
+    memset(out, 0, sizeof *out);
+}
+
+#endif
+
+void jit_windows_clear(Cpu *cpu)
+{
+    cpu->jit_load = (JitWindow){0};
+    cpu->jit_store = (JitWindow){0};
+}
