@@ -162,12 +162,14 @@ static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
     fprintf(stderr,
             "mcusim: engine:       jit (x86-64), %llu blocks translated, "
             "%llu entries from the run loop\n"
-            "mcusim: code cache:   %llu of %llu KiB, flushed %llu times\n",
+            "mcusim: code cache:   %llu of %llu KiB, flushed %llu times, "
+            "%llu W^X flips\n",
             (unsigned long long)engine.blocks_translated,
             (unsigned long long)engine.jit_entries,
             (unsigned long long)(engine.code_bytes + 1023) / 1024,
             (unsigned long long)engine.code_capacity / 1024,
-            (unsigned long long)engine.code_flushes);
+            (unsigned long long)engine.code_flushes,
+            (unsigned long long)engine.code_flips);
 }
 
 /* Whether the run must end for the firmware's sake, and with which

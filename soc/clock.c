@@ -49,13 +49,23 @@ void clock_free(Clock *clock)
 uint64_t clock_hz(const Clock *clock) { return clock->hz; }
 uint64_t clock_now(const Clock *clock) { return clock->now; }
 
+/* Devices convert on every register access (a timer's count, a UART's
+ * character time): the common cases avoid a 128-bit division. */
 uint64_t clock_cycles_to(const Clock *clock, uint64_t cycles, uint64_t hz)
 {
+    if (hz == clock->hz)
+        return cycles;
+    if (cycles <= UINT64_MAX / hz)
+        return cycles * hz / clock->hz;
     return (uint64_t)((unsigned __int128)cycles * hz / clock->hz);
 }
 
 uint64_t clock_cycles_from(const Clock *clock, uint64_t ticks, uint64_t hz)
 {
+    if (hz == clock->hz)
+        return ticks;
+    if (ticks <= (UINT64_MAX - hz) / clock->hz)
+        return (ticks * clock->hz + hz - 1) / hz;
     unsigned __int128 cycles = ((unsigned __int128)ticks * clock->hz + hz - 1) / hz;
     return cycles > UINT64_MAX ? CLOCK_NEVER : (uint64_t)cycles;
 }

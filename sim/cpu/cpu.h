@@ -173,6 +173,7 @@ typedef struct CpuEngineStats {
     uint64_t code_bytes;         /* host code in the cache now */
     uint64_t code_capacity;      /* its bound; full means flushed whole */
     uint64_t code_flushes;       /* flushes of decoded and translated code */
+    uint64_t code_flips;         /* W^X changes of the cache's protection */
 } CpuEngineStats;
 void cpu_engine_stats(const Cpu *cpu, CpuEngineStats *out);
 

@@ -365,7 +365,10 @@ op_ATOMIC:
 
 op_FENCE: NEXT(); /* one hart, in-order memory: nothing to order */
 op_FENCE_I:
-    cpu_blocks_flush(cpu);
+    /* Nothing to drop: every store into decoded code, by the hart or any
+     * other writer and through any address, has already dropped the
+     * blocks (and translations) made from it (memory_code_written). The
+     * block ends, so the next instruction is fetched afresh. */
     LEAVE(NEXT_PC, BLOCK_EXIT_CHECK);
 op_ECALL:
     if (cpu->host_handler && host_call(cpu, in, base, CPU_HOST_ECALL))

@@ -308,6 +308,11 @@ struct Cpu {
     /* The RAM/ROM ranges translated loads and stores try inline: copies
      * of data-cache ranges, emptied by every commit (cpu_map_changed). */
     JitWindow jit_load, jit_store;
+    /* The device ranges recent translated device accesses went to (valid:
+     * mr set; emptied by every commit): the next one there goes straight
+     * to its callback. */
+    MemRange jit_mmio[4];
+    unsigned jit_mmio_next;     /* the one to replace */
     /* Where the last translated exit can be patched to jump straight to
      * the next block (NULL: an exit that cannot). */
     uint8_t *jit_exit_site;

@@ -32,7 +32,7 @@
 typedef struct Jit Jit;
 
 /* A block is translated once it has run this many times. */
-#define JIT_HOT_RUNS 32
+#define JIT_HOT_RUNS 128
 #define JIT_CODE_CACHE (4u << 20)
 
 /* Sets cpu->jit up (false with an error where there is no translator). */

@@ -2,10 +2,19 @@
  * read-write and run only while it is read-execute (W^X), a trampoline
  * from C into translated code at its start, and the bookkeeping of
  * translations (see jit.h for what is translated and when).
+ *
+ * Flipping costs a system call and a TLB flush, so the cache flips lazily
+ * and whole (one mapping, never split into pieces): to read-write when
+ * something is to be written, back to read-execute only when translated
+ * code is about to run. Chaining patches found while it is executable
+ * wait in a short queue for the next time it is writable, or until they
+ * have waited JIT_PENDING_RUNS runs of translated code (they only make
+ * things faster; a full queue drops the newest).
  */
 #include "sim/cpu/jit.h"
 #include "soc/alloc.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,14 +24,26 @@
 
 #include "sim/cpu/jit_x86.h"
 
+#define JIT_PENDING 64
+#define JIT_PENDING_RUNS 64
+
+typedef struct JitPatch {
+    uint8_t *site;             /* a jmp's rel32 */
+    const uint8_t *target;
+} JitPatch;
+
 struct Jit {
     uint8_t *code;             /* JIT_CODE_CACHE bytes */
     size_t used;               /* bytes written */
     size_t first_block;        /* after the trampoline: what a flush keeps */
     const uint8_t *enter;      /* BlockExit enter(Cpu *, const uint8_t *entry) */
     const uint8_t *epilogue;   /* where translated code returns through */
+    bool writable;             /* read-write now (else read-execute) */
     bool broken;               /* the mapping could not be flipped: off */
-    uint64_t translated, entries, flushes;
+    JitPatch pending[JIT_PENDING]; /* chaining patches waiting to be written */
+    unsigned npending;
+    unsigned pending_runs;     /* runs since the queue was last emptied */
+    uint64_t translated, entries, flushes, flips;
 };
 
 typedef BlockExit (*JitEnter)(Cpu *cpu, const uint8_t *entry);
@@ -32,31 +53,43 @@ bool cpu_jit_supported(void)
     return true;
 }
 
-/* The most one translation writes (a block of CPU_BLOCK_MAX instructions
- * with every slow path and exit stub stays well below it). */
-#define JIT_WRITE_WINDOW (64u << 10)
-#define JIT_PAGE 4096u
-
-/* W^X: the pages holding [from, from + len) flip between read-write (to
- * write or patch code) and read-execute (to run it); only those pages, so
- * the host (and valgrind) drop as little as possible. False when the host
- * refuses: the interpreter runs everything from then on. */
-static bool set_writable(Jit *jit, size_t from, size_t len, bool writable)
+/* W^X: the whole cache is either read-write or read-execute. False when
+ * the host refuses: the interpreter runs everything from then on. */
+static bool set_writable(Jit *jit, bool writable)
 {
-    size_t first = from & ~(size_t)(JIT_PAGE - 1);
-    size_t last = (from + len + JIT_PAGE - 1) & ~(size_t)(JIT_PAGE - 1);
-    if (last > JIT_CODE_CACHE)
-        last = JIT_CODE_CACHE;
-    int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ | PROT_EXEC;
-    if (mprotect(jit->code + first, last - first, prot) == 0)
+    if (jit->broken)
+        return false;
+    if (jit->writable == writable)
         return true;
-    jit->broken = true;
-    return false;
+    int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ | PROT_EXEC;
+    if (mprotect(jit->code, JIT_CODE_CACHE, prot) != 0) {
+        jit->broken = true;
+        return false;
+    }
+    jit->writable = writable;
+    jit->flips++;
+    return true;
+}
+
+static void patch(uint8_t *site, const uint8_t *target)
+{
+    int32_t rel = (int32_t)(target - (site + 4));
+    memcpy(site, &rel, 4);
+}
+
+/* Called while writable: the queued chaining patches go in. */
+static void apply_pending(Jit *jit)
+{
+    for (unsigned i = 0; i < jit->npending; i++)
+        patch(jit->pending[i].site, jit->pending[i].target);
+    jit->npending = 0;
+    jit->pending_runs = 0;
 }
 
 /* enter(cpu, entry): saves the callee-saved registers the translations
  * use, keeps the Cpu in rbx and jumps to entry with the stack 16-byte
- * aligned for helper calls; the epilogue undoes that and returns eax. */
+ * aligned for helper calls, and its cycle count in r15 (jit_translate.c);
+ * the epilogue stores the count back, undoes the rest and returns eax. */
 static void write_trampoline(Jit *jit)
 {
     static const uint8_t saved[] = {X_RBX, X_RBP, X_R12, X_R13, X_R14, X_R15};
@@ -65,15 +98,18 @@ static void write_trampoline(Jit *jit)
         x_push(&b, saved[i]);
     x_alu_ri(&b, true, ALU_SUB, X_RSP, 8);
     x_mov_rr64(&b, X_RBX, X_RDI);
+    x_mov_rm64(&b, X_R15, X_RBX, (int32_t)offsetof(Cpu, cycles));
     const uint8_t jmp_rsi[2] = {0xff, 0xe6};
     x_bytes(&b, jmp_rsi, 2);
     jit->epilogue = b.p;
+    x_mov_mr64(&b, X_RBX, (int32_t)offsetof(Cpu, cycles), X_R15);
     x_alu_ri(&b, true, ALU_ADD, X_RSP, 8);
     for (size_t i = sizeof saved; i-- > 0;)
         x_pop(&b, saved[i]);
     x_ret(&b);
     jit->enter = jit->code;
     jit->first_block = jit->used = (x_offset(&b) + 15) & ~(size_t)15;
+    jit->writable = true;
 }
 
 bool jit_new(Cpu *cpu, Error **errp)
@@ -88,7 +124,7 @@ bool jit_new(Cpu *cpu, Error **errp)
     Jit *jit = xcalloc(1, sizeof *jit);
     jit->code = code;
     write_trampoline(jit);
-    if (!set_writable(jit, 0, JIT_CODE_CACHE, false)) {
+    if (!set_writable(jit, false)) {
         munmap(code, JIT_CODE_CACHE);
         free(jit);
         error_setf(errp, "the translator's code cache could not be made executable");
@@ -115,22 +151,19 @@ void jit_flush(Cpu *cpu)
     if (jit->used > jit->first_block)
         jit->flushes++;
     jit->used = jit->first_block;
+    jit->npending = 0;
     cpu->jit_exit_site = NULL;
 }
 
 static const uint8_t *translate(Cpu *cpu, Block *b)
 {
     Jit *jit = cpu->jit;
-    size_t room = JIT_CODE_CACHE - jit->used;
-    if (room > JIT_WRITE_WINDOW)
-        room = JIT_WRITE_WINDOW;
-    if (!set_writable(jit, jit->used, room, true))
+    if (!set_writable(jit, true))
         return NULL;
+    apply_pending(jit);
     bool refused;
-    size_t n = jit_translate(cpu, b, jit->code + jit->used, jit->code + jit->used + room,
+    size_t n = jit_translate(cpu, b, jit->code + jit->used, jit->code + JIT_CODE_CACHE,
                              jit->epilogue, &refused);
-    if (!set_writable(jit, jit->used, room, false))
-        return NULL;
     if (n) {
         jit->used = (jit->used + n + 15) & ~(size_t)15;
         jit->translated++;
@@ -161,6 +194,13 @@ BlockExit jit_run(Cpu *cpu, const uint8_t *entry)
     Jit *jit = cpu->jit;
     JitEnter enter;
     memcpy(&enter, &jit->enter, sizeof enter); /* data to code pointer */
+    if (jit->npending && ++jit->pending_runs >= JIT_PENDING_RUNS)
+        set_writable(jit, true);
+    if (jit->writable) {
+        apply_pending(jit);
+        if (!set_writable(jit, false))
+            return BLOCK_EXIT_CHECK; /* nothing ran; the run loop goes on */
+    }
     jit->entries++;
     cpu->jit_exit_site = NULL;
     return enter(cpu, entry);
@@ -169,12 +209,12 @@ BlockExit jit_run(Cpu *cpu, const uint8_t *entry)
 void jit_chain(Cpu *cpu, uint8_t *site, const Block *b)
 {
     Jit *jit = cpu->jit;
-    size_t at = (size_t)(site - jit->code);
-    if (!set_writable(jit, at, 4, true))
+    if (jit->writable) {
+        patch(site, b->jit_chained);
         return;
-    int32_t rel = (int32_t)(b->jit_chained - (site + 4));
-    memcpy(site, &rel, 4);
-    set_writable(jit, at, 4, false);
+    }
+    if (jit->npending < JIT_PENDING)
+        jit->pending[jit->npending++] = (JitPatch){site, b->jit_chained};
 }
 
 void jit_stats(const Cpu *cpu, CpuEngineStats *out)
@@ -186,6 +226,7 @@ void jit_stats(const Cpu *cpu, CpuEngineStats *out)
     out->code_bytes = jit->used;
     out->code_capacity = JIT_CODE_CACHE;
     out->code_flushes = jit->flushes;
+    out->code_flips = jit->flips;
 }
 
 #else /* no translator for this host: the interpreter runs everything */
@@ -238,4 +279,5 @@ void jit_windows_clear(Cpu *cpu)
 {
     cpu->jit_load = (JitWindow){0};
     cpu->jit_store = (JitWindow){0};
+    memset(cpu->jit_mmio, 0, sizeof cpu->jit_mmio);
 }

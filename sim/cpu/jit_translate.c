@@ -11,9 +11,11 @@
  *   cold code:     slow paths of loads and stores (a C helper does the
  *                  access as the interpreter would), the exit stubs
  *
- * rbx holds the Cpu throughout; cpu->cycles stays at the block's first
- * cycle until an exit, so helpers know the exact cycle of the instruction
- * from its index.
+ * rbx holds the Cpu throughout and r15 its cycle count (X_CYCLES: the
+ * trampoline loads it, the epilogue stores it, helpers find it stored),
+ * so chained blocks count time without a store-to-load chain through
+ * memory. It stays at the block's first cycle until an exit, so helpers
+ * know the exact cycle of an instruction from its index.
  */
 #include "sim/cpu/jit.h"
 
@@ -24,6 +26,7 @@
 #include "sim/cpu/jit_x86.h"
 
 #define X_CPU X_RBX
+#define X_CYCLES X_R15
 #define CPU_FIELD(field) ((int32_t)offsetof(Cpu, field))
 #define GUEST_REG(g) ((int32_t)(offsetof(Cpu, x) + 4 * (g)))
 
@@ -36,7 +39,7 @@ typedef struct SlowResult {
 
 /* Host registers that may hold guest registers: callee-saved first (they
  * survive helper calls), then caller-saved ones, spilled around calls. */
-static const uint8_t cache_regs[] = {X_RBP, X_R12, X_R13, X_R14, X_R15,
+static const uint8_t cache_regs[] = {X_RBP, X_R12, X_R13, X_R14,
                                      X_RSI, X_RDI, X_R8, X_R9, X_R10};
 #define NCACHE (sizeof cache_regs / sizeof cache_regs[0])
 
@@ -69,6 +72,7 @@ typedef struct Tr {
     size_t bails[3], faults[CPU_BLOCK_MAX], indirect[2], jalr_faults[2];
     unsigned nbails, nfaults, nindirect, njalr_faults;
     const BlockInsn *jalr;              /* the block's jalr, if any */
+    size_t loop_head;                   /* after the entry's register loads */
 } Tr;
 
 /* ---- what is translated ---- */
@@ -234,23 +238,89 @@ static void window_fill(Cpu *cpu, uint32_t addr, unsigned size, bool write)
     };
 }
 
-/* info: the instruction's index, size << 8, sign-extend << 12,
- * compressed << 13. */
-static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                              uint32_t pc, bool write)
+static const MemRange *recent_device(const Cpu *cpu, uint32_t addr, unsigned size)
 {
-    unsigned idx = info & 0xff, size = (info >> 8) & 7;
+    for (unsigned i = 0; i < sizeof cpu->jit_mmio / sizeof cpu->jit_mmio[0]; i++) {
+        const MemRange *r = &cpu->jit_mmio[i];
+        if (r->mr && addr - r->start <= r->last - r->start && r->last - addr >= size - 1)
+            return r;
+    }
+    return NULL;
+}
+
+/* An aligned access inside a device range recent ones used, straight to
+ * the device: what cpu_load/cpu_store do for it without looking the
+ * range up (no watchpoints or triggers while translated code runs).
+ * False when the access is not one of those. */
+static bool mmio_direct(Cpu *cpu, uint32_t addr, unsigned size, bool write,
+                        uint32_t *value, bool *ok)
+{
+    if (addr & (size - 1))
+        return false;
+    const MemRange *r = recent_device(cpu, addr, size);
+    if (!r || (write && r->readonly))
+        return false;
+    MemRange copy = *r; /* a callback may commit a new map */
+    if (cpu->config.clock)
+        clock_set_now(cpu->config.clock, cpu->cycles);
+    MemAccess result = write ? memory_mmio_write(cpu->ms, &copy, addr, size, *value)
+                             : memory_mmio_read(cpu->ms, &copy, addr, size, value);
+    if (result == MEM_OK && !write && size < 4)
+        *value &= (1u << (8 * size)) - 1;
+    *ok = result == MEM_OK || cpu_raise(cpu, write ? CPU_CAUSE_STORE_ACCESS
+                                                   : CPU_CAUSE_LOAD_ACCESS, addr);
+    return true;
+}
+
+/* Keeps the device range an access just used for mmio_direct. */
+static void mmio_remember(Cpu *cpu, uint32_t addr, unsigned size)
+{
+    const MemRange *r = mem_cache_find(&cpu->data, addr, size);
+    if (!r || r->host || recent_device(cpu, addr, size))
+        return;
+    unsigned n = sizeof cpu->jit_mmio / sizeof cpu->jit_mmio[0];
+    cpu->jit_mmio[cpu->jit_mmio_next++ % n] = *r;
+}
+
+/* Whether the run loop would find nothing to do before the rest of the
+ * block: after a device access, the translation may then go on. Anything
+ * the run loop must see sets check_at to 0 (an interrupt line, an event
+ * scheduled sooner, a stop or reset request, a map change) or drops the
+ * block (a store into its code). */
+static bool nothing_to_look_at(const Cpu *cpu, const Block *b, uint64_t base,
+                               unsigned ntranslated, uint64_t generation)
+{
+    return cpu->check_at >= base + ntranslated && b->start != CPU_BLOCK_DEAD &&
+           cpu->blocks.generation == generation;
+}
+
+/* info: the instruction's index, size << 8, sign-extend << 12,
+ * compressed << 13, the instructions translated << 16. */
+static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
+                              uint32_t pc, const Block *b, bool write)
+{
+    unsigned idx = info & 0xff, size = (info >> 8) & 7, ntranslated = info >> 16;
     uint32_t length = info & (1u << 13) ? 2 : 4;
-    uint64_t base = cpu->cycles;
-    bool mmio = false;
+    uint64_t base = cpu->cycles, generation = cpu->blocks.generation;
+    bool mmio = true, ok;
     cpu->cycles = base + idx; /* devices and faults see the exact cycle */
     cpu->pc = pc;
-    if (write ? !cpu_store(cpu, addr, size, value, &mmio)
-              : !cpu_load(cpu, addr, size, &value, &mmio))
+    if (!mmio_direct(cpu, addr, size, write, &value, &ok)) {
+        mmio = false;
+        ok = write ? cpu_store(cpu, addr, size, value, &mmio)
+                   : cpu_load(cpu, addr, size, &value, &mmio);
+        if (ok && mmio && generation == cpu->blocks.generation)
+            mmio_remember(cpu, addr, size);
+    }
+    if (!ok)
         return (SlowResult){0, SLOW_FAULT};
     if (!write && (info & (1u << 12)))
         value = size == 1 ? (uint32_t)(int32_t)(int8_t)value
                           : (uint32_t)(int32_t)(int16_t)value;
+    if (mmio && nothing_to_look_at(cpu, b, base, ntranslated, generation)) {
+        cpu->cycles = base;
+        return (SlowResult){value, SLOW_OK};
+    }
     if (mmio) {
         cpu->pc = pc + length;
         cpu->cycles = base + idx + 1;
@@ -262,15 +332,15 @@ static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t 
 }
 
 static SlowResult slow_load(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                            uint32_t pc)
+                            uint32_t pc, const Block *b)
 {
-    return slow_access(cpu, addr, value, info, pc, false);
+    return slow_access(cpu, addr, value, info, pc, b, false);
 }
 
 static SlowResult slow_store(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                             uint32_t pc)
+                             uint32_t pc, const Block *b)
 {
-    return slow_access(cpu, addr, value, info, pc, true);
+    return slow_access(cpu, addr, value, info, pc, b, true);
 }
 
 /* After a jalr: the chained entry of the translation at cpu->pc, or NULL
@@ -303,13 +373,40 @@ static void jmp_epilogue(Tr *t)
 static void add_cycles(Tr *t, unsigned retired)
 {
     if (retired)
-        x_alu_mi(&t->buf, true, ALU_ADD, X_CPU, CPU_FIELD(cycles), (int32_t)retired);
+        x_alu_ri(&t->buf, true, ALU_ADD, X_CYCLES, (int32_t)retired);
+}
+
+/* rax := cycles + n, compared with the horizon. */
+static void cmp_horizon(Tr *t)
+{
+    x_mov_rr64(&t->buf, X_RAX, X_CYCLES);
+    x_alu_ri(&t->buf, true, ALU_ADD, X_RAX, (int32_t)t->n);
+    x_alu_rm64(&t->buf, ALU_CMP, X_RAX, X_CPU, CPU_FIELD(check_at));
+}
+
+/* A block that jumps back to its own start runs again right here while
+ * the next run fits before the horizon and nothing asked to see every
+ * block, with its guest registers still in host registers (a tight loop
+ * never leaves translated code between events). */
+static void loop_back(Tr *t, unsigned retired)
+{
+    JitBuf *b = &t->buf;
+    add_cycles(t, retired);
+    x_cmp_mi8(b, X_CPU, CPU_FIELD(no_chaining), 0);
+    size_t observed = x_jcc(b, CC_NE);
+    cmp_horizon(t);
+    x_patch(b, x_jcc(b, CC_BE), t->loop_head);
+    x_patch(b, observed, x_offset(b));
 }
 
 /* Leaves to a fixed pc after `retired` instructions, through a stub the
  * run loop may later patch into a direct jump. */
 static void exit_static(Tr *t, BlockExit how, uint32_t pc, unsigned retired)
 {
+    if (pc == t->b->start) {
+        loop_back(t, retired);
+        retired = 0; /* counted */
+    }
     write_back(t);
     add_cycles(t, retired);
     t->exits[t->nexits++] = (Exit){x_jmp(&t->buf), pc, how};
@@ -588,7 +685,11 @@ static void emit_slow(Tr *t, const Slow *s)
     unsigned size = in->op == CPU_INSN_LW || in->op == CPU_INSN_SW ? 4
                   : in->op == CPU_INSN_LH || in->op == CPU_INSN_LHU || in->op == CPU_INSN_SH ? 2 : 1;
     bool sign = in->op == CPU_INSN_LB || in->op == CPU_INSN_LH;
-    uint32_t info = in->idx | size << 8 | (uint32_t)sign << 12 | (uint32_t)(in->length == 2) << 13;
+    uint32_t info = in->idx | size << 8 | (uint32_t)sign << 12 |
+                    (uint32_t)(in->length == 2) << 13 | t->n << 16;
+    uint64_t block;
+    const Block *blk = t->b;
+    memcpy(&block, &blk, sizeof block);
     for (unsigned j = 0; j < s->njumps; j++)
         x_patch(b, s->jumps[j], x_offset(b));
     spill(t);
@@ -598,7 +699,10 @@ static void emit_slow(Tr *t, const Slow *s)
     x_mov_rr64(b, X_RDI, X_CPU);
     x_mov_ri32(b, X_RCX, info);
     x_mov_ri32(b, X_R8, in->pc);
+    x_mov_ri64(b, X_R9, block);
+    x_mov_mr64(b, X_CPU, CPU_FIELD(cycles), X_CYCLES);
     call(t, s->store ? (const void *)slow_store : (const void *)slow_load);
+    x_mov_rm64(b, X_CYCLES, X_CPU, CPU_FIELD(cycles)); /* base, or where it ended */
     reload(t);
     x_test_rr(b, false, X_RDX, X_RDX);
     x_patch(b, x_jcc(b, CC_E), s->join);
@@ -685,9 +789,7 @@ static void emit_chained_entry(Tr *t)
     x_mov_ri64(b, X_RAX, start_field);
     x_alu_mi(b, false, ALU_CMP, X_RAX, 0, (int32_t)t->b->start);
     t->bails[t->nbails++] = x_jcc(b, CC_NE);
-    x_mov_rm64(b, X_RAX, X_CPU, CPU_FIELD(cycles));
-    x_alu_ri(b, true, ALU_ADD, X_RAX, (int32_t)t->n);
-    x_alu_rm64(b, ALU_CMP, X_RAX, X_CPU, CPU_FIELD(check_at));
+    cmp_horizon(t);
     t->bails[t->nbails++] = x_jcc(b, CC_A);
 }
 
@@ -706,6 +808,7 @@ size_t jit_translate(Cpu *cpu, Block *b, uint8_t *buf, uint8_t *end,
     emit_chained_entry(&t);
     size_t entry = x_offset(&t.buf);
     load_cached(&t);
+    t.loop_head = x_offset(&t.buf);
     bool ended = false;
     for (unsigned i = 0; i < n && !ended; i++)
         ended = translate_insn(&t, &b->insns[i], i);
