@@ -88,8 +88,9 @@ static void apply_pending(Jit *jit)
 
 /* enter(cpu, entry): saves the callee-saved registers the translations
  * use, keeps the Cpu in rbx and jumps to entry with the stack 16-byte
- * aligned for helper calls, and its cycle count in r15 (jit_translate.c);
- * the epilogue stores the count back, undoes the rest and returns eax. */
+ * aligned for helper calls, its cycle count in r15 and the global guest
+ * registers in theirs (jit_translate.c, jit_x86.h); the epilogue stores
+ * those back, undoes the rest and returns eax. */
 static void write_trampoline(Jit *jit)
 {
     static const uint8_t saved[] = {X_RBX, X_RBP, X_R12, X_R13, X_R14, X_R15};
@@ -99,10 +100,16 @@ static void write_trampoline(Jit *jit)
     x_alu_ri(&b, true, ALU_SUB, X_RSP, 8);
     x_mov_rr64(&b, X_RBX, X_RDI);
     x_mov_rm64(&b, X_R15, X_RBX, (int32_t)offsetof(Cpu, cycles));
+    for (unsigned i = 0; i < JIT_NGLOBAL; i++)
+        x_mov_rm32(&b, jit_global_host[i], X_RBX,
+                   (int32_t)(offsetof(Cpu, x) + 4 * jit_global_guest[i]));
     const uint8_t jmp_rsi[2] = {0xff, 0xe6};
     x_bytes(&b, jmp_rsi, 2);
     jit->epilogue = b.p;
     x_mov_mr64(&b, X_RBX, (int32_t)offsetof(Cpu, cycles), X_R15);
+    for (unsigned i = 0; i < JIT_NGLOBAL; i++)
+        x_mov_mr32(&b, X_RBX, (int32_t)(offsetof(Cpu, x) + 4 * jit_global_guest[i]),
+                   jit_global_host[i]);
     x_alu_ri(&b, true, ALU_ADD, X_RSP, 8);
     for (size_t i = sizeof saved; i-- > 0;)
         x_pop(&b, saved[i]);

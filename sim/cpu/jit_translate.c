@@ -37,10 +37,10 @@ typedef struct SlowResult {
     uint64_t value, status;
 } SlowResult;
 
-/* Host registers that may hold guest registers: callee-saved first (they
- * survive helper calls), then caller-saved ones, spilled around calls. */
-static const uint8_t cache_regs[] = {X_RBP, X_R12, X_R13, X_R14,
-                                     X_RSI, X_RDI, X_R8, X_R9, X_R10};
+/* Host registers that hold a block's busiest other guest registers
+ * (the global ones aside: jit_x86.h), loaded at its entry and written
+ * back at its exits; caller-saved, so spilled around helper calls. */
+static const uint8_t cache_regs[] = {X_RSI, X_RDI, X_R8, X_R9, X_R10};
 #define NCACHE (sizeof cache_regs / sizeof cache_regs[0])
 
 typedef struct Slow {
@@ -63,13 +63,14 @@ typedef struct Tr {
     Block *b;
     unsigned n;                         /* instructions translated */
     int8_t host[CPU_REG_SINK + 1];      /* guest -> host register, -1: memory */
+    uint32_t global;                    /* guest registers held across blocks */
     uint32_t written;                   /* guest registers written */
     const uint8_t *epilogue;
     Slow slow[CPU_BLOCK_MAX];
     unsigned nslow;
     Exit exits[3];
     unsigned nexits;
-    size_t bails[3], faults[CPU_BLOCK_MAX], indirect[2], jalr_faults[2];
+    size_t bails[3], faults[CPU_BLOCK_MAX], indirect[3], jalr_faults[2];
     unsigned nbails, nfaults, nindirect, njalr_faults;
     const BlockInsn *jalr;              /* the block's jalr, if any */
     size_t loop_head;                   /* after the entry's register loads */
@@ -125,6 +126,10 @@ static void allocate(Tr *t)
     uses[0] = uses[CPU_REG_SINK] = 0;
     for (unsigned g = 0; g <= CPU_REG_SINK; g++)
         t->host[g] = -1;
+    for (unsigned i = 0; i < JIT_NGLOBAL; i++) {
+        t->host[jit_global_guest[i]] = (int8_t)jit_global_host[i];
+        t->global |= 1u << jit_global_guest[i];
+    }
     for (unsigned k = 0; k < NCACHE; k++) {
         unsigned best = 0;
         for (unsigned g = 1; g < 32; g++)
@@ -184,10 +189,16 @@ static void alu_with(Tr *t, unsigned alu, unsigned xr, unsigned g)
         x_alu_rm32(&t->buf, alu, xr, X_CPU, GUEST_REG(g));
 }
 
+/* A block's own cached registers (not the global ones). */
+static bool block_cached(const Tr *t, unsigned g)
+{
+    return is_cached(t, g) && !(t->global >> g & 1);
+}
+
 static void load_cached(Tr *t)
 {
     for (unsigned g = 1; g < 32; g++)
-        if (is_cached(t, g))
+        if (block_cached(t, g))
             x_mov_rm32(&t->buf, (unsigned)t->host[g], X_CPU, GUEST_REG(g));
 }
 
@@ -195,7 +206,7 @@ static void load_cached(Tr *t)
 static void write_back(Tr *t)
 {
     for (unsigned g = 1; g < 32; g++)
-        if (is_cached(t, g) && (t->written >> g & 1))
+        if (block_cached(t, g) && (t->written >> g & 1))
             x_mov_mr32(&t->buf, X_CPU, GUEST_REG(g), (unsigned)t->host[g]);
 }
 
@@ -341,17 +352,6 @@ static SlowResult slow_store(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t i
                              uint32_t pc, const Block *b)
 {
     return slow_access(cpu, addr, value, info, pc, b, true);
-}
-
-/* After a jalr: the chained entry of the translation at cpu->pc, or NULL
- * (back to the run loop). */
-static const uint8_t *find_chained(Cpu *cpu)
-{
-    if (cpu->no_chaining)
-        return NULL;
-    uint32_t pc = cpu->pc;
-    const Block *b = cpu->blocks.table[cpu_block_slot(pc)];
-    return b && b->start == pc ? b->jit_chained : NULL;
 }
 
 /* ---- templates ---- */
@@ -611,8 +611,9 @@ static void translate_branch(Tr *t, const BlockInsn *in, unsigned i)
     exit_static(t, BLOCK_EXIT_TAKEN, in->pc + in->imm, i + 1);
 }
 
-/* jalr: the target is known only now; a translated successor is found
- * through the block table (find_chained). */
+/* jalr: the target is known only now; a translated successor is looked
+ * up inline in the block table (its chained entry checks the rest), else
+ * back to the run loop. */
 static void translate_jalr(Tr *t, const BlockInsn *in, unsigned i)
 {
     JitBuf *b = &t->buf;
@@ -629,11 +630,18 @@ static void translate_jalr(Tr *t, const BlockInsn *in, unsigned i)
     write_back(t);
     add_cycles(t, i + 1);
     x_mov_mr32(b, X_CPU, CPU_FIELD(pc), X_RAX);
-    x_mov_rr64(b, X_RDI, X_CPU);
-    call(t, (const void *)find_chained);
-    x_test_rr(b, true, X_RAX, X_RAX);
+    x_mov_rr32(b, X_RCX, X_RAX);
+    x_shift_ri(b, false, SH_SHR, X_RCX, 1);
+    x_alu_ri(b, false, ALU_AND, X_RCX, CPU_BLOCK_TABLE - 1); /* cpu_block_slot */
+    x_mov_rm64_index8(b, X_RDX, X_CPU, X_RCX, CPU_FIELD(blocks.table));
+    x_test_rr(b, true, X_RDX, X_RDX);
     t->indirect[t->nindirect++] = x_jcc(b, CC_E);
-    x_jmp_rax(b);
+    x_alu_rm32(b, ALU_CMP, X_RAX, X_RDX, (int32_t)offsetof(Block, start));
+    t->indirect[t->nindirect++] = x_jcc(b, CC_NE);
+    x_mov_rm64(b, X_RDX, X_RDX, (int32_t)offsetof(Block, jit_chained));
+    x_test_rr(b, true, X_RDX, X_RDX);
+    t->indirect[t->nindirect++] = x_jcc(b, CC_E);
+    x_jmp_reg(b, X_RDX);
 }
 
 /* One instruction; true when it ended the block (a control transfer). */
@@ -758,7 +766,8 @@ static void emit_cold(Tr *t)
         jmp_epilogue(t);
     }
     if (t->nindirect) { /* no translated successor: back to the run loop */
-        x_patch(b, t->indirect[0], x_offset(b));
+        for (unsigned i = 0; i < t->nindirect; i++)
+            x_patch(b, t->indirect[i], x_offset(b));
         uint64_t block;
         const Block *blk = t->b;
         memcpy(&block, &blk, sizeof block);

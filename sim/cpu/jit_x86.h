@@ -33,6 +33,15 @@ enum { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP =
 /* Shift group (C1/D3 /digit). */
 enum { SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
 
+/* Guest registers that live in host registers across all translated code
+ * (a5, a4, a3, a2: the busiest in gcc's RV32 code by far), in registers
+ * helper calls preserve. The trampoline (jit_cache.c) loads them and the
+ * epilogue stores them back, so the register file in Cpu is current
+ * whenever translated code is not running. */
+#define JIT_NGLOBAL 4
+static const uint8_t jit_global_guest[JIT_NGLOBAL] = {15, 14, 13, 12};
+static const uint8_t jit_global_host[JIT_NGLOBAL] = {X_RBP, X_R12, X_R13, X_R14};
+
 typedef struct JitBuf {
     uint8_t *start, *p, *end;
     bool full;
@@ -303,6 +312,17 @@ static inline void x_bt_rr64(JitBuf *b, unsigned reg, unsigned bit)
     x_op_reg(b, true, op, 2, bit, reg);
 }
 
+/* mov r64, [base + index * 8 + disp32] */
+static inline void x_mov_rm64_index8(JitBuf *b, unsigned dst, unsigned base, unsigned index,
+                                     int32_t disp)
+{
+    x_rex(b, true, dst, index, base);
+    x_u8(b, 0x8b);
+    x_u8(b, 0x84 | (dst & 7) << 3); /* mod 10, rm 100: SIB + disp32 */
+    x_u8(b, 0xc0 | (index & 7) << 3 | (base & 7));
+    x_u32(b, (uint32_t)disp);
+}
+
 /* Loads of each width into a 32-bit register from [base + index]
  * (index is a zero-extended 32-bit offset). */
 static inline void x_load_indexed(JitBuf *b, unsigned size, bool sign, unsigned dst,
@@ -364,10 +384,11 @@ static inline void x_call_rax(JitBuf *b)
     x_bytes(b, code, 2);
 }
 
-static inline void x_jmp_rax(JitBuf *b)
+static inline void x_jmp_reg(JitBuf *b, unsigned reg)
 {
-    const uint8_t code[2] = {0xff, 0xe0};
-    x_bytes(b, code, 2);
+    x_rex(b, false, 0, 0, reg);
+    x_u8(b, 0xff);
+    x_u8(b, 0xe0 | (reg & 7));
 }
 
 static inline void x_push(JitBuf *b, unsigned reg)
