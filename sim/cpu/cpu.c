@@ -304,6 +304,7 @@ void cpu_set_block_observer(Cpu *cpu, CpuBlockObserver observer, void *opaque)
     cpu->observer = observer;
     cpu->observer_opaque = opaque;
     cpu_update_chaining(cpu);
+    cpu_blocks_flush(cpu); /* no chain made before may skip a block now */
     cpu->check_at = 0;
 }
 

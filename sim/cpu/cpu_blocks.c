@@ -60,7 +60,8 @@ void cpu_blocks_flush(Cpu *cpu)
 
 void cpu_blocks_code_written(void *opaque, const uint8_t *host, size_t len)
 {
-    BlockCache *bc = &((Cpu *)opaque)->blocks;
+    Cpu *cpu = opaque;
+    BlockCache *bc = &cpu->blocks;
     const uint8_t *end = host + len;
     for (size_t i = 0; i < bc->nblocks; i++) {
         Block *b = &bc->pool[i];
@@ -69,6 +70,9 @@ void cpu_blocks_code_written(void *opaque, const uint8_t *host, size_t len)
         if (bc->table[cpu_block_slot(b->start)] == b)
             bc->table[cpu_block_slot(b->start)] = NULL;
         b->start = CPU_BLOCK_DEAD; /* chains to it no longer match a pc */
+        bc->kills++;
+        if (b->jit_chained)
+            jit_kill(cpu, b); /* jumps into its translation leave instead */
     }
 }
 

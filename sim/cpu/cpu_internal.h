@@ -156,6 +156,8 @@ typedef struct Block {
      * and fits before the horizon); NULL until the block is hot and
      * translated. Runs before that are counted. */
     const uint8_t *jit_entry, *jit_chained;
+    const uint8_t *jit_bail;  /* back to the run loop: a dead block's
+                                 chained entry is patched to jump here */
     uint32_t jit_runs;
     bool jit_refused;   /* nothing in it the translator takes */
 } Block;
@@ -187,6 +189,7 @@ typedef struct BlockCache {
     BlockInsn *insns;
     size_t ninsns;
     uint64_t generation; /* bumped by every flush */
+    uint64_t kills;      /* blocks dropped because their code was written */
     const void *const *handlers;
     Block scratch;       /* uncached blocks: MMIO code, the last steps */
     BlockInsn scratch_insns[CPU_BLOCK_MAX + 1];

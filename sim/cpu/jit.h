@@ -50,6 +50,9 @@ const uint8_t *jit_entry(Cpu *cpu, Block *b);
  * cpu_exec_block: cpu->pc, cycles and last_block say where it ended;
  * cpu->jit_exit_site is set when that exit can be chained (jit_chain). */
 BlockExit jit_run(Cpu *cpu, const uint8_t *entry);
+/* b died (its code was written): jumps into its translation must leave
+ * for the run loop instead. Done before translated code runs again. */
+void jit_kill(Cpu *cpu, const Block *b);
 /* Makes the exit at `site` jump straight into b's translation. */
 void jit_chain(Cpu *cpu, uint8_t *site, const Block *b);
 void jit_stats(const Cpu *cpu, CpuEngineStats *out);

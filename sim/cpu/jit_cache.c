@@ -9,7 +9,9 @@
  * code is about to run. Chaining patches found while it is executable
  * wait in a short queue for the next time it is writable, or until they
  * have waited JIT_PENDING_RUNS runs of translated code (they only make
- * things faster; a full queue drops the newest).
+ * things faster; a full queue drops the newest). Kills (a dead block's
+ * chained entry made to leave) wait at most until translated code runs
+ * next; a full queue then flushes everything instead.
  */
 #include "sim/cpu/jit.h"
 #include "soc/alloc.h"
@@ -28,8 +30,9 @@
 #define JIT_PENDING_RUNS 64
 
 typedef struct JitPatch {
-    uint8_t *site;             /* a jmp's rel32 */
+    uint8_t *site;             /* a jmp's rel32, or where to write a jmp */
     const uint8_t *target;
+    bool kill;                 /* write a whole jmp (a dead block's entry) */
 } JitPatch;
 
 struct Jit {
@@ -43,6 +46,7 @@ struct Jit {
     JitPatch pending[JIT_PENDING]; /* chaining patches waiting to be written */
     unsigned npending;
     unsigned pending_runs;     /* runs since the queue was last emptied */
+    bool kill_pending;         /* the queue holds a kill */
     uint64_t translated, entries, flushes, flips;
 };
 
@@ -71,19 +75,23 @@ static bool set_writable(Jit *jit, bool writable)
     return true;
 }
 
-static void patch(uint8_t *site, const uint8_t *target)
+static void patch(const JitPatch *p)
 {
-    int32_t rel = (int32_t)(target - (site + 4));
-    memcpy(site, &rel, 4);
+    uint8_t *at = p->site;
+    if (p->kill)
+        *at++ = 0xe9; /* jmp rel32 over the entry's first instruction */
+    int32_t rel = (int32_t)(p->target - (at + 4));
+    memcpy(at, &rel, 4);
 }
 
 /* Called while writable: the queued chaining patches go in. */
 static void apply_pending(Jit *jit)
 {
     for (unsigned i = 0; i < jit->npending; i++)
-        patch(jit->pending[i].site, jit->pending[i].target);
+        patch(&jit->pending[i]);
     jit->npending = 0;
     jit->pending_runs = 0;
+    jit->kill_pending = false;
 }
 
 /* enter(cpu, entry): saves the callee-saved registers the translations
@@ -159,6 +167,7 @@ void jit_flush(Cpu *cpu)
         jit->flushes++;
     jit->used = jit->first_block;
     jit->npending = 0;
+    jit->kill_pending = false;
     cpu->jit_exit_site = NULL;
 }
 
@@ -201,7 +210,7 @@ BlockExit jit_run(Cpu *cpu, const uint8_t *entry)
     Jit *jit = cpu->jit;
     JitEnter enter;
     memcpy(&enter, &jit->enter, sizeof enter); /* data to code pointer */
-    if (jit->npending && ++jit->pending_runs >= JIT_PENDING_RUNS)
+    if (jit->kill_pending || (jit->npending && ++jit->pending_runs >= JIT_PENDING_RUNS))
         set_writable(jit, true);
     if (jit->writable) {
         apply_pending(jit);
@@ -216,12 +225,29 @@ BlockExit jit_run(Cpu *cpu, const uint8_t *entry)
 void jit_chain(Cpu *cpu, uint8_t *site, const Block *b)
 {
     Jit *jit = cpu->jit;
+    JitPatch p = {site, b->jit_chained, false};
     if (jit->writable) {
-        patch(site, b->jit_chained);
+        patch(&p);
         return;
     }
     if (jit->npending < JIT_PENDING)
-        jit->pending[jit->npending++] = (JitPatch){site, b->jit_chained};
+        jit->pending[jit->npending++] = p;
+}
+
+void jit_kill(Cpu *cpu, const Block *b)
+{
+    Jit *jit = cpu->jit;
+    JitPatch p = {(uint8_t *)b->jit_chained, b->jit_bail, true};
+    if (jit->writable) {
+        patch(&p);
+        return;
+    }
+    if (jit->npending == JIT_PENDING) {
+        cpu_blocks_flush(cpu); /* nothing translated survives to jump in */
+        return;
+    }
+    jit->pending[jit->npending++] = p;
+    jit->kill_pending = true;
 }
 
 void jit_stats(const Cpu *cpu, CpuEngineStats *out)
@@ -271,6 +297,12 @@ void jit_chain(Cpu *cpu, uint8_t *site, const Block *b)
 {
     (void)cpu;
     (void)site;
+    (void)b;
+}
+
+void jit_kill(Cpu *cpu, const Block *b)
+{
+    (void)cpu;
     (void)b;
 }
 

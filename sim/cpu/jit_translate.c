@@ -70,10 +70,11 @@ typedef struct Tr {
     unsigned nslow;
     Exit exits[3];
     unsigned nexits;
-    size_t bails[3], faults[CPU_BLOCK_MAX], indirect[3], jalr_faults[2];
+    size_t bails[1], faults[CPU_BLOCK_MAX], indirect[4], jalr_faults[2];
     unsigned nbails, nfaults, nindirect, njalr_faults;
     const BlockInsn *jalr;              /* the block's jalr, if any */
     size_t loop_head;                   /* after the entry's register loads */
+    size_t bail;                        /* back to the run loop from the entry */
 } Tr;
 
 /* ---- what is translated ---- */
@@ -298,21 +299,22 @@ static void mmio_remember(Cpu *cpu, uint32_t addr, unsigned size)
  * the run loop must see sets check_at to 0 (an interrupt line, an event
  * scheduled sooner, a stop or reset request, a map change) or drops the
  * block (a store into its code). */
-static bool nothing_to_look_at(const Cpu *cpu, const Block *b, uint64_t base,
-                               unsigned ntranslated, uint64_t generation)
+static bool nothing_to_look_at(const Cpu *cpu, uint64_t base, unsigned ntranslated,
+                               uint64_t generation, uint64_t kills)
 {
-    return cpu->check_at >= base + ntranslated && b->start != CPU_BLOCK_DEAD &&
-           cpu->blocks.generation == generation;
+    return cpu->check_at >= base + ntranslated && cpu->blocks.generation == generation &&
+           cpu->blocks.kills == kills;
 }
 
 /* info: the instruction's index, size << 8, sign-extend << 12,
  * compressed << 13, the instructions translated << 16. */
 static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                              uint32_t pc, const Block *b, bool write)
+                              uint32_t pc, bool write)
 {
     unsigned idx = info & 0xff, size = (info >> 8) & 7, ntranslated = info >> 16;
     uint32_t length = info & (1u << 13) ? 2 : 4;
     uint64_t base = cpu->cycles, generation = cpu->blocks.generation;
+    uint64_t kills = cpu->blocks.kills; /* a store into code leaves: see jit_kill */
     bool mmio = true, ok;
     cpu->cycles = base + idx; /* devices and faults see the exact cycle */
     cpu->pc = pc;
@@ -328,7 +330,7 @@ static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t 
     if (!write && (info & (1u << 12)))
         value = size == 1 ? (uint32_t)(int32_t)(int8_t)value
                           : (uint32_t)(int32_t)(int16_t)value;
-    if (mmio && nothing_to_look_at(cpu, b, base, ntranslated, generation)) {
+    if (mmio && nothing_to_look_at(cpu, base, ntranslated, generation, kills)) {
         cpu->cycles = base;
         return (SlowResult){value, SLOW_OK};
     }
@@ -343,15 +345,15 @@ static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t 
 }
 
 static SlowResult slow_load(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                            uint32_t pc, const Block *b)
+                            uint32_t pc)
 {
-    return slow_access(cpu, addr, value, info, pc, b, false);
+    return slow_access(cpu, addr, value, info, pc, false);
 }
 
 static SlowResult slow_store(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                             uint32_t pc, const Block *b)
+                             uint32_t pc)
 {
-    return slow_access(cpu, addr, value, info, pc, b, true);
+    return slow_access(cpu, addr, value, info, pc, true);
 }
 
 /* ---- templates ---- */
@@ -379,8 +381,7 @@ static void add_cycles(Tr *t, unsigned retired)
 /* rax := cycles + n, compared with the horizon. */
 static void cmp_horizon(Tr *t)
 {
-    x_mov_rr64(&t->buf, X_RAX, X_CYCLES);
-    x_alu_ri(&t->buf, true, ALU_ADD, X_RAX, (int32_t)t->n);
+    x_lea64(&t->buf, X_RAX, X_CYCLES, (int32_t)t->n);
     x_alu_rm64(&t->buf, ALU_CMP, X_RAX, X_CPU, CPU_FIELD(check_at));
 }
 
@@ -630,6 +631,8 @@ static void translate_jalr(Tr *t, const BlockInsn *in, unsigned i)
     write_back(t);
     add_cycles(t, i + 1);
     x_mov_mr32(b, X_CPU, CPU_FIELD(pc), X_RAX);
+    x_cmp_mi8(b, X_CPU, CPU_FIELD(no_chaining), 0);
+    t->indirect[t->nindirect++] = x_jcc(b, CC_NE);
     x_mov_rr32(b, X_RCX, X_RAX);
     x_shift_ri(b, false, SH_SHR, X_RCX, 1);
     x_alu_ri(b, false, ALU_AND, X_RCX, CPU_BLOCK_TABLE - 1); /* cpu_block_slot */
@@ -695,9 +698,6 @@ static void emit_slow(Tr *t, const Slow *s)
     bool sign = in->op == CPU_INSN_LB || in->op == CPU_INSN_LH;
     uint32_t info = in->idx | size << 8 | (uint32_t)sign << 12 |
                     (uint32_t)(in->length == 2) << 13 | t->n << 16;
-    uint64_t block;
-    const Block *blk = t->b;
-    memcpy(&block, &blk, sizeof block);
     for (unsigned j = 0; j < s->njumps; j++)
         x_patch(b, s->jumps[j], x_offset(b));
     spill(t);
@@ -707,7 +707,6 @@ static void emit_slow(Tr *t, const Slow *s)
     x_mov_rr64(b, X_RDI, X_CPU);
     x_mov_ri32(b, X_RCX, info);
     x_mov_ri32(b, X_R8, in->pc);
-    x_mov_ri64(b, X_R9, block);
     x_mov_mr64(b, X_CPU, CPU_FIELD(cycles), X_CYCLES);
     call(t, s->store ? (const void *)slow_store : (const void *)slow_load);
     x_mov_rm64(b, X_CYCLES, X_CPU, CPU_FIELD(cycles)); /* base, or where it ended */
@@ -778,7 +777,9 @@ static void emit_cold(Tr *t)
         x_mov_ri32(b, X_RAX, BLOCK_EXIT_TAKEN);
         jmp_epilogue(t);
     }
-    /* chained entry refused: the run loop looks around first */
+    /* chained entry refused (or the block died): the run loop looks
+     * around first */
+    t->bail = x_offset(b);
     for (unsigned i = 0; i < t->nbails; i++)
         x_patch(b, t->bails[i], x_offset(b));
     x_mov_mi32(b, X_CPU, CPU_FIELD(pc), t->b->start);
@@ -786,20 +787,14 @@ static void emit_cold(Tr *t)
     jmp_epilogue(t);
 }
 
-/* The entry other translations jump to: live, chaining on, fits. */
+/* The entry other translations jump to: the block fits before the
+ * horizon. Its first instruction is at least 5 bytes long: a dead block's
+ * entry is overwritten with a jmp to the bail-out (jit_kill), and only
+ * translations made while chaining was on ever jump here. */
 static void emit_chained_entry(Tr *t)
 {
-    JitBuf *b = &t->buf;
-    uint64_t start_field;
-    const uint32_t *field = &t->b->start;
-    memcpy(&start_field, &field, sizeof start_field);
-    x_cmp_mi8(b, X_CPU, CPU_FIELD(no_chaining), 0);
-    t->bails[t->nbails++] = x_jcc(b, CC_NE);
-    x_mov_ri64(b, X_RAX, start_field);
-    x_alu_mi(b, false, ALU_CMP, X_RAX, 0, (int32_t)t->b->start);
-    t->bails[t->nbails++] = x_jcc(b, CC_NE);
     cmp_horizon(t);
-    t->bails[t->nbails++] = x_jcc(b, CC_A);
+    t->bails[t->nbails++] = x_jcc(&t->buf, CC_A);
 }
 
 size_t jit_translate(Cpu *cpu, Block *b, uint8_t *buf, uint8_t *end,
@@ -828,6 +823,7 @@ size_t jit_translate(Cpu *cpu, Block *b, uint8_t *buf, uint8_t *end,
         return 0;
     b->jit_chained = buf;
     b->jit_entry = buf + entry;
+    b->jit_bail = buf + t.bail;
     return x_offset(&t.buf);
 }
 

@@ -312,6 +312,18 @@ static inline void x_bt_rr64(JitBuf *b, unsigned reg, unsigned bit)
     x_op_reg(b, true, op, 2, bit, reg);
 }
 
+/* lea r64, [base + disp32] (always the 7-byte form from r8..r15: a
+ * chained entry starts with one, and jit_kill overwrites 5 bytes) */
+static inline void x_lea64(JitBuf *b, unsigned dst, unsigned base, int32_t disp)
+{
+    x_rex(b, true, dst, 0, base);
+    x_u8(b, 0x8d);
+    x_u8(b, 0x80 | (dst & 7) << 3 | (base & 7));
+    if ((base & 7) == X_RSP)
+        x_u8(b, 0x24);
+    x_u32(b, (uint32_t)disp);
+}
+
 /* mov r64, [base + index * 8 + disp32] */
 static inline void x_mov_rm64_index8(JitBuf *b, unsigned dst, unsigned base, unsigned index,
                                      int32_t disp)
