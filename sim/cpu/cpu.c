@@ -228,12 +228,19 @@ bool cpu_fetch(Cpu *cpu, uint32_t pc, uint32_t *bits)
 
 /* ---- interrupt inputs and time ---- */
 
+/* The run loop looks (check_at 0) only when the change lets the hart
+ * take an interrupt or wake from wfi now. A line that falls, or rises
+ * while it is masked (mie, or mstatus.MIE in M-mode, as inside a
+ * handler), changes nothing before a CSR write or an mret, and those end
+ * their block and look anyway: a handler's device accesses then don't
+ * cut its block. */
 static void cpu_irq_changed(void *opaque, unsigned line, bool level)
 {
     Cpu *cpu = opaque;
     uint32_t bit = 1u << line;
     cpu->mip = level ? cpu->mip | bit : cpu->mip & ~bit;
-    cpu->check_at = 0;
+    if (cpu_pending_interrupt(cpu) >= 0 || (cpu->waiting && (cpu->mip & cpu->mie)))
+        cpu->check_at = 0;
 }
 
 IrqLine cpu_irq_input(Cpu *cpu, unsigned irq)

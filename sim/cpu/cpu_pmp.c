@@ -87,8 +87,12 @@ void cpu_pmp_reset(Cpu *cpu)
 
 void cpu_pmp_update(Cpu *cpu)
 {
+    /* In M-mode only MPRV with MPP below M makes data accesses checked.
+     * (Written so: one load of priv and mstatus together, which gcc makes
+     * of cpu_data_priv here, stalls on the two stores a trap just did.) */
     bool active = cpu->pmp_locked || cpu->priv != CPU_PRIV_M ||
-                  cpu_data_priv(cpu) != CPU_PRIV_M;
+                  ((cpu->mstatus & MSTATUS_MPRV) &&
+                   (cpu->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT != CPU_PRIV_M);
     if (active && !cpu->pmp_active)
         mem_cache_flush(&cpu->data); /* the fast path must not see ranges */
     cpu->pmp_active = active;

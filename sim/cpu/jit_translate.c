@@ -272,11 +272,12 @@ static bool mmio_direct(Cpu *cpu, uint32_t addr, unsigned size, bool write,
     const MemRange *r = recent_device(cpu, addr, size);
     if (!r || (write && r->readonly))
         return false;
-    MemRange copy = *r; /* a callback may commit a new map */
     if (cpu->config.clock)
         clock_set_now(cpu->config.clock, cpu->cycles);
-    MemAccess result = write ? memory_mmio_write(cpu->ms, &copy, addr, size, *value)
-                             : memory_mmio_read(cpu->ms, &copy, addr, size, value);
+    /* The range is read before the callback runs (which may commit a new
+     * map and so empty jit_mmio). */
+    MemAccess result = write ? memory_mmio_write(cpu->ms, r, addr, size, *value)
+                             : memory_mmio_read(cpu->ms, r, addr, size, value);
     if (result == MEM_OK && !write && size < 4)
         *value &= (1u << (8 * size)) - 1;
     *ok = result == MEM_OK || cpu_raise(cpu, write ? CPU_CAUSE_STORE_ACCESS
