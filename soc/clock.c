@@ -55,7 +55,7 @@ uint64_t clock_cycles_to(const Clock *clock, uint64_t cycles, uint64_t hz)
 {
     if (hz == clock->hz)
         return cycles;
-    if (cycles <= UINT64_MAX / hz)
+    if (hz == 0 || cycles <= UINT64_MAX / hz)
         return cycles * hz / clock->hz;
     return (uint64_t)((unsigned __int128)cycles * hz / clock->hz);
 }

@@ -3,12 +3,16 @@
 benchmark firmware (tests/bench/fw/NAME.c, built as build/fw/NAME.elf) and
 prints their numbers. Speed is measured here, never asserted in tests.
 
-Each firmware prints one line `NAME: checksum 0x........`. The expected line
-is never written down: this script compiles the same source for the host
-(gcc -DHOST, with UBSan and ASan so undefined behaviour in a benchmark fails
-the run instead of silently giving a different answer) into
+Each firmware prints one line. Most print `NAME: checksum 0x........`, and
+that line is never written down: this script compiles the same source for the
+host (gcc -DHOST, with UBSan and ASan so undefined behaviour in a benchmark
+fails the run instead of silently giving a different answer) into
 build/bench/host_ref/NAME, runs it and requires the simulator's UART output to
-equal the host's output byte for byte.
+equal the host's output byte for byte. Firmware whose work a host build
+cannot stand for (device registers, interrupts, sleeping) checks itself and
+prints a fixed line, which its source names in
+`#define BENCH_SUCCESS_LINE "..."`; that line and exit status 0 are required.
+The startup benchmark runs STARTUP_RUNS times (its numbers are the sums).
 
 Exit status: 0 when every run succeeded and every checksum matched, 1
 otherwise (a benchmark or host reference that failed to build or run, a
@@ -35,6 +39,20 @@ HOST_CFLAGS = ["-std=c11", "-O1", "-g", "-DHOST", "-Wall", "-Wextra", "-Werror",
 # A guard against a simulator that never stops; the benchmarks run ~1e8.
 MAX_INSNS = 4_000_000_000
 TIMEOUT_S = 600
+
+# What each benchmark measures; "total" and "geomean" cover the integer ones
+# (a firmware not listed here is integer work).
+KINDS = {
+    "mmio_poll": "mmio",
+    "timer_irq": "interrupt",
+    "irq_timer": "interrupt",
+    "irq_uart": "interrupt",
+    "startup": "startup",
+    "sleep": "sleep",
+    "codeload": "codeload",
+}
+STARTUP_RUNS = 100
+SUCCESS_LINE_RE = re.compile(r'^#define BENCH_SUCCESS_LINE "([^"\\]*)"\s*$', re.M)
 
 STAT_RE = {
     "insns": re.compile(r"^mcusim: instructions:\s*(\d+)\s*$", re.M),
@@ -99,6 +117,50 @@ def host_reference(name, src):
     return p.stdout, None
 
 
+def benchmark_kind(name):
+    return KINDS.get(name, "integer")
+
+
+def benchmarks(word=None):
+    """(name, source, elf) of every benchmark firmware whose name contains
+    `word`, sorted by name."""
+    found = []
+    for src in sorted(glob.glob(os.path.join(FW_DIR, "*.c"))):
+        name = os.path.basename(src)[:-2]
+        if word and word not in name:
+            continue
+        found.append((name, src, os.path.join(TOP, "build", "fw", name + ".elf")))
+    return found
+
+
+def stale_elf(name, src, elf):
+    """Why the ELF cannot be run (missing, older than its source), or None."""
+    if not os.path.exists(elf):
+        return "%s: %s is missing (run `ninja bench`)" % (name, os.path.relpath(elf, TOP))
+    if os.path.getmtime(elf) < os.path.getmtime(src):
+        return "%s: %s is older than its source (run `ninja bench`)" % (
+            name, os.path.relpath(elf, TOP))
+    return None
+
+
+def success_line(src):
+    """The fixed line a self-checking firmware prints, or None."""
+    with open(src) as f:
+        m = SUCCESS_LINE_RE.search(f.read())
+    return m.group(1) if m else None
+
+
+def expected_output(name, src):
+    """What the firmware must print, and how that is known: returns
+    (output, check, error) with check "host" (the host build's output) or
+    "self" (the source's BENCH_SUCCESS_LINE)."""
+    line = success_line(src)
+    if line is not None:
+        return line + "\n", "self", None
+    out, error = host_reference(name, src)
+    return out, "host", error
+
+
 def run_firmware(sim, board, elf):
     """Runs one firmware with --stats; returns (returncode, stdout, stats, stderr)."""
     cmd = [sim, "--stats", "--board", board, "--max-insns", str(MAX_INSNS), elf]
@@ -145,49 +207,57 @@ def run_board_load_benchmark(args):
     return 0
 
 
+def measure(args, name, elf, expected, check):
+    """Runs one firmware (STARTUP_RUNS times for startup), checks every
+    run; returns (stats summed over the runs, wall seconds, output, error)."""
+    runs = STARTUP_RUNS if benchmark_kind(name) == "startup" else 1
+    total = {"insns": 0, "seconds": 0.0}
+    out = ""
+    start = time.monotonic()
+    for _ in range(runs):
+        rc, out, stats, err = run_firmware(args.sim, args.board, elf)
+        if rc != 0:
+            return None, 0.0, out, "simulator exit status %s\n%s%s" % (rc, out, err)
+        if "insns" not in stats or "seconds" not in stats:
+            return None, 0.0, out, "no --stats output in:\n%s" % err
+        if out != expected:
+            return None, 0.0, out, "output %r, expected %r%s" % (
+                out, expected, " (host build)" if check == "host" else "")
+        total["insns"] += stats["insns"]
+        total["seconds"] += stats["seconds"]
+    return total, time.monotonic() - start, out, None
+
+
 def run_firmware_benchmarks(args):
-    sources = sorted(glob.glob(os.path.join(FW_DIR, "*.c")))
-    if args.k:
-        sources = [s for s in sources if args.k in os.path.basename(s)]
-    if not sources:
+    found = benchmarks(args.k)
+    if not found:
         return 0
     if not os.access(args.sim, os.X_OK):
         print("FAIL simulator %s is missing (run `ninja bench`)" % args.sim)
         return 1
     rows, failures = [], []
-    for src in sources:
-        name = os.path.basename(src)[:-2]
-        elf = os.path.join(TOP, "build", "fw", name + ".elf")
-        row = {"name": name, "insns": None, "seconds": None, "mips": None, "ok": False}
+    for name, src, elf in found:
+        row = {"name": name, "insns": None, "seconds": None, "mips": None, "ok": False,
+               "wall": None}
         rows.append(row)
-        if not os.path.exists(elf):
-            failures.append("%s: %s is missing (run `ninja bench`)" % (name, os.path.relpath(elf, TOP)))
+        problem = stale_elf(name, src, elf)
+        if problem:
+            failures.append(problem)
             continue
-        if os.path.getmtime(elf) < os.path.getmtime(src):
-            failures.append("%s: %s is older than its source (run `ninja bench`)"
-                            % (name, os.path.relpath(elf, TOP)))
-            continue
-        expected, error = host_reference(name, src)
+        expected, check, error = expected_output(name, src)
         if error:
             failures.append("%s: %s" % (name, error))
             continue
         best = None
         for _ in range(args.repeat):
-            rc, out, stats, err = run_firmware(args.sim, args.board, elf)
-            if rc != 0:
-                failures.append("%s: simulator exit status %s\n%s%s" % (name, rc, out, err))
-                best = None
-                break
-            if "insns" not in stats or "seconds" not in stats:
-                failures.append("%s: no --stats output in:\n%s" % (name, err))
-                best = None
-                break
-            if out != expected:
-                failures.append("%s: output %r, expected %r (host build)" % (name, out, expected))
+            stats, wall, out, error = measure(args, name, elf, expected, check)
+            if error:
+                failures.append("%s: %s" % (name, error))
                 best = None
                 break
             if best is None or stats["seconds"] < best["seconds"]:
                 best = stats
+                row["wall"] = wall
         if best is None:
             continue
         row["insns"] = best["insns"]
@@ -196,29 +266,37 @@ def run_firmware_benchmarks(args):
                        else best.get("mips", 0.0))
         row["ok"] = True
         m = re.search(r"checksum (0x[0-9a-fA-F]+)", out)
-        row["checksum"] = m.group(1) if m else "?"
+        row["checksum"] = m.group(1) if m else "own line"
 
     print()
-    header = "%-10s %14s %10s %9s  %-10s %s" % ("benchmark", "instructions", "host s", "MIPS",
+    header = "%-12s %14s %10s %9s  %-10s %s" % ("benchmark", "instructions", "host s", "MIPS",
                                                 "checksum", "")
     print(header)
     print("-" * len(header))
     for r in rows:
+        label = r["name"] + (" x%d" % STARTUP_RUNS if benchmark_kind(r["name"]) == "startup"
+                             else "")
         if r["ok"]:
-            print("%-10s %14d %10.3f %9.1f  %-10s OK" % (r["name"], r["insns"], r["seconds"],
+            print("%-12s %14d %10.3f %9.1f  %-10s OK" % (label, r["insns"], r["seconds"],
                                                          r["mips"], r["checksum"]))
         else:
-            print("%-10s %14s %10s %9s  %-10s FAIL" % (r["name"], "-", "-", "-", "-"))
+            print("%-12s %14s %10s %9s  %-10s FAIL" % (label, "-", "-", "-", "-"))
     good = [r for r in rows if r["ok"]]
-    if good:
-        insns = sum(r["insns"] for r in good)
-        seconds = sum(r["seconds"] for r in good)
-        mips = [r["mips"] for r in good if r["mips"] > 0]
+    integer = [r for r in good if benchmark_kind(r["name"]) == "integer"]
+    if integer:
+        insns = sum(r["insns"] for r in integer)
+        seconds = sum(r["seconds"] for r in integer)
+        mips = [r["mips"] for r in integer if r["mips"] > 0]
         geo = math.exp(sum(math.log(m) for m in mips) / len(mips)) if mips else 0.0
         print("-" * len(header))
-        print("%-10s %14d %10.3f %9.1f  (total instructions / total seconds)" % (
-            "total", insns, seconds, insns / seconds / 1e6 if seconds > 0 else 0.0))
-        print("%-10s %14s %10s %9.1f  (geometric mean of MIPS)" % ("geomean", "", "", geo))
+        print("%-12s %14d %10.3f %9.1f  (integer benchmarks: total instructions / total seconds)"
+              % ("total", insns, seconds, insns / seconds / 1e6 if seconds > 0 else 0.0))
+        print("%-12s %14s %10s %9.1f  (geometric mean of the integer benchmarks' MIPS)"
+              % ("geomean", "", "", geo))
+    for r in good:
+        if benchmark_kind(r["name"]) == "startup":
+            print("startup: %d runs in %.3f s of wall clock (%.2f ms each, loading and "
+                  "teardown included)" % (STARTUP_RUNS, r["wall"], r["wall"] * 1e3 / STARTUP_RUNS))
     for f in failures:
         print("FAIL " + f)
     print("%d of %d benchmark firmware OK" % (len(good), len(rows)))

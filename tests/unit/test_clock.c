@@ -302,6 +302,30 @@ static void test_cycles_to_rounds_down(void **state)
     clock_free(clock);
 }
 
+/* The fast paths (no 128-bit division) agree with the exact formula at
+ * their edges: a stopped timebase (0 Hz), products that just fit in 64
+ * bits and ones that do not. */
+static void test_conversions_at_the_edges_of_the_fast_paths(void **state)
+{
+    Clock *clock = clock_new(16000000);
+    assert_int_equal(clock_cycles_to(clock, 123456789, 0), 0); /* a stopped RTC */
+    uint64_t hz = 32768, edge = UINT64_MAX / hz;
+    for (uint64_t c = edge - 2; c != edge + 3; c++) {
+        uint64_t exact = (uint64_t)((unsigned __int128)c * hz / 16000000);
+        assert_int_equal(clock_cycles_to(clock, c, hz), exact);
+    }
+    uint64_t big = UINT64_MAX / 3;
+    assert_int_equal(clock_cycles_to(clock, big, 48000000),
+                     (uint64_t)((unsigned __int128)big * 48000000 / 16000000));
+    uint64_t tedge = (UINT64_MAX - hz) / 16000000;
+    for (uint64_t t = tedge - 2; t != tedge + 3; t++) {
+        unsigned __int128 exact = ((unsigned __int128)t * 16000000 + hz - 1) / hz;
+        assert_int_equal(clock_cycles_from(clock, t, hz), (uint64_t)exact);
+    }
+    assert_int_equal(clock_cycles_from(clock, UINT64_MAX, 1), CLOCK_NEVER);
+    clock_free(clock);
+}
+
 static void test_cycles_from_is_the_first_cycle_at_the_tick(void **state)
 {
     Clock *clock = clock_new(10000000);
@@ -413,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_callback_may_cancel_another_due_at_the_same_time),
         cmocka_unit_test(test_periodic_event_reschedules_itself),
         cmocka_unit_test(test_cycles_to_rounds_down),
+        cmocka_unit_test(test_conversions_at_the_edges_of_the_fast_paths),
         cmocka_unit_test(test_cycles_from_is_the_first_cycle_at_the_tick),
         cmocka_unit_test(test_conversions_do_not_overflow_at_large_counts),
         cmocka_unit_test(test_zero_hz_clock_counts_as_one),
