@@ -3,9 +3,10 @@
  *
  * The interpreter stays the reference. Translated code covers a block's
  * plain instructions (integer and M arithmetic, loads and stores, branches
- * and jumps, fence); a block stops translating at the first other one
- * (CSR, ecall, ebreak, mret, wfi, fence.i, an AMO, an illegal encoding),
- * which then starts a block of its own that the interpreter runs. Nothing
+ * and jumps, fence, and mret through a helper); a block stops translating
+ * at the first other one (CSR, ecall, ebreak, wfi, fence.i, an AMO, an
+ * illegal encoding), which then starts a block of its own that the
+ * interpreter runs. Nothing
  * translated runs while PMP checks, tracing, a debugger or triggers are on
  * (cpu->jit_blocked): the interpreter runs everything then.
  *

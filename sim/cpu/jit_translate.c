@@ -103,7 +103,7 @@ static bool translatable(const Cpu *cpu, const BlockInsn *in)
     case CPU_INSN_SRL: case CPU_INSN_SRA: case CPU_INSN_OR: case CPU_INSN_AND:
     case CPU_INSN_MUL: case CPU_INSN_MULH: case CPU_INSN_MULHSU: case CPU_INSN_MULHU:
     case CPU_INSN_DIV: case CPU_INSN_DIVU: case CPU_INSN_REM: case CPU_INSN_REMU:
-    case CPU_INSN_FENCE:
+    case CPU_INSN_FENCE: case CPU_INSN_MRET:
         return true;
     }
     return false;
@@ -355,6 +355,20 @@ static SlowResult slow_store(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t i
                              uint32_t pc)
 {
     return slow_access(cpu, addr, value, info, pc, true);
+}
+
+/* mret, as the interpreter runs it; false with illegal-instruction raised
+ * (from U-mode, which translated code never runs in, but the check is
+ * the interpreter's). */
+static bool helper_mret(Cpu *cpu, uint32_t pc, uint32_t bits)
+{
+    if (cpu->priv < CPU_PRIV_M) {
+        cpu->pc = pc;
+        return cpu_raise(cpu, CPU_CAUSE_ILLEGAL, bits);
+    }
+    cpu->cycles++;
+    cpu_exec_mret(cpu);
+    return true;
 }
 
 /* ---- templates ---- */
@@ -648,6 +662,29 @@ static void translate_jalr(Tr *t, const BlockInsn *in, unsigned i)
     x_jmp_reg(b, X_RDX);
 }
 
+/* mret ends the run of translated code: the run loop looks around
+ * (an interrupt may be taken at once), as after the interpreter's. */
+static void translate_mret(Tr *t, const BlockInsn *in, unsigned i)
+{
+    JitBuf *b = &t->buf;
+    write_back(t);
+    add_cycles(t, i);
+    x_mov_mr64(b, X_CPU, CPU_FIELD(cycles), X_CYCLES);
+    x_mov_rr64(b, X_RDI, X_CPU);
+    x_mov_ri32(b, X_RSI, in->pc);
+    x_mov_ri32(b, X_RDX, in->bits);
+    call(t, (const void *)helper_mret);
+    x_mov_rm64(b, X_CYCLES, X_CPU, CPU_FIELD(cycles));
+    const uint8_t test_al[2] = {0x84, 0xc0}; /* a bool comes back in al only */
+    x_bytes(b, test_al, 2);
+    size_t fault = x_jcc(b, CC_E);
+    x_mov_ri32(b, X_RAX, BLOCK_EXIT_CHECK);
+    jmp_epilogue(t);
+    x_patch(b, fault, x_offset(b));
+    x_mov_ri32(b, X_RAX, BLOCK_EXIT_EXCEPTION);
+    jmp_epilogue(t);
+}
+
 /* One instruction; true when it ended the block (a control transfer). */
 static bool translate_insn(Tr *t, const BlockInsn *in, unsigned i)
 {
@@ -660,6 +697,7 @@ static bool translate_insn(Tr *t, const BlockInsn *in, unsigned i)
         exit_static(t, BLOCK_EXIT_TAKEN, in->pc + in->imm, i + 1);
         return true;
     case CPU_INSN_JALR: translate_jalr(t, in, i); return true;
+    case CPU_INSN_MRET: translate_mret(t, in, i); return true;
     case CPU_INSN_BEQ: case CPU_INSN_BNE: case CPU_INSN_BLT:
     case CPU_INSN_BGE: case CPU_INSN_BLTU: case CPU_INSN_BGEU:
         translate_branch(t, in, i);
