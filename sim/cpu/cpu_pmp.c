@@ -93,7 +93,9 @@ void cpu_pmp_update(Cpu *cpu)
     bool active = cpu->pmp_locked || cpu->priv != CPU_PRIV_M ||
                   ((cpu->mstatus & MSTATUS_MPRV) &&
                    (cpu->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT != CPU_PRIV_M);
-    if (active && !cpu->pmp_active)
+    if (active == cpu->pmp_active)
+        return; /* every trap and mret comes here */
+    if (active)
         mem_cache_flush(&cpu->data); /* the fast path must not see ranges */
     cpu->pmp_active = active;
     cpu_update_chaining(cpu);
