@@ -54,8 +54,66 @@ void cpu_blocks_flush(Cpu *cpu)
     if (bc->nblocks == 0)
         return;
     memset(bc->table, 0, sizeof bc->table);
+    memset(bc->code_index, 0, sizeof bc->code_index);
     bc->nblocks = 0;
     bc->ninsns = 0;
+}
+
+static uintptr_t chunk_of(const uint8_t *p)
+{
+    return (uintptr_t)p >> MEMORY_CODE_CHUNK_SHIFT;
+}
+
+static size_t bucket_of(uintptr_t chunk)
+{
+    return (chunk ^ (chunk >> 10)) & (CPU_CODE_BUCKETS - 1);
+}
+
+/* A block is at most CPU_BLOCK_MAX * 4 = 256 bytes: two chunks at most. */
+static void index_block(BlockCache *bc, Block *b)
+{
+    uintptr_t first = chunk_of(b->host_start), last = chunk_of(b->host_end - 1);
+    for (unsigned k = 0; k < 2 && first + k <= last; k++) {
+        BlockLink *head = &bc->code_index[bucket_of(first + k)];
+        b->code_next[k] = *head;
+        *head = (uintptr_t)b | k;
+    }
+}
+
+static void drop_block(Cpu *cpu, Block *b)
+{
+    BlockCache *bc = &cpu->blocks;
+    if (bc->table[cpu_block_slot(b->start)] == b)
+        bc->table[cpu_block_slot(b->start)] = NULL;
+    b->start = CPU_BLOCK_DEAD; /* chains to it no longer match a pc */
+    bc->kills++;
+    if (b->jit_chained)
+        jit_kill(cpu, b); /* jumps into its translation leave instead */
+}
+
+static bool overlaps(const Block *b, const uint8_t *host, const uint8_t *end)
+{
+    return b->host_start < end && b->host_end > host;
+}
+
+/* Drops the blocks indexed under `chunk` that overlap [host, end). */
+static void drop_chunk(Cpu *cpu, uintptr_t chunk, const uint8_t *host, const uint8_t *end)
+{
+    BlockLink *link = &cpu->blocks.code_index[bucket_of(chunk)];
+    uint64_t generation = cpu->blocks.generation;
+    while (*link && cpu->blocks.generation == generation) { /* (jit_kill may flush) */
+        Block *b = (Block *)(*link & ~(uintptr_t)1);
+        unsigned k = *link & 1;
+        bool dead = b->start == CPU_BLOCK_DEAD;
+        if (!dead && overlaps(b, host, end)) {
+            drop_block(cpu, b);
+            dead = true;
+        }
+        if (dead)
+            *link = b->code_next[k]; /* out of this list */
+        else
+            link = &b->code_next[k];
+    }
 }
 
 void cpu_blocks_code_written(void *opaque, const uint8_t *host, size_t len)
@@ -63,16 +121,16 @@ void cpu_blocks_code_written(void *opaque, const uint8_t *host, size_t len)
     Cpu *cpu = opaque;
     BlockCache *bc = &cpu->blocks;
     const uint8_t *end = host + len;
-    for (size_t i = 0; i < bc->nblocks; i++) {
+    uintptr_t first = chunk_of(host), last = chunk_of(end - 1);
+    if (last - first < CPU_CODE_BUCKETS) {
+        for (uintptr_t c = first; c <= last && bc->nblocks; c++)
+            drop_chunk(cpu, c, host, end);
+        return;
+    }
+    for (size_t i = 0; i < bc->nblocks; i++) { /* a big write: every block once */
         Block *b = &bc->pool[i];
-        if (b->start == CPU_BLOCK_DEAD || b->host_start >= end || b->host_end <= host)
-            continue;
-        if (bc->table[cpu_block_slot(b->start)] == b)
-            bc->table[cpu_block_slot(b->start)] = NULL;
-        b->start = CPU_BLOCK_DEAD; /* chains to it no longer match a pc */
-        bc->kills++;
-        if (b->jit_chained)
-            jit_kill(cpu, b); /* jumps into its translation leave instead */
+        if (b->start != CPU_BLOCK_DEAD && overlaps(b, host, end))
+            drop_block(cpu, b);
     }
 }
 
@@ -211,6 +269,7 @@ Block *cpu_block_translate(Cpu *cpu, uint32_t pc)
     bc->nblocks++;
     bc->ninsns += b->ninsns + 1;
     bc->table[cpu_block_slot(pc)] = b;
+    index_block(bc, b);
     memory_code_mark(&first, pc, (uint32_t)(b->host_end - b->host_start));
     return b;
 }

@@ -124,6 +124,11 @@ enum { PMP_OFF = 0, PMP_TOR = 1, PMP_NA4 = 2, PMP_NAPOT = 3 };
 #define CPU_BLOCK_INSN_POOL (CPU_BLOCK_POOL * 24)
 #define CPU_BLOCK_DEAD 1u             /* start of an invalidated block (odd: no pc) */
 #define CPU_REG_SINK 32               /* writes to x0 land here */
+#define CPU_CODE_BUCKETS 1024         /* the code index, a power of 2 */
+
+/* A link in the code index: a Block pointer with, in its low bit, which
+ * of that block's (at most two) 256-byte chunks the entry stands for. */
+typedef uintptr_t BlockLink;
 
 typedef struct BlockInsn {
     const void *handler;
@@ -160,6 +165,7 @@ typedef struct Block {
                                  chained entry is patched to jump here */
     uint32_t jit_runs;
     bool jit_refused;   /* nothing in it the translator takes */
+    BlockLink code_next[2]; /* the code index's lists, one per chunk */
 } Block;
 
 /* How a block run ended. */
@@ -190,6 +196,10 @@ typedef struct BlockCache {
     size_t ninsns;
     uint64_t generation; /* bumped by every flush */
     uint64_t kills;      /* blocks dropped because their code was written */
+    /* Pool blocks by the chunks of backing memory they came from (hashed
+     * lists): a write into code finds its blocks without a walk of the
+     * pool. Dead blocks leave the lists as the lists are walked. */
+    BlockLink code_index[CPU_CODE_BUCKETS];
     const void *const *handlers;
     Block scratch;       /* uncached blocks: MMIO code, the last steps */
     BlockInsn scratch_insns[CPU_BLOCK_MAX + 1];

@@ -21,7 +21,7 @@
 
 enum {
     RAM_BASE = 0x80000000u,
-    RAM_SIZE = 0x10000u,
+    RAM_SIZE = 0x80000u,      /* room for a write wider than the code index */
     ALIAS_BASE = 0x40000000u, /* the same RAM, seen through an alias */
     ROM_BASE = 0x1000u,
     ROM_SIZE = 0x1000u,
@@ -256,6 +256,50 @@ static void test_block_ending_at_top_of_address_space_is_invalidated(void **stat
     expect_new_code(fx, TOP_BASE, 5, loop_block, 10);
 }
 
+/* The code index files a block under each of its chunks: f straddles a
+ * chunk boundary (its first instruction in one chunk, its jalr in the
+ * next), and a write into the second chunk only must still find it. */
+static void test_write_to_second_chunk_of_a_block_reaches_it(void **state)
+{
+    Fixture *fx = *state;
+    uint32_t f = RAM_BASE + 0x1fc; /* addi at 0x..1fc, jalr at 0x..200 */
+    uint32_t body[] = {rv_addi(A0, ZERO, 0), rv_addi(A0, ZERO, 1), rv_jalr(ZERO, RA, 0)};
+    write_program(fx, LOOP, f, 1);
+    write_words(fx, f, body + 1, 2);
+    assert_int_equal(run_loop(fx, LOOP, 5, ITERATIONS), ITERATIONS);
+    Block *fb = cached_block(fx, f);
+    assert_non_null(fb);
+    assert_int_equal(fb->ninsns, 2);
+    uint32_t ret_with_a0_plus_2[] = {rv_addi(A0, A0, 2)};
+    write_words(fx, f + 4, ret_with_a0_plus_2, 1); /* the second chunk only */
+    assert_null(cached_block(fx, f));
+    uint32_t ret[] = {rv_jalr(ZERO, RA, 0)};
+    write_words(fx, f + 8, ret, 1);
+    assert_int_equal(run_loop(fx, LOOP, 6, ITERATIONS), 3 * ITERATIONS);
+}
+
+/* A write over more chunks than the index has buckets walks every block
+ * once instead: it must drop exactly those in the written range. */
+static void test_big_write_drops_exactly_the_blocks_under_it(void **state)
+{
+    Fixture *fx = *state;
+    uint32_t f = RAM_BASE + 0x1000;
+    size_t len = (size_t)(CPU_CODE_BUCKETS + 1) << MEMORY_CODE_CHUNK_SHIFT;
+    assert_true(0x1000 + len <= RAM_SIZE);
+    uint32_t g = f + (uint32_t)len - 8; /* code at both ends of the write */
+    warm_up(fx, LOOP, g, 5);
+    Block *loop_block = warm_up(fx, LOOP, f, 5);
+    assert_non_null(cached_block(fx, g));
+    uint32_t body[] = {rv_addi(A0, ZERO, 4), rv_jalr(ZERO, RA, 0)};
+    uint8_t *image = calloc(1, len);
+    memcpy(image, body, sizeof body);
+    assert_true(memory_debug_write(fx->ms, f, image, len, NULL));
+    free(image);
+    assert_null(cached_block(fx, f));
+    assert_null(cached_block(fx, g));
+    expect_new_code(fx, LOOP, 5, loop_block, 4); /* the loop, below it, stays */
+}
+
 static void test_ram_write_is_all_or_nothing(void **state)
 {
     Fixture *fx = *state;
@@ -321,7 +365,9 @@ int main(void)
         CASE(test_store_to_data_beside_code_keeps_running),
         CASE(test_debugger_write_to_rom_reaches_decoded_code),
         CASE(test_block_ending_at_top_of_address_space_is_invalidated),
-        CASE(test_ram_write_is_all_or_nothing),
+        CASE(test_write_to_second_chunk_of_a_block_reaches_it),
+    CASE(test_big_write_drops_exactly_the_blocks_under_it),
+    CASE(test_ram_write_is_all_or_nothing),
         CASE(test_code_listener_leaving_skips_no_other),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
