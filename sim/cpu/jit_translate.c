@@ -75,6 +75,7 @@ typedef struct Tr {
     const BlockInsn *jalr;              /* the block's jalr, if any */
     size_t loop_head;                   /* after the entry's register loads */
     size_t bail;                        /* back to the run loop from the entry */
+    bool reservation_ended;             /* a store before cleared cpu->reserved */
 } Tr;
 
 /* ---- what is translated ---- */
@@ -585,7 +586,12 @@ static void translate_store(Tr *t, const BlockInsn *in)
     unsigned size = in->op == CPU_INSN_SW ? 4 : in->op == CPU_INSN_SH ? 2 : 1;
     int32_t window = CPU_FIELD(jit_store);
     JitBuf *b = &t->buf;
-    x_mov_mi8(b, X_CPU, CPU_FIELD(reserved), 0); /* any store ends an LR's reservation */
+    /* Any store ends an LR's reservation; nothing in a translation reads
+     * it, so the block's first store (in order: none before it has run)
+     * does it for all. */
+    if (!t->reservation_ended)
+        x_mov_mi8(b, X_CPU, CPU_FIELD(reserved), 0);
+    t->reservation_ended = true;
     Slow *s = address(t, in, size, true);
     window_check(t, s, window);
     x_mov_rm64(b, X_RDX, X_CPU, window + (int32_t)offsetof(JitWindow, code_offset));
