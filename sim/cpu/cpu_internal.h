@@ -139,6 +139,8 @@ typedef struct BlockInsn {
     uint8_t length;
     uint8_t idx;        /* instructions before this one in its block */
     uint8_t op;         /* CpuInsnId executed, or CPU_OP_* below */
+    uint8_t device_hint; /* translated code: the jit_mmio entry this load
+                            or store reached last (a guess, checked) */
 } BlockInsn;
 
 enum {

@@ -251,12 +251,25 @@ static void window_fill(Cpu *cpu, uint32_t addr, unsigned size, bool write)
     };
 }
 
-static const MemRange *recent_device(const Cpu *cpu, uint32_t addr, unsigned size)
+static bool device_holds(const MemRange *r, uint32_t addr, unsigned size)
 {
-    for (unsigned i = 0; i < sizeof cpu->jit_mmio / sizeof cpu->jit_mmio[0]; i++) {
-        const MemRange *r = &cpu->jit_mmio[i];
-        if (r->mr && addr - r->start <= r->last - r->start && r->last - addr >= size - 1)
-            return r;
+    return r->mr && addr - r->start <= r->last - r->start && r->last - addr >= size - 1;
+}
+
+/* The recent device range holding the access, tried first where this
+ * instruction went last time (a load or store mostly reaches one device). */
+static const MemRange *recent_device(const Cpu *cpu, BlockInsn *in, uint32_t addr,
+                                     unsigned size)
+{
+    const unsigned n = sizeof cpu->jit_mmio / sizeof cpu->jit_mmio[0];
+    const MemRange *r = &cpu->jit_mmio[in->device_hint % n];
+    if (device_holds(r, addr, size))
+        return r;
+    for (unsigned i = 0; i < n; i++) {
+        if (device_holds(&cpu->jit_mmio[i], addr, size)) {
+            in->device_hint = (uint8_t)i;
+            return &cpu->jit_mmio[i];
+        }
     }
     return NULL;
 }
@@ -265,12 +278,12 @@ static const MemRange *recent_device(const Cpu *cpu, uint32_t addr, unsigned siz
  * the device: what cpu_load/cpu_store do for it without looking the
  * range up (no watchpoints or triggers while translated code runs).
  * False when the access is not one of those. */
-static bool mmio_direct(Cpu *cpu, uint32_t addr, unsigned size, bool write,
-                        uint32_t *value, bool *ok)
+static bool mmio_direct(Cpu *cpu, BlockInsn *in, uint32_t addr, unsigned size,
+                        bool write, uint32_t *value, bool *ok)
 {
     if (addr & (size - 1))
         return false;
-    const MemRange *r = recent_device(cpu, addr, size);
+    const MemRange *r = recent_device(cpu, in, addr, size);
     if (!r || (write && r->readonly))
         return false;
     if (cpu->config.clock)
@@ -290,8 +303,11 @@ static bool mmio_direct(Cpu *cpu, uint32_t addr, unsigned size, bool write,
 static void mmio_remember(Cpu *cpu, uint32_t addr, unsigned size)
 {
     const MemRange *r = mem_cache_find(&cpu->data, addr, size);
-    if (!r || r->host || recent_device(cpu, addr, size))
+    if (!r || r->host)
         return;
+    for (unsigned i = 0; i < sizeof cpu->jit_mmio / sizeof cpu->jit_mmio[0]; i++)
+        if (device_holds(&cpu->jit_mmio[i], addr, size))
+            return;
     unsigned n = sizeof cpu->jit_mmio / sizeof cpu->jit_mmio[0];
     cpu->jit_mmio[cpu->jit_mmio_next++ % n] = *r;
 }
@@ -311,8 +327,9 @@ static bool nothing_to_look_at(const Cpu *cpu, uint64_t base, unsigned ntranslat
 /* info: the instruction's index, size << 8, sign-extend << 12,
  * compressed << 13, the instructions translated << 16. */
 static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                              uint32_t pc, bool write)
+                              BlockInsn *in, bool write)
 {
+    uint32_t pc = in->pc;
     unsigned idx = info & 0xff, size = (info >> 8) & 7, ntranslated = info >> 16;
     uint32_t length = info & (1u << 13) ? 2 : 4;
     uint64_t base = cpu->cycles, generation = cpu->blocks.generation;
@@ -320,7 +337,7 @@ static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t 
     bool mmio = true, ok;
     cpu->cycles = base + idx; /* devices and faults see the exact cycle */
     cpu->pc = pc;
-    if (!mmio_direct(cpu, addr, size, write, &value, &ok)) {
+    if (!mmio_direct(cpu, in, addr, size, write, &value, &ok)) {
         mmio = false;
         ok = write ? cpu_store(cpu, addr, size, value, &mmio)
                    : cpu_load(cpu, addr, size, &value, &mmio);
@@ -347,15 +364,15 @@ static SlowResult slow_access(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t 
 }
 
 static SlowResult slow_load(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                            uint32_t pc)
+                            BlockInsn *in)
 {
-    return slow_access(cpu, addr, value, info, pc, false);
+    return slow_access(cpu, addr, value, info, in, false);
 }
 
 static SlowResult slow_store(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
-                             uint32_t pc)
+                             BlockInsn *in)
 {
-    return slow_access(cpu, addr, value, info, pc, true);
+    return slow_access(cpu, addr, value, info, in, true);
 }
 
 /* mret, as the interpreter runs it; false with illegal-instruction raised
@@ -751,7 +768,9 @@ static void emit_slow(Tr *t, const Slow *s)
     x_mov_rr32(b, X_RSI, X_RAX);
     x_mov_rr64(b, X_RDI, X_CPU);
     x_mov_ri32(b, X_RCX, info);
-    x_mov_ri32(b, X_R8, in->pc);
+    uint64_t insn_address;
+    memcpy(&insn_address, &in, sizeof insn_address);
+    x_mov_ri64(b, X_R8, insn_address);
     x_mov_mr64(b, X_CPU, CPU_FIELD(cycles), X_CYCLES);
     call(t, s->store ? (const void *)slow_store : (const void *)slow_load);
     x_mov_rm64(b, X_CYCLES, X_CPU, CPU_FIELD(cycles)); /* base, or where it ended */
