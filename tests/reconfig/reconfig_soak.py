@@ -371,7 +371,10 @@ def soak(res, board, seed, nops, twice=False, valgrind=False):
         "--board", "%s:rc-%s" % (BOARDS_FILE, board), "--scenario", path,
         "build/fw/reconfig/%s/soak.elf" % board]
     if valgrind:
-        cmd = VALGRIND + cmd
+        # The interpreter: valgrind re-instruments translated code after
+        # every W^X flip of the code cache (a minute instead of seconds
+        # here); the sanitized soaks run the translator.
+        cmd = VALGRIND + cmd[:1] + ["--jit", "off"] + cmd[1:]
     p = run(cmd)
     if twice:
         again = run(cmd)
