@@ -101,12 +101,14 @@ static void drop_chunk(Cpu *cpu, uintptr_t chunk, const uint8_t *host, const uin
 {
     BlockLink *link = &cpu->blocks.code_index[bucket_of(chunk)];
     uint64_t generation = cpu->blocks.generation;
-    while (*link && cpu->blocks.generation == generation) { /* (jit_kill may flush) */
+    while (*link) {
         Block *b = (Block *)(*link & ~(uintptr_t)1);
         unsigned k = *link & 1;
         bool dead = b->start == CPU_BLOCK_DEAD;
         if (!dead && overlaps(b, host, end)) {
             drop_block(cpu, b);
+            if (cpu->blocks.generation != generation)
+                return; /* jit_kill flushed: the index is empty, touch nothing */
             dead = true;
         }
         if (dead)
