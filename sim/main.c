@@ -45,6 +45,7 @@ typedef struct Sim {
     Session *session; /* the sliced run loop; NULL: one cpu_run */
     bool quiet; /* --describe-board: every chardev is null */
     bool jit;   /* --jit: CpuConfig.jit */
+    unsigned jit_threshold; /* --jit-threshold */
     bool output_lost;      /* a chardev, the trace or stdout failed */
     bool trace_on_stderr;  /* guest diagnostics are in the trace there */
     char **guest_seen;     /* guest diagnostics already on stderr */
@@ -284,6 +285,7 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
     CpuConfig config;
     board_cpu_config(board, sim->clock, &config);
     config.jit = sim->jit;
+    config.jit_threshold = sim->jit_threshold;
     sim->cpu = cpu_new(sim->ms, &config, errp);
     if (!sim->cpu) {
         /* the board checked the rest; the CPU judges the ISA string */
@@ -643,7 +645,7 @@ static bool sim_start_trace(Sim *sim, const Options *opt, Error **errp)
 
 static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *board)
 {
-    Sim sim = {.jit = opt->jit};
+    Sim sim = {.jit = opt->jit, .jit_threshold = opt->jit_threshold};
     Error *err = NULL;
     int status = EXIT_SIM_ERROR;
     uint32_t entry = 0;

@@ -48,6 +48,8 @@ static void usage(FILE *out)
         "      --jit on|off      translate hot code to host code (x86-64 hosts;\n"
         "                        default on there, off elsewhere). Runs are\n"
         "                        identical either way; off runs the interpreter\n"
+        "      --jit-threshold N translate a block once it has run N times\n"
+        "                        (default 128; 1 translates everything at once)\n"
         "      --trace LIST      trace the run to stderr, one line per event, each\n"
         "                        starting with the virtual time in cycles. LIST is\n"
         "                        a comma-separated list of: insn (every\n"
@@ -169,7 +171,7 @@ int options_parse(int argc, char **argv, Options *opt)
     enum { OPT_HOST = 400, OPT_SEMIHOSTING_ROOT };
     enum { OPT_GDB = 500, OPT_GDB_WAIT };
     enum { OPT_MONITOR = 600, OPT_MONITOR_WAIT, OPT_SCENARIO, OPT_JUNIT };
-    enum { OPT_JIT = 700 };
+    enum { OPT_JIT = 700, OPT_JIT_THRESHOLD };
     static const struct option longopts[] = {
         {"board", required_argument, NULL, 'b'},
         {"set", required_argument, NULL, OPT_SET},
@@ -190,6 +192,7 @@ int options_parse(int argc, char **argv, Options *opt)
         {"describe-board", required_argument, NULL, OPT_DESCRIBE},
         {"stats", no_argument, NULL, 's'},
         {"jit", required_argument, NULL, OPT_JIT},
+        {"jit-threshold", required_argument, NULL, OPT_JIT_THRESHOLD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -259,6 +262,16 @@ int options_parse(int argc, char **argv, Options *opt)
             if (!parse_jit(optarg, &opt->jit))
                 return usage_error();
             break;
+        case OPT_JIT_THRESHOLD: {
+            uint64_t runs;
+            if (!board_parse_u64(optarg, &runs) || runs == 0 || runs > UINT32_MAX) {
+                fprintf(stderr, "mcusim: --jit-threshold: '%s' is not a number of runs "
+                        "from 1 to 4294967295\n", optarg);
+                return usage_error();
+            }
+            opt->jit_threshold = (unsigned)runs;
+            break;
+        }
         case 'h': usage(stdout); return 0;
         case 'V': printf("mcusim %s\n", MCUSIM_VERSION); return 0;
         default: return usage_error();

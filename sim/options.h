@@ -42,6 +42,7 @@ typedef struct Options {
     bool list_boards;
     bool stats;
     bool jit;                  /* --jit on|off; default: on where supported */
+    unsigned jit_threshold;    /* --jit-threshold N; 0: the CPU's default */
 } Options;
 
 /* Returns -1 when the simulator should go on, else the exit status (after

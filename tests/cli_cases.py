@@ -295,6 +295,63 @@ CASES += [
 ]
 
 
+# ---- the CPU engine: --jit on|off, and --stats naming the one that ran ----
+
+def check_translated(err):
+    """--stats of a JIT run names it and says it translated something."""
+    m = re.search(r"^mcusim: engine:       jit \(x86-64\), (\d+) blocks translated, "
+                  r"(\d+) entries from the run loop$", err, re.M)
+    if not m:
+        return "--stats does not name the jit with its counts"
+    if int(m.group(1)) == 0 or int(m.group(2)) == 0:
+        return "the jit translated %s blocks, entered %s times" % m.groups()
+    return None
+
+
+CASES += [
+    dict(name="jit-neither-on-nor-off", args=["--jit", "maybe", FW + "hello.elf"], status=125,
+         stdout_exact="", stderr=["mcusim: --jit: 'maybe' is neither 'on' nor 'off'\n",
+                                  "--help"]),
+    dict(name="jit-off-stats", args=["--jit", "off", "--stats", FW + "hello.elf"], status=0,
+         stdout_exact=firmware_output("hello"), stderr=["mcusim: engine:       interpreter\n"]),
+    dict(name="help-jit", args=["--help"], status=0, stdout=["--jit on|off", "--jit-threshold N"]),
+    dict(name="jit-threshold-zero", args=["--jit-threshold", "0", FW + "hello.elf"], status=125,
+         stdout_exact="", stderr=["mcusim: --jit-threshold: '0' is not a number of runs "
+                                  "from 1 to 4294967295\n"]),
+    dict(name="jit-threshold-word", args=["--jit-threshold", "soon", FW + "hello.elf"],
+         status=125, stdout_exact="",
+         stderr=["mcusim: --jit-threshold: 'soon' is not a number of runs"]),
+    dict(name="jit-threshold-too-big", args=["--jit-threshold", "4294967296", FW + "hello.elf"],
+         status=125, stdout_exact="", stderr=["--jit-threshold: '4294967296'"]),
+]
+if any(engine == "jit" for engine, _ in testlib.ENGINES):  # x86-64: the JIT is the default
+    CASES += [
+        dict(name="jit-on-stats", args=["--jit", "on", "--stats", "--max-insns", "200000",
+                                        FW + "crc32.elf"], status=124,
+             stderr=["mcusim: engine:       jit (x86-64), "],
+             check=lambda out, err: check_translated(err)),
+        dict(name="jit-default-on", args=["--stats", "--max-insns", "200000", FW + "crc32.elf"],
+             status=124, stderr=["mcusim: engine:       jit (x86-64), "]),
+        # hello runs its blocks a few times at most: only a threshold of 1
+        # translates them
+        dict(name="jit-threshold-one", args=["--jit-threshold", "1", "--stats",
+                                             FW + "hello.elf"], status=0,
+             check=lambda out, err: None if re.search(
+                 r"jit \(x86-64\), [1-9]\d\d+ blocks translated", err)
+             else "--jit-threshold 1 translated fewer than 100 blocks of hello"),
+        dict(name="jit-last-one-counts", args=["--jit", "on", "--jit", "off", "--stats",
+                                               FW + "hello.elf"], status=0,
+             stderr=["mcusim: engine:       interpreter\n"]),
+    ]
+else:
+    CASES += [
+        dict(name="jit-on-refused", args=["--jit", "on", FW + "hello.elf"], status=125,
+             stdout_exact="", stderr=["mcusim: --jit on: this host has no translator"]),
+        dict(name="jit-default-off", args=["--stats", FW + "hello.elf"], status=0,
+             stderr=["mcusim: engine:       interpreter\n"]),
+    ]
+
+
 # ---- determinism: a reference run now, the same run again as the case ----
 
 def determinism_case(name, args):

@@ -7,16 +7,20 @@
 - each build/tests/plain/test_* (soak tests built without sanitizers) under
   valgrind --leak-check=full: any valgrind report fails it;
 - each firmware tests/firmware/NAME.c with a NAME.expect beside it runs on
-  build/mcusim-san; the first line of .expect is `exit: N` and, optionally,
-  `args: ...` (extra mcusim options); the rest is the exact UART output;
+  build/mcusim-san, once per engine (testlib.ENGINES: `--jit on` on
+  x86-64, and `--jit off`; the test's name ends with /jit or /interp); the
+  first line of .expect is `exit: N` and, optionally, `args: ...` (extra
+  mcusim options); the rest is the exact UART output;
 - CLI cases in tests/cli_cases.py: arguments, exit status, and text the
   simulator's stderr must contain (optionally stdout sent to a file such as
   /dev/full, a `check` function for numeric bounds, and a `timeout` in
   seconds shorter than testlib's);
-- observation never changes a run (tests/determinism/run_determinism.py);
-- the ISA tests of tests/isa (tests/isa/run_isa.py);
+- observation never changes a run, and neither does the engine
+  (tests/determinism/run_determinism.py);
+- the ISA tests of tests/isa on each engine (tests/isa/run_isa.py);
 - the host-service firmware of tests/firmware/host (run_host.py);
-- the gdb tests of tests/gdb (run_gdb.py: the real gdb-multiarch);
+- the gdb tests of tests/gdb on each engine (run_gdb.py: the real
+  gdb-multiarch);
 - scenario files (tests/scenario/run_scenario.py: --scenario, --junit) and
   the monitor console (tests/console/run_console.py: --monitor);
 - runtime reconfiguration end to end: the firmware of tests/firmware/reconfig
@@ -35,7 +39,7 @@ import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import SIM, TIMEOUT, TOP, Results, run, sanitizer_report  # noqa: E402
+from testlib import ENGINES, SIM, TIMEOUT, TOP, Results, run, sanitizer_report  # noqa: E402
 
 
 def check_build_file(res):
@@ -101,25 +105,30 @@ def parse_expect(path):
     return status, args, "\n".join(lines)
 
 
-def run_firmware(res, expect_path):
-    """tests/firmware/[BOARD/]NAME.expect runs build/fw/[BOARD/]NAME.elf."""
+def run_firmware(res, expect_path, only=None):
+    """tests/firmware/[BOARD/]NAME.expect runs build/fw/[BOARD/]NAME.elf on
+    each engine, as firmware/[BOARD/]NAME/ENGINE."""
     rel = os.path.relpath(expect_path, os.path.join(TOP, "tests", "firmware"))
     name = os.path.splitext(rel)[0]
     elf = os.path.join(TOP, "build", "fw", name + ".elf")
     status, args, expected = parse_expect(expect_path)
-    p = run([SIM] + args + [elf])
-    out, err = p.stdout, p.stderr
-    problems = []
-    if p.status != status:
-        problems.append("exit status %d, expected %d" % (p.status, status))
-    if out != expected:
-        problems.append("output differs:\n--- expected\n%s\n--- got\n%s" % (expected, out))
-    if sanitizer_report(err):
-        problems.append("sanitizer report")
-    if problems:
-        res.fail("firmware/" + name, "\n".join(problems) + "\n--- stderr\n" + err)
-    else:
-        res.ok("firmware/" + name)
+    for engine, engine_args in ENGINES:
+        label = "firmware/%s/%s" % (name, engine)
+        if only and only not in label:
+            continue
+        p = run([SIM] + list(engine_args) + args + [elf])
+        out, err = p.stdout, p.stderr
+        problems = []
+        if p.status != status:
+            problems.append("exit status %d, expected %d" % (p.status, status))
+        if out != expected:
+            problems.append("output differs:\n--- expected\n%s\n--- got\n%s" % (expected, out))
+        if sanitizer_report(err):
+            problems.append("sanitizer report")
+        if problems:
+            res.fail(label, "\n".join(problems) + "\n--- stderr\n" + err)
+        else:
+            res.ok(label)
 
 
 def run_cli_cases(res):
@@ -175,8 +184,7 @@ def main():
     expects = glob.glob(os.path.join(TOP, "tests", "firmware", "*.expect")) + \
         glob.glob(os.path.join(TOP, "tests", "firmware", "*", "*.expect"))
     for path in sorted(expects):
-        if not only or only in path:
-            run_firmware(res, path)
+        run_firmware(res, path, only)
     if not only or only == "cli":
         run_cli_cases(res)
     sys.path.insert(0, os.path.join(TOP, "tests", "determinism"))

@@ -6,8 +6,10 @@ The runners (tests/run_tests.py, tests/isa/run_isa.py,
 tests/firmware/host/run_host.py, tests/gdb/run_gdb.py,
 tests/determinism/run_determinism.py, tests/fuzz/run_fuzz.py and the CLI
 cases) import it; each can also run alone and ends with the same
-`N passed, N failed` line."""
+`N passed, N failed` line. ENGINES lists the CPU engines (JIT and
+interpreter) the firmware, ISA and gdb tests each run on."""
 import os
+import platform
 import re
 import subprocess
 
@@ -28,6 +30,19 @@ SANITIZER_REPORT = re.compile(r"(ERROR: (Address|Leak)Sanitizer|runtime error:)"
 
 def sanitizer_report(text):
     return SANITIZER_REPORT.search(text)
+
+
+# The CPU engines the end-to-end suites run each test on, as (suffix for
+# the test's name, mcusim options): the JIT on x86-64 hosts (the only ones
+# with a translator, where it is the default; there `--jit on` must work,
+# so it is not asked of the simulator), and the interpreter everywhere,
+# the reference.
+# The translator translates every block on its first run here: test
+# programs are short, and at the default threshold (128 runs) most of them
+# would never leave the interpreter.
+ENGINES = ((("jit", ("--jit", "on", "--jit-threshold", "1")),)
+           if platform.machine() in ("x86_64", "AMD64") else ()) + \
+    (("interp", ("--jit", "off")),)
 
 
 class Ran:

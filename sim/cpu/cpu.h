@@ -40,6 +40,10 @@ typedef struct CpuConfig {
      * instruction for instruction: the interpreter stays the reference,
      * and runs everything the translator leaves to it (see jit.h). */
     bool jit;
+    /* Runs of a block before it is translated; 0: the default (128).
+     * 1 translates everything on its first run (what the test suites use
+     * to put short programs through the translator). */
+    unsigned jit_threshold;
 } CpuConfig;
 
 #define CPU_PMP_MAX 16

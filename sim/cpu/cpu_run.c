@@ -194,13 +194,13 @@ static BlockExit exec_block(Cpu *cpu, Block *b, JitLink *link)
     const uint8_t *entry = NULL;
     if (cpu->jit && !cpu->jit_blocked && b != &cpu->blocks.scratch)
         entry = jit_entry(cpu, b);
-    if (!entry) {
+    if (entry && link->site && link->target == b->start &&
+        link->generation == cpu->blocks.generation && !cpu->no_chaining)
+        jit_chain(cpu, link->site, b);
+    if (!entry || !jit_ready(cpu)) {
         link->site = NULL;
         return cpu_exec_block(cpu, b, NULL);
     }
-    if (link->site && link->target == b->start &&
-        link->generation == cpu->blocks.generation && !cpu->no_chaining)
-        jit_chain(cpu, link->site, b);
     BlockExit how = jit_run(cpu, entry);
     *link = (JitLink){cpu->jit_exit_site, cpu->pc, cpu->blocks.generation};
     return how;
@@ -212,7 +212,7 @@ static bool observed_stop(Cpu *cpu)
     return unlikely(cpu->observer != NULL) && cpu->observer(cpu->observer_opaque, cpu);
 }
 
-CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
+static CpuStopReason run_blocks(Cpu *cpu, uint64_t max_insns, Error **errp)
 {
     uint64_t retired = cpu_retired(cpu);
     cpu->insn_limit = max_insns > UINT64_MAX - retired ? UINT64_MAX
@@ -284,6 +284,18 @@ CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
         if (observed_stop(cpu))
             return CPU_STOP_REQUESTED;
     }
+}
+
+/* The clock reads the hart's time when the run ends, whichever engine ran
+ * and wherever its last block ended (devices only brought it to their own
+ * accesses): what the host does next (a slice's pacer, input from a
+ * console) is scheduled from the same cycle either way. */
+CpuStopReason cpu_run(Cpu *cpu, uint64_t max_insns, Error **errp)
+{
+    CpuStopReason why = run_blocks(cpu, max_insns, errp);
+    if (cpu->config.clock)
+        clock_set_now(cpu->config.clock, cpu->cycles);
+    return why;
 }
 
 CpuStopReason cpu_step(Cpu *cpu, Error **errp)

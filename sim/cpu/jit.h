@@ -32,7 +32,8 @@
 
 typedef struct Jit Jit;
 
-/* A block is translated once it has run this many times. */
+/* A block is translated once it has run this many times (unless
+ * CpuConfig.jit_threshold says otherwise). */
 #define JIT_HOT_RUNS 128
 #define JIT_CODE_CACHE (4u << 20)
 
@@ -47,8 +48,12 @@ void jit_windows_clear(Cpu *cpu);
 /* The translation to run for b (a pool block, not the scratch one),
  * translating it now if it has become hot; NULL: the interpreter runs it. */
 const uint8_t *jit_entry(Cpu *cpu, Block *b);
-/* Runs translated code from an entry jit_entry gave. The same contract as
- * cpu_exec_block: cpu->pc, cycles and last_block say where it ended;
+/* Makes the cache executable, with every queued patch in (a dead block's
+ * entry must leave before anything runs). False: the host refused a flip,
+ * and translated code never runs again (the interpreter runs b). */
+bool jit_ready(Cpu *cpu);
+/* Runs translated code from an entry jit_entry gave, once jit_ready said
+ * yes. The same contract as cpu_exec_block: cpu->pc, cycles and last_block say where it ended;
  * cpu->jit_exit_site is set when that exit can be chained (jit_chain). */
 BlockExit jit_run(Cpu *cpu, const uint8_t *entry);
 /* b died (its code was written): jumps into its translation must leave

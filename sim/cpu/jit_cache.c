@@ -43,6 +43,7 @@ struct Jit {
     const uint8_t *epilogue;   /* where translated code returns through */
     bool writable;             /* read-write now (else read-execute) */
     bool broken;               /* the mapping could not be flipped: off */
+    uint32_t hot_runs;         /* runs before a block is translated */
     JitPatch pending[JIT_PENDING]; /* chaining patches waiting to be written */
     unsigned npending;
     unsigned pending_runs;     /* runs since the queue was last emptied */
@@ -138,6 +139,7 @@ bool jit_new(Cpu *cpu, Error **errp)
     }
     Jit *jit = xcalloc(1, sizeof *jit);
     jit->code = code;
+    jit->hot_runs = cpu->config.jit_threshold ? cpu->config.jit_threshold : JIT_HOT_RUNS;
     write_trampoline(jit);
     if (!set_writable(jit, false)) {
         munmap(code, JIT_CODE_CACHE);
@@ -198,11 +200,28 @@ static const uint8_t *translate(Cpu *cpu, Block *b)
 
 const uint8_t *jit_entry(Cpu *cpu, Block *b)
 {
+    if (cpu->jit->broken)
+        return NULL; /* a refused flip: nothing translated runs again */
     if (b->jit_entry)
         return b->jit_entry;
-    if (b->jit_refused || cpu->jit->broken || ++b->jit_runs < JIT_HOT_RUNS)
+    if (b->jit_refused || ++b->jit_runs < cpu->jit->hot_runs)
         return NULL;
     return translate(cpu, b);
+}
+
+bool jit_ready(Cpu *cpu)
+{
+    Jit *jit = cpu->jit;
+    if (jit->kill_pending || (jit->npending && ++jit->pending_runs >= JIT_PENDING_RUNS))
+        set_writable(jit, true);
+    if (jit->broken)
+        return false;
+    if (jit->writable) {
+        apply_pending(jit);
+        if (!set_writable(jit, false))
+            return false;
+    }
+    return true;
 }
 
 BlockExit jit_run(Cpu *cpu, const uint8_t *entry)
@@ -210,13 +229,6 @@ BlockExit jit_run(Cpu *cpu, const uint8_t *entry)
     Jit *jit = cpu->jit;
     JitEnter enter;
     memcpy(&enter, &jit->enter, sizeof enter); /* data to code pointer */
-    if (jit->kill_pending || (jit->npending && ++jit->pending_runs >= JIT_PENDING_RUNS))
-        set_writable(jit, true);
-    if (jit->writable) {
-        apply_pending(jit);
-        if (!set_writable(jit, false))
-            return BLOCK_EXIT_CHECK; /* nothing ran; the run loop goes on */
-    }
     jit->entries++;
     cpu->jit_exit_site = NULL;
     return enter(cpu, entry);
@@ -284,6 +296,12 @@ const uint8_t *jit_entry(Cpu *cpu, Block *b)
     (void)cpu;
     (void)b;
     return NULL;
+}
+
+bool jit_ready(Cpu *cpu)
+{
+    (void)cpu;
+    return false;
 }
 
 BlockExit jit_run(Cpu *cpu, const uint8_t *entry)

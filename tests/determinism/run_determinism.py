@@ -1,15 +1,22 @@
-"""Observation never changes a run (tests/run_tests.py runs these).
+"""Observation never changes a run, and neither does the CPU engine
+(tests/run_tests.py runs these).
 
 Each firmware here runs once as the reference with `--trace mmio,irq`
 (device accesses and interrupts, with the virtual time of each) and
-`--stats`, then again untraced, with only mmio traced, with instruction
-tracing (one instruction per decoded block), exception tracing,
-everything traced, and sliced (`--timeout`); each must give the same UART
-output, exit status, instruction count, virtual time and the mmio/irq
-trace lines it traces. Then at several instruction limits, the traced and
-untraced runs must agree with each other and be a prefix of the full run. Breakpoints, watchpoints and
-single steps are compared the same way by tests/unit/test_determinism.c
-(through the CPU's API) and tests/gdb (through gdb).
+`--stats` on the first engine of testlib.ENGINES (the JIT on x86-64), then
+again untraced, with only mmio traced, with instruction tracing (one
+instruction per decoded block, which also keeps the JIT from running),
+exception tracing, everything traced, sliced (`--timeout`) and on the
+interpreter (`--jit off`); each must give the same UART output, exit
+status, instruction count, virtual time and the mmio/irq trace lines it
+traces. The engines are also compared with each other with
+`--trace mmio,irq,exc` (exceptions too: determinism/NAME/engines). Then at
+several instruction limits, the traced and untraced runs and the run on
+the interpreter must agree with each other and be a prefix of the full
+run. Breakpoints, watchpoints and single steps are compared the same way by
+tests/unit/test_determinism.c (through the CPU's API) and tests/gdb
+(through gdb); tests/unit/test_jit_lockstep.c compares the engines at
+every block boundary.
 """
 import os
 import re
@@ -30,7 +37,12 @@ FIRMWARE = [
      "build/fw/uart_echo.elf"),
     ("hifive1_gpio_irq", ["--board", "tests/firmware/boards/hifive1-gpio.yaml"],
      "build/fw/hifive1/gpio_irq.elf"),
+    # exceptions of every kind, for the engines' exc traces
+    ("isa_faults", [], "build/isa/faults.elf"),
 ]
+# The engine of the reference run, and the interpreter (the last one).
+FIRST_ENGINE = list(testlib.ENGINES[0][1])
+INTERP = list(testlib.ENGINES[-1][1])
 VARIANTS = [
     ("untraced", []),
     ("trace-mmio", ["--trace", "mmio"]),
@@ -38,14 +50,16 @@ VARIANTS = [
     ("trace-exc", ["--trace", "mmio,irq,exc"]),
     ("trace-all", ["--trace", "all"]),
     ("sliced", ["--trace", "mmio,irq", "--timeout", "600"]),
+    ("interp", INTERP + ["--trace", "mmio,irq"]),
 ]
 LIMITS = [1, 997, 20011, 77777, 150001]
 KEPT_KINDS = ("mmio", "irq", "end")
+ENGINE_KINDS = ("mmio", "irq", "exc", "end")
 LINE = re.compile(r"^\s*\d+ (\w+)")
 
 
 class Run:
-    def __init__(self, args):
+    def __init__(self, args, kinds=KEPT_KINDS):
         fd, path = tempfile.mkstemp(prefix="mcusim-trace-")
         os.close(fd)
         try:
@@ -58,7 +72,7 @@ class Run:
         self.status = r.status
         self.stdout = r.stdout
         self.stderr = r.stderr
-        self.lines = [line for line in trace if kind(line) in KEPT_KINDS]
+        self.lines = [line for line in trace if kind(line) in kinds]
         self.stats = [line for line in self.stderr.splitlines()
                       if line.startswith(("mcusim: instructions:", "mcusim: virtual time:"))]
 
@@ -81,7 +95,10 @@ def first_difference(a, b):
     return None
 
 
-def compare(ref, run, what):
+def compare(ref, run, what, traced_alike=False):
+    """What differs between two runs. traced_alike: both traced the same
+    kinds, so every line counts (else the run that traces less is compared
+    on what it traces)."""
     problems = []
     if run.status != ref.status:
         problems.append("exit status %d, reference %d" % (run.status, ref.status))
@@ -90,17 +107,36 @@ def compare(ref, run, what):
                         % (ref.stdout, run.stdout))
     if run.stats != ref.stats:
         problems.append("stats differ: %s against %s" % (run.stats, ref.stats))
-    # A run that traces less is compared on what it traces.
     kinds = {kind(line) for line in run.lines}
-    diff = first_difference([line for line in ref.lines if kind(line) in kinds], run.lines)
+    expected = ref.lines if traced_alike else [line for line in ref.lines if kind(line) in kinds]
+    diff = first_difference(expected, run.lines)
     if diff:
-        problems.append("mmio/irq trace differs at " + diff)
+        problems.append("trace differs at " + diff)
     if testlib.sanitizer_report(run.stderr):
         problems.append("sanitizer report:\n" + run.stderr)
     return ["%s: %s" % (what, p) for p in problems]
 
 
+def check_engines(res, name, options, elf):
+    """The same firmware on each engine: the same output, exit status,
+    instruction count, virtual time, and device accesses, interrupts and
+    exceptions at the same times."""
+    runs = [(engine, Run(list(args) + options + ["--trace", "mmio,irq,exc", elf],
+                         kinds=ENGINE_KINDS))
+            for engine, args in testlib.ENGINES]
+    ref_engine, ref = runs[0]
+    problems = []
+    if not ref.events():
+        problems.append("the %s run traced no device access, interrupt or exception:\n%s"
+                        % (ref_engine, ref.stderr))
+    for engine, run in runs[1:]:
+        problems += compare(ref, run, "%s against %s" % (engine, ref_engine), traced_alike=True)
+    res.report("determinism/%s/engines" % name, problems)
+
+
 def check_firmware(res, name, options, elf):
+    check_engines(res, name, options, elf)
+    options = FIRST_ENGINE + options
     ref = Run(options + ["--trace", "mmio,irq", elf])
     if not ref.events():
         res.fail("determinism/%s" % name,
@@ -115,7 +151,9 @@ def check_firmware(res, name, options, elf):
         args = options + ["--max-insns", str(limit)]
         plain = Run(args + ["--trace", "mmio,irq", elf])
         traced = Run(args + ["--trace", "mmio,irq,insn", elf])
+        interp = Run(args + INTERP + ["--trace", "mmio,irq", elf])
         problems = compare(plain, traced, "-n %d with and without insn tracing" % limit)
+        problems += compare(plain, interp, "-n %d on the interpreter" % limit, traced_alike=True)
         events = plain.events()
         if events != full[:len(events)]:
             problems.append("-n %d: the trace is not a prefix of the full run's: %s"

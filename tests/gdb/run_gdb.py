@@ -14,7 +14,9 @@ fails on a system without /etc/hosts). NAME.py asserts with gdb's Python
 API (tests/gdb/gdbtest.py) and makes gdb exit non-zero on the first failed
 assertion. A test passes when every gdb session exits 0, the simulator
 exits with the status the test expects (the firmware's exit status, or 122
-after `kill`), and the simulator's stderr holds no sanitizer report.
+after `kill`), and the simulator's stderr holds no sanitizer report. Every
+test runs on each engine of testlib.ENGINES (`--jit on` on x86-64 hosts,
+`--jit off`), as gdb/NAME/jit and gdb/NAME/interp.
 
 The firmware is build/fw/gdb/NAME.elf, built from tests/gdb/fw/NAME.c with
 the HiFive1 library tests/firmware/hifive1/lib, on the hifive1-test board
@@ -213,11 +215,12 @@ def gdb_command(port, script, elf):
                   "-x", os.path.join("tests", "gdb", script + ".py"), elf]
 
 
-def run_sessions(sim, scripts, elf, wrap=None, verbose=False):
-    """Starts the simulator halted on elf and runs the gdb scripts one
-    after the other (each command through wrap, if given). Returns
-    (problems, log, the simulator's exit status or None, its stdout)."""
-    s = Sim(sim, ["--gdb", "0", "--gdb-wait", "--board", BOARD, elf])
+def run_sessions(sim, scripts, elf, wrap=None, verbose=False, engine=()):
+    """Starts the simulator (with the engine's options) halted on elf and
+    runs the gdb scripts one after the other (each command through wrap, if
+    given). Returns (problems, log, the simulator's exit status or None,
+    its stdout)."""
+    s = Sim(sim, list(engine) + ["--gdb", "0", "--gdb-wait", "--board", BOARD, elf])
     problems, log, status = [], [], None
     port = s.wait_port(SIM_START)
     if port is None:
@@ -259,9 +262,10 @@ def run_sessions(sim, scripts, elf, wrap=None, verbose=False):
     return problems, "\n".join(log), status, s.stdout()
 
 
-def run_test(sim, name, scripts, expect_status, elf=FIRMWARE, wrap=None, verbose=False):
+def run_test(sim, name, scripts, expect_status, elf=FIRMWARE, wrap=None, verbose=False,
+             engine=()):
     """Runs one test; returns (problems, log)."""
-    problems, log, status, _ = run_sessions(sim, scripts, elf, wrap, verbose)
+    problems, log, status, _ = run_sessions(sim, scripts, elf, wrap, verbose, engine)
     if status is not None and status != expect_status:
         problems.append("simulator exit status %d, expected %d" % (status, expect_status))
     return problems, log
@@ -313,7 +317,7 @@ def without_etc_hosts(empty):
     return wrap
 
 
-def run_no_etc_hosts(sim, test, verbose=False):
+def run_no_etc_hosts(sim, test, verbose=False, engine=()):
     """Returns (problems, log, note)."""
     name, scripts, status = test[:3]
     problems = target_remote_problems()
@@ -323,17 +327,17 @@ def run_no_etc_hosts(sim, test, verbose=False):
     empty = os.path.join(TOP, "build", "gdb-empty-hosts")
     open(empty, "w").close()
     more, log = run_test(sim, name, scripts, status, firmware_of(test),
-                         wrap=without_etc_hosts(empty), verbose=verbose)
+                         wrap=without_etc_hosts(empty), verbose=verbose, engine=engine)
     return problems + more, log, None
 
 
 # ---- observe: debugging a run changes nothing the firmware sees ----
 
-def run_observe(sim, test, verbose=False):
+def run_observe(sim, test, verbose=False, engine=()):
     """Returns (problems, log)."""
     elf = firmware_of(test)
-    p = subprocess.run([sim, "--board", BOARD, elf], cwd=TOP, env=ENV, capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=GDB_TIMEOUT)
+    p = subprocess.run([sim] + list(engine) + ["--board", BOARD, elf], cwd=TOP, env=ENV,
+                       capture_output=True, stdin=subprocess.DEVNULL, timeout=GDB_TIMEOUT)
     out = p.stdout.decode(errors="replace")
     err = p.stderr.decode(errors="replace")
     problems = []
@@ -345,7 +349,8 @@ def run_observe(sim, test, verbose=False):
         problems.append("without gdb the firmware did not finish (exit %d)" % p.returncode)
         return problems, "\n".join(log)
     for label, script in OBSERVE_SESSIONS:
-        more, slog, status, sout = run_sessions(sim, [script], elf, verbose=verbose)
+        more, slog, status, sout = run_sessions(sim, [script], elf, verbose=verbose,
+                                                engine=engine)
         log.append(slog)
         problems += ["%s: %s" % (label, m) for m in more]
         if status is not None and status != p.returncode:
@@ -357,17 +362,18 @@ def run_observe(sim, test, verbose=False):
 
 
 def run(results, sim=None, only=None, verbose=False):
-    """Runs every gdb test, reporting each through results.ok / results.fail
-    as `gdb/NAME`."""
+    """Runs every gdb test on every engine (testlib.ENGINES), reporting each
+    through results.ok / results.fail as `gdb/NAME/ENGINE` (jit, interp)."""
     sim = sim or testlib.SIM
-    selected = [t for t in TESTS if not only or only in "gdb/" + t[0]]
+    selected = [(t, engine, args) for t in TESTS for engine, args in testlib.ENGINES
+                if not only or only in "gdb/%s/%s" % (t[0], engine)]
     if not selected:
         return
     missing = []
     if subprocess.run(["which", GDB], capture_output=True).returncode != 0:
         missing.append("%s is not installed (bash tools/setup.sh)" % GDB)
-    for test in selected:
-        label = "gdb/" + test[0]
+    for test, engine, args in selected:
+        label = "gdb/%s/%s" % (test[0], engine)
         elf = firmware_of(test)
         absent = [] if os.path.exists(os.path.join(TOP, elf)) else [
             "%s is missing (build it: ninja, or python3 tests/gdb/run_gdb.py --build)" % elf]
@@ -376,11 +382,12 @@ def run(results, sim=None, only=None, verbose=False):
             continue
         note = None
         if test[0] == "no_etc_hosts":
-            problems, log, note = run_no_etc_hosts(sim, test, verbose)
+            problems, log, note = run_no_etc_hosts(sim, test, verbose, args)
         elif test[0] == "observe":
-            problems, log = run_observe(sim, test, verbose)
+            problems, log = run_observe(sim, test, verbose, args)
         else:
-            problems, log = run_test(sim, test[0], test[1], test[2], elf, verbose=verbose)
+            problems, log = run_test(sim, test[0], test[1], test[2], elf, verbose=verbose,
+                                     engine=args)
         if problems:
             results.fail(label, "\n".join(problems) + "\n" + log)
         else:

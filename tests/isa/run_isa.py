@@ -13,7 +13,10 @@ The run matrix (runs()):
   tests/isa/NAME.S        -march=rv32imac, board virt32
   tests/isa/rv32i_NAME.S  -march=rv32i, board tests/isa/boards.yaml:virt32-rv32i
   plus EXTRA_BOARDS: faults and atomic also run on virt32-emulate
-  (cpu.misaligned: emulate).
+  (cpu.misaligned: emulate);
+  run() runs each on every engine of testlib.ENGINES (engine_runs(): the
+  JIT, `--jit on`, on x86-64 hosts, and the interpreter, `--jit off`),
+  labelled NAME[@BOARD]/jit and NAME[@BOARD]/interp.
 PENDING names tests expected to fail until a feature lands: their failure
 is reported but not counted (set MCUSIM_ISA_STRICT=1 to count it).
 
@@ -92,6 +95,13 @@ def runs():
     return result
 
 
+def engine_runs():
+    """runs() on every engine of testlib.ENGINES: label NAME[@BOARD]/ENGINE
+    and the engine's options added."""
+    return [dict(r, label="%s/%s" % (r["label"], engine), engine=list(engine_args))
+            for r in runs() for engine, engine_args in testlib.ENGINES]
+
+
 def build(names=None):
     """Compiles the ELFs into build/isa/. Returns a list of (name, error)."""
     os.makedirs(BUILD_DIR, exist_ok=True)
@@ -103,9 +113,11 @@ def build(names=None):
     return errors
 
 
-def run_sim(sim, board, elf, timeout=TIMEOUT):
-    """Runs one ELF; returns (status, stdout, stderr); status -1: timeout."""
-    r = testlib.run([sim, "--board", board, "--max-insns", MAX_INSNS, elf], timeout=timeout)
+def run_sim(sim, board, elf, timeout=TIMEOUT, engine=()):
+    """Runs one ELF (with the engine's options); returns (status, stdout,
+    stderr); status -1: timeout."""
+    r = testlib.run([sim] + list(engine) + ["--board", board, "--max-insns", MAX_INSNS, elf],
+                    timeout=timeout)
     return r.status, r.stdout, r.stderr
 
 
@@ -132,7 +144,7 @@ def run(results, sim=None, only=None):
     results.fail as `isa/LABEL`."""
     sim = sim or testlib.SIM
     strict = os.environ.get("MCUSIM_ISA_STRICT") == "1"
-    for r in runs():
+    for r in engine_runs():
         label = "isa/" + r["label"]
         if only and only not in label:
             continue
@@ -141,7 +153,7 @@ def run(results, sim=None, only=None):
             results.fail(label, "%s is missing (build it: ninja, or "
                          "python3 tests/isa/run_isa.py --build)" % os.path.relpath(elf, TOP))
             continue
-        status, out, err = run_sim(sim, r["board"], elf)
+        status, out, err = run_sim(sim, r["board"], elf, engine=r["engine"])
         problems = judge(r["test"], status, out, err)
         if not problems:
             results.ok(label)
@@ -158,8 +170,9 @@ def main(argv):
     sim, only = None, None
     args = list(argv)
     if "--list" in args:
-        for r in runs():
-            print("%-28s %-8s %s" % (r["label"], march(r["test"]), r["board"]))
+        for r in engine_runs():
+            print("%-36s %-8s %-42s %s" % (r["label"], march(r["test"]), r["board"],
+                                           " ".join(r["engine"])))
         return 0
     if "--build" in args:
         args.remove("--build")
