@@ -63,6 +63,26 @@ void jit_kill(Cpu *cpu, const Block *b);
 void jit_chain(Cpu *cpu, uint8_t *site, const Block *b);
 void jit_stats(const Cpu *cpu, CpuEngineStats *out);
 
+/* jit_helpers.c: what translated code calls. A load or store that the
+ * inline RAM window did not take: `info` is the instruction's index in
+ * its block | size << 8 | sign-extend << 12 | compressed << 13 | the
+ * instructions translated << 16; in is the decoded instruction (its
+ * device hint is updated). Status JIT_SLOW_OK: go on (value loaded);
+ * JIT_SLOW_CHECK: retired, pc and cycles past it, back to the run loop;
+ * JIT_SLOW_FAULT: raised, pc and cycles at it. Returned in rax:rdx. */
+enum { JIT_SLOW_OK = 0, JIT_SLOW_CHECK = 1, JIT_SLOW_FAULT = 2 };
+typedef struct JitSlowResult {
+    uint64_t value, status;
+} JitSlowResult;
+JitSlowResult jit_slow_load(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
+                            BlockInsn *in);
+JitSlowResult jit_slow_store(Cpu *cpu, uint32_t addr, uint32_t value, uint32_t info,
+                             BlockInsn *in);
+/* mret at pc as the interpreter runs it (cycles counted); false with
+ * illegal-instruction raised (from U-mode, which translated code never
+ * runs in, but the check is the interpreter's). */
+bool jit_mret(Cpu *cpu, uint32_t pc, uint32_t bits);
+
 /* jit_translate.c: writes b's translation into [buf, end), where it will
  * run; returns the bytes used (0: it did not fit, or nothing in b can be
  * translated: *refused says which). Sets b->jit_entry and jit_chained. */
