@@ -9,8 +9,10 @@
  * block was decoded from, by any writer and through any address (the
  * memory system tracks chunks of backing memory and tells
  * cpu_blocks_code_written; only the blocks decoded from those bytes are
- * dropped), fence.i and any change of the memory map (everything is
- * dropped). Code fetched from MMIO is never cached.
+ * dropped, found through an index by chunk, and their translations made
+ * to leave), and any change of the memory map (everything is dropped,
+ * translations too). fence.i needs nothing more. Code fetched from MMIO is
+ * never cached.
  */
 #include "sim/cpu/cpu_internal.h"
 #include "sim/cpu/jit.h"
