@@ -6,24 +6,28 @@
  * and jumps, fence, and mret through a helper); a block stops translating
  * at the first other one (CSR, ecall, ebreak, wfi, fence.i, an AMO, an
  * illegal encoding), which then starts a block of its own that the
- * interpreter runs. Nothing
- * translated runs while PMP checks, tracing, a debugger or triggers are on
- * (cpu->jit_blocked): the interpreter runs everything then.
+ * interpreter runs. Nothing translated runs while PMP checks, tracing, a
+ * debugger or triggers are on (cpu->jit_blocked): the interpreter runs
+ * everything then.
  *
  * Exactness, as in the interpreter (cpu_run.c): time is settled at exits;
  * a translation entered from another one first checks that its whole
- * length fits before the run loop's horizon (cpu->check_at) and that the
- * block is still live, else it returns to the run loop; a device access
- * or a store into decoded code ends the run after that instruction with
- * BLOCK_EXIT_CHECK, with the clock at the instruction's exact cycle while
- * the device ran.
+ * length fits before the run loop's horizon (cpu->check_at), else it
+ * returns to the run loop. A block whose code is written has its chained
+ * entry patched to leave (jit_kill) before translated code runs again, and
+ * setting the block observer drops every chain. A device access runs with
+ * the clock at the instruction's exact cycle; the translation goes on
+ * after it only when nothing the run loop watches changed (check_at still
+ * beyond the block, no flush, no block killed), else it ends there with
+ * BLOCK_EXIT_CHECK, as the interpreter's block would.
  *
  * Memory: one code cache, mapped read-write while code is written or
  * patched and read-execute while it runs (never both), bounded, and
- * emptied with the decoded blocks (cpu_blocks_flush): when it is full, on
- * fence.i and on every map change. Translated loads and stores try the
- * RAM/ROM windows in Cpu inline (copies of data-cache ranges, emptied on
- * every commit), and stores into a chunk holding decoded code leave them.
+ * emptied with the decoded blocks (cpu_blocks_flush): when it is full and
+ * on every map change. Translated loads and stores try the RAM/ROM windows
+ * in Cpu inline (copies of data-cache ranges, emptied on every commit);
+ * stores into a chunk holding decoded code take the helper, which drops
+ * what they hit.
  */
 #ifndef SIM_CPU_JIT_H
 #define SIM_CPU_JIT_H
@@ -53,8 +57,9 @@ const uint8_t *jit_entry(Cpu *cpu, Block *b);
  * and translated code never runs again (the interpreter runs b). */
 bool jit_ready(Cpu *cpu);
 /* Runs translated code from an entry jit_entry gave, once jit_ready said
- * yes. The same contract as cpu_exec_block: cpu->pc, cycles and last_block say where it ended;
- * cpu->jit_exit_site is set when that exit can be chained (jit_chain). */
+ * yes. The same contract as cpu_exec_block: cpu->pc, cycles and
+ * last_block say where it ended; cpu->jit_exit_site is set when that exit
+ * can be chained (jit_chain). */
 BlockExit jit_run(Cpu *cpu, const uint8_t *entry);
 /* b died (its code was written): jumps into its translation must leave
  * for the run loop instead. Done before translated code runs again. */
