@@ -7,8 +7,9 @@
 - each build/tests/plain/test_* (soak tests built without sanitizers) under
   valgrind --leak-check=full: any valgrind report fails it;
 - each firmware tests/firmware/NAME.c with a NAME.expect beside it runs on
-  build/mcusim-san, once per engine (testlib.ENGINES: `--jit on` on
-  x86-64, and `--jit off`; the test's name ends with /jit or /interp); the
+  build/mcusim-san, once per engine (testlib.ENGINES: `--jit on
+  --jit-threshold 1` on x86-64, so every block is translated, and
+  `--jit off`; the test's name ends with /jit or /interp); the
   first line of .expect is `exit: N` and, optionally, `args: ...` (extra
   mcusim options); the rest is the exact UART output;
 - CLI cases in tests/cli_cases.py: arguments, exit status, and text the

@@ -15,7 +15,8 @@ The run matrix (runs()):
   plus EXTRA_BOARDS: faults and atomic also run on virt32-emulate
   (cpu.misaligned: emulate);
   run() runs each on every engine of testlib.ENGINES (engine_runs(): the
-  JIT, `--jit on`, on x86-64 hosts, and the interpreter, `--jit off`),
+  JIT, `--jit on --jit-threshold 1`, on x86-64 hosts, and the
+  interpreter, `--jit off`),
   labelled NAME[@BOARD]/jit and NAME[@BOARD]/interp.
 PENDING names tests expected to fail until a feature lands: their failure
 is reported but not counted (set MCUSIM_ISA_STRICT=1 to count it).
