@@ -71,6 +71,8 @@ typedef struct Tr {
     size_t loop_head;                   /* after the entry's register loads */
     size_t bail;                        /* back to the run loop from the entry */
     bool reservation_ended;             /* a store before cleared cpu->reserved */
+    int rax_holds;                      /* guest register rax holds now, or -1 */
+    int rax_put;                        /* the one the last put left in rax */
 } Tr;
 
 /* ---- what is translated ---- */
@@ -143,9 +145,20 @@ static bool is_cached(const Tr *t, unsigned g)
     return g > 0 && g < 32 && t->host[g] >= 0;
 }
 
-/* host register xr := guest register g */
+/* host register xr := guest register g. An instruction that starts right
+ * after one whose last act was put(g, rax) finds g in rax still: its first
+ * reads of g take it from there (rax_holds is forgotten at the first get
+ * into rax, which is where every template starts changing rax). */
 static void get(Tr *t, unsigned xr, unsigned g)
 {
+    bool held = g != 0 && (int)g == t->rax_holds;
+    if (xr == X_RAX)
+        t->rax_holds = -1;
+    if (held) {
+        if (xr != X_RAX)
+            x_mov_rr32(&t->buf, xr, X_RAX);
+        return;
+    }
     if (g == 0)
         x_alu_rr32(&t->buf, ALU_XOR, xr, xr);
     else if (is_cached(t, g))
@@ -159,6 +172,8 @@ static void put(Tr *t, unsigned g, unsigned xr)
 {
     if (g == 0 || g >= 32)
         return;
+    if (xr == X_RAX)
+        t->rax_put = (int)g; /* every template puts last: see get */
     if (is_cached(t, g))
         x_mov_rr32(&t->buf, (unsigned)t->host[g], xr);
     else
@@ -715,8 +730,13 @@ size_t jit_translate(Cpu *cpu, Block *b, uint8_t *buf, uint8_t *end,
     load_cached(&t);
     t.loop_head = x_offset(&t.buf);
     bool ended = false;
-    for (unsigned i = 0; i < n && !ended; i++)
+    t.rax_put = -1;
+    for (unsigned i = 0; i < n && !ended; i++) {
+        t.rax_holds = t.rax_put;
+        t.rax_put = -1;
         ended = translate_insn(&t, &b->insns[i], i);
+    }
+    t.rax_holds = -1; /* cold code starts from anywhere */
     if (!ended) /* the block goes on in the interpreter, or just ends */
         exit_static(&t, BLOCK_EXIT_NEXT, b->insns[n].pc, n);
     emit_cold(&t);
