@@ -80,6 +80,23 @@ static MemCache *data_cache(Cpu *cpu, uint32_t addr, unsigned size,
     return &cpu->pmp_data;
 }
 
+MemAccess cpu_device_read(Cpu *cpu, const MemRange *r, uint32_t addr, unsigned size,
+                          uint32_t *value)
+{
+    cpu_sync_clock(cpu);
+    MemAccess result = memory_mmio_read(cpu->ms, r, addr, size, value);
+    if (result == MEM_OK && size < 4)
+        *value &= (1u << (8 * size)) - 1; /* a device may return more */
+    return result;
+}
+
+MemAccess cpu_device_write(Cpu *cpu, const MemRange *r, uint32_t addr, unsigned size,
+                           uint32_t value)
+{
+    cpu_sync_clock(cpu);
+    return memory_mmio_write(cpu->ms, r, addr, size, value);
+}
+
 /* MMIO callbacks may commit a new map, which flushes the cache the range
  * lives in: hand the memory system a copy. */
 static MemAccess cpu_read(Cpu *cpu, uint32_t addr, unsigned size,
@@ -95,11 +112,7 @@ static MemAccess cpu_read(Cpu *cpu, uint32_t addr, unsigned size,
     }
     MemRange copy = *r;
     *mmio = true;
-    cpu_sync_clock(cpu);
-    MemAccess result = memory_mmio_read(cpu->ms, &copy, addr, size, value);
-    if (result == MEM_OK && size < 4)
-        *value &= (1u << (8 * size)) - 1; /* a device may return more */
-    return result;
+    return cpu_device_read(cpu, &copy, addr, size, value);
 }
 
 static MemAccess cpu_write(Cpu *cpu, uint32_t addr, unsigned size,
@@ -123,8 +136,7 @@ static MemAccess cpu_write(Cpu *cpu, uint32_t addr, unsigned size,
     }
     MemRange copy = *r;
     *mmio = true;
-    cpu_sync_clock(cpu);
-    return memory_mmio_write(cpu->ms, &copy, addr, size, value);
+    return cpu_device_write(cpu, &copy, addr, size, value);
 }
 
 /* A misaligned access done byte by byte (emulate_misaligned); a fault

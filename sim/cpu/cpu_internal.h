@@ -365,6 +365,13 @@ bool cpu_fetch(Cpu *cpu, uint32_t pc, uint32_t *bits);
  * was involved (the run loop then looks around). */
 bool cpu_load(Cpu *cpu, uint32_t addr, unsigned size, uint32_t *value, bool *mmio);
 bool cpu_store(Cpu *cpu, uint32_t addr, unsigned size, uint32_t value, bool *mmio);
+/* An access to the device behind r (looked up already), at the exact time:
+ * the clock brought to cpu->cycles first; a narrow read masked. The range
+ * is read before the device runs (which may commit a new map). */
+MemAccess cpu_device_read(Cpu *cpu, const MemRange *r, uint32_t addr, unsigned size,
+                          uint32_t *value);
+MemAccess cpu_device_write(Cpu *cpu, const MemRange *r, uint32_t addr, unsigned size,
+                           uint32_t value);
 
 /* cpu_debug.c */
 /* Records a debugger stop at the current instruction and returns `why`. */

@@ -58,14 +58,9 @@ static bool mmio_direct(Cpu *cpu, BlockInsn *in, uint32_t addr, unsigned size,
     const MemRange *r = recent_device(cpu, in, addr, size);
     if (!r || (write && r->readonly))
         return false;
-    if (cpu->config.clock)
-        clock_set_now(cpu->config.clock, cpu->cycles);
-    /* The range is read before the callback runs (which may commit a new
-     * map and so empty jit_mmio). */
-    MemAccess result = write ? memory_mmio_write(cpu->ms, r, addr, size, *value)
-                             : memory_mmio_read(cpu->ms, r, addr, size, value);
-    if (result == MEM_OK && !write && size < 4)
-        *value &= (1u << (8 * size)) - 1;
+    /* (r is read before the device runs, which may empty jit_mmio) */
+    MemAccess result = write ? cpu_device_write(cpu, r, addr, size, *value)
+                             : cpu_device_read(cpu, r, addr, size, value);
     *ok = result == MEM_OK || cpu_raise(cpu, write ? CPU_CAUSE_STORE_ACCESS
                                                    : CPU_CAUSE_LOAD_ACCESS, addr);
     return true;

@@ -107,6 +107,27 @@ static bool translatable(const Cpu *cpu, const BlockInsn *in)
     return false;
 }
 
+/* The width and signedness of a load or store. */
+static unsigned access_size(unsigned op)
+{
+    switch (op) {
+    case CPU_INSN_LW: case CPU_INSN_SW: return 4;
+    case CPU_INSN_LH: case CPU_INSN_LHU: case CPU_INSN_SH: return 2;
+    default: return 1;
+    }
+}
+
+static bool access_signed(unsigned op)
+{
+    return op == CPU_INSN_LB || op == CPU_INSN_LH;
+}
+
+/* A host address as an immediate. */
+static uint64_t address_of(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
 /* ---- guest registers ---- */
 
 /* The most used guest registers of the translated part (two uses or
@@ -245,9 +266,7 @@ static void reload(Tr *t)
 
 static void call(Tr *t, const void *fn)
 {
-    uint64_t address;
-    memcpy(&address, &fn, sizeof address);
-    x_mov_ri64(&t->buf, X_RAX, address);
+    x_mov_ri64(&t->buf, X_RAX, address_of(fn));
     x_call_rax(&t->buf);
 }
 
@@ -437,8 +456,8 @@ static void window_check(Tr *t, Slow *s, int32_t window)
 
 static void translate_load(Tr *t, const BlockInsn *in)
 {
-    unsigned size = in->op == CPU_INSN_LW ? 4 : in->op == CPU_INSN_LH || in->op == CPU_INSN_LHU ? 2 : 1;
-    bool sign = in->op == CPU_INSN_LB || in->op == CPU_INSN_LH;
+    unsigned size = access_size(in->op);
+    bool sign = access_signed(in->op);
     int32_t window = CPU_FIELD(jit_load);
     Slow *s = address(t, in, size, false);
     window_check(t, s, window);
@@ -452,7 +471,7 @@ static void translate_load(Tr *t, const BlockInsn *in)
  * window's code bitmap) takes the slow path, which invalidates. */
 static void translate_store(Tr *t, const BlockInsn *in)
 {
-    unsigned size = in->op == CPU_INSN_SW ? 4 : in->op == CPU_INSN_SH ? 2 : 1;
+    unsigned size = access_size(in->op);
     int32_t window = CPU_FIELD(jit_store);
     JitBuf *b = &t->buf;
     /* Any store ends an LR's reservation; nothing in a translation reads
@@ -607,9 +626,8 @@ static void emit_slow(Tr *t, const Slow *s)
 {
     JitBuf *b = &t->buf;
     const BlockInsn *in = s->in;
-    unsigned size = in->op == CPU_INSN_LW || in->op == CPU_INSN_SW ? 4
-                  : in->op == CPU_INSN_LH || in->op == CPU_INSN_LHU || in->op == CPU_INSN_SH ? 2 : 1;
-    bool sign = in->op == CPU_INSN_LB || in->op == CPU_INSN_LH;
+    unsigned size = access_size(in->op);
+    bool sign = access_signed(in->op);
     uint32_t info = in->idx | size << 8 | (uint32_t)sign << 12 |
                     (uint32_t)(in->length == 2) << 13 | t->n << 16;
     for (unsigned j = 0; j < s->njumps; j++)
@@ -620,9 +638,7 @@ static void emit_slow(Tr *t, const Slow *s)
     x_mov_rr32(b, X_RSI, X_RAX);
     x_mov_rr64(b, X_RDI, X_CPU);
     x_mov_ri32(b, X_RCX, info);
-    uint64_t insn_address;
-    memcpy(&insn_address, &in, sizeof insn_address);
-    x_mov_ri64(b, X_R8, insn_address);
+    x_mov_ri64(b, X_R8, address_of(in));
     x_mov_mr64(b, X_CPU, CPU_FIELD(cycles), X_CYCLES);
     call(t, s->store ? (const void *)jit_slow_store : (const void *)jit_slow_load);
     x_mov_rm64(b, X_CYCLES, X_CPU, CPU_FIELD(cycles)); /* base, or where it ended */
@@ -642,15 +658,10 @@ static void emit_exit_stub(Tr *t, const Exit *e)
 {
     JitBuf *b = &t->buf;
     x_patch(b, e->site, x_offset(b));
-    uint64_t block, site;
-    const Block *blk = t->b;
-    uint8_t *site_address = b->start + e->site;
-    memcpy(&block, &blk, sizeof block);
-    memcpy(&site, &site_address, sizeof site);
     x_mov_mi32(b, X_CPU, CPU_FIELD(pc), e->pc);
-    x_mov_ri64(b, X_RAX, block);
+    x_mov_ri64(b, X_RAX, address_of(t->b));
     x_mov_mr64(b, X_CPU, CPU_FIELD(last_block), X_RAX);
-    x_mov_ri64(b, X_RAX, site);
+    x_mov_ri64(b, X_RAX, address_of(b->start + e->site));
     x_mov_mr64(b, X_CPU, CPU_FIELD(jit_exit_site), X_RAX);
     x_mov_ri32(b, X_RAX, e->how);
     jmp_epilogue(t);
@@ -683,10 +694,7 @@ static void emit_cold(Tr *t)
     if (t->nindirect) { /* no translated successor: back to the run loop */
         for (unsigned i = 0; i < t->nindirect; i++)
             x_patch(b, t->indirect[i], x_offset(b));
-        uint64_t block;
-        const Block *blk = t->b;
-        memcpy(&block, &blk, sizeof block);
-        x_mov_ri64(b, X_RAX, block);
+        x_mov_ri64(b, X_RAX, address_of(t->b));
         x_mov_mr64(b, X_CPU, CPU_FIELD(last_block), X_RAX);
         x_alu_rr32(b, ALU_XOR, X_RAX, X_RAX);
         x_mov_mr64(b, X_CPU, CPU_FIELD(jit_exit_site), X_RAX);
