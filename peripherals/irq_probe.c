@@ -3,11 +3,18 @@
  * It exists to check a board's `irq:` wiring without a real interrupt
  * controller (e.g. `irq: [probe.0, probe.1]` on a CLINT).
  *
- *   offset 0, 32-bit read: bit n = the level of input n; writes ignored
- *   other offsets read 0
- * Property `inputs`: how many inputs (1-32, default 32).
+ * One register, a regs.h table (irq_probe_regs):
+ *   0x0 levels  32-bit, read-only: bit n = the level of input n (writes
+ *               are ignored)
+ * The access must be 32-bit and aligned (a bus error otherwise, unless
+ * `bad-access: ignore`); other offsets read 0 and ignore writes, reported
+ * once each as guest diagnostics. The levels follow the inputs and nothing
+ * else: there is no reset hook (a machine reset leaves the lines driven).
+ * Properties: `inputs`, how many inputs (1-32, default 32), and
+ * `bad-access`.
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
@@ -16,7 +23,9 @@
 
 typedef struct IrqProbe {
     Owner *owner; /* for its name in messages; no reference */
+    char *name;   /* the board's name for it, for the bank */
     unsigned inputs;
+    RegBank bank;
     uint32_t levels;
 } IrqProbe;
 
@@ -29,24 +38,14 @@ static void probe_set_level(void *opaque, unsigned line, bool level)
         p->levels &= ~(UINT32_C(1) << line);
 }
 
-static bool probe_read(void *opaque, uint64_t offset, unsigned size,
-                       uint32_t *value)
-{
-    const IrqProbe *p = opaque;
-    *value = offset == 0 ? p->levels : 0;
-    return true;
-}
+static const RegDef irq_probe_regs[] = {
+    {.name = "levels", .offset = 0x0, .width = 4, .access = REG_RO,
+     .store = offsetof(IrqProbe, levels)},
+};
 
-static bool probe_write(void *opaque, uint64_t offset, unsigned size,
-                        uint32_t value)
-{
-    return true;
-}
-
-static const MmioOps probe_ops = {
-    .read = probe_read,
-    .write = probe_write,
-    .peek = probe_read,
+static const RegTable irq_probe_table = {
+    .regs = irq_probe_regs,
+    .nregs = REG_TABLE_LEN(irq_probe_regs),
 };
 
 static bool probe_irq_input(void *state, unsigned n, IrqLine *out,
@@ -61,8 +60,16 @@ static bool probe_irq_input(void *state, unsigned n, IrqLine *out,
 
 static const DeviceProperty probe_props[] = {
     {"inputs", "how many interrupt inputs, 1 to 32; default 32", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
+
+static void probe_finalize(void *opaque)
+{
+    IrqProbe *p = opaque;
+    free(p->name);
+    free(p);
+}
 
 static bool probe_create(const DeviceConfig *config, Device *out, Error **errp)
 {
@@ -72,11 +79,15 @@ static bool probe_create(const DeviceConfig *config, Device *out, Error **errp)
                                PROBE_MAX_INPUTS, &inputs, errp))
         return false;
     IrqProbe *p = xcalloc(1, sizeof *p);
+    p->name = xstrdup(config->desc->name);
+    if (!regs_bank_init(&p->bank, &irq_probe_table, p, p->name, config, errp)) {
+        probe_finalize(p);
+        return false;
+    }
     p->inputs = (unsigned)inputs;
-    p->owner = owner_new(config->ms, config->desc->name, free, p);
+    p->owner = owner_new(config->ms, config->desc->name, probe_finalize, p);
     out->owner = p->owner;
-    out->region = memory_region_new_mmio(p->owner, config->desc->name,
-                                         config->size, &probe_ops, p);
+    out->region = regs_region_new(p->owner, &p->bank, config->size);
     out->state = p;
     return true;
 }
@@ -90,4 +101,5 @@ const PeripheralClass irq_probe_class = {
     .properties = probe_props,
     .create = probe_create,
     .irq_input = probe_irq_input,
+    .registers = &irq_probe_table,
 };

@@ -9,80 +9,76 @@
  *   size    whatever the board gives, 1 byte to 4 GiB (default 0x1000)
  * `read-value` is live: set_property changes what the next read returns.
  *
- * Each access to a new register (32-bit word offset) is reported once
- * through DeviceHost.log_guest, reads and writes separately:
+ * The window is a regs.h table of one array register, `word`, an element
+ * per 32-bit word of the instance's size (the last one partial when the
+ * size is not a multiple of 4), which 1-, 2- and 4-byte accesses may
+ * reach (REG_NARROW); a halfword not aligned to 2, or a word not aligned
+ * to 4, is a bad access (a bus error, unless `bad-access: ignore`). The
+ * CPU never makes one: it splits misaligned accesses into bytes.
+ *
+ * Each access to a new register (word offset) is reported once as a
+ * guest diagnostic, reads and writes separately:
  *   qspi0: read at +0x40 (not modelled)
- * At most STUB_LOG_LIMIT reports per stub, then one saying that further
- * accesses go unreported; a register already reported costs a short
- * linear search, nothing else.
+ * sharing the bank's report log (regs.h: REGS_LOG_LIMIT reports, then one
+ * saying that further accesses go unreported); a register already
+ * reported costs a short linear search, nothing else.
  *
  * The debugger's peek returns `read-value` and reports nothing.
+ * Properties: `read-value`, `bad-access`.
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
+#define STUB_TYPE "memory-mapped-stub"
 #define STUB_DEFAULT_SIZE 0x1000
-#define STUB_LOG_LIMIT 16
+#define STUB_MAX_SIZE (UINT64_C(1) << 32)
 
 typedef struct MmioStub {
+    RegBank bank;
     char *name;
-    DeviceHost host;
     uint32_t read_value;
-    /* Reported (word offset << 1 | is_write) entries. */
-    uint64_t logged[STUB_LOG_LIMIT];
-    unsigned nlogged;
-    bool log_full; /* the "not reported" line was printed */
+    uint32_t words; /* the elements of `word` this instance has */
 } MmioStub;
 
-/* Reports an access to a register not seen before, once. */
-static void stub_note(MmioStub *s, uint64_t offset, bool is_write)
+static unsigned stub_words(const void *dev)
 {
-    if (s->log_full)
-        return;
-    uint64_t key = (offset & ~UINT64_C(3)) << 1 | is_write;
-    for (unsigned i = 0; i < s->nlogged; i++)
-        if (s->logged[i] == key)
-            return;
-    if (s->nlogged == STUB_LOG_LIMIT) {
-        s->log_full = true;
-        device_log_guest(&s->host, s->name, "further accesses not reported");
-        return;
-    }
-    s->logged[s->nlogged++] = key;
-    device_log_guest(&s->host, s->name, "%s at +0x%llx (not modelled)",
-                     is_write ? "write" : "read",
-                     (unsigned long long)(offset & ~UINT64_C(3)));
+    const MmioStub *s = dev;
+    return s->words;
 }
 
-static bool stub_peek(void *opaque, uint64_t offset, unsigned size,
-                      uint32_t *value)
+static uint32_t stub_word_read(void *dev, unsigned index, bool peek)
 {
-    const MmioStub *s = opaque;
-    uint32_t word = s->read_value >> (8 * (offset & 3));
-    *value = size >= 4 ? word : word & ((UINT32_C(1) << (8 * size)) - 1);
-    return true;
+    MmioStub *s = dev;
+    if (!peek)
+        regs_note_once(&s->bank, (uint64_t)index * 4, false,
+                       "read at +0x%" PRIx64 " (not modelled)",
+                       (uint64_t)index * 4);
+    return s->read_value;
 }
 
-static bool stub_read(void *opaque, uint64_t offset, unsigned size,
-                      uint32_t *value)
+static void stub_word_write(void *dev, unsigned index, uint32_t value)
 {
-    stub_note(opaque, offset, false);
-    return stub_peek(opaque, offset, size, value);
+    MmioStub *s = dev;
+    regs_note_once(&s->bank, (uint64_t)index * 4, true,
+                   "write at +0x%" PRIx64 " (not modelled)", (uint64_t)index * 4);
 }
 
-static bool stub_write(void *opaque, uint64_t offset, unsigned size,
-                       uint32_t value)
-{
-    stub_note(opaque, offset, true);
-    return true;
-}
+/* Writes reach the hook (there is no storage), which only reports them. */
+static const RegDef stub_regs[] = {
+    {.name = "word", .offset = 0, .width = 4, .access = REG_RW,
+     .flags = REG_NARROW, .count = STUB_MAX_SIZE / 4, .stride = 4,
+     .count_of = stub_words, .store = REG_NO_STORE, .read = stub_word_read,
+     .write = stub_word_write},
+};
 
-static const MmioOps stub_ops = {
-    .read = stub_read,
-    .write = stub_write,
-    .peek = stub_peek,
+static const RegTable stub_table = {
+    .regs = stub_regs,
+    .nregs = REG_TABLE_LEN(stub_regs),
 };
 
 static void stub_finalize(void *opaque)
@@ -92,10 +88,9 @@ static void stub_finalize(void *opaque)
     free(s);
 }
 
-#define STUB_TYPE "memory-mapped-stub"
-
 static const DeviceProperty stub_props[] = {
     {"read-value", "the 32-bit value every word reads; default 0", true},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -121,10 +116,13 @@ static bool stub_create(const DeviceConfig *config, Device *out, Error **errp)
     MmioStub *s = xcalloc(1, sizeof *s);
     s->name = xstrdup(config->desc->name);
     s->read_value = (uint32_t)read_value;
-    s->host = *config->host;
+    s->words = (uint32_t)((config->size + 3) / 4);
+    if (!regs_bank_init(&s->bank, &stub_table, s, s->name, config, errp)) {
+        stub_finalize(s);
+        return false;
+    }
     out->owner = owner_new(config->ms, config->desc->name, stub_finalize, s);
-    out->region = memory_region_new_mmio(out->owner, config->desc->name,
-                                         config->size, &stub_ops, s);
+    out->region = regs_region_new(out->owner, &s->bank, config->size);
     out->state = s;
     return true;
 }
@@ -135,8 +133,9 @@ const PeripheralClass mmio_stub_class = {
                    "ignores writes, reports each register once",
     .default_size = STUB_DEFAULT_SIZE,
     .min_size = 1,
-    .max_size = UINT64_C(1) << 32,
+    .max_size = STUB_MAX_SIZE,
     .properties = stub_props,
     .create = stub_create,
     .set_property = stub_set_property,
+    .registers = &stub_table,
 };

@@ -2,17 +2,26 @@
  *
  * Registers after the TI PC16550D datasheet (register summary, reset
  * configuration and interrupt control tables); byte registers, one per
- * offset (reg-shift 0):
- *   0 RBR (read) / THR (write); DLL while LCR.DLAB
- *   1 IER (ERBFI, ETBEI, ELSI, EDSSI); DLM while LCR.DLAB
- *   2 IIR (read) / FCR (write: FIFO enable, RX/TX FIFO reset, DMA mode
- *     bit kept but unused, RX trigger level 1/4/8/14)
- *   3 LCR   4 MCR   5 LSR (DR, OE, THRE, TEMT)   6 MSR   7 SCR
- * Offsets 8 and up read 0 and ignore writes. A 2- or 4-byte access reaches
- * consecutive registers, lowest offset in the low byte (as QEMU splits
- * it), so the debugger's word-sized peeks see every register. Reset: IER,
- * FCR, LCR, MCR 0; IIR 0x01; LSR 0x60; MSR 0xb0; SCR, DLL, DLM 0 at power
- * on and kept by a machine reset (the datasheet's reset leaves them).
+ * offset (reg-shift 0), declared as a regs.h table (ns16550a_regs):
+ *   0 rbr (read) / thr (write); dll while lcr.dlab
+ *   1 ier (erbfi, etbei, elsi, edssi); dlm while lcr.dlab
+ *   2 iir (read) / fcr (write: fifo_enable, rcvr_reset, xmit_reset,
+ *     dma_mode kept but unused, rcvr_trigger 1/4/8/14)
+ *   3 lcr   4 mcr   5 lsr (dr, oe, thre, temt)   6 msr   7 scr
+ * The table names one register per offset, so offsets 0-2 are "rbr_thr_dll",
+ * "ier_dlm" and "iir_fcr" there, with hooks that choose by lcr.dlab and
+ * direction; --trace mmio names the one reached ("uart0.thr", "uart0.dll",
+ * "uart0.fcr", ...) and its fields (ns16550a_views). lsr and msr are
+ * read-only (writes, for factory test only, are ignored) and offsets 8 and
+ * up read 0 and ignore writes: both reported once per offset as guest
+ * diagnostics. A 2- or 4-byte access reaches consecutive registers,
+ * lowest offset in the low byte (as QEMU splits it), so the debugger's
+ * word-sized peeks see every register: no access is ever the wrong size
+ * here, and `bad-access`, accepted as by every register-table model, has
+ * nothing to act on.
+ * Reset: ier, fcr, lcr, mcr 0; iir 0x01; lsr 0x60; msr 0xb0; scr, dll,
+ * dlm 0 at power on and kept by a machine reset (the datasheet's reset
+ * leaves them).
  *
  * One interrupt output ("irq"), driven only by ns16550a_update_irq from the
  * IIR priority encoding: line status (OE) > received data available (FIFO
@@ -39,7 +48,7 @@
  *
  * Properties: `chardev` (the backend, default stdio; live: set_property
  * opens the new backend, and only once it is open closes the old one; the
- * RX FIFO keeps what it holds) and `clock-frequency`.
+ * RX FIFO keeps what it holds), `clock-frequency` and `bad-access`.
  *
  * Loopback (MCR bit 4) is modelled: THR bytes enter the receiver at once
  * (so overruns can happen), the chardev is neither written nor polled, and
@@ -50,23 +59,14 @@
  * writes to LSR and MSR (factory test only; ignored).
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
 
 #define NS16550A_DEFAULT_CLOCK 3686400 /* Hz */
+#define NS16550A_NREGS 8               /* offsets 0-7 */
 #define RX_FIFO_SIZE 16
-
-enum {
-    REG_RBR_THR = 0, /* DLL while DLAB */
-    REG_IER = 1,     /* DLM while DLAB */
-    REG_IIR_FCR = 2,
-    REG_LCR = 3,
-    REG_MCR = 4,
-    REG_LSR = 5,
-    REG_MSR = 6,
-    REG_SCR = 7,
-};
 
 #define IER_ERBFI 0x01 /* received data available */
 #define IER_ETBEI 0x02 /* THR empty */
@@ -80,12 +80,14 @@ enum {
 #define IIR_RDI 0x04
 #define IIR_RLSI 0x06
 #define IIR_CTI 0x0c
+#define IIR_ID_MASK 0x0f
 #define IIR_FIFOS 0xc0 /* FIFOs enabled */
 
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
 #define FCR_CLEAR_TX 0x04
-#define FCR_KEPT 0xc9 /* enable, DMA mode, trigger level */
+#define FCR_KEPT 0xc9  /* enable, DMA mode, trigger level */
+#define FCR_MASK 0xcf  /* bits 5:4 reserved */
 
 #define LCR_STB 0x04
 #define LCR_PEN 0x08
@@ -102,6 +104,7 @@ enum {
 #define LSR_OE 0x02
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
+#define LSR_RESET (LSR_THRE | LSR_TEMT)
 
 #define MSR_DCTS 0x01
 #define MSR_DDSR 0x02
@@ -111,11 +114,13 @@ enum {
 #define MSR_DSR 0x20
 #define MSR_RI 0x40
 #define MSR_DCD 0x80
+#define MSR_RESET (MSR_CTS | MSR_DSR | MSR_DCD)
 
 static const char *const ns16550a_irq_names[] = {"irq"};
 
 typedef struct Ns16550a {
     Owner *owner;           /* for its name in messages; no reference */
+    char *name;             /* the board's name for it, for the banks */
     DeviceHost host;        /* to open a new chardev */
     Chardev *chardev;
     Clock *clock;           /* NULL: no receive timing, no input */
@@ -123,9 +128,19 @@ typedef struct Ns16550a {
     ClockEvent *rx_timeout; /* when a character timeout becomes due */
     uint64_t clock_hz;      /* the baud generator's input */
     IrqLine irq;
+    RegBank bank;  /* the registers (ns16550a_table) */
+    RegBank views; /* names only: the banked registers, for traces */
+    bool batch;    /* inside an access done as one: after_access waits */
+    /* Something rx_poll_schedule depends on changed since it last ran
+     * (the first access, loopback, the FIFO's size or whether it has
+     * room); the input ending, input arriving and the poll itself call
+     * it directly. False between accesses: after_access runs it. */
+    bool rx_dirty;
     bool started; /* the firmware has accessed the UART: input may come */
 
-    uint8_t ier, fcr, lcr, mcr, scr, dll, dlm;
+    uint32_t lcr, mcr, scr;   /* the registers with storage */
+    uint8_t ier, fcr, dll, dlm; /* behind the banked offsets 1, 2, 0, 1 */
+    uint8_t lines;      /* modem_lines() as of the last MCR change */
     uint8_t lsr_errors; /* OE until LSR is read */
     uint8_t msr_deltas; /* DCTS, DDSR, TERI, DDCD until MSR is read */
     bool thr_pending;   /* THR-empty indication until IIR shows it */
@@ -134,11 +149,17 @@ typedef struct Ns16550a {
     uint64_t rx_activity; /* last cycle a byte entered or left the RX FIFO */
 } Ns16550a;
 
+static bool dlab(const Ns16550a *u) { return u->lcr & LCR_DLAB; }
 static bool fifo_on(const Ns16550a *u) { return u->fcr & FCR_ENABLE; }
 static bool loopback(const Ns16550a *u) { return u->mcr & MCR_LOOP; }
 static unsigned rx_capacity(const Ns16550a *u)
 {
     return fifo_on(u) ? RX_FIFO_SIZE : 1;
+}
+
+static bool rx_has_room(const Ns16550a *u)
+{
+    return u->rx_count < rx_capacity(u);
 }
 
 static unsigned rx_trigger(const Ns16550a *u)
@@ -176,15 +197,15 @@ static uint64_t timeout_due(const Ns16550a *u)
     return u->rx_activity + 4 * char_cycles(u);
 }
 
-/* The IIR value, by priority; no side effects. */
-static uint8_t ns16550a_iir(const Ns16550a *u)
+/* The IIR value, by priority, with `due` = timeout_due(u); no side
+ * effects. */
+static uint8_t iir_at(const Ns16550a *u, uint64_t due)
 {
     uint8_t fifos = fifo_on(u) ? IIR_FIFOS : 0;
     if ((u->ier & IER_ELSI) && u->lsr_errors)
         return fifos | IIR_RLSI;
     if ((u->ier & IER_ERBFI) && u->rx_count >= rx_trigger(u))
         return fifos | IIR_RDI;
-    uint64_t due = timeout_due(u);
     if ((u->ier & IER_ERBFI) && due != CLOCK_NEVER && due <= clock_now(u->clock))
         return fifos | IIR_CTI;
     if ((u->ier & IER_ETBEI) && u->thr_pending)
@@ -194,14 +215,19 @@ static uint8_t ns16550a_iir(const Ns16550a *u)
     return fifos | IIR_NONE;
 }
 
+static uint8_t ns16550a_iir(const Ns16550a *u)
+{
+    return iir_at(u, timeout_due(u));
+}
+
 /* The one place the output is driven; called after every change. Keeps
  * the timeout event at the cycle a character timeout becomes due. */
 static void ns16550a_update_irq(Ns16550a *u)
 {
-    irq_set(&u->irq, !(ns16550a_iir(u) & IIR_NONE));
+    uint64_t due = timeout_due(u);
+    irq_set(&u->irq, !(iir_at(u, due) & IIR_NONE));
     if (!u->clock)
         return;
-    uint64_t due = timeout_due(u);
     if (due != CLOCK_NEVER && due > clock_now(u->clock))
         clock_event_schedule(u->rx_timeout, due);
     else
@@ -217,13 +243,14 @@ static void ns16550a_timeout_fired(void *opaque)
 
 static bool rx_wants_input(const Ns16550a *u)
 {
-    return u->clock && u->started && !loopback(u) &&
-           u->rx_count < rx_capacity(u) && !chardev_input_ended(u->chardev);
+    return u->clock && u->started && !loopback(u) && rx_has_room(u) &&
+           !chardev_input_ended(u->chardev);
 }
 
 /* Polls one character time from now, unless a poll is already coming. */
 static void rx_poll_schedule(Ns16550a *u)
 {
+    u->rx_dirty = false;
     if (!u->clock)
         return;
     if (!rx_wants_input(u))
@@ -232,17 +259,28 @@ static void rx_poll_schedule(Ns16550a *u)
         clock_event_schedule(u->rx_poll, clock_now(u->clock) + char_cycles(u));
 }
 
+/* Whether the FIFO has room is an input of rx_wants_input that changes
+ * byte by byte, one that counts only outside loopback (in loopback the
+ * chardev is never polled; entering or leaving it is an MCR write). */
+static void rx_room_changed(Ns16550a *u, bool had_room)
+{
+    if (had_room != rx_has_room(u) && !loopback(u))
+        u->rx_dirty = true;
+}
+
 /* A byte reaches the receiver. A full FIFO drops it; a full holding
  * register (no FIFOs) is overwritten; both set OE. */
 static void rx_push(Ns16550a *u, uint8_t byte)
 {
-    if (u->rx_count == rx_capacity(u)) {
+    bool had_room = rx_has_room(u);
+    if (!had_room) {
         u->lsr_errors |= LSR_OE;
         if (!fifo_on(u))
             u->rx[u->rx_head] = byte;
     } else {
         u->rx[(u->rx_head + u->rx_count++) % RX_FIFO_SIZE] = byte;
     }
+    rx_room_changed(u, had_room);
     if (u->clock)
         u->rx_activity = clock_now(u->clock);
 }
@@ -251,9 +289,11 @@ static uint8_t rx_pop(Ns16550a *u)
 {
     if (!u->rx_count)
         return 0;
+    bool had_room = rx_has_room(u);
     uint8_t byte = u->rx[u->rx_head];
     u->rx_head = (u->rx_head + 1) % RX_FIFO_SIZE;
     u->rx_count--;
+    rx_room_changed(u, had_room);
     if (u->clock)
         u->rx_activity = clock_now(u->clock);
     return byte;
@@ -261,7 +301,9 @@ static uint8_t rx_pop(Ns16550a *u)
 
 static void rx_clear(Ns16550a *u)
 {
+    bool had_room = rx_has_room(u);
     u->rx_head = u->rx_count = 0;
+    rx_room_changed(u, had_room);
 }
 
 /* The chardev's input came back after it had ended. */
@@ -282,50 +324,25 @@ static void ns16550a_rx_poll(void *opaque)
 
 /* ---- registers ---- */
 
-static uint8_t ns16550a_lsr(const Ns16550a *u)
+/* Offset 0: RBR (read; dequeues), THR (write: transmits), DLL while DLAB. */
+static uint32_t rbr_read(void *dev, unsigned index, bool peek)
 {
-    return (u->rx_count ? LSR_DR : 0) | u->lsr_errors | LSR_THRE | LSR_TEMT;
+    Ns16550a *u = dev;
+    if (dlab(u))
+        return u->dll;
+    if (peek)
+        return u->rx_count ? u->rx[u->rx_head] : 0;
+    return rx_pop(u);
 }
 
-/* A register's value; with `consume`, a read's side effects happen too. */
-static uint8_t ns16550a_reg_read(Ns16550a *u, uint64_t offset, bool consume)
+static void thr_write(void *dev, unsigned index, uint32_t value)
 {
-    bool dlab = u->lcr & LCR_DLAB;
-    uint8_t v;
-    switch (offset) {
-    case REG_RBR_THR:
-        if (dlab)
-            return u->dll;
-        return consume ? rx_pop(u) : u->rx_count ? u->rx[u->rx_head] : 0;
-    case REG_IER:
-        return dlab ? u->dlm : u->ier;
-    case REG_IIR_FCR:
-        v = ns16550a_iir(u);
-        if (consume && (v & 0x0f) == IIR_THRI)
-            u->thr_pending = false;
-        return v;
-    case REG_LCR:
-        return u->lcr;
-    case REG_MCR:
-        return u->mcr;
-    case REG_LSR:
-        v = ns16550a_lsr(u);
-        if (consume)
-            u->lsr_errors = 0;
-        return v;
-    case REG_MSR:
-        v = modem_lines(u) | u->msr_deltas;
-        if (consume)
-            u->msr_deltas = 0;
-        return v;
-    case REG_SCR:
-        return u->scr;
+    Ns16550a *u = dev;
+    if (dlab(u)) {
+        u->dll = (uint8_t)value;
+        return;
     }
-    return 0;
-}
-
-static void ns16550a_transmit(Ns16550a *u, uint8_t byte)
-{
+    uint8_t byte = (uint8_t)value;
     if (loopback(u))
         rx_push(u, byte);
     else
@@ -333,8 +350,40 @@ static void ns16550a_transmit(Ns16550a *u, uint8_t byte)
     u->thr_pending = true; /* the THR is empty again at once */
 }
 
-static void ns16550a_write_fcr(Ns16550a *u, uint8_t value)
+/* Offset 1: IER, DLM while DLAB. */
+static uint32_t ier_read(void *dev, unsigned index, bool peek)
 {
+    const Ns16550a *u = dev;
+    return dlab(u) ? u->dlm : u->ier;
+}
+
+static void ier_write(void *dev, unsigned index, uint32_t value)
+{
+    Ns16550a *u = dev;
+    if (dlab(u)) {
+        u->dlm = (uint8_t)value;
+        return;
+    }
+    /* Enabling ETBEI with the THR empty (always) raises it. */
+    if ((value ^ u->ier) & IER_ETBEI)
+        u->thr_pending = value & IER_ETBEI;
+    u->ier = value & IER_MASK;
+}
+
+/* Offset 2: IIR (read; showing THR empty clears it), FCR (write). */
+static uint32_t iir_read(void *dev, unsigned index, bool peek)
+{
+    Ns16550a *u = dev;
+    uint8_t v = ns16550a_iir(u);
+    if (!peek && (v & IIR_ID_MASK) == IIR_THRI)
+        u->thr_pending = false;
+    return v;
+}
+
+static void fcr_write(void *dev, unsigned index, uint32_t value)
+{
+    Ns16550a *u = dev;
+    u->rx_dirty = true; /* the FIFO's size, or what it holds */
     if ((value ^ u->fcr) & FCR_ENABLE) /* entering or leaving FIFO mode */
         rx_clear(u);
     if (!(value & FCR_ENABLE)) { /* the other bits need FCR0 set */
@@ -347,84 +396,242 @@ static void ns16550a_write_fcr(Ns16550a *u, uint8_t value)
     u->fcr = value & FCR_KEPT;
 }
 
-static void ns16550a_write_mcr(Ns16550a *u, uint8_t value)
+/* MSR's delta bits record each change of a modem input; in loopback the
+ * inputs follow MCR. */
+static void mcr_written(void *dev, unsigned index, uint32_t mcr)
 {
-    uint8_t before = modem_lines(u);
-    u->mcr = value & MCR_MASK;
-    uint8_t after = modem_lines(u), changed = before ^ after;
+    Ns16550a *u = dev;
+    uint8_t before = u->lines, after = modem_lines(u), changed = before ^ after;
+    u->lines = after;
     u->msr_deltas |= (changed & MSR_CTS ? MSR_DCTS : 0) |
                      (changed & MSR_DSR ? MSR_DDSR : 0) |
                      (changed & MSR_DCD ? MSR_DDCD : 0) |
                      (before & MSR_RI & ~after ? MSR_TERI : 0);
+    u->rx_dirty = true; /* loopback may have changed */
 }
 
-static void ns16550a_reg_write(Ns16550a *u, uint64_t offset, uint8_t value)
+static uint32_t lsr_read(void *dev, unsigned index, bool peek)
 {
-    bool dlab = u->lcr & LCR_DLAB;
-    switch (offset) {
-    case REG_RBR_THR:
-        if (dlab)
-            u->dll = value;
-        else
-            ns16550a_transmit(u, value);
-        break;
-    case REG_IER:
-        if (dlab) {
-            u->dlm = value;
-        } else {
-            /* Enabling ETBEI with the THR empty (always) raises it. */
-            if ((value ^ u->ier) & IER_ETBEI)
-                u->thr_pending = value & IER_ETBEI;
-            u->ier = value & IER_MASK;
-        }
-        break;
-    case REG_IIR_FCR: ns16550a_write_fcr(u, value); break;
-    case REG_LCR: u->lcr = value; break;
-    case REG_MCR: ns16550a_write_mcr(u, value); break;
-    case REG_SCR: u->scr = value; break;
-    default: break; /* LSR, MSR: factory test only */
+    Ns16550a *u = dev;
+    uint8_t v = (u->rx_count ? LSR_DR : 0) | u->lsr_errors | LSR_THRE | LSR_TEMT;
+    if (!peek)
+        u->lsr_errors = 0;
+    return v;
+}
+
+static uint32_t msr_read(void *dev, unsigned index, bool peek)
+{
+    Ns16550a *u = dev;
+    uint8_t v = modem_lines(u) | u->msr_deltas;
+    if (!peek)
+        u->msr_deltas = 0;
+    return v;
+}
+
+/* After every access: the receiver's polling (when something it depends
+ * on changed) and the output. A split access runs it once, at its end. */
+static void ns16550a_changed(void *dev)
+{
+    Ns16550a *u = dev;
+    if (u->batch)
+        return;
+    if (u->rx_dirty)
+        rx_poll_schedule(u);
+    ns16550a_update_irq(u);
+}
+
+static const RegField ier_fields[] = {{"erbfi", 0, 1}, {"etbei", 1, 1},
+                                      {"elsi", 2, 1}, {"edssi", 3, 1}, {0}};
+static const RegField iir_fields[] = {{"no_int", 0, 1}, {"id", 1, 3},
+                                      {"fifos", 6, 2}, {0}};
+static const RegField fcr_fields[] = {{"fifo_enable", 0, 1}, {"rcvr_reset", 1, 1},
+                                      {"xmit_reset", 2, 1}, {"dma_mode", 3, 1},
+                                      {"rcvr_trigger", 6, 2}, {0}};
+static const RegField lcr_fields[] = {{"wls", 0, 2}, {"stb", 2, 1}, {"pen", 3, 1},
+                                      {"eps", 4, 1}, {"stick_parity", 5, 1},
+                                      {"set_break", 6, 1}, {"dlab", 7, 1}, {0}};
+static const RegField mcr_fields[] = {{"dtr", 0, 1}, {"rts", 1, 1}, {"out1", 2, 1},
+                                      {"out2", 3, 1}, {"loop", 4, 1}, {0}};
+static const RegField lsr_fields[] = {{"dr", 0, 1}, {"oe", 1, 1}, {"pe", 2, 1},
+                                      {"fe", 3, 1}, {"bi", 4, 1}, {"thre", 5, 1},
+                                      {"temt", 6, 1}, {"fifo_error", 7, 1}, {0}};
+static const RegField msr_fields[] = {{"dcts", 0, 1}, {"ddsr", 1, 1}, {"teri", 2, 1},
+                                      {"ddcd", 3, 1}, {"cts", 4, 1}, {"dsr", 5, 1},
+                                      {"ri", 6, 1}, {"dcd", 7, 1}, {0}};
+
+/* Offsets 0-2 are banked: hooks choose by DLAB and direction, their
+ * fields are in ns16550a_views. lsr and msr show their reset values. */
+static const RegDef ns16550a_regs[] = {
+    {.name = "rbr_thr_dll", .offset = 0, .width = 1, .access = REG_RW,
+     .store = REG_NO_STORE, .read = rbr_read, .write = thr_write},
+    {.name = "ier_dlm", .offset = 1, .width = 1, .access = REG_RW,
+     .store = REG_NO_STORE, .read = ier_read, .write = ier_write},
+    {.name = "iir_fcr", .offset = 2, .width = 1, .access = REG_RW,
+     .reset = IIR_NONE, .store = REG_NO_STORE, .read = iir_read,
+     .write = fcr_write},
+    {.name = "lcr", .offset = 3, .width = 1, .access = REG_RW,
+     .store = offsetof(Ns16550a, lcr), .fields = lcr_fields},
+    {.name = "mcr", .offset = 4, .width = 1, .access = REG_RW, .mask = MCR_MASK,
+     .store = offsetof(Ns16550a, mcr), .write = mcr_written,
+     .fields = mcr_fields},
+    {.name = "lsr", .offset = 5, .width = 1, .access = REG_RO, .reset = LSR_RESET,
+     .store = REG_NO_STORE, .read = lsr_read, .fields = lsr_fields},
+    {.name = "msr", .offset = 6, .width = 1, .access = REG_RO, .reset = MSR_RESET,
+     .store = REG_NO_STORE, .read = msr_read, .fields = msr_fields},
+    {.name = "scr", .offset = 7, .width = 1, .access = REG_RW,
+     .store = offsetof(Ns16550a, scr)},
+};
+
+static const RegState ns16550a_state[] = {
+    REG_STATE(Ns16550a, ier),
+    REG_STATE(Ns16550a, fcr),
+    REG_STATE(Ns16550a, dll),
+    REG_STATE(Ns16550a, dlm),
+    REG_STATE(Ns16550a, lines),
+    REG_STATE(Ns16550a, lsr_errors),
+    REG_STATE(Ns16550a, msr_deltas),
+    REG_STATE(Ns16550a, thr_pending),
+    REG_STATE(Ns16550a, started),
+    REG_STATE(Ns16550a, rx),
+    REG_STATE(Ns16550a, rx_head),
+    REG_STATE(Ns16550a, rx_count),
+    REG_STATE(Ns16550a, rx_activity),
+    REG_STATE_EVENT(Ns16550a, rx_poll),
+    REG_STATE_EVENT(Ns16550a, rx_timeout),
+};
+
+static const RegTable ns16550a_table = {
+    .regs = ns16550a_regs,
+    .nregs = REG_TABLE_LEN(ns16550a_regs),
+    .state = ns16550a_state,
+    .nstate = REG_TABLE_LEN(ns16550a_state),
+    .after_access = ns16550a_changed,
+};
+
+/* The banked registers by name, for traces only (no storage, no hooks,
+ * never accessed): a table names one register per offset, so each view
+ * of offsets 0-2 sits at its own made-up base (ns16550a_view_offset). */
+enum { VIEW_READ = 0, VIEW_WRITE = 4, VIEW_DLAB = 8 };
+
+static const RegDef ns16550a_view_regs[] = {
+    {.name = "rbr", .offset = VIEW_READ + 0, .width = 1, .access = REG_RO,
+     .store = REG_NO_STORE},
+    {.name = "ier", .offset = VIEW_READ + 1, .width = 1, .access = REG_RW,
+     .mask = IER_MASK, .store = REG_NO_STORE, .fields = ier_fields},
+    {.name = "iir", .offset = VIEW_READ + 2, .width = 1, .access = REG_RO,
+     .reset = IIR_NONE, .store = REG_NO_STORE, .fields = iir_fields},
+    {.name = "thr", .offset = VIEW_WRITE + 0, .width = 1, .access = REG_WO,
+     .store = REG_NO_STORE},
+    {.name = "ier", .offset = VIEW_WRITE + 1, .width = 1, .access = REG_RW,
+     .mask = IER_MASK, .store = REG_NO_STORE, .fields = ier_fields},
+    {.name = "fcr", .offset = VIEW_WRITE + 2, .width = 1, .access = REG_WO,
+     .mask = FCR_MASK, .store = REG_NO_STORE, .fields = fcr_fields},
+    {.name = "dll", .offset = VIEW_DLAB + 0, .width = 1, .access = REG_RW,
+     .store = REG_NO_STORE},
+    {.name = "dlm", .offset = VIEW_DLAB + 1, .width = 1, .access = REG_RW,
+     .store = REG_NO_STORE},
+};
+
+static const RegTable ns16550a_views = {
+    .regs = ns16550a_view_regs,
+    .nregs = REG_TABLE_LEN(ns16550a_view_regs),
+};
+
+/* Where the register an access at `offset` (0-2) reached sits in the
+ * views. DLAB as it is now: an access changes it only by writing LCR, so
+ * after a one-byte access it is what the access saw. */
+static uint64_t ns16550a_view_offset(const Ns16550a *u, uint64_t offset,
+                                     bool is_write)
+{
+    if (dlab(u) && offset < 2)
+        return VIEW_DLAB + offset;
+    return (is_write ? VIEW_WRITE : VIEW_READ) + offset;
+}
+
+/* ---- the MMIO operations ---- */
+
+static void ns16550a_start(Ns16550a *u)
+{
+    if (u->started)
+        return;
+    u->started = true;
+    u->rx_dirty = true;
+}
+
+/* A one-byte read of a register goes straight to the table, whose
+ * after_access then runs. Every other access is done as one access of
+ * bytes, with after_access once at its end whatever the table did: regs.h
+ * runs it neither for an offset with no register nor for a write to the
+ * read-only lsr and msr, and every access updates the UART and wakes its
+ * receiver. A wider access (which regs.h would refuse) reaches
+ * consecutive registers, lowest offset in the low byte. Such reads are
+ * out of line so that the one-byte path needs no stack frame. */
+__attribute__((noinline))
+static bool ns16550a_split_read(Ns16550a *u, uint64_t offset, unsigned size,
+                                uint32_t *value)
+{
+    u->batch = true;
+    *value = 0;
+    for (unsigned i = 0; i < size; i++) {
+        uint32_t byte;
+        regs_read(&u->bank, offset + i, 1, &byte);
+        *value |= byte << 8 * i;
     }
+    u->batch = false;
+    ns16550a_changed(u);
+    return true;
 }
 
-/* Accesses wider than a byte are split into byte accesses, in order. */
-static bool ns16550a_read(void *opaque, uint64_t offset, unsigned size,
-                          uint32_t *value)
+static bool ns16550a_mmio_read(void *opaque, uint64_t offset, unsigned size,
+                               uint32_t *value)
 {
     Ns16550a *u = opaque;
-    *value = 0;
-    for (unsigned i = 0; i < size; i++)
-        *value |= (uint32_t)ns16550a_reg_read(u, offset + i, true) << 8 * i;
-    u->started = true;
-    rx_poll_schedule(u);
-    ns16550a_update_irq(u);
-    return true;
+    ns16550a_start(u);
+    if (size == 1 && offset < NS16550A_NREGS)
+        return regs_read(&u->bank, offset, 1, value);
+    return ns16550a_split_read(u, offset, size, value);
 }
 
-static bool ns16550a_peek(void *opaque, uint64_t offset, unsigned size,
-                          uint32_t *value)
-{
-    *value = 0;
-    for (unsigned i = 0; i < size; i++)
-        *value |= (uint32_t)ns16550a_reg_read(opaque, offset + i, false) << 8 * i;
-    return true;
-}
-
-static bool ns16550a_write(void *opaque, uint64_t offset, unsigned size,
-                           uint32_t value)
+static bool ns16550a_mmio_write(void *opaque, uint64_t offset, unsigned size,
+                                uint32_t value)
 {
     Ns16550a *u = opaque;
+    ns16550a_start(u);
+    u->batch = true;
     for (unsigned i = 0; i < size; i++)
-        ns16550a_reg_write(u, offset + i, (uint8_t)(value >> 8 * i));
-    u->started = true;
-    rx_poll_schedule(u);
-    ns16550a_update_irq(u);
+        regs_write(&u->bank, offset + i, 1, (uint8_t)(value >> 8 * i));
+    u->batch = false;
+    ns16550a_changed(u);
     return true;
+}
+
+/* The debugger reads words: regs_peek gives each byte from its register. */
+static bool ns16550a_mmio_peek(void *opaque, uint64_t offset, unsigned size,
+                               uint32_t *value)
+{
+    Ns16550a *u = opaque;
+    return regs_peek(&u->bank, offset, size, value);
+}
+
+static void ns16550a_describe(void *opaque, uint64_t offset, uint32_t value,
+                              bool is_write, char *name, size_t name_len,
+                              char *fields, size_t fields_len)
+{
+    const Ns16550a *u = opaque;
+    if (offset > 2) {
+        regs_describe_access(&u->bank, offset, value, is_write, name, name_len,
+                             fields, fields_len);
+        return;
+    }
+    regs_describe_access(&u->views, ns16550a_view_offset(u, offset, is_write),
+                         value, is_write, name, name_len, fields, fields_len);
 }
 
 static const MmioOps ns16550a_ops = {
-    .read = ns16550a_read,
-    .write = ns16550a_write,
-    .peek = ns16550a_peek,
+    .read = ns16550a_mmio_read,
+    .write = ns16550a_mmio_write,
+    .peek = ns16550a_mmio_peek,
+    .describe = ns16550a_describe,
 };
 
 /* ---- the class ---- */
@@ -444,15 +651,18 @@ static void ns16550a_connect_irqs(void *state, const IrqLine *irqs, size_t n)
 static void ns16550a_reset(void *state)
 {
     Ns16550a *u = state;
-    u->ier = u->fcr = u->lcr = u->mcr = 0;
+    uint32_t scr = u->scr;
+    regs_reset(&u->bank);
+    u->scr = scr;
+    u->ier = u->fcr = 0;
+    u->lines = modem_lines(u);
     u->lsr_errors = u->msr_deltas = 0;
     u->thr_pending = false;
     u->started = false;
     rx_clear(u);
-    if (u->clock) {
-        clock_event_cancel(u->rx_poll);
+    if (u->clock)
         u->rx_activity = clock_now(u->clock);
-    }
+    rx_poll_schedule(u); /* cancels it: not started */
     ns16550a_update_irq(u);
 }
 
@@ -462,6 +672,7 @@ static void ns16550a_finalize(void *opaque)
     clock_event_free(u->rx_poll);
     clock_event_free(u->rx_timeout);
     chardev_close(u->chardev);
+    free(u->name);
     free(u);
 }
 
@@ -472,6 +683,7 @@ static const DeviceProperty ns16550a_props[] = {
      "pty); default stdio", true},
     {"clock-frequency", "the baud generator's input clock in Hz; default "
      "3686400", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -507,6 +719,22 @@ static bool ns16550a_config(const DeviceConfig *config, uint64_t *xin_hz,
     return true;
 }
 
+/* A new UART in its power-on state; NULL (nothing left allocated) when the
+ * `bad-access` property is wrong. */
+static Ns16550a *ns16550a_new(const DeviceConfig *config, Error **errp)
+{
+    Ns16550a *u = xcalloc(1, sizeof *u);
+    u->name = xstrdup(config->desc->name);
+    if (!regs_bank_init(&u->bank, &ns16550a_table, u, u->name, config, errp) ||
+        !regs_bank_init(&u->views, &ns16550a_views, u, u->name, config, errp)) {
+        free(u->name);
+        free(u);
+        return NULL;
+    }
+    u->lines = modem_lines(u);
+    return u;
+}
+
 static bool ns16550a_create(const DeviceConfig *config, Device *out,
                             Error **errp)
 {
@@ -514,10 +742,15 @@ static bool ns16550a_create(const DeviceConfig *config, Device *out,
     if (!ns16550a_config(config, &xin_hz, errp))
         return false;
     const DeviceHost *host = config->host;
-    Chardev *chr = device_open_chardev(config, errp);
-    if (!chr)
+    Ns16550a *u = ns16550a_new(config, errp);
+    if (!u)
         return false;
-    Ns16550a *u = xcalloc(1, sizeof *u);
+    Chardev *chr = device_open_chardev(config, errp);
+    if (!chr) {
+        free(u->name);
+        free(u);
+        return false;
+    }
     u->host = *host;
     ns16550a_attach(u, chr);
     u->clock_hz = xin_hz;
@@ -547,4 +780,5 @@ const PeripheralClass ns16550a_class = {
     .connect_irqs = ns16550a_connect_irqs,
     .reset = ns16550a_reset,
     .set_property = ns16550a_set_property,
+    .registers = &ns16550a_table,
 };

@@ -5,12 +5,14 @@
  * PERIPH, SERIAL and RFC domains on or off, PDSTAT0 says which are on,
  * and firmware waits for the status after a change).
  *
- * Property `domains` (required): 1 to 32 peripheral names separated by
- * spaces; domain i is the peripheral named i-th. A domain naming the
- * controller itself, or a name given twice, is refused at create.
+ * Properties: `domains` (required), 1 to 32 peripheral names separated by
+ * spaces, domain i the peripheral named i-th (a domain naming the
+ * controller itself, or a name given twice, is refused at create); and
+ * `bad-access` (regs.h).
  *
- * Registers (32-bit, aligned: anything else is a bus error; other offsets
- * read 0 and ignore writes; bits past the last domain read 0):
+ * Registers, a regs.h table (32-bit, aligned: anything else is a bus
+ * error, unless `bad-access: ignore`; other offsets read 0 and ignore
+ * writes, reported once each; bits past the last domain read 0):
  *   0x00 power   RW  bit i: domain i should be powered. A write asks the
  *                    machine (DeviceHost.power), in domain order, to
  *                    switch each domain whose written bit differs from its
@@ -23,7 +25,7 @@
  *   0x08 error   RO  bit i: the last request for domain i failed; the
  *                    failure, with the machine's reason, is reported
  *                    (device_log_guest)
- * Writes to status and error are ignored (reported).
+ * Writes to status and error are ignored (reported, each time).
  *
  * Powering a domain off removes that peripheral with its state; on
  * re-creates it at its reset state from its board entry (soc/device.h).
@@ -36,6 +38,7 @@
  * what this controller last did.
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
@@ -50,7 +53,9 @@ typedef struct PowerCtl {
     char **domains;
     size_t ndomains;
     uint32_t mask; /* the bits that name domains */
-    uint32_t power, status, error;
+    RegBank bank;
+    uint32_t power, error;
+    uint32_t status; /* what the machine answered, kept across resets */
 } PowerCtl;
 
 /* Asks the machine to switch domain i; remembers the answer. */
@@ -75,12 +80,18 @@ static void power_request(PowerCtl *p, unsigned i, bool on)
 
 /* ---- registers ---- */
 
-static uint32_t power_read(const PowerCtl *p) { return p->power; }
-static uint32_t status_read(const PowerCtl *p) { return p->status; }
-static uint32_t error_read(const PowerCtl *p) { return p->error; }
-
-static void power_write(PowerCtl *p, uint32_t value)
+/* status is the machine's answer, not a value that resets: a hook's. */
+static uint32_t status_read(void *dev, unsigned index, bool peek)
 {
+    const PowerCtl *p = dev;
+    return p->status;
+}
+
+/* After the store: only the bits that name domains stay; then each domain
+ * whose wish differs from its status is asked for, in domain order. */
+static void power_write(void *dev, unsigned index, uint32_t value)
+{
+    PowerCtl *p = dev;
     p->power = value & p->mask;
     for (unsigned i = 0; i < p->ndomains; i++) {
         bool on = p->power >> i & 1;
@@ -89,65 +100,36 @@ static void power_write(PowerCtl *p, uint32_t value)
     }
 }
 
-typedef struct PowerReg {
-    const char *name;
-    uint32_t offset;
-    uint32_t (*read)(const PowerCtl *p);
-    void (*write)(PowerCtl *p, uint32_t value); /* NULL: read-only */
-} PowerReg;
-
-static const PowerReg power_regs[] = {
-    { "power",  0x00, power_read,  power_write },
-    { "status", 0x04, status_read, NULL },
-    { "error",  0x08, error_read,  NULL },
+static const RegDef power_regs[] = {
+    {.name = "power", .offset = 0x00, .width = 4, .access = REG_RW,
+     .reset = UINT32_MAX, .store = offsetof(PowerCtl, power),
+     .write = power_write},
+    {.name = "status", .offset = 0x04, .width = 4, .access = REG_RO,
+     .reset = UINT32_MAX, .store = REG_NO_STORE, .read = status_read},
+    {.name = "error", .offset = 0x08, .width = 4, .access = REG_RO,
+     .store = offsetof(PowerCtl, error)},
 };
 
-static const PowerReg *power_find_reg(uint64_t offset)
-{
-    for (size_t i = 0; i < sizeof power_regs / sizeof power_regs[0]; i++)
-        if (power_regs[i].offset == offset)
-            return &power_regs[i];
-    return NULL;
-}
+static const RegState power_state[] = {
+    REG_STATE(PowerCtl, status),
+};
 
-static bool power_mmio_read(void *opaque, uint64_t offset, unsigned size,
-                            uint32_t *value)
-{
-    if (size != 4 || offset % 4)
-        return false;
-    const PowerReg *reg = power_find_reg(offset);
-    *value = reg ? reg->read(opaque) : 0;
-    return true;
-}
-
-static bool power_mmio_write(void *opaque, uint64_t offset, unsigned size,
-                             uint32_t value)
-{
-    PowerCtl *p = opaque;
-    if (size != 4 || offset % 4)
-        return false;
-    const PowerReg *reg = power_find_reg(offset);
-    if (reg && reg->write)
-        reg->write(p, value);
-    else if (reg)
-        device_log_guest(&p->host, p->name, "write to read-only '%s' "
-                         "ignored", reg->name);
-    return true;
-}
-
-static const MmioOps power_ops = {
-    .read = power_mmio_read,
-    .write = power_mmio_write,
-    .peek = power_mmio_read,
+static const RegTable power_table = {
+    .regs = power_regs,
+    .nregs = REG_TABLE_LEN(power_regs),
+    .state = power_state,
+    .nstate = REG_TABLE_LEN(power_state),
 };
 
 /* ---- reset, create and the class ---- */
 
+/* The registers to their reset values (error clears), then power reads
+ * back what the domains are. */
 static void power_reset(void *state)
 {
     PowerCtl *p = state;
+    regs_reset(&p->bank);
     p->power = p->status;
-    p->error = 0;
 }
 
 static void power_finalize(void *opaque)
@@ -161,6 +143,7 @@ static void power_finalize(void *opaque)
 static const DeviceProperty power_props[] = {
     {"domains", "the peripherals it powers, bit i the i-th, 1 to 32 names "
      "separated by spaces; required", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -195,13 +178,17 @@ static bool power_create(const DeviceConfig *config, Device *out,
         return false;
     }
     p->name = xstrdup(desc->name);
+    if (!regs_bank_init(&p->bank, &power_table, p, p->name, config, errp)) {
+        power_finalize(p);
+        return false;
+    }
     p->host = *config->host;
     p->mask = p->ndomains == 32 ? UINT32_MAX
                                 : (UINT32_C(1) << p->ndomains) - 1;
-    p->power = p->status = p->mask;
+    p->status = p->mask;
+    power_reset(p);
     Owner *owner = owner_new(config->ms, desc->name, power_finalize, p);
-    MemoryRegion *region = memory_region_new_mmio(owner, desc->name,
-                                                  config->size, &power_ops, p);
+    MemoryRegion *region = regs_region_new(owner, &p->bank, config->size);
     *out = (Device){.owner = owner, .region = region, .state = p};
     return true;
 }
@@ -216,4 +203,5 @@ const PeripheralClass power_controller_class = {
     .properties = power_props,
     .create = power_create,
     .reset = power_reset,
+    .registers = &power_table,
 };

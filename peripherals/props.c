@@ -8,8 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A location without a file (a bus device's value given while running,
+ * bus_device.h) adds nothing. */
 static void prepend_loc(Error **errp, const SourceLoc *loc)
 {
+    if (!loc->file)
+        return;
     error_prepend(errp, "%s:%u:%u: ", loc->file, loc->line, loc->col);
 }
 
@@ -51,13 +55,19 @@ const char *device_prop_str(const DeviceConfig *config, const char *key,
     return prop ? prop->value : default_value;
 }
 
+static const DeviceProperty *find_prop_len(const DeviceProperty *props,
+                                           const char *key, size_t len)
+{
+    for (const DeviceProperty *p = props; p && p->name; p++)
+        if (strlen(p->name) == len && strncmp(p->name, key, len) == 0)
+            return p;
+    return NULL;
+}
+
 static const DeviceProperty *find_prop(const DeviceProperty *props,
                                        const char *key)
 {
-    for (const DeviceProperty *p = props; p && p->name; p++)
-        if (strcmp(p->name, key) == 0)
-            return p;
-    return NULL;
+    return find_prop_len(props, key, strlen(key));
 }
 
 bool device_check_props(const DeviceConfig *config,
@@ -65,7 +75,10 @@ bool device_check_props(const DeviceConfig *config,
 {
     const BoardPeripheral *desc = config->desc;
     for (size_t i = 0; i < desc->nprops; i++) {
-        if (find_prop(props, desc->props[i].key))
+        /* KEY.PROP: a property of the bus device at KEY (bus_device.h),
+         * which that device's own table checks */
+        const char *key = desc->props[i].key;
+        if (find_prop_len(props, key, strcspn(key, ".")))
             continue;
         error_setf(errp, "unknown property '%s' for %s '%s'", desc->props[i].key,
                    desc->type, desc->name);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "peripherals/regs.h"
+
 /* One line per model; a new model needs its file and a line here. */
 extern const PeripheralClass irq_probe_class;
 extern const PeripheralClass mmio_stub_class;
@@ -11,8 +13,12 @@ extern const PeripheralClass remap_controller_class;
 extern const PeripheralClass sifive_aon_class;
 extern const PeripheralClass sifive_clint_class;
 extern const PeripheralClass sifive_gpio_class;
+extern const PeripheralClass sifive_i2c_class;
+extern const PeripheralClass sifive_otp_class;
 extern const PeripheralClass sifive_plic_class;
 extern const PeripheralClass sifive_prci_class;
+extern const PeripheralClass sifive_pwm_class;
+extern const PeripheralClass sifive_spi_class;
 extern const PeripheralClass sifive_test_class;
 extern const PeripheralClass sifive_uart_class;
 
@@ -22,7 +28,11 @@ static const PeripheralClass *const models[] = {
     &sifive_uart_class,
     &sifive_plic_class,
     &sifive_gpio_class,
+    &sifive_i2c_class,
     &sifive_prci_class,
+    &sifive_pwm_class,
+    &sifive_otp_class,
+    &sifive_spi_class,
     &sifive_aon_class,
     &mmio_stub_class,
     &sifive_test_class,
@@ -31,7 +41,8 @@ static const PeripheralClass *const models[] = {
     &power_controller_class,
 };
 
-static const DeviceRegistry registry = {models, sizeof models / sizeof models[0]};
+static const DeviceRegistry registry = {models, sizeof models / sizeof models[0],
+                                        regs_describe_table};
 
 const DeviceRegistry *registry_devices(void)
 {

@@ -8,16 +8,18 @@
  * (UM10398, "System memory remap register") does the same under the
  * vector table with boot ROM, RAM or flash.
  *
- * Registers (32-bit, aligned: anything else is a bus error; other offsets
- * read 0 and ignore writes):
+ * Registers, a regs.h table (32-bit, aligned: anything else is a bus
+ * error, unless `bad-access: ignore`; other offsets read 0 and ignore
+ * writes, reported once each):
  *   0x00 select  RW  the index in `targets` of what the window shows.
  *                    Writing an index past the last target is ignored
  *                    (reported). Resets to the `select` property.
- *   0x04 count   RO  how many targets (writes ignored, reported)
+ *   0x04 count   RO  how many targets (writes ignored, reported each
+ *                    time)
  *
  * Properties: `window` (the window's bus address) and `window-size`, both
  * required; `targets` (1 to 8 names of memories or peripherals, required);
- * `select` (the index at reset, default 0).
+ * `select` (the index at reset, default 0); `bad-access` (regs.h).
  *
  * The window is an alias region of the device's own (NAME.window) that
  * the machine maps on the bus at `window`, at priority 1 (above board
@@ -36,6 +38,7 @@
  * write to select.
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdio.h>
@@ -54,6 +57,7 @@ typedef struct Remap {
     uint64_t window_size;
     char **targets;
     size_t ntargets;
+    RegBank bank;
     uint32_t select, reset_select;
 } Remap;
 
@@ -117,11 +121,17 @@ static void remap_release_alias(void *state, MemoryRegion *alias)
 
 /* ---- registers ---- */
 
-static uint32_t select_read(const Remap *r) { return r->select; }
-static uint32_t count_read(const Remap *r) { return (uint32_t)r->ntargets; }
-
-static void select_write(Remap *r, uint32_t value)
+/* select has no storage: an index past the last target must leave the
+ * shown one in place, and its reset value is the instance's. */
+static uint32_t select_read(void *dev, unsigned index, bool peek)
 {
+    const Remap *r = dev;
+    return r->select;
+}
+
+static void select_write(void *dev, unsigned index, uint32_t value)
+{
+    Remap *r = dev;
     if (value >= r->ntargets) {
         device_log_guest(&r->host, r->name, "select written with %u, past "
                          "the last target (%zu): ignored", value,
@@ -132,55 +142,28 @@ static void select_write(Remap *r, uint32_t value)
     remap_apply(r);
 }
 
-typedef struct RemapReg {
-    const char *name;
-    uint32_t offset;
-    uint32_t (*read)(const Remap *r);
-    void (*write)(Remap *r, uint32_t value); /* NULL: read-only */
-} RemapReg;
+static uint32_t count_read(void *dev, unsigned index, bool peek)
+{
+    const Remap *r = dev;
+    return (uint32_t)r->ntargets;
+}
 
-static const RemapReg remap_regs[] = {
-    { "select", 0x00, select_read, select_write },
-    { "count",  0x04, count_read,  NULL },
+static const RegDef remap_regs[] = {
+    {.name = "select", .offset = 0x00, .width = 4, .access = REG_RW,
+     .store = REG_NO_STORE, .read = select_read, .write = select_write},
+    {.name = "count", .offset = 0x04, .width = 4, .access = REG_RO,
+     .store = REG_NO_STORE, .read = count_read},
 };
 
-static const RemapReg *remap_find_reg(uint64_t offset)
-{
-    for (size_t i = 0; i < sizeof remap_regs / sizeof remap_regs[0]; i++)
-        if (remap_regs[i].offset == offset)
-            return &remap_regs[i];
-    return NULL;
-}
+static const RegState remap_state[] = {
+    REG_STATE(Remap, select),
+};
 
-static bool remap_read(void *opaque, uint64_t offset, unsigned size,
-                       uint32_t *value)
-{
-    if (size != 4 || offset % 4)
-        return false;
-    const RemapReg *reg = remap_find_reg(offset);
-    *value = reg ? reg->read(opaque) : 0;
-    return true;
-}
-
-static bool remap_write(void *opaque, uint64_t offset, unsigned size,
-                        uint32_t value)
-{
-    Remap *r = opaque;
-    if (size != 4 || offset % 4)
-        return false;
-    const RemapReg *reg = remap_find_reg(offset);
-    if (reg && reg->write)
-        reg->write(r, value);
-    else if (reg)
-        device_log_guest(&r->host, r->name, "write to read-only '%s' "
-                         "ignored", reg->name);
-    return true;
-}
-
-static const MmioOps remap_ops = {
-    .read = remap_read,
-    .write = remap_write,
-    .peek = remap_read,
+static const RegTable remap_table = {
+    .regs = remap_regs,
+    .nregs = REG_TABLE_LEN(remap_regs),
+    .state = remap_state,
+    .nstate = REG_TABLE_LEN(remap_state),
 };
 
 /* ---- reset, create and the class ---- */
@@ -188,6 +171,7 @@ static const MmioOps remap_ops = {
 static void remap_reset(void *state)
 {
     Remap *r = state;
+    regs_reset(&r->bank);
     r->select = r->reset_select;
     remap_apply(r);
 }
@@ -206,6 +190,7 @@ static const DeviceProperty remap_props[] = {
     {"targets", "the memories and peripherals the window may show, 1 to 8 "
      "names separated by spaces; required", false},
     {"select", "the index in targets shown at reset; default 0", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -286,10 +271,13 @@ static bool remap_create(const DeviceConfig *config, Device *out,
         return false;
     }
     r->name = xstrdup(desc->name);
+    if (!regs_bank_init(&r->bank, &remap_table, r, r->name, config, errp)) {
+        remap_finalize(r);
+        return false;
+    }
     r->ms = config->ms;
     Owner *owner = owner_new(config->ms, desc->name, remap_finalize, r);
-    MemoryRegion *regs = memory_region_new_mmio(owner, desc->name,
-                                                config->size, &remap_ops, r);
+    MemoryRegion *regs = regs_region_new(owner, &r->bank, config->size);
     char sub[160];
     snprintf(sub, sizeof sub, "%s.none", desc->name);
     r->none = memory_region_new_container(owner, sub, r->window_size);
@@ -321,4 +309,5 @@ const PeripheralClass remap_controller_class = {
     .create = remap_create,
     .reset = remap_reset,
     .release_alias = remap_release_alias,
+    .registers = &remap_table,
 };

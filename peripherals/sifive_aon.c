@@ -5,11 +5,13 @@
  * Register map (SiFive FE310-G002 Manual: "Always-On (AON) Domain" memory
  * map, "Watchdog Timer (WDT)", "Real-Time Clock (RTC)", "Power-Management
  * Unit (PMU)", and the LFROSC / LFALTCLK sections of "Clock Generation";
- * offsets from the base, 0x10000000 on the FE310):
+ * offsets from the base, 0x10000000 on the FE310), declared as the regs.h
+ * table aon_regs below (names and fields as the manual's, for traces):
  *   0x000 wdogcfg    wdogscale 3:0, wdogrsten 8, wdogzerocmp 9,
  *                    wdogenalways 12, wdogcoreawake 13, wdogip0 28
  *   0x008 wdogcount  31-bit counter
- *   0x010 wdogs      (RO) wdogcount[scale+15:scale]
+ *   0x010 wdogs      wdogcount[scale+15:scale]; a write changes nothing
+ *                    (but, as any watchdog write, needs and uses the key)
  *   0x018 wdogfeed   write 0x0d09f00d: the counter restarts from 0; reads 0
  *   0x01c wdogkey    write 0x51f15e: unlocks the next watchdog write; reads
  *                    1 while unlocked
@@ -23,17 +25,21 @@
  *                    (enabled, trim 16, divide by 5)
  *   0x07c lfclkmux   lfextclk_sel 0 (reset 0: LFROSC), lfextclk_mux_status
  *                    31 (RO: the aon_lfclksel pin)
- *   0x080 backup0..15  plain 32-bit registers
- *   0x100 pmuwakepm0..7 / 0x120 pmusleeppm0..7  10 bits each
- *   0x140 pmuie      bits 3:1 (rtc, dwakeup, awakeup)
+ *   0x080 backup[16]     plain 32-bit registers
+ *   0x100 pmuwakeupi[8] / 0x120 pmusleepi[8]  the PMU's wake and sleep
+ *                    programs, 10 bits each: delay 3:0, pmu_out_0_en 4,
+ *                    pmu_out_1_en 5, corerst 7, hfclkrst 8, isolate 9
+ *   0x140 pmuie      rtc 1, dwakeup 2, awakeup 3
  *   0x144 pmucause   (RO) wakeupcause 1:0, resetcause 9:8
- *   0x148 pmusleep   write: deep sleep (see below)
+ *   0x148 pmusleep   write: deep sleep (see below); reads 0
  *   0x14c pmukey     write 0x51f15e: unlocks the next PMU write; reads 1
  *                    while unlocked
  * Writes to a watchdog register (0x000-0x020 but wdogkey) while locked are
  * ignored (and reported); any such write locks again. Likewise the PMU
- * registers (0x100-0x148) with pmukey. Other offsets read 0 and ignore
- * writes. Accesses must be 32-bit and aligned (else a bus error).
+ * registers (0x100-0x148 but pmucause) with pmukey. Accesses must be
+ * 32-bit and aligned (a bus error otherwise, unless `bad-access: ignore`:
+ * then they read 0, and are reported once each); offsets with no register
+ * read 0 and ignore writes, reported once each, as for every regs.h model.
  * Outputs, in wiring order: wdog (wdogip0; PLIC source 1 on the FE310)
  * and rtc (rtcip0; PLIC source 2).
  *
@@ -57,6 +63,7 @@
  *                       as lfaltclk-frequency with lfclksel 0 (so an old
  *                       board keeps its timing); it cannot be given with
  *                       either
+ *   bad-access          fault (default) or ignore (regs.h)
  * All frequencies are at most 0xffffffff Hz. lfrosctrim is stored but
  * does not change the rate (the manual gives no rate per trim step). A
  * write to lfrosccfg or lfclkmux that changes the rate takes effect at
@@ -95,9 +102,24 @@
  * nothing matches until programmed. The PMU programs reset to SiFive's
  * default FE310-G002 sleep and wake programs.
  *
+ * How the table holds that: every register with a value is stored; its
+ * access kind, writable bits and reset (the PMU programs per element:
+ * default_wake, default_sleep) are the table's. Read hooks add what is
+ * computed: the counters' ticks since they were last settled (wdogcount,
+ * rtccountlo and rtccounthi store the count at that tick), the compares'
+ * live ip0 (wdogcfg, rtccfg), lfroscrdy and the pin's status. The keys
+ * store 1 while unlocked (their write hooks turn the value written into
+ * that). An `accept` hook runs before every watchdog, RTC and PMU write:
+ * the watchdog's and the PMU's use up their key, and refuse and report a
+ * locked write; the watchdog's and the RTC's settle their counter under
+ * the configuration it counted with, so the write applies from this tick,
+ * and note which counter aon_after_access, the one place outputs and
+ * timers follow, updates. The always-on domain's registers are gathered
+ * in AonKept, which aon_reset puts back after regs_reset.
+ *
  * Guest diagnostics (DeviceHost.log_guest): writes ignored because the
  * watchdog or the PMU is locked, a watchdog bite on a machine that cannot
- * reset, deep sleep.
+ * reset, deep sleep, and what regs.h reports.
  *
  * Not modelled: waking from sleep (the PMU programs are stored, never
  * run), the digital wake-up pin, the LFROSC's trim and its start-up time
@@ -107,10 +129,10 @@
  * event runs, at most one CPU block later.
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #define AON_LFROSC_HZ 32768    /* the LFROSC before its divider */
 #define AON_LFALTCLK_HZ 32768  /* the HiFive1 Rev B's psdlfaltclk */
@@ -127,17 +149,21 @@
 #define WDOGCFG_MASK (WDOG_SCALE | WDOG_RSTEN | WDOG_ZEROCMP | WDOG_ENALWAYS | \
                       WDOG_COREAWAKE | WDOG_IP0)
 #define WDOG_COUNT_MASK 0x7fffffffu
+#define WDOGCMP_MASK 0xffffu
+#define WDOGCMP_RESET 0xffffu
 /* rtccfg */
 #define RTC_SCALE 0xfu
 #define RTC_ENALWAYS (1u << 12)
 #define RTC_IP0 (1u << 28)
+#define RTCCFG_MASK (RTC_SCALE | RTC_ENALWAYS)
 #define RTC_COUNT_MASK ((UINT64_C(1) << 48) - 1)
+#define RTCCOUNTHI_MASK 0xffffu
 /* lfrosccfg */
 #define LFROSC_MASK (0x3fu | (0x1fu << 16) | (1u << 30))
 #define LFROSC_EN (1u << 30)
 #define LFROSC_RDY (1u << 31)
 #define LFROSC_DIV 0x3fu
-#define LFROSC_RESET (LFROSC_EN | (16u << 16) | 4u)
+#define LFROSC_RESET (LFROSC_RDY | LFROSC_EN | (16u << 16) | 4u)
 /* lfclkmux */
 #define LFCLKMUX_SEL 1u
 #define LFCLKMUX_STATUS (1u << 31)
@@ -150,6 +176,16 @@
 
 #define AON_BACKUP_REGS 16
 #define AON_PMU_PROGRAM 8
+
+enum {
+    WDOGCFG = 0x000, WDOGCOUNT = 0x008, WDOGS = 0x010, WDOGFEED = 0x018,
+    WDOGKEY = 0x01c, WDOGCMP0 = 0x020,
+    RTCCFG = 0x040, RTCCOUNTLO = 0x048, RTCCOUNTHI = 0x04c, RTCS = 0x050,
+    RTCCMP0 = 0x060,
+    LFROSCCFG = 0x070, LFCLKMUX = 0x07c, BACKUP0 = 0x080,
+    PMUWAKEUPI0 = 0x100, PMUSLEEPI0 = 0x120,
+    PMUIE = 0x140, PMUCAUSE = 0x144, PMUSLEEP = 0x148, PMUKEY = 0x14c,
+};
 
 enum { AON_WDOG, AON_RTC, AON_NUM_IRQS };
 
@@ -166,11 +202,31 @@ static const uint32_t default_sleep[AON_PMU_PROGRAM] = {
     0x2f0, 0x3f0, 0x3d0, 0x3c0, 0x3c0, 0x3c0, 0x3c0, 0x3c0,
 };
 
+/* The counters an accepted write changes, for aon_after_access. */
+enum {
+    AON_WDOG_CHANGED = 1u << 0,
+    AON_RTC_CHANGED = 1u << 1,
+};
+
+/* The registers the always-on domain keeps across a machine reset
+ * (aon_reset puts them back after regs_reset). */
+typedef struct AonKept {
+    uint32_t rtccfg;                 /* without rtcip0 */
+    uint32_t rtccountlo, rtccounthi; /* the count at rtc_anchor */
+    uint32_t rtccmp0;
+    uint32_t lfrosccfg, lfclkmux;
+    uint32_t backup[AON_BACKUP_REGS];
+    uint32_t pmuwakeupi[AON_PMU_PROGRAM], pmusleepi[AON_PMU_PROGRAM];
+    uint32_t pmuie;
+} AonKept;
+
 typedef struct Aon {
     Clock *clock;
     DeviceHost host;
     char *name;
     IrqLine irqs[AON_NUM_IRQS];
+    RegBank bank;
+    unsigned changed; /* AON_*_CHANGED since the access began */
 
     /* The low-frequency clock: a source of lf_hz divided by lf_div, that
      * is lf_hz / lf_div ticks a second since epoch_cycle, epoch_ticks
@@ -181,28 +237,24 @@ typedef struct Aon {
     uint64_t lf_hz, lf_div;
     uint64_t epoch_cycle, epoch_ticks;
 
-    /* Watchdog: count = wdog_base + ticks since wdog_anchor while running. */
+    /* Watchdog: count = wdogcount + ticks since wdog_anchor while running. */
     ClockEvent *wdog_event;
-    uint32_t wdogcfg;
-    uint32_t wdog_base;
+    uint32_t wdogcfg; /* without the derived part of wdogip0 */
+    uint32_t wdogcount;
+    uint32_t wdogkey; /* 1: unlocked */
+    uint32_t wdogcmp0;
     uint64_t wdog_anchor;
     uint64_t wdog_due; /* the tick wdog_event waits for */
-    uint32_t wdogcmp;
-    bool wdog_unlocked;
-    bool wdog_biting; /* this watchdog asked for the reset in progress */
+    bool wdog_biting;  /* this watchdog asked for the reset in progress */
 
-    /* RTC: count = rtc_base + ticks since rtc_anchor while enabled. */
+    /* RTC: count = kept.rtccounthi:lo + ticks since rtc_anchor while
+     * enabled. */
     ClockEvent *rtc_event;
-    uint32_t rtccfg;
-    uint64_t rtc_base;
     uint64_t rtc_anchor;
-    uint32_t rtccmp;
 
-    uint32_t lfrosccfg, lfclkmux;
-    uint32_t backup[AON_BACKUP_REGS];
-    uint32_t pmuwakepm[AON_PMU_PROGRAM], pmusleeppm[AON_PMU_PROGRAM];
-    uint32_t pmuie, pmucause;
-    bool pmu_unlocked;
+    AonKept kept;
+    uint32_t pmucause;
+    uint32_t pmukey; /* 1: unlocked */
 } Aon;
 
 /* ---- the low-frequency clock ---- */
@@ -211,7 +263,7 @@ typedef struct Aon {
  * lfextclk_sel picks it, else the LFROSC through its divider. */
 static bool lfclk_is_external(const Aon *a)
 {
-    return !a->lfclksel_pin || (a->lfclkmux & LFCLKMUX_SEL);
+    return !a->lfclksel_pin || (a->kept.lfclkmux & LFCLKMUX_SEL);
 }
 
 /* The source lfclk counts and its divider, from the registers. */
@@ -220,8 +272,8 @@ static void lfclk_rate(const Aon *a, uint64_t *hz, uint64_t *div)
     *hz = a->lfaltclk_hz;
     *div = 1;
     if (!lfclk_is_external(a)) {
-        *hz = (a->lfrosccfg & LFROSC_EN) ? a->lfrosc_hz : 0;
-        *div = (a->lfrosccfg & LFROSC_DIV) + 1;
+        *hz = (a->kept.lfrosccfg & LFROSC_EN) ? a->lfrosc_hz : 0;
+        *div = (a->kept.lfrosccfg & LFROSC_DIV) + 1;
     }
 }
 
@@ -288,8 +340,8 @@ static bool wdog_running(const Aon *a)
 static uint32_t wdog_count(const Aon *a, uint64_t ticks)
 {
     if (!wdog_running(a))
-        return a->wdog_base;
-    return (uint32_t)((a->wdog_base + (ticks - a->wdog_anchor)) & WDOG_COUNT_MASK);
+        return a->wdogcount;
+    return (uint32_t)((a->wdogcount + (ticks - a->wdog_anchor)) & WDOG_COUNT_MASK);
 }
 
 static uint32_t wdog_scaled(const Aon *a, uint32_t count)
@@ -299,19 +351,20 @@ static uint32_t wdog_scaled(const Aon *a, uint32_t count)
 
 static bool wdog_match(const Aon *a, uint64_t ticks)
 {
-    return wdog_scaled(a, wdog_count(a, ticks)) >= a->wdogcmp;
+    return wdog_scaled(a, wdog_count(a, ticks)) >= a->wdogcmp0;
 }
 
-/* Freezes the count in wdog_base before a change of configuration. */
+/* Freezes the count in wdogcount before a change of configuration. */
 static void wdog_settle(Aon *a, uint64_t ticks)
 {
-    a->wdog_base = wdog_count(a, ticks);
+    a->wdogcount = wdog_count(a, ticks);
     a->wdog_anchor = ticks;
 }
 
+/* `count` within the counter's 31 bits (wdogcount's mask). */
 static void wdog_restart(Aon *a, uint32_t count, uint64_t ticks)
 {
-    a->wdog_base = count & WDOG_COUNT_MASK;
+    a->wdogcount = count;
     a->wdog_anchor = ticks;
 }
 
@@ -339,7 +392,7 @@ static void wdog_update(Aon *a, bool fired)
     }
     irq_set(&a->irqs[AON_WDOG], a->wdogcfg & WDOG_IP0);
     uint64_t delta = ticks_to_match(wdog_count(a, ticks), a->wdogcfg & WDOG_SCALE,
-                                    16, a->wdogcmp);
+                                    16, a->wdogcmp0);
     if (wdog_running(a) && delta) {
         a->wdog_due = ticks + delta;
         aon_schedule(a, a->wdog_event, a->wdog_due);
@@ -357,24 +410,32 @@ static void wdog_fired(void *opaque)
 
 static bool rtc_running(const Aon *a)
 {
-    return a->rtccfg & RTC_ENALWAYS;
+    return a->kept.rtccfg & RTC_ENALWAYS;
 }
 
 static uint64_t rtc_count(const Aon *a, uint64_t ticks)
 {
+    uint64_t base = (uint64_t)a->kept.rtccounthi << 32 | a->kept.rtccountlo;
     if (!rtc_running(a))
-        return a->rtc_base;
-    return (a->rtc_base + (ticks - a->rtc_anchor)) & RTC_COUNT_MASK;
+        return base;
+    return (base + (ticks - a->rtc_anchor)) & RTC_COUNT_MASK;
 }
 
 static uint32_t rtc_scaled(const Aon *a, uint64_t ticks)
 {
-    return (uint32_t)(rtc_count(a, ticks) >> (a->rtccfg & RTC_SCALE));
+    return (uint32_t)(rtc_count(a, ticks) >> (a->kept.rtccfg & RTC_SCALE));
+}
+
+static bool rtc_ip(const Aon *a, uint64_t ticks)
+{
+    return rtc_scaled(a, ticks) >= a->kept.rtccmp0;
 }
 
 static void rtc_settle(Aon *a, uint64_t ticks)
 {
-    a->rtc_base = rtc_count(a, ticks);
+    uint64_t count = rtc_count(a, ticks);
+    a->kept.rtccountlo = (uint32_t)count;
+    a->kept.rtccounthi = (uint32_t)(count >> 32);
     a->rtc_anchor = ticks;
 }
 
@@ -383,17 +444,18 @@ static void rtc_settle(Aon *a, uint64_t ticks)
 static void rtc_update(Aon *a)
 {
     uint64_t ticks = aon_ticks(a);
-    bool ip = rtc_scaled(a, ticks) >= a->rtccmp;
+    uint32_t cmp = a->kept.rtccmp0;
+    bool ip = rtc_ip(a, ticks);
     irq_set(&a->irqs[AON_RTC], ip);
     uint64_t count = rtc_count(a, ticks);
-    unsigned scale = a->rtccfg & RTC_SCALE;
+    unsigned scale = a->kept.rtccfg & RTC_SCALE;
     uint64_t delta;
     if (ip) /* falls when rtcs wraps to 0 */
-        delta = a->rtccmp ? (UINT64_C(1) << (scale + 32)) -
-                                (count & ((UINT64_C(1) << (scale + 32)) - 1))
-                          : 0;
+        delta = cmp ? (UINT64_C(1) << (scale + 32)) -
+                          (count & ((UINT64_C(1) << (scale + 32)) - 1))
+                    : 0;
     else
-        delta = ticks_to_match(count, scale, 32, a->rtccmp);
+        delta = ticks_to_match(count, scale, 32, cmp);
     if (rtc_running(a) && delta)
         aon_schedule(a, a->rtc_event, ticks + delta);
     else
@@ -405,120 +467,16 @@ static void rtc_fired(void *opaque)
     rtc_update(opaque);
 }
 
-/* ---- registers ---- */
+/* ---- deep sleep ---- */
 
-enum {
-    WDOGCFG = 0x000, WDOGCOUNT = 0x008, WDOGS = 0x010, WDOGFEED = 0x018,
-    WDOGKEY = 0x01c, WDOGCMP0 = 0x020,
-    RTCCFG = 0x040, RTCCOUNTLO = 0x048, RTCCOUNTHI = 0x04c, RTCS = 0x050,
-    RTCCMP0 = 0x060,
-    LFROSCCFG = 0x070, LFCLKMUX = 0x07c,
-    BACKUP0 = 0x080, BACKUP_END = BACKUP0 + 4 * AON_BACKUP_REGS,
-    PMUWAKEPM0 = 0x100, PMUSLEEPPM0 = 0x120, PMU_PROGRAMS_END = 0x140,
-    PMUIE = 0x140, PMUCAUSE = 0x144, PMUSLEEP = 0x148, PMUKEY = 0x14c,
-};
-
-static uint32_t aon_get(const Aon *a, uint64_t offset)
+/* pmusleep's write hook (pmukey allowed the write): deep sleep, the end
+ * of the run when nothing could ever wake the chip (see the top of the
+ * file). The watchdog counts in deep sleep only with wdogenalways:
+ * wdogcoreawake stops it with the core. */
+static void pmusleep_write(void *dev, unsigned i, uint32_t v)
 {
-    uint64_t ticks = aon_ticks(a);
-    if (offset >= BACKUP0 && offset < BACKUP_END)
-        return a->backup[(offset - BACKUP0) / 4];
-    if (offset >= PMUWAKEPM0 && offset < PMUSLEEPPM0)
-        return a->pmuwakepm[(offset - PMUWAKEPM0) / 4];
-    if (offset >= PMUSLEEPPM0 && offset < PMU_PROGRAMS_END)
-        return a->pmusleeppm[(offset - PMUSLEEPPM0) / 4];
-    switch (offset) {
-    case WDOGCFG:
-        return a->wdogcfg | (wdog_match(a, ticks) ? WDOG_IP0 : 0);
-    case WDOGCOUNT: return wdog_count(a, ticks);
-    case WDOGS: return wdog_scaled(a, wdog_count(a, ticks));
-    case WDOGKEY: return a->wdog_unlocked;
-    case WDOGCMP0: return a->wdogcmp;
-    case RTCCFG:
-        return a->rtccfg | (rtc_scaled(a, ticks) >= a->rtccmp ? RTC_IP0 : 0);
-    case RTCCOUNTLO: return (uint32_t)rtc_count(a, ticks);
-    case RTCCOUNTHI: return (uint32_t)(rtc_count(a, ticks) >> 32);
-    case RTCS: return rtc_scaled(a, ticks);
-    case RTCCMP0: return a->rtccmp;
-    case LFROSCCFG:
-        return a->lfrosccfg | (a->lfrosccfg & LFROSC_EN ? LFROSC_RDY : 0);
-    case LFCLKMUX:
-        return a->lfclkmux | (a->lfclksel_pin ? LFCLKMUX_STATUS : 0);
-    case PMUIE: return a->pmuie;
-    case PMUCAUSE: return a->pmucause;
-    case PMUKEY: return a->pmu_unlocked;
-    }
-    return 0; /* wdogfeed, pmusleep and undefined offsets */
-}
-
-static void aon_report_locked(Aon *a, const char *what, const char *key,
-                              uint64_t offset)
-{
-    device_log_guest(&a->host, a->name, "write at +0x%llx ignored: the %s is "
-                     "locked (write 0x%x to %s first)",
-                     (unsigned long long)offset, what, AON_KEY, key);
-}
-
-static void wdog_write(Aon *a, uint64_t offset, uint32_t value)
-{
-    uint64_t ticks = aon_ticks(a);
-    if (offset == WDOGKEY) {
-        a->wdog_unlocked = value == AON_KEY;
-        return;
-    }
-    bool unlocked = a->wdog_unlocked;
-    a->wdog_unlocked = false;
-    if (!unlocked) {
-        aon_report_locked(a, "watchdog", "wdogkey", offset);
-        return;
-    }
-    switch (offset) {
-    case WDOGCFG:
-        wdog_settle(a, ticks);
-        a->wdogcfg = value & WDOGCFG_MASK;
-        break;
-    case WDOGCOUNT:
-        wdog_restart(a, value, ticks);
-        break;
-    case WDOGFEED:
-        if (value == WDOG_FOOD)
-            wdog_restart(a, 0, ticks);
-        break;
-    case WDOGCMP0:
-        a->wdogcmp = value & 0xffff;
-        break;
-    }
-    wdog_update(a, false);
-}
-
-static void rtc_write(Aon *a, uint64_t offset, uint32_t value)
-{
-    uint64_t ticks = aon_ticks(a);
-    rtc_settle(a, ticks);
-    switch (offset) {
-    case RTCCFG:
-        a->rtccfg = value & (RTC_SCALE | RTC_ENALWAYS);
-        break;
-    case RTCCOUNTLO:
-        a->rtc_base = (a->rtc_base & ~UINT64_C(0xffffffff)) | value;
-        break;
-    case RTCCOUNTHI:
-        a->rtc_base = (a->rtc_base & UINT64_C(0xffffffff)) |
-                      (uint64_t)(value & 0xffff) << 32;
-        break;
-    case RTCCMP0:
-        a->rtccmp = value;
-        break;
-    }
-    rtc_update(a);
-}
-
-/* Deep sleep: the end of the run when nothing could ever wake the chip
- * (see the top of the file). The watchdog counts in deep sleep only with
- * wdogenalways: wdogcoreawake stops it with the core. */
-static void pmu_sleep(Aon *a)
-{
-    bool rtc_wakes = (a->pmuie & PMUIE_RTC) && rtc_running(a);
+    Aon *a = dev;
+    bool rtc_wakes = (a->kept.pmuie & PMUIE_RTC) && rtc_running(a);
     bool wdog_bites = (a->wdogcfg & WDOG_ENALWAYS) && (a->wdogcfg & WDOG_RSTEN);
     if (rtc_wakes || wdog_bites) {
         device_log_guest(&a->host, a->name, "pmusleep: a sleep the %s would "
@@ -538,44 +496,21 @@ static void pmu_sleep(Aon *a)
     a->host.request_exit(a->host.opaque, 0);
 }
 
-static void pmu_write(Aon *a, uint64_t offset, uint32_t value)
-{
-    if (offset == PMUKEY) {
-        a->pmu_unlocked = value == AON_KEY;
-        return;
-    }
-    bool unlocked = a->pmu_unlocked;
-    a->pmu_unlocked = false;
-    if (!unlocked) {
-        aon_report_locked(a, "PMU", "pmukey", offset);
-        return;
-    }
-    if (offset < PMUSLEEPPM0)
-        a->pmuwakepm[(offset - PMUWAKEPM0) / 4] = value & PMU_PROGRAM_MASK;
-    else if (offset < PMU_PROGRAMS_END)
-        a->pmusleeppm[(offset - PMUSLEEPPM0) / 4] = value & PMU_PROGRAM_MASK;
-    else if (offset == PMUIE)
-        a->pmuie = value & PMUIE_MASK;
-    else if (offset == PMUSLEEP)
-        pmu_sleep(a);
-}
+/* ---- the low-frequency clock's registers ---- */
 
-/* lfrosccfg or lfclkmux. Only a new rate restarts the divider: the tick
- * count so far is kept, and pending watchdog and RTC events move to the
- * cycles the new rate reaches them. A write that leaves the rate as it
- * was (the trim, the divider of an unselected LFROSC) changes no tick. */
-static void lfclk_write(Aon *a, uint64_t offset, uint32_t value)
+/* After every access; only a write to lfrosccfg or lfclkmux can change
+ * the rate. Only a new rate restarts the divider: the tick count so far
+ * is kept, and pending watchdog and RTC events move to the cycles the new
+ * rate reaches them. A write that leaves the rate as it was (the trim,
+ * the divider of an unselected LFROSC) changes no tick. */
+static void lfclk_retime(Aon *a)
 {
-    if (offset == LFROSCCFG)
-        a->lfrosccfg = value & LFROSC_MASK;
-    else
-        a->lfclkmux = value & LFCLKMUX_SEL;
     uint64_t hz, div;
     lfclk_rate(a, &hz, &div);
     if (hz == a->lf_hz && div == a->lf_div)
         return;
     uint64_t now = clock_now(a->clock);
-    a->epoch_ticks = aon_ticks_at(a, now);
+    a->epoch_ticks = aon_ticks_at(a, now); /* at the old rate */
     a->epoch_cycle = now;
     a->lf_hz = hz;
     a->lf_div = div;
@@ -583,62 +518,280 @@ static void lfclk_write(Aon *a, uint64_t offset, uint32_t value)
     rtc_update(a);
 }
 
-/* False (a bus error) for anything but an aligned 32-bit access. */
-static bool aon_read(void *opaque, uint64_t offset, unsigned size,
-                     uint32_t *value)
+/* ---- register hooks ----
+ *
+ * `dev` is the Aon. Accept hooks run before a write changes anything
+ * (regs.h); write hooks after the table stored it; read hooks add what
+ * is computed. */
+
+/* A write behind a key (`key`: wdogkey's or pmukey's storage) uses it up;
+ * a locked write is reported and refused. */
+static bool key_used(Aon *a, uint32_t *key, const char *what,
+                     const char *key_name, uint32_t offset)
 {
-    if (size != 4 || offset % 4)
+    bool unlocked = *key;
+    *key = 0;
+    if (!unlocked)
+        device_log_guest(&a->host, a->name, "write at +0x%x ignored: the %s "
+                         "is locked (write 0x%x to %s first)", offset, what,
+                         AON_KEY, key_name);
+    return unlocked;
+}
+
+/* A watchdog write the key allows settles the count under the
+ * configuration it counted with (into wdogcount, anchored at this tick),
+ * so that the value written applies from now. */
+static bool wdog_accept(Aon *a, uint32_t offset)
+{
+    if (!key_used(a, &a->wdogkey, "watchdog", "wdogkey", offset))
         return false;
-    *value = aon_get(opaque, offset);
+    wdog_settle(a, aon_ticks(a));
+    a->changed |= AON_WDOG_CHANGED;
     return true;
 }
 
-static bool aon_write(void *opaque, uint64_t offset, unsigned size,
-                      uint32_t value)
+static bool pmu_accept(Aon *a, uint32_t offset)
 {
-    Aon *a = opaque;
-    if (size != 4 || offset % 4)
-        return false;
-    if (offset == WDOGCFG || offset == WDOGCOUNT || offset == WDOGS ||
-        offset == WDOGFEED || offset == WDOGKEY || offset == WDOGCMP0)
-        wdog_write(a, offset, value);
-    else if (offset == RTCCFG || offset == RTCCOUNTLO ||
-             offset == RTCCOUNTHI || offset == RTCCMP0)
-        rtc_write(a, offset, value);
-    else if (offset == LFROSCCFG || offset == LFCLKMUX)
-        lfclk_write(a, offset, value);
-    else if (offset >= BACKUP0 && offset < BACKUP_END)
-        a->backup[(offset - BACKUP0) / 4] = value;
-    else if (offset >= PMUWAKEPM0 && offset <= PMUKEY && offset != PMUCAUSE)
-        pmu_write(a, offset, value);
+    return key_used(a, &a->pmukey, "PMU", "pmukey", offset);
+}
+
+/* The accept hook of each register behind a key: an accept hook is not
+ * told which register it serves, and the report names the offset. */
+#define AON_GUARDED(reg, guard, offset)                             \
+    static bool reg##_accept(void *dev, unsigned i, uint32_t v)     \
+    {                                                               \
+        return guard(dev, (offset) + 4 * i);                        \
+    }
+AON_GUARDED(wdogcfg, wdog_accept, WDOGCFG)
+AON_GUARDED(wdogcount, wdog_accept, WDOGCOUNT)
+AON_GUARDED(wdogs, wdog_accept, WDOGS) /* changes nothing, uses the key */
+AON_GUARDED(wdogfeed, wdog_accept, WDOGFEED)
+AON_GUARDED(wdogcmp0, wdog_accept, WDOGCMP0)
+AON_GUARDED(pmuwakeupi, pmu_accept, PMUWAKEUPI0)
+AON_GUARDED(pmusleepi, pmu_accept, PMUSLEEPI0)
+AON_GUARDED(pmuie, pmu_accept, PMUIE)
+AON_GUARDED(pmusleep, pmu_accept, PMUSLEEP)
+
+/* An RTC write settles the count under the old enable and scale (into
+ * rtccountlo/hi, anchored at this tick) before the value written lands. */
+static bool rtc_accept(void *dev, unsigned i, uint32_t v)
+{
+    Aon *a = dev;
+    rtc_settle(a, aon_ticks(a));
+    a->changed |= AON_RTC_CHANGED;
     return true;
 }
 
-static const MmioOps aon_ops = {
-    .read = aon_read,
-    .write = aon_write,
-    .peek = aon_read,
+static void wdogkey_write(void *dev, unsigned i, uint32_t v)
+{
+    ((Aon *)dev)->wdogkey = v == AON_KEY;
+}
+
+static void pmukey_write(void *dev, unsigned i, uint32_t v)
+{
+    ((Aon *)dev)->pmukey = v == AON_KEY;
+}
+
+static void wdogfeed_write(void *dev, unsigned i, uint32_t v)
+{
+    Aon *a = dev;
+    if (v == WDOG_FOOD)
+        wdog_restart(a, 0, aon_ticks(a));
+}
+
+static uint32_t wdogcfg_read(void *dev, unsigned i, bool peek)
+{
+    const Aon *a = dev;
+    return a->wdogcfg | (wdog_match(a, aon_ticks(a)) ? WDOG_IP0 : 0);
+}
+
+static uint32_t wdogcount_read(void *dev, unsigned i, bool peek)
+{
+    const Aon *a = dev;
+    return wdog_count(a, aon_ticks(a));
+}
+
+static uint32_t wdogs_read(void *dev, unsigned i, bool peek)
+{
+    const Aon *a = dev;
+    return wdog_scaled(a, wdog_count(a, aon_ticks(a)));
+}
+
+static uint32_t rtccfg_read(void *dev, unsigned i, bool peek)
+{
+    const Aon *a = dev;
+    return a->kept.rtccfg | (rtc_ip(a, aon_ticks(a)) ? RTC_IP0 : 0);
+}
+
+static uint32_t rtccountlo_read(void *dev, unsigned i, bool peek)
+{
+    const Aon *a = dev;
+    return (uint32_t)rtc_count(a, aon_ticks(a));
+}
+
+static uint32_t rtccounthi_read(void *dev, unsigned i, bool peek)
+{
+    const Aon *a = dev;
+    return (uint32_t)(rtc_count(a, aon_ticks(a)) >> 32);
+}
+
+static uint32_t rtcs_read(void *dev, unsigned i, bool peek)
+{
+    const Aon *a = dev;
+    return rtc_scaled(a, aon_ticks(a));
+}
+
+static uint32_t lfrosccfg_read(void *dev, unsigned i, bool peek)
+{
+    uint32_t cfg = ((const Aon *)dev)->kept.lfrosccfg & ~LFROSC_RDY;
+    return cfg | (cfg & LFROSC_EN ? LFROSC_RDY : 0);
+}
+
+static uint32_t lfclkmux_read(void *dev, unsigned i, bool peek)
+{
+    const Aon *a = dev;
+    return a->kept.lfclkmux | (a->lfclksel_pin ? LFCLKMUX_STATUS : 0);
+}
+
+/* The one place outputs and timers follow a register access: the
+ * counters an accepted write changed (reads and refused writes change
+ * none), and a new lfclk rate, which only lfrosccfg and lfclkmux can set
+ * (lfclk_retime does nothing when the rate is as it was). */
+static void aon_after_access(void *dev)
+{
+    Aon *a = dev;
+    unsigned changed = a->changed;
+    a->changed = 0;
+    lfclk_retime(a);
+    if (changed & AON_WDOG_CHANGED)
+        wdog_update(a, false);
+    if (changed & AON_RTC_CHANGED)
+        rtc_update(a);
+}
+
+/* ---- the register table ---- */
+
+static const RegField wdogcfg_fields[] = {
+    {"wdogscale", 0, 4}, {"wdogrsten", 8, 1}, {"wdogzerocmp", 9, 1},
+    {"wdogenalways", 12, 1}, {"wdogcoreawake", 13, 1}, {"wdogip0", 28, 1}, {0},
+};
+static const RegField rtccfg_fields[] = {
+    {"rtcscale", 0, 4}, {"rtcenalways", 12, 1}, {"rtcip0", 28, 1}, {0},
+};
+static const RegField lfrosccfg_fields[] = {
+    {"lfroscdiv", 0, 6}, {"lfrosctrim", 16, 5}, {"lfroscen", 30, 1},
+    {"lfroscrdy", 31, 1}, {0},
+};
+static const RegField lfclkmux_fields[] = {
+    {"lfextclk_sel", 0, 1}, {"lfextclk_mux_status", 31, 1}, {0},
+};
+static const RegField pmu_program_fields[] = {
+    {"delay", 0, 4}, {"pmu_out_0_en", 4, 1}, {"pmu_out_1_en", 5, 1},
+    {"corerst", 7, 1}, {"hfclkrst", 8, 1}, {"isolate", 9, 1}, {0},
+};
+static const RegField pmuie_fields[] = {
+    {"rtc", 1, 1}, {"dwakeup", 2, 1}, {"awakeup", 3, 1}, {0},
+};
+static const RegField pmucause_fields[] = {
+    {"wakeupcause", 0, 2}, {"resetcause", 8, 2}, {0},
+};
+
+/* Resets are the power-on values (the pin's status apart). */
+static const RegDef aon_regs[] = {
+    {.name = "wdogcfg", .offset = WDOGCFG, .width = 4, .access = REG_RW,
+     .mask = WDOGCFG_MASK, .store = offsetof(Aon, wdogcfg), .read = wdogcfg_read,
+     .accept = wdogcfg_accept, .fields = wdogcfg_fields},
+    {.name = "wdogcount", .offset = WDOGCOUNT, .width = 4, .access = REG_RW,
+     .mask = WDOG_COUNT_MASK, .store = offsetof(Aon, wdogcount),
+     .read = wdogcount_read, .accept = wdogcount_accept},
+    {.name = "wdogs", .offset = WDOGS, .width = 4, .access = REG_RW,
+     .store = REG_NO_STORE, .read = wdogs_read, .accept = wdogs_accept},
+    {.name = "wdogfeed", .offset = WDOGFEED, .width = 4, .access = REG_WO,
+     .store = REG_NO_STORE, .accept = wdogfeed_accept, .write = wdogfeed_write},
+    {.name = "wdogkey", .offset = WDOGKEY, .width = 4, .access = REG_RW,
+     .store = offsetof(Aon, wdogkey), .write = wdogkey_write},
+    {.name = "wdogcmp0", .offset = WDOGCMP0, .width = 4, .access = REG_RW,
+     .reset = WDOGCMP_RESET, .mask = WDOGCMP_MASK,
+     .store = offsetof(Aon, wdogcmp0), .accept = wdogcmp0_accept},
+    {.name = "rtccfg", .offset = RTCCFG, .width = 4, .access = REG_RW,
+     .mask = RTCCFG_MASK, .store = offsetof(Aon, kept.rtccfg),
+     .read = rtccfg_read, .accept = rtc_accept, .fields = rtccfg_fields},
+    {.name = "rtccountlo", .offset = RTCCOUNTLO, .width = 4, .access = REG_RW,
+     .store = offsetof(Aon, kept.rtccountlo), .read = rtccountlo_read,
+     .accept = rtc_accept},
+    {.name = "rtccounthi", .offset = RTCCOUNTHI, .width = 4, .access = REG_RW,
+     .mask = RTCCOUNTHI_MASK, .store = offsetof(Aon, kept.rtccounthi),
+     .read = rtccounthi_read, .accept = rtc_accept},
+    {.name = "rtcs", .offset = RTCS, .width = 4, .access = REG_RO,
+     .store = REG_NO_STORE, .read = rtcs_read},
+    {.name = "rtccmp0", .offset = RTCCMP0, .width = 4, .access = REG_RW,
+     .reset = UINT32_MAX, .store = offsetof(Aon, kept.rtccmp0),
+     .accept = rtc_accept},
+    {.name = "lfrosccfg", .offset = LFROSCCFG, .width = 4, .access = REG_RW,
+     .reset = LFROSC_RESET, .mask = LFROSC_MASK,
+     .store = offsetof(Aon, kept.lfrosccfg), .read = lfrosccfg_read,
+     .fields = lfrosccfg_fields},
+    {.name = "lfclkmux", .offset = LFCLKMUX, .width = 4, .access = REG_RW,
+     .mask = LFCLKMUX_SEL, .store = offsetof(Aon, kept.lfclkmux),
+     .read = lfclkmux_read, .fields = lfclkmux_fields},
+    {.name = "backup", .offset = BACKUP0, .width = 4, .access = REG_RW,
+     .count = AON_BACKUP_REGS, .stride = 4, .store = offsetof(Aon, kept.backup)},
+    {.name = "pmuwakeupi", .offset = PMUWAKEUPI0, .width = 4, .access = REG_RW,
+     .mask = PMU_PROGRAM_MASK, .count = AON_PMU_PROGRAM, .stride = 4,
+     .store = offsetof(Aon, kept.pmuwakeupi), .accept = pmuwakeupi_accept,
+     .resets = default_wake, .fields = pmu_program_fields},
+    {.name = "pmusleepi", .offset = PMUSLEEPI0, .width = 4, .access = REG_RW,
+     .mask = PMU_PROGRAM_MASK, .count = AON_PMU_PROGRAM, .stride = 4,
+     .store = offsetof(Aon, kept.pmusleepi), .accept = pmusleepi_accept,
+     .resets = default_sleep, .fields = pmu_program_fields},
+    {.name = "pmuie", .offset = PMUIE, .width = 4, .access = REG_RW,
+     .mask = PMUIE_MASK, .store = offsetof(Aon, kept.pmuie),
+     .accept = pmuie_accept, .fields = pmuie_fields},
+    {.name = "pmucause", .offset = PMUCAUSE, .width = 4, .access = REG_RO,
+     .store = offsetof(Aon, pmucause), .fields = pmucause_fields},
+    {.name = "pmusleep", .offset = PMUSLEEP, .width = 4, .access = REG_WO,
+     .store = REG_NO_STORE, .accept = pmusleep_accept, .write = pmusleep_write},
+    {.name = "pmukey", .offset = PMUKEY, .width = 4, .access = REG_RW,
+     .store = offsetof(Aon, pmukey), .write = pmukey_write},
+};
+
+/* The low-frequency clock and the counters' anchors, outside the table. */
+static const RegState aon_state[] = {
+    REG_STATE(Aon, lf_hz),
+    REG_STATE(Aon, lf_div),
+    REG_STATE(Aon, epoch_cycle),
+    REG_STATE(Aon, epoch_ticks),
+    REG_STATE(Aon, wdog_anchor),
+    REG_STATE(Aon, wdog_due),
+    REG_STATE(Aon, wdog_biting),
+    REG_STATE(Aon, rtc_anchor),
+    REG_STATE_EVENT(Aon, wdog_event),
+    REG_STATE_EVENT(Aon, rtc_event),
+};
+
+static const RegTable aon_table = {
+    .regs = aon_regs,
+    .nregs = REG_TABLE_LEN(aon_regs),
+    .state = aon_state,
+    .nstate = REG_TABLE_LEN(aon_state),
+    .after_access = aon_after_access,
 };
 
 /* ---- the class ---- */
 
-/* The watchdog's reset values; what the always-on domain keeps is not
- * touched here. */
-static void wdog_reset(Aon *a)
-{
-    a->wdogcfg = 0;
-    a->wdogcmp = 0xffff;
-    a->wdog_unlocked = false;
-    wdog_restart(a, 0, aon_ticks(a));
-}
-
+/* The table's resets for the watchdog (disabled, count 0, locked), the
+ * PMU's key and pmucause; what the always-on domain keeps is put back.
+ * The watchdog's anchor may stay as it is: a write that enables it
+ * settles the count first. */
 static void aon_reset(void *state)
 {
     Aon *a = state;
+    AonKept kept = a->kept;
+    regs_reset(&a->bank);
+    a->kept = kept;
     a->pmucause = a->wdog_biting ? RESETCAUSE_WATCHDOG : RESETCAUSE_EXTERNAL;
     a->wdog_biting = false;
-    a->pmu_unlocked = false;
-    wdog_reset(a);
+    a->changed = 0;
     wdog_update(a, false);
     rtc_update(a);
 }
@@ -650,7 +803,7 @@ static void aon_connect_irqs(void *state, const IrqLine *irqs, size_t n)
         a->irqs[i] = i < n ? irqs[i] : (IrqLine){0};
     if (n) {
         irq_set(&a->irqs[AON_WDOG], a->wdogcfg & WDOG_IP0);
-        irq_set(&a->irqs[AON_RTC], rtc_scaled(a, aon_ticks(a)) >= a->rtccmp);
+        irq_set(&a->irqs[AON_RTC], rtc_ip(a, aon_ticks(a)));
     }
 }
 
@@ -696,6 +849,7 @@ static const DeviceProperty aon_props[] = {
      "chooses); default 1", false},
     {"lfclk-frequency", "old name of lfaltclk-frequency with lfclksel 0; "
      "default unset", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -720,27 +874,25 @@ static bool aon_create(const DeviceConfig *config, Device *out, Error **errp)
     if (!aon_config(config, &clocks, errp))
         return false;
     Aon *a = xcalloc(1, sizeof *a);
+    a->name = xstrdup(config->desc->name);
+    /* Power-on: every register at the table's reset (pmucause 0) ... */
+    if (!regs_bank_init(&a->bank, &aon_table, a, a->name, config, errp)) {
+        free(a->name);
+        free(a);
+        return false;
+    }
     a->clock = config->host->clock;
     a->host = *config->host;
-    a->name = xstrdup(config->desc->name);
     a->lfrosc_hz = clocks.lfrosc_hz;
     a->lfaltclk_hz = clocks.lfaltclk_hz;
     a->lfclksel_pin = clocks.lfclksel;
     a->wdog_event = clock_event_new(a->clock, wdog_fired, a);
     a->rtc_event = clock_event_new(a->clock, rtc_fired, a);
-    /* Power-on: everything at its reset value, pmucause 0; lfclk counts
-     * from here. */
+    /* ... lfclk counts from here: tick 0, the counters' anchor. */
     a->epoch_cycle = clock_now(a->clock);
-    a->lfrosccfg = LFROSC_RESET;
     lfclk_rate(a, &a->lf_hz, &a->lf_div);
-    wdog_reset(a);
-    a->rtccmp = UINT32_MAX;
-    a->rtc_anchor = aon_ticks(a);
-    memcpy(a->pmuwakepm, default_wake, sizeof a->pmuwakepm);
-    memcpy(a->pmusleeppm, default_sleep, sizeof a->pmusleeppm);
     out->owner = owner_new(config->ms, config->desc->name, aon_finalize, a);
-    out->region = memory_region_new_mmio(out->owner, config->desc->name,
-                                         config->size, &aon_ops, a);
+    out->region = regs_region_new(out->owner, &a->bank, config->size);
     out->state = a;
     return true;
 }
@@ -759,4 +911,5 @@ const PeripheralClass sifive_aon_class = {
     .irq_output_names = aon_irq_names,
     .connect_irqs = aon_connect_irqs,
     .reset = aon_reset,
+    .registers = &aon_table,
 };

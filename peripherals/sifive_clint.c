@@ -2,20 +2,26 @@
  * timer interrupts, as on the FE310-G002 and QEMU's virt board.
  *
  * Register map (SiFive FE310-G002 Manual v19p05, chapter 9 "Core-Local
- * Interruptor", table 24 "CLINT Register Map"; offsets from the base):
- *   0x0000  msip      4B RW  bit 0 is the hart's MSIP; bits 31:1 read 0 (9.2)
- *   0x4000  mtimecmp  8B RW  low word, then high word at 0x4004 (9.3)
- *   0xbff8  mtime     8B RW  low word, then high word at 0xbffc (9.3)
+ * Interruptor", table 24 "CLINT Register Map"; offsets from the base), a
+ * regs.h table (`clint_regs`) of 32-bit registers, the 64-bit ones as two
+ * halves:
+ *   0x0000  msip       RW  bit 0 msip, the hart's MSIP; bits 31:1 read 0 (9.2)
+ *   0x4000  mtimecmp   RW  mtimecmp's low word, 0x4004 mtimecmph its high
+ *                          word (9.3)
+ *   0xbff8  mtime      RW  mtime's low word, 0xbffc mtimeh its high word (9.3)
  * Outputs, in wiring order: msi (msip bit 0) and mti (mtime >= mtimecmp).
  *
  * mtime is not counted: it is derived from virtual time at the
  * `timebase-frequency` (Hz; default 10 MHz as on QEMU virt, the FE310's
- * rtcclk is 32768 Hz) plus an offset, which a write to mtime sets. While
- * mtimecmp lies in the future a clock event waits for the first cycle at
- * which it is due. The CLINT is the CPU's time source (`time`, `timeh`).
+ * rtcclk is 32768 Hz) plus an offset, which a write to either half sets
+ * (the other half keeps its value at that moment). While mtimecmp lies in
+ * the future a clock event waits for the first cycle at which it is due.
+ * The CLINT is the CPU's time source (`time`, `timeh`).
  *
- * Accesses must be 32-bit and aligned (anything else is a bus error); other
- * offsets read 0 and ignore writes. Reads have no side effects, so the
+ * Accesses must be 32-bit and aligned: anything else is a bus error,
+ * unless `bad-access: ignore` (then it reads 0, writes nothing and is
+ * reported once). Other offsets read 0 and ignore writes, reported once
+ * each as a guest diagnostic. Reads have no side effects, so the
  * debugger's peek is the read.
  *
  * Not modelled: more than one hart (the msip and mtimecmp arrays), 64-bit
@@ -24,6 +30,7 @@
  * unreset; here it resets to all ones so MTI stays low until programmed.
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
@@ -39,12 +46,15 @@ static const char *const clint_irq_names[CLINT_NUM_IRQS] = {
 };
 
 typedef struct Clint {
+    char *name;
+    RegBank bank;
     Clock *clock;
     ClockEvent *timer;    /* pending while mtimecmp is in the future */
     uint64_t timebase_hz;
     uint32_t msip;
-    uint64_t mtimecmp;
+    uint32_t mtimecmp, mtimecmph; /* mtimecmp's low and high words */
     uint64_t mtime_offset; /* mtime = ticks of virtual time + offset */
+    bool written;         /* a register changed: the outputs follow */
     IrqLine irqs[CLINT_NUM_IRQS];
 } Clint;
 
@@ -59,20 +69,25 @@ static uint64_t clint_mtime(const Clint *c)
     return clint_ticks(c) + c->mtime_offset;
 }
 
-/* The one place the outputs are driven; called after every change and when
- * the timer event fires. Schedules the event for the cycle mtime reaches
- * mtimecmp, or cancels it. */
+static uint64_t clint_mtimecmp(const Clint *c)
+{
+    return (uint64_t)c->mtimecmph << 32 | c->mtimecmp;
+}
+
+/* The one place the outputs are driven; called after every register
+ * write and when the timer event fires. Schedules the event for the cycle
+ * mtime reaches mtimecmp, or cancels it. */
 static void clint_update_irq(Clint *c)
 {
     uint64_t ticks = clint_ticks(c);
     uint64_t mtime = ticks + c->mtime_offset;
-    bool mti = mtime >= c->mtimecmp;
+    uint64_t cmp = clint_mtimecmp(c);
+    bool mti = mtime >= cmp;
     irq_set(&c->irqs[CLINT_MSI], c->msip & MSIP_MASK);
     irq_set(&c->irqs[CLINT_MTI], mti);
     uint64_t due = CLOCK_NEVER;
-    if (!mti && c->mtimecmp - mtime <= UINT64_MAX - ticks)
-        due = clock_cycles_from(c->clock, ticks + (c->mtimecmp - mtime),
-                                c->timebase_hz);
+    if (!mti && cmp - mtime <= UINT64_MAX - ticks)
+        due = clock_cycles_from(c->clock, ticks + (cmp - mtime), c->timebase_hz);
     if (due == CLOCK_NEVER)
         clock_event_cancel(c->timer);
     else
@@ -84,70 +99,83 @@ static void clint_timer_fired(void *opaque)
     clint_update_irq(opaque);
 }
 
-/* ---- registers: each row is one 32-bit word of a (up to) 64-bit value ---- */
+/* ---- register behaviour; the registers are the table below ---- */
 
-static uint64_t msip_get(const Clint *c) { return c->msip; }
-static void msip_set(Clint *c, uint64_t v) { c->msip = (uint32_t)v & MSIP_MASK; }
-static uint64_t mtimecmp_get(const Clint *c) { return c->mtimecmp; }
-static void mtimecmp_set(Clint *c, uint64_t v) { c->mtimecmp = v; }
-static uint64_t mtime_get(const Clint *c) { return clint_mtime(c); }
-static void mtime_set(Clint *c, uint64_t v) { c->mtime_offset = v - clint_ticks(c); }
+/* msip and mtimecmp are plain storage: a write only marks the outputs for
+ * updating (reads change nothing, so they update nothing). */
+static void clint_written(void *dev, unsigned index, uint32_t value)
+{
+    Clint *c = dev;
+    c->written = true;
+}
 
-typedef struct ClintReg {
-    const char *name;
-    uint32_t offset;
-    unsigned shift; /* the word's place in the value: 0 low, 32 high */
-    uint64_t (*get)(const Clint *c);
-    void (*set)(Clint *c, uint64_t value);
-} ClintReg;
+/* mtime's halves: a write sets the half written and keeps the other. */
+static void mtime_set_half(Clint *c, unsigned shift, uint32_t value)
+{
+    uint64_t word = UINT64_C(0xffffffff) << shift;
+    uint64_t mtime = (clint_mtime(c) & ~word) | ((uint64_t)value << shift);
+    c->mtime_offset = mtime - clint_ticks(c);
+    c->written = true;
+}
 
-static const ClintReg clint_regs[] = {
-    { "msip",      0x0000, 0,  msip_get,     msip_set },
-    { "mtimecmp",  0x4000, 0,  mtimecmp_get, mtimecmp_set },
-    { "mtimecmph", 0x4004, 32, mtimecmp_get, mtimecmp_set },
-    { "mtime",     0xbff8, 0,  mtime_get,    mtime_set },
-    { "mtimeh",    0xbffc, 32, mtime_get,    mtime_set },
+static uint32_t mtime_read(void *dev, unsigned index, bool peek)
+{
+    return (uint32_t)clint_mtime(dev);
+}
+
+static uint32_t mtimeh_read(void *dev, unsigned index, bool peek)
+{
+    return (uint32_t)(clint_mtime(dev) >> 32);
+}
+
+static void mtime_write(void *dev, unsigned index, uint32_t value)
+{
+    mtime_set_half(dev, 0, value);
+}
+
+static void mtimeh_write(void *dev, unsigned index, uint32_t value)
+{
+    mtime_set_half(dev, 32, value);
+}
+
+static void clint_changed(void *dev)
+{
+    Clint *c = dev;
+    if (!c->written)
+        return;
+    c->written = false;
+    clint_update_irq(c);
+}
+
+static const RegField msip_fields[] = {{"msip", 0, 1}, {0}};
+
+static const RegDef clint_regs[] = {
+    {.name = "msip", .offset = 0x0000, .width = 4, .access = REG_RW,
+     .mask = MSIP_MASK, .store = offsetof(Clint, msip), .write = clint_written,
+     .fields = msip_fields},
+    {.name = "mtimecmp", .offset = 0x4000, .width = 4, .access = REG_RW,
+     .reset = UINT32_MAX, .store = offsetof(Clint, mtimecmp),
+     .write = clint_written},
+    {.name = "mtimecmph", .offset = 0x4004, .width = 4, .access = REG_RW,
+     .reset = UINT32_MAX, .store = offsetof(Clint, mtimecmph),
+     .write = clint_written},
+    {.name = "mtime", .offset = 0xbff8, .width = 4, .access = REG_RW,
+     .store = REG_NO_STORE, .read = mtime_read, .write = mtime_write},
+    {.name = "mtimeh", .offset = 0xbffc, .width = 4, .access = REG_RW,
+     .store = REG_NO_STORE, .read = mtimeh_read, .write = mtimeh_write},
 };
 
-static const ClintReg *clint_find_reg(uint64_t offset)
-{
-    for (size_t i = 0; i < sizeof clint_regs / sizeof clint_regs[0]; i++)
-        if (clint_regs[i].offset == offset)
-            return &clint_regs[i];
-    return NULL;
-}
+static const RegState clint_state[] = {
+    REG_STATE(Clint, mtime_offset),
+    REG_STATE_EVENT(Clint, timer),
+};
 
-/* False (a bus error) for anything but an aligned 32-bit access. */
-static bool clint_read(void *opaque, uint64_t offset, unsigned size,
-                       uint32_t *value)
-{
-    if (size != 4 || offset % 4)
-        return false;
-    const ClintReg *reg = clint_find_reg(offset);
-    *value = reg ? (uint32_t)(reg->get(opaque) >> reg->shift) : 0;
-    return true;
-}
-
-static bool clint_write(void *opaque, uint64_t offset, unsigned size,
-                        uint32_t value)
-{
-    Clint *c = opaque;
-    if (size != 4 || offset % 4)
-        return false;
-    const ClintReg *reg = clint_find_reg(offset);
-    if (!reg)
-        return true;
-    uint64_t word = UINT64_C(0xffffffff) << reg->shift;
-    uint64_t v = reg->get(c);
-    reg->set(c, (v & ~word) | ((uint64_t)value << reg->shift));
-    clint_update_irq(c);
-    return true;
-}
-
-static const MmioOps clint_ops = {
-    .read = clint_read,
-    .write = clint_write,
-    .peek = clint_read,
+static const RegTable clint_table = {
+    .regs = clint_regs,
+    .nregs = REG_TABLE_LEN(clint_regs),
+    .state = clint_state,
+    .nstate = REG_TABLE_LEN(clint_state),
+    .after_access = clint_changed,
 };
 
 /* ---- the class ---- */
@@ -171,8 +199,7 @@ static void clint_connect_irqs(void *state, const IrqLine *irqs, size_t n)
 static void clint_reset(void *state)
 {
     Clint *c = state;
-    c->msip = 0;
-    c->mtimecmp = UINT64_MAX;
+    regs_reset(&c->bank);
     c->mtime_offset = -clint_ticks(c);
     clint_update_irq(c);
 }
@@ -181,11 +208,13 @@ static void clint_finalize(void *opaque)
 {
     Clint *c = opaque;
     clock_event_free(c->timer);
+    free(c->name);
     free(c);
 }
 
 static const DeviceProperty clint_props[] = {
     {"timebase-frequency", "mtime's rate in Hz; default 10000000", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -205,14 +234,18 @@ static bool clint_create(const DeviceConfig *config, Device *out, Error **errp)
         return false;
     const DeviceHost *host = config->host;
     Clint *c = xcalloc(1, sizeof *c);
+    c->name = xstrdup(config->desc->name);
+    if (!regs_bank_init(&c->bank, &clint_table, c, c->name, config, errp)) {
+        free(c->name);
+        free(c);
+        return false;
+    }
     c->clock = host->clock;
     c->timebase_hz = timebase;
     c->timer = clock_event_new(c->clock, clint_timer_fired, c);
-    c->mtimecmp = UINT64_MAX;
     c->mtime_offset = -clint_ticks(c); /* mtime is 0 at reset */
-    Owner *owner = owner_new(config->ms, config->desc->name, clint_finalize, c);
-    MemoryRegion *region = memory_region_new_mmio(owner, config->desc->name,
-                                                  config->size, &clint_ops, c);
+    Owner *owner = owner_new(config->ms, c->name, clint_finalize, c);
+    MemoryRegion *region = regs_region_new(owner, &c->bank, config->size);
     if (host->set_time_source &&
         !host->set_time_source(host->opaque, clint_read_time, c, errp)) {
         owner_unref(owner);
@@ -234,4 +267,5 @@ const PeripheralClass sifive_clint_class = {
     .irq_output_names = clint_irq_names,
     .connect_irqs = clint_connect_irqs,
     .reset = clint_reset,
+    .registers = &clint_table,
 };

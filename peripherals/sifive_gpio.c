@@ -16,19 +16,42 @@
  *   0x28 high_ie     RW   0x2c high_ip  W1C: set while input_val is 1
  *   0x30 low_ie      RW   0x34 low_ip   W1C: set while input_val is 0
  *   0x38 iof_en      RW   the pin belongs to an I/O function, not the GPIO
- *   0x3c iof_sel     RW   stored, no effect
+ *   0x3c iof_sel     RW   which one: 0 = I/O function 0, 1 = function 1
  *   0x40 out_xor     RW   inverts output_val on the pin
  *   0x44 passthru_high_ie, 0x48 passthru_low_ie  RW: stored, no effect
+ * The map is a regs.h table (gpio_regs), without fields: every bit is a
+ * pin, and 32 "pinN" fields would only bury the value in a trace. Accesses
+ * must be 32-bit and aligned: anything else is a bus error, unless the
+ * board says `bad-access: ignore` (then it reads 0 and is reported once).
+ * Offsets past 0x48 read 0 and ignore writes, reported once each as guest
+ * diagnostics. Reads have no side effects.
  *
- * Pins (the manual's "Interrupts" and QEMU's model): a pin's level is
- * output_val ^ out_xor while output_en is set and iof_en is clear;
- * otherwise the level driven from outside (set_input, the `inject`
- * property), or, while nothing drives it, 1 if pue is set and 0 if not.
- * input_val follows the levels at once (no synchronizer delay). The *_ip
- * bits are set whatever the *_ie bits say and stay set until written with
- * 1; high_ip and low_ip are set again at once while the level lasts, so
- * they follow it (low_ip reads all ones while input_en is clear). Output
- * i, one per pin, is high while pin i has an ip bit whose ie bit is set.
+ * I/O functions (the manual's "GPIO I/O function mapping"; sifive-blocks'
+ * GPIO.scala muxes them the same way): interrupt input n (0-31) is I/O
+ * function 0's output for pin n, input 32 + n I/O function 1's. Which
+ * peripheral output is which function is the board's wiring, not the
+ * model's: on the FE310-G002 IOF1 carries the PWM pins, e.g.
+ * `irq: [plic.40-43, gpio0.32-35]` for PWM0 (pwm0 pins 0-3 on GPIO 0-3).
+ * An input is wired from the first level its source drives (the machine
+ * drives every connection when it binds it) until irq_input_detach.
+ *
+ * Pins (the manual's "Interrupts" and QEMU's model), first rule that
+ * applies:
+ * - iof_en clear and output_en set: output_val ^ out_xor;
+ * - iof_en set and the function iof_sel selects wired: that input's level
+ *   ^ out_xor (the RTL inverts after the mux, so an active-low PWM is
+ *   out_xor set on its pin); output_en does not matter, the function
+ *   drives the pin;
+ * - otherwise (an input, or iof_en set with the selected function not
+ *   wired): the level driven from outside (set_input, the `inject`
+ *   property), or, while nothing drives it, 1 if pue is set and 0 if not.
+ * input_val follows the levels at once (no synchronizer delay): after
+ * every register access and every change from outside, gpio_update
+ * samples the pins and latches the ip bits. The *_ip bits are set
+ * whatever the *_ie bits say and stay set until written with 1; high_ip
+ * and low_ip are set again at once while the level lasts, so they follow
+ * it (low_ip reads all ones while input_en is clear). Output i, one per
+ * pin, is high while pin i has an ip bit whose ie bit is set.
  *
  * Property `inject`: levels driven from outside at fixed virtual times,
  * for deterministic tests: "PIN@TIME=LEVEL ..." separated by spaces, TIME
@@ -37,18 +60,20 @@
  * apply in time order, equal times in written order. The property is live:
  * set_property replaces the schedule of injections still to come by the
  * new one (its times still count from virtual time 0; entries already due
- * apply at once, in order); pins driven meanwhile stay driven.
+ * apply at once, in order); pins driven meanwhile stay driven. Property
+ * `bad-access` (regs.h): fault (default) or ignore.
  *
- * Accesses must be 32-bit and aligned (others are bus errors); offsets past
- * 0x48 read 0 and ignore writes. Reads have no side effects, so the
- * debugger's peek is the read.
- *
- * Not modelled: the I/O functions behind iof_en/iof_sel (such a pin is
- * driven from outside only), drive strength, passthru to the PMU, the
- * input synchronizer's delay, tracing output changes (no trace
- * infrastructure yet).
+ * Not modelled: I/O functions that read the pin (a UART's RX sees
+ * nothing through the GPIO), a function's own input enable (in the RTL a
+ * PWM function drives the pad's ie low; here input_en alone gates
+ * input_val, so firmware can read a PWM pin back),
+ * a selected function with nothing wired falling back to the GPIO's own
+ * output_val as in the RTL (here it is driven from outside only), drive
+ * strength, passthru to the PMU, the input synchronizer's delay, tracing
+ * output changes (no trace infrastructure yet).
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <ctype.h>
@@ -57,37 +82,9 @@
 #include <string.h>
 
 #define GPIO_PINS 32
+#define GPIO_IOFS 2 /* I/O functions 0 and 1 */
 #define GPIO_SIZE 0x1000
-
-enum {
-    INPUT_VAL, INPUT_EN, OUTPUT_EN, OUTPUT_VAL, PUE, DS, RISE_IE, RISE_IP,
-    FALL_IE, FALL_IP, HIGH_IE, HIGH_IP, LOW_IE, LOW_IP, IOF_EN, IOF_SEL,
-    OUT_XOR, PASSTHRU_HIGH_IE, PASSTHRU_LOW_IE, GPIO_NREGS
-};
-/* Register r sits at offset 4 * r. */
-_Static_assert(OUT_XOR * 4 == 0x40 && PASSTHRU_LOW_IE * 4 == 0x48,
-               "GPIO register offsets");
-
-typedef enum { REG_RW, REG_RO, REG_W1C } RegKind;
-
-typedef struct GpioReg {
-    const char *name;
-    RegKind kind;
-} GpioReg;
-
-static const GpioReg gpio_regs[GPIO_NREGS] = {
-    [INPUT_VAL] = {"input_val", REG_RO},   [INPUT_EN] = {"input_en", REG_RW},
-    [OUTPUT_EN] = {"output_en", REG_RW},   [OUTPUT_VAL] = {"output_val", REG_RW},
-    [PUE] = {"pue", REG_RW},               [DS] = {"ds", REG_RW},
-    [RISE_IE] = {"rise_ie", REG_RW},       [RISE_IP] = {"rise_ip", REG_W1C},
-    [FALL_IE] = {"fall_ie", REG_RW},       [FALL_IP] = {"fall_ip", REG_W1C},
-    [HIGH_IE] = {"high_ie", REG_RW},       [HIGH_IP] = {"high_ip", REG_W1C},
-    [LOW_IE] = {"low_ie", REG_RW},         [LOW_IP] = {"low_ip", REG_W1C},
-    [IOF_EN] = {"iof_en", REG_RW},         [IOF_SEL] = {"iof_sel", REG_RW},
-    [OUT_XOR] = {"out_xor", REG_RW},
-    [PASSTHRU_HIGH_IE] = {"passthru_high_ie", REG_RW},
-    [PASSTHRU_LOW_IE] = {"passthru_low_ie", REG_RW},
-};
+#define GPIO_MAP_END 0x4c /* past passthru_low_ie */
 
 static const char *const gpio_irq_names[GPIO_PINS] = {
     "pin0", "pin1", "pin2", "pin3", "pin4", "pin5", "pin6", "pin7",
@@ -106,11 +103,21 @@ typedef struct GpioInjection {
 } GpioInjection;
 
 typedef struct Gpio {
-    Owner *owner;         /* for its name in messages; no reference */
-    uint32_t regs[GPIO_NREGS]; /* regs[INPUT_VAL]: the last levels seen */
+    char *name;           /* the board's name for it; owned */
+    RegBank bank;
+    /* The registers, named as in the table. input_val holds the levels
+     * last sampled, which the next sample compares for edges. */
+    uint32_t input_val, input_en, output_en, output_val, pue, ds;
+    uint32_t rise_ie, rise_ip, fall_ie, fall_ip;
+    uint32_t high_ie, high_ip, low_ie, low_ip;
+    uint32_t iof_en, iof_sel, out_xor, passthru_high_ie, passthru_low_ie;
     uint32_t ext_driven;  /* pins driven from outside */
     uint32_t ext_level;   /* their levels */
-    uint32_t irq_level;   /* the output levels */
+    /* I/O function f's outputs, bit n for pin n (interrupt input
+     * 32 * f + n): wired to a source, and the levels it drives. */
+    uint32_t iof_wired[GPIO_IOFS];
+    uint32_t iof_level[GPIO_IOFS];
+    uint32_t irq_level;   /* the levels the outputs were last driven to */
     IrqLine irqs[GPIO_PINS];
     Clock *clock;
     ClockEvent *inject_event; /* pending while injections remain */
@@ -118,41 +125,46 @@ typedef struct Gpio {
     size_t ninject, next_inject;
 } Gpio;
 
+/* The pins' levels, by the rules in the header comment. */
 static uint32_t gpio_pin_levels(const Gpio *g)
 {
-    const uint32_t *r = g->regs;
-    uint32_t ours = r[OUTPUT_EN] & ~r[IOF_EN];
+    uint32_t ours = g->output_en & ~g->iof_en;
+    uint32_t sel = g->iof_sel;
+    uint32_t wired = (g->iof_wired[0] & ~sel) | (g->iof_wired[1] & sel);
+    uint32_t function = g->iof_en & wired;
+    uint32_t function_level = (g->iof_level[0] & ~sel) | (g->iof_level[1] & sel);
     uint32_t outside = (g->ext_driven & g->ext_level) |
-                       (~g->ext_driven & r[PUE]);
-    return (ours & (r[OUTPUT_VAL] ^ r[OUT_XOR])) | (~ours & outside);
+                       (~g->ext_driven & g->pue);
+    uint32_t driven = (ours & g->output_val) | (function & function_level);
+    return ((ours | function) & (driven ^ g->out_xor)) |
+           (~(ours | function) & outside);
 }
 
 /* The one place the outputs are driven: a line is driven when its level
  * changes, or every line when `all` (connect, reset). */
 static void gpio_update_irq(Gpio *g, bool all)
 {
-    const uint32_t *r = g->regs;
-    uint32_t level = (r[RISE_IP] & r[RISE_IE]) | (r[FALL_IP] & r[FALL_IE]) |
-                     (r[HIGH_IP] & r[HIGH_IE]) | (r[LOW_IP] & r[LOW_IE]);
+    uint32_t level = (g->rise_ip & g->rise_ie) | (g->fall_ip & g->fall_ie) |
+                     (g->high_ip & g->high_ie) | (g->low_ip & g->low_ie);
     uint32_t changed = all ? UINT32_MAX : level ^ g->irq_level;
     g->irq_level = level;
-    for (unsigned i = 0; i < GPIO_PINS; i++)
-        if (changed >> i & 1)
-            irq_set(&g->irqs[i], level >> i & 1);
+    for (; changed; changed &= changed - 1) {
+        unsigned i = (unsigned)__builtin_ctz(changed);
+        irq_set(&g->irqs[i], level >> i & 1);
+    }
 }
 
 /* Samples the pins into input_val, latches edges and levels into the ip
  * bits and drives the outputs; called after every change. */
 static void gpio_update(Gpio *g, bool drive_all)
 {
-    uint32_t *r = g->regs;
-    uint32_t now = gpio_pin_levels(g) & r[INPUT_EN];
-    uint32_t before = r[INPUT_VAL];
-    r[RISE_IP] |= now & ~before;
-    r[FALL_IP] |= ~now & before;
-    r[HIGH_IP] |= now;
-    r[LOW_IP] |= ~now;
-    r[INPUT_VAL] = now;
+    uint32_t now = gpio_pin_levels(g) & g->input_en;
+    uint32_t before = g->input_val;
+    g->rise_ip |= now & ~before;
+    g->fall_ip |= ~now & before;
+    g->high_ip |= now;
+    g->low_ip |= ~now;
+    g->input_val = now;
     gpio_update_irq(g, drive_all);
 }
 
@@ -171,38 +183,59 @@ static void gpio_drive(Gpio *g, unsigned pin, int level)
 
 /* ---- registers ---- */
 
-static bool gpio_read(void *opaque, uint64_t offset, unsigned size,
-                      uint32_t *value)
+/* After every access: a write may have moved a pin or cleared an ip bit
+ * that its level sets again at once. (After a read nothing changed, and
+ * the update finds nothing to do.) */
+static void gpio_changed(void *dev)
 {
-    const Gpio *g = opaque;
-    if (size != 4 || offset % 4)
-        return false;
-    *value = offset / 4 < GPIO_NREGS ? g->regs[offset / 4] : 0;
-    return true;
+    gpio_update(dev, false);
 }
 
-static bool gpio_write(void *opaque, uint64_t offset, unsigned size,
-                       uint32_t value)
-{
-    Gpio *g = opaque;
-    if (size != 4 || offset % 4)
-        return false;
-    if (offset / 4 >= GPIO_NREGS)
-        return true;
-    uint32_t *reg = &g->regs[offset / 4];
-    switch (gpio_regs[offset / 4].kind) {
-    case REG_RO: return true;
-    case REG_W1C: *reg &= ~value; break;
-    case REG_RW: *reg = value; break;
-    }
-    gpio_update(g, false);
-    return true;
-}
+/* A 32-bit register of one bit per pin, stored in the member of its name. */
+#define GPIO_REG(reg, off, kind)                                             \
+    {.name = #reg, .offset = (off), .width = 4, .access = (kind),           \
+     .store = offsetof(Gpio, reg)}
 
-static const MmioOps gpio_ops = {
-    .read = gpio_read,
-    .write = gpio_write,
-    .peek = gpio_read,
+static const RegDef gpio_regs[] = {
+    GPIO_REG(input_val, 0x00, REG_RO),
+    GPIO_REG(input_en, 0x04, REG_RW),
+    GPIO_REG(output_en, 0x08, REG_RW),
+    GPIO_REG(output_val, 0x0c, REG_RW),
+    GPIO_REG(pue, 0x10, REG_RW),
+    GPIO_REG(ds, 0x14, REG_RW),
+    GPIO_REG(rise_ie, 0x18, REG_RW),
+    GPIO_REG(rise_ip, 0x1c, REG_W1C),
+    GPIO_REG(fall_ie, 0x20, REG_RW),
+    GPIO_REG(fall_ip, 0x24, REG_W1C),
+    GPIO_REG(high_ie, 0x28, REG_RW),
+    GPIO_REG(high_ip, 0x2c, REG_W1C),
+    GPIO_REG(low_ie, 0x30, REG_RW),
+    GPIO_REG(low_ip, 0x34, REG_W1C),
+    GPIO_REG(iof_en, 0x38, REG_RW),
+    GPIO_REG(iof_sel, 0x3c, REG_RW),
+    GPIO_REG(out_xor, 0x40, REG_RW),
+    GPIO_REG(passthru_high_ie, 0x44, REG_RW),
+    GPIO_REG(passthru_low_ie, 0x48, REG_RW),
+};
+
+/* Outside the registers: what drives the pins from outside and where the
+ * injection schedule stands. (irq_level is not state: it mirrors the
+ * lines as they are driven now.) */
+static const RegState gpio_state[] = {
+    REG_STATE(Gpio, ext_driven),
+    REG_STATE(Gpio, ext_level),
+    REG_STATE(Gpio, iof_wired),
+    REG_STATE(Gpio, iof_level),
+    REG_STATE(Gpio, next_inject),
+    REG_STATE_EVENT(Gpio, inject_event),
+};
+
+static const RegTable gpio_table = {
+    .regs = gpio_regs,
+    .nregs = REG_TABLE_LEN(gpio_regs),
+    .state = gpio_state,
+    .nstate = REG_TABLE_LEN(gpio_state),
+    .after_access = gpio_changed,
 };
 
 /* ---- injection: set_input and the `inject` schedule ---- */
@@ -211,8 +244,8 @@ static bool gpio_set_input(void *state, unsigned pin, bool level, Error **errp)
 {
     Gpio *g = state;
     if (pin >= GPIO_PINS) {
-        error_setf(errp, "'%s' has no pin %u (0-%u)", owner_name(g->owner),
-                   pin, GPIO_PINS - 1);
+        error_setf(errp, "'%s' has no pin %u (0-%u)", g->name, pin,
+                   GPIO_PINS - 1);
         return false;
     }
     gpio_drive(g, pin, level);
@@ -373,14 +406,53 @@ static void gpio_set_schedule(Gpio *g, GpioInjection *list, size_t n)
     gpio_schedule_next(g);
 }
 
+/* ---- I/O function inputs ---- */
+
+#define GPIO_INPUTS (GPIO_IOFS * GPIO_PINS)
+
+/* An I/O function's output for a pin (line = 32 * function + pin). The
+ * first level driven wires the input. */
+static void gpio_iof_set(void *opaque, unsigned line, bool level)
+{
+    Gpio *g = opaque;
+    unsigned f = line / GPIO_PINS;
+    uint32_t bit = UINT32_C(1) << (line % GPIO_PINS);
+    g->iof_wired[f] |= bit;
+    g->iof_level[f] = level ? g->iof_level[f] | bit : g->iof_level[f] & ~bit;
+    gpio_update(g, false);
+}
+
+static bool gpio_irq_input(void *state, unsigned n, IrqLine *out, Error **errp)
+{
+    Gpio *g = state;
+    if (n >= GPIO_INPUTS)
+        return device_no_irq_input(g->name, n, GPIO_INPUTS, errp);
+    *out = (IrqLine){.handler = gpio_iof_set, .opaque = g, .line = n};
+    return true;
+}
+
+/* The source of input n is gone: the function no longer drives the pin,
+ * which goes back to the outside drive or the pull-up. */
+static void gpio_irq_input_detach(void *state, unsigned n)
+{
+    Gpio *g = state;
+    if (n >= GPIO_INPUTS)
+        return;
+    uint32_t bit = UINT32_C(1) << (n % GPIO_PINS);
+    g->iof_wired[n / GPIO_PINS] &= ~bit;
+    g->iof_level[n / GPIO_PINS] &= ~bit;
+    gpio_update(g, false);
+}
+
 /* ---- reset, create and the class ---- */
 
 /* Registers to 0; pins driven from outside stay driven and the injection
- * schedule goes on (both are outside the chip). */
+ * schedule goes on (both are outside the chip), and the I/O functions'
+ * inputs keep their levels (their sources reset themselves). */
 static void gpio_reset(void *state)
 {
     Gpio *g = state;
-    memset(g->regs, 0, sizeof g->regs);
+    regs_reset(&g->bank);
     gpio_update(g, true);
 }
 
@@ -398,6 +470,7 @@ static void gpio_finalize(void *opaque)
     Gpio *g = opaque;
     clock_event_free(g->inject_event);
     free(g->inject);
+    free(g->name);
     free(g);
 }
 
@@ -406,6 +479,7 @@ static void gpio_finalize(void *opaque)
 static const DeviceProperty gpio_props[] = {
     {"inject", "input levels at virtual times, \"PIN@TIME=LEVEL ...\" (TIME "
      "in cycles or with ns/us/ms/s, LEVEL 0, 1 or z); default none", true},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -415,8 +489,7 @@ static bool gpio_set_property(void *state, const char *key, const char *value,
     Gpio *g = state;
     GpioInjection *list;
     size_t n;
-    if (!device_check_live(gpio_props, GPIO_TYPE, owner_name(g->owner), key,
-                           errp) ||
+    if (!device_check_live(gpio_props, GPIO_TYPE, g->name, key, errp) ||
         !gpio_parse_inject(value, g->clock, &list, &n, errp))
         return false;
     gpio_set_schedule(g, list, n); /* "inject", the only live one */
@@ -437,30 +510,39 @@ static bool gpio_create(const DeviceConfig *config, Device *out, Error **errp)
         return false;
     }
     Gpio *g = xcalloc(1, sizeof *g);
+    g->name = xstrdup(config->desc->name);
+    if (!regs_bank_init(&g->bank, &gpio_table, g, g->name, config, errp)) {
+        free(list);
+        free(g->name);
+        free(g);
+        return false;
+    }
     g->clock = config->host->clock;
     gpio_set_schedule(g, list, n);
     gpio_update(g, false); /* latch the reset levels: low_ip all ones */
-    g->owner = owner_new(config->ms, config->desc->name, gpio_finalize, g);
-    out->owner = g->owner;
-    out->region = memory_region_new_mmio(g->owner, config->desc->name,
-                                         config->size, &gpio_ops, g);
-    out->state = g;
+    Owner *owner = owner_new(config->ms, config->desc->name, gpio_finalize, g);
+    *out = (Device){.owner = owner,
+                    .region = regs_region_new(owner, &g->bank, config->size),
+                    .state = g};
     return true;
 }
 
 const PeripheralClass sifive_gpio_class = {
     .type = GPIO_TYPE,
     .description = "SiFive GPIO: 32 pins, edge and level interrupts, "
-                   "injectable inputs",
+                   "injectable inputs, I/O function inputs 0-63",
     .default_size = GPIO_SIZE,
-    .min_size = GPIO_NREGS * 4,
+    .min_size = GPIO_MAP_END,
     .max_size = GPIO_SIZE,
     .properties = gpio_props,
     .create = gpio_create,
     .irq_outputs = GPIO_PINS,
     .irq_output_names = gpio_irq_names,
     .connect_irqs = gpio_connect_irqs,
+    .irq_input = gpio_irq_input,
+    .irq_input_detach = gpio_irq_input_detach,
     .reset = gpio_reset,
     .set_input = gpio_set_input,
     .set_property = gpio_set_property,
+    .registers = &gpio_table,
 };

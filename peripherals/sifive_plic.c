@@ -3,17 +3,21 @@
  *
  * Register map (SiFive FE310-G002 Manual, chapter 10 "Platform-Level
  * Interrupt Controller (PLIC)", table "PLIC Register Map"; RISC-V PLIC
- * Specification 1.0.0, "Memory Map"), offsets from the base, all 32-bit:
- *   0x000000 + 4*s           priority of source s (1..N); source 0 reads 0
- *   0x001000 + 4*w           pending bits of sources 32w..32w+31, read-only
- *   0x002000 + 0x80*c + 4*w  context c's enable bits for those sources
- *   0x200000 + 0x1000*c      context c's priority threshold
- *   0x200004 + 0x1000*c      context c's claim (read) and complete (write)
- * The device is an owner with one container and four MMIO regions in it:
- * `NAME.priority` (priorities and pending bits, 0x2000 bytes), `NAME.enable`
- * (0x80 per context), `NAME.context` (0x1000 per context), and below them,
- * at priority -1, `NAME.reserved` covering the whole window: every other
- * offset reads 0 and ignores writes, like QEMU's model.
+ * Specification 1.0.0, "Memory Map"), offsets from the base, all 32-bit,
+ * one regs.h table (`plic_regs`) over the whole window:
+ *   0x000000 + 4*s           priority[s]: source s's priority (1..N);
+ *                            priority[0], where no source is, reads 0
+ *                            and ignores writes
+ *   0x001000 + 4*w           pending[w]: the pending bits of sources
+ *                            32w..32w+31, read-only
+ *   0x002000 + 0x80*c + 4*w  enable[32c + w]: context c's enable bits for
+ *                            those sources (words past source N read 0)
+ *   0x200000 + 0x1000*c      threshold[c]: context c's priority threshold
+ *   0x200004 + 0x1000*c      claim[c]: context c's claim (read) and
+ *                            complete (write)
+ * Each array has as many elements as the instance has sources, words of
+ * sources and contexts. Every other offset reads 0 and ignores writes,
+ * reported once each as a guest diagnostic.
  *
  * Behaviour (the manual's "Interrupt Gateways" to "Interrupt Completion"):
  * - Priorities and thresholds keep their low `priority-bits` bits (3 on
@@ -36,13 +40,20 @@
  *   irq_input_detach), its line is low and its pending bit and gateway
  *   are cleared, as if it had never been raised; completing a claim of it
  *   later is harmless.
- * - Accesses must be 32-bit and aligned (others are bus errors). The
- *   debugger's peek of claim returns what a claim would return without
- *   claiming; every other read has no side effects.
+ * - Accesses must be 32-bit and aligned: anything else is a bus error,
+ *   unless `bad-access: ignore` (then it reads 0, writes nothing and is
+ *   reported once). The debugger's peek of claim returns what a claim
+ *   would return without claiming; every other read has no side effects.
+ *
+ * Each context's best source (what a claim would return) is kept, and
+ * searched for again only after a priority, pending bit, enable or
+ * threshold changed (`dirty`), in plic_update_irq, which also drives the
+ * outputs: a claim does not search, and accesses that change nothing
+ * cost nothing.
  *
  * Properties: `sources` (N, 1-1023, default 52 as on the FE310; QEMU virt
- * has 53), `contexts` (1-15872, default 1; the window must hold them) and
- * `priority-bits` (1-32, default 3).
+ * has 53), `contexts` (1-15872, default 1; the window must hold them),
+ * `priority-bits` (1-32, default 3) and `bad-access`.
  *
  * Not modelled: outputs of contexts other than 0 (the machine wires a
  * fixed number of outputs per model, so only context 0 has a line; the
@@ -50,48 +61,55 @@
  * request takes through the gateway and the core (it is seen at once).
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PLIC_PRIORITY_BASE 0x0u      /* the priority block, in the window */
-#define PLIC_PRIORITY_SIZE 0x2000u
-#define PLIC_PENDING_OFFSET 0x1000u  /* in the priority block */
+#define PLIC_PENDING_BASE 0x1000u
 #define PLIC_ENABLE_BASE 0x2000u
-#define PLIC_ENABLE_STRIDE 0x80u
+#define PLIC_ENABLE_WORDS 32u        /* a context's 0x80 bytes of enables */
 #define PLIC_CONTEXT_BASE 0x200000u
 #define PLIC_CONTEXT_STRIDE 0x1000u
-#define PLIC_THRESHOLD 0x0u          /* in a context's page */
-#define PLIC_CLAIM 0x4u
+#define PLIC_CLAIM 0x4u              /* in a context's page, after threshold */
 
 #define PLIC_MAX_SOURCES 1023u
+#define PLIC_MAX_WORDS ((PLIC_MAX_SOURCES + 1) / 32)
 #define PLIC_MAX_CONTEXTS 15872u
 #define PLIC_DEFAULT_SOURCES 52u
 #define PLIC_DEFAULT_PRIORITY_BITS 3u
 #define PLIC_WINDOW 0x4000000u
 
-_Static_assert(PLIC_ENABLE_BASE + PLIC_ENABLE_STRIDE * PLIC_MAX_CONTEXTS <=
+_Static_assert(4 * (PLIC_MAX_SOURCES + 1) <= PLIC_PENDING_BASE,
+               "priorities overlap the pending bits");
+_Static_assert(PLIC_ENABLE_BASE + 4 * PLIC_ENABLE_WORDS * PLIC_MAX_CONTEXTS <=
                PLIC_CONTEXT_BASE, "enables overlap the context pages");
-_Static_assert((PLIC_MAX_SOURCES + 1) / 32 * 4 <= PLIC_ENABLE_STRIDE,
+_Static_assert(PLIC_MAX_WORDS <= PLIC_ENABLE_WORDS,
                "a context's enables do not fit its stride");
 
 static const char *const plic_irq_names[] = {"context0"};
 
 typedef struct Plic {
-    Owner *owner;        /* for its name in messages; no reference */
+    char *name;
+    RegBank bank;
     unsigned sources;    /* N: sources 1..N */
     unsigned contexts;
     unsigned words;      /* 32-bit words per bitmap of sources 0..N */
     uint32_t prio_mask;
-    uint32_t *priority;  /* [sources + 1]; [0] stays 0 */
-    uint32_t *level;     /* bitmap: the input lines' levels */
-    uint32_t *pending;   /* bitmap: IP bits */
-    uint32_t *busy;      /* bitmap: the gateway forwarded a request that was
-                            not completed yet */
-    uint32_t *enable;    /* [contexts][words] */
+    /* the registers */
+    uint32_t *priority;  /* [sources + 1], by source; [0] stays 0 */
+    uint32_t pending[PLIC_MAX_WORDS]; /* bitmap: IP bits, `words` used */
+    uint32_t *enable;    /* [contexts * 32]: context c's word w at 32c + w */
     uint32_t *threshold; /* [contexts] */
+    /* the gateways */
+    uint32_t level[PLIC_MAX_WORDS]; /* bitmap: the input lines' levels */
+    uint32_t busy[PLIC_MAX_WORDS];  /* bitmap: the gateway forwarded a
+                                       request not completed yet */
+    /* derived from the above */
+    bool dirty;          /* best and out need recomputing */
+    uint16_t *best;      /* [contexts]: what a claim would return */
     bool *out;           /* [contexts]: the output levels */
     IrqLine *irqs;       /* [contexts]; only context 0 can be wired */
     Clock *clock;        /* NULL when the machine has none */
@@ -111,9 +129,16 @@ static void bit_put(uint32_t *map, unsigned n, bool v)
         map[n / 32] &= ~(UINT32_C(1) << (n % 32));
 }
 
-/* The bits of bitmap word w that name sources 1..N. */
+static const uint32_t *plic_enables(const Plic *p, unsigned c)
+{
+    return &p->enable[(size_t)c * PLIC_ENABLE_WORDS];
+}
+
+/* The bits of bitmap word w that name sources 1..N (none past N). */
 static uint32_t plic_source_mask(const Plic *p, unsigned w)
 {
+    if (w >= p->words)
+        return 0;
     uint32_t mask = UINT32_MAX;
     if (w == 0)
         mask &= ~UINT32_C(1);
@@ -124,12 +149,13 @@ static uint32_t plic_source_mask(const Plic *p, unsigned w)
 }
 
 /* The enabled pending source of context c with the highest priority
- * above `floor` (ties: lowest ID); 0 when none. */
-static unsigned plic_best(const Plic *p, unsigned c, uint32_t floor)
+ * (ties: lowest ID), priority 0 excluded; 0 when none. Only words with
+ * bits both pending and enabled are looked into. */
+static unsigned plic_best(const Plic *p, unsigned c)
 {
-    const uint32_t *en = &p->enable[(size_t)c * p->words];
+    const uint32_t *en = plic_enables(p, c);
     unsigned best = 0;
-    uint32_t best_prio = floor;
+    uint32_t best_prio = 0;
     for (unsigned w = 0; w < p->words; w++) {
         uint32_t bits = p->pending[w] & en[w];
         while (bits) {
@@ -144,17 +170,32 @@ static unsigned plic_best(const Plic *p, unsigned c, uint32_t floor)
     return best;
 }
 
-/* The one place the outputs are driven; called after every change. A line
- * is driven when its level changes, or every line when `all` (reset). */
+/* The one place the outputs are driven; runs after every change (and
+ * after every register access, as the table's after_access). Searches
+ * again only when something changed; a line is driven when its level
+ * changes, or every line when `all` (reset). Output c is high when its
+ * best source's priority is above its threshold: the best has the
+ * highest priority of them all, so some source is above exactly when it
+ * is. */
 static void plic_update_irq(Plic *p, bool all)
 {
+    if (!p->dirty && !all)
+        return;
+    p->dirty = false;
     for (unsigned c = 0; c < p->contexts; c++) {
-        bool level = plic_best(p, c, p->threshold[c]) != 0;
+        unsigned s = plic_best(p, c);
+        p->best[c] = (uint16_t)s;
+        bool level = s && p->priority[s] > p->threshold[c];
         if (all || level != p->out[c]) {
             p->out[c] = level;
             irq_set(&p->irqs[c], level);
         }
     }
+}
+
+static void plic_changed(void *dev)
+{
+    plic_update_irq(dev, false);
 }
 
 /* The gateway of source s: a high line not already forwarded becomes a
@@ -164,6 +205,7 @@ static void plic_gateway(Plic *p, unsigned s)
     if (bit_get(p->level, s) && !bit_get(p->busy, s)) {
         bit_put(p->pending, s, true);
         bit_put(p->busy, s, true);
+        p->dirty = true;
     }
 }
 
@@ -175,162 +217,113 @@ static void plic_set_level(void *opaque, unsigned s, bool level)
     plic_update_irq(p, false);
 }
 
-static unsigned plic_claim(Plic *p, unsigned c)
+/* ---- register behaviour; the registers are the table below ---- */
+
+static void priority_write(void *dev, unsigned s, uint32_t value)
 {
-    unsigned s = plic_best(p, c, 0);
+    Plic *p = dev;
+    p->priority[s] = s ? value & p->prio_mask : 0;
+    p->dirty = true;
+}
+
+static void enable_write(void *dev, unsigned i, uint32_t value)
+{
+    Plic *p = dev;
+    p->enable[i] = value & plic_source_mask(p, i % PLIC_ENABLE_WORDS);
+    p->dirty = true;
+}
+
+static void threshold_write(void *dev, unsigned c, uint32_t value)
+{
+    Plic *p = dev;
+    p->threshold[c] = value & p->prio_mask;
+    p->dirty = true;
+}
+
+/* A claim: the best source, its pending bit cleared. A peek searches
+ * without touching anything. */
+static uint32_t claim_read(void *dev, unsigned c, bool peek)
+{
+    Plic *p = dev;
+    if (peek)
+        return plic_best(p, c);
+    plic_update_irq(p, false); /* best up to date (it always is here) */
+    unsigned s = p->best[c];
     if (s) {
         bit_put(p->pending, s, false);
-        plic_update_irq(p, false);
+        p->dirty = true;
     }
     return s;
 }
 
-static void plic_complete(Plic *p, unsigned c, uint32_t id)
+/* A complete: ignored for a source not enabled in the context, as the
+ * manual says; otherwise the gateway is re-armed. */
+static void claim_write(void *dev, unsigned c, uint32_t id)
 {
-    if (id == 0 || id > p->sources ||
-        !bit_get(&p->enable[(size_t)c * p->words], id))
-        return; /* ignored, as the manual says */
+    Plic *p = dev;
+    if (id == 0 || id > p->sources || !bit_get(plic_enables(p, c), id))
+        return;
     bit_put(p->busy, id, false);
     plic_gateway(p, id);
-    plic_update_irq(p, false);
 }
 
-/* ---- registers: one set of accessors per block; 32-bit accesses only ---- */
-
-static bool plic_access_ok(uint64_t offset, unsigned size)
+static unsigned priority_count(const void *dev)
 {
-    return size == 4 && offset % 4 == 0;
+    return ((const Plic *)dev)->sources + 1;
 }
 
-/* Priorities, then pending bits. */
-static bool priority_read(void *opaque, uint64_t offset, unsigned size,
-                          uint32_t *value)
+static unsigned word_count(const void *dev)
 {
-    const Plic *p = opaque;
-    if (!plic_access_ok(offset, size))
-        return false;
-    *value = 0;
-    if (offset < PLIC_PENDING_OFFSET && offset / 4 <= p->sources)
-        *value = p->priority[offset / 4];
-    else if (offset >= PLIC_PENDING_OFFSET &&
-             (offset - PLIC_PENDING_OFFSET) / 4 < p->words)
-        *value = p->pending[(offset - PLIC_PENDING_OFFSET) / 4];
-    return true;
+    return ((const Plic *)dev)->words;
 }
 
-static bool priority_write(void *opaque, uint64_t offset, unsigned size,
-                           uint32_t value)
+static unsigned enable_count(const void *dev)
 {
-    Plic *p = opaque;
-    if (!plic_access_ok(offset, size))
-        return false;
-    unsigned s = (unsigned)(offset / 4);
-    if (offset < PLIC_PENDING_OFFSET && s >= 1 && s <= p->sources) {
-        p->priority[s] = value & p->prio_mask;
-        plic_update_irq(p, false);
-    }
-    return true; /* pending bits are read-only */
+    return ((const Plic *)dev)->contexts * PLIC_ENABLE_WORDS;
 }
 
-static bool enable_read(void *opaque, uint64_t offset, unsigned size,
-                        uint32_t *value)
+static unsigned context_count(const void *dev)
 {
-    const Plic *p = opaque;
-    if (!plic_access_ok(offset, size))
-        return false;
-    unsigned c = (unsigned)(offset / PLIC_ENABLE_STRIDE);
-    unsigned w = (unsigned)(offset % PLIC_ENABLE_STRIDE / 4);
-    *value = w < p->words ? p->enable[(size_t)c * p->words + w] : 0;
-    return true;
+    return ((const Plic *)dev)->contexts;
 }
 
-static bool enable_write(void *opaque, uint64_t offset, unsigned size,
-                         uint32_t value)
-{
-    Plic *p = opaque;
-    if (!plic_access_ok(offset, size))
-        return false;
-    unsigned c = (unsigned)(offset / PLIC_ENABLE_STRIDE);
-    unsigned w = (unsigned)(offset % PLIC_ENABLE_STRIDE / 4);
-    if (w < p->words) {
-        p->enable[(size_t)c * p->words + w] = value & plic_source_mask(p, w);
-        plic_update_irq(p, false);
-    }
-    return true;
-}
-
-/* A context's page: threshold, then claim/complete. `claim` false makes
- * the claim register's read side-effect free (the debugger's peek). */
-static bool context_access(Plic *p, uint64_t offset, unsigned size,
-                           uint32_t *value, bool claim)
-{
-    if (!plic_access_ok(offset, size))
-        return false;
-    unsigned c = (unsigned)(offset / PLIC_CONTEXT_STRIDE);
-    switch (offset % PLIC_CONTEXT_STRIDE) {
-    case PLIC_THRESHOLD: *value = p->threshold[c]; break;
-    case PLIC_CLAIM: *value = claim ? plic_claim(p, c) : plic_best(p, c, 0); break;
-    default: *value = 0; break;
-    }
-    return true;
-}
-
-static bool context_read(void *opaque, uint64_t offset, unsigned size,
-                         uint32_t *value)
-{
-    return context_access(opaque, offset, size, value, true);
-}
-
-static bool context_peek(void *opaque, uint64_t offset, unsigned size,
-                         uint32_t *value)
-{
-    return context_access(opaque, offset, size, value, false);
-}
-
-static bool context_write(void *opaque, uint64_t offset, unsigned size,
-                          uint32_t value)
-{
-    Plic *p = opaque;
-    if (!plic_access_ok(offset, size))
-        return false;
-    unsigned c = (unsigned)(offset / PLIC_CONTEXT_STRIDE);
-    switch (offset % PLIC_CONTEXT_STRIDE) {
-    case PLIC_THRESHOLD:
-        p->threshold[c] = value & p->prio_mask;
-        plic_update_irq(p, false);
-        break;
-    case PLIC_CLAIM:
-        plic_complete(p, c, value);
-        break;
-    }
-    return true;
-}
-
-/* Everything between the blocks. */
-static bool reserved_read(void *opaque, uint64_t offset, unsigned size,
-                          uint32_t *value)
-{
-    *value = 0;
-    return plic_access_ok(offset, size);
-}
-
-static bool reserved_write(void *opaque, uint64_t offset, unsigned size,
-                           uint32_t value)
-{
-    return plic_access_ok(offset, size);
-}
-
-static const MmioOps priority_ops = {
-    .read = priority_read, .write = priority_write, .peek = priority_read,
+/* No fields: each register is one number (a priority, a source ID) or a
+ * bitmap of sources. Masks depend on `priority-bits` and N, so the write
+ * hooks apply them. */
+static const RegDef plic_regs[] = {
+    {.name = "priority", .offset = 0x0, .width = 4, .access = REG_RW,
+     .count = PLIC_MAX_SOURCES + 1, .stride = 4, .count_of = priority_count,
+     .flags = REG_STORE_PTR, .store = offsetof(Plic, priority),
+     .write = priority_write},
+    {.name = "pending", .offset = PLIC_PENDING_BASE, .width = 4,
+     .access = REG_RO, .count = PLIC_MAX_WORDS, .stride = 4,
+     .count_of = word_count, .store = offsetof(Plic, pending)},
+    {.name = "enable", .offset = PLIC_ENABLE_BASE, .width = 4, .access = REG_RW,
+     .count = PLIC_MAX_CONTEXTS * PLIC_ENABLE_WORDS, .stride = 4,
+     .count_of = enable_count, .flags = REG_STORE_PTR,
+     .store = offsetof(Plic, enable), .write = enable_write},
+    {.name = "threshold", .offset = PLIC_CONTEXT_BASE, .width = 4,
+     .access = REG_RW, .count = PLIC_MAX_CONTEXTS, .stride = PLIC_CONTEXT_STRIDE,
+     .count_of = context_count, .flags = REG_STORE_PTR,
+     .store = offsetof(Plic, threshold), .write = threshold_write},
+    {.name = "claim", .offset = PLIC_CONTEXT_BASE + PLIC_CLAIM, .width = 4,
+     .access = REG_RW, .count = PLIC_MAX_CONTEXTS, .stride = PLIC_CONTEXT_STRIDE,
+     .count_of = context_count, .store = REG_NO_STORE, .read = claim_read,
+     .write = claim_write},
 };
-static const MmioOps enable_ops = {
-    .read = enable_read, .write = enable_write, .peek = enable_read,
+
+static const RegState plic_state[] = {
+    REG_STATE(Plic, level),
+    REG_STATE(Plic, busy),
+    REG_STATE_EVENT(Plic, sample),
 };
-static const MmioOps context_ops = {
-    .read = context_read, .write = context_write, .peek = context_peek,
-};
-static const MmioOps reserved_ops = {
-    .read = reserved_read, .write = reserved_write, .peek = reserved_read,
+
+static const RegTable plic_table = {
+    .regs = plic_regs,
+    .nregs = REG_TABLE_LEN(plic_regs),
+    .state = plic_state,
+    .nstate = REG_TABLE_LEN(plic_state),
+    .after_access = plic_changed,
 };
 
 /* ---- reset, create and the class ---- */
@@ -353,11 +346,8 @@ static void plic_sample_lines(void *opaque)
 static void plic_reset(void *state)
 {
     Plic *p = state;
-    memset(p->priority, 0, (p->sources + 1) * sizeof *p->priority);
-    memset(p->pending, 0, p->words * sizeof *p->pending);
-    memset(p->busy, 0, p->words * sizeof *p->busy);
-    memset(p->enable, 0, (size_t)p->contexts * p->words * sizeof *p->enable);
-    memset(p->threshold, 0, p->contexts * sizeof *p->threshold);
+    regs_reset(&p->bank);
+    memset(p->busy, 0, sizeof p->busy);
     plic_update_irq(p, true);
     if (p->sample)
         clock_event_schedule(p->sample, clock_now(p->clock));
@@ -378,7 +368,7 @@ static bool plic_irq_input(void *state, unsigned n, IrqLine *out, Error **errp)
     Plic *p = state;
     if (n == 0 || n > p->sources) {
         error_setf(errp, "'%s' has no interrupt input %u (sources are 1-%u)",
-                   owner_name(p->owner), n, p->sources);
+                   p->name, n, p->sources);
         return false;
     }
     *out = (IrqLine){.handler = plic_set_level, .opaque = p, .line = n};
@@ -399,22 +389,26 @@ static void plic_irq_input_detach(void *state, unsigned s)
     bit_put(p->level, s, false);
     bit_put(p->pending, s, false);
     bit_put(p->busy, s, false);
+    p->dirty = true;
     plic_update_irq(p, false);
+}
+
+static void plic_free(Plic *p)
+{
+    clock_event_free(p->sample);
+    free(p->name);
+    free(p->priority);
+    free(p->enable);
+    free(p->threshold);
+    free(p->best);
+    free(p->out);
+    free(p->irqs);
+    free(p);
 }
 
 static void plic_finalize(void *opaque)
 {
-    Plic *p = opaque;
-    clock_event_free(p->sample);
-    free(p->priority);
-    free(p->level);
-    free(p->pending);
-    free(p->busy);
-    free(p->enable);
-    free(p->threshold);
-    free(p->out);
-    free(p->irqs);
-    free(p);
+    plic_free(opaque);
 }
 
 /* Fails at the property's value, or at the entry when it is absent. */
@@ -433,6 +427,7 @@ static const DeviceProperty plic_props[] = {
     {"contexts", "contexts (hart modes), 1 to 15872; default 1", false},
     {"priority-bits", "bits kept of each priority and threshold, 1 to 32; "
      "default 3", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -460,56 +455,41 @@ static bool plic_config(const DeviceConfig *config, uint64_t *sources,
     return true;
 }
 
+static Plic *plic_new(const char *name, unsigned sources, unsigned contexts,
+                      unsigned prio_bits)
+{
+    Plic *p = xcalloc(1, sizeof *p);
+    p->name = xstrdup(name);
+    p->sources = sources;
+    p->contexts = contexts;
+    p->words = (sources + 1 + 31) / 32;
+    p->prio_mask = prio_bits == 32 ? UINT32_MAX : (UINT32_C(1) << prio_bits) - 1;
+    p->priority = xcalloc(sources + 1, sizeof *p->priority);
+    p->enable = xcalloc((size_t)contexts * PLIC_ENABLE_WORDS, sizeof *p->enable);
+    p->threshold = xcalloc(contexts, sizeof *p->threshold);
+    p->best = xcalloc(contexts, sizeof *p->best);
+    p->out = xcalloc(contexts, sizeof *p->out);
+    p->irqs = xcalloc(contexts, sizeof *p->irqs);
+    return p;
+}
+
 static bool plic_create(const DeviceConfig *config, Device *out, Error **errp)
 {
     uint64_t sources, contexts, prio_bits;
     if (!plic_config(config, &sources, &contexts, &prio_bits, errp))
         return false;
-    Plic *p = xcalloc(1, sizeof *p);
-    p->sources = (unsigned)sources;
-    p->contexts = (unsigned)contexts;
-    p->words = (p->sources + 1 + 31) / 32;
-    p->prio_mask = prio_bits == 32 ? UINT32_MAX
-                                   : (UINT32_C(1) << prio_bits) - 1;
-    p->priority = xcalloc(p->sources + 1, sizeof *p->priority);
-    p->level = xcalloc(p->words, sizeof *p->level);
-    p->pending = xcalloc(p->words, sizeof *p->pending);
-    p->busy = xcalloc(p->words, sizeof *p->busy);
-    p->enable = xcalloc((size_t)p->contexts * p->words, sizeof *p->enable);
-    p->threshold = xcalloc(p->contexts, sizeof *p->threshold);
-    p->out = xcalloc(p->contexts, sizeof *p->out);
-    p->irqs = xcalloc(p->contexts, sizeof *p->irqs);
+    Plic *p = plic_new(config->desc->name, (unsigned)sources,
+                       (unsigned)contexts, (unsigned)prio_bits);
+    if (!regs_bank_init(&p->bank, &plic_table, p, p->name, config, errp)) {
+        plic_free(p);
+        return false;
+    }
     p->clock = config->host->clock;
     if (p->clock)
         p->sample = clock_event_new(p->clock, plic_sample_lines, p);
-
-    const char *name = config->desc->name;
-    char sub[160];
-    p->owner = owner_new(config->ms, name, plic_finalize, p);
-    MemoryRegion *top = memory_region_new_container(p->owner, name,
-                                                    config->size);
-    struct {
-        const char *suffix;
-        uint64_t offset, size;
-        const MmioOps *ops;
-        int priority;
-    } blocks[] = {
-        {"priority", PLIC_PRIORITY_BASE, PLIC_PRIORITY_SIZE, &priority_ops, 0},
-        {"enable", PLIC_ENABLE_BASE, PLIC_ENABLE_STRIDE * contexts,
-         &enable_ops, 0},
-        {"context", PLIC_CONTEXT_BASE, PLIC_CONTEXT_STRIDE * contexts,
-         &context_ops, 0},
-        {"reserved", 0, config->size, &reserved_ops, -1},
-    };
-    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
-        snprintf(sub, sizeof sub, "%s.%s", name, blocks[i].suffix);
-        MemoryRegion *mr = memory_region_new_mmio(p->owner, sub, blocks[i].size,
-                                                  blocks[i].ops, p);
-        if (!memory_add_subregion_overlap(top, blocks[i].offset, mr,
-                                          blocks[i].priority, errp))
-            abort(); /* same owner, inside the window: cannot fail */
-    }
-    *out = (Device){.owner = p->owner, .region = top, .state = p};
+    Owner *owner = owner_new(config->ms, p->name, plic_finalize, p);
+    MemoryRegion *region = regs_region_new(owner, &p->bank, config->size);
+    *out = (Device){.owner = owner, .region = region, .state = p};
     return true;
 }
 
@@ -528,4 +508,5 @@ const PeripheralClass sifive_plic_class = {
     .irq_input = plic_irq_input,
     .irq_input_detach = plic_irq_input_detach,
     .reset = plic_reset,
+    .registers = &plic_table,
 };

@@ -12,8 +12,13 @@
  *   0x0c plloutdiv  plloutdiv 5:0, plloutdivby1 8  reset 0x00000100
  *   0xf0 procmoncfg procmondivsel 4:0, procmondelaysel 12:8, procmonen 16,
  *                   procmonsel 25:24, procmonnten 28   reset 0
- * Bits outside the fields read 0 and ignore writes; so do other offsets.
- * Accesses must be 32-bit and aligned (anything else is a bus error).
+ * The map is a regs.h table (prci_regs) with these fields, so traces show
+ * them. Bits outside the fields read 0 and ignore writes (the table's
+ * masks; the ready and lock bits are computed when read). Accesses must
+ * be 32-bit and aligned: anything else is a bus error, unless the board
+ * says `bad-access: ignore` (then it reads 0 and is reported once). Other
+ * offsets read 0 and ignore writes, reported once each as guest
+ * diagnostics.
  *
  * Status bits follow virtual time, so a firmware's "wait for ready" or
  * "wait for lock" loop ends after a realistic delay:
@@ -32,11 +37,14 @@
  * Selecting the PLL (pllsel) before it has locked is reported as a guest
  * diagnostic (DeviceHost.log_guest), each time.
  *
+ * Properties: the three delays above and `bad-access` (regs.h).
+ *
  * Not modelled: the clocks themselves (the CPU runs at the board's
  * `frequency` whatever these registers say), the process monitor beyond
  * storing procmoncfg, the oscillators' trim and divider effects.
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
@@ -78,12 +86,15 @@ typedef struct Prci {
     Clock *clock;
     DeviceHost host;
     char *name;
+    RegBank bank;
     uint64_t hfrosc_delay, hfxosc_delay, pll_delay; /* CPU cycles */
     /* The writable fields; ready and lock bits are computed. */
     uint32_t hfrosccfg, hfxosccfg, pllcfg, plloutdiv, procmoncfg;
-    uint64_t hfrosc_ready_at; /* CLOCK_NEVER while disabled */
-    uint64_t hfxosc_ready_at;
-    uint64_t pll_start;       /* settings last changed; NEVER while bypassed */
+    /* When each oscillator is (or was) ready; CLOCK_NEVER exactly while it
+     * is disabled, which is how a write tells that it enables it. */
+    uint64_t hfrosc_ready_at, hfxosc_ready_at;
+    uint64_t pll_start; /* settings last changed; NEVER while bypassed */
+    uint32_t pllcfg_before; /* pllcfg as the previous write left it */
 } Prci;
 
 /* True once `at` (CLOCK_NEVER: never) has come. */
@@ -110,115 +121,118 @@ static bool prci_pll_locked(const Prci *p)
     return prci_reached(p, start + p->pll_delay);
 }
 
-/* ---- registers ---- */
+/* ---- registers: the hooks (the table stores the fields, masked) ---- */
 
-static uint32_t hfrosccfg_get(const Prci *p)
+/* An oscillator's enable bit was written: disabling stops it, enabling a
+ * stopped one starts its delay, rewriting a running one changes nothing. */
+static void osc_enable_written(const Prci *p, bool enabled, uint64_t delay,
+                               uint64_t *ready_at)
 {
+    if (!enabled)
+        *ready_at = CLOCK_NEVER;
+    else if (*ready_at == CLOCK_NEVER)
+        *ready_at = prci_after(p, delay);
+}
+
+static uint32_t hfrosccfg_read(void *dev, unsigned index, bool peek)
+{
+    const Prci *p = dev;
     return p->hfrosccfg | (prci_reached(p, p->hfrosc_ready_at) ? HFROSC_RDY : 0);
 }
 
-static void hfrosccfg_set(Prci *p, uint32_t v)
+static void hfrosccfg_write(void *dev, unsigned index, uint32_t v)
 {
-    uint32_t old = p->hfrosccfg;
-    p->hfrosccfg = v & (HFROSC_DIV | HFROSC_TRIM | HFROSC_EN);
-    if (!(p->hfrosccfg & HFROSC_EN))
-        p->hfrosc_ready_at = CLOCK_NEVER;
-    else if (!(old & HFROSC_EN))
-        p->hfrosc_ready_at = prci_after(p, p->hfrosc_delay);
+    Prci *p = dev;
+    osc_enable_written(p, v & HFROSC_EN, p->hfrosc_delay, &p->hfrosc_ready_at);
 }
 
-static uint32_t hfxosccfg_get(const Prci *p)
+static uint32_t hfxosccfg_read(void *dev, unsigned index, bool peek)
 {
+    const Prci *p = dev;
     return p->hfxosccfg | (prci_reached(p, p->hfxosc_ready_at) ? HFXOSC_RDY : 0);
 }
 
-static void hfxosccfg_set(Prci *p, uint32_t v)
+static void hfxosccfg_write(void *dev, unsigned index, uint32_t v)
 {
-    uint32_t old = p->hfxosccfg;
-    p->hfxosccfg = v & HFXOSC_EN;
-    if (!(p->hfxosccfg & HFXOSC_EN))
-        p->hfxosc_ready_at = CLOCK_NEVER;
-    else if (!(old & HFXOSC_EN))
-        p->hfxosc_ready_at = prci_after(p, p->hfxosc_delay);
+    Prci *p = dev;
+    osc_enable_written(p, v & HFXOSC_EN, p->hfxosc_delay, &p->hfxosc_ready_at);
 }
 
-static uint32_t pllcfg_get(const Prci *p)
+static uint32_t pllcfg_read(void *dev, unsigned index, bool peek)
 {
+    const Prci *p = dev;
     return p->pllcfg | (prci_pll_locked(p) ? PLL_LOCK : 0);
 }
 
-static void pllcfg_set(Prci *p, uint32_t v)
+static void pllcfg_write(void *dev, unsigned index, uint32_t v)
 {
-    uint32_t old = p->pllcfg;
-    p->pllcfg = v & (PLL_R | PLL_F | PLL_Q | PLL_SEL | PLL_REFSEL | PLL_BYPASS);
-    if (p->pllcfg & PLL_BYPASS)
+    Prci *p = dev;
+    uint32_t old = p->pllcfg_before;
+    p->pllcfg_before = v;
+    if (v & PLL_BYPASS)
         p->pll_start = CLOCK_NEVER;
-    else if ((old & PLL_BYPASS) || ((old ^ p->pllcfg) & PLL_RELOCK))
+    else if ((old & PLL_BYPASS) || ((old ^ v) & PLL_RELOCK))
         p->pll_start = clock_now(p->clock);
-    if ((p->pllcfg & PLL_SEL) && !(old & PLL_SEL) &&
-        !(p->pllcfg & PLL_BYPASS) && !prci_pll_locked(p))
+    if ((v & PLL_SEL) && !(old & PLL_SEL) && !(v & PLL_BYPASS) &&
+        !prci_pll_locked(p))
         device_log_guest(&p->host, p->name, "pllsel set while the PLL is "
                          "not locked (the clock would glitch)");
 }
 
-static uint32_t plloutdiv_get(const Prci *p) { return p->plloutdiv; }
-static void plloutdiv_set(Prci *p, uint32_t v)
-{
-    p->plloutdiv = v & (PLLOUT_DIV | PLLOUT_DIVBY1);
-}
-
-static uint32_t procmoncfg_get(const Prci *p) { return p->procmoncfg; }
-static void procmoncfg_set(Prci *p, uint32_t v) { p->procmoncfg = v & PROCMON_MASK; }
-
-typedef struct PrciReg {
-    const char *name;
-    uint32_t offset;
-    uint32_t (*get)(const Prci *p);
-    void (*set)(Prci *p, uint32_t value);
-} PrciReg;
-
-static const PrciReg prci_regs[] = {
-    { "hfrosccfg",  0x00, hfrosccfg_get,  hfrosccfg_set },
-    { "hfxosccfg",  0x04, hfxosccfg_get,  hfxosccfg_set },
-    { "pllcfg",     0x08, pllcfg_get,     pllcfg_set },
-    { "plloutdiv",  0x0c, plloutdiv_get,  plloutdiv_set },
-    { "procmoncfg", 0xf0, procmoncfg_get, procmoncfg_set },
+static const RegField hfrosccfg_fields[] = {
+    {"hfroscdiv", 0, 6}, {"hfrosctrim", 16, 5}, {"hfroscen", 30, 1},
+    {"hfroscrdy", 31, 1}, {0},
+};
+static const RegField hfxosccfg_fields[] = {
+    {"hfxoscen", 30, 1}, {"hfxoscrdy", 31, 1}, {0},
+};
+static const RegField pllcfg_fields[] = {
+    {"pllr", 0, 3}, {"pllf", 4, 6}, {"pllq", 10, 2}, {"pllsel", 16, 1},
+    {"pllrefsel", 17, 1}, {"pllbypass", 18, 1}, {"plllock", 31, 1}, {0},
+};
+static const RegField plloutdiv_fields[] = {
+    {"plloutdiv", 0, 6}, {"plloutdivby1", 8, 1}, {0},
+};
+static const RegField procmoncfg_fields[] = {
+    {"procmondivsel", 0, 5}, {"procmondelaysel", 8, 5}, {"procmonen", 16, 1},
+    {"procmonsel", 24, 2}, {"procmonnten", 28, 1}, {0},
 };
 
-static const PrciReg *prci_find_reg(uint64_t offset)
-{
-    for (size_t i = 0; i < sizeof prci_regs / sizeof prci_regs[0]; i++)
-        if (prci_regs[i].offset == offset)
-            return &prci_regs[i];
-    return NULL;
-}
+static const RegDef prci_regs[] = {
+    {.name = "hfrosccfg", .offset = 0x00, .width = 4, .access = REG_RW,
+     .reset = HFROSC_RESET, .mask = HFROSC_DIV | HFROSC_TRIM | HFROSC_EN,
+     .store = offsetof(Prci, hfrosccfg), .read = hfrosccfg_read,
+     .write = hfrosccfg_write, .fields = hfrosccfg_fields},
+    {.name = "hfxosccfg", .offset = 0x04, .width = 4, .access = REG_RW,
+     .reset = HFXOSC_RESET, .mask = HFXOSC_EN,
+     .store = offsetof(Prci, hfxosccfg), .read = hfxosccfg_read,
+     .write = hfxosccfg_write, .fields = hfxosccfg_fields},
+    {.name = "pllcfg", .offset = 0x08, .width = 4, .access = REG_RW,
+     .reset = PLL_RESET,
+     .mask = PLL_R | PLL_F | PLL_Q | PLL_SEL | PLL_REFSEL | PLL_BYPASS,
+     .store = offsetof(Prci, pllcfg), .read = pllcfg_read,
+     .write = pllcfg_write, .fields = pllcfg_fields},
+    {.name = "plloutdiv", .offset = 0x0c, .width = 4, .access = REG_RW,
+     .reset = PLLOUT_RESET, .mask = PLLOUT_DIV | PLLOUT_DIVBY1,
+     .store = offsetof(Prci, plloutdiv), .fields = plloutdiv_fields},
+    {.name = "procmoncfg", .offset = 0xf0, .width = 4, .access = REG_RW,
+     .mask = PROCMON_MASK, .store = offsetof(Prci, procmoncfg),
+     .fields = procmoncfg_fields},
+};
 
-/* False (a bus error) for anything but an aligned 32-bit access. */
-static bool prci_read(void *opaque, uint64_t offset, unsigned size,
-                      uint32_t *value)
-{
-    if (size != 4 || offset % 4)
-        return false;
-    const PrciReg *reg = prci_find_reg(offset);
-    *value = reg ? reg->get(opaque) : 0;
-    return true;
-}
+/* The times the ready and lock bits are computed from. */
+static const RegState prci_state[] = {
+    REG_STATE(Prci, hfrosc_ready_at),
+    REG_STATE(Prci, hfxosc_ready_at),
+    REG_STATE(Prci, pll_start),
+    REG_STATE(Prci, pllcfg_before),
+};
 
-static bool prci_write(void *opaque, uint64_t offset, unsigned size,
-                       uint32_t value)
-{
-    if (size != 4 || offset % 4)
-        return false;
-    const PrciReg *reg = prci_find_reg(offset);
-    if (reg)
-        reg->set(opaque, value);
-    return true;
-}
-
-static const MmioOps prci_ops = {
-    .read = prci_read,
-    .write = prci_write,
-    .peek = prci_read,
+static const RegTable prci_table = {
+    .regs = prci_regs,
+    .nregs = REG_TABLE_LEN(prci_regs),
+    .state = prci_state,
+    .nstate = REG_TABLE_LEN(prci_state),
 };
 
 /* ---- the class ---- */
@@ -226,14 +240,11 @@ static const MmioOps prci_ops = {
 static void prci_reset(void *state)
 {
     Prci *p = state;
-    p->hfrosccfg = HFROSC_RESET;
-    p->hfxosccfg = HFXOSC_RESET;
-    p->pllcfg = PLL_RESET;
-    p->plloutdiv = PLLOUT_RESET;
-    p->procmoncfg = 0;
+    regs_reset(&p->bank);
     p->hfrosc_ready_at = 0; /* running and ready */
     p->hfxosc_ready_at = 0;
     p->pll_start = CLOCK_NEVER; /* bypassed */
+    p->pllcfg_before = PLL_RESET;
 }
 
 static void prci_finalize(void *opaque)
@@ -260,6 +271,7 @@ static const DeviceProperty prci_props[] = {
      "1 ms of virtual time", false},
     {"pll-lock-cycles", "CPU cycles the PLL takes to lock; default 100 us of "
      "virtual time", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -277,16 +289,20 @@ static bool prci_create(const DeviceConfig *config, Device *out, Error **errp)
         !prci_delay_prop(config, "pll-lock-cycles", PLL_LOCK_US, &pll, errp))
         return false;
     Prci *p = xcalloc(1, sizeof *p);
+    p->name = xstrdup(desc->name);
+    if (!regs_bank_init(&p->bank, &prci_table, p, p->name, config, errp)) {
+        free(p->name);
+        free(p);
+        return false;
+    }
     p->clock = config->host->clock;
     p->host = *config->host;
-    p->name = xstrdup(desc->name);
     p->hfrosc_delay = hfrosc;
     p->hfxosc_delay = hfxosc;
     p->pll_delay = pll;
     prci_reset(p);
     out->owner = owner_new(config->ms, desc->name, prci_finalize, p);
-    out->region = memory_region_new_mmio(out->owner, desc->name, config->size,
-                                         &prci_ops, p);
+    out->region = regs_region_new(out->owner, &p->bank, config->size);
     out->state = p;
     return true;
 }
@@ -301,4 +317,5 @@ const PeripheralClass sifive_prci_class = {
     .properties = prci_props,
     .create = prci_create,
     .reset = prci_reset,
+    .registers = &prci_table,
 };

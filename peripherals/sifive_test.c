@@ -1,14 +1,20 @@
 /* SiFive test finisher ("sifive,test0"), as on QEMU's virt board: the
  * firmware writes one word to end the simulation.
  *
- *   offset 0, 32-bit write: low 16 bits select the action
- *     0x5555  pass: exit status 0
- *     0x3333  fail: exit status = value >> 16
- *     0x7777  reset: the whole machine resets (a bus error when the
- *             machine cannot reset)
- * Reads return 0. Any other value is ignored, as QEMU does.
+ * One register, a regs.h table (sifive_test_regs):
+ *   0x0 finisher  32-bit, write-only (reads 0): status (15:0) selects the
+ *                 action, code (31:16) is the failure's exit status
+ *     status 0x5555  pass: exit status 0
+ *     status 0x3333  fail: exit status = code
+ *     status 0x7777  reset: the whole machine resets (a bus error when the
+ *                    machine cannot reset)
+ * Any other value is ignored, as QEMU does. The access must be 32-bit and
+ * aligned (a bus error otherwise, unless `bad-access: ignore`); other
+ * offsets read 0 and ignore writes, reported once each as guest
+ * diagnostics. Property: `bad-access`.
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
@@ -19,46 +25,66 @@
 
 typedef struct SifiveTest {
     DeviceHost host;
+    char *name; /* the board's name for it, for the bank */
+    RegBank bank;
+    MmioOps ops; /* regs_mmio_ops but the write (test_mmio_write) */
 } SifiveTest;
 
-static bool test_read(void *opaque, uint64_t offset, unsigned size,
-                      uint32_t *value)
+static void finisher_write(void *dev, unsigned index, uint32_t value)
 {
-    *value = 0;
-    return true;
-}
-
-static bool test_write(void *opaque, uint64_t offset, unsigned size,
-                       uint32_t value)
-{
-    SifiveTest *t = opaque;
-    if (offset != 0)
-        return true;
+    SifiveTest *t = dev;
     switch (value & 0xffff) {
     case TEST_PASS:
         t->host.request_exit(t->host.opaque, 0);
-        return true;
+        return;
     case TEST_FAIL:
         t->host.request_exit(t->host.opaque, (int)(value >> 16));
-        return true;
-    case TEST_RESET:
-        if (!t->host.request_reset)
-            return false;
+        return;
+    case TEST_RESET: /* test_mmio_write refused it without request_reset */
         t->host.request_reset(t->host.opaque);
-        return true;
+        return;
     }
-    return true;
 }
 
-static const MmioOps test_ops = {
-    .read = test_read,
-    .write = test_write,
-    .peek = test_read,
+static const RegField finisher_fields[] = {{"status", 0, 16}, {"code", 16, 16},
+                                           {0}};
+
+static const RegDef sifive_test_regs[] = {
+    {.name = "finisher", .offset = 0x0, .width = 4, .access = REG_WO,
+     .store = REG_NO_STORE, .write = finisher_write, .fields = finisher_fields},
 };
 
-static const DeviceProperty test_props[] = {
-    {0}, /* none */
+static const RegTable sifive_test_table = {
+    .regs = sifive_test_regs,
+    .nregs = REG_TABLE_LEN(sifive_test_regs),
 };
+
+/* A write hook cannot refuse its access (regs.h), and asking a machine
+ * that cannot reset for a reset has always been a bus error here: such a
+ * write is refused before it reaches the table. The rest of the MmioOps
+ * is regs_mmio_ops. */
+static bool test_mmio_write(void *opaque, uint64_t offset, unsigned size,
+                            uint32_t value)
+{
+    RegBank *bank = opaque;
+    const SifiveTest *t = bank->dev;
+    if (offset == 0 && size == 4 && (value & 0xffff) == TEST_RESET &&
+        !t->host.request_reset)
+        return false;
+    return regs_write(bank, offset, size, value);
+}
+
+static const DeviceProperty test_props[] = {
+    REGS_BAD_ACCESS_PROPERTY,
+    {0},
+};
+
+static void test_finalize(void *opaque)
+{
+    SifiveTest *t = opaque;
+    free(t->name);
+    free(t);
+}
 
 static bool test_create(const DeviceConfig *config, Device *out, Error **errp)
 {
@@ -66,9 +92,17 @@ static bool test_create(const DeviceConfig *config, Device *out, Error **errp)
         return false;
     SifiveTest *t = xcalloc(1, sizeof *t);
     t->host = *config->host;
-    out->owner = owner_new(config->ms, config->desc->name, free, t);
+    t->name = xstrdup(config->desc->name);
+    if (!regs_bank_init(&t->bank, &sifive_test_table, t, t->name, config, errp)) {
+        test_finalize(t);
+        return false;
+    }
+    t->ops = regs_mmio_ops;
+    t->ops.write = test_mmio_write;
+    out->owner = owner_new(config->ms, config->desc->name, test_finalize, t);
     out->region = memory_region_new_mmio(out->owner, config->desc->name,
-                                         config->size, &test_ops, t);
+                                         config->size, &t->ops, &t->bank);
+    out->state = t;
     return true;
 }
 
@@ -80,4 +114,5 @@ const PeripheralClass sifive_test_class = {
     .max_size = 0x1000,
     .properties = test_props,
     .create = test_create,
+    .registers = &sifive_test_table,
 };

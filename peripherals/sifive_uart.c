@@ -18,8 +18,10 @@
  *   0x18 div     15:0; baud = bus clock / (div + 1). Resets to 0, as in
  *                QEMU's model; firmware programs it before use.
  * FIFOs are 8 deep each. One interrupt output ("irq"): ip & ie, driven
- * only by sifive_uart_update_irq. Accesses must be 32-bit and aligned
- * (anything else is a bus error); other offsets read 0, ignore writes.
+ * only by sifive_uart_update_irq. The registers are a regs.h table:
+ * accesses must be 32-bit and aligned (a bus error otherwise, unless
+ * `bad-access: ignore`); other offsets read 0 and ignore writes, reported
+ * once each as guest diagnostics.
  *
  * Timing, with `clock-frequency` the bus clock (Hz; default the CPU's):
  * while txen is set the transmitter takes the FIFO's oldest byte into its
@@ -41,14 +43,15 @@
  *
  * Properties: `chardev` (the backend, default stdio; live: set_property
  * opens the new backend, and only once it is open closes the old one; the
- * FIFOs and the character being shifted out stay, and go to the new one)
- * and `clock-frequency`.
+ * FIFOs and the character being shifted out stay, and go to the new one),
+ * `clock-frequency` and `bad-access`.
  *
  * Not modelled: the receiver's sampling (noise, framing errors), the
  * TX/RX pins and their GPIO IOF routing, accesses narrower than 32 bits
  * (bus errors here).
  */
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
@@ -83,6 +86,7 @@ typedef struct SifiveUart {
     ClockEvent *rx_poll; /* the next character time input is polled at */
     uint64_t clock_hz;   /* bus clock */
     IrqLine irq;
+    RegBank bank;
 
     uint32_t txctrl, rxctrl, ie, div;
     Fifo tx, rx;
@@ -193,15 +197,17 @@ static void sifive_uart_rx_poll(void *opaque)
 
 /* ---- registers ---- */
 
-static uint32_t txdata_read(SifiveUart *u, bool consume)
+static uint32_t txdata_read(void *dev, unsigned index, bool peek)
 {
+    const SifiveUart *u = dev;
     return u->tx.count == FIFO_DEPTH ? TXDATA_FULL : 0;
 }
 
 /* A full FIFO drops the byte; said once per overflow, not per byte (a
  * firmware that never checks the full bit would flood the report). */
-static void txdata_write(SifiveUart *u, uint32_t v)
+static void txdata_write(void *dev, unsigned index, uint32_t v)
 {
+    SifiveUart *u = dev;
     if (u->tx.count < FIFO_DEPTH) {
         fifo_push(&u->tx, (uint8_t)v);
         return;
@@ -212,94 +218,72 @@ static void txdata_write(SifiveUart *u, uint32_t v)
     u->tx_overflowed = true;
 }
 
-static uint32_t rxdata_read(SifiveUart *u, bool consume)
+static uint32_t rxdata_read(void *dev, unsigned index, bool peek)
 {
+    SifiveUart *u = dev;
     if (!u->rx.count)
         return RXDATA_EMPTY;
-    return consume ? fifo_pop(&u->rx) : u->rx.data[u->rx.head];
+    return peek ? u->rx.data[u->rx.head] : fifo_pop(&u->rx);
 }
 
-static uint32_t txctrl_read(SifiveUart *u, bool consume) { return u->txctrl; }
-static void txctrl_write(SifiveUart *u, uint32_t v) { u->txctrl = v & TXCTRL_MASK; }
-static uint32_t rxctrl_read(SifiveUart *u, bool consume) { return u->rxctrl; }
-static void rxctrl_write(SifiveUart *u, uint32_t v) { u->rxctrl = v & RXCTRL_MASK; }
-static uint32_t ie_read(SifiveUart *u, bool consume) { return u->ie; }
-static void ie_write(SifiveUart *u, uint32_t v) { u->ie = v & IE_MASK; }
-static uint32_t ip_read(SifiveUart *u, bool consume) { return sifive_uart_ip(u); }
-static uint32_t div_read(SifiveUart *u, bool consume) { return u->div; }
-static void div_write(SifiveUart *u, uint32_t v) { u->div = v & DIV_MASK; }
-
-typedef struct UartReg {
-    const char *name;
-    uint32_t offset;
-    uint32_t (*read)(SifiveUart *u, bool consume); /* consume: a guest read */
-    void (*write)(SifiveUart *u, uint32_t value);  /* NULL: read-only */
-} UartReg;
-
-static const UartReg sifive_uart_regs[] = {
-    { "txdata", 0x00, txdata_read, txdata_write },
-    { "rxdata", 0x04, rxdata_read, NULL },
-    { "txctrl", 0x08, txctrl_read, txctrl_write },
-    { "rxctrl", 0x0c, rxctrl_read, rxctrl_write },
-    { "ie",     0x10, ie_read,     ie_write },
-    { "ip",     0x14, ip_read,     NULL },
-    { "div",    0x18, div_read,    div_write },
-};
-
-static const UartReg *sifive_uart_find_reg(uint64_t offset)
+static uint32_t ip_read(void *dev, unsigned index, bool peek)
 {
-    for (size_t i = 0; i < sizeof sifive_uart_regs / sizeof sifive_uart_regs[0]; i++)
-        if (sifive_uart_regs[i].offset == offset)
-            return &sifive_uart_regs[i];
-    return NULL;
+    return sifive_uart_ip(dev);
 }
 
 /* Everything that may follow a register access: the transmitter, the
  * receiver's polling, the output. */
-static void sifive_uart_changed(SifiveUart *u)
+static void sifive_uart_changed(void *dev)
 {
+    SifiveUart *u = dev;
     tx_kick(u);
     rx_poll_schedule(u);
     sifive_uart_update_irq(u);
 }
 
-static bool sifive_uart_read(void *opaque, uint64_t offset, unsigned size,
-                             uint32_t *value)
-{
-    if (size != 4 || offset % 4)
-        return false;
-    const UartReg *reg = sifive_uart_find_reg(offset);
-    *value = reg ? reg->read(opaque, true) : 0;
-    sifive_uart_changed(opaque);
-    return true;
-}
+static const RegField txdata_fields[] = {{"data", 0, 8}, {"full", 31, 1}, {0}};
+static const RegField rxdata_fields[] = {{"data", 0, 8}, {"empty", 31, 1}, {0}};
+static const RegField txctrl_fields[] = {{"txen", 0, 1}, {"nstop", 1, 1},
+                                         {"txcnt", 16, 3}, {0}};
+static const RegField rxctrl_fields[] = {{"rxen", 0, 1}, {"rxcnt", 16, 3}, {0}};
+static const RegField ip_fields[] = {{"txwm", 0, 1}, {"rxwm", 1, 1}, {0}};
 
-static bool sifive_uart_peek(void *opaque, uint64_t offset, unsigned size,
-                             uint32_t *value)
-{
-    if (size != 4 || offset % 4)
-        return false;
-    const UartReg *reg = sifive_uart_find_reg(offset);
-    *value = reg ? reg->read(opaque, false) : 0;
-    return true;
-}
+static const RegDef sifive_uart_regs[] = {
+    {.name = "txdata", .offset = 0x00, .width = 4, .access = REG_RW, .mask = 0xff,
+     .store = REG_NO_STORE, .read = txdata_read, .write = txdata_write,
+     .fields = txdata_fields},
+    {.name = "rxdata", .offset = 0x04, .width = 4, .access = REG_RO,
+     .store = REG_NO_STORE, .read = rxdata_read, .fields = rxdata_fields},
+    {.name = "txctrl", .offset = 0x08, .width = 4, .access = REG_RW,
+     .mask = TXCTRL_MASK, .store = offsetof(SifiveUart, txctrl),
+     .fields = txctrl_fields},
+    {.name = "rxctrl", .offset = 0x0c, .width = 4, .access = REG_RW,
+     .mask = RXCTRL_MASK, .store = offsetof(SifiveUart, rxctrl),
+     .fields = rxctrl_fields},
+    {.name = "ie", .offset = 0x10, .width = 4, .access = REG_RW, .mask = IE_MASK,
+     .store = offsetof(SifiveUart, ie), .fields = ip_fields},
+    {.name = "ip", .offset = 0x14, .width = 4, .access = REG_RO,
+     .store = REG_NO_STORE, .read = ip_read, .fields = ip_fields},
+    {.name = "div", .offset = 0x18, .width = 4, .access = REG_RW,
+     .mask = DIV_MASK, .store = offsetof(SifiveUart, div)},
+};
 
-static bool sifive_uart_write(void *opaque, uint64_t offset, unsigned size,
-                              uint32_t value)
-{
-    if (size != 4 || offset % 4)
-        return false;
-    const UartReg *reg = sifive_uart_find_reg(offset);
-    if (reg && reg->write)
-        reg->write(opaque, value);
-    sifive_uart_changed(opaque);
-    return true;
-}
+static const RegState sifive_uart_state[] = {
+    REG_STATE(SifiveUart, tx),
+    REG_STATE(SifiveUart, rx),
+    REG_STATE(SifiveUart, tx_busy),
+    REG_STATE(SifiveUart, tx_shift),
+    REG_STATE(SifiveUart, tx_overflowed),
+    REG_STATE_EVENT(SifiveUart, tx_done),
+    REG_STATE_EVENT(SifiveUart, rx_poll),
+};
 
-static const MmioOps sifive_uart_ops = {
-    .read = sifive_uart_read,
-    .write = sifive_uart_write,
-    .peek = sifive_uart_peek,
+static const RegTable sifive_uart_table = {
+    .regs = sifive_uart_regs,
+    .nregs = REG_TABLE_LEN(sifive_uart_regs),
+    .state = sifive_uart_state,
+    .nstate = REG_TABLE_LEN(sifive_uart_state),
+    .after_access = sifive_uart_changed,
 };
 
 /* ---- the class ---- */
@@ -318,7 +302,7 @@ static void sifive_uart_connect_irqs(void *state, const IrqLine *irqs, size_t n)
 static void sifive_uart_reset(void *state)
 {
     SifiveUart *u = state;
-    u->txctrl = u->rxctrl = u->ie = u->div = 0;
+    regs_reset(&u->bank);
     u->tx = u->rx = (Fifo){0};
     u->tx_busy = u->tx_overflowed = false;
     if (u->clock) {
@@ -352,6 +336,7 @@ static const DeviceProperty sifive_uart_props[] = {
      "pty); default stdio", true},
     {"clock-frequency", "the bus clock the divisor divides, in Hz; default "
      "the CPU's", false},
+    REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
 
@@ -400,6 +385,12 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
         return false;
     SifiveUart *u = xcalloc(1, sizeof *u);
     u->name = xstrdup(config->desc->name);
+    if (!regs_bank_init(&u->bank, &sifive_uart_table, u, u->name, config, errp)) {
+        free(u->name);
+        free(u);
+        chardev_close(chr);
+        return false;
+    }
     u->host = *host;
     sifive_uart_attach(u, chr);
     u->clock_hz = bus_hz;
@@ -410,9 +401,7 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
     }
     Owner *owner = owner_new(config->ms, config->desc->name,
                              sifive_uart_finalize, u);
-    MemoryRegion *region = memory_region_new_mmio(owner, config->desc->name,
-                                                  config->size,
-                                                  &sifive_uart_ops, u);
+    MemoryRegion *region = regs_region_new(owner, &u->bank, config->size);
     *out = (Device){.owner = owner, .region = region, .state = u};
     return true;
 }
@@ -430,4 +419,5 @@ const PeripheralClass sifive_uart_class = {
     .connect_irqs = sifive_uart_connect_irqs,
     .reset = sifive_uart_reset,
     .set_property = sifive_uart_set_property,
+    .registers = &sifive_uart_table,
 };

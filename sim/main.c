@@ -23,6 +23,7 @@
 #include "sim/uart_tap.h"
 #include "gdbstub/gdbstub.h"
 #include "peripherals/registry.h"
+#include "peripherals/regs.h"
 #include "soc/file.h"
 #include "soc/machine.h"
 
@@ -683,6 +684,21 @@ static int check_stdout(int status)
     return output_flush_stdout(NULL, NULL) ? status : EXIT_OUTPUT_LOST;
 }
 
+/* Each peripheral's registers, from its model's table. */
+static void describe_registers(const BoardDesc *board)
+{
+    printf("\nregisters:\n");
+    for (size_t i = 0; i < board->nperipherals; i++) {
+        const BoardPeripheral *p = &board->peripherals[i];
+        const PeripheralClass *cls = registry_find(p->type);
+        if (!cls || !cls->registers)
+            continue;
+        printf("  %s (%s) at 0x%08llx:\n", p->name, p->type,
+               (unsigned long long)p->base);
+        regs_describe_table(cls->registers, stdout);
+    }
+}
+
 static int describe(const BoardDesc *board)
 {
     Sim sim = {.quiet = true};
@@ -693,6 +709,7 @@ static int describe(const BoardDesc *board)
         char *tree = memory_tree(sim.ms);
         printf("\n%s", tree);
         free(tree);
+        describe_registers(board);
     } else {
         status = report(err);
     }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "peripherals/bus_device.h"
 #include "soc/alloc.h"
 #include "soc/device.h"
 
@@ -60,9 +61,31 @@ static bool cmd_info_irq(Call *c)
     return true;
 }
 
+/* Devices behind bus controllers (peripherals/bus_device.h), after the
+ * machine's models. */
+static char *describe_bus_devices(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out)
+        abort(); /* out of memory */
+    for (size_t i = 0; i < bus_device_count(); i++) {
+        const BusDeviceClass *cls = bus_device_at(i);
+        fprintf(out, "%s: %s\n  behind an %s controller, as its property value "
+                "\"%s KEY=VALUE ...\"\n", cls->type, cls->description, cls->bus,
+                cls->type);
+        for (const DeviceProperty *d = cls->properties; d && d->name; d++)
+            fprintf(out, "  %-20s %s%s\n", d->name, d->help, d->live ? " (live)" : "");
+    }
+    fclose(out);
+    return text;
+}
+
 static bool cmd_info_types(Call *c)
 {
     mon_put_text(c->out, machine_describe_types(machine_of(c)));
+    mon_put_text(c->out, describe_bus_devices());
     return true;
 }
 

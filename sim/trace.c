@@ -273,7 +273,9 @@ static void trace_trap(void *opaque, const Cpu *cpu, uint32_t mcause,
     line_end(t);
 }
 
-static void trace_mmio(void *opaque, const char *region, uint32_t addr,
+/* "write 10013000 uart0.txdata 4 <- 0x00000041 data=0x41"; a region
+ * without register names gives "uart0+0x0". */
+static void trace_mmio(void *opaque, const MemoryRegion *region, uint32_t addr,
                        uint64_t offset, unsigned size, uint32_t value,
                        bool is_write, MemAccess result)
 {
@@ -281,9 +283,21 @@ static void trace_mmio(void *opaque, const char *region, uint32_t addr,
     uint64_t cycle = t->clock ? clock_now(t->clock) : now(t);
     if (!line_start(t, cycle, "mmio"))
         return;
-    fprintf(t->out, "%-5s %08" PRIx32 " %s+0x%" PRIx64 " %u 0x%0*" PRIx32 "%s",
-            is_write ? "write" : "read", addr, region, offset, size, (int)size * 2,
-            value, result == MEM_OK ? "" : " bus error");
+    char reg[64], fields[192];
+    memory_region_describe_access(region, offset, value, is_write, reg, sizeof reg,
+                                  fields, sizeof fields);
+    fprintf(t->out, "%-5s %08" PRIx32 " %s", is_write ? "write" : "read", addr,
+            memory_region_name(region));
+    if (reg[0])
+        fprintf(t->out, ".%s", reg);
+    else
+        fprintf(t->out, "+0x%" PRIx64, offset);
+    fprintf(t->out, " %u %s 0x%0*" PRIx32, size, is_write ? "<-" : "->",
+            (int)size * 2, value);
+    if (result != MEM_OK)
+        fputs(" bus error", t->out);
+    else if (fields[0])
+        fprintf(t->out, " %s", fields);
     line_end(t);
 }
 

@@ -2,7 +2,8 @@
  *
  *   cpu.isa=rv32imc  cpu.frequency=16000000  cpu.reset_pc=0x20010000
  *   cpu.misaligned=emulate  cpu.pmp_entries=8  (every key of `cpu:`)
- *   MEMORY.base=...  MEMORY.size=...
+ *   MEMORY.base=...  MEMORY.size=...  MEMORY.image=PATH (from the current
+ *   folder)
  *   PERIPHERAL.base=...  PERIPHERAL.size=...  PERIPHERAL.PROPERTY=VALUE
  *
  * The key and the value become nodes located at "--set:N:COL" (N counts
@@ -51,12 +52,26 @@ static bool set_place(BoardCtx *c, const Node *key, const Node *value,
     return true;
 }
 
+/* `image` from the command line: a path as given (relative to the
+ * current folder, not to a board file). */
+static bool set_image(BoardCtx *c, BoardMemory *m, const Node *value)
+{
+    if (!*value->text)
+        return board_fail(c, value, "'image' must name a file");
+    free(m->image);
+    m->image = xstrdup(value->text);
+    m->image_loc = node_loc(value);
+    return true;
+}
+
 static bool set_memory(BoardCtx *c, BoardMemory *m, const Node *key,
                        const Node *value)
 {
+    if (strcmp(key->text, "image") == 0)
+        return set_image(c, m, value);
     if (strcmp(key->text, "base") != 0 && strcmp(key->text, "size") != 0)
         return board_fail(c, key, "a memory's '%s' cannot be changed from the "
-                          "command line (base and size can)", key->text);
+                          "command line (base, size and image can)", key->text);
     return set_place(c, key, value, &m->base, &m->base_loc, &m->size,
                      &m->size_loc) &&
            board_check_range(c, value, "memory", m->name, m->base, m->size);

@@ -176,6 +176,11 @@ bool clock_event_pending(const ClockEvent *event)
     return event->pending;
 }
 
+uint64_t clock_event_deadline(const ClockEvent *event)
+{
+    return event->pending ? event->when : CLOCK_NEVER;
+}
+
 void clock_event_set_background(ClockEvent *event, bool background)
 {
     event->background = background;

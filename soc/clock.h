@@ -62,6 +62,8 @@ void clock_event_free(ClockEvent *event);
 void clock_event_schedule(ClockEvent *event, uint64_t when);
 void clock_event_cancel(ClockEvent *event);
 bool clock_event_pending(const ClockEvent *event);
+/* The cycle it is scheduled for; CLOCK_NEVER when not pending. */
+uint64_t clock_event_deadline(const ClockEvent *event);
 /* A background event (the simulator's own pacing, not a device) does not
  * count as something that can wake a waiting hart. */
 void clock_event_set_background(ClockEvent *event, bool background);

@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "soc/board.h"
 #include "soc/chardev.h"
@@ -115,6 +116,10 @@ typedef struct Device {
     void *state;          /* passed to the class's hooks */
 } Device;
 
+/* A model's register table (peripherals/regs.h); soc/ only passes it to
+ * DeviceRegistry.describe_registers. */
+struct RegTable;
+
 /* A property a model understands, for `info types` and `peripheral set`. */
 typedef struct DeviceProperty {
     const char *name;
@@ -175,12 +180,19 @@ typedef struct PeripheralClass {
      * the target, before this returns (a remap controller disables its
      * window until the next select). NULL: such a removal is refused. */
     void (*release_alias)(void *state, MemoryRegion *alias);
+
+    /* Its registers, for `info types` and --describe-board; NULL: none
+     * declared. */
+    const struct RegTable *registers;
 } PeripheralClass;
 
 /* The models the machine may build, from its caller. */
 typedef struct DeviceRegistry {
     const PeripheralClass *const *classes;
     size_t count;
+    /* Writes a class's register table as text, one line per register,
+     * each indented by four spaces; NULL: registers are not described. */
+    void (*describe_registers)(const struct RegTable *table, FILE *out);
 } DeviceRegistry;
 
 /* NULL when no model has that type. */

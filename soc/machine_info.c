@@ -114,6 +114,10 @@ char *machine_describe_types(const Machine *m)
         fputc('\n', out);
         for (const DeviceProperty *d = cls->properties; d && d->name; d++)
             fprintf(out, "  %-20s %s%s\n", d->name, d->help, d->live ? " (live)" : "");
+        if (cls->registers && reg->describe_registers) {
+            fputs("  registers:\n", out);
+            reg->describe_registers(cls->registers, out);
+        }
     }
     return text_close(out, &text);
 }

@@ -253,13 +253,33 @@ bool machine_move(Machine *m, const char *name, uint64_t base, uint32_t keep_pc,
     return true;
 }
 
+/* `KEY.PROP` is property PROP of the device a bus controller holds at
+ * its property KEY (peripherals/bus_device.h): it is found as KEY. */
 static const DeviceProperty *find_property(const PeripheralClass *cls,
                                            const char *key)
 {
+    size_t len = strcspn(key, ".");
     for (const DeviceProperty *d = cls->properties; d && d->name; d++)
-        if (strcmp(d->name, key) == 0)
+        if (strlen(d->name) == len && strncmp(d->name, key, len) == 0)
             return d;
     return NULL;
+}
+
+/* A new value for KEY replaces the device there: what was recorded for
+ * its properties (KEY.PROP) goes with it. */
+static void forget_sub_properties(BoardPeripheral *d, const char *key)
+{
+    size_t len = strlen(key), kept = 0;
+    for (size_t i = 0; i < d->nprops; i++) {
+        BoardProp *prop = &d->props[i];
+        if (strncmp(prop->key, key, len) == 0 && prop->key[len] == '.') {
+            free(prop->key);
+            free(prop->value);
+            continue;
+        }
+        d->props[kept++] = *prop;
+    }
+    d->nprops = kept;
 }
 
 /* Records key=value in the entry, so a power cycle or `info` sees it. */
@@ -267,6 +287,8 @@ static void record_property(MachinePeripheral *p, const char *key,
                             const char *value)
 {
     BoardPeripheral *d = &p->desc;
+    if (!strchr(key, '.'))
+        forget_sub_properties(d, key);
     for (size_t i = 0; i < d->nprops; i++) {
         if (strcmp(d->props[i].key, key) == 0) {
             free(d->props[i].value);

@@ -71,6 +71,11 @@ typedef struct MmioOps {
     bool (*read)(void *opaque, uint64_t offset, unsigned size, uint32_t *value);
     bool (*write)(void *opaque, uint64_t offset, unsigned size, uint32_t value);
     bool (*peek)(void *opaque, uint64_t offset, unsigned size, uint32_t *value);
+    /* Optional, for traces: the register an access of `value` at `offset`
+     * reaches ("txdata", "priority[3]") and its fields ("data=0x41"); each
+     * "" when unknown. No side effects. */
+    void (*describe)(void *opaque, uint64_t offset, uint32_t value, bool is_write,
+                     char *name, size_t name_len, char *fields, size_t fields_len);
 } MmioOps;
 
 /* ---- The memory system: one per simulated machine. ---- */
@@ -209,7 +214,8 @@ MemoryRegion *memory_region_alias_target(const MemoryRegion *mr);
  * it bypass memory_code_written, so decoded code would go stale: it is for
  * board setup before anything is decoded (machine.c's load_image fills a
  * memory's image) and for tests. Any writer after that goes through
- * memory_debug_write or memory_ram_write, which report their writes. */
+ * memory_debug_write or memory_ram_write, which report their writes, or
+ * reports its own through memory_region_code_written. */
 uint8_t *memory_region_host_ptr(MemoryRegion *mr);
 
 /* ---- Guest access (the CPU's path) ---- */
@@ -258,12 +264,18 @@ MemAccess memory_mmio_write(MemorySystem *ms, const MemRange *range,
  * region's name, the guest address, the offset in the region, the size,
  * the value read or written and the result. RAM/ROM accesses and the
  * debugger path are not reported. NULL removes the observer. */
-typedef void (*MemoryMmioObserver)(void *opaque, const char *region,
+typedef void (*MemoryMmioObserver)(void *opaque, const MemoryRegion *region,
                                    uint32_t addr, uint64_t offset,
                                    unsigned size, uint32_t value,
                                    bool is_write, MemAccess result);
 void memory_set_mmio_observer(MemorySystem *ms, MemoryMmioObserver fn,
                               void *opaque);
+/* What an MMIO region's `describe` says of an access (MmioOps); both ""
+ * when the region has none. For observers, inside the access. */
+void memory_region_describe_access(const MemoryRegion *mr, uint64_t offset,
+                                   uint32_t value, bool is_write, char *name,
+                                   size_t name_len,
+                                   char *fields, size_t fields_len);
 
 /* ---- Decoded code ----
  *
@@ -306,6 +318,15 @@ static inline bool memory_range_has_code(const MemRange *range, uint32_t addr)
  * of them. True when there was code there. */
 bool memory_code_written(MemorySystem *ms, const MemRange *range, uint32_t addr,
                          uint32_t len);
+
+/* The same report by region and offset, for a device that writes a RAM/ROM
+ * region's bytes through memory_region_host_ptr while it keeps the region
+ * alive (an alias of its own onto it: a SPI flash serving a board's flash
+ * memory): [offset, offset + len) of mr was written. True when there was
+ * code there. mr must be RAM or ROM and the bytes inside it (a caller's
+ * bug otherwise: it aborts naming the region). */
+bool memory_region_code_written(MemorySystem *ms, MemoryRegion *mr,
+                                uint64_t offset, uint64_t len);
 
 /* ---- Host-side access to guest RAM: no devices ---- */
 

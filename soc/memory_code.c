@@ -91,6 +91,18 @@ bool memory_code_written(MemorySystem *ms, const MemRange *range, uint32_t addr,
     return region_code_written(ms, range->mr, range->offset + (addr - range->start), len);
 }
 
+bool memory_region_code_written(MemorySystem *ms, MemoryRegion *mr,
+                                uint64_t offset, uint64_t len)
+{
+    if ((mr->kind != REGION_RAM && mr->kind != REGION_ROM) || offset > mr->size ||
+        len > mr->size - offset)
+        MEM_BUG("code write reported at 0x%llx, 0x%llx bytes, of '%s' (%s, "
+                "0x%llx bytes)", (unsigned long long)offset,
+                (unsigned long long)len, mr->name, region_kind_name(mr->kind),
+                (unsigned long long)mr->size);
+    return region_code_written(ms, mr, offset, len);
+}
+
 /* ---- host-side access to guest RAM ---- */
 
 /* RAM and ROM only, never a device; every range checked before the first

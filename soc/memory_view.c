@@ -318,13 +318,27 @@ void memory_set_mmio_observer(MemorySystem *ms, MemoryMmioObserver fn,
     ms->mmio_observer_opaque = opaque;
 }
 
+void memory_region_describe_access(const MemoryRegion *mr, uint64_t offset,
+                                   uint32_t value, bool is_write, char *name,
+                                   size_t name_len,
+                                   char *fields, size_t fields_len)
+{
+    if (name_len)
+        name[0] = '\0';
+    if (fields_len)
+        fields[0] = '\0';
+    if (mr->ops && mr->ops->describe)
+        mr->ops->describe(mr->opaque, offset, value, is_write, name, name_len,
+                          fields, fields_len);
+}
+
 /* Called while the access still holds the region (before access_end). */
 static void observe(MemorySystem *ms, MemoryRegion *mr, uint32_t addr,
                     uint64_t offset, unsigned size, uint32_t value,
                     bool is_write, MemAccess result)
 {
     if (ms->mmio_observer)
-        ms->mmio_observer(ms->mmio_observer_opaque, mr->name, addr, offset,
+        ms->mmio_observer(ms->mmio_observer_opaque, mr, addr, offset,
                           size, value, is_write, result);
 }
 

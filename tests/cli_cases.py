@@ -131,12 +131,12 @@ TRACE_ALL = """\
         12 insn  80000024 _start+0x24              100002b7 lui t0,0x10000
         13 insn  80000028 _start+0x28              04100513 addi a0,zero,65
         14 insn  8000002c _start+0x2c              00a28023 sb a0,0(t0)
-        14 mmio  write 10000000 uart0+0x0 1 0x41
+        14 mmio  write 10000000 uart0.thr 1 <- 0x41
         15 insn  80000030 _start+0x30              001002b7 lui t0,0x100
         16 insn  80000034 _start+0x34              00073537 lui a0,0x73
         17 insn  80000038 _start+0x38              33350513 addi a0,a0,819
         18 insn  8000003c _start+0x3c              00a2a023 sw a0,0(t0)
-        18 mmio  write 00100000 test+0x0 4 0x00073333
+        18 mmio  write 00100000 test.finisher 4 <- 0x00073333 status=0x3333 code=7
         19 end   exit status 7
 """
 # The first 12 instructions retire at cycles 0-11 (the ebreak does not
@@ -636,21 +636,21 @@ CASES += [
 
 GUEST_ERRORS = HIFIVE1_TEST + [FW + "hifive1/guest_errors.elf"]
 WDOG_LOCKED = "aon: write at +0x20 ignored: the watchdog is locked (write 0x51f15e to wdogkey first)"
-STUB_READ = "qspi0: read at +0x40 (not modelled)"
+HOLE_READ = "qspi0: read at +0x100: no register there"
 UART_FULL = "uart1: txdata written while the transmit FIFO is full: the byte is dropped"
 CASES += [
     dict(name="guest-diagnostics/stderr-once", args=GUEST_ERRORS, status=0,
          stdout=["wdogcmp0 still 0xffff"],
          check=lambda out, err: said_once("mcusim: " + WDOG_LOCKED + "\n")(out, err) or
-         said_once("mcusim: " + STUB_READ + "\n")(out, err) or
+         said_once("mcusim: " + HOLE_READ + "\n")(out, err) or
          said_once("mcusim: " + UART_FULL + "\n")(out, err)),
     # the trace on stderr: each occurrence at its cycle, before its mmio
     # line, and no second copy as a plain message
     dict(name="guest-diagnostics/trace", args=["--trace", "mmio"] + GUEST_ERRORS, status=0,
          check=lambda out, err: None if (
              len(re.findall(r"^ +[0-9]+ guest " + re.escape(WDOG_LOCKED) + "\n +[0-9]+ mmio  "
-                            "write 10000020 aon\\+0x20 4 ", err, re.M)) == 2 and
-             re.search(r"^ +[0-9]+ guest " + re.escape(STUB_READ) + "$", err, re.M) and
+                            "write 10000020 aon\\.wdogcmp0 4 ", err, re.M)) == 2 and
+             re.search(r"^ +[0-9]+ guest " + re.escape(HOLE_READ) + "$", err, re.M) and
              "mcusim: aon:" not in err) else "want two guest lines for aon, one for qspi0, "
          "and no plain message"),
     # a --trace-file that is our stderr is the trace on stderr: no second copy
@@ -688,7 +688,9 @@ CASES += [
          check=check_flood_stderr),
     dict(name="guest-diagnostics/trace-has-all",
          args=["--trace", "sys", "--trace-file", "/dev/stdout"] + GUEST_FLOOD, status=0,
-         check=lambda out, err: None if len(re.findall(r"^ +[0-9]+ guest ", out, re.M)) == 136
+         # the firmware's UART output shares stdout with the trace: it may
+         # land inside a trace line, so guest lines are counted unanchored
+         check=lambda out, err: None if len(re.findall(r" [0-9]+ guest ", out)) == 136
          else "want 136 guest lines in the trace"),
 ]
 

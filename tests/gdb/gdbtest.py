@@ -42,7 +42,9 @@ import gdb
 RESET_PC = 0x20010000        # hifive1-revb's reset_pc = _start (link.ld)
 CPU_HZ = 16000000            # hifive1-revb's cpu.frequency
 EXIT_DEFAULT = 13            # square_plus(knob 1 + 2) = 10, + 3 bumps
-BOARD = "tests/firmware/boards/hifive1-test.yaml:hifive1-test"
+# The board the simulator runs (tests/gdb/run_gdb.py tells the scripts).
+BOARD = os.environ.get("MCUSIM_GDB_BOARD",
+                       "tests/firmware/boards/hifive1-test.yaml:hifive1-test")
 TOP = os.environ.get("MCUSIM_TOP") or os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))
 

@@ -28,7 +28,8 @@ def describe_board():
     check_eq("mcusim --describe-board status", p.returncode, 0)
     text = p.stdout
     check_in("describe-board", "\naddress-space: ", text)
-    tree = text[text.index("\naddress-space: ") + 1:]
+    check_in("describe-board", "\nregisters:\n", text)
+    tree = text[text.index("\naddress-space: ") + 1:text.index("\nregisters:\n")]
     head = text[:text.index("\naddress-space: ")]
     check_in("describe-board", "\nperipherals:\n", head)
     peripherals = head[head.index("\nperipherals:\n") + len("\nperipherals:\n"):]

@@ -6,7 +6,7 @@ says what each stage does).
 Rig: a folder with the file UART0 writes to (the script points UART0's
 chardev at it before the firmware runs, so everything the firmware prints
 is checked, whole, at each checkpoint) and a board file for `board apply`:
-`no-itim` and `with-itim`, the running board (hifive1-test, UART0 on that
+`no-itim` and `with-itim`, the running board (hifive1-stub-pwm0, UART0 on that
 file, pwm0 as the test adds it back) without and with the ITIM, so that
 each apply changes the ITIM and nothing else.
 
@@ -26,7 +26,7 @@ import tempfile
 import gdb
 from gdbtest import *  # noqa: F401,F403
 
-PROBE = 0x10015000          # pwm0, a memory-mapped-stub on hifive1-revb
+PROBE = 0x10015000          # pwm0, a memory-mapped-stub on tests/gdb/boards.yaml's board
 ITIM = 0x08000000           # itim, 8 KiB of RAM on hifive1-revb
 FIRST = 0x11111111          # pwm0's read-value while the board's pwm0 lives
 SECOND = 0x22222222         # the read-value of the pwm0 gdb adds back

@@ -67,6 +67,12 @@ SIM_START = 10        # seconds to wait for the port on stderr
 SIM_EXIT = 20         # seconds to wait for the simulator after the last session
 
 BOARD = "tests/firmware/boards/hifive1-test.yaml:hifive1-test"
+# Tests that run on another board (tests/gdb/boards.yaml says why); the
+# scripts learn it from MCUSIM_GDB_BOARD (gdbtest.BOARD).
+BOARD_OF = {
+    "reconfig_watch": "tests/gdb/boards.yaml:hifive1-stub-pwm0",
+    "reconfig_break": "tests/gdb/boards.yaml:hifive1-stub-pwm0",
+}
 FIRMWARE = "build/fw/gdb/gdbtarget.elf"
 FIRMWARE_DIR = "build/fw/gdb"
 HIFIVE1_LIB = "tests/firmware/hifive1/lib"
@@ -215,12 +221,12 @@ def gdb_command(port, script, elf):
                   "-x", os.path.join("tests", "gdb", script + ".py"), elf]
 
 
-def run_sessions(sim, scripts, elf, wrap=None, verbose=False, engine=()):
-    """Starts the simulator (with the engine's options) halted on elf and
-    runs the gdb scripts one after the other (each command through wrap, if
-    given). Returns (problems, log, the simulator's exit status or None,
-    its stdout)."""
-    s = Sim(sim, list(engine) + ["--gdb", "0", "--gdb-wait", "--board", BOARD, elf])
+def run_sessions(sim, scripts, elf, wrap=None, verbose=False, engine=(), board=BOARD):
+    """Starts the simulator (with the engine's options) halted on elf, on
+    `board`, and runs the gdb scripts one after the other (each command
+    through wrap, if given). Returns (problems, log, the simulator's exit
+    status or None, its stdout)."""
+    s = Sim(sim, list(engine) + ["--gdb", "0", "--gdb-wait", "--board", board, elf])
     problems, log, status = [], [], None
     port = s.wait_port(SIM_START)
     if port is None:
@@ -230,6 +236,7 @@ def run_sessions(sim, scripts, elf, wrap=None, verbose=False, engine=()):
         env = dict(ENV)
         env["MCUSIM_GDB_PORT"] = str(port)
         env["MCUSIM_TOP"] = TOP
+        env["MCUSIM_GDB_BOARD"] = board
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         for script in scripts:
             cmd = gdb_command(port, script, elf)
@@ -265,7 +272,8 @@ def run_sessions(sim, scripts, elf, wrap=None, verbose=False, engine=()):
 def run_test(sim, name, scripts, expect_status, elf=FIRMWARE, wrap=None, verbose=False,
              engine=()):
     """Runs one test; returns (problems, log)."""
-    problems, log, status, _ = run_sessions(sim, scripts, elf, wrap, verbose, engine)
+    problems, log, status, _ = run_sessions(sim, scripts, elf, wrap, verbose, engine,
+                                            BOARD_OF.get(name, BOARD))
     if status is not None and status != expect_status:
         problems.append("simulator exit status %d, expected %d" % (status, expect_status))
     return problems, log

@@ -90,7 +90,8 @@ def board_devices(board):
                  bases=[0x10051000, 0x10052000],
                  window='window=0x40000000 window-size=0x4000 targets="flash dtim"'),
              Dev("aon", "sifive,aon", 0x10000000, "lfaltclk-frequency=32768 irq=plic.1,plic.2"),
-             Dev("pwm0", "memory-mapped-stub", 0x10015000, "",
+             Dev("pwm0", "sifive,pwm0", 0x10015000,
+                 "cmp-width=8 irq=plic.40-43,gpio0.32-35",
                  bases=[0x10015000, 0x10060000]),
              Dev("extra", "memory-mapped-stub", 0x10061000, "size=0x100",
                  bases=[0x10061000, 0x10062000])]
@@ -133,7 +134,8 @@ class Generator:
         table does not hold (machine_add_peripheral and
         machine_replace_peripheral wire strictly), even when the device
         being replaced has that very wiring, dangling."""
-        return "plic." not in d.add_args or self.devs["plic"].present
+        return all(sink + "." not in d.add_args or self.devs[sink].present
+                   for sink in ("plic", "gpio0"))
 
     def pick(self, pred):
         names = sorted(n for n, d in self.devs.items() if pred(d))

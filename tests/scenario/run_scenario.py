@@ -284,6 +284,24 @@ def check_stdin_handover():
     return results
 
 
+def check_bus_device_live():
+    """`peripheral set i2c0 dev0.temperature 30.5` changes the sensor
+    behind the controller, and the machine records it: after a power
+    cycle of the controller the firmware still reads 30.5 C."""
+    p = subprocess.run([SIM, "--board", "tests/firmware/boards/hifive1-i2c.yaml:hifive1-i2c",
+                        "--scenario", HERE + "i2c_sensor_live.yaml",
+                        "build/fw/hifive1/i2c_sensor.elf"],
+                       cwd=testlib.TOP, env=testlib.ENV, capture_output=True,
+                       timeout=testlib.TIMEOUT)
+    r = testlib.Ran(p.returncode, p.stdout.decode(errors="replace"),
+                    p.stderr.decode(errors="replace"))
+    problems = common_problems(r, 0)
+    if "temp 0x1e80 = 30.500 C," not in r.stdout or "all 5 checks passed" not in r.stderr:
+        problems.append("the live temperature was not read:\n--- stdout\n%s--- stderr\n%s"
+                        % (r.stdout[-400:], r.stderr[-600:]))
+    return problems
+
+
 def check_junit_spares_files():
     """--junit truncates nothing before the report is ready: naming the
     scenario, the ELF or the board file is refused and leaves it whole, a
@@ -429,6 +447,8 @@ def run(res, only=None):
         for name, problems in check_stdin_handover():
             if wanted(name):
                 res.report(name, problems)
+    if wanted("scenario/i2c_sensor_live"):
+        res.report("scenario/i2c_sensor_live", check_bus_device_live())
     if wanted("scenario/junit"):
         res.report("scenario/junit", check_junit())
     if wanted("scenario/with-console"):

@@ -183,8 +183,8 @@ static inline bool regs_peek(void *opaque, uint64_t offset, unsigned size,
     return true;
 }
 
-static const MmioOps regs_ops = {regs_read, regs_write, regs_peek};
-static const MmioOps regs_ops_nopeek = {regs_read, regs_write, NULL};
+static const MmioOps regs_ops = {.read = regs_read, .write = regs_write, .peek = regs_peek};
+static const MmioOps regs_ops_nopeek = {.read = regs_read, .write = regs_write, .peek = NULL};
 
 static inline MemoryRegion *new_mmio(Owner *o, const char *name, uint64_t size,
                                      Regs *regs, uint32_t tag)

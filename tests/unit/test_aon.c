@@ -1,16 +1,22 @@
 /* The SiFive FE310 always-on block (peripherals/sifive_aon.c), built
- * through its registry class with a hand-made host (whose request_reset
- * behaves as the machine's: it runs the class reset hook) and a fake
- * interrupt sink: the register map at reset; the watchdog's key, counting
+ * through its registry class on tests/unit/device_fixture.h (whose
+ * request_reset behaves as the machine's: it runs the class reset hook):
+ * the register map at reset; the watchdog's key, counting
  * at the low-frequency clock, scale, feed, compare, sticky interrupt,
  * zero-compare and its reset request at the exact cycle; pmucause and
- * backup registers across that reset; the RTC's compare interrupt; the PMU
- * key. The low-frequency clock: the LFROSC divided by 5 at reset, the
- * divider, the mux and the aon_lfclksel pin, a watchdog programmed the way
- * freedom-metal computes a 1 s timeout, events moved by a clock change
- * and only by one, the old lfclk-frequency property. Deep sleep (which
+ * backup registers across that reset; the RTC's compare interrupt and
+ * writes while it counts; the PMU key. The low-frequency clock: the
+ * LFROSC divided by 5 at reset, the divider, the mux and the aon_lfclksel
+ * pin, a watchdog programmed the way freedom-metal computes a 1 s
+ * timeout, events moved by a clock change and only by one, the old
+ * lfclk-frequency property. Deep sleep (which
  * watchdog can wake the chip, a machine that cannot end the run) and the
- * guest diagnostics. Then the same watchdog on a
+ * guest diagnostics. The register table: every register's name, kind and
+ * reset (peeked, at power-on and after a reset that keeps the always-on
+ * domain), the writable bits, the access kinds, bad sizes (a bus error,
+ * or with `bad-access: ignore` 0 and one report), offsets with no
+ * register, and what a trace says of a register and its fields. Then the
+ * same watchdog on a
  * machine built from YAML, whose machine_reset resets every device and
  * asks the CPU hook to reset.
  *
@@ -27,9 +33,10 @@
 
 #include <cmocka.h>
 
-#include "peripherals/registry.h"
+#include "peripherals/regs.h"
 #include "soc/board.h"
 #include "soc/machine.h"
+#include "tests/unit/device_fixture.h"
 
 #define BASE 0x10000000u
 #define WDOGCFG (BASE + 0x000)
@@ -46,8 +53,8 @@
 #define LFROSCCFG (BASE + 0x070)
 #define LFCLKMUX (BASE + 0x07c)
 #define BACKUP(i) (BASE + 0x080 + 4 * (i))
-#define PMUWAKEPM(i) (BASE + 0x100 + 4 * (i))
-#define PMUSLEEPPM(i) (BASE + 0x120 + 4 * (i))
+#define PMUWAKEUPI(i) (BASE + 0x100 + 4 * (i))
+#define PMUSLEEPI(i) (BASE + 0x120 + 4 * (i))
 #define PMUIE (BASE + 0x140)
 #define PMUCAUSE (BASE + 0x144)
 #define PMUSLEEP (BASE + 0x148)
@@ -69,119 +76,30 @@
 
 enum { WDOG, RTC };
 
-typedef struct Sink {
-    Clock *clock;
-    bool level[2];
-    int changes[2];
-    uint64_t changed_at[2];
-} Sink;
-
+/* The device fixture, and what a test asks of its host. */
 typedef struct Fixture {
-    MemorySystem *ms;
-    Clock *clock;
+    DevFixture d;
     uint64_t cpu_hz; /* 0: CPU_HZ */
-    const PeripheralClass *cls;
-    BoardPeripheral desc;
-    BoardProp props[2];
-    DeviceHost host;
-    Device dev;
-    Owner *bus_owner;
-    Sink sink;
-    bool no_reset; /* the host offers no request_reset */
-    bool no_exit;  /* ... nor request_exit */
-    int resets;
-    uint64_t reset_at;
-    int exits;
-    int exit_status;
-    char log[1024]; /* the guest diagnostics, "device: message\n" each */
+    bool no_reset;   /* the host offers no request_reset */
+    bool no_exit;    /* ... nor request_exit */
 } Fixture;
 
-static void sink_set(void *opaque, unsigned line, bool level)
-{
-    Sink *s = opaque;
-    assert_true(line < 2);
-    if (s->level[line] != level) {
-        s->changes[line]++;
-        s->changed_at[line] = clock_now(s->clock);
-    }
-    s->level[line] = level;
-}
-
-/* What the machine does: reset every device (here the one). */
-static void request_reset(void *opaque)
-{
-    Fixture *f = opaque;
-    f->resets++;
-    f->reset_at = clock_now(f->clock);
-    f->cls->reset(f->dev.state);
-}
-
-static Chardev *no_chardev(void *opaque, const char *spec, Error **errp)
-{
-    fail_msg("the AON opened a chardev");
-    return NULL;
-}
-
-static void request_exit(void *opaque, int status)
-{
-    Fixture *f = opaque;
-    f->exits++;
-    f->exit_status = status;
-}
-
-static void log_guest(void *opaque, const char *device, const char *message)
-{
-    Fixture *f = opaque;
-    size_t used = strlen(f->log);
-    snprintf(f->log + used, sizeof f->log - used, "%s: %s\n", device, message);
-}
-
-/* Creates the AON with properties kv (key, value, ..., NULL; at most two,
- * the first on line 6 of a.yaml, the next on line 7). */
+/* Creates the AON with properties kv (key, value, ..., NULL). */
 static bool try_create(Fixture *f, const char *const *kv, Error **errp)
 {
-    f->ms = memory_system_new();
-    f->clock = clock_new(f->cpu_hz ? f->cpu_hz : CPU_HZ);
-    f->cls = registry_find("sifive,aon");
-    assert_non_null(f->cls);
-    size_t n = 0;
-    for (; kv && kv[2 * n]; n++) {
-        assert_true(n < 2);
-        f->props[n] = (BoardProp){.key = (char *)kv[2 * n],
-                                  .value = (char *)kv[2 * n + 1],
-                                  .loc = {"a.yaml", 6 + (unsigned)n, 22}};
-    }
-    f->desc = (BoardPeripheral){
-        .name = "aon", .type = "sifive,aon", .base = BASE,
-        .props = f->props, .nprops = n, .loc = {"a.yaml", 4, 7},
-    };
-    f->host = (DeviceHost){.opaque = f, .open_chardev = no_chardev,
-                           .clock = f->clock,
-                           .request_reset = f->no_reset ? NULL : request_reset,
-                           .request_exit = f->no_exit ? NULL : request_exit,
-                           .log_guest = log_guest};
-    f->sink.clock = f->clock;
-    DeviceConfig config = {.ms = f->ms, .desc = &f->desc,
-                           .size = f->cls->default_size, .host = &f->host};
-    return f->cls->create(&config, &f->dev, errp);
+    devfix_setup(&f->d, f->cpu_hz ? f->cpu_hz : CPU_HZ);
+    if (f->no_reset)
+        f->d.host.request_reset = NULL;
+    if (f->no_exit)
+        f->d.host.request_exit = NULL;
+    return devfix_try_create(&f->d, "sifive,aon", "aon", BASE, 0, kv, errp);
 }
 
 static void setup_prop(Fixture *f, const char *key, const char *value)
 {
-    const char *const kv[] = {key, value, NULL};
     Error *err = NULL;
-    if (!try_create(f, kv, &err))
+    if (!try_create(f, DEVFIX_KV(key, value), &err))
         fail_msg("create: %s", error_message(err));
-    f->bus_owner = owner_new(f->ms, "bus", NULL, NULL);
-    MemoryRegion *bus = memory_region_new_container(f->bus_owner, "bus",
-                                                    UINT64_C(1) << 32);
-    assert_true(memory_add_subregion(bus, BASE, f->dev.region, NULL));
-    memory_set_root(f->ms, bus);
-    IrqLine lines[2] = {
-        {.handler = sink_set, .opaque = &f->sink, .line = WDOG},
-        {.handler = sink_set, .opaque = &f->sink, .line = RTC},
-    };
-    f->cls->connect_irqs(f->dev.state, lines, 2);
 }
 
 static void setup_power_on(Fixture *f)
@@ -200,25 +118,18 @@ static void setup(Fixture *f)
 
 static void teardown(Fixture *f)
 {
-    f->cls->connect_irqs(f->dev.state, NULL, 0);
-    memory_set_root(f->ms, NULL);
-    owner_unref(f->bus_owner);
-    owner_unref(f->dev.owner);
-    assert_int_equal(memory_stats(f->ms).owners, 0);
-    memory_system_free(f->ms);
-    clock_free(f->clock); /* aborts if an event survived */
+    devfix_teardown(&f->d); /* aborts if an event survived */
 }
 
+/* By address, as the macros above give them. */
 static uint32_t rd(Fixture *f, uint32_t addr)
 {
-    uint32_t v = 0xdeadbeef;
-    assert_int_equal(memory_read(f->ms, addr, 4, &v), MEM_OK);
-    return v;
+    return devfix_read(&f->d, addr - BASE, 4);
 }
 
 static void wr(Fixture *f, uint32_t addr, uint32_t value)
 {
-    assert_int_equal(memory_write(f->ms, addr, 4, value), MEM_OK);
+    devfix_write(&f->d, addr - BASE, 4, value);
 }
 
 /* Unlocks, then writes one watchdog register. */
@@ -230,7 +141,7 @@ static void wd(Fixture *f, uint32_t addr, uint32_t value)
 
 static void at(Fixture *f, uint64_t cycle)
 {
-    clock_advance(f->clock, cycle);
+    clock_advance(f->d.clock, cycle);
 }
 
 /* ---- the class and the reset state ---- */
@@ -274,17 +185,17 @@ static void test_registers_at_power_on(void **state)
     for (unsigned i = 0; i < 16; i++)
         assert_int_equal(rd(&f, BACKUP(i)), 0);
     for (unsigned i = 0; i < 8; i++) {
-        assert_int_equal(rd(&f, PMUWAKEPM(i)), wake[i]);
-        assert_int_equal(rd(&f, PMUSLEEPPM(i)), sleep[i]);
+        assert_int_equal(rd(&f, PMUWAKEUPI(i)), wake[i]);
+        assert_int_equal(rd(&f, PMUSLEEPI(i)), sleep[i]);
     }
     assert_int_equal(rd(&f, PMUIE), 0);
     assert_int_equal(rd(&f, PMUCAUSE), 0); /* power-on */
     assert_int_equal(rd(&f, PMUSLEEP), 0);
     assert_int_equal(rd(&f, PMUKEY), 0);
     assert_int_equal(rd(&f, BASE + 0x200), 0);
-    assert_false(f.sink.level[WDOG]);
-    assert_false(f.sink.level[RTC]);
-    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
+    assert_false(f.d.irq[WDOG].level);
+    assert_false(f.d.irq[RTC].level);
+    assert_int_equal(clock_next_deadline(f.d.clock), CLOCK_NEVER);
     /* nothing counts while disabled */
     at(&f, 1000000);
     assert_int_equal(rd(&f, WDOGCOUNT), 0);
@@ -382,18 +293,18 @@ static void test_watchdog_resets_the_machine_at_the_exact_cycle(void **state)
     wd(&f, WDOGCMP0, 10);
     at(&f, 2);
     wd(&f, WDOGCFG, RSTEN | ENALWAYS | 1); /* scale 1: 20 ticks */
-    assert_int_equal(clock_next_deadline(f.clock), 80);
+    assert_int_equal(clock_next_deadline(f.d.clock), 80);
     at(&f, 79);
-    assert_int_equal(f.resets, 0);
+    assert_int_equal(f.d.resets, 0);
     assert_int_equal(rd(&f, WDOGS), 9);
     at(&f, 80);
-    assert_int_equal(f.resets, 1);
-    assert_int_equal(f.reset_at, 80);
+    assert_int_equal(f.d.resets, 1);
+    assert_int_equal(f.d.reset_at, 80);
     /* after the reset: the watchdog is back to its reset values ... */
     assert_int_equal(rd(&f, WDOGCFG), 0);
     assert_int_equal(rd(&f, WDOGCOUNT), 0);
     assert_int_equal(rd(&f, WDOGCMP0), 0xffff);
-    assert_int_equal(f.sink.changes[WDOG], 0); /* no stale PLIC request */
+    assert_int_equal(f.d.irq[WDOG].changes, 0); /* no stale PLIC request */
     /* ... pmucause says why, the always-on state is kept */
     assert_int_equal(rd(&f, PMUCAUSE), 0x200);
     assert_int_equal(rd(&f, BACKUP(0)), 0xcafe0001);
@@ -401,10 +312,10 @@ static void test_watchdog_resets_the_machine_at_the_exact_cycle(void **state)
     assert_int_equal(rd(&f, RTCCFG), ENALWAYS);
     assert_int_equal(rd(&f, RTCCOUNTLO), 20);
     at(&f, 1000000);
-    assert_int_equal(f.resets, 1);
+    assert_int_equal(f.d.resets, 1);
     assert_int_equal(rd(&f, WDOGCOUNT), 0);
     /* a reset from elsewhere is an external one */
-    f.cls->reset(f.dev.state);
+    f.d.cls->reset(f.d.dev.state);
     assert_int_equal(rd(&f, PMUCAUSE), 0x100);
     teardown(&f);
 }
@@ -416,8 +327,8 @@ static void test_watchdog_without_machine_reset_only_interrupts(void **state)
     wd(&f, WDOGCMP0, 2);
     wd(&f, WDOGCFG, RSTEN | ENALWAYS);
     at(&f, 8);
-    assert_int_equal(f.resets, 0);
-    assert_true(f.sink.level[WDOG]);
+    assert_int_equal(f.d.resets, 0);
+    assert_true(f.d.irq[WDOG].level);
     assert_int_equal(rd(&f, WDOGCFG), RSTEN | ENALWAYS | IP0);
     teardown(&f);
 }
@@ -432,10 +343,10 @@ static void test_watchdog_fed_in_time_never_bites(void **state)
         at(&f, t);
         wd(&f, WDOGFEED, FOOD);
     }
-    assert_int_equal(f.resets, 0);
-    assert_int_equal(clock_next_deadline(f.clock), 99900 + 400);
+    assert_int_equal(f.d.resets, 0);
+    assert_int_equal(clock_next_deadline(f.d.clock), 99900 + 400);
     at(&f, 100300);
-    assert_int_equal(f.resets, 1);
+    assert_int_equal(f.d.resets, 1);
     teardown(&f);
 }
 
@@ -446,22 +357,22 @@ static void test_watchdog_interrupt_is_sticky(void **state)
     wd(&f, WDOGCMP0, 5);
     wd(&f, WDOGCFG, ENALWAYS);
     at(&f, 19);
-    assert_false(f.sink.level[WDOG]);
+    assert_false(f.d.irq[WDOG].level);
     assert_int_equal(rd(&f, WDOGCFG), ENALWAYS);
     at(&f, 20);
-    assert_true(f.sink.level[WDOG]);
-    assert_int_equal(f.sink.changed_at[WDOG], 20);
+    assert_true(f.d.irq[WDOG].level);
+    assert_int_equal(f.d.irq[WDOG].changed_at, 20);
     assert_int_equal(rd(&f, WDOGCFG), ENALWAYS | IP0);
     /* still matching: clearing ip0 does not stick */
     wd(&f, WDOGCFG, ENALWAYS);
-    assert_true(f.sink.level[WDOG]);
+    assert_true(f.d.irq[WDOG].level);
     /* fed: the count is below the compare, yet ip0 stays until cleared */
     wd(&f, WDOGFEED, FOOD);
-    assert_true(f.sink.level[WDOG]);
+    assert_true(f.d.irq[WDOG].level);
     assert_int_equal(rd(&f, WDOGCFG), ENALWAYS | IP0);
     wd(&f, WDOGCFG, ENALWAYS);
-    assert_false(f.sink.level[WDOG]);
-    assert_int_equal(f.resets, 0);
+    assert_false(f.d.irq[WDOG].level);
+    assert_int_equal(f.d.resets, 0);
     teardown(&f);
 }
 
@@ -472,15 +383,15 @@ static void test_watchdog_zerocmp_makes_a_periodic_timer(void **state)
     wd(&f, WDOGCMP0, 25);
     wd(&f, WDOGCFG, ZEROCMP | ENALWAYS);
     at(&f, 100); /* tick 25: match, back to 0 on that tick */
-    assert_true(f.sink.level[WDOG]);
+    assert_true(f.d.irq[WDOG].level);
     assert_int_equal(rd(&f, WDOGCOUNT), 0);
-    assert_int_equal(clock_next_deadline(f.clock), 200);
+    assert_int_equal(clock_next_deadline(f.d.clock), 200);
     at(&f, 150);
     assert_int_equal(rd(&f, WDOGCOUNT), 12);
     /* an event run late still restarts the count on the matching tick */
     at(&f, 207);
     assert_int_equal(rd(&f, WDOGCOUNT), 1);
-    assert_int_equal(clock_next_deadline(f.clock), 300);
+    assert_int_equal(clock_next_deadline(f.d.clock), 300);
     teardown(&f);
 }
 
@@ -490,28 +401,28 @@ static void test_watchdog_compare_counts_in_the_16_bit_window(void **state)
     setup(&f);
     wd(&f, WDOGCMP0, 0x10);
     wd(&f, WDOGCOUNT, 0x1fff0); /* wdogs 0xfff0 >= 0x10 */
-    assert_true(f.sink.level[WDOG]);
+    assert_true(f.d.irq[WDOG].level);
     wd(&f, WDOGCFG, 0);       /* clear ip0 ... */
-    assert_true(f.sink.level[WDOG]); /* ... the match holds it */
+    assert_true(f.d.irq[WDOG].level); /* ... the match holds it */
     wd(&f, WDOGCOUNT, 0x20000); /* wdogs 0 */
     wd(&f, WDOGCFG, ENALWAYS);
-    assert_false(f.sink.level[WDOG]);
-    assert_int_equal(clock_next_deadline(f.clock), 0x10 * 4);
+    assert_false(f.d.irq[WDOG].level);
+    assert_int_equal(clock_next_deadline(f.d.clock), 0x10 * 4);
     /* from above the compare, the next match is after wdogs wraps */
     wd(&f, WDOGCOUNT, 0x2fff0);
     wd(&f, WDOGCFG, ENALWAYS);
-    assert_true(f.sink.level[WDOG]);
-    assert_int_equal(clock_next_deadline(f.clock), (0x10 + 0x10) * 4);
+    assert_true(f.d.irq[WDOG].level);
+    assert_int_equal(clock_next_deadline(f.d.clock), (0x10 + 0x10) * 4);
     at(&f, 0x10 * 4); /* wdogs wrapped to 0: ip0 can be cleared */
     assert_int_equal(rd(&f, WDOGCOUNT), 0x30000);
     wd(&f, WDOGCFG, ENALWAYS);
-    assert_false(f.sink.level[WDOG]);
+    assert_false(f.d.irq[WDOG].level);
     at(&f, 0x20 * 4 - 1);
     assert_int_equal(rd(&f, WDOGS), 0xf);
-    assert_false(f.sink.level[WDOG]);
+    assert_false(f.d.irq[WDOG].level);
     at(&f, 0x20 * 4);
-    assert_true(f.sink.level[WDOG]);
-    assert_int_equal(f.sink.changed_at[WDOG], 0x20 * 4);
+    assert_true(f.d.irq[WDOG].level);
+    assert_int_equal(f.d.irq[WDOG].changed_at, 0x20 * 4);
     teardown(&f);
 }
 
@@ -524,23 +435,23 @@ static void test_rtc_compare_raises_its_interrupt_at_the_exact_cycle(void **stat
     wr(&f, RTCCMP0, 100);
     wr(&f, RTCCFG, ENALWAYS | 1); /* scale 1: 200 ticks, 800 cycles */
     assert_int_equal(rd(&f, RTCCFG), ENALWAYS | 1);
-    assert_int_equal(clock_next_deadline(f.clock), 800);
+    assert_int_equal(clock_next_deadline(f.d.clock), 800);
     at(&f, 799);
-    assert_false(f.sink.level[RTC]);
+    assert_false(f.d.irq[RTC].level);
     assert_int_equal(rd(&f, RTCS), 99);
     at(&f, 800);
-    assert_true(f.sink.level[RTC]);
-    assert_int_equal(f.sink.changed_at[RTC], 800);
+    assert_true(f.d.irq[RTC].level);
+    assert_int_equal(f.d.irq[RTC].changed_at, 800);
     assert_int_equal(rd(&f, RTCCFG), ENALWAYS | IP0 | 1);
     assert_int_equal(rd(&f, RTCCOUNTLO), 200);
     /* a level: a later compare lowers it */
     wr(&f, RTCCMP0, 150);
-    assert_false(f.sink.level[RTC]);
+    assert_false(f.d.irq[RTC].level);
     assert_int_equal(rd(&f, RTCCFG), ENALWAYS | 1);
-    assert_int_equal(clock_next_deadline(f.clock), 1200);
+    assert_int_equal(clock_next_deadline(f.d.clock), 1200);
     at(&f, 1200);
-    assert_true(f.sink.level[RTC]);
-    assert_int_equal(f.sink.changes[WDOG], 0);
+    assert_true(f.d.irq[RTC].level);
+    assert_int_equal(f.d.irq[WDOG].changes, 0);
     teardown(&f);
 }
 
@@ -566,6 +477,32 @@ static void test_rtc_count_is_48_bits_in_two_words(void **state)
     teardown(&f);
 }
 
+/* A write while the RTC counts (a new count, enable or scale) applies
+ * from its tick: the count so far is kept, the write changes only what it
+ * writes. */
+static void test_rtc_write_keeps_the_count_so_far(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    wr(&f, RTCCFG, ENALWAYS);
+    at(&f, 800); /* 200 ticks */
+    wr(&f, RTCCOUNTLO, 5);
+    at(&f, 1200);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 105);
+    wr(&f, RTCCOUNTHI, 2); /* the low word counted so far stays */
+    at(&f, 1600);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 205);
+    assert_int_equal(rd(&f, RTCCOUNTHI), 2);
+    wr(&f, RTCCFG, 0); /* stops at 0x2_000000cd */
+    at(&f, 2000);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 205);
+    wr(&f, RTCCFG, ENALWAYS | 1); /* counts on from there, rtcs scaled */
+    at(&f, 2400);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 305);
+    assert_int_equal(rd(&f, RTCS), 0x98); /* 0x2_00000131 >> 1, 32 bits */
+    teardown(&f);
+}
+
 /* ---- PMU, lfclk, backup ---- */
 
 static void test_pmu_writes_need_the_key_once(void **state)
@@ -580,10 +517,10 @@ static void test_pmu_writes_need_the_key_once(void **state)
     assert_int_equal(rd(&f, PMUIE), 0xe);
     assert_int_equal(rd(&f, PMUKEY), 0);
     wr(&f, PMUKEY, KEY);
-    wr(&f, PMUWAKEPM(3), 0xffffffff);
-    assert_int_equal(rd(&f, PMUWAKEPM(3)), 0x3ff);
-    wr(&f, PMUSLEEPPM(7), 1); /* locked again */
-    assert_int_equal(rd(&f, PMUSLEEPPM(7)), 0x3c0);
+    wr(&f, PMUWAKEUPI(3), 0xffffffff);
+    assert_int_equal(rd(&f, PMUWAKEUPI(3)), 0x3ff);
+    wr(&f, PMUSLEEPI(7), 1); /* locked again */
+    assert_int_equal(rd(&f, PMUSLEEPI(7)), 0x3c0);
     wr(&f, PMUCAUSE, 0x303); /* read-only */
     assert_int_equal(rd(&f, PMUCAUSE), 0);
     /* backup registers and the lfclk controls need no key */
@@ -633,9 +570,9 @@ static void test_only_aligned_32_bit_accesses(void **state)
     Fixture f = {0};
     setup(&f);
     uint32_t v;
-    assert_int_equal(memory_read(f.ms, BACKUP(0), 1, &v), MEM_BUS_ERROR);
-    assert_int_equal(memory_read(f.ms, BACKUP(0) + 2, 4, &v), MEM_BUS_ERROR);
-    assert_int_equal(memory_write(f.ms, WDOGKEY, 2, KEY), MEM_BUS_ERROR);
+    assert_int_equal(memory_read(f.d.ms, BACKUP(0), 1, &v), MEM_BUS_ERROR);
+    assert_int_equal(memory_read(f.d.ms, BACKUP(0) + 2, 4, &v), MEM_BUS_ERROR);
+    assert_int_equal(memory_write(f.d.ms, WDOGKEY, 2, KEY), MEM_BUS_ERROR);
     assert_int_equal(rd(&f, WDOGKEY), 0);
     teardown(&f);
 }
@@ -647,9 +584,7 @@ static void expect_create_error_kv(const char *const *kv, const char *message)
     assert_false(try_create(&f, kv, &err));
     assert_string_equal(error_message(err), message);
     error_free(err);
-    assert_int_equal(memory_stats(f.ms).owners, 0);
-    memory_system_free(f.ms);
-    clock_free(f.clock);
+    teardown(&f);
 }
 
 static void expect_create_error(const char *key, const char *value,
@@ -662,18 +597,18 @@ static void expect_create_error(const char *key, const char *value,
 static void test_property_errors_name_the_place(void **state)
 {
     expect_create_error("lfrosc-frequency", "0",
-                        "a.yaml:6:22: 'lfrosc-frequency' must be 1 to 0xffffffff");
+                        "dev.yaml:4:9: 'lfrosc-frequency' must be 1 to 0xffffffff");
     expect_create_error("lfrosc-frequency", "0x100000000",
-                        "a.yaml:6:22: 'lfrosc-frequency' must be 1 to 0xffffffff");
+                        "dev.yaml:4:9: 'lfrosc-frequency' must be 1 to 0xffffffff");
     expect_create_error("lfaltclk-frequency", "5G",
-                        "a.yaml:6:22: 'lfaltclk-frequency' must be 0 to 0xffffffff");
+                        "dev.yaml:4:9: 'lfaltclk-frequency' must be 0 to 0xffffffff");
     expect_create_error("lfclk-frequency", "5G",
-                        "a.yaml:6:22: 'lfclk-frequency' must be 0 to 0xffffffff");
-    expect_create_error("lfclksel", "2", "a.yaml:6:22: 'lfclksel' must be 0 to 1");
+                        "dev.yaml:4:9: 'lfclk-frequency' must be 0 to 0xffffffff");
+    expect_create_error("lfclksel", "2", "dev.yaml:4:9: 'lfclksel' must be 0 to 1");
     expect_create_error("lfclksel", "high",
-                        "a.yaml:6:22: lfclksel: 'high' is not a number");
+                        "dev.yaml:4:9: lfclksel: 'high' is not a number");
     expect_create_error("lfclk", "1",
-                        "a.yaml:6:22: unknown property 'lfclk' for sifive,aon "
+                        "dev.yaml:4:9: unknown property 'lfclk' for sifive,aon "
                         "'aon'");
 }
 
@@ -685,12 +620,343 @@ static void test_old_lfclk_frequency_mixed_with_the_new_names(void **state)
                                        "lfclk-frequency", "1024", NULL};
     static const char *const sel[] = {"lfclk-frequency", "1024",
                                       "lfclksel", "1", NULL};
-    expect_create_error_kv(both, "a.yaml:7:22: 'lfclk-frequency' is the old "
+    expect_create_error_kv(both, "dev.yaml:5:9: 'lfclk-frequency' is the old "
                            "name of 'lfaltclk-frequency' with 'lfclksel: 0': "
                            "give either it or those");
-    expect_create_error_kv(sel, "a.yaml:6:22: 'lfclk-frequency' is the old "
+    expect_create_error_kv(sel, "dev.yaml:4:9: 'lfclk-frequency' is the old "
                            "name of 'lfaltclk-frequency' with 'lfclksel: 0': "
                            "give either it or those");
+}
+
+/* ---- the register table ---- */
+
+/* Every register element by name and offset, with the value a peek gives
+ * at power-on (the manual's resets; wdogcmp0 and rtccmp0 all ones, the
+ * PMU programs SiFive's defaults) and after a machine reset that followed
+ * writing all ones everywhere (the watchdog back to its resets, the
+ * always-on domain kept, pmucause external). */
+typedef struct RegExpect {
+    char name[16];
+    uint32_t addr;
+    uint32_t power_on, after_reset;
+} RegExpect;
+
+enum { NREGS = 13 + 16 + 8 + 8 + 4 };
+
+static size_t expected_regs(RegExpect *e)
+{
+    static const uint32_t wake[8] = {0x3f0, 0x2f8, 0x030, 0x030,
+                                     0x030, 0x030, 0x030, 0x030};
+    static const uint32_t sleep[8] = {0x2f0, 0x3f0, 0x3d0, 0x3c0,
+                                      0x3c0, 0x3c0, 0x3c0, 0x3c0};
+    static const RegExpect fixed[] = {
+        {"wdogcfg", WDOGCFG, 0, 0},
+        {"wdogcount", WDOGCOUNT, 0, 0},
+        {"wdogs", WDOGS, 0, 0},
+        {"wdogfeed", WDOGFEED, 0, 0},
+        {"wdogkey", WDOGKEY, 0, 0},
+        {"wdogcmp0", WDOGCMP0, 0xffff, 0xffff},
+        /* the RTC counting from all ones, rtcs >= rtccmp0 */
+        {"rtccfg", RTCCFG, 0, ENALWAYS | IP0 | 0xf},
+        {"rtccountlo", RTCCOUNTLO, 0, 0xffffffff},
+        {"rtccounthi", RTCCOUNTHI, 0, 0xffff},
+        {"rtcs", RTCS, 0, 0xffffffff},
+        {"rtccmp0", RTCCMP0, 0xffffffff, 0xffffffff},
+        {"lfrosccfg", LFROSCCFG, 0xc0100004, 0xc01f003f},
+        {"lfclkmux", LFCLKMUX, LFCLKMUX_STATUS, LFCLKMUX_STATUS | 1},
+    };
+    size_t n = 0;
+    for (; n < sizeof fixed / sizeof fixed[0]; n++)
+        e[n] = fixed[n];
+    for (unsigned i = 0; i < 16; i++, n++) {
+        e[n] = (RegExpect){"", BACKUP(i), 0, 0xffffffff};
+        snprintf(e[n].name, sizeof e[n].name, "backup[%u]", i);
+    }
+    for (unsigned i = 0; i < 8; i++, n++) {
+        e[n] = (RegExpect){"", PMUWAKEUPI(i), wake[i], 0x3ff};
+        snprintf(e[n].name, sizeof e[n].name, "pmuwakeupi[%u]", i);
+    }
+    for (unsigned i = 0; i < 8; i++, n++) {
+        e[n] = (RegExpect){"", PMUSLEEPI(i), sleep[i], 0x3ff};
+        snprintf(e[n].name, sizeof e[n].name, "pmusleepi[%u]", i);
+    }
+    e[n++] = (RegExpect){"pmuie", PMUIE, 0, 0xe};
+    e[n++] = (RegExpect){"pmucause", PMUCAUSE, 0, 0x100};
+    e[n++] = (RegExpect){"pmusleep", PMUSLEEP, 0, 0};
+    e[n++] = (RegExpect){"pmukey", PMUKEY, 0, 0};
+    assert_int_equal(n, NREGS);
+    return n;
+}
+
+/* The register a trace names at addr ("" when none), and its fields. */
+static void describe(Fixture *f, uint32_t addr, uint32_t value, bool is_write,
+                     char *name, char *fields)
+{
+    memory_region_describe_access(f->d.dev.region, addr - BASE, value, is_write,
+                                  name, 64, fields, 256);
+}
+
+/* The access kind the table declares: read-only and write-only as the
+ * manual has them, the rest read-write (wdogs too: a write to it uses the
+ * watchdog's key). */
+static RegAccess expected_kind(const char *name)
+{
+    if (!strcmp(name, "rtcs") || !strcmp(name, "pmucause"))
+        return REG_RO;
+    if (!strcmp(name, "wdogfeed") || !strcmp(name, "pmusleep"))
+        return REG_WO;
+    return REG_RW;
+}
+
+/* Every element the class's table declares is one of expected_regs, by
+ * offset and name (so neither list can gain a register the other lacks),
+ * of the kind expected_kind says. */
+static void expect_table_matches(Fixture *f, const RegExpect *e, size_t n)
+{
+    const RegTable *t = f->d.cls->registers;
+    assert_non_null(t);
+    size_t elements = 0;
+    for (size_t r = 0; r < t->nregs; r++) {
+        const RegDef *def = &t->regs[r];
+        if (def->access != expected_kind(def->name))
+            fail_msg("%s: access kind %d, want %d", def->name, def->access,
+                     expected_kind(def->name));
+        uint32_t count = def->count > 1 ? def->count : 1;
+        for (uint32_t i = 0; i < count; i++, elements++) {
+            uint32_t addr = BASE + def->offset + i * def->stride;
+            size_t k = 0;
+            while (k < n && e[k].addr != addr)
+                k++;
+            if (k == n)
+                fail_msg("%s[%u] at 0x%x is not tested", def->name, i, addr);
+            /* the table's reset is the power-on value (the pin's status
+             * apart); the PMU programs' per element */
+            uint32_t pin = addr == LFCLKMUX ? LFCLKMUX_STATUS : 0;
+            uint32_t reset = def->resets ? def->resets[i] : def->reset;
+            if (reset != (e[k].power_on & ~pin))
+                fail_msg("%s: reset 0x%x in the table, 0x%x at power-on",
+                         e[k].name, reset, e[k].power_on);
+        }
+    }
+    assert_int_equal(elements, n);
+    for (size_t k = 0; k < n; k++) {
+        char name[64], fields[256];
+        describe(f, e[k].addr, 0, false, name, fields);
+        assert_string_equal(name, e[k].name);
+    }
+}
+
+/* Writes all ones to every writable register, each with its key (the
+ * watchdog, then armed to reset and matching, may bite on the way: only
+ * what the reset after this keeps matters). */
+static void write_all_ones(Fixture *f, const RegExpect *e, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        uint32_t a = e[k].addr;
+        if (a == WDOGKEY || a == PMUKEY || a == PMUSLEEP || a == WDOGFEED)
+            continue;
+        if (a <= WDOGCMP0)
+            wr(f, WDOGKEY, KEY);
+        else if (a >= PMUWAKEUPI(0))
+            wr(f, PMUKEY, KEY);
+        wr(f, a, 0xffffffff);
+    }
+}
+
+static void test_every_register_peeks_its_reset_value(void **state)
+{
+    RegExpect e[NREGS];
+    size_t n = expected_regs(e);
+    Fixture f = {0};
+    setup_power_on(&f);
+    expect_table_matches(&f, e, n);
+    for (size_t k = 0; k < n; k++)
+        if (devfix_peek(&f.d, e[k].addr - BASE, 4) != e[k].power_on)
+            fail_msg("%s at power-on: 0x%x, want 0x%x", e[k].name,
+                     devfix_peek(&f.d, e[k].addr - BASE, 4), e[k].power_on);
+    assert_string_equal(f.d.log, ""); /* peeks report nothing */
+
+    /* all ones everywhere, then a reset from outside: what survives */
+    write_all_ones(&f, e, n);
+    f.d.cls->reset(f.d.dev.state);
+    for (size_t k = 0; k < n; k++)
+        if (devfix_peek(&f.d, e[k].addr - BASE, 4) != e[k].after_reset)
+            fail_msg("%s after a reset: 0x%x, want 0x%x", e[k].name,
+                     devfix_peek(&f.d, e[k].addr - BASE, 4), e[k].after_reset);
+    /* ... and the RTC goes on counting: one tick of psdlfaltclk, kept
+     * selected, wraps its 48 bits */
+    at(&f, 4);
+    assert_int_equal(rd(&f, RTCCOUNTLO), 0);
+    assert_int_equal(rd(&f, RTCCOUNTHI), 0);
+    teardown(&f);
+}
+
+/* Each writable register keeps exactly its documented bits: all ones
+ * written (with the key it needs) reads back the mask, plus what the
+ * hardware derives (lfroscrdy, lfextclk_mux_status). */
+static void test_all_ones_read_back_the_writable_bits(void **state)
+{
+    static const struct {
+        uint32_t addr, want;
+    } masks[] = {
+        {WDOGCFG, 0x1000330f}, /* wdogip0 is writable: sticky, cleared by 0 */
+        {WDOGCOUNT, 0x7fffffff},
+        {WDOGCMP0, 0xffff},
+        {RTCCFG, 0x100f}, /* rtcip0 is not */
+        {RTCCOUNTLO, 0xffffffff},
+        {RTCCOUNTHI, 0xffff},
+        {RTCCMP0, 0xffffffff},
+        {LFROSCCFG, 0xc01f003f},
+        {LFCLKMUX, LFCLKMUX_STATUS | 1},
+        {BACKUP(5), 0xffffffff},
+        {PMUWAKEUPI(2), 0x3ff},
+        {PMUSLEEPI(6), 0x3ff},
+        {PMUIE, 0xe},
+    };
+    Fixture f = {0};
+    setup_power_on(&f);
+    for (size_t k = 0; k < sizeof masks / sizeof masks[0]; k++) {
+        uint32_t a = masks[k].addr;
+        if (a <= WDOGCMP0)
+            wr(&f, WDOGKEY, KEY);
+        else if (a >= PMUWAKEUPI(0))
+            wr(&f, PMUKEY, KEY);
+        wr(&f, a, 0xffffffff);
+        if (devfix_peek(&f.d, a - BASE, 4) != masks[k].want)
+            fail_msg("+0x%x: all ones read back 0x%x, want 0x%x", a - BASE,
+                     devfix_peek(&f.d, a - BASE, 4), masks[k].want);
+        if (a == WDOGCFG)
+            wd(&f, WDOGCFG, 0); /* stop counting before the count is set */
+        if (a == RTCCFG)
+            wr(&f, RTCCFG, 0);
+    }
+    assert_int_equal(f.d.resets, 0);
+    teardown(&f);
+}
+
+static void test_access_kinds(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    /* read-only: rtcs and pmucause ignore writes (regs.h reports them),
+     * and a pmucause write is not a PMU write (it neither needs nor uses
+     * the key, so no "locked" report either) */
+    wr(&f, RTCS, 0x1234);
+    assert_int_equal(rd(&f, RTCS), 0);
+    wr(&f, PMUKEY, KEY);
+    wr(&f, PMUCAUSE, 0x303);
+    assert_int_equal(rd(&f, PMUCAUSE), 0);
+    assert_int_equal(rd(&f, PMUKEY), 1);
+    assert_string_equal(f.d.log, "aon: write of 0x1234 to read-only rtcs ignored\n"
+                                 "aon: write of 0x303 to read-only pmucause "
+                                 "ignored\n");
+    devfix_log_clear(&f.d);
+    /* write-only: wdogfeed and pmusleep read 0, also to the debugger */
+    wd(&f, WDOGFEED, FOOD);
+    assert_int_equal(rd(&f, WDOGFEED), 0);
+    assert_int_equal(devfix_peek(&f.d, WDOGFEED - BASE, 4), 0);
+    assert_int_equal(rd(&f, PMUSLEEP), 0);
+    assert_int_equal(devfix_peek(&f.d, PMUSLEEP - BASE, 4), 0);
+    /* wdogs reads the scaled count, and a write to it changes nothing but
+     * is a watchdog write: locked, it is reported; unlocked, it uses the
+     * key */
+    wr(&f, WDOGS, 5);
+    assert_string_equal(f.d.log, "aon: write at +0x10 ignored: the watchdog is "
+                                 "locked (write 0x51f15e to wdogkey first)\n");
+    wd(&f, WDOGS, 5);
+    assert_int_equal(rd(&f, WDOGS), 0);
+    assert_int_equal(rd(&f, WDOGKEY), 0);
+    /* a peek is side-effect free: the key stays */
+    wr(&f, WDOGKEY, KEY);
+    assert_int_equal(devfix_peek(&f.d, WDOGKEY - BASE, 4), 1);
+    assert_int_equal(devfix_peek(&f.d, WDOGCFG - BASE, 4), 0);
+    assert_int_equal(rd(&f, WDOGKEY), 1);
+    teardown(&f);
+}
+
+static void test_bad_sizes_fault_by_default(void **state)
+{
+    Fixture f = {0};
+    setup(&f);
+    uint32_t v;
+    wr(&f, BACKUP(1), 0x11223344);
+    assert_int_equal(devfix_try_read(&f.d, BACKUP(1) - BASE, 1, &v), MEM_BUS_ERROR);
+    assert_int_equal(devfix_try_read(&f.d, BACKUP(1) - BASE, 2, &v), MEM_BUS_ERROR);
+    assert_int_equal(devfix_try_read(&f.d, BACKUP(1) - BASE + 1, 4, &v),
+                     MEM_BUS_ERROR);
+    assert_int_equal(devfix_try_write(&f.d, BACKUP(1) - BASE, 1, 0), MEM_BUS_ERROR);
+    assert_int_equal(devfix_try_write(&f.d, BACKUP(1) - BASE + 2, 2, 0),
+                     MEM_BUS_ERROR);
+    assert_int_equal(rd(&f, BACKUP(1)), 0x11223344);
+    assert_string_equal(f.d.log, "");
+    /* an offset with no register reads 0 and ignores writes, said once */
+    assert_int_equal(rd(&f, BASE + 0x004), 0);
+    assert_int_equal(rd(&f, BASE + 0x004), 0);
+    wr(&f, BASE + 0x200, 1);
+    assert_string_equal(f.d.log, "aon: read at +0x4: no register there\n"
+                                 "aon: write of 0x1 at +0x200 ignored: no "
+                                 "register there\n");
+    teardown(&f);
+}
+
+/* Reported once per offset and direction, whatever the size. */
+static void test_bad_sizes_ignored_read_0_said_once(void **state)
+{
+    Fixture f = {0};
+    setup_prop(&f, "bad-access", "ignore");
+    wr(&f, BACKUP(1), 0x11223344);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(devfix_read(&f.d, BACKUP(1) - BASE, 1), 0);
+        assert_int_equal(devfix_read(&f.d, BACKUP(1) - BASE, 2), 0);
+        assert_int_equal(devfix_read(&f.d, BACKUP(1) - BASE + 2, 4), 0);
+        devfix_write(&f.d, BACKUP(1) - BASE, 1, 0xff);
+        devfix_write(&f.d, WDOGKEY - BASE, 2, KEY & 0xffff);
+    }
+    assert_int_equal(rd(&f, BACKUP(1)), 0x11223344);
+    assert_int_equal(rd(&f, WDOGKEY), 0);
+    assert_string_equal(f.d.log,
+        "aon: 1-byte read at +0x84 ignored: backup[1] is a 4-byte register\n"
+        "aon: 4-byte read at +0x86 ignored: backup[1] is a 4-byte register\n"
+        "aon: 1-byte write at +0x84 ignored: backup[1] is a 4-byte register\n"
+        "aon: 2-byte write at +0x1c ignored: wdogkey is a 4-byte register\n");
+    teardown(&f);
+
+    expect_create_error("bad-access", "sometimes",
+                        "dev.yaml:4:9: bad-access: 'sometimes' is not fault or "
+                        "ignore");
+}
+
+/* What --trace mmio prints after the address: the register's name and
+ * its fields (a write shows the fields it can change). */
+static void test_trace_names_registers_and_fields(void **state)
+{
+    Fixture f = {0};
+    setup_power_on(&f);
+    char name[64], fields[256];
+    describe(&f, WDOGCFG, RSTEN | ENALWAYS | 2, true, name, fields);
+    assert_string_equal(name, "wdogcfg");
+    assert_string_equal(fields, "wdogscale=2 wdogrsten=1 wdogzerocmp=0 "
+                                "wdogenalways=1 wdogcoreawake=0 wdogip0=0");
+    describe(&f, LFROSCCFG, 0xc0100004, false, name, fields);
+    assert_string_equal(name, "lfrosccfg");
+    assert_string_equal(fields, "lfroscdiv=4 lfrosctrim=0x10 lfroscen=1 "
+                                "lfroscrdy=1");
+    describe(&f, LFROSCCFG, 0xc0100004, true, name, fields); /* rdy: no */
+    assert_string_equal(fields, "lfroscdiv=4 lfrosctrim=0x10 lfroscen=1");
+    describe(&f, RTCCFG, ENALWAYS | IP0 | 3, false, name, fields);
+    assert_string_equal(fields, "rtcscale=3 rtcenalways=1 rtcip0=1");
+    describe(&f, PMUSLEEPI(7), 0x2b5, false, name, fields); /* bit 6: none */
+    assert_string_equal(name, "pmusleepi[7]");
+    assert_string_equal(fields, "delay=5 pmu_out_0_en=1 pmu_out_1_en=1 "
+                                "corerst=1 hfclkrst=0 isolate=1");
+    describe(&f, PMUCAUSE, 0x201, false, name, fields);
+    assert_string_equal(fields, "wakeupcause=1 resetcause=2");
+    describe(&f, WDOGCMP0, 5, true, name, fields); /* one value: no fields */
+    assert_string_equal(name, "wdogcmp0");
+    assert_string_equal(fields, "");
+    describe(&f, BASE + 0x004, 5, true, name, fields);
+    assert_string_equal(name, "");
+    teardown(&f);
 }
 
 /* ---- the low-frequency clock ---- */
@@ -706,10 +972,10 @@ static void test_lfclk_at_power_on_is_the_lfrosc_divided_by_5(void **state)
     assert_int_equal(rd(&f, RTCCOUNTLO), 1000);
     /* a compare 50 ticks on fires on the 20-cycle grid */
     wr(&f, RTCCMP0, 1050);
-    assert_int_equal(clock_next_deadline(f.clock), 20 * 1050);
+    assert_int_equal(clock_next_deadline(f.d.clock), 20 * 1050);
     at(&f, 20 * 1050);
-    assert_true(f.sink.level[RTC]);
-    assert_int_equal(f.sink.changed_at[RTC], 20 * 1050);
+    assert_true(f.d.irq[RTC].level);
+    assert_int_equal(f.d.irq[RTC].changed_at, 20 * 1050);
     teardown(&f);
 }
 
@@ -743,12 +1009,12 @@ static void metal_watchdog_one_second(Fixture *f)
 
 static void expect_watchdog_at_one_second(Fixture *f, uint64_t cycles_per_tick)
 {
-    uint64_t hz = clock_hz(f->clock);
+    uint64_t hz = clock_hz(f->d.clock);
     at(f, hz - cycles_per_tick - 1);
-    assert_false(f->sink.level[WDOG]);
+    assert_false(f->d.irq[WDOG].level);
     at(f, hz + cycles_per_tick);
-    assert_true(f->sink.level[WDOG]);
-    uint64_t fired = f->sink.changed_at[WDOG];
+    assert_true(f->d.irq[WDOG].level);
+    uint64_t fired = f->d.irq[WDOG].changed_at;
     uint64_t off = fired > hz ? fired - hz : hz - fired;
     if (off > cycles_per_tick)
         fail_msg("the 1 s watchdog fired at cycle %llu: %llu cycles from 1 s, "
@@ -816,11 +1082,11 @@ static void test_lfclk_write_keeping_the_rate_moves_no_tick(void **state)
     at(&f, 39);
     wr(&f, LFROSCCFG, LFROSC_EN | (3u << 16) | 4); /* trim 3, still / 5 */
     wr(&f, LFCLKMUX, 0); /* the LFROSC still */
-    assert_int_equal(clock_next_deadline(f.clock), 40);
+    assert_int_equal(clock_next_deadline(f.d.clock), 40);
     at(&f, 40);
     assert_int_equal(rd(&f, RTCCOUNTLO), 2);
-    assert_true(f.sink.level[RTC]);
-    assert_int_equal(f.sink.changed_at[RTC], 40);
+    assert_true(f.d.irq[RTC].level);
+    assert_int_equal(f.d.irq[RTC].changed_at, 40);
     teardown(&f);
 }
 
@@ -847,25 +1113,25 @@ static void test_clock_change_moves_pending_events(void **state)
     wr(&f, RTCCFG, ENALWAYS);
     wd(&f, WDOGCMP0, 200);
     wd(&f, WDOGCFG, ENALWAYS);
-    assert_int_equal(clock_next_deadline(f.clock), 20 * 100);
+    assert_int_equal(clock_next_deadline(f.d.clock), 20 * 100);
     at(&f, 20 * 40 + 7); /* 40 ticks and a part */
     wr(&f, LFCLKMUX, 1); /* 4 cycles a tick from here: the rest moves */
     uint64_t t = 20 * 40 + 7;
-    assert_int_equal(clock_next_deadline(f.clock), t + 4 * 60);
+    assert_int_equal(clock_next_deadline(f.d.clock), t + 4 * 60);
     at(&f, t + 4 * 60 - 1);
-    assert_false(f.sink.level[RTC]);
+    assert_false(f.d.irq[RTC].level);
     at(&f, t + 4 * 60);
-    assert_true(f.sink.level[RTC]);
+    assert_true(f.d.irq[RTC].level);
     assert_int_equal(rd(&f, RTCCOUNTLO), 100);
-    assert_int_equal(clock_next_deadline(f.clock), t + 4 * 160); /* the wdog */
+    assert_int_equal(clock_next_deadline(f.d.clock), t + 4 * 160); /* the wdog */
     /* slower again: the LFROSC divided by 64 */
     wr(&f, LFCLKMUX, 0);
     wr(&f, LFROSCCFG, LFROSC_EN | 63);
     uint64_t u = t + 4 * 60;
-    assert_int_equal(clock_next_deadline(f.clock), u + 4 * 64 * 100);
+    assert_int_equal(clock_next_deadline(f.d.clock), u + 4 * 64 * 100);
     at(&f, u + 4 * 64 * 100);
-    assert_true(f.sink.level[WDOG]);
-    assert_int_equal(f.sink.changed_at[WDOG], u + 4 * 64 * 100);
+    assert_true(f.d.irq[WDOG].level);
+    assert_int_equal(f.d.irq[WDOG].changed_at, u + 4 * 64 * 100);
     assert_int_equal(rd(&f, WDOGCOUNT), 200);
     teardown(&f);
 }
@@ -883,14 +1149,14 @@ static void test_deep_sleep_with_nothing_to_wake_ends_the_run(void **state)
     Fixture f = {0};
     setup(&f);
     wr(&f, PMUSLEEP, 0); /* locked: nothing */
-    assert_int_equal(f.exits, 0);
-    assert_string_equal(f.log, "aon: write at +0x148 ignored: the PMU is locked "
+    assert_int_equal(f.d.exits, 0);
+    assert_string_equal(f.d.log, "aon: write at +0x148 ignored: the PMU is locked "
                                "(write 0x51f15e to pmukey first)\n");
-    f.log[0] = '\0';
+    devfix_log_clear(&f.d);
     sleep_now(&f);
-    assert_int_equal(f.exits, 1);
-    assert_int_equal(f.exit_status, 0);
-    assert_string_equal(f.log, "aon: pmusleep: deep sleep with nothing that can "
+    assert_int_equal(f.d.exits, 1);
+    assert_int_equal(f.d.exit_status, 0);
+    assert_string_equal(f.d.log, "aon: pmusleep: deep sleep with nothing that can "
                                "wake the chip: it stays off, the run ends\n");
     teardown(&f);
 }
@@ -902,20 +1168,20 @@ static void test_sleep_the_rtc_or_watchdog_ends_is_not_modelled(void **state)
     wr(&f, PMUKEY, KEY);
     wr(&f, PMUIE, 2); /* the RTC's wake-up, but the RTC is off */
     sleep_now(&f);
-    assert_int_equal(f.exits, 1);
-    f.log[0] = '\0';
+    assert_int_equal(f.d.exits, 1);
+    devfix_log_clear(&f.d);
     wr(&f, RTCCFG, ENALWAYS);
     sleep_now(&f);
-    assert_int_equal(f.exits, 1);
-    assert_string_equal(f.log, "aon: pmusleep: a sleep the RTC would end is "
+    assert_int_equal(f.d.exits, 1);
+    assert_string_equal(f.d.log, "aon: pmusleep: a sleep the RTC would end is "
                                "not modelled; the core keeps running\n");
-    f.log[0] = '\0';
+    devfix_log_clear(&f.d);
     wr(&f, PMUKEY, KEY);
     wr(&f, PMUIE, 0);
     wd(&f, WDOGCFG, RSTEN | ENALWAYS);
     sleep_now(&f);
-    assert_int_equal(f.exits, 1);
-    assert_string_equal(f.log, "aon: pmusleep: a sleep the watchdog would end "
+    assert_int_equal(f.d.exits, 1);
+    assert_string_equal(f.d.log, "aon: pmusleep: a sleep the watchdog would end "
                                "is not modelled; the core keeps running\n");
     teardown(&f);
 }
@@ -928,9 +1194,9 @@ static void test_deep_sleep_ignores_a_core_awake_watchdog(void **state)
     setup(&f);
     wd(&f, WDOGCFG, RSTEN | COREAWAKE);
     sleep_now(&f);
-    assert_int_equal(f.exits, 1);
-    assert_int_equal(f.exit_status, 0);
-    assert_string_equal(f.log, "aon: pmusleep: deep sleep with nothing that can "
+    assert_int_equal(f.d.exits, 1);
+    assert_int_equal(f.d.exit_status, 0);
+    assert_string_equal(f.d.log, "aon: pmusleep: deep sleep with nothing that can "
                                "wake the chip: it stays off, the run ends\n");
     teardown(&f);
 }
@@ -942,8 +1208,8 @@ static void test_deep_sleep_without_request_exit_is_not_modelled(void **state)
     Fixture f = {.no_exit = true};
     setup(&f);
     sleep_now(&f);
-    assert_int_equal(f.exits, 0);
-    assert_string_equal(f.log, "aon: pmusleep: deep sleep with nothing that can "
+    assert_int_equal(f.d.exits, 0);
+    assert_string_equal(f.d.log, "aon: pmusleep: deep sleep with nothing that can "
                                "wake the chip, on a machine that cannot end the "
                                "run, is not modelled; the core keeps running\n");
     teardown(&f);
@@ -955,16 +1221,16 @@ static void test_guest_diagnostics_go_to_the_host(void **state)
     setup(&f);
     wr(&f, WDOGCMP0, 5);
     wr(&f, WDOGCMP0, 5); /* each time: the application decides */
-    assert_string_equal(f.log,
+    assert_string_equal(f.d.log,
                         "aon: write at +0x20 ignored: the watchdog is locked "
                         "(write 0x51f15e to wdogkey first)\n"
                         "aon: write at +0x20 ignored: the watchdog is locked "
                         "(write 0x51f15e to wdogkey first)\n");
-    f.log[0] = '\0';
+    devfix_log_clear(&f.d);
     wd(&f, WDOGCMP0, 2);
     wd(&f, WDOGCFG, RSTEN | ENALWAYS);
     at(&f, 8);
-    assert_string_equal(f.log, "aon: the watchdog bit but this machine cannot "
+    assert_string_equal(f.d.log, "aon: the watchdog bit but this machine cannot "
                                "reset (wdogip0 set instead)\n");
     teardown(&f);
 }
@@ -1056,12 +1322,19 @@ int main(void)
         cmocka_unit_test(test_watchdog_compare_counts_in_the_16_bit_window),
         cmocka_unit_test(test_rtc_compare_raises_its_interrupt_at_the_exact_cycle),
         cmocka_unit_test(test_rtc_count_is_48_bits_in_two_words),
+        cmocka_unit_test(test_rtc_write_keeps_the_count_so_far),
         cmocka_unit_test(test_pmu_writes_need_the_key_once),
         cmocka_unit_test(test_lfaltclk_frequency_property),
         cmocka_unit_test(test_old_lfclk_frequency_counts_from_power_on),
         cmocka_unit_test(test_only_aligned_32_bit_accesses),
         cmocka_unit_test(test_property_errors_name_the_place),
         cmocka_unit_test(test_old_lfclk_frequency_mixed_with_the_new_names),
+        cmocka_unit_test(test_every_register_peeks_its_reset_value),
+        cmocka_unit_test(test_all_ones_read_back_the_writable_bits),
+        cmocka_unit_test(test_access_kinds),
+        cmocka_unit_test(test_bad_sizes_fault_by_default),
+        cmocka_unit_test(test_bad_sizes_ignored_read_0_said_once),
+        cmocka_unit_test(test_trace_names_registers_and_fields),
         cmocka_unit_test(test_lfclk_at_power_on_is_the_lfrosc_divided_by_5),
         cmocka_unit_test(test_watchdog_timed_as_freedom_metal_computes_it),
         cmocka_unit_test(test_rtc_counts_at_the_selected_rate),

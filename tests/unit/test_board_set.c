@@ -95,10 +95,21 @@ static void test_set_errors_are_located_in_the_argument(void **state)
     assert_set_error("cpu.pmp_entries=17", "--set:2:17: 'pmp_entries' 17 is out "
                      "of range (0 to 16)");
     assert_set_error("ram.type=rom", "--set:2:5: a memory's 'type' cannot be "
-                     "changed from the command line (base and size can)");
+                     "changed from the command line (base, size and image can)");
+    assert_set_error("ram.image=", "--set:2:11: 'image' must name a file");
     assert_set_error("uart0.irq=plic.3", "--set:2:7: 'irq' cannot be changed "
                      "from the command line (write a board that extends this "
                      "one)");
+    /* an image from the command line: the path as given, located there */
+    {
+        BoardFile *fi = parse_ok(set_board);
+        assert_true(board_apply_set(&fi->boards[0], "ram.image=boot/rom.bin", 3, NULL));
+        const BoardMemory *ram = &fi->boards[0].memories[0];
+        assert_string_equal(ram->image, "boot/rom.bin");
+        assert_int_equal(ram->image_loc.line, 3);
+        assert_int_equal(ram->image_loc.col, 11);
+        board_file_free(fi);
+    }
     /* a property set there points at its value */
     BoardFile *f = parse_ok(set_board);
     assert_true(board_apply_set(&f->boards[0], "uart0.chardev=null", 4, NULL));

@@ -104,7 +104,7 @@ static uint64_t fold(uint64_t hash, uint64_t value)
     return (hash ^ value) * 0x100000001b3ull;
 }
 
-static void rig_mmio(void *opaque, const char *region, uint32_t addr,
+static void rig_mmio(void *opaque, const MemoryRegion *region, uint32_t addr,
                      uint64_t offset, unsigned size, uint32_t value,
                      bool is_write, MemAccess result)
 {

@@ -236,7 +236,7 @@ static bool edge_write(void *opaque, uint64_t offset, unsigned size, uint32_t va
 static const MmioOps edge_ops = {.read = edge_read, .write = edge_write};
 
 /* Every guest device access, with the cycle it happened at. */
-static void observe_mmio(void *opaque, const char *region, uint32_t addr, uint64_t offset,
+static void observe_mmio(void *opaque, const MemoryRegion *region, uint32_t addr, uint64_t offset,
                          unsigned size, uint32_t value, bool is_write, MemAccess result)
 {
     Side *s = opaque;

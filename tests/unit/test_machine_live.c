@@ -523,7 +523,7 @@ static void test_device_removes_itself_from_its_own_callback(void **state)
     f.ms = memory_system_new();
     f.clock = clock_new(1000000);
     static const PeripheralClass *const classes[] = {&self_remover_class};
-    DeviceRegistry reg = {classes, 1};
+    DeviceRegistry reg = {.classes = classes, .count = 1};
     Error *err = NULL;
     const char text[] = "b:\n  peripherals:\n    - {name: me, type: \"test,self-remover\", "
                         "base: 0x4000}\n";

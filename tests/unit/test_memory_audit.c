@@ -39,7 +39,7 @@ static void test_r8_audit_clean_on_empty_and_rootless_systems(void **state)
 static Owner *crowded_board(MemorySystem *ms, size_t n, Owner **devs,
                             Owner **shared_owner)
 {
-    static const MmioOps ops = {regs_read, regs_write, NULL};
+    static const MmioOps ops = {.read = regs_read, .write = regs_write, .peek = NULL};
     static Regs regs; /* never read: the test only audits */
     memory_begin(ms);
     Owner *board = owner_new(ms, "board", NULL, NULL);

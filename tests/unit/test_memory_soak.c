@@ -348,7 +348,7 @@ static bool device_write(void *opaque, uint64_t offset, unsigned size,
     return true;
 }
 
-static const MmioOps device_ops = {device_read, device_write, NULL};
+static const MmioOps device_ops = {.read = device_read, .write = device_write, .peek = NULL};
 
 static void soak_begin(Soak *s)
 {

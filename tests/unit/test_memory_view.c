@@ -756,7 +756,7 @@ static bool gadget_write(void *opaque, uint64_t offset, unsigned size,
     return true;
 }
 
-static const MmioOps gadget_ops = {gadget_read, gadget_write, NULL};
+static const MmioOps gadget_ops = {.read = gadget_read, .write = gadget_write, .peek = NULL};
 
 static Gadget *gadget_plug(Board *b, GadgetReport *rep, uint32_t addr)
 {
@@ -864,7 +864,7 @@ static bool self_destroy_read(void *opaque, uint64_t offset, unsigned size,
     return true;
 }
 
-static const MmioOps self_destroy_ops = {self_destroy_read, NULL, NULL};
+static const MmioOps self_destroy_ops = {.read = self_destroy_read, .write = NULL, .peek = NULL};
 
 static void test_r7_mmio_callback_destroys_own_region(void **state)
 {
@@ -919,7 +919,7 @@ static bool mover_read(void *opaque, uint64_t offset, unsigned size,
     return true;
 }
 
-static const MmioOps mover_ops = {mover_read, NULL, NULL};
+static const MmioOps mover_ops = {.read = mover_read, .write = NULL, .peek = NULL};
 
 static void test_r7_mmio_callback_moves_own_region(void **state)
 {
@@ -1262,7 +1262,7 @@ static bool cleaner_write(void *opaque, uint64_t offset, unsigned size,
     return true;
 }
 
-static const MmioOps cleaner_ops = {NULL, cleaner_write, NULL};
+static const MmioOps cleaner_ops = {.read = NULL, .write = cleaner_write, .peek = NULL};
 
 static void test_r7_release_after_access_keeps_zombies_until_views_go(void **state)
 {
@@ -1579,7 +1579,7 @@ static bool logging_peek(void *opaque, uint64_t offset, unsigned size,
     return true;
 }
 
-static const MmioOps logging_ops = {NULL, NULL, logging_peek};
+static const MmioOps logging_ops = {.read = NULL, .write = NULL, .peek = logging_peek};
 
 static void test_debug_peek_stays_inside_huge_region(void **state)
 {

@@ -1,10 +1,14 @@
-/* The 16550 model (peripherals/ns16550a.c) through tests/unit/
- * uart_fixture.h: every register at reset and after writes, the FIFOs,
+/* The 16550 model (peripherals/ns16550a.c) on tests/unit/
+ * device_fixture.h: every register at reset and after writes, the FIFOs,
  * interrupt levels and IIR priorities, the divisor latch, receive timing
  * at the baud rate (exact cycles, and the same on every run with a real
  * file backend), trigger levels and the character timeout, loopback,
  * side-effect-free peeks, a machine reset, property errors; input
- * arriving after its end waking the receiver, the live `chardev`. */
+ * arriving after its end waking the receiver, the live `chardev`; the
+ * register table (peeks at reset, access kinds and masks, split accesses
+ * done as one, offsets past the map, `bad-access`, the names and fields
+ * traces show for the banked registers), and the receiver's polling
+ * following loopback and the first access wherever it lands. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +20,57 @@
 
 #include <cmocka.h>
 
-#include "uart_fixture.h"
+#include "peripherals/regs.h"
+#include "tests/unit/device_fixture.h"
+
+#define BASE 0x10000000u
+
+typedef DevFixture Fixture;
+
+/* Creates "uart0" of `type` at BASE with properties kv (key, value, ...,
+ * NULL; NULL: only the fixture's scripted chardev, "test"). */
+static bool try_create(Fixture *f, const char *type, bool with_clock,
+                       const char *const *kv, Error **errp)
+{
+    devfix_setup(f, 0);
+    if (!with_clock)
+        f->host.clock = NULL;
+    return devfix_try_create(f, type, "uart0", BASE, 0,
+                             kv ? kv : DEVFIX_KV("chardev", "test"), errp);
+}
+
+static void setup_with(Fixture *f, const char *type, bool with_clock,
+                       const char *const *kv)
+{
+    Error *err = NULL;
+    if (!try_create(f, type, with_clock, kv, &err))
+        fail_msg("create: %s", error_message(err));
+}
+
+static void setup(Fixture *f, const char *type, const char *const *kv)
+{
+    setup_with(f, type, true, kv);
+}
+
+static void teardown(Fixture *f) { devfix_teardown(f); }
+
+static void expect_create_error(const char *type, const char *const *kv,
+                                const char *message)
+{
+    Fixture f = {0};
+    Error *err = NULL;
+    assert_false(try_create(&f, type, true, kv, &err));
+    if (strcmp(error_message(err), message) != 0)
+        fail_msg("got '%s'\nexpected '%s'", error_message(err), message);
+    error_free(err);
+    devfix_teardown(&f);
+}
+
+static uint8_t rd8(Fixture *f, uint32_t off) { return (uint8_t)devfix_read(f, off, 1); }
+static void wr8(Fixture *f, uint32_t off, uint8_t v) { devfix_write(f, off, 1, v); }
+static uint32_t rd32(Fixture *f, uint32_t off) { return devfix_read(f, off, 4); }
+static uint8_t peek8(Fixture *f, uint32_t off) { return (uint8_t)devfix_peek(f, off, 1); }
+static uint32_t peek32(Fixture *f, uint32_t off) { return devfix_peek(f, off, 4); }
 
 /* ns16550a offsets */
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3,
@@ -24,7 +78,8 @@ enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2, LCR = 3,
 
 /* A 16550 whose baud clock makes one 8N1 character 1000 CPU cycles at
  * divisor 1. Its first access (at cycle 0) sets the first poll at 1000. */
-static const char *const NS_1000[] = {"clock-frequency", "1600000", NULL};
+static const char *const NS_1000[] = {"clock-frequency", "1600000",
+                                      "chardev", "test", NULL};
 
 static void ns_setup_8n1(Fixture *f, uint8_t fcr)
 {
@@ -65,7 +120,7 @@ static void test_ns16550a_registers_at_reset(void **state)
     wr8(&f, LCR, 0x80);
     assert_int_equal(rd8(&f, DLL), 0x00);
     assert_int_equal(rd8(&f, DLM), 0x00);
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     teardown(&f);
 }
 
@@ -130,12 +185,12 @@ static void test_ns16550a_wide_access_splits_into_bytes(void **state)
     Fixture f = {0};
     setup(&f, "ns16550a", NULL);
     wr8(&f, SCR, 0x5a);
-    wr(&f, LCR, 1, 0x03);
+    devfix_write(&f, LCR, 1, 0x03);
     /* RBR, IER, IIR, LCR in one word; MCR, LSR, MSR, SCR in the next. */
     assert_int_equal(rd32(&f, 0), 0x03010000);
     assert_int_equal(rd32(&f, 4), 0x5ab06000);
-    assert_int_equal(rd(&f, 6, 2), 0x5ab0);
-    wr(&f, 6, 2, 0x7700); /* MSR ignored, SCR = 0x77 */
+    assert_int_equal(devfix_read(&f, 6, 2), 0x5ab0);
+    devfix_write(&f, 6, 2, 0x7700); /* MSR ignored, SCR = 0x77 */
     assert_int_equal(rd8(&f, SCR), 0x77);
     teardown(&f);
 }
@@ -145,21 +200,21 @@ static void test_ns16550a_thr_empty_interrupt(void **state)
     Fixture f = {0};
     setup(&f, "ns16550a", NULL);
     wr8(&f, IER, 0x02);
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     assert_int_equal(peek8(&f, IIR), 0x02); /* a peek clears nothing */
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0x02);   /* reading IIR clears it */
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0x01);
     wr8(&f, THR, 'a');                      /* empty again at once */
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0x02);
     wr8(&f, THR, 'b');
     wr8(&f, IER, 0x00);
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0x01);
     wr8(&f, IER, 0x02);                     /* enabling raises it again */
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     teardown(&f);
 }
 
@@ -167,7 +222,7 @@ static void test_ns16550a_rx_arrives_one_character_time_apart(void **state)
 {
     Fixture f = {.in = "abc"};
     ns_setup_8n1(&f, 0x01);
-    run_until(&f, 5000);
+    devfix_run_until(&f, 5000);
     /* One character after the first access, then one a character. */
     assert_int_equal(f.narrivals, 3);
     assert_int_equal(f.arrivals[0], 1000);
@@ -186,14 +241,14 @@ static void test_ns16550a_input_waits_for_the_first_access(void **state)
 {
     Fixture f = {.in = "early"};
     setup(&f, "ns16550a", NS_1000);
-    run_until(&f, 50000);
+    devfix_run_until(&f, 50000);
     assert_int_equal(f.narrivals, 0);
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
     assert_int_equal(peek8(&f, LSR), 0x60); /* the debugger's does not count */
-    run_until(&f, 60000);
+    devfix_run_until(&f, 60000);
     assert_int_equal(f.narrivals, 0);
     assert_int_equal(rd8(&f, LSR), 0x60); /* reset LCR: 5N1, 700 cycles */
-    run_until(&f, 60700);
+    devfix_run_until(&f, 60700);
     assert_int_equal(f.narrivals, 1);
     assert_int_equal(f.arrivals[0], 60700);
     teardown(&f);
@@ -207,7 +262,7 @@ static void test_ns16550a_divisor_sets_the_character_time(void **state)
     wr8(&f, DLL, 3);
     wr8(&f, LCR, 0x1f); /* 8 data, even parity, 2 stop: 12 bits */
     wr8(&f, FCR, 0x01);
-    run_until(&f, 10000);
+    devfix_run_until(&f, 10000);
     assert_int_equal(f.narrivals, 3);
     assert_int_equal(f.arrivals[0], 1000); /* set by the first access */
     assert_int_equal(f.arrivals[1], 1000 + 3600);
@@ -219,18 +274,18 @@ static void test_ns16550a_rx_fifo_holds_16_then_polling_stops(void **state)
 {
     Fixture f = {.in = "ABCDEFGHIJKLMNOPQRST"};
     ns_setup_8n1(&f, 0x01);
-    run_until(&f, 30000);
+    devfix_run_until(&f, 30000);
     assert_int_equal(f.narrivals, 16);
     assert_int_equal(f.arrivals[15], 16000);
     assert_int_equal(rd8(&f, LSR), 0x61); /* full, and no overrun */
     assert_int_equal(rd8(&f, RBR), 'A');  /* room: polling resumes */
-    run_until(&f, 40000);
+    devfix_run_until(&f, 40000);
     assert_int_equal(f.narrivals, 17); /* 'Q', then full again: 'R' waits */
     assert_int_equal(f.arrivals[16], 31000);
     for (char c = 'B'; c <= 'Q'; c++)
         assert_int_equal(rd8(&f, RBR), c);
     assert_int_equal(rd8(&f, LSR), 0x60);
-    run_until(&f, 41000);
+    devfix_run_until(&f, 41000);
     assert_int_equal(f.narrivals, 18);
     teardown(&f);
 }
@@ -239,10 +294,10 @@ static void test_ns16550a_without_fifo_holds_one_byte(void **state)
 {
     Fixture f = {.in = "ab"};
     ns_setup_8n1(&f, 0x00);
-    run_until(&f, 5000);
+    devfix_run_until(&f, 5000);
     assert_int_equal(f.narrivals, 1);
     assert_int_equal(rd8(&f, RBR), 'a');
-    run_until(&f, 7000);
+    devfix_run_until(&f, 7000);
     assert_int_equal(f.narrivals, 2);
     assert_int_equal(f.arrivals[1], 6000);
     assert_int_equal(rd8(&f, LSR), 0x61);
@@ -256,17 +311,17 @@ static void check_trigger(uint8_t fcr, unsigned level)
     ns_setup_8n1(&f, fcr);
     wr8(&f, IER, 0x01);
     uint64_t at = 1000 * (uint64_t)level;
-    run_until(&f, at - 1);
-    assert_false(f.sink.level);
-    run_until(&f, at);
-    assert_true(f.sink.level);
-    assert_int_equal(f.sink.rose_at, at);
+    devfix_run_until(&f, at - 1);
+    assert_false(f.irq[0].level);
+    devfix_run_until(&f, at);
+    assert_true(f.irq[0].level);
+    assert_int_equal(f.irq[0].rose_at, at);
     assert_int_equal(rd8(&f, IIR), 0xc4);
     assert_int_equal(rd8(&f, RBR), '0'); /* below the trigger: cleared */
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0xc1);
-    run_until(&f, at + 1000); /* the next byte reaches it again */
-    assert_true(f.sink.level);
+    devfix_run_until(&f, at + 1000); /* the next byte reaches it again */
+    assert_true(f.irq[0].level);
     teardown(&f);
 }
 
@@ -283,19 +338,19 @@ static void test_ns16550a_character_timeout(void **state)
     Fixture f = {.in = "ab", .in_eof = true};
     ns_setup_8n1(&f, 0xc1); /* trigger 14: two bytes never reach it */
     wr8(&f, IER, 0x01);
-    run_until(&f, 20000);
+    devfix_run_until(&f, 20000);
     assert_int_equal(f.narrivals, 2);
-    assert_true(f.sink.level);
-    assert_int_equal(f.sink.rose_at, 2000 + 4000); /* 4 characters */
+    assert_true(f.irq[0].level);
+    assert_int_equal(f.irq[0].rose_at, 2000 + 4000); /* 4 characters */
     assert_int_equal(rd8(&f, IIR), 0xcc);
     assert_int_equal(rd8(&f, RBR), 'a'); /* restarts the timer */
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0xc1);
-    run_until(&f, 40000);
-    assert_true(f.sink.level);
-    assert_int_equal(f.sink.rose_at, 20000 + 4000);
+    devfix_run_until(&f, 40000);
+    assert_true(f.irq[0].level);
+    assert_int_equal(f.irq[0].rose_at, 20000 + 4000);
     assert_int_equal(rd8(&f, RBR), 'b');
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     /* Input ended and the FIFO is empty: nothing left to wake for. */
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
     teardown(&f);
@@ -308,13 +363,13 @@ static void test_ns16550a_loopback_overrun_is_a_line_status_interrupt(void **sta
     wr8(&f, MCR, 0x10);
     wr8(&f, IER, 0x04);
     wr8(&f, THR, 'x');
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     wr8(&f, THR, 'y'); /* the holding register was full */
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0x06);
     assert_int_equal(peek8(&f, LSR), 0x63);
     assert_int_equal(rd8(&f, LSR), 0x63); /* reading LSR clears OE */
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     assert_int_equal(rd8(&f, LSR), 0x61);
     assert_int_equal(rd8(&f, RBR), 'y');
     assert_int_equal(f.outlen, 0); /* nothing left the UART */
@@ -337,7 +392,7 @@ static void test_ns16550a_iir_priorities(void **state)
     wr8(&f, THR, 'x');
     wr8(&f, THR, 'y'); /* overrun, 'y' held, THR-empty pending */
     wr8(&f, IER, 0x0f);
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0x06); /* line status first */
     assert_int_equal(rd8(&f, IIR), 0x06);
     assert_int_equal(rd8(&f, LSR), 0x63);
@@ -345,10 +400,10 @@ static void test_ns16550a_iir_priorities(void **state)
     assert_int_equal(rd8(&f, RBR), 'y');
     assert_int_equal(rd8(&f, IIR), 0x02); /* then THR empty, cleared by */
     assert_int_equal(rd8(&f, IIR), 0x00); /* reading it; then modem status */
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     assert_int_equal(rd8(&f, MSR), 0x0b);
     assert_int_equal(rd8(&f, IIR), 0x01);
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     teardown(&f);
 }
 
@@ -363,10 +418,10 @@ static void test_ns16550a_loopback_modem_lines(void **state)
     assert_int_equal(rd8(&f, MSR), 0xfb);
     wr8(&f, MCR, 0x1b); /* RI falls: trailing edge */
     wr8(&f, IER, 0x08);
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     assert_int_equal(rd8(&f, IIR), 0x00);
     assert_int_equal(rd8(&f, MSR), 0xb4);
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     wr8(&f, MCR, 0x0f); /* leaving loopback: the fixed lines again */
     assert_int_equal(rd8(&f, MSR), 0xb0);
     teardown(&f);
@@ -376,13 +431,13 @@ static void test_ns16550a_fcr_resets_the_rx_fifo(void **state)
 {
     Fixture f = {.in = "abcdef"};
     ns_setup_8n1(&f, 0x01);
-    run_until(&f, 3000);
+    devfix_run_until(&f, 3000);
     assert_int_equal(f.narrivals, 3);
     wr8(&f, FCR, 0x03);
     assert_int_equal(rd8(&f, LSR), 0x60);
-    run_until(&f, 4000);
+    devfix_run_until(&f, 4000);
     assert_int_equal(rd8(&f, RBR), 'd');
-    run_until(&f, 5000);
+    devfix_run_until(&f, 5000);
     assert_int_equal(rd8(&f, LSR), 0x61); /* 'e' */
     wr8(&f, FCR, 0x00); /* leaving FIFO mode clears it too */
     assert_int_equal(rd8(&f, LSR), 0x60);
@@ -393,7 +448,7 @@ static void test_ns16550a_peek_has_no_side_effects(void **state)
 {
     Fixture f = {.in = "q"};
     ns_setup_8n1(&f, 0x01);
-    run_until(&f, 1000);
+    devfix_run_until(&f, 1000);
     wr8(&f, IER, 0x03);
     assert_int_equal(peek8(&f, RBR), 'q');
     assert_int_equal(peek8(&f, RBR), 'q');
@@ -435,7 +490,7 @@ static void test_ns16550a_rx_timing_is_the_same_every_run(void **state)
                 seen[run][n++] = clock_now(f.clock);
             }
         }
-        run_until(&f, clock_now(f.clock) + 100000);
+        devfix_run_until(&f, clock_now(f.clock) + 100000);
         assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER); /* EOF */
         teardown(&f);
     }
@@ -466,10 +521,10 @@ static void test_ns16550a_machine_reset(void **state)
     wr8(&f, SCR, 0x42);
     wr8(&f, IER, 0x0f);
     wr8(&f, MCR, 0x0b);
-    run_until(&f, 3000);
-    assert_true(f.sink.level);
+    devfix_run_until(&f, 3000);
+    assert_true(f.irq[0].level);
     f.cls->reset(f.dev.state);
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
     assert_int_equal(peek8(&f, IER), 0x00);
     assert_int_equal(peek8(&f, IIR), 0x01);
@@ -481,7 +536,7 @@ static void test_ns16550a_machine_reset(void **state)
     wr8(&f, LCR, 0x83);
     assert_int_equal(rd8(&f, DLL), 1);      /* kept */
     wr8(&f, LCR, 0x03);
-    run_until(&f, 3000 + 1000);             /* idle until that access */
+    devfix_run_until(&f, 3000 + 1000);             /* idle until that access */
     assert_int_equal(f.narrivals, 4);
     assert_int_equal(f.arrivals[3], 4000);
     assert_int_equal(rd8(&f, RBR), 'd');
@@ -497,20 +552,20 @@ static void test_ns16550a_input_after_its_end_wakes_the_receiver(void **state)
     Fixture f = {.in = "a", .in_eof = true};
     ns_setup_8n1(&f, 0x01);
     wr8(&f, IER, 0x01);
-    run_until(&f, 1000);
+    devfix_run_until(&f, 1000);
     assert_int_equal(rd8(&f, RBR), 'a');
     assert_true(f.chr->eof); /* that was all: polling stopped */
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
-    run_until(&f, 5000);
-    assert_false(f.sink.level);
+    devfix_run_until(&f, 5000);
+    assert_false(f.irq[0].level);
     f.in = "b";
     f.inpos = 0;
     f.chr->eof = false;
     chardev_input_arrived(f.chr);
-    run_until(&f, 5999);
-    assert_false(f.sink.level);
-    run_until(&f, 6000);
-    assert_true(f.sink.level); /* received data available */
+    devfix_run_until(&f, 5999);
+    assert_false(f.irq[0].level);
+    devfix_run_until(&f, 6000);
+    assert_true(f.irq[0].level); /* received data available */
     assert_int_equal(f.narrivals, 2);
     assert_int_equal(f.arrivals[1], 6000);
     assert_int_equal(peek8(&f, RBR), 'b');
@@ -538,11 +593,11 @@ static void test_ns16550a_chardev_is_live(void **state)
     assert_true(f.cls->set_property(f.dev.state, "chardev", "null", NULL));
     wr8(&f, THR, 'c');
     assert_int_equal(f.outlen, 2); /* 'c' went to null */
-    run_until(&f, 5000);
+    devfix_run_until(&f, 5000);
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER); /* no input */
     f.in = "z";
     assert_true(f.cls->set_property(f.dev.state, "chardev", "test", NULL));
-    run_until(&f, 6000);
+    devfix_run_until(&f, 6000);
     assert_int_equal(f.narrivals, 1);
     assert_int_equal(f.arrivals[0], 6000);
     assert_int_equal(rd8(&f, RBR), 'z');
@@ -572,15 +627,299 @@ static void test_ns16550a_refuses_to_change_other_properties(void **state)
 
 static void test_ns16550a_property_errors(void **state)
 {
-    const char *const zero[] = {"clock-frequency", "0", NULL};
-    const char *const word[] = {"clock-frequency", "fast", NULL};
-    const char *const baud[] = {"baud", "9600", NULL};
+    const char *const zero[] = {"clock-frequency", "0",
+                                "chardev", "test", NULL};
+    const char *const word[] = {"clock-frequency", "fast",
+                                "chardev", "test", NULL};
+    const char *const baud[] = {"baud", "9600", "chardev", "test", NULL};
     expect_create_error("ns16550a", zero,
-                        "u.yaml:4:5: 'clock-frequency' must be greater than 0");
+                        "dev.yaml:4:9: 'clock-frequency' must be greater than 0");
     expect_create_error("ns16550a", word,
-                        "u.yaml:4:5: clock-frequency: 'fast' is not a number");
+                        "dev.yaml:4:9: clock-frequency: 'fast' is not a number");
     expect_create_error("ns16550a", baud,
-                        "u.yaml:4:5: unknown property 'baud' for ns16550a 'uart0'");
+                        "dev.yaml:4:9: unknown property 'baud' for ns16550a 'uart0'");
+}
+
+/* ---- the register table ---- */
+
+static void test_ns16550a_table_is_valid_and_covers_offsets_0_to_7(void **state)
+{
+    const PeripheralClass *cls = registry_find("ns16550a");
+    assert_non_null(cls->registers);
+    Error *err = NULL;
+    if (!regs_check(cls->registers, cls->type, &err))
+        fail_msg("regs_check: %s", error_message(err));
+    static const char *const names[] = {"rbr_thr_dll", "ier_dlm", "iir_fcr",
+                                        "lcr", "mcr", "lsr", "msr", "scr"};
+    assert_int_equal(cls->registers->nregs, 8);
+    for (unsigned i = 0; i < 8; i++) {
+        assert_string_equal(cls->registers->regs[i].name, names[i]);
+        assert_int_equal(cls->registers->regs[i].offset, i);
+        assert_int_equal(cls->registers->regs[i].width, 1);
+    }
+}
+
+/* What `info types` and --describe-board show of the table. */
+static void test_ns16550a_table_as_described(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    regs_describe_table(registry_find("ns16550a")->registers, out);
+    fclose(out);
+    assert_string_equal(text,
+        "    0x0000 rbr_thr_dll       8-bit rw         reset 0x0\n"
+        "    0x0001 ier_dlm           8-bit rw         reset 0x0\n"
+        "    0x0002 iir_fcr           8-bit rw         reset 0x1\n"
+        "    0x0003 lcr               8-bit rw         reset 0x0  wls[1:0] stb[2] "
+        "pen[3] eps[4] stick_parity[5] set_break[6] dlab[7]\n"
+        "    0x0004 mcr               8-bit rw         reset 0x0 mask 0x1f  dtr[0] "
+        "rts[1] out1[2] out2[3] loop[4]\n"
+        "    0x0005 lsr               8-bit ro         reset 0x60  dr[0] oe[1] pe[2] "
+        "fe[3] bi[4] thre[5] temt[6] fifo_error[7]\n"
+        "    0x0006 msr               8-bit ro         reset 0xb0  dcts[0] ddsr[1] "
+        "teri[2] ddcd[3] cts[4] dsr[5] ri[6] dcd[7]\n"
+        "    0x0007 scr               8-bit rw         reset 0x0\n");
+    free(text);
+}
+
+/* The debugger's word-sized peeks see every register at its reset value
+ * (the divisor latch through DLAB), and change nothing. */
+static void test_ns16550a_every_register_peeks_its_reset_value(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "ns16550a", NULL);
+    /* rbr, ier, iir, lcr | mcr, lsr, msr, scr, lowest offset lowest */
+    assert_int_equal(peek32(&f, 0), 0x00010000);
+    assert_int_equal(peek32(&f, 4), 0x00b06000);
+    for (uint32_t off = 0; off < 8; off++)
+        assert_int_equal(peek8(&f, off), (0x00b0600000010000ull >> 8 * off) & 0xff);
+    assert_int_equal(peek32(&f, 8), 0); /* past the map */
+    wr8(&f, LCR, 0x80);
+    assert_int_equal(peek8(&f, DLL), 0x00);
+    assert_int_equal(peek8(&f, DLM), 0x00);
+    assert_int_equal(peek32(&f, 0), 0x80010000);
+    assert_string_equal(f.log, ""); /* peeks report nothing */
+    teardown(&f);
+}
+
+/* lsr and msr are read-only (a write is reported once); the writable
+ * bits of each register: all ones written reads back the mask. */
+static void test_ns16550a_access_kinds_and_masks(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "ns16550a", NULL);
+    for (int i = 0; i < 2; i++) {
+        wr8(&f, LSR, 0xff);
+        wr8(&f, MSR, 0xff);
+    }
+    assert_int_equal(rd8(&f, LSR), 0x60);
+    assert_int_equal(rd8(&f, MSR), 0xb0);
+    assert_int_equal(devfix_log_count(&f, "uart0: write of 0xff to read-only "
+                                          "lsr ignored"), 1);
+    assert_int_equal(devfix_log_count(&f, "uart0: write of 0xff to read-only "
+                                          "msr ignored"), 1);
+    assert_int_equal(devfix_log_count(&f, "ignored"), 2);
+    wr8(&f, IER, 0xff);
+    assert_int_equal(rd8(&f, IER), 0x0f);
+    wr8(&f, MCR, 0xff);
+    assert_int_equal(rd8(&f, MCR), 0x1f);
+    wr8(&f, SCR, 0xff);
+    assert_int_equal(rd8(&f, SCR), 0xff);
+    wr8(&f, FCR, 0xff); /* enable, DMA mode and trigger are kept */
+    assert_int_equal(rd8(&f, IIR) & 0xc0, 0xc0);
+    wr8(&f, LCR, 0xff);
+    assert_int_equal(rd8(&f, LCR), 0xff);
+    wr8(&f, DLL, 0xff);
+    wr8(&f, DLM, 0xff);
+    assert_int_equal(rd8(&f, DLL), 0xff);
+    assert_int_equal(rd8(&f, DLM), 0xff);
+    assert_int_equal(f.outlen, 0);
+    teardown(&f);
+}
+
+/* A wider access is its byte accesses done as one: misaligned ones too,
+ * never a bus error, `bad-access: ignore` or not, and the output and the
+ * receiver are updated once, after its last byte. */
+static void test_ns16550a_split_access_is_one_access(void **state)
+{
+    Fixture f = {.in = "z"};
+    setup(&f, "ns16550a", NS_1000);
+    /* thr 'a', ier ETBEI, fcr FIFOs on, lcr 8N1: the first access, so the
+     * first poll is one 8N1 character (1000 cycles) after it, not one
+     * character at the reset LCR (5N1, 700). */
+    unsigned sets = f.irq[0].sets;
+    devfix_write(&f, 0, 4, 0x03010200 | 'a');
+    assert_int_equal(f.irq[0].sets, sets + 1);
+    assert_true(f.irq[0].level);
+    assert_int_equal(f.outlen, 1);
+    assert_int_equal(f.out[0], 'a');
+    devfix_run_until(&f, 1000);
+    assert_int_equal(f.narrivals, 1);
+    assert_int_equal(f.arrivals[0], 1000);
+    uint32_t v = 0;
+    assert_int_equal(devfix_try_read(&f, 1, 2, &v), MEM_OK); /* ier, iir */
+    assert_int_equal(v, 0xc202);
+    assert_int_equal(devfix_try_read(&f, 3, 4, &v), MEM_OK); /* lcr..msr */
+    assert_int_equal(v, 0xb0610003);
+    teardown(&f);
+
+    const char *const ignore[] = {"chardev", "test", "bad-access", "ignore", NULL};
+    Fixture g = {0};
+    setup(&g, "ns16550a", ignore);
+    wr8(&g, SCR, 0x5a);
+    assert_int_equal(devfix_try_read(&g, 6, 2, &v), MEM_OK);
+    assert_int_equal(v, 0x5ab0);
+    assert_string_equal(g.log, "");
+    teardown(&g);
+}
+
+static void test_ns16550a_offsets_past_the_map_are_reported_once(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "ns16550a", NULL);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(rd8(&f, 0x10), 0);
+        wr8(&f, 0x80, 7);
+        assert_int_equal(devfix_read(&f, 6, 4), 0x0000b0); /* msr, scr, +8, +9 */
+    }
+    assert_int_equal(devfix_log_count(&f, "uart0: read at +0x10: no register "
+                                          "there"), 1);
+    assert_int_equal(devfix_log_count(&f, "uart0: write of 0x7 at +0x80 "
+                                          "ignored: no register there"), 1);
+    assert_int_equal(devfix_log_count(&f, "uart0: read at +0x8: no register "
+                                          "there"), 1);
+    assert_int_equal(devfix_log_count(&f, "no register there"), 4);
+    teardown(&f);
+}
+
+static void test_ns16550a_bad_access_property_is_checked(void **state)
+{
+    const char *const maybe[] = {"chardev", "test", "bad-access", "maybe", NULL};
+    expect_create_error("ns16550a", maybe,
+                        "dev.yaml:5:9: bad-access: 'maybe' is not fault or ignore");
+    Fixture f = {0};
+    setup(&f, "ns16550a", NULL);
+    Error *err = NULL;
+    assert_false(f.cls->set_property(f.dev.state, "bad-access", "ignore", &err));
+    assert_string_equal(error_message(err),
+                        "property 'bad-access' of ns16550a 'uart0' cannot "
+                        "change while it runs (live: chardev)");
+    error_free(err);
+    teardown(&f);
+}
+
+static void expect_described(Fixture *f, uint64_t offset, uint32_t value,
+                             bool is_write, const char *name, const char *fields)
+{
+    char got_name[64], got_fields[192];
+    memory_region_describe_access(f->dev.region, offset, value, is_write, got_name,
+                                  sizeof got_name, got_fields, sizeof got_fields);
+    if (strcmp(got_name, name) != 0 || strcmp(got_fields, fields) != 0)
+        fail_msg("%s +0x%llx: got '%s' '%s', expected '%s' '%s'",
+                 is_write ? "write" : "read", (unsigned long long)offset,
+                 got_name, got_fields, name, fields);
+}
+
+/* Traces name the register an access reached, by DLAB and direction at
+ * the banked offsets, with its fields (a write shows the writable ones). */
+static void test_ns16550a_trace_names_the_banked_register(void **state)
+{
+    Fixture f = {0};
+    setup(&f, "ns16550a", NULL);
+    expect_described(&f, 0, 0x41, false, "rbr", "");
+    expect_described(&f, 0, 0x41, true, "thr", "");
+    expect_described(&f, 1, 0x05, true, "ier", "erbfi=1 etbei=0 elsi=1 edssi=0");
+    expect_described(&f, 2, 0xcc, false, "iir", "no_int=0 id=6 fifos=3");
+    expect_described(&f, 2, 0xc7, true, "fcr",
+                     "fifo_enable=1 rcvr_reset=1 xmit_reset=1 dma_mode=0 "
+                     "rcvr_trigger=3");
+    expect_described(&f, 3, 0x83, true, "lcr",
+                     "wls=3 stb=0 pen=0 eps=0 stick_parity=0 set_break=0 dlab=1");
+    expect_described(&f, 4, 0x10, true, "mcr",
+                     "dtr=0 rts=0 out1=0 out2=0 loop=1");
+    expect_described(&f, 5, 0x61, false, "lsr",
+                     "dr=1 oe=0 pe=0 fe=0 bi=0 thre=1 temt=1 fifo_error=0");
+    expect_described(&f, 6, 0xb1, false, "msr",
+                     "dcts=1 ddsr=0 teri=0 ddcd=0 cts=1 dsr=1 ri=0 dcd=1");
+    expect_described(&f, 7, 0x5a, true, "scr", "");
+    expect_described(&f, 8, 0, false, "", "");
+    wr8(&f, LCR, 0x80);
+    expect_described(&f, 0, 0x01, true, "dll", "");
+    expect_described(&f, 0, 0x01, false, "dll", "");
+    expect_described(&f, 1, 0x00, true, "dlm", "");
+    expect_described(&f, 2, 0x01, false, "iir", "no_int=1 id=0 fifos=0");
+    expect_described(&f, 2, 0x01, true, "fcr",
+                     "fifo_enable=1 rcvr_reset=0 xmit_reset=0 dma_mode=0 "
+                     "rcvr_trigger=0");
+    teardown(&f);
+}
+
+/* ---- the receiver's polling ---- */
+
+/* Loopback takes the receiver off the line: a coming poll is dropped,
+ * and leaving loopback polls again one character later. */
+static void test_ns16550a_loopback_pauses_the_receiver(void **state)
+{
+    Fixture f = {.in = "abc"};
+    ns_setup_8n1(&f, 0x01);
+    devfix_run_until(&f, 1500);
+    assert_int_equal(f.narrivals, 1); /* 'a' at 1000; 'b' due at 2000 */
+    wr8(&f, MCR, 0x10); /* the poll at 2000 is dropped */
+    assert_int_equal(rd8(&f, RBR), 'a'); /* room again, still in loopback */
+    devfix_run_until(&f, 10000);
+    assert_int_equal(f.narrivals, 1);
+    wr8(&f, MCR, 0x00);
+    devfix_run_until(&f, 11000);
+    assert_int_equal(f.narrivals, 2);
+    assert_int_equal(f.arrivals[1], 11000);
+    assert_int_equal(rd8(&f, RBR), 'b');
+    teardown(&f);
+}
+
+/* Without FIFOs the holding register fills with one byte and polling
+ * stops; reading it polls again one character later. */
+static void test_ns16550a_full_holding_register_stops_polling(void **state)
+{
+    Fixture f = {.in = "ab"};
+    ns_setup_8n1(&f, 0x00);
+    devfix_run_until(&f, 1000);
+    assert_int_equal(f.narrivals, 1);
+    assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
+    devfix_run_until(&f, 4500);
+    assert_int_equal(rd8(&f, LSR), 0x61); /* no overrun: nothing polled */
+    assert_int_equal(rd8(&f, RBR), 'a');
+    devfix_run_until(&f, 5500);
+    assert_int_equal(f.narrivals, 2);
+    assert_int_equal(f.arrivals[1], 5500);
+    teardown(&f);
+}
+
+/* Any access starts the line, also one that reaches no register or
+ * writes a read-only one. */
+static void expect_first_access_starts_the_line(bool is_write, uint32_t offset)
+{
+    Fixture f = {.in = "x"};
+    setup(&f, "ns16550a", NS_1000);
+    devfix_run_until(&f, 100);
+    if (is_write)
+        wr8(&f, offset, 0);
+    else
+        assert_int_equal(rd8(&f, offset), 0);
+    devfix_run_until(&f, 1000);
+    assert_int_equal(f.narrivals, 1);
+    assert_int_equal(f.arrivals[0], 100 + 700); /* reset LCR: 5N1 */
+    teardown(&f);
+}
+
+static void test_ns16550a_first_access_anywhere_starts_the_line(void **state)
+{
+    expect_first_access_starts_the_line(false, 0x10);
+    expect_first_access_starts_the_line(true, 0x10);
+    expect_first_access_starts_the_line(true, LSR);
+    expect_first_access_starts_the_line(true, MSR);
+    expect_first_access_starts_the_line(true, SCR);
 }
 
 int main(void)
@@ -612,6 +951,17 @@ int main(void)
         cmocka_unit_test(test_ns16550a_input_after_its_end_wakes_the_receiver),
         cmocka_unit_test(test_ns16550a_chardev_is_live),
         cmocka_unit_test(test_ns16550a_refuses_to_change_other_properties),
+        cmocka_unit_test(test_ns16550a_table_is_valid_and_covers_offsets_0_to_7),
+        cmocka_unit_test(test_ns16550a_table_as_described),
+        cmocka_unit_test(test_ns16550a_every_register_peeks_its_reset_value),
+        cmocka_unit_test(test_ns16550a_access_kinds_and_masks),
+        cmocka_unit_test(test_ns16550a_split_access_is_one_access),
+        cmocka_unit_test(test_ns16550a_offsets_past_the_map_are_reported_once),
+        cmocka_unit_test(test_ns16550a_bad_access_property_is_checked),
+        cmocka_unit_test(test_ns16550a_trace_names_the_banked_register),
+        cmocka_unit_test(test_ns16550a_loopback_pauses_the_receiver),
+        cmocka_unit_test(test_ns16550a_full_holding_register_stops_polling),
+        cmocka_unit_test(test_ns16550a_first_access_anywhere_starts_the_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,15 @@
 /* The remap controller (peripherals/remap_controller.c), built through its
- * registry class with a hand-made host whose find_region returns memories
- * the fixture builds (and can hide, as a powered-off one) and whose
- * map_region maps on the fixture's bus: the window shows the selected
- * target above the board's blocks, select re-targets it in one
- * transaction, an unusable target (absent, too small) disables it and
- * lets go of the old target, out-of-range selects and writes to count
- * are ignored and reported, aligned words only, reset, and every refusal
- * at create with its place and nothing left behind. */
+ * registry class on tests/unit/device_fixture.h, with host hooks of its
+ * own: find_region returns memories the test builds (and can hide, as a
+ * powered-off one) and map_region maps on the fixture's bus. The window
+ * shows the selected target above the board's blocks, select re-targets
+ * it in one transaction, an unusable target (absent, too small) disables
+ * it and lets go of the old target, out-of-range selects and writes to
+ * count are ignored and reported, aligned words only, reset, and every
+ * refusal at create with its place and nothing left behind. The register
+ * table (peripherals/regs.h): its text, the values peeks show at reset,
+ * offsets without a register, bad accesses under `bad-access: ignore`,
+ * and the names traces print. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +20,8 @@
 
 #include <cmocka.h>
 
-#include "peripherals/registry.h"
+#include "peripherals/regs.h"
+#include "tests/unit/device_fixture.h"
 
 #define BASE 0x10040000u /* the registers */
 #define SELECT (BASE + 0x0)
@@ -37,21 +41,14 @@ typedef struct Target {
     bool hidden;
 } Target;
 
+/* The device fixture, the board's memories and what map_region got. */
 typedef struct Fixture {
-    MemorySystem *ms;
-    const PeripheralClass *cls;
-    BoardPeripheral desc;
-    BoardProp props[6];
-    DeviceHost host;
-    Device dev;
-    Owner *bus_owner;
-    MemoryRegion *bus;
+    DevFixture d; /* first: the hooks' opaque */
     Target t[NTARGETS];
     MemoryRegion *window; /* what map_region was given */
     uint64_t window_base;
     int window_priority, maps;
     bool refuse_map;
-    char log[1024]; /* the guest diagnostics, "device: message\n" each */
 } Fixture;
 
 static const Target TARGETS[NTARGETS] = {
@@ -83,38 +80,21 @@ static bool map_region(void *opaque, MemoryRegion *region, uint64_t base,
     f->window = region;
     f->window_base = base;
     f->window_priority = priority;
-    return memory_add_subregion_overlap(f->bus, base, region, priority, errp);
-}
-
-static void log_guest(void *opaque, const char *device, const char *message)
-{
-    Fixture *f = opaque;
-    size_t used = strlen(f->log);
-    assert_true(used + strlen(device) + strlen(message) + 3 < sizeof f->log);
-    snprintf(f->log + used, sizeof f->log - used, "%s: %s\n", device, message);
-}
-
-static Chardev *no_chardev(void *opaque, const char *spec, Error **errp)
-{
-    fail_msg("the remap controller opened a chardev");
-    return NULL;
+    return memory_add_subregion_overlap(f->d.bus, base, region, priority, errp);
 }
 
 /* The bus and the memories, before the controller. */
 static void build_board(Fixture *f)
 {
-    f->ms = memory_system_new();
-    f->bus_owner = owner_new(f->ms, "bus", NULL, NULL);
-    f->bus = memory_region_new_container(f->bus_owner, "bus", UINT64_C(1) << 32);
-    memory_set_root(f->ms, f->bus);
+    devfix_setup(&f->d, 0);
     for (int i = 0; i < NTARGETS; i++) {
         Target *t = &f->t[i];
         *t = TARGETS[i];
-        t->owner = owner_new(f->ms, t->name, NULL, NULL);
+        t->owner = owner_new(f->d.ms, t->name, NULL, NULL);
         t->mr = t->rom ? memory_region_new_rom(t->owner, t->name, t->size, NULL)
                        : memory_region_new_ram(t->owner, t->name, t->size, NULL);
         memset(memory_region_host_ptr(t->mr), t->fill, t->size);
-        assert_true(memory_add_subregion(f->bus, t->base, t->mr, NULL));
+        assert_true(memory_add_subregion(f->d.bus, t->base, t->mr, NULL));
     }
 }
 
@@ -122,37 +102,19 @@ static void build_board(Fixture *f)
  * NULL kv: window 0, window-size 0x2000, targets "flash boot sram"). */
 static bool try_create(Fixture *f, const char *const *kv, Error **errp)
 {
-    static const char *const dflt[] = {
-        "window", "0", "window-size", "0x2000", "targets", "flash boot sram",
-        NULL,
-    };
     build_board(f);
-    f->cls = registry_find("mcusim,remap-controller");
-    assert_non_null(f->cls);
-    kv = kv ? kv : dflt;
-    size_t n = 0;
-    for (; kv[2 * n]; n++) {
-        assert_true(n < 6);
-        f->props[n] = (BoardProp){.key = (char *)kv[2 * n],
-                                  .value = (char *)kv[2 * n + 1],
-                                  .loc = {"r.yaml", 4 + (unsigned)n, 9}};
-    }
-    f->desc = (BoardPeripheral){
-        .name = "remap", .type = "mcusim,remap-controller", .base = BASE,
-        .props = f->props, .nprops = n, .loc = {"r.yaml", 2, 7},
-    };
-    f->host = (DeviceHost){.opaque = f, .open_chardev = no_chardev,
-                           .log_guest = log_guest, .find_region = find_region,
-                           .map_region = map_region};
-    DeviceConfig config = {.ms = f->ms, .desc = &f->desc,
-                           .size = f->cls->default_size, .host = &f->host};
-    return f->cls->create(&config, &f->dev, errp);
+    f->d.host.find_region = find_region;
+    f->d.host.map_region = map_region;
+    kv = kv ? kv : DEVFIX_KV("window", "0", "window-size", "0x2000",
+                             "targets", "flash boot sram");
+    return devfix_try_create(&f->d, "mcusim,remap-controller", "remap", BASE,
+                             0, kv, errp);
 }
 
 static void audit(Fixture *f)
 {
     Error *err = NULL;
-    if (!memory_audit(f->ms, &err))
+    if (!memory_audit(f->d.ms, &err))
         fail_msg("audit: %s", error_message(err));
 }
 
@@ -161,39 +123,29 @@ static void setup_with(Fixture *f, const char *const *kv)
     Error *err = NULL;
     if (!try_create(f, kv, &err))
         fail_msg("create: %s", error_message(err));
-    assert_true(memory_add_subregion(f->bus, BASE, f->dev.region, NULL));
     audit(f);
 }
 
-/* Drops everything; the bus unmaps the window as the machine would. */
-static void free_board(Fixture *f)
-{
-    memory_set_root(f->ms, NULL);
-    owner_unref(f->bus_owner);
-    if (f->dev.owner)
-        owner_unref(f->dev.owner);
-    for (int i = 0; i < NTARGETS; i++)
-        owner_unref(f->t[i].owner);
-    assert_int_equal(memory_stats(f->ms).owners, 0);
-    memory_system_free(f->ms);
-}
-
+/* Drops the memories, then the rest as the machine would (the bus
+ * unmaps the window); the fixture audits first. */
 static void teardown(Fixture *f)
 {
-    audit(f);
-    free_board(f);
+    for (int i = 0; i < NTARGETS; i++)
+        owner_unref(f->t[i].owner);
+    devfix_teardown(&f->d);
 }
 
+/* By address: the window and the board's memories as well. */
 static uint32_t rd(Fixture *f, uint32_t addr)
 {
     uint32_t v = 0xdeadbeef;
-    assert_int_equal(memory_read(f->ms, addr, 4, &v), MEM_OK);
+    assert_int_equal(memory_read(f->d.ms, addr, 4, &v), MEM_OK);
     return v;
 }
 
 static void wr(Fixture *f, uint32_t addr, uint32_t value)
 {
-    assert_int_equal(memory_write(f->ms, addr, 4, value), MEM_OK);
+    assert_int_equal(memory_write(f->d.ms, addr, 4, value), MEM_OK);
     audit(f);
 }
 
@@ -205,7 +157,7 @@ static uint32_t word_of(uint8_t fill)
 
 /* ---- tests ---- */
 
-static void test_class_declares_four_fixed_properties(void **state)
+static void test_class_declares_five_fixed_properties(void **state)
 {
     const PeripheralClass *cls = registry_find("mcusim,remap-controller");
     assert_non_null(cls);
@@ -215,12 +167,55 @@ static void test_class_declares_four_fixed_properties(void **state)
     assert_null(cls->irq_input);
     assert_null(cls->set_property);
     assert_non_null(cls->reset);
-    const char *names[] = {"window", "window-size", "targets", "select"};
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"window", "window-size", "targets", "select",
+                           "bad-access"};
+    for (int i = 0; i < 5; i++) {
         assert_string_equal(cls->properties[i].name, names[i]);
         assert_false(cls->properties[i].live);
     }
-    assert_null(cls->properties[4].name);
+    assert_null(cls->properties[5].name);
+    assert_non_null(cls->registers);
+}
+
+/* The table as `info types` prints it: both registers are the model's
+ * (select's reset is the `select` property, count the targets'). */
+static void test_register_table(void **state)
+{
+    const PeripheralClass *cls = registry_find("mcusim,remap-controller");
+    Error *err = NULL;
+    if (!regs_check(cls->registers, cls->type, &err))
+        fail_msg("regs_check: %s", error_message(err));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    regs_describe_table(cls->registers, out);
+    fclose(out);
+    assert_string_equal(text,
+        "    0x0000 select           32-bit rw         reset 0x0\n"
+        "    0x0004 count            32-bit ro         reset 0x0\n");
+    free(text);
+}
+
+/* Peeks (the debugger's reads) show the reset values and report nothing. */
+static void test_peeks_show_the_reset_values(void **state)
+{
+    static const char *const kv[] = {
+        "window", "0", "window-size", "0x2000", "targets", "flash boot",
+        "select", "1", NULL,
+    };
+    Fixture f = {0};
+    setup_with(&f, kv);
+    uint32_t v = 0;
+    assert_true(memory_debug_read(f.d.ms, SELECT, &v, 4, NULL));
+    assert_int_equal(v, 1);
+    assert_true(memory_debug_read(f.d.ms, COUNT, &v, 4, NULL));
+    assert_int_equal(v, 2);
+    assert_true(memory_debug_read(f.d.ms, BASE + 0x8, &v, 4, NULL));
+    assert_int_equal(v, 0);
+    assert_true(memory_debug_read(f.d.ms, COUNT + 1, &v, 1, NULL));
+    assert_int_equal(v, 0);
+    assert_string_equal(f.d.log, "");
+    teardown(&f);
 }
 
 static void test_window_shows_the_reset_target_above_the_board(void **state)
@@ -237,10 +232,10 @@ static void test_window_shows_the_reset_target_above_the_board(void **state)
     assert_int_equal(rd(&f, 0x0), word_of(0x11)); /* flash, over itim */
     assert_int_equal(rd(&f, WINDOW_SIZE - 4), word_of(0x11));
     uint32_t v = 0;
-    assert_int_equal(memory_read(f.ms, WINDOW_SIZE, 4, &v), MEM_UNMAPPED);
-    assert_true(memory_debug_read(f.ms, 0x10, &v, 4, NULL));
+    assert_int_equal(memory_read(f.d.ms, WINDOW_SIZE, 4, &v), MEM_UNMAPPED);
+    assert_true(memory_debug_read(f.d.ms, 0x10, &v, 4, NULL));
     assert_int_equal(v, word_of(0x11));
-    assert_string_equal(f.log, "");
+    assert_string_equal(f.d.log, "");
     teardown(&f);
 }
 
@@ -249,9 +244,9 @@ static void test_select_retargets_in_one_transaction(void **state)
     Fixture f = {0};
     setup_with(&f, NULL);
     unsigned boot_refs = owner_refcount(f.t[BOOT].owner);
-    uint64_t rebuilds = memory_stats(f.ms).rebuilds;
+    uint64_t rebuilds = memory_stats(f.d.ms).rebuilds;
     wr(&f, SELECT, 1);
-    assert_int_equal(memory_stats(f.ms).rebuilds, rebuilds + 1);
+    assert_int_equal(memory_stats(f.d.ms).rebuilds, rebuilds + 1);
     assert_int_equal(rd(&f, SELECT), 1);
     assert_int_equal(rd(&f, 0x0), word_of(0x22));
     assert_int_equal(rd(&f, WINDOW_SIZE - 4), word_of(0x22));
@@ -259,7 +254,7 @@ static void test_select_retargets_in_one_transaction(void **state)
     wr(&f, SELECT, 0);
     assert_int_equal(rd(&f, 0x0), word_of(0x11));
     assert_int_equal(owner_refcount(f.t[BOOT].owner), boot_refs);
-    assert_string_equal(f.log, "");
+    assert_string_equal(f.d.log, "");
     teardown(&f);
 }
 
@@ -274,15 +269,15 @@ static void test_too_small_a_target_disables_the_window(void **state)
     unsigned flash_refs = owner_refcount(f.t[FLASH].owner); /* not shown */
     wr(&f, SELECT, 0);
     assert_true(owner_refcount(f.t[FLASH].owner) > flash_refs);
-    uint64_t rebuilds = memory_stats(f.ms).rebuilds;
+    uint64_t rebuilds = memory_stats(f.d.ms).rebuilds;
     wr(&f, SELECT, 2);
-    assert_int_equal(memory_stats(f.ms).rebuilds, rebuilds + 1);
+    assert_int_equal(memory_stats(f.d.ms).rebuilds, rebuilds + 1);
     assert_int_equal(rd(&f, SELECT), 2);
     assert_int_equal(rd(&f, 0x0), word_of(0x44)); /* itim */
     uint32_t v;
-    assert_int_equal(memory_read(f.ms, 0x1000, 4, &v), MEM_UNMAPPED);
+    assert_int_equal(memory_read(f.d.ms, 0x1000, 4, &v), MEM_UNMAPPED);
     assert_int_equal(owner_refcount(f.t[FLASH].owner), flash_refs);
-    assert_string_equal(f.log, "remap: select 2: 'sram' is 0x1000 bytes, "
+    assert_string_equal(f.d.log, "remap: select 2: 'sram' is 0x1000 bytes, "
                                "smaller than the 0x2000-byte window: the "
                                "window is disabled\n");
     wr(&f, SELECT, 0);
@@ -301,7 +296,7 @@ static void test_absent_target_disables_the_window(void **state)
     f.t[FLASH].hidden = true;
     wr(&f, SELECT, 0);
     assert_int_equal(rd(&f, 0x0), word_of(0x44));
-    assert_string_equal(f.log, "remap: select 0: no memory or peripheral "
+    assert_string_equal(f.d.log, "remap: select 0: no memory or peripheral "
                                "'flash' now: the window is disabled\n");
     f.t[FLASH].hidden = false;
     assert_int_equal(rd(&f, 0x0), word_of(0x44)); /* looked up at writes */
@@ -315,13 +310,13 @@ static void test_select_past_the_last_target_is_ignored(void **state)
     Fixture f = {0};
     setup_with(&f, NULL);
     wr(&f, SELECT, 1);
-    uint64_t rebuilds = memory_stats(f.ms).rebuilds;
+    uint64_t rebuilds = memory_stats(f.d.ms).rebuilds;
     wr(&f, SELECT, 3);
     wr(&f, SELECT, 0xffffffff);
     assert_int_equal(rd(&f, SELECT), 1);
     assert_int_equal(rd(&f, 0x0), word_of(0x22));
-    assert_int_equal(memory_stats(f.ms).rebuilds, rebuilds);
-    assert_string_equal(f.log,
+    assert_int_equal(memory_stats(f.d.ms).rebuilds, rebuilds);
+    assert_string_equal(f.d.log,
                         "remap: select written with 3, past the last target "
                         "(2): ignored\n"
                         "remap: select written with 4294967295, past the last "
@@ -335,7 +330,7 @@ static void test_count_is_read_only_and_other_offsets_read_0(void **state)
     setup_with(&f, NULL);
     wr(&f, COUNT, 7);
     assert_int_equal(rd(&f, COUNT), 3);
-    assert_string_equal(f.log, "remap: write to read-only 'count' ignored\n");
+    assert_string_equal(f.d.log, "remap: write of 0x7 to read-only count ignored\n");
     wr(&f, BASE + 0x8, 5);
     wr(&f, BASE + 0xffc, 5);
     assert_int_equal(rd(&f, BASE + 0x8), 0);
@@ -344,16 +339,85 @@ static void test_count_is_read_only_and_other_offsets_read_0(void **state)
     teardown(&f);
 }
 
+/* Offsets past count: read 0, writes ignored, each offset reported once
+ * per direction; so is a write to count. */
+static void test_offsets_without_a_register_are_reported_once(void **state)
+{
+    Fixture f = {0};
+    setup_with(&f, NULL);
+    for (int i = 0; i < 2; i++) {
+        wr(&f, BASE + 0x8, 5);
+        assert_int_equal(rd(&f, BASE + 0xffc), 0);
+        wr(&f, COUNT, 1);
+    }
+    assert_string_equal(f.d.log,
+        "remap: write of 0x5 at +0x8 ignored: no register there\n"
+        "remap: read at +0xffc: no register there\n"
+        "remap: write of 0x1 to read-only count ignored\n");
+    teardown(&f);
+}
+
 static void test_only_aligned_words(void **state)
 {
     Fixture f = {0};
     setup_with(&f, NULL);
     uint32_t v;
-    assert_int_equal(memory_read(f.ms, SELECT, 1, &v), MEM_BUS_ERROR);
-    assert_int_equal(memory_read(f.ms, SELECT + 2, 2, &v), MEM_BUS_ERROR);
-    assert_int_equal(memory_write(f.ms, SELECT, 2, 1), MEM_BUS_ERROR);
-    assert_int_equal(memory_write(f.ms, SELECT, 1, 1), MEM_BUS_ERROR);
+    assert_int_equal(memory_read(f.d.ms, SELECT, 1, &v), MEM_BUS_ERROR);
+    assert_int_equal(memory_read(f.d.ms, SELECT + 2, 2, &v), MEM_BUS_ERROR);
+    assert_int_equal(memory_write(f.d.ms, SELECT, 2, 1), MEM_BUS_ERROR);
+    assert_int_equal(memory_write(f.d.ms, SELECT, 1, 1), MEM_BUS_ERROR);
+    assert_int_equal(memory_read(f.d.ms, COUNT + 2, 4, &v), MEM_BUS_ERROR);
+    assert_int_equal(memory_write(f.d.ms, SELECT + 1, 4, 1), MEM_BUS_ERROR);
     assert_int_equal(rd(&f, SELECT), 0);
+    assert_int_equal(rd(&f, 0x0), word_of(0x11));
+    assert_string_equal(f.d.log, "");
+    teardown(&f);
+}
+
+/* `bad-access: ignore`: the same accesses read 0 and select nothing,
+ * each reported once. */
+static void test_bad_accesses_ignored_when_asked(void **state)
+{
+    Fixture f = {0};
+    setup_with(&f, DEVFIX_KV("window", "0", "window-size", "0x2000", "targets",
+                             "flash boot sram", "bad-access", "ignore"));
+    uint64_t rebuilds = memory_stats(f.d.ms).rebuilds;
+    for (int i = 0; i < 2; i++) {
+        uint32_t v = 0xdeadbeef;
+        assert_int_equal(memory_read(f.d.ms, SELECT, 1, &v), MEM_OK);
+        assert_int_equal(v, 0);
+        assert_int_equal(memory_read(f.d.ms, COUNT + 2, 2, &v), MEM_OK);
+        assert_int_equal(v, 0);
+        assert_int_equal(memory_write(f.d.ms, SELECT, 2, 1), MEM_OK);
+        assert_int_equal(memory_write(f.d.ms, SELECT + 1, 4, 1), MEM_OK);
+    }
+    assert_int_equal(rd(&f, SELECT), 0);
+    assert_int_equal(rd(&f, 0x0), word_of(0x11));
+    assert_int_equal(memory_stats(f.d.ms).rebuilds, rebuilds);
+    assert_string_equal(f.d.log,
+        "remap: 1-byte read at +0x0 ignored: select is a 4-byte register\n"
+        "remap: 2-byte read at +0x6 ignored: count is a 4-byte register\n"
+        "remap: 2-byte write at +0x0 ignored: select is a 4-byte register\n"
+        "remap: 4-byte write at +0x1 ignored: select is a 4-byte register\n");
+    teardown(&f);
+}
+
+/* What --trace mmio names: the register (no fields), nothing where there
+ * is none. */
+static void test_traces_name_the_registers(void **state)
+{
+    Fixture f = {0};
+    setup_with(&f, NULL);
+    static const struct { uint64_t offset; const char *name; } regs[] = {
+        {0x0, "select"}, {0x4, "count"}, {0x8, ""},
+    };
+    for (size_t i = 0; i < sizeof regs / sizeof regs[0]; i++) {
+        char name[64], fields[64];
+        memory_region_describe_access(f.d.dev.region, regs[i].offset, 1, false,
+                                      name, sizeof name, fields, sizeof fields);
+        assert_string_equal(name, regs[i].name);
+        assert_string_equal(fields, "");
+    }
     teardown(&f);
 }
 
@@ -370,7 +434,7 @@ static void test_reset_goes_back_to_the_select_property(void **state)
     assert_int_equal(rd(&f, 0x0), word_of(0x22));
     wr(&f, SELECT, 0);
     assert_int_equal(rd(&f, 0x0), word_of(0x11));
-    f.cls->reset(f.dev.state);
+    f.d.cls->reset(f.d.dev.state);
     audit(&f);
     assert_int_equal(rd(&f, SELECT), 1);
     assert_int_equal(rd(&f, 0x0), word_of(0x22));
@@ -390,7 +454,7 @@ static void test_window_anywhere_of_any_size(void **state)
     assert_int_equal(rd(&f, 0x40000000), word_of(0x33));
     assert_int_equal(rd(&f, 0x400000fc), word_of(0x33));
     uint32_t v;
-    assert_int_equal(memory_read(f.ms, 0x40000100, 4, &v), MEM_UNMAPPED);
+    assert_int_equal(memory_read(f.d.ms, 0x40000100, 4, &v), MEM_UNMAPPED);
     wr(&f, 0x40000000, 0x12345678); /* RAM through the window */
     assert_int_equal(rd(&f, 0x80000000), 0x12345678);
     wr(&f, SELECT, 1);
@@ -408,100 +472,97 @@ static void expect_create_error(const char *const *kv, bool refuse_map,
     if (strcmp(error_message(err), message) != 0)
         fail_msg("got '%s'\nexpected '%s'", error_message(err), message);
     error_free(err);
-    assert_int_equal(memory_stats(f.ms).owners, 1 + NTARGETS);
-    audit(&f);
-    f.dev.owner = NULL;
-    free_board(&f);
+    assert_int_equal(memory_stats(f.d.ms).owners, 1 + NTARGETS);
+    teardown(&f);
 }
-
-#define KV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void test_create_refusals_name_their_place(void **state)
 {
-    expect_create_error(KV("window-size", "0x2000", "targets", "flash"), false,
-                        "r.yaml:2:7: missing property 'window' for "
+    expect_create_error(DEVFIX_KV("window-size", "0x2000", "targets", "flash"), false,
+                        "dev.yaml:2:7: missing property 'window' for "
                         "mcusim,remap-controller 'remap'");
-    expect_create_error(KV("window", "0", "targets", "flash"), false,
-                        "r.yaml:2:7: missing property 'window-size' for "
+    expect_create_error(DEVFIX_KV("window", "0", "targets", "flash"), false,
+                        "dev.yaml:2:7: missing property 'window-size' for "
                         "mcusim,remap-controller 'remap'");
-    expect_create_error(KV("window", "0", "window-size", "0x2000"), false,
-                        "r.yaml:2:7: missing property 'targets' for "
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000"), false,
+                        "dev.yaml:2:7: missing property 'targets' for "
                         "mcusim,remap-controller 'remap'");
-    expect_create_error(KV("window", "0", "window-size", "0x2000",
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000",
                            "targets", "flash", "mode", "1"), false,
-                        "r.yaml:7:9: unknown property 'mode' for "
+                        "dev.yaml:7:9: unknown property 'mode' for "
                         "mcusim,remap-controller 'remap'");
-    expect_create_error(KV("window", "0x100000000", "window-size", "0x2000",
+    expect_create_error(DEVFIX_KV("window", "0x100000000", "window-size", "0x2000",
                            "targets", "flash"), false,
-                        "r.yaml:4:9: 'window' must be 0 to 0xffffffff");
-    expect_create_error(KV("window", "0", "window-size", "0",
+                        "dev.yaml:4:9: 'window' must be 0 to 0xffffffff");
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0",
                            "targets", "flash"), false,
-                        "r.yaml:5:9: 'window-size' must be 1 to 0x100000000");
-    expect_create_error(KV("window", "0xffff0000", "window-size", "0x20000",
+                        "dev.yaml:5:9: 'window-size' must be 1 to 0x100000000");
+    expect_create_error(DEVFIX_KV("window", "0xffff0000", "window-size", "0x20000",
                            "targets", "flash"), false,
-                        "r.yaml:5:9: the window at 0xffff0000 size 0x20000 "
+                        "dev.yaml:5:9: the window at 0xffff0000 size 0x20000 "
                         "ends past 0x100000000");
-    expect_create_error(KV("window", "0", "window-size", "0x2000",
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000",
                            "targets", "  "), false,
-                        "r.yaml:6:9: 'targets' must list 1 to 8 names");
-    expect_create_error(KV("window", "0", "window-size", "0x2000",
+                        "dev.yaml:6:9: 'targets' must list 1 to 8 names");
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000",
                            "targets", "a b c d e f g h i"), false,
-                        "r.yaml:6:9: 'targets' must list 1 to 8 names");
-    expect_create_error(KV("window", "0", "window-size", "0x2000",
+                        "dev.yaml:6:9: 'targets' must list 1 to 8 names");
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000",
                            "targets", "flash boot flash"), false,
-                        "r.yaml:6:9: 'targets' lists 'flash' twice");
-    expect_create_error(KV("window", "0", "window-size", "0x2000",
+                        "dev.yaml:6:9: 'targets' lists 'flash' twice");
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000",
                            "targets", "flash boot", "select", "2"), false,
-                        "r.yaml:7:9: 'select' must be 0 to 1");
-    expect_create_error(KV("window", "0", "window-size", "0x2000",
+                        "dev.yaml:7:9: 'select' must be 0 to 1");
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000",
                            "targets", "nor flash"), false,
-                        "r.yaml:6:9: the window cannot show target 0 at "
+                        "dev.yaml:6:9: the window cannot show target 0 at "
                         "reset: no memory or peripheral 'nor' now");
-    expect_create_error(KV("window", "0", "window-size", "0x2000",
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000",
                            "targets", "flash sram", "select", "1"), false,
-                        "r.yaml:7:9: the window cannot show target 1 at "
+                        "dev.yaml:7:9: the window cannot show target 1 at "
                         "reset: 'sram' is 0x1000 bytes, smaller than the "
                         "0x2000-byte window");
-    expect_create_error(NULL, true, "r.yaml:4:9: the window overlaps 'itim'");
+    expect_create_error(NULL, true, "dev.yaml:4:9: the window overlaps 'itim'");
+    expect_create_error(DEVFIX_KV("window", "0", "window-size", "0x2000",
+                           "targets", "flash", "bad-access", "warn"), false,
+                        "dev.yaml:7:9: bad-access: 'warn' is not fault or "
+                        "ignore");
 }
 
 static void test_create_needs_a_machine_that_maps(void **state)
 {
     Fixture f = {0};
     build_board(&f);
-    const PeripheralClass *cls = registry_find("mcusim,remap-controller");
-    BoardProp props[] = {
-        {.key = "window", .value = "0"},
-        {.key = "window-size", .value = "0x100"},
-        {.key = "targets", .value = "flash"},
-    };
-    BoardPeripheral desc = {.name = "remap", .type = "mcusim,remap-controller",
-                            .props = props, .nprops = 3,
-                            .loc = {"r.yaml", 2, 7}};
-    DeviceHost host = {.find_region = find_region, .opaque = &f};
-    DeviceConfig config = {.ms = f.ms, .desc = &desc, .size = 0x1000,
-                           .host = &host};
+    f.d.host.find_region = find_region; /* and no map_region */
     Error *err = NULL;
-    assert_false(cls->create(&config, &f.dev, &err));
+    assert_false(devfix_try_create(&f.d, "mcusim,remap-controller", "remap",
+                                   BASE, 0,
+                                   DEVFIX_KV("window", "0", "window-size",
+                                             "0x100", "targets", "flash"),
+                                   &err));
     assert_string_equal(error_message(err),
-                        "r.yaml:2:7: 'remap' (mcusim,remap-controller) needs "
+                        "dev.yaml:2:7: 'remap' (mcusim,remap-controller) needs "
                         "a machine that maps its window");
     error_free(err);
-    f.dev.owner = NULL;
-    free_board(&f);
+    teardown(&f);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_class_declares_four_fixed_properties),
+        cmocka_unit_test(test_class_declares_five_fixed_properties),
+        cmocka_unit_test(test_register_table),
+        cmocka_unit_test(test_peeks_show_the_reset_values),
         cmocka_unit_test(test_window_shows_the_reset_target_above_the_board),
         cmocka_unit_test(test_select_retargets_in_one_transaction),
         cmocka_unit_test(test_too_small_a_target_disables_the_window),
         cmocka_unit_test(test_absent_target_disables_the_window),
         cmocka_unit_test(test_select_past_the_last_target_is_ignored),
         cmocka_unit_test(test_count_is_read_only_and_other_offsets_read_0),
+        cmocka_unit_test(test_offsets_without_a_register_are_reported_once),
         cmocka_unit_test(test_only_aligned_words),
+        cmocka_unit_test(test_bad_accesses_ignored_when_asked),
+        cmocka_unit_test(test_traces_name_the_registers),
         cmocka_unit_test(test_reset_goes_back_to_the_select_property),
         cmocka_unit_test(test_window_anywhere_of_any_size),
         cmocka_unit_test(test_create_refusals_name_their_place),

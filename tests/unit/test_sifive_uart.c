@@ -1,5 +1,5 @@
-/* The SiFive UART model (peripherals/sifive_uart.c) through tests/unit/
- * uart_fixture.h: registers at reset and after writes, aligned words only,
+/* The SiFive UART model (peripherals/sifive_uart.c) on tests/unit/
+ * device_fixture.h: registers at reset and after writes, aligned words only,
  * the TX FIFO draining at the baud rate and its watermark, a dropped byte
  * reported once per overflow, receive timing and rxwm (exact cycles, and
  * the same on every run with a real file backend), the bus clock
@@ -16,7 +16,54 @@
 
 #include <cmocka.h>
 
-#include "uart_fixture.h"
+#include "tests/unit/device_fixture.h"
+
+#define BASE 0x10000000u
+
+typedef DevFixture Fixture;
+
+/* Creates "uart0" of `type` at BASE with properties kv (key, value, ...,
+ * NULL; NULL: only the fixture's scripted chardev, "test"). */
+static bool try_create(Fixture *f, const char *type, bool with_clock,
+                       const char *const *kv, Error **errp)
+{
+    devfix_setup(f, 0);
+    if (!with_clock)
+        f->host.clock = NULL;
+    return devfix_try_create(f, type, "uart0", BASE, 0,
+                             kv ? kv : DEVFIX_KV("chardev", "test"), errp);
+}
+
+static void setup_with(Fixture *f, const char *type, bool with_clock,
+                       const char *const *kv)
+{
+    Error *err = NULL;
+    if (!try_create(f, type, with_clock, kv, &err))
+        fail_msg("create: %s", error_message(err));
+}
+
+static void setup(Fixture *f, const char *type, const char *const *kv)
+{
+    setup_with(f, type, true, kv);
+}
+
+static void teardown(Fixture *f) { devfix_teardown(f); }
+
+static void expect_create_error(const char *type, const char *const *kv,
+                                const char *message)
+{
+    Fixture f = {0};
+    Error *err = NULL;
+    assert_false(try_create(&f, type, true, kv, &err));
+    if (strcmp(error_message(err), message) != 0)
+        fail_msg("got '%s'\nexpected '%s'", error_message(err), message);
+    error_free(err);
+    devfix_teardown(&f);
+}
+
+static uint32_t rd32(Fixture *f, uint32_t off) { return devfix_read(f, off, 4); }
+static void wr32(Fixture *f, uint32_t off, uint32_t v) { devfix_write(f, off, 4, v); }
+static uint32_t peek32(Fixture *f, uint32_t off) { return devfix_peek(f, off, 4); }
 
 /* sifive,uart0 offsets */
 enum { TXDATA = 0x00, RXDATA = 0x04, TXCTRL = 0x08, RXCTRL = 0x0c, IE = 0x10,
@@ -46,7 +93,7 @@ static void test_sifive_uart_registers_at_reset(void **state)
     assert_int_equal(rd32(&f, DIV), 0);
     for (uint32_t off = 0x1c; off < 0x1000; off += 0x1e4)
         assert_int_equal(rd32(&f, off), 0);
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     teardown(&f);
 }
 
@@ -92,29 +139,29 @@ static void test_sifive_uart_tx_fifo_drains_at_the_baud_rate(void **state)
     for (int i = 0; i < 9; i++)
         wr32(&f, TXDATA, (uint32_t)('a' + i)); /* the ninth is ignored */
     assert_int_equal(rd32(&f, TXDATA), 0x80000000);
-    run_until(&f, 50000);
+    devfix_run_until(&f, 50000);
     assert_int_equal(f.outlen, 0); /* txen clear: nothing leaves */
     wr32(&f, TXCTRL, 1);
     /* The shifter took 'a' at once: room for one more. */
     assert_int_equal(rd32(&f, TXDATA), 0);
     wr32(&f, TXDATA, 'i');
     assert_int_equal(rd32(&f, TXDATA), 0x80000000);
-    run_until(&f, 50999);
+    devfix_run_until(&f, 50999);
     assert_int_equal(f.outlen, 0);
-    run_until(&f, 51000);
+    devfix_run_until(&f, 51000);
     assert_int_equal(f.outlen, 1);
-    run_until(&f, 58999);
+    devfix_run_until(&f, 58999);
     assert_int_equal(f.outlen, 8);
-    run_until(&f, 59000);
+    devfix_run_until(&f, 59000);
     assert_int_equal(f.outlen, 9);
     assert_memory_equal(f.out, "abcdefghi", 9);
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
     /* Two stop bits: 11 bit times. */
     wr32(&f, TXCTRL, 3);
     wr32(&f, TXDATA, '!');
-    run_until(&f, 59000 + 1099);
+    devfix_run_until(&f, 59000 + 1099);
     assert_int_equal(f.outlen, 9);
-    run_until(&f, 59000 + 1100);
+    devfix_run_until(&f, 59000 + 1100);
     assert_int_equal(f.outlen, 10);
     teardown(&f);
 }
@@ -139,7 +186,7 @@ static void test_sifive_uart_tx_overflow_is_reported_once(void **state)
     char twice[2 * sizeof line];
     snprintf(twice, sizeof twice, "%s%s", line, line);
     assert_string_equal(f.log, twice);
-    run_until(&f, 100000);
+    devfix_run_until(&f, 100000);
     assert_int_equal(f.outlen, 9);
     assert_memory_equal(f.out, "abcdefghx", 9);
     teardown(&f);
@@ -152,19 +199,19 @@ static void test_sifive_uart_txwm_rises_as_the_fifo_drains(void **state)
     wr32(&f, DIV, 99);
     wr32(&f, TXCTRL, 0x00040000); /* txcnt 4, txen still clear */
     wr32(&f, IE, 0x1);
-    assert_true(f.sink.level); /* empty: 0 < 4 */
+    assert_true(f.irq[0].level); /* empty: 0 < 4 */
     for (int i = 0; i < 8; i++)
         wr32(&f, TXDATA, (uint32_t)('0' + i));
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     assert_int_equal(rd32(&f, IP), 0);
     wr32(&f, TXCTRL, 0x00040001); /* 7 left at once, then one a character */
-    run_until(&f, 100000);
+    devfix_run_until(&f, 100000);
     /* 7 at 0, 6 at 1000, 5 at 2000, 4 at 3000, 3 (< 4) at 4000. */
-    assert_int_equal(f.sink.rose_at, 4000);
-    assert_int_equal(f.sink.changes, 3);
+    assert_int_equal(f.irq[0].rose_at, 4000);
+    assert_int_equal(f.irq[0].changes, 3);
     assert_int_equal(rd32(&f, IP), 0x1);
     wr32(&f, IE, 0);
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     teardown(&f);
 }
 
@@ -173,26 +220,26 @@ static void test_sifive_uart_rx_and_rxwm(void **state)
     Fixture f = {.in = "hello"};
     setup(&f, "sifive,uart0", NULL);
     wr32(&f, DIV, 99);
-    run_until(&f, 5000);
+    devfix_run_until(&f, 5000);
     assert_int_equal(f.narrivals, 0); /* rxen clear: input waits */
     wr32(&f, RXCTRL, 0x00020001);     /* rxcnt 2 */
     wr32(&f, IE, 0x2);
-    run_until(&f, 7999);
+    devfix_run_until(&f, 7999);
     assert_int_equal(f.narrivals, 2);
     assert_int_equal(f.arrivals[0], 6000);
     assert_int_equal(f.arrivals[1], 7000);
-    assert_false(f.sink.level);
-    run_until(&f, 8000);
-    assert_true(f.sink.level); /* 3 > 2 */
+    assert_false(f.irq[0].level);
+    devfix_run_until(&f, 8000);
+    assert_true(f.irq[0].level); /* 3 > 2 */
     assert_int_equal(rd32(&f, IP), 0x2);
     assert_int_equal(peek32(&f, RXDATA), 'h'); /* peek does not pop */
     assert_int_equal(rd32(&f, RXDATA), 'h');
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     wr32(&f, RXCTRL, 0x00020000); /* rxen clear: polling stops */
-    run_until(&f, 20000);
+    devfix_run_until(&f, 20000);
     assert_int_equal(f.narrivals, 3);
     wr32(&f, RXCTRL, 0x00000001);
-    run_until(&f, 22000);
+    devfix_run_until(&f, 22000);
     assert_int_equal(f.narrivals, 5);
     assert_int_equal(f.arrivals[3], 21000);
     assert_int_equal(f.arrivals[4], 22000);
@@ -210,13 +257,13 @@ static void test_sifive_uart_rx_fifo_holds_8(void **state)
     wr32(&f, DIV, 9); /* 100 cycles a character */
     wr32(&f, RXCTRL, 0x00070001);
     wr32(&f, IE, 0x2);
-    run_until(&f, 5000);
+    devfix_run_until(&f, 5000);
     assert_int_equal(f.narrivals, 8);
-    assert_true(f.sink.level); /* 8 > 7 */
+    assert_true(f.irq[0].level); /* 8 > 7 */
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
     assert_int_equal(rd32(&f, RXDATA), '0');
-    assert_false(f.sink.level);
-    run_until(&f, 5100);
+    assert_false(f.irq[0].level);
+    devfix_run_until(&f, 5100);
     assert_int_equal(f.narrivals, 9);
     assert_int_equal(f.arrivals[8], 5100);
     teardown(&f);
@@ -224,11 +271,12 @@ static void test_sifive_uart_rx_fifo_holds_8(void **state)
 
 static void test_sifive_uart_bus_clock_property(void **state)
 {
-    const char *const kv[] = {"clock-frequency", "1000000", NULL};
+    const char *const kv[] = {"clock-frequency", "1000000",
+                              "chardev", "test", NULL};
     Fixture f = {.in = "a"};
     setup(&f, "sifive,uart0", kv); /* bus at 1 MHz: 10 CPU cycles a tick */
     wr32(&f, RXCTRL, 1);
-    run_until(&f, 1000);
+    devfix_run_until(&f, 1000);
     assert_int_equal(f.narrivals, 1);
     assert_int_equal(f.arrivals[0], 100); /* div 0: 10 ticks */
     teardown(&f);
@@ -242,14 +290,10 @@ static void test_sifive_uart_flushes_at_teardown(void **state)
     wr32(&f, TXCTRL, 1);
     for (int i = 0; i < 5; i++)
         wr32(&f, TXDATA, (uint32_t)('v' + i));
-    f.cls->connect_irqs(f.dev.state, NULL, 0);
-    memory_set_root(f.ms, NULL);
-    owner_unref(f.bus_owner);
-    owner_unref(f.dev.owner);
+    assert_int_equal(f.outlen, 0);
+    teardown(&f); /* the device's finalize flushes its FIFO */
     assert_int_equal(f.outlen, 5);
     assert_memory_equal(f.out, "vwxyz", 5);
-    memory_system_free(f.ms);
-    clock_free(f.clock);
 }
 
 static void test_sifive_uart_machine_reset(void **state)
@@ -262,12 +306,12 @@ static void test_sifive_uart_machine_reset(void **state)
     wr32(&f, IE, 0x3);
     for (int i = 0; i < 4; i++)
         wr32(&f, TXDATA, (uint32_t)('0' + i));
-    run_until(&f, 2500);
+    devfix_run_until(&f, 2500);
     assert_int_equal(f.outlen, 2);
     assert_int_equal(f.narrivals, 2);
-    assert_true(f.sink.level);
+    assert_true(f.irq[0].level);
     f.cls->reset(f.dev.state);
-    assert_false(f.sink.level);
+    assert_false(f.irq[0].level);
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
     assert_int_equal(rd32(&f, TXDATA), 0);
     assert_int_equal(rd32(&f, RXDATA), 0x80000000);
@@ -276,10 +320,10 @@ static void test_sifive_uart_machine_reset(void **state)
     assert_int_equal(rd32(&f, IE), 0);
     assert_int_equal(rd32(&f, IP), 0);
     assert_int_equal(rd32(&f, DIV), 0);
-    run_until(&f, 10000);
+    devfix_run_until(&f, 10000);
     assert_int_equal(f.outlen, 2); /* the rest was dropped */
     wr32(&f, RXCTRL, 1);           /* 'c' still waits in the chardev */
-    run_until(&f, 10010);
+    devfix_run_until(&f, 10010);
     assert_int_equal(rd32(&f, RXDATA), 'c');
     teardown(&f);
 }
@@ -327,19 +371,19 @@ static void test_sifive_uart_input_after_its_end_wakes_the_receiver(void **state
     wr32(&f, DIV, 99); /* 1000 cycles a character */
     wr32(&f, RXCTRL, 1);
     wr32(&f, IE, 0x2);
-    run_until(&f, 1000);
+    devfix_run_until(&f, 1000);
     assert_int_equal(rd32(&f, RXDATA), 'a');
     assert_true(f.chr->eof); /* that was all: polling stopped */
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER);
-    run_until(&f, 5000);
+    devfix_run_until(&f, 5000);
     f.in = "b";
     f.inpos = 0;
     f.chr->eof = false;
     chardev_input_arrived(f.chr);
-    run_until(&f, 5999);
-    assert_false(f.sink.level);
-    run_until(&f, 6000);
-    assert_true(f.sink.level); /* rxwm: 1 > 0 */
+    devfix_run_until(&f, 5999);
+    assert_false(f.irq[0].level);
+    devfix_run_until(&f, 6000);
+    assert_true(f.irq[0].level); /* rxwm: 1 > 0 */
     assert_int_equal(f.narrivals, 2);
     assert_int_equal(f.arrivals[1], 6000);
     assert_int_equal(peek32(&f, RXDATA), 'b');
@@ -356,7 +400,7 @@ static void test_sifive_uart_chardev_is_live(void **state)
     wr32(&f, TXCTRL, 1);
     wr32(&f, RXCTRL, 1);
     wr32(&f, TXDATA, 'a');
-    run_until(&f, 100);
+    devfix_run_until(&f, 100);
     Error *err = NULL;
     assert_false(f.cls->set_property(f.dev.state, "chardev", "serial0", &err));
     assert_string_equal(error_message(err),
@@ -365,22 +409,22 @@ static void test_sifive_uart_chardev_is_live(void **state)
                         "tcp:[HOST:]PORT or pty)");
     error_free(err);
     wr32(&f, TXDATA, 'b');
-    run_until(&f, 200);
+    devfix_run_until(&f, 200);
     assert_int_equal(f.outlen, 2); /* the old backend still works */
     assert_memory_equal(f.out, "ab", 2);
     assert_true(f.cls->set_property(f.dev.state, "chardev", "null", NULL));
     wr32(&f, TXDATA, 'c');
-    run_until(&f, 300);
+    devfix_run_until(&f, 300);
     assert_int_equal(f.outlen, 2); /* 'c' went to null */
     assert_int_equal(clock_next_deadline(f.clock), CLOCK_NEVER); /* no input */
     f.in = "z";
     assert_true(f.cls->set_property(f.dev.state, "chardev", "test", NULL));
-    run_until(&f, 310);
+    devfix_run_until(&f, 310);
     assert_int_equal(f.narrivals, 1);
     assert_int_equal(f.arrivals[0], 310);
     assert_int_equal(rd32(&f, RXDATA), 'z');
     wr32(&f, TXDATA, 'd');
-    run_until(&f, 400);
+    devfix_run_until(&f, 400);
     assert_int_equal(f.outlen, 3);
     assert_int_equal(f.out[2], 'd');
     teardown(&f);
@@ -406,15 +450,16 @@ static void test_sifive_uart_refuses_to_change_other_properties(void **state)
 
 static void test_sifive_uart_property_errors(void **state)
 {
-    const char *const zero[] = {"clock-frequency", "0", NULL};
-    const char *const baud[] = {"baud", "9600", NULL};
+    const char *const zero[] = {"clock-frequency", "0",
+                                "chardev", "test", NULL};
+    const char *const baud[] = {"baud", "9600", "chardev", "test", NULL};
     const char *const chr[] = {"chardev", "serial0", NULL};
     expect_create_error("sifive,uart0", zero,
-                        "u.yaml:4:5: 'clock-frequency' must be greater than 0");
+                        "dev.yaml:4:9: 'clock-frequency' must be greater than 0");
     expect_create_error("sifive,uart0", baud,
-                        "u.yaml:4:5: unknown property 'baud' for sifive,uart0 'uart0'");
+                        "dev.yaml:4:9: unknown property 'baud' for sifive,uart0 'uart0'");
     expect_create_error("sifive,uart0", chr,
-                        "u.yaml:4:5: unknown chardev 'serial0' (expected stdio, "
+                        "dev.yaml:4:9: unknown chardev 'serial0' (expected stdio, "
                         "stdio:in=PATH, null, file:PATH, file:out=PATH,in=PATH, "
                         "tcp:[HOST:]PORT or pty)");
 }

@@ -80,13 +80,13 @@ static bool dev_write(void *opaque, uint64_t offset, unsigned size, uint32_t val
 static const MmioOps dev_ops = {.read = dev_read, .write = dev_write};
 static const MmioOps wo_ops = {.write = dev_write};
 
-static void observer(void *opaque, const char *region, uint32_t addr, uint64_t offset,
+static void observer(void *opaque, const MemoryRegion *region, uint32_t addr, uint64_t offset,
                      unsigned size, uint32_t value, bool is_write, MemAccess result)
 {
     Rig *r = opaque;
     size_t used = strlen(r->log);
     snprintf(r->log + used, sizeof r->log - used, "%s %s %08x +%llx %u %x %d\n",
-             is_write ? "W" : "R", region, addr, (unsigned long long)offset, size, value,
+             is_write ? "W" : "R", memory_region_name(region), addr, (unsigned long long)offset, size, value,
              (int)result);
 }
 
@@ -359,7 +359,7 @@ static void test_cpu_trace_and_register_dump(void **state)
         text,
         "         0 insn  80000000 ?                        00500513 addi a0,zero,5\n"
         "         1 insn  80000004 ?                        00a2a023 sw a0,0(t0)\n"
-        "         1 mmio  write 10000010 dev+0x10 4 0x00000005\n"
+        "         1 mmio  write 10000010 dev+0x10 4 <- 0x00000005\n"
         "         2 insn  80000008 ?                        00100073 ebreak\n"
         "         2 exc   80000008 ?                        breakpoint (mcause 3) tval "
         "0x80000008 -> 8000000c ?\n"

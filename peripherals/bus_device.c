@@ -1,0 +1,243 @@
+#include "peripherals/bus_device.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "soc/alloc.h"
+#include <stdio.h>
+
+extern const BusDeviceClass lm75_class;
+extern const BusDeviceClass spi_flash_class;
+
+/* One line per bus device model. */
+static const BusDeviceClass *const bus_models[] = {
+    &lm75_class,
+    &spi_flash_class,
+};
+
+size_t bus_device_count(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof bus_models / sizeof bus_models[0]; i++)
+        n += bus_models[i] != NULL;
+    return n;
+}
+
+const BusDeviceClass *bus_device_at(size_t index)
+{
+    for (size_t i = 0; i < sizeof bus_models / sizeof bus_models[0]; i++)
+        if (bus_models[i] && index-- == 0)
+            return bus_models[i];
+    return NULL;
+}
+
+static const BusDeviceClass *bus_device_find(const char *type, size_t len)
+{
+    for (size_t i = 0; i < bus_device_count(); i++) {
+        const BusDeviceClass *cls = bus_device_at(i);
+        if (strlen(cls->type) == len && strncmp(cls->type, type, len) == 0)
+            return cls;
+    }
+    return NULL;
+}
+
+/* The value split into words: the first is the type, the rest KEY=VALUE. */
+typedef struct Spec {
+    BoardPeripheral desc;
+    const BusDeviceClass *cls;
+} Spec;
+
+static void spec_free(Spec *s)
+{
+    for (size_t i = 0; i < s->desc.nprops; i++) {
+        free(s->desc.props[i].key);
+        free(s->desc.props[i].value);
+    }
+    free(s->desc.props);
+    free(s->desc.name);
+    free(s->desc.type);
+}
+
+static const char *skip_space(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    return s;
+}
+
+static size_t word_len(const char *s)
+{
+    size_t n = 0;
+    while (s[n] && !isspace((unsigned char)s[n]))
+        n++;
+    return n;
+}
+
+static bool spec_add_prop(Spec *s, const char *word, size_t len,
+                          const SourceLoc *loc, Error **errp)
+{
+    const char *eq = memchr(word, '=', len);
+    if (!eq || eq == word) {
+        error_setf(errp, "'%.*s' is not KEY=VALUE", (int)len, word);
+        return false;
+    }
+    BoardPeripheral *d = &s->desc;
+    d->props = xreallocarray(d->props, d->nprops + 1, sizeof *d->props);
+    d->props[d->nprops++] = (BoardProp){
+        .key = xstrndup(word, (size_t)(eq - word)),
+        .value = xstrndup(eq + 1, len - (size_t)(eq - word) - 1),
+        .loc = *loc,
+    };
+    return true;
+}
+
+static bool spec_parse(Spec *s, const char *name, const char *value,
+                       const char *bus, const SourceLoc *loc, Error **errp)
+{
+    *s = (Spec){.desc = {.name = xstrdup(name), .loc = *loc, .type_loc = *loc,
+                         .irq_loc = *loc, .base_loc = *loc, .size_loc = *loc}};
+    const char *p = skip_space(value);
+    size_t len = word_len(p);
+    s->cls = bus_device_find(p, len);
+    if (!s->cls) {
+        error_setf(errp, "'%s': no %s device model '%.*s' (see 'info types')",
+                   name, bus, (int)len, p);
+        return false;
+    }
+    if (strcmp(s->cls->bus, bus) != 0) {
+        error_setf(errp, "'%s': '%s' is a %s device, not a %s one", name,
+                   s->cls->type, s->cls->bus, bus);
+        return false;
+    }
+    s->desc.type = xstrdup(s->cls->type);
+    for (p = skip_space(p + len); *p; p = skip_space(p + len)) {
+        len = word_len(p);
+        if (!spec_add_prop(s, p, len, loc, errp))
+            return false;
+    }
+    return true;
+}
+
+static void prepend_loc(Error **errp, const SourceLoc *loc)
+{
+    if (loc)
+        error_prepend(errp, "%s:%u:%u: ", loc->file, loc->line, loc->col);
+}
+
+/* `loc` NULL: a value given while running (no file to point at). */
+/* Sets KEY=VALUE in the spec, replacing a value the spec gave KEY. */
+static void spec_override(Spec *s, const BoardProp *prop, const char *key)
+{
+    BoardPeripheral *d = &s->desc;
+    for (size_t i = 0; i < d->nprops; i++)
+        if (strcmp(d->props[i].key, key) == 0) {
+            free(d->props[i].value);
+            d->props[i].value = xstrdup(prop->value);
+            d->props[i].loc = prop->loc;
+            return;
+        }
+    d->props = xreallocarray(d->props, d->nprops + 1, sizeof *d->props);
+    d->props[d->nprops++] = (BoardProp){xstrdup(key), xstrdup(prop->value), prop->loc};
+}
+
+/* The controller's KEY.PROP entries (live changes recorded by the
+ * machine, or written so in a board) override PROP in KEY's value. A
+ * device built while running (ctrl NULL) has none. */
+static void spec_apply_overrides(Spec *s, const BoardPeripheral *ctrl,
+                                 const char *slot)
+{
+    if (!ctrl)
+        return;
+    size_t len = strlen(slot);
+    for (size_t i = 0; i < ctrl->nprops; i++) {
+        const BoardProp *prop = &ctrl->props[i];
+        if (strncmp(prop->key, slot, len) == 0 && prop->key[len] == '.')
+            spec_override(s, prop, prop->key + len + 1);
+    }
+}
+
+static bool build(const char *name, const char *value, const char *bus,
+                  const SourceLoc *loc, const BoardPeripheral *ctrl,
+                  const char *slot, MemorySystem *ms, const DeviceHost *host,
+                  BusDevice *out, Error **errp)
+{
+    static const SourceLoc nowhere = {0};
+    Spec s;
+    if (!spec_parse(&s, name, value, bus, loc ? loc : &nowhere, errp)) {
+        spec_free(&s);
+        prepend_loc(errp, loc);
+        return false;
+    }
+    spec_apply_overrides(&s, ctrl, slot);
+    DeviceConfig config = {.ms = ms, .desc = &s.desc, .host = host};
+    void *dev = device_check_props(&config, s.cls->properties, errp)
+                    ? s.cls->create(&config, errp) : NULL;
+    if (dev)
+        *out = (BusDevice){.cls = s.cls, .dev = dev};
+    spec_free(&s);
+    return dev != NULL;
+}
+
+static bool is_empty(const char *value)
+{
+    return *skip_space(value) == '\0';
+}
+
+bool bus_device_create(const DeviceConfig *ctrl, const char *key,
+                       const char *bus, BusDevice *out, Error **errp)
+{
+    *out = (BusDevice){0};
+    const BoardProp *prop = board_peripheral_prop(ctrl->desc, key);
+    if (!prop || is_empty(prop->value))
+        return true;
+    char name[128];
+    snprintf(name, sizeof name, "%s.%s", ctrl->desc->name, key);
+    return build(name, prop->value, bus, &prop->loc, ctrl->desc, key, ctrl->ms,
+                 ctrl->host, out, errp);
+}
+
+bool bus_device_key_match(const char *key, const char *slot_key,
+                          const char **prop)
+{
+    size_t n = strlen(slot_key);
+    if (strncmp(key, slot_key, n) != 0 || (key[n] && key[n] != '.'))
+        return false;
+    *prop = key[n] == '.' ? key + n + 1 : NULL;
+    return true;
+}
+
+static bool set_one(BusDevice *slot, const char *name, const char *prop,
+                    const char *value, Error **errp)
+{
+    if (!slot->cls) {
+        error_setf(errp, "'%s' has no device attached", name);
+        return false;
+    }
+    if (!device_check_live(slot->cls->properties, slot->cls->type, name, prop,
+                           errp))
+        return false;
+    return slot->cls->set_property(slot->dev, prop, value, errp);
+}
+
+bool bus_device_set(BusDevice *slot, const char *name, const char *bus,
+                    MemorySystem *ms, const DeviceHost *host, const char *prop,
+                    const char *value, Error **errp)
+{
+    if (prop)
+        return set_one(slot, name, prop, value, errp);
+    BusDevice fresh = {0};
+    if (!is_empty(value) &&
+        !build(name, value, bus, NULL, NULL, NULL, ms, host, &fresh, errp))
+        return false;
+    bus_device_destroy(slot);
+    *slot = fresh;
+    return true;
+}
+
+void bus_device_destroy(BusDevice *bd)
+{
+    if (bd->cls)
+        bd->cls->destroy(bd->dev);
+    *bd = (BusDevice){0};
+}

@@ -1,0 +1,797 @@
+/* Register tables (regs.h): decoding, access kinds, checks, reset, peeks,
+ * reports, descriptions and snapshot state, once for every model. */
+#include "peripherals/regs.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "soc/alloc.h"
+
+/* ---- the shape of a register ---- */
+
+static inline uint32_t width_mask(unsigned bytes)
+{
+    static const uint32_t masks[5] = {0, 0xff, 0xffff, 0xffffff, UINT32_MAX};
+    return masks[bytes > 4 ? 4 : bytes];
+}
+
+static uint32_t writable_bits(const RegDef *r)
+{
+    return r->mask ? r->mask : width_mask(r->width);
+}
+
+static uint32_t max_elements(const RegDef *r)
+{
+    return r->count > 1 ? r->count : 1;
+}
+
+static uint32_t stride_of(const RegDef *r)
+{
+    return r->count > 1 ? r->stride : r->width;
+}
+
+static uint32_t elements(const RegDef *r, const void *dev)
+{
+    if (!r->count_of)
+        return max_elements(r);
+    unsigned n = r->count_of(dev);
+    return n < max_elements(r) ? n : max_elements(r);
+}
+
+static uint64_t element_offset(const RegDef *r, uint32_t index)
+{
+    return r->offset + (uint64_t)index * stride_of(r);
+}
+
+static const char *access_name(RegAccess access)
+{
+    static const char *const names[] = {
+        [REG_RW] = "rw", [REG_RO] = "ro", [REG_WO] = "wo", [REG_W1C] = "w1c",
+        [REG_W1S] = "w1s", [REG_RC] = "rc", [REG_UNIMPL] = "unmodelled",
+    };
+    return names[access];
+}
+
+/* ---- checking a table ---- */
+
+static bool check_reg(const RegDef *r, Error **errp)
+{
+    if (!r->name || !*r->name) {
+        error_setf(errp, "register at 0x%" PRIx32 " has no name", r->offset);
+        return false;
+    }
+    if (r->width != 1 && r->width != 2 && r->width != 4) {
+        error_setf(errp, "%s: width %u is not 1, 2 or 4", r->name, r->width);
+        return false;
+    }
+    if (r->offset % r->width) {
+        error_setf(errp, "%s: offset 0x%" PRIx32 " is not aligned to its width",
+                   r->name, r->offset);
+        return false;
+    }
+    if (r->count > 1 && (r->stride < r->width || r->stride % r->width)) {
+        error_setf(errp, "%s: stride %" PRIu32 " does not fit width %u", r->name,
+                   r->stride, r->width);
+        return false;
+    }
+    uint32_t bits = width_mask(r->width);
+    if ((r->reset & ~bits) || (r->mask & ~bits)) {
+        error_setf(errp, "%s: reset or mask wider than the register", r->name);
+        return false;
+    }
+    for (uint32_t e = 0; r->resets && e < max_elements(r); e++)
+        if (r->resets[e] & ~bits) {
+            error_setf(errp, "%s: reset of element %" PRIu32 " wider than the "
+                       "register", r->name, e);
+            return false;
+        }
+    if (r->store == REG_NO_STORE && r->flags & REG_STORE_PTR) {
+        error_setf(errp, "%s: REG_STORE_PTR without storage", r->name);
+        return false;
+    }
+    if (r->access == REG_RC && r->store == REG_NO_STORE && !r->read) {
+        error_setf(errp, "%s: read-clears needs storage", r->name);
+        return false;
+    }
+    return true;
+}
+
+/* Whether an element of a and an element of b share a byte. Arrays may
+ * interleave (the PLIC's threshold and claim pages), so elements are
+ * compared, not spans; a register lies in the bytes [o, o + width). */
+static bool overlap(const RegDef *a, const RegDef *b)
+{
+    for (uint32_t i = 0; i < max_elements(a); i++) {
+        uint64_t lo = element_offset(a, i), hi = lo + a->width;
+        uint64_t first = element_offset(b, 0);
+        uint64_t last = element_offset(b, max_elements(b) - 1) + b->width;
+        if (hi <= first || lo >= last)
+            continue;
+        uint64_t k = lo > first ? (lo - first) / stride_of(b) : 0;
+        for (; k < max_elements(b) && element_offset(b, (uint32_t)k) < hi; k++)
+            if (element_offset(b, (uint32_t)k) + b->width > lo)
+                return true;
+    }
+    return false;
+}
+
+bool regs_check(const RegTable *table, const char *what, Error **errp)
+{
+    if (table->nregs >= UINT8_MAX) {
+        error_setf(errp, "%s: more than %u registers", what, UINT8_MAX - 1);
+        return false;
+    }
+    for (size_t i = 0; i < table->nregs; i++) {
+        const RegDef *r = &table->regs[i];
+        if (!check_reg(r, errp)) {
+            error_prepend(errp, "%s: ", what);
+            return false;
+        }
+        if (i && r->offset <= table->regs[i - 1].offset) {
+            error_setf(errp, "%s: %s is not sorted by offset after %s", what,
+                       r->name, table->regs[i - 1].name);
+            return false;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (overlap(r, &table->regs[j])) {
+                error_setf(errp, "%s: %s overlaps %s", what, r->name,
+                           table->regs[j].name);
+                return false;
+            }
+    }
+    return true;
+}
+
+/* ---- decoding ---- */
+
+typedef struct Hit {
+    const RegDef *reg;
+    unsigned index; /* the element */
+    unsigned lane;  /* the access's first byte in the element */
+} Hit;
+
+static bool hit_in(const RegDef *r, uint64_t offset, Hit *hit)
+{
+    if (offset < r->offset)
+        return false;
+    uint64_t delta = offset - r->offset;
+    if (r->count <= 1) {
+        if (delta >= r->width)
+            return false;
+        *hit = (Hit){r, 0, (unsigned)delta};
+        return true;
+    }
+    /* strides are powers of two in every table so far: no division */
+    uint32_t stride = r->stride;
+    uint64_t index, lane;
+    if ((stride & (stride - 1)) == 0) {
+        index = delta >> __builtin_ctz(stride);
+        lane = delta & (stride - 1);
+    } else {
+        index = delta / stride;
+        lane = delta % stride;
+    }
+    if (index >= r->count || lane >= r->width)
+        return false;
+    *hit = (Hit){r, (unsigned)index, (unsigned)lane};
+    return true;
+}
+
+/* The register element holding byte `offset`, within its runtime count:
+ * the table walked (arrays may interleave, so every entry is asked). */
+static bool find(const RegBank *bank, uint64_t offset, Hit *hit)
+{
+    const RegTable *t = bank->table;
+    for (size_t i = 0; i < t->nregs; i++)
+        if (hit_in(&t->regs[i], offset, hit))
+            return hit->index < elements(hit->reg, bank->dev);
+    return false;
+}
+
+/* Whether a size-byte access at hit's lane fits the register (regs.h). */
+static bool size_ok(const Hit *hit, unsigned size)
+{
+    if (size == hit->reg->width)
+        return hit->lane == 0;
+    if (size > hit->reg->width || !(hit->reg->flags & REG_NARROW))
+        return false;
+    return hit->lane % size == 0;
+}
+
+static inline unsigned recent_slot(uint64_t offset)
+{
+    return (unsigned)(offset ^ (offset >> 4) ^ (offset >> 12)) % REGS_RECENT;
+}
+
+/* find, for an access of `size`, remembering good answers (an element
+ * that exists, a size it takes: count_of is fixed for an instance's
+ * life, so they stay good). */
+static __attribute__((noinline)) bool decode_slow(RegBank *bank, uint64_t offset,
+                                                  unsigned size, Hit *hit,
+                                                  bool *found)
+{
+    *found = find(bank, offset, hit);
+    if (!*found || !size_ok(hit, size) || hit->reg->access == REG_UNIMPL)
+        return false;
+    RegRecent *c = &bank->recent[recent_slot(offset)];
+    *c = (RegRecent){.offset = offset, .size = (uint8_t)size, .reg = hit->reg,
+                     .index = hit->index, .lane = (uint8_t)hit->lane};
+    return true;
+}
+
+/* The usual access: a register element that takes this size. False
+ * otherwise, with *found telling a hole from a bad size or an
+ * unmodelled register (then *hit is the register). */
+static inline __attribute__((always_inline)) bool
+decode(RegBank *bank, uint64_t offset, unsigned size, Hit *hit, bool *found)
+{
+    const RegRecent *c = &bank->recent[recent_slot(offset)];
+    if (c->offset == offset && c->size == size) {
+        *hit = (Hit){c->reg, c->index, c->lane};
+        return true;
+    }
+    return decode_slow(bank, offset, size, hit, found);
+}
+
+const RegDef *regs_find(const RegBank *bank, uint64_t offset, unsigned *index)
+{
+    Hit hit;
+    if (!find(bank, offset, &hit))
+        return NULL;
+    if (index)
+        *index = hit.index;
+    return hit.reg;
+}
+
+uint32_t *regs_slot(const RegBank *bank, const RegDef *reg, unsigned index)
+{
+    if (reg->store == REG_NO_STORE)
+        return NULL;
+    char *at = (char *)bank->dev + reg->store;
+    uint32_t *base = reg->flags & REG_STORE_PTR ? *(uint32_t **)at : (uint32_t *)at;
+    return base + index;
+}
+
+/* ---- reports ---- */
+
+/* Whether a report for this offset and direction was made (or reports
+ * have stopped): the caller need not format one. */
+static bool noted(const RegBank *bank, uint64_t offset, bool is_write)
+{
+    if (bank->log_full)
+        return true;
+    uint64_t key = offset << 1 | is_write;
+    for (unsigned i = 0; i < bank->nlogged; i++)
+        if (bank->logged[i] == key)
+            return true;
+    return false;
+}
+
+void regs_note_once(RegBank *bank, uint64_t offset, bool is_write,
+                    const char *fmt, ...)
+{
+    if (noted(bank, offset, is_write))
+        return;
+    uint64_t key = offset << 1 | is_write;
+    if (bank->nlogged == REGS_LOG_LIMIT) {
+        bank->log_full = true;
+        device_log_guest(&bank->host, bank->name, "further accesses not reported");
+        return;
+    }
+    bank->logged[bank->nlogged++] = key;
+    char message[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    device_log_guest(&bank->host, bank->name, "%s", message);
+}
+
+static void element_name(const Hit *hit, char *buf, size_t len)
+{
+    if (hit->reg->count > 1)
+        snprintf(buf, len, "%s[%u]", hit->reg->name, hit->index);
+    else
+        snprintf(buf, len, "%s", hit->reg->name);
+}
+
+/* ---- access ---- */
+
+
+/* A bad access under the `ignore` policy: reported, then reads 0. */
+static bool bad_access(RegBank *bank, const Hit *hit, uint64_t offset,
+                       unsigned size, bool is_write)
+{
+    if (!bank->ignore_bad_access)
+        return false;
+    char name[64];
+    element_name(hit, name, sizeof name);
+    if (hit->reg->flags & REG_NARROW)
+        regs_note_once(bank, offset, is_write, "%u-byte %s at +0x%" PRIx64
+                       " ignored: %s takes aligned accesses of up to %u bytes",
+                       size, is_write ? "write" : "read", offset, name,
+                       hit->reg->width);
+    else
+        regs_note_once(bank, offset, is_write, "%u-byte %s at +0x%" PRIx64
+                       " ignored: %s is a %u-byte register", size,
+                       is_write ? "write" : "read", offset, name, hit->reg->width);
+    return true;
+}
+
+static inline uint32_t element_value(RegBank *bank, const Hit *hit, bool peek)
+{
+    const RegDef *r = hit->reg;
+    if (r->read)
+        return r->read(bank->dev, hit->index, peek) & width_mask(r->width);
+    if (r->access == REG_WO || r->access == REG_UNIMPL || r->store == REG_NO_STORE)
+        return 0;
+    return *regs_slot(bank, r, hit->index);
+}
+
+/* The rare cases of a read, out of the way of the usual one: no
+ * register there (found false), a bad size, an unmodelled register. */
+/* A peek that is not one register element's access (the debugger reads
+ * whole words, over byte registers too): each byte from the element
+ * holding it, 0 where none is or it is not modelled. */
+static bool peek_bytes(RegBank *bank, uint64_t offset, unsigned size,
+                       uint32_t *value)
+{
+    *value = 0;
+    for (unsigned b = 0; b < size; b++) {
+        Hit hit;
+        if (!find(bank, offset + b, &hit) || hit.reg->access == REG_UNIMPL)
+            continue;
+        uint32_t byte = (element_value(bank, &hit, true) >> (8 * hit.lane)) & 0xff;
+        *value |= byte << (8 * b);
+    }
+    return true;
+}
+
+/* The rare cases of a read, out of the way of the usual one: no
+ * register there (found false), a bad size, an unmodelled register. */
+static __attribute__((noinline, cold)) bool read_odd(RegBank *bank, const Hit *hit,
+                                                     bool found, uint64_t offset,
+                                                     unsigned size, uint32_t *value,
+                                                     bool peek)
+{
+    if (peek)
+        return peek_bytes(bank, offset, size, value);
+    if (!found) {
+        regs_note_once(bank, offset, false, "read at +0x%" PRIx64 ": no "
+                       "register there", offset);
+        return true;
+    }
+    if (!size_ok(hit, size))
+        return bad_access(bank, hit, offset, size, false);
+    regs_note_once(bank, offset, false, "read of %s (+0x%" PRIx64 "): not "
+                   "modelled, reads 0", hit->reg->name, offset);
+    return true;
+}
+
+static inline __attribute__((always_inline)) bool
+access_read(RegBank *bank, uint64_t offset, unsigned size, uint32_t *value, bool peek)
+{
+    *value = 0;
+    Hit hit;
+    bool found = true;
+    if (!decode(bank, offset, size, &hit, &found))
+        return read_odd(bank, &hit, found, offset, size, value, peek);
+    const RegDef *r = hit.reg;
+    uint32_t whole = element_value(bank, &hit, peek);
+    *value = (whole >> (8 * hit.lane)) & width_mask(size);
+    if (peek)
+        return true;
+    if (r->access == REG_RC && r->store != REG_NO_STORE)
+        *regs_slot(bank, r, hit.index) = 0;
+    if (bank->table->after_access)
+        bank->table->after_access(bank->dev);
+    return true;
+}
+
+static uint32_t apply_kind(RegAccess access, uint32_t old, uint32_t v, uint32_t m)
+{
+    switch (access) {
+    case REG_W1C:
+        return old & ~(v & m);
+    case REG_W1S:
+        return old | (v & m);
+    default:
+        return (old & ~m) | (v & m);
+    }
+}
+
+/* The rare cases of a write, as read_odd; a write to a read-only
+ * register too. */
+static __attribute__((noinline, cold)) bool write_odd(RegBank *bank, const Hit *hit,
+                                                      bool found, uint64_t offset,
+                                                      unsigned size, uint32_t value)
+{
+    if (!found) {
+        regs_note_once(bank, offset, true, "write of 0x%" PRIx32 " at +0x%" PRIx64
+                       " ignored: no register there", value, offset);
+        return true;
+    }
+    if (!size_ok(hit, size))
+        return bad_access(bank, hit, offset, size, true);
+    if (hit->reg->access == REG_UNIMPL) {
+        regs_note_once(bank, offset, true, "write of 0x%" PRIx32 " to %s (+0x%"
+                       PRIx64 ") ignored: not modelled", value, hit->reg->name, offset);
+        return true;
+    }
+    if (noted(bank, offset, true)) /* read-only, said already */
+        return true;
+    char name[64];
+    element_name(hit, name, sizeof name);
+    regs_note_once(bank, offset, true, "write of 0x%" PRIx32 " to read-only %s "
+                   "ignored", value, name);
+    return true;
+}
+
+static inline __attribute__((always_inline)) bool
+access_write(RegBank *bank, uint64_t offset, unsigned size, uint32_t value)
+{
+    Hit hit;
+    bool found = true;
+    if (!decode(bank, offset, size, &hit, &found) || hit.reg->access == REG_RO)
+        return write_odd(bank, &hit, found, offset, size, value);
+    const RegDef *r = hit.reg;
+    if (r->accept && !r->accept(bank->dev, hit.index, value)) {
+        if (bank->table->after_access)
+            bank->table->after_access(bank->dev);
+        return true;
+    }
+    uint32_t lanes = width_mask(size) << (8 * hit.lane);
+    uint32_t v = (value & width_mask(size)) << (8 * hit.lane);
+    uint32_t m = writable_bits(r) & lanes;
+    uint32_t *slot = regs_slot(bank, r, hit.index);
+    uint32_t stored = v & m;
+    if (slot)
+        stored = *slot = apply_kind(r->access, *slot, v, m);
+    if (r->write)
+        r->write(bank->dev, hit.index, stored);
+    if (bank->table->after_access)
+        bank->table->after_access(bank->dev);
+    return true;
+}
+
+bool regs_write(RegBank *bank, uint64_t offset, unsigned size, uint32_t value)
+{
+    return access_write(bank, offset, size, value);
+}
+
+bool regs_read(RegBank *bank, uint64_t offset, unsigned size, uint32_t *value)
+{
+    return access_read(bank, offset, size, value, false);
+}
+
+bool regs_peek(RegBank *bank, uint64_t offset, unsigned size, uint32_t *value)
+{
+    return access_read(bank, offset, size, value, true);
+}
+
+static bool mmio_read(void *opaque, uint64_t offset, unsigned size, uint32_t *value)
+{
+    return access_read(opaque, offset, size, value, false);
+}
+
+static bool mmio_write(void *opaque, uint64_t offset, unsigned size, uint32_t value)
+{
+    return access_write(opaque, offset, size, value);
+}
+
+static bool mmio_peek(void *opaque, uint64_t offset, unsigned size, uint32_t *value)
+{
+    return regs_peek(opaque, offset, size, value);
+}
+
+static void mmio_describe(void *opaque, uint64_t offset, uint32_t value,
+                          bool is_write, char *name, size_t name_len,
+                          char *fields, size_t fields_len)
+{
+    regs_describe_access(opaque, offset, value, is_write, name, name_len, fields,
+                         fields_len);
+}
+
+const MmioOps regs_mmio_ops = {
+    .read = mmio_read,
+    .write = mmio_write,
+    .peek = mmio_peek,
+    .describe = mmio_describe,
+};
+
+MemoryRegion *regs_region_new(Owner *owner, RegBank *bank, uint64_t size)
+{
+    return memory_region_new_mmio(owner, bank->name, size, &regs_mmio_ops, bank);
+}
+
+/* ---- set-up and reset ---- */
+
+void regs_reset(RegBank *bank)
+{
+    const RegTable *t = bank->table;
+    for (size_t i = 0; i < t->nregs; i++) {
+        const RegDef *r = &t->regs[i];
+        if (r->store == REG_NO_STORE)
+            continue;
+        uint32_t n = elements(r, bank->dev);
+        for (uint32_t e = 0; e < n; e++)
+            *regs_slot(bank, r, e) = r->resets ? r->resets[e] : r->reset;
+    }
+}
+
+static bool read_policy(const DeviceConfig *config, bool *ignore, Error **errp)
+{
+    const BoardProp *prop = board_peripheral_prop(config->desc, "bad-access");
+    if (!prop || strcmp(prop->value, "fault") == 0) {
+        *ignore = false;
+        return true;
+    }
+    if (strcmp(prop->value, "ignore") == 0) {
+        *ignore = true;
+        return true;
+    }
+    error_setf(errp, "bad-access: '%s' is not fault or ignore", prop->value);
+    if (prop->loc.file)
+        error_prepend(errp, "%s:%u:%u: ", prop->loc.file, prop->loc.line,
+                      prop->loc.col);
+    return false;
+}
+
+bool regs_bank_init(RegBank *bank, const RegTable *table, void *dev,
+                    const char *name, const DeviceConfig *config, Error **errp)
+{
+    bool ignore;
+    if (!read_policy(config, &ignore, errp))
+        return false;
+    *bank = (RegBank){.table = table, .dev = dev, .name = name,
+                      .host = *config->host, .ignore_bad_access = ignore};
+    for (unsigned i = 0; i < REGS_RECENT; i++)
+        bank->recent[i].size = 0; /* empty: no access has size 0 */
+    regs_reset(bank);
+    return true;
+}
+
+/* ---- descriptions ---- */
+
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+    if (*used >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *used, len - *used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *used += (size_t)n;
+}
+
+/* The fields of `value`; `shown` selects the bits whose fields appear. */
+static void format_fields(const RegField *fields, uint32_t value, uint32_t shown,
+                          char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    for (const RegField *f = fields; f && f->name; f++) {
+        if (!((shown >> f->lsb) & (f->width >= 32 ? UINT32_MAX
+                                                   : (UINT32_C(1) << f->width) - 1)))
+            continue;
+        uint32_t v = f->width >= 32 ? value >> f->lsb
+                           : (value >> f->lsb) & ((UINT32_C(1) << f->width) - 1);
+        append(buf, len, &used, v < 10 ? "%s%s=%" PRIu32 : "%s%s=0x%" PRIx32,
+               used ? " " : "", f->name, v);
+    }
+}
+
+void regs_describe_access(const RegBank *bank, uint64_t offset, uint32_t value,
+                          bool is_write, char *name, size_t name_len,
+                          char *fields, size_t fields_len)
+{
+    Hit hit;
+    if (name_len)
+        name[0] = '\0';
+    if (fields_len)
+        fields[0] = '\0';
+    if (!find(bank, offset, &hit))
+        return;
+    element_name(&hit, name, name_len);
+    if (hit.lane == 0)
+        format_fields(hit.reg->fields, value,
+                      is_write ? writable_bits(hit.reg) : UINT32_MAX, fields,
+                      fields_len);
+}
+
+void regs_describe_table(const RegTable *table, FILE *out)
+{
+    for (size_t i = 0; i < table->nregs; i++) {
+        const RegDef *r = &table->regs[i];
+        char name[64];
+        if (r->count > 1)
+            snprintf(name, sizeof name, "%s[%" PRIu32 "]", r->name, r->count);
+        else
+            snprintf(name, sizeof name, "%s", r->name);
+        fprintf(out, "    0x%04" PRIx32 " %-16s %2u-bit %-10s", r->offset, name,
+                r->width * 8, access_name(r->access));
+        if (r->resets) {
+            fputs(" resets", out);
+            for (uint32_t e = 0; e < max_elements(r); e++)
+                fprintf(out, "%s0x%" PRIx32, e ? "," : " ", r->resets[e]);
+        } else {
+            fprintf(out, " reset 0x%" PRIx32, r->reset);
+        }
+        if (r->count > 1)
+            fprintf(out, " stride 0x%" PRIx32, r->stride);
+        if (r->mask && r->access != REG_RO)
+            fprintf(out, " mask 0x%" PRIx32, r->mask);
+        for (const RegField *f = r->fields; f && f->name; f++) {
+            if (f->width == 1)
+                fprintf(out, "%s%s[%u]", f == r->fields ? "  " : " ", f->name, f->lsb);
+            else
+                fprintf(out, "%s%s[%u:%u]", f == r->fields ? "  " : " ", f->name,
+                        f->lsb + f->width - 1, f->lsb);
+        }
+        fputc('\n', out);
+    }
+}
+
+/* ---- snapshot state ----
+ *
+ * The bytes are records: a kind byte ('R' register, 'S' state, 'E' clock
+ * event), the name's length (1 byte) and the name, the payload's length
+ * (4 bytes, little endian) and the payload: a register's elements (4
+ * bytes each), a state member's bytes, or an event's deadline (8 bytes,
+ * CLOCK_NEVER when not pending). */
+
+typedef struct Buf {
+    uint8_t *data;
+    size_t len, cap;
+} Buf;
+
+static void buf_put(Buf *b, const void *p, size_t n)
+{
+    if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2;
+        b->data = xrealloc(b->data, b->cap);
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+static void put_u32(Buf *b, uint32_t v)
+{
+    uint8_t bytes[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+                        (uint8_t)(v >> 24)};
+    buf_put(b, bytes, 4);
+}
+
+static void put_header(Buf *b, char kind, const char *name, uint32_t payload)
+{
+    size_t n = strlen(name);
+    uint8_t head[2] = {(uint8_t)kind, (uint8_t)(n > 255 ? 255 : n)};
+    buf_put(b, head, 2);
+    buf_put(b, name, head[1]);
+    put_u32(b, payload);
+}
+
+static ClockEvent *event_at(const RegBank *bank, const RegState *s)
+{
+    return *(ClockEvent **)((char *)bank->dev + s->offset);
+}
+
+uint8_t *regs_state_save(const RegBank *bank, size_t *len)
+{
+    Buf b = {0};
+    const RegTable *t = bank->table;
+    for (size_t i = 0; i < t->nregs; i++) {
+        const RegDef *r = &t->regs[i];
+        if (r->store == REG_NO_STORE)
+            continue;
+        uint32_t n = elements(r, bank->dev);
+        put_header(&b, 'R', r->name, n * 4);
+        for (uint32_t e = 0; e < n; e++)
+            put_u32(&b, *regs_slot(bank, r, e));
+    }
+    for (size_t i = 0; i < t->nstate; i++) {
+        const RegState *s = &t->state[i];
+        if (s->kind == REG_STATE_EVENT) {
+            ClockEvent *ev = event_at(bank, s);
+            uint64_t when = ev ? clock_event_deadline(ev) : CLOCK_NEVER;
+            put_header(&b, 'E', s->name, 8);
+            put_u32(&b, (uint32_t)when);
+            put_u32(&b, (uint32_t)(when >> 32));
+            continue;
+        }
+        put_header(&b, 'S', s->name, (uint32_t)s->size);
+        buf_put(&b, (char *)bank->dev + s->offset, s->size);
+    }
+    *len = b.len;
+    return b.data ? b.data : xcalloc(1, 1);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Walks the records against the table; applies them when `apply`. */
+typedef struct Reader {
+    const uint8_t *p, *end;
+} Reader;
+
+static const uint8_t *take(Reader *rd, char kind, const char *name,
+                           uint32_t payload, Error **errp)
+{
+    size_t n = strlen(name) > 255 ? 255 : strlen(name);
+    if ((size_t)(rd->end - rd->p) < 2 + n + 4 || rd->p[0] != (uint8_t)kind ||
+        rd->p[1] != n || memcmp(rd->p + 2, name, n) != 0) {
+        error_setf(errp, "saved state does not match: expected %s", name);
+        return NULL;
+    }
+    uint32_t got = get_u32(rd->p + 2 + n);
+    const uint8_t *data = rd->p + 2 + n + 4;
+    if (got != payload || (size_t)(rd->end - data) < payload) {
+        error_setf(errp, "saved state does not match: %s has %" PRIu32
+                   " bytes, expected %" PRIu32, name, got, payload);
+        return NULL;
+    }
+    rd->p = data + payload;
+    return data;
+}
+
+static bool walk(RegBank *bank, const uint8_t *data, size_t len, bool apply,
+                 Error **errp)
+{
+    Reader rd = {data, data + len};
+    const RegTable *t = bank->table;
+    for (size_t i = 0; i < t->nregs; i++) {
+        const RegDef *r = &t->regs[i];
+        if (r->store == REG_NO_STORE)
+            continue;
+        uint32_t n = elements(r, bank->dev);
+        const uint8_t *p = take(&rd, 'R', r->name, n * 4, errp);
+        if (!p)
+            return false;
+        for (uint32_t e = 0; apply && e < n; e++)
+            *regs_slot(bank, r, e) = get_u32(p + 4 * e);
+    }
+    for (size_t i = 0; i < t->nstate; i++) {
+        const RegState *s = &t->state[i];
+        bool event = s->kind == REG_STATE_EVENT;
+        const uint8_t *p = take(&rd, event ? 'E' : 'S', s->name,
+                                event ? 8 : (uint32_t)s->size, errp);
+        if (!p)
+            return false;
+        if (!apply)
+            continue;
+        if (!event) {
+            memcpy((char *)bank->dev + s->offset, p, s->size);
+            continue;
+        }
+        ClockEvent *ev = event_at(bank, s);
+        uint64_t when = get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+        if (ev && when == CLOCK_NEVER)
+            clock_event_cancel(ev);
+        else if (ev)
+            clock_event_schedule(ev, when);
+    }
+    if (rd.p != rd.end) {
+        error_setf(errp, "saved state does not match: %zu bytes left over",
+                   (size_t)(rd.end - rd.p));
+        return false;
+    }
+    return true;
+}
+
+bool regs_state_load(RegBank *bank, const uint8_t *data, size_t len, Error **errp)
+{
+    if (!walk(bank, data, len, false, errp) || !walk(bank, data, len, true, errp))
+        return false;
+    if (bank->table->after_load)
+        bank->table->after_load(bank->dev);
+    return true;
+}

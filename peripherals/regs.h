@@ -1,0 +1,246 @@
+/* Register tables: how every device model declares its registers.
+ *
+ * A model writes one const RegTable: each register's name, offset, width,
+ * reset value, access kind and writable bits, where its value lives in the
+ * model's state (or a hook that computes it), and its fields. This file
+ * does the rest, the same way for every model: decoding an offset to a
+ * register (arrays included), the access-size and alignment checks, what
+ * each access kind does to the stored value, reset, side-effect-free
+ * peeks for the debugger, "unmodelled register" reports (once each), and
+ * the names and field values --trace mmio prints. docs/DEVICES.md shows a
+ * model built on it.
+ *
+ * Access rules (the same for every model):
+ * - An access must be as wide as the register and aligned to its width,
+ *   unless the register is REG_NARROW (then a 1- or 2-byte access inside
+ *   it reads the bytes it covers, and writes only those bytes: the others
+ *   keep their values). An access that breaks this, or that is wider than
+ *   the register, is a bad access: a bus error when the bank's policy is
+ *   `fault` (the default), otherwise reads 0, writes are ignored, and the
+ *   guest diagnostic says so once per offset.
+ * - An offset where no register is (or an array element past its runtime
+ *   count) reads 0 and ignores writes, reported once per offset ("read at
+ *   +0x40: no register there"). A REG_UNIMPL register does the same,
+ *   reported with its name ("write of 0x1 to otp.lock ignored: not
+ *   modelled").
+ * - Access kinds, for a guest access (`old` the stored value, `v` the
+ *   value written, `mask` the writable bits):
+ *     REG_RW   read: stored; write: (old & ~mask) | (v & mask)
+ *     REG_RO   read: stored; write: ignored (the hardware does so too),
+ *              reported once per offset
+ *     REG_WO   read: 0;      write: as REG_RW
+ *     REG_W1C  read: stored; write: old & ~(v & mask)
+ *     REG_W1S  read: stored; write: old | (v & mask)
+ *     REG_RC   read: stored, then the stored value becomes 0; write: as
+ *              REG_RW
+ *   A `read` hook replaces "stored" (a derived value, a FIFO's head); an
+ *   `accept` hook may refuse the write first (a register behind a key); a
+ *   `write` hook runs after the store (with the new stored value, or the
+ *   masked value written when the register has no storage). After every
+ *   guest read or write that reached a register (a write to a REG_RO one
+ *   excepted: it changes nothing), the table's `after_access` runs (the
+ *   one place a model updates its interrupt outputs and timers).
+ * - A peek (the debugger, `info`, tests) reads what a guest read would
+ *   return and changes nothing: REG_RC keeps its value, read hooks get
+ *   peek = true and must not change state, after_access does not run. A
+ *   peek never faults: one that is not a single register's access (the
+ *   debugger reads words, over byte registers too) gets each byte from
+ *   the register holding it, 0 where none is.
+ */
+#ifndef PERIPHERALS_REGS_H
+#define PERIPHERALS_REGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "peripherals/peripheral.h"
+
+typedef enum RegAccess {
+    REG_RW,
+    REG_RO,
+    REG_WO,
+    REG_W1C,
+    REG_W1S,
+    REG_RC,
+    REG_UNIMPL, /* named but not modelled: reads 0, ignores writes, says so */
+} RegAccess;
+
+/* Flags. */
+#define REG_NARROW 0x1u   /* 1- and 2-byte accesses inside it are fine */
+#define REG_STORE_PTR 0x2u /* `store` locates a uint32_t * to the array */
+
+/* A field, for traces and descriptions: bits [lsb, lsb + width). */
+typedef struct RegField {
+    const char *name;
+    uint8_t lsb, width;
+} RegField;
+
+/* No storage: the register is a hook's, or reads 0. */
+#define REG_NO_STORE SIZE_MAX
+
+typedef struct RegDef {
+    const char *name;
+    uint32_t offset;   /* of element 0 from the bank's base */
+    uint8_t width;     /* bytes: 1, 2 or 4 */
+    RegAccess access;
+    uint32_t reset;
+    /* Writable bits; 0 means every bit of the width. */
+    uint32_t mask;
+    unsigned flags;
+    /* Arrays: `count` elements `stride` bytes apart (count 0 or 1: one
+     * register). `count_of`, when set, gives the elements the instance
+     * has (at most count; fixed for the instance's life): the others
+     * behave as offsets with no register. */
+    uint32_t count, stride;
+    unsigned (*count_of)(const void *dev);
+    /* Where the value lives: offsetof(State, member) of a uint32_t (an
+     * array of `count`: uint32_t member[count]; with REG_STORE_PTR a
+     * uint32_t *member pointing at them), or REG_NO_STORE. */
+    size_t store;
+    /* Optional behaviour (see the top of the file); `index` is the array
+     * element, 0 for a single register. */
+    uint32_t (*read)(void *dev, unsigned index, bool peek);
+    void (*write)(void *dev, unsigned index, uint32_t value);
+    /* Asked before a guest write changes anything, with the value written:
+     * false ignores the write (a register behind a key; the hook reports
+     * why). after_access still runs. */
+    bool (*accept)(void *dev, unsigned index, uint32_t value);
+    /* Per-element reset values of an array (count of them); NULL: every
+     * element resets to `reset`. */
+    const uint32_t *resets;
+    const RegField *fields; /* ending with {NULL}; NULL: no fields */
+} RegDef;
+
+/* State a model holds outside its registers that a snapshot must keep
+ * (FIFO contents, a shift register), declared next to the table. */
+typedef enum RegStateKind {
+    REG_STATE_BYTES, /* `size` bytes at `offset` of the state */
+    REG_STATE_EVENT, /* a ClockEvent * at `offset`: pending and deadline */
+} RegStateKind;
+
+typedef struct RegState {
+    const char *name;
+    RegStateKind kind;
+    size_t offset, size;
+} RegState;
+
+#define REG_STATE(type, member) \
+    {#member, REG_STATE_BYTES, offsetof(type, member), sizeof(((type *)0)->member)}
+#define REG_STATE_EVENT(type, member) \
+    {#member, REG_STATE_EVENT, offsetof(type, member), sizeof(void *)}
+
+typedef struct RegTable {
+    const RegDef *regs; /* sorted by offset, no overlaps (regs_check) */
+    size_t nregs;
+    const RegState *state; /* extra snapshot state; may be NULL */
+    size_t nstate;
+    /* After every guest access that reached a register (not peeks). */
+    void (*after_access)(void *dev);
+    /* After regs_state_load restored the state: re-derives what follows
+     * from it (a window's target, the levels of the outputs). */
+    void (*after_load)(void *dev);
+} RegTable;
+
+#define REG_TABLE_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One device instance's view of its table. Embedded in the model's state
+ * (it lives and dies with it); regs_bank_init fills it. */
+#define REGS_LOG_LIMIT 16
+#define REGS_RECENT 16
+
+/* One remembered decode (regs.c): an access of `size` (0: empty) at
+ * `offset` reaches element `index` of register `reg`, at byte `lane`. */
+typedef struct RegRecent {
+    uint64_t offset;
+    const struct RegDef *reg;
+    uint32_t index;
+    uint8_t lane, size;
+} RegRecent;
+
+typedef struct RegBank {
+    const RegTable *table;
+    void *dev;
+    const char *name; /* the device's board name; the model owns it */
+    DeviceHost host;  /* for guest diagnostics */
+    bool ignore_bad_access;
+    /* The last good decodes, by offset: a hit skips the table. */
+    RegRecent recent[REGS_RECENT];
+    /* Offsets reported so far ((offset << 1) | is_write). */
+    uint64_t logged[REGS_LOG_LIMIT];
+    unsigned nlogged;
+    bool log_full;
+} RegBank;
+
+/* The property every register-table model takes: a bad access (wrong
+ * size, misaligned) faults or is ignored and reported. For the model's
+ * property table. */
+#define REGS_BAD_ACCESS_PROPERTY                                                \
+    {"bad-access", "what a wrongly sized or misaligned access does: fault "    \
+     "(a bus error, the default) or ignore (reads 0, reported once)", false}
+
+/* Validates a table (sorted, no two registers overlapping, widths 1/2/4,
+ * arrays with a stride at least the width, masks and resets inside the
+ * width). The registry's test runs it over every model. */
+bool regs_check(const RegTable *table, const char *what, Error **errp);
+
+/* Fills `bank` for `dev` (whose state holds the storage the table
+ * names) and reads the `bad-access` property; errors carry its location.
+ * `name` must outlive the bank. Sets every register to its reset value. */
+bool regs_bank_init(RegBank *bank, const RegTable *table, void *dev,
+                    const char *name, const DeviceConfig *config, Error **errp);
+
+/* Every register back to its reset value (nothing else: FIFOs and other
+ * state are the model's). */
+void regs_reset(RegBank *bank);
+
+/* The MMIO operations for a region whose opaque is a RegBank. */
+extern const MmioOps regs_mmio_ops;
+
+/* A new MMIO region of `size` bytes showing the bank (regs_mmio_ops). */
+MemoryRegion *regs_region_new(Owner *owner, RegBank *bank, uint64_t size);
+
+/* Guest accesses and peeks at an offset (what regs_mmio_ops does). False:
+ * a bus error. */
+bool regs_read(RegBank *bank, uint64_t offset, unsigned size, uint32_t *value);
+bool regs_write(RegBank *bank, uint64_t offset, unsigned size, uint32_t value);
+bool regs_peek(RegBank *bank, uint64_t offset, unsigned size, uint32_t *value);
+
+/* The register at `offset` and its element; NULL when none (or past the
+ * element count). */
+const RegDef *regs_find(const RegBank *bank, uint64_t offset, unsigned *index);
+
+/* Says something about the access at `offset` once per offset and
+ * direction, as a guest diagnostic of the bank's device; after
+ * REGS_LOG_LIMIT such reports, one saying further accesses are not
+ * reported, then nothing (for models whose hooks report, like a stub). */
+__attribute__((format(printf, 4, 5)))
+void regs_note_once(RegBank *bank, uint64_t offset, bool is_write,
+                    const char *fmt, ...);
+
+/* The stored value of a register's element (for models' own use). */
+uint32_t *regs_slot(const RegBank *bank, const RegDef *reg, unsigned index);
+
+/* For traces: the register an access at `offset` reaches ("txdata",
+ * "priority[3]"; "" when none) and the values its fields have in `value`
+ * ("data=0x41"; "" without fields; a write shows only the fields it can
+ * change). */
+void regs_describe_access(const RegBank *bank, uint64_t offset, uint32_t value,
+                          bool is_write, char *name, size_t name_len,
+                          char *fields, size_t fields_len);
+
+/* The table as text for `info types` and --describe-board: one line per
+ * register (offset, name, width, access, reset, mask, fields). */
+void regs_describe_table(const RegTable *table, FILE *out);
+
+/* Snapshot support: the registers' stored values and the declared state,
+ * as a self-describing byte string (names and sizes included, so a
+ * mismatch is refused by name). regs_state_save returns a malloc'd buffer
+ * of *len bytes; regs_state_load restores it into the bank's device, or
+ * fails naming what does not match, changing nothing. Clock events are
+ * rescheduled at their saved deadlines. */
+uint8_t *regs_state_save(const RegBank *bank, size_t *len);
+bool regs_state_load(RegBank *bank, const uint8_t *data, size_t len, Error **errp);
+
+#endif
