@@ -191,10 +191,11 @@ bool bus_device_create(const DeviceConfig *ctrl, const char *key,
     const BoardProp *prop = board_peripheral_prop(ctrl->desc, key);
     if (!prop || is_empty(prop->value))
         return true;
-    char name[128];
-    snprintf(name, sizeof name, "%s.%s", ctrl->desc->name, key);
-    return build(name, prop->value, bus, &prop->loc, ctrl->desc, key, ctrl->ms,
-                 ctrl->host, out, errp);
+    char *name = xasprintf("%s.%s", ctrl->desc->name, key); /* whole, however long */
+    bool ok = build(name, prop->value, bus, &prop->loc, ctrl->desc, key, ctrl->ms,
+                    ctrl->host, out, errp);
+    free(name);
+    return ok;
 }
 
 bool bus_device_key_match(const char *key, const char *slot_key,

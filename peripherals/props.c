@@ -1,4 +1,5 @@
 /* Property and interrupt helpers shared by device models. */
+#include "peripherals/bus_device.h"
 #include "peripherals/peripheral.h"
 #include "soc/alloc.h"
 
@@ -70,19 +71,64 @@ static const DeviceProperty *find_prop(const DeviceProperty *props,
     return find_prop_len(props, key, strlen(key));
 }
 
+/* Whether `value` starts with a bus device's type (bus_device.h). */
+static bool names_bus_device(const char *value)
+{
+    while (isspace((unsigned char)*value))
+        value++;
+    size_t len = strcspn(value, " \t\r\n\f\v");
+    for (size_t i = 0; i < bus_device_count(); i++) {
+        const char *type = bus_device_at(i)->type;
+        if (strlen(type) == len && strncmp(type, value, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* KEY.PROP: a property of the bus device at KEY (bus_device.h), which
+ * that device's own table checks. KEY must be the model's and hold a
+ * device: on any other property it is a typo nothing would read. */
+static bool check_sub_prop(const BoardPeripheral *desc, const DeviceProperty *props,
+                           const BoardProp *prop, Error **errp)
+{
+    const char *key = prop->key;
+    size_t len = strcspn(key, ".");
+    if (find_prop_len(props, key, len)) {
+        char *slot = xstrndup(key, len);
+        const BoardProp *holder = board_peripheral_prop(desc, slot);
+        free(slot);
+        const char *value = holder ? holder->value : "";
+        if (names_bus_device(value))
+            return true;
+        if (!value[strspn(value, " \t\r\n\f\v")]) {
+            error_setf(errp, "property '%s' for %s '%s': no device at '%.*s'", key,
+                       desc->type, desc->name, (int)len, key);
+            prepend_loc(errp, &prop->loc);
+            return false;
+        }
+    }
+    error_setf(errp, "unknown property '%s' for %s '%s'", key, desc->type,
+               desc->name);
+    prepend_loc(errp, &prop->loc);
+    return false;
+}
+
 bool device_check_props(const DeviceConfig *config,
                         const DeviceProperty *props, Error **errp)
 {
     const BoardPeripheral *desc = config->desc;
     for (size_t i = 0; i < desc->nprops; i++) {
-        /* KEY.PROP: a property of the bus device at KEY (bus_device.h),
-         * which that device's own table checks */
-        const char *key = desc->props[i].key;
-        if (find_prop_len(props, key, strcspn(key, ".")))
+        const BoardProp *prop = &desc->props[i];
+        if (strchr(prop->key, '.')) {
+            if (!check_sub_prop(desc, props, prop, errp))
+                return false;
             continue;
-        error_setf(errp, "unknown property '%s' for %s '%s'", desc->props[i].key,
+        }
+        if (find_prop(props, prop->key))
+            continue;
+        error_setf(errp, "unknown property '%s' for %s '%s'", prop->key,
                    desc->type, desc->name);
-        prepend_loc(errp, &desc->props[i].loc);
+        prepend_loc(errp, &prop->loc);
         return false;
     }
     return true;

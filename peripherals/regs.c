@@ -56,6 +56,19 @@ static const char *access_name(RegAccess access)
 
 /* ---- checking a table ---- */
 
+/* Fields lie inside the register and have bits (the trace's shifts
+ * rely on it). */
+static bool check_fields(const RegDef *r, Error **errp)
+{
+    for (const RegField *f = r->fields; f && f->name; f++)
+        if (f->width == 0 || f->lsb + f->width > 8u * r->width) {
+            error_setf(errp, "%s: field %s is not inside the register", r->name,
+                       f->name);
+            return false;
+        }
+    return true;
+}
+
 static bool check_reg(const RegDef *r, Error **errp)
 {
     if (!r->name || !*r->name) {
@@ -95,7 +108,18 @@ static bool check_reg(const RegDef *r, Error **errp)
         error_setf(errp, "%s: read-clears needs storage", r->name);
         return false;
     }
-    return true;
+    if ((unsigned)r->access > REG_UNIMPL) {
+        error_setf(errp, "%s: access kind %u is unknown", r->name,
+                   (unsigned)r->access);
+        return false;
+    }
+    /* offsets are 32-bit, and so is a snapshot record's length (4 bytes
+     * an element): elements beyond would wrap both */
+    if (element_offset(r, max_elements(r) - 1) + r->width - 1 > UINT32_MAX) {
+        error_setf(errp, "%s: elements run past offset 0xffffffff", r->name);
+        return false;
+    }
+    return check_fields(r, errp);
 }
 
 /* Whether an element of a and an element of b share a byte. Arrays may
@@ -195,7 +219,9 @@ static bool size_ok(const Hit *hit, unsigned size)
 {
     if (size == hit->reg->width)
         return hit->lane == 0;
-    if (size > hit->reg->width || !(hit->reg->flags & REG_NARROW))
+    /* narrow accesses are 1 or 2 bytes (never 0: lane % size) */
+    if ((size != 1 && size != 2) || size > hit->reg->width ||
+        !(hit->reg->flags & REG_NARROW))
         return false;
     return hit->lane % size == 0;
 }
@@ -339,7 +365,7 @@ static bool peek_bytes(RegBank *bank, uint64_t offset, unsigned size,
                        uint32_t *value)
 {
     *value = 0;
-    for (unsigned b = 0; b < size; b++) {
+    for (unsigned b = 0; b < size && b < sizeof *value; b++) {
         Hit hit;
         if (!find(bank, offset + b, &hit) || hit.reg->access == REG_UNIMPL)
             continue;
@@ -539,6 +565,15 @@ static bool read_policy(const DeviceConfig *config, bool *ignore, Error **errp)
     return false;
 }
 
+/* An offset whose decode would not be remembered in `slot`. */
+static uint64_t foreign_offset(unsigned slot)
+{
+    uint64_t offset = 0;
+    while (recent_slot(offset) == slot)
+        offset++;
+    return offset;
+}
+
 bool regs_bank_init(RegBank *bank, const RegTable *table, void *dev,
                     const char *name, const DeviceConfig *config, Error **errp)
 {
@@ -547,8 +582,10 @@ bool regs_bank_init(RegBank *bank, const RegTable *table, void *dev,
         return false;
     *bank = (RegBank){.table = table, .dev = dev, .name = name,
                       .host = *config->host, .ignore_bad_access = ignore};
+    /* Empty slots hold an offset that belongs to another slot, so no
+     * access (whatever its size, 0 included) ever matches one. */
     for (unsigned i = 0; i < REGS_RECENT; i++)
-        bank->recent[i].size = 0; /* empty: no access has size 0 */
+        bank->recent[i] = (RegRecent){.offset = foreign_offset(i)};
     regs_reset(bank);
     return true;
 }

@@ -30,7 +30,8 @@
  * Other offsets read 0 and ignore writes (reported once each).
  *
  * The contents: property `image`, a file of at most 8 KiB (little-endian
- * words; the rest reads as all ones), default all ones (unprogrammed).
+ * words; the rest reads as all ones; a relative path is taken from the
+ * board file's folder), default all ones (unprogrammed).
  * `q` shows the word at `a` at once, whatever ck, sel and oe do (the
  * device's read timing is not modelled); an address past 8 KiB reads all
  * ones. The memory-mapped read port is the board's `otp` memory, not this
@@ -124,6 +125,17 @@ static const DeviceProperty otp_props[] = {
     {0},
 };
 
+/* A relative path is the board file's sibling, as a memory's image is
+ * (so the `otp` memory and this device can name the same file). */
+static char *image_path(const BoardProp *prop)
+{
+    const char *file = prop->loc.file;
+    const char *slash = file ? strrchr(file, '/') : NULL;
+    if (prop->value[0] == '/' || !slash)
+        return xstrdup(prop->value);
+    return xasprintf("%.*s/%s", (int)(slash - file), file, prop->value);
+}
+
 /* The words from the `image` file, if any; errors at the property. */
 static bool otp_load_image(const DeviceConfig *config, Otp *o, Error **errp)
 {
@@ -132,13 +144,15 @@ static bool otp_load_image(const DeviceConfig *config, Otp *o, Error **errp)
     if (!prop)
         return true;
     size_t len;
-    char *data = file_read_all(prop->value, &len, errp);
+    char *path = image_path(prop);
+    char *data = file_read_all(path, &len, errp);
     if (data && len > sizeof o->words) {
         error_setf(errp, "image: %s is %zu bytes, more than the OTP's %zu",
-                   prop->value, len, sizeof o->words);
+                   path, len, sizeof o->words);
         free(data);
         data = NULL;
     }
+    free(path);
     if (!data) {
         error_prepend(errp, "%s:%u:%u: ", prop->loc.file, prop->loc.line,
                       prop->loc.col);

@@ -34,7 +34,11 @@
  *                rxwm = RX FIFO level > rxmark
  * FIFOs are 8 deep. One interrupt output ("irq"): ip & ie, driven only by
  * spi_update_irq. Accesses must be 32-bit and aligned (the `bad-access`
- * property says what else happens); other offsets read 0, ignore writes.
+ * property says what else happens), but txdata also takes 1- and 2-byte
+ * accesses: freedom-metal's driver queues each byte with a byte store.
+ * (Its write hook cannot tell which bytes a narrow write covered, so one
+ * that misses bits 7:0, at +0x49..+0x4b, queues a 0.) Other offsets read
+ * 0, ignore writes.
  *
  * Frames, with `clock-frequency` the bus clock (Hz; default the CPU's):
  * the oldest TX FIFO byte goes out when no frame is in flight (and, on a
@@ -54,8 +58,10 @@
  * flash-enabled (fctrl, ffmt and the reset values above), and while
  * fctrl.en is clear a region of its own covers that memory (mapped at
  * priority 1): reads return 0, as the hardware's direct-map port answers
- * while disabled, writes and instruction fetches fault; code that turns
- * it off must run from RAM, as on the real chip. While fctrl.en is set the
+ * while disabled, and writes fault (a store access fault). An instruction
+ * fetch there reads 0 too, so it traps as an illegal instruction (mcause
+ * 2), not as a fetch access fault; code that turns it off must run from
+ * RAM, as on the real chip. While fctrl.en is set the
  * memory shows through: its bytes are the flash's (spi_flash.c's `memory`
  * property serves SPI commands from the same bytes). ffmt is stored, but
  * the window always reads the memory's bytes whatever command it names.
@@ -431,7 +437,7 @@ static const RegDef spi_regs[] = {
      .reset = 0x00080000, .mask = 0x000f000f, .store = AT(fmt),
      .fields = fmt_fields},
     {.name = "txdata", .offset = 0x48, .width = 4, .access = REG_RW, .mask = 0xff,
-     .store = REG_NO_STORE, .read = txdata_read, .write = txdata_write,
+     .flags = REG_NARROW, .store = REG_NO_STORE, .read = txdata_read, .write = txdata_write,
      .fields = txdata_fields},
     {.name = "rxdata", .offset = 0x4c, .width = 4, .access = REG_RO,
      .store = REG_NO_STORE, .read = rxdata_read, .fields = rxdata_fields},

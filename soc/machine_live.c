@@ -318,6 +318,16 @@ bool machine_set_property(Machine *m, const char *name, const char *key,
                    p->desc.type, key);
         return false;
     }
+    /* KEY.PROP names a property of the device the controller holds at
+     * KEY: powered off, there is none to check it against, and a bad one
+     * recorded would make the next power-on fail. */
+    size_t slot_len = strcspn(key, ".");
+    if (!p->dev.owner && key[slot_len]) {
+        error_setf(errp, "'%s' is powered off: '%s' is a property of the device "
+                   "at '%.*s' (set '%.*s' instead)", name, key, (int)slot_len, key,
+                   (int)slot_len, key);
+        return false;
+    }
     if (p->dev.owner) {
         MachinePeripheral *was_acting = m->acting;
         m->acting = p;

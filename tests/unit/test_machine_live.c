@@ -422,6 +422,43 @@ static void test_set_property_live_and_refused(void **state)
     mf_free(&f);
 }
 
+/* `peripheral set CTRL KEY.PROP`: recorded for power cycles, forgotten
+ * when KEY gets a new device, and refused while CTRL is powered off
+ * (there is no device to check it against; a recorded bad one used to
+ * make the next power-on fail). */
+static void test_bus_device_property_recorded_and_refused_when_off(void **state)
+{
+    MachineFixture f;
+    setup_virt(&f);
+    Error *err = NULL;
+    if (!add(&f, "{name: i2c0, type: \"sifive,i2c0\", base: 0x10016000, "
+                 "dev0: \"lm75 temperature=20\"}", &err))
+        fail_msg("%s", error_message(err));
+    assert_true(machine_set_property(f.m, "i2c0", "dev0.temperature", "30", &err));
+    const BoardPeripheral *p = machine_find_peripheral(f.m, "i2c0");
+    assert_string_equal(board_peripheral_prop(p, "dev0.temperature")->value, "30");
+    assert_true(machine_power(f.m, "i2c0", false, &err));
+    assert_true(machine_power(f.m, "i2c0", true, &err));
+    assert_false(machine_set_property(f.m, "i2c0", "dev0.address", "0x49", &err));
+    error_free(err);
+    err = NULL;
+    assert_true(machine_set_property(f.m, "i2c0", "dev0", "lm75", &err));
+    p = machine_find_peripheral(f.m, "i2c0");
+    assert_null(board_peripheral_prop(p, "dev0.temperature"));
+    assert_true(machine_set_property(f.m, "i2c0", "dev0", "", &err));
+    assert_true(machine_power(f.m, "i2c0", false, &err));
+    assert_false(machine_set_property(f.m, "i2c0", "dev0.temperature", "25", &err));
+    expect_error(err, "'i2c0' is powered off: 'dev0.temperature' is a property of "
+                      "the device at 'dev0' (set 'dev0' instead)");
+    err = NULL;
+    p = machine_find_peripheral(f.m, "i2c0");
+    assert_null(board_peripheral_prop(p, "dev0.temperature"));
+    if (!machine_power(f.m, "i2c0", true, &err))
+        fail_msg("power on: %s", error_message(err));
+    audits(&f);
+    mf_free(&f);
+}
+
 static void test_power_off_keeps_the_entry_and_on_resets(void **state)
 {
     MachineFixture f;
@@ -903,6 +940,7 @@ int main(void)
         cmocka_unit_test(test_apply_knows_an_image_by_its_file),
         cmocka_unit_test(test_apply_leaves_a_powered_off_device_off),
         cmocka_unit_test(test_apply_replaces_the_sink_and_rewires_kept_sources),
+        cmocka_unit_test(test_bus_device_property_recorded_and_refused_when_off),
         cmocka_unit_test(test_soak_random_reconfiguration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,6 +207,43 @@ static void test_image_errors_point_at_the_property(void **state)
     unlink(path);
 }
 
+/* A relative `image` is the board file's sibling, as a memory's image is
+ * (the board's `otp` memory and otpctrl can then name the same file). */
+static void test_relative_image_is_taken_from_the_board_files_folder(void **state)
+{
+    char dir[] = "/tmp/mcusim-otp-dir-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char board[96], image[96];
+    snprintf(board, sizeof board, "%s/board.yaml", dir);
+    snprintf(image, sizeof image, "%s/otp.bin", dir);
+    FILE *out = fopen(image, "wb");
+    assert_non_null(out);
+    const uint8_t bytes[4] = {0x78, 0x56, 0x34, 0x12};
+    assert_int_equal(fwrite(bytes, 1, sizeof bytes, out), sizeof bytes);
+    fclose(out);
+
+    Fixture f = {0};
+    devfix_setup(&f, 0);
+    f.cls = registry_find("sifive,otp0");
+    f.props[0] = (BoardProp){.key = "image", .value = "otp.bin",
+                             .loc = {board, 9, 14}};
+    f.desc = (BoardPeripheral){.name = "otpctrl", .type = "sifive,otp0",
+                               .base = BASE, .props = f.props, .nprops = 1,
+                               .loc = {board, 7, 7}};
+    f.base = BASE;
+    DeviceConfig config = {.ms = f.ms, .desc = &f.desc,
+                           .size = f.cls->default_size, .host = &f.host};
+    Error *err = NULL;
+    if (!f.cls->create(&config, &f.dev, &err))
+        fail_msg("create: %s", error_message(err));
+    assert_true(memory_add_subregion(f.bus, BASE, f.dev.region, NULL));
+    wr(&f, A, 0);
+    assert_int_equal(rd(&f, Q), 0x12345678);
+    devfix_teardown(&f);
+    unlink(image);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_machine_reset_restores_reset_values),
         cmocka_unit_test(test_accesses_must_be_32_bit),
         cmocka_unit_test(test_image_errors_point_at_the_property),
+        cmocka_unit_test(test_relative_image_is_taken_from_the_board_files_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

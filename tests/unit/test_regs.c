@@ -660,6 +660,92 @@ static void test_state_mismatch_is_refused_changing_nothing(void **state)
     free(saved);
 }
 
+/* ---- review: odd sizes, table holes, hostile snapshots ---- */
+
+/* Sizes the bus never uses (0, 3, more than 4) are bad accesses, and a
+ * peek of them changes nothing and reads at most a word: never a crash
+ * (an empty decode slot once matched a size-0 access at offset 0). */
+static void test_odd_access_sizes_are_bad_accesses(void **state)
+{
+    Fix *f = *state;
+    uint32_t v = 1;
+    assert_false(regs_read(&f->toy.bank, 0x00, 0, &v));
+    assert_false(regs_write(&f->toy.bank, 0x00, 0, 1));
+    assert_false(regs_read(&f->toy.bank, 0x24, 0, &v)); /* a narrow register */
+    assert_false(regs_read(&f->toy.bank, 0x24, 3, &v));
+    assert_false(regs_write(&f->toy.bank, 0x24, 3, 0xffffff));
+    assert_false(regs_read(&f->toy.bank, 0x00, 8, &v));
+    assert_int_equal(f->toy.narrow, 0x44332211);
+    assert_true(regs_peek(&f->toy.bank, 0x00, 0, &v));
+    assert_int_equal(v, 0);
+    assert_true(regs_peek(&f->toy.bank, 0x24, 8, &v));
+    assert_int_equal(v, 0x44332211);
+    assert_int_equal(f->toy.after, 0);
+}
+
+static void test_check_refuses_fields_kinds_and_spans_it_cannot_decode(void **state)
+{
+    static const RegField past_width[] = {{"hi", 6, 4}, {NULL, 0, 0}};
+    static const RegDef field_past[] = {
+        {.name = "b", .offset = 0, .width = 1, .store = REG_NO_STORE,
+         .fields = past_width},
+    };
+    expect_bad_table(field_past, 1, "b: field hi is not inside the register");
+    static const RegField beyond[] = {{"top", 32, 1}, {NULL, 0, 0}};
+    static const RegDef field_beyond[] = {
+        {.name = "w", .offset = 0, .width = 4, .store = REG_NO_STORE,
+         .fields = beyond},
+    };
+    expect_bad_table(field_beyond, 1, "w: field top is not inside the register");
+    static const RegField empty[] = {{"none", 0, 0}, {NULL, 0, 0}};
+    static const RegDef field_empty[] = {
+        {.name = "e", .offset = 0, .width = 4, .store = REG_NO_STORE,
+         .fields = empty},
+    };
+    expect_bad_table(field_empty, 1, "e: field none is not inside the register");
+    static const RegDef kind[] = {
+        {.name = "k", .offset = 0, .width = 4, .access = (RegAccess)42,
+         .store = REG_NO_STORE},
+    };
+    expect_bad_table(kind, 1, "k: access kind 42 is unknown");
+    /* elements past the 32-bit offsets a table has (and 4 * count bytes
+     * of snapshot payload that no longer fit its 32-bit length) */
+    static const RegDef huge[] = {
+        {.name = "big", .offset = 0x10, .width = 4, .count = 0x40000000,
+         .stride = 4, .store = REG_NO_STORE},
+    };
+    expect_bad_table(huge, 1, "big: elements run past offset 0xffffffff");
+}
+
+/* Every truncation of a saved state is refused, and no corruption of a
+ * byte reads outside the buffer (the sanitizers watch) or half-loads. */
+static void test_state_load_survives_every_truncation_and_corruption(void **state)
+{
+    Fix *f = *state;
+    wr(f, 0x00, 0x51);
+    clock_event_schedule(f->toy.tick, 99);
+    size_t len;
+    uint8_t *saved = regs_state_save(&f->toy.bank, &len);
+    for (size_t n = 0; n < len; n++) {
+        uint8_t *copy = malloc(n ? n : 1);
+        memcpy(copy, saved, n);
+        Error *err = NULL;
+        assert_false(regs_state_load(&f->toy.bank, copy, n, &err));
+        error_free(err);
+        free(copy);
+    }
+    for (size_t i = 0; i < len; i++) {
+        uint8_t *copy = malloc(len);
+        memcpy(copy, saved, len);
+        copy[i] ^= 0xa5;
+        Error *err = NULL;
+        if (!regs_state_load(&f->toy.bank, copy, len, &err))
+            error_free(err);
+        free(copy);
+    }
+    free(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +778,11 @@ int main(void)
         cmocka_unit_test(test_describe_table_lists_every_register),
         cmocka_unit_test_setup_teardown(test_state_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_mismatch_is_refused_changing_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_odd_access_sizes_are_bad_accesses, setup,
+                                        teardown),
+        cmocka_unit_test(test_check_refuses_fields_kinds_and_spans_it_cannot_decode),
+        cmocka_unit_test_setup_teardown(test_state_load_survives_every_truncation_and_corruption,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
