@@ -58,15 +58,25 @@ static const char *access_name(RegAccess access)
 
 /* Fields lie inside the register and have bits (the trace's shifts
  * rely on it). */
-static bool check_fields(const RegDef *r, Error **errp)
+static bool check_field_list(const RegDef *r, const RegField *fields, Error **errp)
 {
-    for (const RegField *f = r->fields; f && f->name; f++)
+    for (const RegField *f = fields; f && f->name; f++)
         if (f->width == 0 || f->lsb + f->width > 8u * r->width) {
             error_setf(errp, "%s: field %s is not inside the register", r->name,
                        f->name);
             return false;
         }
     return true;
+}
+
+static bool check_fields(const RegDef *r, Error **errp)
+{
+    if (r->write_name && !*r->write_name) {
+        error_setf(errp, "%s: an empty write_name", r->name);
+        return false;
+    }
+    return check_field_list(r, r->fields, errp) &&
+           check_field_list(r, r->write_fields, errp);
 }
 
 static bool check_reg(const RegDef *r, Error **errp)
@@ -315,12 +325,19 @@ void regs_note_once(RegBank *bank, uint64_t offset, bool is_write,
     device_log_guest(&bank->host, bank->name, "%s", message);
 }
 
+static void element_name_as(const Hit *hit, bool is_write, char *buf, size_t len)
+{
+    const char *name = is_write && hit->reg->write_name ? hit->reg->write_name
+                                                        : hit->reg->name;
+    if (hit->reg->count > 1)
+        snprintf(buf, len, "%s[%u]", name, hit->index);
+    else
+        snprintf(buf, len, "%s", name);
+}
+
 static void element_name(const Hit *hit, char *buf, size_t len)
 {
-    if (hit->reg->count > 1)
-        snprintf(buf, len, "%s[%u]", hit->reg->name, hit->index);
-    else
-        snprintf(buf, len, "%s", hit->reg->name);
+    element_name_as(hit, false, buf, len);
 }
 
 /* ---- access ---- */
@@ -409,9 +426,11 @@ access_read(RegBank *bank, uint64_t offset, unsigned size, uint32_t *value, bool
     *value = (whole >> (8 * hit.lane)) & width_mask(size);
     if (peek)
         return true;
-    if (r->access == REG_RC && r->store != REG_NO_STORE)
+    /* A read changes something only through a hook or by clearing */
+    bool clears = r->access == REG_RC && r->store != REG_NO_STORE;
+    if (clears)
         *regs_slot(bank, r, hit.index) = 0;
-    if (bank->table->after_access)
+    if ((r->read || clears) && bank->table->after_access)
         bank->table->after_access(bank->dev);
     return true;
 }
@@ -636,11 +655,23 @@ void regs_describe_access(const RegBank *bank, uint64_t offset, uint32_t value,
         fields[0] = '\0';
     if (!find(bank, offset, &hit))
         return;
-    element_name(&hit, name, name_len);
+    element_name_as(&hit, is_write, name, name_len);
+    const RegField *list = is_write && hit.reg->write_fields ? hit.reg->write_fields
+                                                             : hit.reg->fields;
     if (hit.lane == 0)
-        format_fields(hit.reg->fields, value,
-                      is_write ? writable_bits(hit.reg) : UINT32_MAX, fields,
-                      fields_len);
+        format_fields(list, value, is_write ? writable_bits(hit.reg) : UINT32_MAX,
+                      fields, fields_len);
+}
+
+static void describe_fields(const RegField *fields, const char *lead, FILE *out)
+{
+    for (const RegField *f = fields; f && f->name; f++) {
+        const char *sep = f == fields ? lead : " ";
+        if (f->width == 1)
+            fprintf(out, "%s%s[%u]", sep, f->name, f->lsb);
+        else
+            fprintf(out, "%s%s[%u:%u]", sep, f->name, f->lsb + f->width - 1, f->lsb);
+    }
 }
 
 void regs_describe_table(const RegTable *table, FILE *out)
@@ -648,10 +679,13 @@ void regs_describe_table(const RegTable *table, FILE *out)
     for (size_t i = 0; i < table->nregs; i++) {
         const RegDef *r = &table->regs[i];
         char name[64];
+        const char *slash = r->write_name ? "/" : "";
+        const char *wname = r->write_name ? r->write_name : "";
         if (r->count > 1)
-            snprintf(name, sizeof name, "%s[%" PRIu32 "]", r->name, r->count);
+            snprintf(name, sizeof name, "%s%s%s[%" PRIu32 "]", r->name, slash, wname,
+                     r->count);
         else
-            snprintf(name, sizeof name, "%s", r->name);
+            snprintf(name, sizeof name, "%s%s%s", r->name, slash, wname);
         fprintf(out, "    0x%04" PRIx32 " %-16s %2u-bit %-10s", r->offset, name,
                 r->width * 8, access_name(r->access));
         if (r->resets) {
@@ -665,13 +699,9 @@ void regs_describe_table(const RegTable *table, FILE *out)
             fprintf(out, " stride 0x%" PRIx32, r->stride);
         if (r->mask && r->access != REG_RO)
             fprintf(out, " mask 0x%" PRIx32, r->mask);
-        for (const RegField *f = r->fields; f && f->name; f++) {
-            if (f->width == 1)
-                fprintf(out, "%s%s[%u]", f == r->fields ? "  " : " ", f->name, f->lsb);
-            else
-                fprintf(out, "%s%s[%u:%u]", f == r->fields ? "  " : " ", f->name,
-                        f->lsb + f->width - 1, f->lsb);
-        }
+        describe_fields(r->fields, "  ", out);
+        if (r->write_fields)
+            describe_fields(r->write_fields, r->fields ? "; written: " : "  written: ", out);
         fputc('\n', out);
     }
 }

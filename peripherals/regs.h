@@ -37,9 +37,11 @@
  *   `accept` hook may refuse the write first (a register behind a key); a
  *   `write` hook runs after the store (with the new stored value, or the
  *   masked value written when the register has no storage). After every
- *   guest read or write that reached a register (a write to a REG_RO one
- *   excepted: it changes nothing), the table's `after_access` runs (the
- *   one place a model updates its interrupt outputs and timers).
+ *   guest access that may have changed something (a write that reached
+ *   a register, a REG_RO one excepted; a read through a read hook or of a
+ *   REG_RC register), the table's `after_access` runs (the one place a
+ *   model updates its interrupt outputs and timers). A read of a plain
+ *   stored value changes nothing and skips it.
  * - A peek (the debugger, `info`, tests) reads what a guest read would
  *   return and changes nothing: REG_RC keeps its value, read hooks get
  *   peek = true and must not change state, after_access does not run. A
@@ -111,6 +113,10 @@ typedef struct RegDef {
      * element resets to `reset`. */
     const uint32_t *resets;
     const RegField *fields; /* ending with {NULL}; NULL: no fields */
+    /* One offset, two registers (the OpenCores I2C's sr/cr): what a write
+     * reaches is named and split so in traces; NULL: as a read. */
+    const char *write_name;
+    const RegField *write_fields;
 } RegDef;
 
 /* State a model holds outside its registers that a snapshot must keep
@@ -136,7 +142,8 @@ typedef struct RegTable {
     size_t nregs;
     const RegState *state; /* extra snapshot state; may be NULL */
     size_t nstate;
-    /* After every guest access that reached a register (not peeks). */
+    /* After every guest access that may have changed something (see
+     * the top of the file; not peeks). */
     void (*after_access)(void *dev);
     /* After regs_state_load restored the state: re-derives what follows
      * from it (a window's target, the levels of the outputs). */

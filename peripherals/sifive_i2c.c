@@ -12,12 +12,12 @@
  *   0x04 prer_hi  prescale 15:8, reset 0xff (prer resets to 0xffff)
  *   0x08 ctr      7 en (the core takes commands only while set),
  *                 6 ien (interrupt enable); 5:0 reserved, read 0
- *   0x0c txr_rxr  ONE OFFSET, TWO REGISTERS: a write sets txr (the byte
+ *   0x0c rxr/txr  ONE OFFSET, TWO REGISTERS: a write sets txr (the byte
  *                 the next write command sends: an address with the R/W
  *                 bit in bit 0, or data); a read returns rxr (the last
  *                 byte received). The table stores txr and reads rxr
- *                 through a hook.
- *   0x10 cr_sr    ONE OFFSET, TWO REGISTERS: a write is cr, a command:
+ *                 through a hook; traces name each (write_name).
+ *   0x10 sr/cr    ONE OFFSET, TWO REGISTERS: a write is cr, a command:
  *                 7 sta (START or repeated START first), 6 sto (STOP
  *                 after), 5 rd (read a byte), 4 wr (write txr), 3 ack
  *                 (what the master answers a byte it read: 0 ACK, 1
@@ -115,7 +115,7 @@ typedef struct SifiveI2c {
     RegBank bank;
     /* registers the table stores */
     uint32_t prer_lo, prer_hi, ctr, txr;
-    uint32_t cr; /* the write latch of cr_sr: cr_write takes it and clears it */
+    uint32_t cr; /* the write latch of cr: cr_write takes it and clears it */
     /* what reads see and the transfer's state */
     uint32_t rxr;
     uint32_t sr;             /* rxack, busy, tip, if */
@@ -330,10 +330,12 @@ static void sifive_i2c_after_access(void *opaque)
 
 static const RegField data_fields[] = {{"data", 0, 8}, {0}};
 static const RegField ctr_fields[] = {{"ien", 6, 1}, {"en", 7, 1}, {0}};
-/* Written (cr) | read (sr), bit by bit. */
-static const RegField cr_sr_fields[] = {
-    {"iack|if", 0, 1}, {"tip", 1, 1}, {"ack", 3, 1}, {"wr", 4, 1},
-    {"rd|al", 5, 1}, {"sto|busy", 6, 1}, {"sta|rxack", 7, 1}, {0},
+static const RegField sr_fields[] = {
+    {"if", 0, 1}, {"tip", 1, 1}, {"al", 5, 1}, {"busy", 6, 1}, {"rxack", 7, 1}, {0},
+};
+static const RegField cr_fields[] = {
+    {"iack", 0, 1}, {"ack", 3, 1}, {"wr", 4, 1}, {"rd", 5, 1}, {"sto", 6, 1},
+    {"sta", 7, 1}, {0},
 };
 
 static const RegDef sifive_i2c_regs[] = {
@@ -346,14 +348,16 @@ static const RegDef sifive_i2c_regs[] = {
     {.name = "ctr", .offset = 0x08, .width = 4, .access = REG_RW,
      .mask = CTR_MASK, .flags = REG_NARROW, .store = offsetof(SifiveI2c, ctr),
      .fields = ctr_fields},
-    /* write: txr (stored); read: rxr (the hook) */
-    {.name = "txr_rxr", .offset = 0x0c, .width = 4, .access = REG_RW,
-     .mask = 0xff, .flags = REG_NARROW, .store = offsetof(SifiveI2c, txr),
-     .read = rxr_read, .fields = data_fields},
-    /* write: cr, a command (taken by the hook); read: sr (the hook) */
-    {.name = "cr_sr", .offset = 0x10, .width = 4, .access = REG_RW,
-     .mask = CR_MASK, .flags = REG_NARROW, .store = offsetof(SifiveI2c, cr),
-     .read = sr_read, .write = cr_write, .fields = cr_sr_fields},
+    /* one offset, two registers: a read is rxr (the hook), a write txr
+     * (stored) */
+    {.name = "rxr", .write_name = "txr", .offset = 0x0c, .width = 4,
+     .access = REG_RW, .mask = 0xff, .flags = REG_NARROW,
+     .store = offsetof(SifiveI2c, txr), .read = rxr_read, .fields = data_fields},
+    /* a read is sr (the hook), a write cr, a command (taken by the hook) */
+    {.name = "sr", .write_name = "cr", .offset = 0x10, .width = 4,
+     .access = REG_RW, .mask = CR_MASK, .flags = REG_NARROW,
+     .store = offsetof(SifiveI2c, cr), .read = sr_read, .write = cr_write,
+     .fields = sr_fields, .write_fields = cr_fields},
 };
 
 static const RegState sifive_i2c_state[] = {

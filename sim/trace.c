@@ -283,6 +283,9 @@ static void trace_mmio(void *opaque, const MemoryRegion *region, uint32_t addr,
     uint64_t cycle = t->clock ? clock_now(t->clock) : now(t);
     if (!line_start(t, cycle, "mmio"))
         return;
+    /* a narrow store hands the device the whole register it came from */
+    if (size < 4)
+        value &= (UINT32_C(1) << (8 * size)) - 1;
     char reg[64], fields[192];
     memory_region_describe_access(region, offset, value, is_write, reg, sizeof reg,
                                   fields, sizeof fields);

@@ -135,10 +135,14 @@ static void test_class_and_table(void **state)
         fail_msg("regs_check: %s", error_message(err));
     const RegTable *t = cls->registers;
     assert_int_equal(t->nregs, 5);
-    static const char *const names[] = {"prer_lo", "prer_hi", "ctr", "txr_rxr",
-                                        "cr_sr"};
+    static const char *const names[] = {"prer_lo", "prer_hi", "ctr", "rxr", "sr"};
+    static const char *const written[] = {NULL, NULL, NULL, "txr", "cr"};
     for (size_t i = 0; i < t->nregs; i++) {
         assert_string_equal(t->regs[i].name, names[i]);
+        if (written[i])
+            assert_string_equal(t->regs[i].write_name, written[i]);
+        else
+            assert_null(t->regs[i].write_name);
         assert_int_equal(t->regs[i].offset, 4 * i);
         assert_true(t->regs[i].flags & REG_NARROW);
     }
@@ -153,7 +157,7 @@ static void test_registers_at_reset(void **state)
     assert_int_equal(rd(&f, CTR), 0);
     assert_int_equal(rd(&f, TXR_RXR), 0);
     assert_int_equal(rd(&f, CR_SR), 0);
-    assert_int_equal(rd(&f, 0x14), 0); /* nothing past cr_sr */
+    assert_int_equal(rd(&f, 0x14), 0); /* nothing past sr/cr */
     assert_int_equal(rd(&f, 0xffc), 0);
     assert_true(f.irq[0].sets >= 1); /* connect drove the line, low */
     assert_int_equal(f.irq[0].changes, 0);
@@ -193,7 +197,7 @@ static void test_byte_accesses_and_bad_sizes(void **state)
     assert_int_equal(rd(&f, PRER_HI), 0x00);
     devfix_write(&f, CTR, 1, CTR_EN);
     assert_int_equal(devfix_read(&f, CTR, 1), CTR_EN);
-    /* bits 31:8 hold nothing: a write to byte 1 of cr_sr starts nothing */
+    /* bits 31:8 hold nothing: a write to byte 1 of cr starts nothing */
     devfix_write(&f, CR_SR + 1, 1, (STA | WR));
     assert_int_equal(rd(&f, CR_SR), 0);
     assert_int_equal(devfix_read(&f, CR_SR + 1, 1), 0);

@@ -323,7 +323,11 @@ static void test_ro_ignores_writes_without_hooks(void **state)
     unsigned after = f->toy.after;
     wr(f, 0x04, 0);
     assert_int_equal(rd(f, 0x04), 0xabcd);
-    assert_int_equal(f->toy.after, after + 1); /* only the read */
+    /* neither the refused write nor a read of a stored value can change
+     * anything: no after_access */
+    assert_int_equal(f->toy.after, after);
+    rd(f, 0x10); /* read-clears: it does */
+    assert_int_equal(f->toy.after, after + 1);
 }
 
 static void test_w1c_clears_only_writable_ones(void **state)
@@ -374,8 +378,9 @@ static void test_accept_refuses_a_locked_write(void **state)
     wr(f, 0x2c, 1);
     wr(f, 0x28, 9);
     assert_int_equal(rd(f, 0x28), 9);
-    assert_int_equal(f->toy.after, after + 3); /* refused or not, it ran */
-    wr(f, 0x28, 4); /* the key was used up */
+    assert_int_equal(f->toy.after, after + 2); /* the two writes (not the read) */
+    wr(f, 0x28, 4); /* the key was used up: refused, after_access runs all the same */
+    assert_int_equal(f->toy.after, after + 3);
     assert_int_equal(rd(f, 0x28), 9);
 }
 
@@ -585,6 +590,42 @@ static void test_describe_access_names_and_fields(void **state)
     assert_string_equal(name, "");
 }
 
+/* One offset, two registers: a write is named and split as written. */
+static void test_write_name_and_fields(void **state)
+{
+    Fix *f = *state;
+    static const RegField status[] = {{"busy", 0, 1}, {"err", 1, 1}, {NULL, 0, 0}};
+    static const RegField command[] = {{"go", 0, 1}, {"stop", 4, 1}, {NULL, 0, 0}};
+    static const RegDef pair[] = {{.name = "status", .write_name = "command",
+                                   .offset = 0, .width = 4, .store = REG_NO_STORE,
+                                   .fields = status, .write_fields = command}};
+    static const RegTable t = {.regs = pair, .nregs = 1};
+    Error *err = NULL;
+    assert_true(regs_check(&t, "pair", &err));
+    RegBank b;
+    BoardPeripheral desc = {.name = "p", .type = "p"};
+    DeviceConfig config = {.desc = &desc, .host = &f->host};
+    assert_true(regs_bank_init(&b, &t, f, "p", &config, &err));
+    char name[32], fields[64];
+    regs_describe_access(&b, 0, 0x11, false, name, sizeof name, fields, sizeof fields);
+    assert_string_equal(name, "status");
+    assert_string_equal(fields, "busy=1 err=0");
+    regs_describe_access(&b, 0, 0x11, true, name, sizeof name, fields, sizeof fields);
+    assert_string_equal(name, "command");
+    assert_string_equal(fields, "go=1 stop=1");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    regs_describe_table(&t, out);
+    fclose(out);
+    assert_string_equal(text, "    0x0000 status/command   32-bit rw         reset 0x0  "
+                              "busy[0] err[1]; written: go[0] stop[4]\n");
+    free(text);
+    static const RegDef empty[] = {{.name = "s", .write_name = "", .offset = 0,
+                                    .width = 4, .store = REG_NO_STORE}};
+    expect_bad_table(empty, 1, "s: an empty write_name");
+}
+
 static void test_describe_table_lists_every_register(void **state)
 {
     char *text = NULL;
@@ -776,6 +817,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reports_stop_after_the_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_describe_access_names_and_fields, setup, teardown),
         cmocka_unit_test(test_describe_table_lists_every_register),
+        cmocka_unit_test_setup_teardown(test_write_name_and_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_mismatch_is_refused_changing_nothing,
                                         setup, teardown),

@@ -330,14 +330,15 @@ static void test_symbolize(void **state)
     elf_symbols_free(syms);
 }
 
-/* A program in RAM: addi a0,zero,5; sw a0,0(t0) to the device (t0 set by
- * the test); ebreak with mtvec at a handler that is c.unimp. */
+/* A program in RAM: addi a0,zero,-5; sb a0,0(t0) to the device (t0 set
+ * by the test: the trace shows the byte stored, not the register); ebreak
+ * with mtvec at a handler that is c.unimp. */
 static void test_cpu_trace_and_register_dump(void **state)
 {
     Rig *r = *state;
     static const uint32_t program[] = {
-        0x00500513, /* addi a0,zero,5 */
-        0x00a2a023, /* sw a0,0(t0) */
+        0xffb00513, /* addi a0,zero,-5 */
+        0x00a28023, /* sb a0,0(t0) */
         0x00100073, /* ebreak */
         0x00000000, /* 0x8000000c: the handler, c.unimp */
     };
@@ -357,9 +358,9 @@ static void test_cpu_trace_and_register_dump(void **state)
     char *text = strdup(slurp(path));
     assert_string_equal(
         text,
-        "         0 insn  80000000 ?                        00500513 addi a0,zero,5\n"
-        "         1 insn  80000004 ?                        00a2a023 sw a0,0(t0)\n"
-        "         1 mmio  write 10000010 dev+0x10 4 <- 0x00000005\n"
+        "         0 insn  80000000 ?                        ffb00513 addi a0,zero,-5\n"
+        "         1 insn  80000004 ?                        00a28023 sb a0,0(t0)\n"
+        "         1 mmio  write 10000010 dev+0x10 1 <- 0xfb\n"
         "         2 insn  80000008 ?                        00100073 ebreak\n"
         "         2 exc   80000008 ?                        breakpoint (mcause 3) tval "
         "0x80000008 -> 8000000c ?\n"
@@ -382,7 +383,7 @@ static void test_cpu_trace_and_register_dump(void **state)
         "mcusim: registers:\n"
         "  x0  zero 00000000   x1  ra   00000000   x2  sp   00000000   x3  gp   00000000\n"
         "  x4  tp   00000000   x5  t0   10000010   x6  t1   00000000   x7  t2   00000000\n"
-        "  x8  s0   00000000   x9  s1   00000000   x10 a0   00000005   x11 a1   00000000\n"
+        "  x8  s0   00000000   x9  s1   00000000   x10 a0   fffffffb   x11 a1   00000000\n"
         "  x12 a2   00000000   x13 a3   00000000   x14 a4   00000000   x15 a5   00000000\n"
         "  x16 a6   00000000   x17 a7   00000000   x18 s2   00000000   x19 s3   00000000\n"
         "  x20 s4   00000000   x21 s5   00000000   x22 s6   00000000   x23 s7   00000000\n"
