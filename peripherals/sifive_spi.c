@@ -80,6 +80,7 @@
  */
 #include "peripherals/bus_device.h"
 #include "peripherals/regs.h"
+#include "peripherals/sifive_fifo.h"
 #include "peripherals/spi_bus.h"
 #include "soc/alloc.h"
 
@@ -88,12 +89,9 @@
 #include <string.h>
 
 #define SIFIVE_SPI_TYPE "sifive,spi0"
-#define FIFO_DEPTH 8
 #define MAX_CS 4
 #define WINDOW_PRIORITY 1 /* above the board's memory (0) */
 
-#define TXDATA_FULL 0x80000000u
-#define RXDATA_EMPTY 0x80000000u
 #define IP_TXWM 0x1u
 #define IP_RXWM 0x2u
 #define CSMODE_HOLD 2u
@@ -104,11 +102,6 @@
 
 static const char *const spi_irq_names[] = {"irq"};
 static const char *const cs_keys[MAX_CS] = {"cs0", "cs1", "cs2", "cs3"};
-
-typedef struct Fifo {
-    uint8_t data[FIFO_DEPTH];
-    uint8_t head, count;
-} Fifo;
 
 typedef struct SifiveSpi {
     RegBank bank;
@@ -128,7 +121,7 @@ typedef struct SifiveSpi {
     bool window_hidden;        /* window_off is enabled */
     BusDevice cs[MAX_CS];
 
-    Fifo tx, rx;
+    SifiveFifo tx, rx;
     bool busy;        /* a frame is in flight */
     uint8_t shift;    /* its byte */
     bool cs_active;   /* the hardware asserts active_id */
@@ -136,19 +129,6 @@ typedef struct SifiveSpi {
     uint8_t pins;     /* chip-select levels the devices last saw, bit i: csi high */
     bool tx_overflowed, rx_overflowed; /* reported since room came back */
 } SifiveSpi;
-
-static void fifo_push(Fifo *f, uint8_t byte)
-{
-    f->data[(f->head + f->count++) % FIFO_DEPTH] = byte;
-}
-
-static uint8_t fifo_pop(Fifo *f)
-{
-    uint8_t byte = f->data[f->head];
-    f->head = (uint8_t)((f->head + 1) % FIFO_DEPTH);
-    f->count--;
-    return byte;
-}
 
 static uint8_t bit_reverse(uint8_t b)
 {
@@ -254,7 +234,7 @@ static void spi_kick(SifiveSpi *s)
             s->active_id = (uint8_t)s->csid;
             spi_drive_pins(s);
         }
-        s->shift = fifo_pop(&s->tx);
+        s->shift = sifive_fifo_pop(&s->tx);
         s->tx_overflowed = false;
         s->busy = true;
         if (!s->clock) {
@@ -270,8 +250,8 @@ static void frame_finish(SifiveSpi *s)
     uint8_t in = exchange(s, s->shift);
     s->busy = false;
     if (!(s->fmt & FMT_DIR_TX)) {
-        if (s->rx.count < FIFO_DEPTH) {
-            fifo_push(&s->rx, in);
+        if (s->rx.count < SIFIVE_FIFO_DEPTH) {
+            sifive_fifo_push(&s->rx, in);
         } else if (!s->rx_overflowed) {
             s->rx_overflowed = true;
             device_log_guest(&s->host, s->name, "a frame ended with the receive "
@@ -327,32 +307,22 @@ static const MmioOps window_off_ops = {
 
 static uint32_t txdata_read(void *dev, unsigned index, bool peek)
 {
-    SifiveSpi *s = dev;
-    return s->tx.count == FIFO_DEPTH ? TXDATA_FULL : 0;
+    const SifiveSpi *s = dev;
+    return sifive_txdata_read(&s->tx);
 }
 
 static void txdata_write(void *dev, unsigned index, uint32_t value)
 {
     SifiveSpi *s = dev;
-    if (s->tx.count < FIFO_DEPTH) {
-        fifo_push(&s->tx, (uint8_t)value);
-        return;
-    }
-    if (!s->tx_overflowed)
-        device_log_guest(&s->host, s->name, "txdata written while the transmit "
-                         "FIFO is full: the byte is dropped");
-    s->tx_overflowed = true;
+    sifive_txdata_write(&s->tx, &s->tx_overflowed, &s->host, s->name, (uint8_t)value);
 }
 
 static uint32_t rxdata_read(void *dev, unsigned index, bool peek)
 {
     SifiveSpi *s = dev;
-    if (!s->rx.count)
-        return RXDATA_EMPTY;
-    if (peek)
-        return s->rx.data[s->rx.head];
-    s->rx_overflowed = false;
-    return fifo_pop(&s->rx);
+    if (!peek && s->rx.count)
+        s->rx_overflowed = false; /* room again: a new drop is a new overflow */
+    return sifive_rxdata_read(&s->rx, peek);
 }
 
 static uint32_t ip_read(void *dev, unsigned index, bool peek)
@@ -495,7 +465,7 @@ static void spi_reset(void *state)
     SifiveSpi *s = state;
     regs_reset(&s->bank);
     spi_instance_reset(s);
-    s->tx = s->rx = (Fifo){0};
+    s->tx = s->rx = (SifiveFifo){0};
     s->busy = s->cs_active = false;
     s->tx_overflowed = s->rx_overflowed = false;
     if (s->clock)

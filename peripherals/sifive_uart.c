@@ -52,14 +52,12 @@
  */
 #include "peripherals/peripheral.h"
 #include "peripherals/regs.h"
+#include "peripherals/sifive_fifo.h"
 #include "soc/alloc.h"
 
 #include <stdlib.h>
 
-#define FIFO_DEPTH 8
 
-#define TXDATA_FULL 0x80000000u
-#define RXDATA_EMPTY 0x80000000u
 #define CTRL_EN 0x1u
 #define TXCTRL_NSTOP 0x2u
 #define CTRL_CNT_SHIFT 16
@@ -72,10 +70,6 @@
 
 static const char *const sifive_uart_irq_names[] = {"irq"};
 
-typedef struct Fifo {
-    uint8_t data[FIFO_DEPTH];
-    unsigned head, count;
-} Fifo;
 
 typedef struct SifiveUart {
     char *name;
@@ -89,24 +83,11 @@ typedef struct SifiveUart {
     RegBank bank;
 
     uint32_t txctrl, rxctrl, ie, div;
-    Fifo tx, rx;
+    SifiveFifo tx, rx;
     bool tx_busy; /* tx_shift is being sent */
     uint8_t tx_shift;
     bool tx_overflowed; /* a byte was dropped since one last left the FIFO */
 } SifiveUart;
-
-static void fifo_push(Fifo *f, uint8_t byte)
-{
-    f->data[(f->head + f->count++) % FIFO_DEPTH] = byte;
-}
-
-static uint8_t fifo_pop(Fifo *f)
-{
-    uint8_t byte = f->data[f->head];
-    f->head = (f->head + 1) % FIFO_DEPTH;
-    f->count--;
-    return byte;
-}
 
 static unsigned ctrl_cnt(uint32_t ctrl) { return (ctrl >> CTRL_CNT_SHIFT) & 7; }
 
@@ -138,7 +119,7 @@ static void sifive_uart_update_irq(SifiveUart *u)
 static void tx_kick(SifiveUart *u)
 {
     while (!u->tx_busy && (u->txctrl & CTRL_EN) && u->tx.count) {
-        uint8_t byte = fifo_pop(&u->tx);
+        uint8_t byte = sifive_fifo_pop(&u->tx);
         u->tx_overflowed = false; /* room again: a new drop is a new overflow */
         if (!u->clock) {
             chardev_write(u->chardev, &byte, 1);
@@ -164,7 +145,7 @@ static void sifive_uart_tx_done(void *opaque)
 
 static bool rx_wants_input(const SifiveUart *u)
 {
-    return u->clock && (u->rxctrl & CTRL_EN) && u->rx.count < FIFO_DEPTH &&
+    return u->clock && (u->rxctrl & CTRL_EN) && u->rx.count < SIFIVE_FIFO_DEPTH &&
            !chardev_input_ended(u->chardev);
 }
 
@@ -190,7 +171,7 @@ static void sifive_uart_rx_poll(void *opaque)
     SifiveUart *u = opaque;
     uint8_t byte;
     if (chardev_read(u->chardev, &byte, 1) == 1)
-        fifo_push(&u->rx, byte);
+        sifive_fifo_push(&u->rx, byte);
     rx_poll_schedule(u);
     sifive_uart_update_irq(u);
 }
@@ -200,30 +181,19 @@ static void sifive_uart_rx_poll(void *opaque)
 static uint32_t txdata_read(void *dev, unsigned index, bool peek)
 {
     const SifiveUart *u = dev;
-    return u->tx.count == FIFO_DEPTH ? TXDATA_FULL : 0;
+    return sifive_txdata_read(&u->tx);
 }
 
-/* A full FIFO drops the byte; said once per overflow, not per byte (a
- * firmware that never checks the full bit would flood the report). */
 static void txdata_write(void *dev, unsigned index, uint32_t v)
 {
     SifiveUart *u = dev;
-    if (u->tx.count < FIFO_DEPTH) {
-        fifo_push(&u->tx, (uint8_t)v);
-        return;
-    }
-    if (!u->tx_overflowed)
-        device_log_guest(&u->host, u->name, "txdata written while the "
-                         "transmit FIFO is full: the byte is dropped");
-    u->tx_overflowed = true;
+    sifive_txdata_write(&u->tx, &u->tx_overflowed, &u->host, u->name, (uint8_t)v);
 }
 
 static uint32_t rxdata_read(void *dev, unsigned index, bool peek)
 {
     SifiveUart *u = dev;
-    if (!u->rx.count)
-        return RXDATA_EMPTY;
-    return peek ? u->rx.data[u->rx.head] : fifo_pop(&u->rx);
+    return sifive_rxdata_read(&u->rx, peek);
 }
 
 static uint32_t ip_read(void *dev, unsigned index, bool peek)
@@ -303,7 +273,7 @@ static void sifive_uart_reset(void *state)
 {
     SifiveUart *u = state;
     regs_reset(&u->bank);
-    u->tx = u->rx = (Fifo){0};
+    u->tx = u->rx = (SifiveFifo){0};
     u->tx_busy = u->tx_overflowed = false;
     if (u->clock) {
         clock_event_cancel(u->tx_done);
@@ -319,7 +289,7 @@ static void sifive_uart_finalize(void *opaque)
     if (u->tx_busy)
         chardev_write(u->chardev, &u->tx_shift, 1);
     while ((u->txctrl & CTRL_EN) && u->tx.count) {
-        uint8_t byte = fifo_pop(&u->tx);
+        uint8_t byte = sifive_fifo_pop(&u->tx);
         chardev_write(u->chardev, &byte, 1);
     }
     clock_event_free(u->tx_done);
