@@ -21,7 +21,7 @@
  * - An offset where no register is (or an array element past its runtime
  *   count) reads 0 and ignores writes, reported once per offset ("read at
  *   +0x40: no register there"). A REG_UNIMPL register does the same,
- *   reported with its name ("write of 0x1 to otp.lock ignored: not
+ *   reported with its name ("write of 0x1 to we (+0x10) ignored: not
  *   modelled").
  * - Access kinds, for a guest access (`old` the stored value, `v` the
  *   value written, `mask` the writable bits):
