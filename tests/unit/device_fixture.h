@@ -61,6 +61,14 @@
  * with f->in_eof the input ends after its last byte. Any other spec opens
  * a real host backend (sim/chardev_host.h).
  *
+ * Checks every device test makes:
+ *   devfix_expect_error(err, message)  err holds exactly message (freed)
+ *   devfix_table_text(type)            the model's table passes regs_check;
+ *                                      returns it as `info types` prints it
+ *                                      (malloc'd, the caller frees)
+ *   devfix_expect_described(f, offset, value, is_write, name, fields)
+ *                                      what --trace mmio names for an access
+ *
  * A test needing more host state embeds the DevFixture as the first
  * member of its own struct: the hooks it installs get the DevFixture
  * pointer as opaque, which is then its struct's address. */
@@ -75,6 +83,7 @@
 #include <string.h>
 
 #include "peripherals/registry.h"
+#include "peripherals/regs.h"
 #include "sim/chardev_host.h"
 
 #define DEVFIX_CPU_HZ 10000000u
@@ -414,6 +423,46 @@ static inline void devfix_run_until(DevFixture *f, uint64_t cycle)
 static inline void devfix_advance(DevFixture *f, uint64_t cycles)
 {
     devfix_run_until(f, clock_now(f->clock) + cycles);
+}
+
+/* ---- checks ---- */
+
+static inline void devfix_expect_error(Error *err, const char *message)
+{
+    if (!err)
+        fail_msg("no error, expected '%s'", message);
+    if (strcmp(error_message(err), message) != 0)
+        fail_msg("got '%s'\nexpected '%s'", error_message(err), message);
+    error_free(err);
+}
+
+static inline char *devfix_table_text(const char *type)
+{
+    const PeripheralClass *cls = registry_find(type);
+    if (!cls || !cls->registers)
+        fail_msg("%s has no register table", type);
+    Error *err = NULL;
+    if (!regs_check(cls->registers, cls->type, &err))
+        fail_msg("regs_check: %s", error_message(err));
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    regs_describe_table(cls->registers, out);
+    fclose(out);
+    return text;
+}
+
+static inline void devfix_expect_described(DevFixture *f, uint64_t offset,
+                                           uint32_t value, bool is_write,
+                                           const char *name, const char *fields)
+{
+    char got_name[64], got_fields[192];
+    memory_region_describe_access(f->dev.region, offset, value, is_write, got_name,
+                                  sizeof got_name, got_fields, sizeof got_fields);
+    if (strcmp(got_name, name) != 0 || strcmp(got_fields, fields) != 0)
+        fail_msg("%s +0x%llx: got '%s' '%s', expected '%s' '%s'",
+                 is_write ? "write" : "read", (unsigned long long)offset,
+                 got_name, got_fields, name, fields);
 }
 
 #endif

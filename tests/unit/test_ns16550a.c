@@ -60,9 +60,7 @@ static void expect_create_error(const char *type, const char *const *kv,
     Fixture f = {0};
     Error *err = NULL;
     assert_false(try_create(&f, type, true, kv, &err));
-    if (strcmp(error_message(err), message) != 0)
-        fail_msg("got '%s'\nexpected '%s'", error_message(err), message);
-    error_free(err);
+    devfix_expect_error(err, message);
     devfix_teardown(&f);
 }
 
@@ -662,12 +660,7 @@ static void test_ns16550a_table_is_valid_and_covers_offsets_0_to_7(void **state)
 /* What `info types` and --describe-board show of the table. */
 static void test_ns16550a_table_as_described(void **state)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    assert_non_null(out);
-    regs_describe_table(registry_find("ns16550a")->registers, out);
-    fclose(out);
+    char *text = devfix_table_text("ns16550a");
     assert_string_equal(text,
         "    0x0000 rbr_thr_dll       8-bit rw         reset 0x0\n"
         "    0x0001 ier_dlm           8-bit rw         reset 0x0\n"
@@ -810,47 +803,35 @@ static void test_ns16550a_bad_access_property_is_checked(void **state)
     teardown(&f);
 }
 
-static void expect_described(Fixture *f, uint64_t offset, uint32_t value,
-                             bool is_write, const char *name, const char *fields)
-{
-    char got_name[64], got_fields[192];
-    memory_region_describe_access(f->dev.region, offset, value, is_write, got_name,
-                                  sizeof got_name, got_fields, sizeof got_fields);
-    if (strcmp(got_name, name) != 0 || strcmp(got_fields, fields) != 0)
-        fail_msg("%s +0x%llx: got '%s' '%s', expected '%s' '%s'",
-                 is_write ? "write" : "read", (unsigned long long)offset,
-                 got_name, got_fields, name, fields);
-}
-
 /* Traces name the register an access reached, by DLAB and direction at
  * the banked offsets, with its fields (a write shows the writable ones). */
 static void test_ns16550a_trace_names_the_banked_register(void **state)
 {
     Fixture f = {0};
     setup(&f, "ns16550a", NULL);
-    expect_described(&f, 0, 0x41, false, "rbr", "");
-    expect_described(&f, 0, 0x41, true, "thr", "");
-    expect_described(&f, 1, 0x05, true, "ier", "erbfi=1 etbei=0 elsi=1 edssi=0");
-    expect_described(&f, 2, 0xcc, false, "iir", "no_int=0 id=6 fifos=3");
-    expect_described(&f, 2, 0xc7, true, "fcr",
+    devfix_expect_described(&f, 0, 0x41, false, "rbr", "");
+    devfix_expect_described(&f, 0, 0x41, true, "thr", "");
+    devfix_expect_described(&f, 1, 0x05, true, "ier", "erbfi=1 etbei=0 elsi=1 edssi=0");
+    devfix_expect_described(&f, 2, 0xcc, false, "iir", "no_int=0 id=6 fifos=3");
+    devfix_expect_described(&f, 2, 0xc7, true, "fcr",
                      "fifo_enable=1 rcvr_reset=1 xmit_reset=1 dma_mode=0 "
                      "rcvr_trigger=3");
-    expect_described(&f, 3, 0x83, true, "lcr",
+    devfix_expect_described(&f, 3, 0x83, true, "lcr",
                      "wls=3 stb=0 pen=0 eps=0 stick_parity=0 set_break=0 dlab=1");
-    expect_described(&f, 4, 0x10, true, "mcr",
+    devfix_expect_described(&f, 4, 0x10, true, "mcr",
                      "dtr=0 rts=0 out1=0 out2=0 loop=1");
-    expect_described(&f, 5, 0x61, false, "lsr",
+    devfix_expect_described(&f, 5, 0x61, false, "lsr",
                      "dr=1 oe=0 pe=0 fe=0 bi=0 thre=1 temt=1 fifo_error=0");
-    expect_described(&f, 6, 0xb1, false, "msr",
+    devfix_expect_described(&f, 6, 0xb1, false, "msr",
                      "dcts=1 ddsr=0 teri=0 ddcd=0 cts=1 dsr=1 ri=0 dcd=1");
-    expect_described(&f, 7, 0x5a, true, "scr", "");
-    expect_described(&f, 8, 0, false, "", "");
+    devfix_expect_described(&f, 7, 0x5a, true, "scr", "");
+    devfix_expect_described(&f, 8, 0, false, "", "");
     wr8(&f, LCR, 0x80);
-    expect_described(&f, 0, 0x01, true, "dll", "");
-    expect_described(&f, 0, 0x01, false, "dll", "");
-    expect_described(&f, 1, 0x00, true, "dlm", "");
-    expect_described(&f, 2, 0x01, false, "iir", "no_int=1 id=0 fifos=0");
-    expect_described(&f, 2, 0x01, true, "fcr",
+    devfix_expect_described(&f, 0, 0x01, true, "dll", "");
+    devfix_expect_described(&f, 0, 0x01, false, "dll", "");
+    devfix_expect_described(&f, 1, 0x00, true, "dlm", "");
+    devfix_expect_described(&f, 2, 0x01, false, "iir", "no_int=1 id=0 fifos=0");
+    devfix_expect_described(&f, 2, 0x01, true, "fcr",
                      "fifo_enable=1 rcvr_reset=0 xmit_reset=0 dma_mode=0 "
                      "rcvr_trigger=0");
     teardown(&f);

@@ -43,21 +43,8 @@ static void expect_create_error(const char *type, const char *const *kv,
     devfix_setup(&f, 0);
     Error *err = NULL;
     assert_false(devfix_try_create(&f, type, "dev", BASE, 0, kv, &err));
-    if (strcmp(error_message(err), message) != 0)
-        fail_msg("got '%s'\nexpected '%s'", error_message(err), message);
-    error_free(err);
+    devfix_expect_error(err, message);
     devfix_teardown(&f);
-}
-
-static void expect_described(Fixture *f, uint64_t offset, uint32_t value,
-                             bool is_write, const char *name, const char *fields)
-{
-    char got_name[64], got_fields[192];
-    memory_region_describe_access(f->dev.region, offset, value, is_write, got_name,
-                                  sizeof got_name, got_fields, sizeof got_fields);
-    if (strcmp(got_name, name) != 0 || strcmp(got_fields, fields) != 0)
-        fail_msg("+0x%llx: got '%s' '%s', expected '%s' '%s'",
-                 (unsigned long long)offset, got_name, got_fields, name, fields);
 }
 
 static void expect_valid_table(const char *type, const char *name)
@@ -76,12 +63,7 @@ static void expect_valid_table(const char *type, const char *name)
 /* What `info types` and --describe-board show of a class's table. */
 static void expect_table_described(const char *type, const char *expected)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    assert_non_null(out);
-    regs_describe_table(registry_find(type)->registers, out);
-    fclose(out);
+    char *text = devfix_table_text(type);
     assert_string_equal(text, expected);
     free(text);
 }
@@ -226,9 +208,9 @@ static void test_finisher_trace_shows_status_and_code(void **state)
 {
     Fixture f = {0};
     setup(&f, TEST_TYPE, NULL);
-    expect_described(&f, 0, 0x00073333, true, "finisher", "status=0x3333 code=7");
-    expect_described(&f, 0, 0x01075555, true, "finisher", "status=0x5555 code=0x107");
-    expect_described(&f, 4, 0, false, "", "");
+    devfix_expect_described(&f, 0, 0x00073333, true, "finisher", "status=0x3333 code=7");
+    devfix_expect_described(&f, 0, 0x01075555, true, "finisher", "status=0x5555 code=0x107");
+    devfix_expect_described(&f, 4, 0, false, "", "");
     teardown(&f);
 }
 
@@ -310,8 +292,8 @@ static void test_probe_trace_names_levels(void **state)
 {
     Fixture f = {0};
     setup(&f, PROBE_TYPE, NULL);
-    expect_described(&f, 0, 0x21, false, "levels", "");
-    expect_described(&f, 8, 0, false, "", "");
+    devfix_expect_described(&f, 0, 0x21, false, "levels", "");
+    devfix_expect_described(&f, 8, 0, false, "", "");
     teardown(&f);
 }
 

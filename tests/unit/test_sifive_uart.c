@@ -55,9 +55,7 @@ static void expect_create_error(const char *type, const char *const *kv,
     Fixture f = {0};
     Error *err = NULL;
     assert_false(try_create(&f, type, true, kv, &err));
-    if (strcmp(error_message(err), message) != 0)
-        fail_msg("got '%s'\nexpected '%s'", error_message(err), message);
-    error_free(err);
+    devfix_expect_error(err, message);
     devfix_teardown(&f);
 }
 

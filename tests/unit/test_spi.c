@@ -157,9 +157,7 @@ static void expect_create_error(const char *const *kv, const char *message)
     Fixture fx = {0};
     Error *err = NULL;
     assert_false(try_create(&fx, true, kv, &err));
-    if (strcmp(error_message(err), message) != 0)
-        fail_msg("got '%s'\nexpected '%s'", error_message(err), message);
-    error_free(err);
+    devfix_expect_error(err, message);
     teardown(&fx);
 }
 
