@@ -482,7 +482,11 @@ access_write(RegBank *bank, uint64_t offset, unsigned size, uint32_t value)
     if (!decode(bank, offset, size, &hit, &found) || hit.reg->access == REG_RO)
         return write_odd(bank, &hit, found, offset, size, value);
     const RegDef *r = hit.reg;
-    if (r->accept && !r->accept(bank->dev, hit.index, value)) {
+    RegVerdict verdict = r->accept ? r->accept(bank->dev, r, hit.index, value)
+                                   : REG_TAKE;
+    if (verdict == REG_FAULT)
+        return false;
+    if (verdict == REG_IGNORE) {
         if (bank->table->after_access)
             bank->table->after_access(bank->dev);
         return true;

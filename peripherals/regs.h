@@ -34,7 +34,8 @@
  *     REG_RC   read: stored, then the stored value becomes 0; write: as
  *              REG_RW
  *   A `read` hook replaces "stored" (a derived value, a FIFO's head); an
- *   `accept` hook may refuse the write first (a register behind a key); a
+ *   `accept` hook may refuse the write first (a register behind a key:
+ *   ignored; a request the device cannot serve: a bus error); a
  *   `write` hook runs after the store (with the new stored value, or the
  *   masked value written when the register has no storage). After every
  *   guest access that may have changed something (a write that reached
@@ -73,6 +74,13 @@ typedef enum RegAccess {
 #define REG_NARROW 0x1u   /* 1- and 2-byte accesses inside it are fine */
 #define REG_STORE_PTR 0x2u /* `store` locates a uint32_t * to the array */
 
+/* What an `accept` hook says of a write. */
+typedef enum RegVerdict {
+    REG_TAKE,
+    REG_IGNORE,
+    REG_FAULT,
+} RegVerdict;
+
 /* A field, for traces and descriptions: bits [lsb, lsb + width). */
 typedef struct RegField {
     const char *name;
@@ -105,10 +113,13 @@ typedef struct RegDef {
      * element, 0 for a single register. */
     uint32_t (*read)(void *dev, unsigned index, bool peek);
     void (*write)(void *dev, unsigned index, uint32_t value);
-    /* Asked before a guest write changes anything, with the value written:
-     * false ignores the write (a register behind a key; the hook reports
-     * why). after_access still runs. */
-    bool (*accept)(void *dev, unsigned index, uint32_t value);
+    /* Asked before a guest write changes anything, with the register
+     * (the element's offset is reg->offset + index * reg->stride) and the
+     * value written: REG_TAKE lets it through; REG_IGNORE drops it (a
+     * register behind a key; the hook reports why), after_access still
+     * running; REG_FAULT makes the access a bus error, changing nothing. */
+    RegVerdict (*accept)(void *dev, const struct RegDef *reg, unsigned index,
+                         uint32_t value);
     /* Per-element reset values of an array (count of them); NULL: every
      * element resets to `reset`. */
     const uint32_t *resets;

@@ -541,45 +541,31 @@ static bool key_used(Aon *a, uint32_t *key, const char *what,
 /* A watchdog write the key allows settles the count under the
  * configuration it counted with (into wdogcount, anchored at this tick),
  * so that the value written applies from now. */
-static bool wdog_accept(Aon *a, uint32_t offset)
+static RegVerdict wdog_accept(void *dev, const RegDef *reg, unsigned i, uint32_t v)
 {
-    if (!key_used(a, &a->wdogkey, "watchdog", "wdogkey", offset))
-        return false;
+    Aon *a = dev;
+    if (!key_used(a, &a->wdogkey, "watchdog", "wdogkey", reg->offset + i * reg->stride))
+        return REG_IGNORE;
     wdog_settle(a, aon_ticks(a));
     a->changed |= AON_WDOG_CHANGED;
-    return true;
+    return REG_TAKE;
 }
 
-static bool pmu_accept(Aon *a, uint32_t offset)
+static RegVerdict pmu_accept(void *dev, const RegDef *reg, unsigned i, uint32_t v)
 {
-    return key_used(a, &a->pmukey, "PMU", "pmukey", offset);
+    Aon *a = dev;
+    return key_used(a, &a->pmukey, "PMU", "pmukey", reg->offset + i * reg->stride)
+               ? REG_TAKE : REG_IGNORE;
 }
-
-/* The accept hook of each register behind a key: an accept hook is not
- * told which register it serves, and the report names the offset. */
-#define AON_GUARDED(reg, guard, offset)                             \
-    static bool reg##_accept(void *dev, unsigned i, uint32_t v)     \
-    {                                                               \
-        return guard(dev, (offset) + 4 * i);                        \
-    }
-AON_GUARDED(wdogcfg, wdog_accept, WDOGCFG)
-AON_GUARDED(wdogcount, wdog_accept, WDOGCOUNT)
-AON_GUARDED(wdogs, wdog_accept, WDOGS) /* changes nothing, uses the key */
-AON_GUARDED(wdogfeed, wdog_accept, WDOGFEED)
-AON_GUARDED(wdogcmp0, wdog_accept, WDOGCMP0)
-AON_GUARDED(pmuwakeupi, pmu_accept, PMUWAKEUPI0)
-AON_GUARDED(pmusleepi, pmu_accept, PMUSLEEPI0)
-AON_GUARDED(pmuie, pmu_accept, PMUIE)
-AON_GUARDED(pmusleep, pmu_accept, PMUSLEEP)
 
 /* An RTC write settles the count under the old enable and scale (into
  * rtccountlo/hi, anchored at this tick) before the value written lands. */
-static bool rtc_accept(void *dev, unsigned i, uint32_t v)
+static RegVerdict rtc_accept(void *dev, const RegDef *reg, unsigned i, uint32_t v)
 {
     Aon *a = dev;
     rtc_settle(a, aon_ticks(a));
     a->changed |= AON_RTC_CHANGED;
-    return true;
+    return REG_TAKE;
 }
 
 static void wdogkey_write(void *dev, unsigned i, uint32_t v)
@@ -700,19 +686,19 @@ static const RegField pmucause_fields[] = {
 static const RegDef aon_regs[] = {
     {.name = "wdogcfg", .offset = WDOGCFG, .width = 4, .access = REG_RW,
      .mask = WDOGCFG_MASK, .store = offsetof(Aon, wdogcfg), .read = wdogcfg_read,
-     .accept = wdogcfg_accept, .fields = wdogcfg_fields},
+     .accept = wdog_accept, .fields = wdogcfg_fields},
     {.name = "wdogcount", .offset = WDOGCOUNT, .width = 4, .access = REG_RW,
      .mask = WDOG_COUNT_MASK, .store = offsetof(Aon, wdogcount),
-     .read = wdogcount_read, .accept = wdogcount_accept},
+     .read = wdogcount_read, .accept = wdog_accept},
     {.name = "wdogs", .offset = WDOGS, .width = 4, .access = REG_RW,
-     .store = REG_NO_STORE, .read = wdogs_read, .accept = wdogs_accept},
+     .store = REG_NO_STORE, .read = wdogs_read, .accept = wdog_accept},
     {.name = "wdogfeed", .offset = WDOGFEED, .width = 4, .access = REG_WO,
-     .store = REG_NO_STORE, .accept = wdogfeed_accept, .write = wdogfeed_write},
+     .store = REG_NO_STORE, .accept = wdog_accept, .write = wdogfeed_write},
     {.name = "wdogkey", .offset = WDOGKEY, .width = 4, .access = REG_RW,
      .store = offsetof(Aon, wdogkey), .write = wdogkey_write},
     {.name = "wdogcmp0", .offset = WDOGCMP0, .width = 4, .access = REG_RW,
      .reset = WDOGCMP_RESET, .mask = WDOGCMP_MASK,
-     .store = offsetof(Aon, wdogcmp0), .accept = wdogcmp0_accept},
+     .store = offsetof(Aon, wdogcmp0), .accept = wdog_accept},
     {.name = "rtccfg", .offset = RTCCFG, .width = 4, .access = REG_RW,
      .mask = RTCCFG_MASK, .store = offsetof(Aon, kept.rtccfg),
      .read = rtccfg_read, .accept = rtc_accept, .fields = rtccfg_fields},
@@ -738,19 +724,19 @@ static const RegDef aon_regs[] = {
      .count = AON_BACKUP_REGS, .stride = 4, .store = offsetof(Aon, kept.backup)},
     {.name = "pmuwakeupi", .offset = PMUWAKEUPI0, .width = 4, .access = REG_RW,
      .mask = PMU_PROGRAM_MASK, .count = AON_PMU_PROGRAM, .stride = 4,
-     .store = offsetof(Aon, kept.pmuwakeupi), .accept = pmuwakeupi_accept,
+     .store = offsetof(Aon, kept.pmuwakeupi), .accept = pmu_accept,
      .resets = default_wake, .fields = pmu_program_fields},
     {.name = "pmusleepi", .offset = PMUSLEEPI0, .width = 4, .access = REG_RW,
      .mask = PMU_PROGRAM_MASK, .count = AON_PMU_PROGRAM, .stride = 4,
-     .store = offsetof(Aon, kept.pmusleepi), .accept = pmusleepi_accept,
+     .store = offsetof(Aon, kept.pmusleepi), .accept = pmu_accept,
      .resets = default_sleep, .fields = pmu_program_fields},
     {.name = "pmuie", .offset = PMUIE, .width = 4, .access = REG_RW,
      .mask = PMUIE_MASK, .store = offsetof(Aon, kept.pmuie),
-     .accept = pmuie_accept, .fields = pmuie_fields},
+     .accept = pmu_accept, .fields = pmuie_fields},
     {.name = "pmucause", .offset = PMUCAUSE, .width = 4, .access = REG_RO,
      .store = offsetof(Aon, pmucause), .fields = pmucause_fields},
     {.name = "pmusleep", .offset = PMUSLEEP, .width = 4, .access = REG_WO,
-     .store = REG_NO_STORE, .accept = pmusleep_accept, .write = pmusleep_write},
+     .store = REG_NO_STORE, .accept = pmu_accept, .write = pmusleep_write},
     {.name = "pmukey", .offset = PMUKEY, .width = 4, .access = REG_RW,
      .store = offsetof(Aon, pmukey), .write = pmukey_write},
 };

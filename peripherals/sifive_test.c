@@ -27,7 +27,6 @@ typedef struct SifiveTest {
     DeviceHost host;
     char *name; /* the board's name for it, for the bank */
     RegBank bank;
-    MmioOps ops; /* regs_mmio_ops but the write (test_mmio_write) */
 } SifiveTest;
 
 static void finisher_write(void *dev, unsigned index, uint32_t value)
@@ -40,10 +39,19 @@ static void finisher_write(void *dev, unsigned index, uint32_t value)
     case TEST_FAIL:
         t->host.request_exit(t->host.opaque, (int)(value >> 16));
         return;
-    case TEST_RESET: /* test_mmio_write refused it without request_reset */
+    case TEST_RESET: /* finisher_accept refused it without request_reset */
         t->host.request_reset(t->host.opaque);
         return;
     }
+}
+
+/* A reset request to a machine that cannot reset is a bus error. */
+static RegVerdict finisher_accept(void *dev, const RegDef *reg, unsigned index,
+                                  uint32_t value)
+{
+    const SifiveTest *t = dev;
+    return (value & 0xffff) == TEST_RESET && !t->host.request_reset ? REG_FAULT
+                                                                    : REG_TAKE;
 }
 
 static const RegField finisher_fields[] = {{"status", 0, 16}, {"code", 16, 16},
@@ -51,28 +59,14 @@ static const RegField finisher_fields[] = {{"status", 0, 16}, {"code", 16, 16},
 
 static const RegDef sifive_test_regs[] = {
     {.name = "finisher", .offset = 0x0, .width = 4, .access = REG_WO,
-     .store = REG_NO_STORE, .write = finisher_write, .fields = finisher_fields},
+     .store = REG_NO_STORE, .accept = finisher_accept, .write = finisher_write,
+     .fields = finisher_fields},
 };
 
 static const RegTable sifive_test_table = {
     .regs = sifive_test_regs,
     .nregs = REG_TABLE_LEN(sifive_test_regs),
 };
-
-/* A write hook cannot refuse its access (regs.h), and asking a machine
- * that cannot reset for a reset has always been a bus error here: such a
- * write is refused before it reaches the table. The rest of the MmioOps
- * is regs_mmio_ops. */
-static bool test_mmio_write(void *opaque, uint64_t offset, unsigned size,
-                            uint32_t value)
-{
-    RegBank *bank = opaque;
-    const SifiveTest *t = bank->dev;
-    if (offset == 0 && size == 4 && (value & 0xffff) == TEST_RESET &&
-        !t->host.request_reset)
-        return false;
-    return regs_write(bank, offset, size, value);
-}
 
 static const DeviceProperty test_props[] = {
     REGS_BAD_ACCESS_PROPERTY,
@@ -97,11 +91,8 @@ static bool test_create(const DeviceConfig *config, Device *out, Error **errp)
         test_finalize(t);
         return false;
     }
-    t->ops = regs_mmio_ops;
-    t->ops.write = test_mmio_write;
     out->owner = owner_new(config->ms, config->desc->name, test_finalize, t);
-    out->region = memory_region_new_mmio(out->owner, config->desc->name,
-                                         config->size, &t->ops, &t->bank);
+    out->region = regs_region_new(out->owner, &t->bank, config->size);
     out->state = t;
     return true;
 }

@@ -54,12 +54,15 @@ static void seen_write(void *dev, unsigned index, uint32_t value)
 }
 
 /* A write to `keyed` needs `key` set first and uses it up. */
-static bool key_accept(void *dev, unsigned index, uint32_t value)
+static RegVerdict key_accept(void *dev, const RegDef *reg, unsigned index,
+                             uint32_t value)
 {
     Toy *t = dev;
+    if (value == 0xdead)
+        return REG_FAULT; /* a request this device cannot serve */
     bool ok = t->key != 0;
     t->key = 0;
-    return ok;
+    return ok ? REG_TAKE : REG_IGNORE;
 }
 
 static const uint32_t tier_resets[3] = {0x11, 0x22, 0x33};
@@ -382,6 +385,12 @@ static void test_accept_refuses_a_locked_write(void **state)
     wr(f, 0x28, 4); /* the key was used up: refused, after_access runs all the same */
     assert_int_equal(f->toy.after, after + 3);
     assert_int_equal(rd(f, 0x28), 9);
+    /* a fault: a bus error, nothing written, no after_access, the key kept */
+    wr(f, 0x2c, 1);
+    assert_false(regs_write(&f->toy.bank, 0x28, 4, 0xdead));
+    assert_int_equal(rd(f, 0x28), 9);
+    assert_int_equal(f->toy.key, 1);
+    assert_int_equal(f->toy.after, after + 4);
 }
 
 static void test_per_element_resets(void **state)
