@@ -221,12 +221,10 @@ static bool set_one(BusDevice *slot, const char *name, const char *prop,
     return slot->cls->set_property(slot->dev, prop, value, errp);
 }
 
-bool bus_device_set(BusDevice *slot, const char *name, const char *bus,
-                    MemorySystem *ms, const DeviceHost *host, const char *prop,
-                    const char *value, Error **errp)
+static bool replace(BusDevice *slot, const char *name, const char *bus,
+                    MemorySystem *ms, const DeviceHost *host, const char *value,
+                    Error **errp)
 {
-    if (prop)
-        return set_one(slot, name, prop, value, errp);
     BusDevice fresh = {0};
     if (!is_empty(value) &&
         !build(name, value, bus, NULL, NULL, NULL, ms, host, &fresh, errp))
@@ -234,6 +232,17 @@ bool bus_device_set(BusDevice *slot, const char *name, const char *bus,
     bus_device_destroy(slot);
     *slot = fresh;
     return true;
+}
+
+bool bus_device_set(BusDevice *slot, const char *ctrl_name, const char *slot_key,
+                    const char *bus, MemorySystem *ms, const DeviceHost *host,
+                    const char *prop, const char *value, Error **errp)
+{
+    char *name = xasprintf("%s.%s", ctrl_name, slot_key);
+    bool ok = prop ? set_one(slot, name, prop, value, errp)
+                   : replace(slot, name, bus, ms, host, value, errp);
+    free(name);
+    return ok;
 }
 
 void bus_device_destroy(BusDevice *bd)

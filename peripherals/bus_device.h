@@ -13,7 +13,7 @@
  * the controller property's file:line:col. `peripheral set CTRL KEY VALUE`
  * replaces the device at KEY (the old one goes only once the new one is
  * built); `peripheral set CTRL KEY.PROP VALUE` changes one live property
- * of it (bus_device_set_property).
+ * of it (bus_device_set).
  *
  * A bus device model is one file with a BusDeviceClass and one line in
  * bus_device.c's table. What a device does on its bus is the bus's
@@ -64,11 +64,11 @@ bool bus_device_key_match(const char *key, const char *slot_key,
                           const char **prop);
 /* Replaces the device in `slot` with the one `value` describes ("":
  * detaches it; the old one is destroyed only once the new one is built),
- * or, when `prop` is set, changes that live property of it. `name` is
- * "CTRL.KEY" for messages. Fails changing nothing. */
-bool bus_device_set(BusDevice *slot, const char *name, const char *bus,
-                    MemorySystem *ms, const DeviceHost *host, const char *prop,
-                    const char *value, Error **errp);
+ * or, when `prop` is set, changes that live property of it. Messages
+ * name it "CTRL.KEY". Fails changing nothing. */
+bool bus_device_set(BusDevice *slot, const char *ctrl_name, const char *slot_key,
+                    const char *bus, MemorySystem *ms, const DeviceHost *host,
+                    const char *prop, const char *value, Error **errp);
 
 void bus_device_destroy(BusDevice *bd);
 

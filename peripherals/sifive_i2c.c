@@ -441,10 +441,8 @@ static bool sifive_i2c_set_property(void *state, const char *key,
         const char *prop;
         if (!bus_device_key_match(key, slot_keys[i], &prop))
             continue;
-        char name[160];
-        snprintf(name, sizeof name, "%s.%s", s->name, slot_keys[i]);
-        if (!bus_device_set(&s->slot[i], name, "i2c", s->ms, &s->host, prop,
-                            value, errp))
+        if (!bus_device_set(&s->slot[i], s->name, slot_keys[i], "i2c", s->ms,
+                            &s->host, prop, value, errp))
             return false;
         if (!prop) /* a new target: it was never addressed */
             s->selected &= ~(1u << i);

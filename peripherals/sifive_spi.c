@@ -656,10 +656,8 @@ static bool spi_set_property(void *state, const char *key, const char *value,
                        s->ncs == 1 ? "" : "s", cs_keys[i]);
             return false;
         }
-        char name[160];
-        snprintf(name, sizeof name, "%s.%s", s->name, cs_keys[i]);
-        if (!bus_device_set(&s->cs[i], name, "spi", s->ms, &s->host, prop, value,
-                            errp))
+        if (!bus_device_set(&s->cs[i], s->name, cs_keys[i], "spi", s->ms, &s->host,
+                            prop, value, errp))
             return false;
         const SpiDeviceOps *ops = cs_ops(s, i);
         if (!prop && ops && !(s->pins >> i & 1))

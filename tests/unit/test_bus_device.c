@@ -123,6 +123,20 @@ static void test_long_names_are_kept_whole(void **state)
     if (!strstr(error_message(err), expected))
         fail_msg("got '%s'", error_message(err));
     error_free(err);
+    /* and while running (a controller's set_property) */
+    err = NULL;
+    bd = (BusDevice){0};
+    assert_false(bus_device_set(&bd, name, "dev0", "i2c", NULL, &c.host, NULL, "nosuch",
+                                &err));
+    if (!strstr(error_message(err), expected))
+        fail_msg("got '%s'", error_message(err));
+    error_free(err);
+    err = NULL;
+    assert_false(bus_device_set(&bd, name, "dev0", "i2c", NULL, &c.host, "temperature",
+                                "1", &err));
+    snprintf(expected, sizeof expected, "'%s.dev0' has no device attached", name);
+    assert_string_equal(error_message(err), expected);
+    error_free(err);
 }
 
 /* The controller's dev0.PROP overrides PROP in dev0's value, with its
@@ -150,26 +164,26 @@ static void test_set_replaces_only_once_the_new_one_is_built(void **state)
     Error *err = NULL;
     assert_true(bus_device_create(&c.config, "dev0", "i2c", &bd, &err));
     void *old = bd.dev;
-    assert_false(bus_device_set(&bd, "i2c0.dev0", "i2c", NULL, &c.host, NULL,
+    assert_false(bus_device_set(&bd, "i2c0", "dev0", "i2c", NULL, &c.host, NULL,
                                 "lm75 address=1", &err));
     error_free(err);
     err = NULL;
     assert_ptr_equal(bd.dev, old);
-    assert_false(bus_device_set(&bd, "i2c0.dev0", "i2c", NULL, &c.host, NULL,
+    assert_false(bus_device_set(&bd, "i2c0", "dev0", "i2c", NULL, &c.host, NULL,
                                 "lm75 address=0x49 x", &err));
     assert_string_equal(error_message(err), "'x' is not KEY=VALUE");
     error_free(err);
     err = NULL;
     assert_ptr_equal(bd.dev, old);
-    assert_false(bus_device_set(&bd, "i2c0.dev0", "i2c", NULL, &c.host,
+    assert_false(bus_device_set(&bd, "i2c0", "dev0", "i2c", NULL, &c.host,
                                 "address", "0x49", &err));
     assert_non_null(strstr(error_message(err), "cannot change while it runs"));
     error_free(err);
     err = NULL;
-    assert_true(bus_device_set(&bd, "i2c0.dev0", "i2c", NULL, &c.host, NULL, " ",
+    assert_true(bus_device_set(&bd, "i2c0", "dev0", "i2c", NULL, &c.host, NULL, " ",
                                &err));
     assert_null(bd.cls);
-    assert_false(bus_device_set(&bd, "i2c0.dev0", "i2c", NULL, &c.host,
+    assert_false(bus_device_set(&bd, "i2c0", "dev0", "i2c", NULL, &c.host,
                                 "temperature", "20", &err));
     assert_string_equal(error_message(err), "'i2c0.dev0' has no device attached");
     error_free(err);

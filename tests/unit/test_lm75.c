@@ -113,7 +113,7 @@ static uint16_t temp_of(const char *temperature)
 static void live_set(Sensor *s, const char *prop, const char *value)
 {
     Error *err = NULL;
-    if (!bus_device_set(&s->bd, "i2c0.dev0", "i2c", NULL, NULL, prop, value, &err))
+    if (!bus_device_set(&s->bd, "i2c0", "dev0", "i2c", NULL, NULL, prop, value, &err))
         fail_msg("set %s: %s", prop, error_message(err));
 }
 
@@ -294,13 +294,13 @@ static void test_live_temperature(void **state)
     live_set(&s, "temperature", "30.5");
     assert_int_equal(read16(&s, TEMP), 0x1e80);
     Error *err = NULL;
-    assert_false(bus_device_set(&s.bd, "i2c0.dev0", "i2c", NULL, NULL,
+    assert_false(bus_device_set(&s.bd, "i2c0", "dev0", "i2c", NULL, NULL,
                                 "temperature", "warm", &err));
     assert_string_equal(error_message(err), "'temperature' 'warm' is not a number "
                         "of degrees C (e.g. 21.5 or -10.25)");
     error_free(err);
     err = NULL;
-    assert_false(bus_device_set(&s.bd, "i2c0.dev0", "i2c", NULL, NULL,
+    assert_false(bus_device_set(&s.bd, "i2c0", "dev0", "i2c", NULL, NULL,
                                 "address", "0x49", &err));
     assert_non_null(strstr(error_message(err), "cannot change while it runs"));
     error_free(err);
