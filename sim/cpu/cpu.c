@@ -327,6 +327,63 @@ void cpu_set_block_observer(Cpu *cpu, CpuBlockObserver observer, void *opaque)
     cpu->check_at = 0;
 }
 
+static void exec_observers_changed(Cpu *cpu)
+{
+    unsigned kinds = 0;
+    for (unsigned i = 0; i < cpu->nexec_observers; i++)
+        kinds |= cpu->exec_observers[i].kinds;
+    bool blocks_before = cpu->exec_kinds & CPU_EXEC_BLOCK;
+    cpu->exec_kinds = kinds;
+    cpu->reported_priv = cpu->priv; /* changes from now on */
+    cpu->reported_waiting = cpu->waiting;
+    cpu_update_chaining(cpu);
+    if (!blocks_before && (kinds & CPU_EXEC_BLOCK))
+        cpu_blocks_flush(cpu); /* no chain made before may skip a block now */
+    cpu->check_at = 0;
+}
+
+bool cpu_add_exec_observer(Cpu *cpu, unsigned kinds, CpuExecObserver fn, void *opaque)
+{
+    if (cpu->nexec_observers == CPU_EXEC_OBSERVERS)
+        return false;
+    for (unsigned i = 0; i < cpu->nexec_observers; i++)
+        if (cpu->exec_observers[i].fn == fn && cpu->exec_observers[i].opaque == opaque)
+            return false;
+    cpu->exec_observers[cpu->nexec_observers++] = (struct CpuExecSlot){fn, opaque, kinds};
+    exec_observers_changed(cpu);
+    return true;
+}
+
+void cpu_remove_exec_observer(Cpu *cpu, CpuExecObserver fn, void *opaque)
+{
+    for (unsigned i = 0; i < cpu->nexec_observers; i++) {
+        if (cpu->exec_observers[i].fn != fn || cpu->exec_observers[i].opaque != opaque)
+            continue;
+        memmove(&cpu->exec_observers[i], &cpu->exec_observers[i + 1],
+                (cpu->nexec_observers - i - 1) * sizeof cpu->exec_observers[0]);
+        cpu->nexec_observers--;
+        exec_observers_changed(cpu);
+        return;
+    }
+}
+
+void cpu_exec_notify(Cpu *cpu, const CpuExecEvent *event)
+{
+    for (unsigned i = 0; i < cpu->nexec_observers; i++)
+        if (cpu->exec_observers[i].kinds & event->kind)
+            cpu->exec_observers[i].fn(cpu->exec_observers[i].opaque, cpu, event);
+}
+
+unsigned cpu_privilege(const Cpu *cpu)
+{
+    return cpu->priv;
+}
+
+bool cpu_sleeping(const Cpu *cpu)
+{
+    return cpu->waiting;
+}
+
 void cpu_request_reset(Cpu *cpu)
 {
     cpu->reset_requested = true;
@@ -400,6 +457,7 @@ void cpu_reset(Cpu *cpu)
     cpu->check_at = 0;
     atomic_store(&cpu->stop_requested, false);
     cpu_csr_reset(cpu);
+    cpu_mode_changed(cpu);
     cpu_map_changed(cpu);
     mem_cache_flush(&cpu->data);
 }

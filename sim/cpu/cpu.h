@@ -188,6 +188,54 @@ void cpu_engine_stats(const Cpu *cpu, CpuEngineStats *out);
 typedef bool (*CpuBlockObserver)(void *opaque, const Cpu *cpu);
 void cpu_set_block_observer(Cpu *cpu, CpuBlockObserver observer, void *opaque);
 
+/* Execution events, for profiles, coverage and waveforms (sim/profile.h,
+ * sim/coverage.h, sim/vcd.h). Observing never changes the run: both
+ * engines give the same events, instruction for instruction.
+ *
+ *   CPU_EXEC_BLOCK  `ninsns` (>= 1) instructions retired straight-line
+ *                   from `start` (in pc order, no jump between them); the
+ *                   last at `last_pc`, raw bits `last_bits`; `taken`: it
+ *                   jumped, or branched taken (else it fell through, was
+ *                   not a control transfer, or the block was cut short).
+ *                   A block whose instruction faults reports the ones
+ *                   before it, then the trap.
+ *   CPU_EXEC_TRAP   a trap was taken at `epc` (`mcause`, `tval`); the pc
+ *                   is now the handler.
+ *   CPU_EXEC_MODE   the privilege (`priv`: 3 machine, 0 user) or the sleep
+ *                   state (`sleeping`: in wfi) may have changed: at trap
+ *                   entry, mret, wfi, wake-up and reset. Observers compare.
+ *
+ * `cycles` is the virtual time just after the event (cpu_cycles). Block
+ * events make the run loop run blocks one at a time, unchained (slower);
+ * trap and mode events cost nothing until one happens. Up to
+ * CPU_EXEC_OBSERVERS observers at once, each with the kinds it asked for. */
+typedef enum CpuExecKind {
+    CPU_EXEC_BLOCK = 1u << 0,
+    CPU_EXEC_TRAP = 1u << 1,
+    CPU_EXEC_MODE = 1u << 2,
+} CpuExecKind;
+
+typedef struct CpuExecEvent {
+    CpuExecKind kind;
+    uint64_t cycles;
+    uint32_t start, ninsns, last_pc, last_bits; /* CPU_EXEC_BLOCK */
+    bool taken;
+    uint32_t mcause, epc, tval;                 /* CPU_EXEC_TRAP */
+    unsigned priv;                              /* CPU_EXEC_MODE */
+    bool sleeping;
+} CpuExecEvent;
+
+#define CPU_EXEC_OBSERVERS 4
+typedef void (*CpuExecObserver)(void *opaque, const Cpu *cpu, const CpuExecEvent *event);
+/* False when CPU_EXEC_OBSERVERS are set already. `kinds`: CpuExecKind
+ * bits. The same fn and opaque may be added once. */
+bool cpu_add_exec_observer(Cpu *cpu, unsigned kinds, CpuExecObserver fn, void *opaque);
+/* Removes what cpu_add_exec_observer added; a missing one is harmless. */
+void cpu_remove_exec_observer(Cpu *cpu, CpuExecObserver fn, void *opaque);
+/* The hart's privilege (3 machine, 0 user) and whether it sleeps in wfi. */
+unsigned cpu_privilege(const Cpu *cpu);
+bool cpu_sleeping(const Cpu *cpu);
+
 /* CSR access for debuggers: no privilege checks, no side effects beyond
  * the write itself. False: the CSR does not exist on this hart. */
 bool cpu_get_csr(const Cpu *cpu, unsigned csr, uint32_t *value);

@@ -25,7 +25,8 @@ void cpu_update_chaining(Cpu *cpu)
 {
     cpu->jit_blocked = cpu->pmp_active || cpu_tracing_insns(cpu) || cpu->debug_active ||
                        cpu->triggers_exec || cpu->triggers_data;
-    cpu->no_chaining = cpu->jit_blocked || cpu->observer;
+    cpu->no_chaining = cpu->jit_blocked || cpu->observer ||
+                       (cpu->exec_kinds & CPU_EXEC_BLOCK);
     cpu->interp_chains = !cpu->no_chaining && !cpu->jit;
 }
 

@@ -300,6 +300,12 @@ static void enter_trap(Cpu *cpu, uint32_t mcause, uint32_t tval, uint32_t handle
     cpu->pc = handler;
     cpu_trigger_trap_entered(cpu);
     cpu_pmp_update(cpu);
+    if (unlikely(cpu->exec_kinds & CPU_EXEC_TRAP)) {
+        CpuExecEvent e = {.kind = CPU_EXEC_TRAP, .cycles = cpu->cycles, .mcause = mcause,
+                          .epc = cpu->trap_epc, .tval = tval};
+        cpu_exec_notify(cpu, &e);
+    }
+    cpu_mode_changed(cpu);
 }
 
 static const char *cpu_cause_name(uint32_t cause)

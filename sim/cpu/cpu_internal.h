@@ -334,6 +334,16 @@ struct Cpu {
 
     CpuBlockObserver observer;  /* cpu_set_block_observer */
     void *observer_opaque;
+
+    struct CpuExecSlot {
+        CpuExecObserver fn;
+        void *opaque;
+        unsigned kinds;
+    } exec_observers[CPU_EXEC_OBSERVERS]; /* cpu_add_exec_observer */
+    unsigned nexec_observers;
+    unsigned exec_kinds;        /* the union of their kinds */
+    unsigned reported_priv;     /* what CPU_EXEC_MODE observers last heard */
+    bool reported_waiting;
 };
 
 static inline uint64_t cpu_retired(const Cpu *cpu)
@@ -390,6 +400,24 @@ void cpu_debug_free(Cpu *cpu);
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+
+void cpu_exec_notify(Cpu *cpu, const CpuExecEvent *event);
+
+/* Where privilege or sleep state may have changed (after a block ran, at
+ * trap entry, wake-up, reset): CPU_EXEC_MODE observers hear of a change
+ * since the last report. Never from inside a block, so a block's event
+ * (its mret or wfi included) comes first on both engines. */
+static inline void cpu_mode_changed(Cpu *cpu)
+{
+    if (__builtin_expect((cpu->exec_kinds & CPU_EXEC_MODE) != 0, 0) &&
+        (cpu->priv != cpu->reported_priv || cpu->waiting != cpu->reported_waiting)) {
+        cpu->reported_priv = cpu->priv;
+        cpu->reported_waiting = cpu->waiting;
+        CpuExecEvent e = {.kind = CPU_EXEC_MODE, .cycles = cpu->cycles,
+                          .priv = cpu->priv, .sleeping = cpu->waiting};
+        cpu_exec_notify(cpu, &e);
+    }
+}
 
 static inline bool cpu_tracing_insns(const Cpu *cpu)
 {

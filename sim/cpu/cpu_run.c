@@ -119,6 +119,7 @@ static bool cpu_wait(Cpu *cpu, Error **errp)
 {
     if (cpu->mip & cpu->mie) {
         cpu->waiting = false; /* wakes even with interrupts disabled */
+        cpu_mode_changed(cpu);
         return true;
     }
     Clock *clock = cpu->config.clock;
@@ -166,6 +167,7 @@ static bool cpu_look_around(Cpu *cpu, CpuStopReason *why, Error **errp)
         int irq = cpu_pending_interrupt(cpu);
         if (irq >= 0) {
             cpu->waiting = false;
+            cpu_mode_changed(cpu); /* woken: said before the trap is */
             cpu_take_interrupt(cpu, (unsigned)irq);
             if (cpu->stepping) {
                 *why = CPU_STOP_INSN_LIMIT; /* the step went into the handler */
@@ -204,6 +206,25 @@ static BlockExit exec_block(Cpu *cpu, Block *b, JitLink *link)
     BlockExit how = jit_run(cpu, entry);
     *link = (JitLink){cpu->jit_exit_site, cpu->pc, cpu->blocks.generation};
     return how;
+}
+
+/* CPU_EXEC_BLOCK observers: unchained, b is the one block that ran, and
+ * its first n instructions retired (its instructions stay readable until
+ * the next translation, even when it was invalidated meanwhile). */
+static void report_block(Cpu *cpu, const Block *b, uint32_t start, uint64_t n,
+                         BlockExit how)
+{
+    if (n == 0)
+        return;
+    if (n > b->ninsns)
+        n = b->ninsns; /* cannot happen unchained; never read past it */
+    const BlockInsn *last = &b->insns[n - 1];
+    CpuExecEvent e = {
+        .kind = CPU_EXEC_BLOCK, .cycles = cpu->cycles, .start = start,
+        .ninsns = (uint32_t)n, .last_pc = last->pc, .last_bits = last->bits,
+        .taken = how == BLOCK_EXIT_TAKEN,
+    };
+    cpu_exec_notify(cpu, &e);
 }
 
 /* The differential tests' view after each block or trap: true stops. */
@@ -257,7 +278,14 @@ static CpuStopReason run_blocks(Cpu *cpu, uint64_t max_insns, Error **errp)
             continue;
         }
         uint64_t generation = cpu->blocks.generation;
+        uint32_t start = cpu->pc;
+        uint64_t retired_before = cpu_retired(cpu);
         BlockExit how = exec_block(cpu, b, &link);
+        if (unlikely(cpu->exec_kinds)) {
+            if (cpu->exec_kinds & CPU_EXEC_BLOCK)
+                report_block(cpu, b, start, cpu_retired(cpu) - retired_before, how);
+            cpu_mode_changed(cpu); /* its mret or wfi */
+        }
         switch (how) {
         case BLOCK_EXIT_NEXT:
         case BLOCK_EXIT_TAKEN:

@@ -102,6 +102,17 @@ typedef struct Access {
     uint8_t size, write, ok;
 } Access;
 
+/* The execution events a side saw (cpu_add_exec_observer), folded into
+ * a hash. Straight-line blocks are merged into runs first, so the
+ * comparison does not depend on where an engine split them; traps and
+ * mode changes are hashed with their cycles. */
+typedef struct ExecLog {
+    bool open;            /* a run not yet hashed */
+    uint32_t start, ninsns, last_pc, last_bits;
+    bool taken;
+    uint64_t hash, runs, traps, modes, insns;
+} ExecLog;
+
 typedef struct Side {
     Fixture f;            /* first: dev_ops's opaque is the Fixture */
     const char *name;
@@ -118,6 +129,7 @@ typedef struct Side {
     uint64_t access_hash;
     uint64_t timer_fired[MAX_EVENTS];
     unsigned ntimer_fired;
+    ExecLog exec;
 } Side;
 
 typedef struct Setup {
@@ -125,6 +137,7 @@ typedef struct Setup {
     bool emulate_misaligned;
     bool big;             /* BIG_SIZE more RAM at BIG_BASE */
     bool alias;           /* RAM shown again at ALIAS_BASE */
+    bool exec_events;     /* both sides log execution events (ExecLog) */
 } Setup;
 
 typedef struct Twin {
@@ -254,6 +267,63 @@ static void observe_mmio(void *opaque, const MemoryRegion *region, uint32_t addr
         s->access_hash = (s->access_hash ^ words[i]) * 0x100000001b3ull;
 }
 
+static void exec_mix(ExecLog *l, uint64_t v)
+{
+    l->hash = (l->hash ^ v) * 0x100000001b3ull;
+}
+
+static void exec_flush(ExecLog *l)
+{
+    if (!l->open)
+        return;
+    exec_mix(l, l->start);
+    exec_mix(l, l->ninsns);
+    exec_mix(l, l->last_pc);
+    exec_mix(l, l->last_bits);
+    exec_mix(l, l->taken);
+    l->runs++;
+    l->open = false;
+}
+
+static void observe_exec(void *opaque, const Cpu *cpu, const CpuExecEvent *e)
+{
+    ExecLog *l = &((Side *)opaque)->exec;
+    if (e->kind == CPU_EXEC_BLOCK) {
+        assert_true(e->ninsns >= 1);
+        l->insns += e->ninsns;
+        uint32_t follows = l->last_pc + ((l->last_bits & 3) == 3 ? 4 : 2);
+        if (l->open && !l->taken && e->start == follows) {
+            l->ninsns += e->ninsns;
+        } else {
+            exec_flush(l);
+            l->open = true;
+            l->start = e->start;
+            l->ninsns = e->ninsns;
+        }
+        l->last_pc = e->last_pc;
+        l->last_bits = e->last_bits;
+        l->taken = e->taken;
+        return;
+    }
+    exec_flush(l);
+    exec_mix(l, e->kind);
+    exec_mix(l, e->cycles);
+    if (e->kind == CPU_EXEC_TRAP) {
+        uint32_t mepc = 0;
+        assert_true(cpu_get_csr(cpu, CSR_MEPC, &mepc));
+        assert_int_equal(e->epc, mepc);
+        exec_mix(l, e->mcause);
+        exec_mix(l, e->epc);
+        exec_mix(l, e->tval);
+        exec_mix(l, cpu_get_pc(cpu));
+        l->traps++;
+    } else {
+        exec_mix(l, e->priv);
+        exec_mix(l, e->sleeping);
+        l->modes++;
+    }
+}
+
 static bool jit_here(void)
 {
     return cpu_jit_supported();
@@ -306,6 +376,9 @@ static void side_open(Side *s, const char *name, bool jit, const Setup *setup)
     s->mei = cpu_irq_input(f->cpu, CPU_IRQ_MEI);
     s->mti = cpu_irq_input(f->cpu, CPU_IRQ_MTI);
     memory_set_mmio_observer(f->ms, observe_mmio, s);
+    if (setup->exec_events)
+        assert_true(cpu_add_exec_observer(f->cpu, CPU_EXEC_BLOCK | CPU_EXEC_TRAP | CPU_EXEC_MODE,
+                                          observe_exec, s));
     f->pc = RAM_BASE;
 }
 
@@ -534,6 +607,16 @@ static void compare_sides(Report *r, Side *a, Side *b, bool memory)
             break;
         }
     }
+    exec_flush(&a->exec);
+    exec_flush(&b->exec);
+    if (a->exec.insns != b->exec.insns)
+        differs(r, "instructions in block events", a->exec.insns, b->exec.insns);
+    if (a->exec.traps != b->exec.traps)
+        differs(r, "trap events", a->exec.traps, b->exec.traps);
+    if (a->exec.modes != b->exec.modes)
+        differs(r, "mode events", a->exec.modes, b->exec.modes);
+    if (a->exec.runs != b->exec.runs || a->exec.hash != b->exec.hash)
+        differs(r, "execution events' hash", a->exec.hash, b->exec.hash);
     if (!memory)
         return;
     compare_memory(r, a, b, "RAM", RAM_BASE, RAM_SIZE);
@@ -2518,6 +2601,80 @@ static void test_refused_flip_to_write_runs_no_dead_translation(void **state)
     twin_close(*state, t);
 }
 
+/* ---- execution events (cpu_add_exec_observer) ---- */
+
+/* 150 times: wfi until the timer's interrupt (every 377 cycles), some
+ * arithmetic, a call and a return. */
+static void build_wfi(Fixture *f, const void *arg)
+{
+    (void)arg;
+    emit_handler(f);
+    emit_end(f);
+    f->pc = RAM_BASE;
+    emit_li(f, S0, 150);
+    emit_li(f, S1, EDGE_BASE);
+    emit(f, rv_addi(T0, ZERO, 377));
+    emit(f, rv_store(SW, T0, S1, EDGE_PERIOD));
+    emit(f, rv_store(SW, T0, S1, EDGE_TIMER));
+    enable_interrupts(f, MIP_MTIP);
+    emit_jump(f, LOOP);
+    f->pc = LOOP;
+    emit(f, RV_WFI);
+    emit(f, rv_addi(A1, A1, 3));
+    emit(f, rv_jal(RA, off(f->pc, FUNC)));
+    emit(f, rv_addi(S0, S0, -1));
+    emit(f, rv_branch(BNE, S0, ZERO, off(f->pc, LOOP)));
+    emit_jump(f, END);
+    f->pc = FUNC;
+    emit(f, rv_xor(A2, A2, A1));
+    emit(f, rv_jalr(ZERO, RA, 0));
+}
+
+/* Runs a program with both sides logging execution events, in one run and
+ * in slices (compare_sides compares the logs), and checks on the
+ * interpreter's side that the log is not empty: every retired instruction
+ * was in a block event, and at least `traps` traps and `modes` mode
+ * changes were seen. A program that stops by itself runs to its stop;
+ * one that does not (`stops` false) runs `budget` instructions. */
+static void check_exec_events(Lab *lab, Build build, const void *arg, bool stops,
+                              uint64_t budget, uint64_t traps, uint64_t modes)
+{
+    Setup setup = {.exec_events = true};
+    Twin *t = twin_open(lab, &setup, build, arg);
+    if (stops)
+        twin_run_to_stop(t, budget);
+    else
+        twin_run(t, budget, "the whole budget");
+    assert_translated(t, 1);
+    ExecLog *l = &t->interp.exec;
+    assert_int_equal(l->insns, cpu_instructions_retired(t->interp.f.cpu));
+    if (l->traps < traps || l->modes < modes)
+        fail_msg("%llu traps and %llu mode changes logged; %llu and %llu expected at least",
+                 (unsigned long long)l->traps, (unsigned long long)l->modes,
+                 (unsigned long long)traps, (unsigned long long)modes);
+    twin_close(lab, t);
+    t = twin_open(lab, &setup, build, arg);
+    if (stops) {
+        twin_run_slices(t, 0x9e3779b97f4a7c15ull, 97, budget);
+    } else {
+        for (uint64_t done = 0; done < budget; done += 997)
+            twin_run_some(t, 997, "a slice", done % 4 == 0);
+    }
+    twin_close(lab, t);
+}
+
+static void test_exec_events_alike_on_both_engines(void **state)
+{
+    LoopCase irq = LOOP_DEVICE_IRQ;
+    check_exec_events(*state, build_self_loop, &irq, true, 200000, 3000 / 37, 0); /* M only */
+    bool mprv = false;
+    check_exec_events(*state, build_user, &mprv, false, 140000, 500 * 3,
+                      500 * 3 * 2); /* U -> M -> U */
+    check_exec_events(*state, build_wfi, NULL, true, 200000, 150, 2 * 150); /* sleep, wake */
+    SmcKind smc = SMC_JALR_TARGET;
+    check_exec_events(*state, build_smc, &smc, true, 200000, 0, 0);
+}
+
 #define CASE(test) cmocka_unit_test_setup_teardown(test, lab_setup, lab_teardown)
 
 int main(void)
@@ -2570,6 +2727,7 @@ int main(void)
         CASE(test_clock_between_runs_after_device_access),
         CASE(test_clock_between_runs_after_refused_chain),
         CASE(test_event_scheduled_between_runs_lands_alike),
+        CASE(test_exec_events_alike_on_both_engines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
