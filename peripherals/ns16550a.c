@@ -54,6 +54,17 @@
  * (so overruns can happen), the chardev is neither written nor polled, and
  * MSR follows MCR (CTS = RTS, DSR = DTR, RI = OUT1, DCD = OUT2). Outside
  * loopback the modem inputs are fixed: CTS, DSR, DCD asserted, RI not.
+ * Waveforms (--vcd): signals "tx" and "rx" (line levels: start bit, data
+ * bits LSB first, parity, stop, at the divisor's baud rate and word
+ * length: at reset 5 bits, so a firmware that never sets lcr shows its
+ * bytes' low 5 bits, as the pins would carry them) and "tx_byte"/
+ * "rx_byte" (those bits, from the start bit to the stop bit, z from
+ * there to the next frame).
+ * Transmit being immediate, TX frames are drawn one after another from
+ * the write (a byte written while the line is busy is drawn after the
+ * one before, as a transmitter would send it); an RX frame from the poll
+ * that took the byte. Loopback bytes touch neither line.
+ *
  * Not modelled: parity, framing and break errors (LSR bits 2-4 and 7 read
  * 0: the chardev carries clean bytes), the TX FIFO, DMA mode signals,
  * writes to LSR and MSR (factory test only; ignored).
@@ -147,6 +158,7 @@ typedef struct Ns16550a {
     uint8_t rx[RX_FIFO_SIZE];
     unsigned rx_head, rx_count;
     uint64_t rx_activity; /* last cycle a byte entered or left the RX FIFO */
+    uint64_t tx_line_free; /* waveforms: the TX line's last frame ends here */
 } Ns16550a;
 
 static bool dlab(const Ns16550a *u) { return u->lcr & LCR_DLAB; }
@@ -178,6 +190,25 @@ static uint64_t char_cycles(const Ns16550a *u)
     uint64_t ticks = (uint64_t)half_bits * 8 * (divisor ? divisor : 1);
     uint64_t cycles = clock_cycles_from(u->clock, ticks, u->clock_hz);
     return cycles ? cycles : 1;
+}
+
+/* Waveforms: `byte`'s frame on the line `line` from `start`, at the
+ * line settings (word length, parity, stop bits); returns its end. */
+static uint64_t publish_frame(Ns16550a *u, const char *line, const char *byte_name,
+                              uint8_t byte, uint64_t start)
+{
+    unsigned data = 5 + (u->lcr & 3);
+    uint8_t bits = (uint8_t)(byte & ((1u << data) - 1));
+    int parity = -1;
+    if (u->lcr & LCR_PEN) {
+        bool even = u->lcr & 0x10, stick = u->lcr & 0x20;
+        parity = stick ? !even : even ? __builtin_parity(bits) : !__builtin_parity(bits);
+    }
+    unsigned divisor = (unsigned)u->dlm << 8 | u->dll;
+    uint64_t end = start + char_cycles(u);
+    device_signal_frame(&u->host, u->name, line, byte_name, bits, data, parity, start,
+                        end, 16 * (uint64_t)(divisor ? divisor : 1), u->clock_hz);
+    return end;
 }
 
 /* The modem input levels (MSR bits 7:4). */
@@ -316,8 +347,11 @@ static void ns16550a_rx_poll(void *opaque)
 {
     Ns16550a *u = opaque;
     uint8_t byte;
-    if (chardev_read(u->chardev, &byte, 1) == 1)
+    if (chardev_read(u->chardev, &byte, 1) == 1) {
         rx_push(u, byte);
+        if (u->host.signal)
+            publish_frame(u, "rx", "rx_byte", byte, clock_now(u->clock));
+    }
     rx_poll_schedule(u);
     ns16550a_update_irq(u);
 }
@@ -347,6 +381,11 @@ static void thr_write(void *dev, unsigned index, uint32_t value)
         rx_push(u, byte);
     else
         chardev_write(u->chardev, &byte, 1);
+    if (u->host.signal && u->clock && !loopback(u)) {
+        uint64_t now = clock_now(u->clock);
+        u->tx_line_free = publish_frame(u, "tx", "tx_byte", byte,
+                                        u->tx_line_free > now ? u->tx_line_free : now);
+    }
     u->thr_pending = true; /* the THR is empty again at once */
 }
 
@@ -752,6 +791,10 @@ static bool ns16550a_create(const DeviceConfig *config, Device *out,
         return false;
     }
     u->host = *host;
+    device_signal(host, u->name, "tx", 1, 1); /* waveforms: idle lines */
+    device_signal(host, u->name, "rx", 1, 1);
+    device_signal(host, u->name, "tx_byte", 8, DEVICE_SIGNAL_Z);
+    device_signal(host, u->name, "rx_byte", 8, DEVICE_SIGNAL_Z);
     ns16550a_attach(u, chr);
     u->clock_hz = xin_hz;
     u->clock = host->clock;

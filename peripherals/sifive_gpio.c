@@ -69,8 +69,10 @@
  * input_val, so firmware can read a PWM pin back),
  * a selected function with nothing wired falling back to the GPIO's own
  * output_val as in the RTL (here it is driven from outside only), drive
- * strength, passthru to the PMU, the input synchronizer's delay, tracing
- * output changes (no trace infrastructure yet).
+ * strength, passthru to the PMU, the input synchronizer's delay.
+ *
+ * Waveforms (--vcd): every pin's level, as signal "pinN", at each change
+ * (DeviceHost.signal; nothing while nobody listens).
  */
 #include "peripherals/peripheral.h"
 #include "peripherals/regs.h"
@@ -119,6 +121,9 @@ typedef struct Gpio {
     uint32_t iof_level[GPIO_IOFS];
     uint32_t irq_level;   /* the levels the outputs were last driven to */
     IrqLine irqs[GPIO_PINS];
+    DeviceHost host;      /* waveforms: the pins as signals "pinN" */
+    uint32_t pins_published; /* the levels last published, once published */
+    bool published;
     Clock *clock;
     ClockEvent *inject_event; /* pending while injections remain */
     GpioInjection *inject;
@@ -154,11 +159,27 @@ static void gpio_update_irq(Gpio *g, bool all)
     }
 }
 
+/* Waveforms: each pin whose level changed, while anyone listens. */
+static void gpio_publish(Gpio *g, uint32_t pins)
+{
+    if (!g->host.signal)
+        return;
+    uint32_t changed = g->published ? pins ^ g->pins_published : UINT32_MAX;
+    g->pins_published = pins;
+    g->published = true;
+    for (; changed; changed &= changed - 1) {
+        unsigned i = (unsigned)__builtin_ctz(changed);
+        device_signal(&g->host, g->name, gpio_irq_names[i], 1, pins >> i & 1);
+    }
+}
+
 /* Samples the pins into input_val, latches edges and levels into the ip
  * bits and drives the outputs; called after every change. */
 static void gpio_update(Gpio *g, bool drive_all)
 {
-    uint32_t now = gpio_pin_levels(g) & g->input_en;
+    uint32_t pins = gpio_pin_levels(g);
+    gpio_publish(g, pins);
+    uint32_t now = pins & g->input_en;
     uint32_t before = g->input_val;
     g->rise_ip |= now & ~before;
     g->fall_ip |= ~now & before;
@@ -518,6 +539,7 @@ static bool gpio_create(const DeviceConfig *config, Device *out, Error **errp)
         return false;
     }
     g->clock = config->host->clock;
+    g->host = *config->host;
     gpio_set_schedule(g, list, n);
     gpio_update(g, false); /* latch the reset levels: low_ip all ones */
     Owner *owner = owner_new(config->ms, config->desc->name, gpio_finalize, g);

@@ -54,6 +54,12 @@
  * change that an event running late, or an access, finds in the past is
  * driven first, in order, so a one-tick pulse still reaches the PLIC.
  *
+ * Waveforms (--vcd): pins pin0..pin3 as signals "pinN", when asked for
+ * (DeviceHost.signal_wanted at create): a background event at each
+ * change of those pins, computed like the outputs' (so a pin no line is
+ * wired to costs nothing unless a waveform shows it). Wired outputs show
+ * as interrupt lines anyway.
+ *
  * Properties: `cmp-width`, the comparator width (1-16, default 16; 8 for
  * the FE310's PWM0), `clock-frequency` (Hz), `bad-access`.
  * Reset values: pwmenalways and pwmenoneshot 0, as the manual says; the
@@ -130,6 +136,15 @@ typedef struct Pwm {
     uint8_t driven;  /* the levels on the outputs */
     uint64_t due;    /* the tick `event` waits for */
     ClockEvent *event;
+
+    /* Waveforms: the pins (bits 4-7, signals "pinN") someone listens to,
+     * the levels last published, and a background event at their next
+     * change (the pins no line is wired to have no other). */
+    DeviceHost host;
+    uint8_t observed;
+    uint8_t published;
+    uint64_t watch_due;
+    ClockEvent *watch;
 } Pwm;
 
 /* ---- the logic of one tick ---- */
@@ -307,10 +322,56 @@ static void pwm_drive(Pwm *p, uint8_t levels)
             irq_set(&p->irqs[i], levels >> i & 1);
 }
 
+/* Waveforms: the observed pins' levels at tick t->tick, changes only. */
+static void pwm_publish(Pwm *p, const PwmTick *t)
+{
+    uint8_t levels = pwm_levels(&p->run, t);
+    uint8_t changed = (levels ^ p->published) & p->observed;
+    p->published = levels;
+    uint64_t when = clock_cycles_from(p->clock, t->tick, p->hz);
+    for (unsigned i = 4; i < PWM_OUTPUTS; i++)
+        if (changed >> i & 1)
+            p->host.signal(p->host.opaque, p->name, pwm_output_names[i], 1,
+                           levels >> i & 1, when);
+}
+
+/* Waveforms: publishes the observed pins from tick `from` on and waits
+ * for their next change. Reads the model, never changes it. */
+static void pwm_watch_from(Pwm *p, uint64_t from)
+{
+    PwmTick t = pwm_at(p, from);
+    pwm_publish(p, &t);
+    uint64_t when = CLOCK_NEVER;
+    if (pwm_run(p, &p->run, &t, CLOCK_NEVER, p->observed, p->published))
+        when = clock_cycles_from(p->clock, t.tick, p->hz);
+    if (when == CLOCK_NEVER) {
+        clock_event_cancel(p->watch);
+        return;
+    }
+    p->watch_due = t.tick;
+    clock_event_schedule(p->watch, when);
+}
+
+static void pwm_watch_fired(void *opaque)
+{
+    Pwm *p = opaque;
+    pwm_watch_from(p, p->watch_due);
+}
+
+/* After every change of the model (pwm_schedule): the pins from now. */
+static void pwm_watch(Pwm *p)
+{
+    if (!p->observed)
+        return;
+    uint64_t tick = pwm_tick_now(p);
+    pwm_watch_from(p, tick > p->now.tick ? tick : p->now.tick);
+}
+
 /* The event for the first tick from `from` at which a wired output must
- * change. */
+ * change (and the observed pins' next change). */
 static void pwm_schedule(Pwm *p, uint64_t from)
 {
+    pwm_watch(p);
     PwmTick t = pwm_at(p, from);
     if (!p->watched ||
         !pwm_run(p, &p->run, &t, CLOCK_NEVER, p->watched, p->driven)) {
@@ -535,6 +596,7 @@ static void pwm_finalize(void *opaque)
 {
     Pwm *p = opaque;
     clock_event_free(p->event);
+    clock_event_free(p->watch);
     free(p->name);
     free(p);
 }
@@ -560,6 +622,24 @@ static bool pwm_config(const DeviceConfig *config, uint64_t *width,
                                  hz, errp);
 }
 
+/* Waveforms: which pins someone listens to; those get a background
+ * event at each change, and their reset levels now. */
+static void pwm_observe(Pwm *p, const DeviceHost *host)
+{
+    if (!host->signal_wanted)
+        return;
+    p->host = *host;
+    for (unsigned i = 4; i < PWM_OUTPUTS; i++)
+        if (host->signal_wanted(host->opaque, p->name, pwm_output_names[i]))
+            p->observed |= (uint8_t)(1u << i);
+    if (!p->observed)
+        return;
+    p->watch = clock_event_new(p->clock, pwm_watch_fired, p);
+    clock_event_set_background(p->watch, true);
+    p->published = (uint8_t)~pwm_levels(&p->run, &p->now); /* all differ */
+    pwm_watch(p);
+}
+
 static bool pwm_create(const DeviceConfig *config, Device *out, Error **errp)
 {
     uint64_t width, hz;
@@ -579,6 +659,7 @@ static bool pwm_create(const DeviceConfig *config, Device *out, Error **errp)
     p->count_mask = (uint32_t)((UINT64_C(1) << (PWM_MAX_SCALE + width)) - 1);
     p->event = clock_event_new(p->clock, pwm_fired, p);
     pwm_reset_registers(p);
+    pwm_observe(p, config->host);
     Owner *owner = owner_new(config->ms, config->desc->name, pwm_finalize, p);
     MemoryRegion *region = regs_region_new(owner, &p->bank, config->size);
     *out = (Device){.owner = owner, .region = region, .state = p};

@@ -46,6 +46,14 @@
  * FIFOs and the character being shifted out stay, and go to the new one),
  * `clock-frequency` and `bad-access`.
  *
+ * Waveforms (--vcd): signals "tx" and "rx" (line levels: start bit, 8
+ * data bits LSB first, stop bits, at the divisor's baud rate) and
+ * "tx_byte"/"rx_byte" (the byte from its start bit to its stop bit, z
+ * from there to the next frame). A TX
+ * frame starts when the byte enters the shift register; an RX frame is
+ * drawn from the poll that took the byte (the model receives bytes
+ * whole; the sender's frame really ended there).
+ *
  * Not modelled: the receiver's sampling (noise, framing errors), the
  * TX/RX pins and their GPIO IOF routing, accesses narrower than 32 bits
  * (bus errors here).
@@ -128,7 +136,10 @@ static void tx_kick(SifiveUart *u)
         u->tx_shift = byte;
         u->tx_busy = true;
         unsigned bits = 10 + (u->txctrl & TXCTRL_NSTOP ? 1 : 0);
-        clock_event_schedule(u->tx_done, clock_now(u->clock) + bit_cycles(u, bits));
+        uint64_t now = clock_now(u->clock), end = now + bit_cycles(u, bits);
+        device_signal_frame(&u->host, u->name, "tx", "tx_byte", byte, 8, -1, now,
+                            end, u->div + 1, u->clock_hz);
+        clock_event_schedule(u->tx_done, end);
     }
 }
 
@@ -170,8 +181,12 @@ static void sifive_uart_rx_poll(void *opaque)
 {
     SifiveUart *u = opaque;
     uint8_t byte;
-    if (chardev_read(u->chardev, &byte, 1) == 1)
+    if (chardev_read(u->chardev, &byte, 1) == 1) {
         sifive_fifo_push(&u->rx, byte);
+        uint64_t now = clock_now(u->clock);
+        device_signal_frame(&u->host, u->name, "rx", "rx_byte", byte, 8, -1, now,
+                            now + bit_cycles(u, 10), u->div + 1, u->clock_hz);
+    }
     rx_poll_schedule(u);
     sifive_uart_update_irq(u);
 }
@@ -343,6 +358,15 @@ static bool sifive_uart_config(const DeviceConfig *config, uint64_t *bus_hz,
     return true;
 }
 
+/* Waveforms: both lines idle (high), no byte on them. */
+static void sifive_uart_publish_idle(SifiveUart *u)
+{
+    device_signal(&u->host, u->name, "tx", 1, 1);
+    device_signal(&u->host, u->name, "rx", 1, 1);
+    device_signal(&u->host, u->name, "tx_byte", 8, DEVICE_SIGNAL_Z);
+    device_signal(&u->host, u->name, "rx_byte", 8, DEVICE_SIGNAL_Z);
+}
+
 static bool sifive_uart_create(const DeviceConfig *config, Device *out,
                                Error **errp)
 {
@@ -362,6 +386,7 @@ static bool sifive_uart_create(const DeviceConfig *config, Device *out,
         return false;
     }
     u->host = *host;
+    sifive_uart_publish_idle(u);
     sifive_uart_attach(u, chr);
     u->clock_hz = bus_hz;
     u->clock = host->clock;

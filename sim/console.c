@@ -44,6 +44,8 @@ typedef enum ConsoleKind {
 
 struct Console {
     ConsoleKind kind;
+    const char *label; /* "monitor" or "control": what stderr calls it */
+    bool once;       /* the first client is the only one (--control) */
     int listen_fd;   /* -1: stdio */
     char *unix_path; /* removed at close; NULL unless unix */
     int in_fd;       /* the client (stdin for stdio); -1: none, or its
@@ -66,10 +68,11 @@ struct Console {
 /* ---- specs ---- */
 
 static const char SPEC_FORMS[] = "stdio, tcp:[HOST:]PORT or unix:PATH";
+static const char CONTROL_FORMS[] = "tcp:[HOST:]PORT or unix:PATH";
 
-bool console_check_spec(const char *spec, Error **errp)
+bool console_check_spec(const char *spec, bool control, Error **errp)
 {
-    if (strcmp(spec, "stdio") == 0)
+    if (strcmp(spec, "stdio") == 0 && !control)
         return true;
     if (strncmp(spec, "tcp:", 4) == 0) {
         char *host;
@@ -94,34 +97,37 @@ bool console_check_spec(const char *spec, Error **errp)
         }
         return true;
     }
-    error_setf(errp, "'%s' is not a console: expected %s", spec, SPEC_FORMS);
+    error_setf(errp, "'%s' is not a %s: expected %s", spec,
+               control ? "control socket" : "console", control ? CONTROL_FORMS : SPEC_FORMS);
     return false;
 }
 
 /* ---- opening ---- */
 
-static Console *console_alloc(ConsoleKind kind)
+static Console *console_alloc(ConsoleKind kind, const ConsoleConfig *cfg)
 {
     Console *c = xcalloc(1, sizeof *c);
     c->kind = kind;
+    c->label = cfg->control ? "control" : "monitor";
+    c->once = cfg->control;
     c->listen_fd = c->in_fd = c->out_fd = -1;
     return c;
 }
 
-static Console *open_stdio(Error **errp)
+static Console *open_stdio(const ConsoleConfig *cfg, Error **errp)
 {
     if (!chardev_reserve_stdin()) {
         error_setf(errp, "stdin is already some UART's input");
         return NULL;
     }
-    Console *c = console_alloc(CONSOLE_STDIO);
+    Console *c = console_alloc(CONSOLE_STDIO, cfg);
     c->in_fd = STDIN_FILENO;
     c->out_fd = STDOUT_FILENO;
     c->client = 1;
     return c;
 }
 
-static Console *open_tcp(const char *address, Error **errp)
+static Console *open_tcp(const char *address, const ConsoleConfig *cfg, Error **errp)
 {
     char *host;
     unsigned port, bound;
@@ -132,9 +138,9 @@ static Console *open_tcp(const char *address, Error **errp)
         free(host);
         return NULL;
     }
-    Console *c = console_alloc(CONSOLE_TCP);
+    Console *c = console_alloc(CONSOLE_TCP, cfg);
     c->listen_fd = fd;
-    fprintf(stderr, "mcusim: monitor listening on %s:%u\n", host, bound);
+    fprintf(stderr, "mcusim: %s listening on %s:%u\n", c->label, host, bound);
     fflush(stderr);
     free(host);
     return c;
@@ -155,7 +161,7 @@ static bool stale_socket(const struct sockaddr_un *a)
     return refused;
 }
 
-static Console *open_unix(const char *path, Error **errp)
+static Console *open_unix(const char *path, const ConsoleConfig *cfg, Error **errp)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     memcpy(a.sun_path, path, strlen(path) + 1); /* length checked by the spec */
@@ -171,27 +177,27 @@ static Console *open_unix(const char *path, Error **errp)
         close(fd);
         return NULL;
     }
-    Console *c = console_alloc(CONSOLE_UNIX);
+    Console *c = console_alloc(CONSOLE_UNIX, cfg);
     c->listen_fd = fd;
     c->unix_path = xstrdup(path);
-    fprintf(stderr, "mcusim: monitor listening on unix:%s\n", path);
+    fprintf(stderr, "mcusim: %s listening on unix:%s\n", c->label, path);
     fflush(stderr);
     return c;
 }
 
-Console *console_open(const char *spec, Error **errp)
+Console *console_open(const char *spec, const ConsoleConfig *cfg, Error **errp)
 {
     Console *c = NULL;
-    if (console_check_spec(spec, errp)) {
+    if (console_check_spec(spec, cfg->control, errp)) {
         if (strcmp(spec, "stdio") == 0)
-            c = open_stdio(errp);
+            c = open_stdio(cfg, errp);
         else if (strncmp(spec, "tcp:", 4) == 0)
-            c = open_tcp(spec + 4, errp);
+            c = open_tcp(spec + 4, cfg, errp);
         else
-            c = open_unix(spec + 5, errp);
+            c = open_unix(spec + 5, cfg, errp);
     }
     if (!c)
-        error_prepend(errp, "--monitor: ");
+        error_prepend(errp, cfg->control ? "--control: " : "--monitor: ");
     return c;
 }
 
@@ -320,11 +326,12 @@ static void set_nonblocking(int fd)
 
 /* Turns a client away: the one line, then closed (what it sent is read
  * first, so the close does not reset the connection before the line). */
-static void refuse_client(int fd)
+static void refuse_client(const Console *c, int fd)
 {
-    static const char busy[] = "error: busy: another monitor client is connected\n";
-    char drain[256];
-    (void)send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    char busy[64], drain[256];
+    int len = snprintf(busy, sizeof busy, "error: busy: another %s client is connected\n",
+                       c->label);
+    (void)send(fd, busy, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
     while (recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0)
         ;
     close(fd);
@@ -343,8 +350,8 @@ static bool accept_clients(Console *c)
         int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
             return false;
-        if (c->in_fd >= 0) {
-            refuse_client(fd);
+        if (c->in_fd >= 0 || (c->once && c->client > 0)) {
+            refuse_client(c, fd);
             continue;
         }
         drop_client(c);
@@ -455,4 +462,9 @@ void console_wait(Console *c, int timeout_ms)
 bool console_open_for_input(const Console *c)
 {
     return !c->ended;
+}
+
+bool console_client_gone(const Console *c)
+{
+    return c->client > 0 && c->in_fd < 0;
 }

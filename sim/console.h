@@ -1,6 +1,9 @@
 /* The monitor console (`--monitor stdio|tcp:[HOST:]PORT|unix:PATH`): a
  * line-based channel to the monitor language (sim/monitor.h) while the
- * firmware runs. This file is the transport only; the run loop
+ * firmware runs, and the control socket (`--control tcp:..|unix:..`,
+ * docs/CONTROL.md), the same channel in a mode: its listening line says
+ * "control", and its first client is its only one (later ones are turned
+ * away as busy). This file is the transport only; the run loop
  * (sim/session.c) takes each line, runs it between slices, at an
  * instruction boundary, and replies.
  *
@@ -48,14 +51,19 @@
 
 typedef struct Console Console;
 
-/* Checks a --monitor spec without opening anything; the error names the
- * forms accepted. */
-bool console_check_spec(const char *spec, Error **errp);
+typedef struct ConsoleConfig {
+    bool control; /* --control: "control", one client only, no stdio */
+} ConsoleConfig;
 
-/* Opens the console `spec` names and says on stderr where it listens.
- * stdio claims stdin from the UARTs (sim/chardev_host.h), so open it
- * before the machine. */
-Console *console_open(const char *spec, Error **errp);
+/* Checks a --monitor (or, with `control`, a --control) spec without
+ * opening anything; the error names the forms accepted. */
+bool console_check_spec(const char *spec, bool control, Error **errp);
+
+/* Opens the console `spec` names and says on stderr where it listens
+ * ("mcusim: monitor listening on ..." or "mcusim: control listening on
+ * ..."). stdio claims stdin from the UARTs (sim/chardev_host.h), so open
+ * it before the machine. */
+Console *console_open(const char *spec, const ConsoleConfig *config, Error **errp);
 /* Closes the client, the listener, and removes a unix socket's path. */
 void console_close(Console *console);
 
@@ -81,5 +89,10 @@ void console_wait(Console *console, int timeout_ms);
 /* False once stdin has ended (stdio): nothing can come any more. Socket
  * consoles are always open: a client may come. */
 bool console_open_for_input(const Console *console);
+
+/* True once a client has come and its input has ended (it closed, or shut
+ * down its sending side); it may still be owed replies. A newer client
+ * (not with `control`) makes it false again. */
+bool console_client_gone(const Console *console);
 
 #endif

@@ -18,6 +18,8 @@ typedef struct Symbol {
 struct ElfSymbols {
     Symbol *by_addr; /* sorted by address */
     size_t n;
+    ElfCodeSymbol *code; /* sorted: elf_symbols_code */
+    size_t ncode, code_cap;
 };
 
 static int by_address(const void *a, const void *b)
@@ -36,6 +38,47 @@ static void add_symbol(ElfSymbols *syms, size_t *cap, uint32_t addr,
     syms->by_addr[syms->n++] = (Symbol){addr, size, xstrdup(name)};
 }
 
+/* Functions, and labels without a type in executable sections (assembly
+ * entry points such as _start or a local trap_entry); never the mapping
+ * symbols ($x, $d) the assembler marks instruction sets with. */
+static bool is_code_symbol(Elf *elf, const GElf_Sym *sym, const char *name)
+{
+    int type = GELF_ST_TYPE(sym->st_info);
+    if (type == STT_FUNC)
+        return true;
+    if (type != STT_NOTYPE || name[0] == '$' || sym->st_shndx >= SHN_LORESERVE)
+        return false;
+    GElf_Shdr shdr;
+    Elf_Scn *scn = elf_getscn(elf, sym->st_shndx);
+    return scn && gelf_getshdr(scn, &shdr) && (shdr.sh_flags & SHF_EXECINSTR);
+}
+
+static void add_code_symbol(ElfSymbols *syms, const GElf_Sym *sym, const char *name)
+{
+    if (syms->ncode == syms->code_cap) {
+        syms->code_cap = syms->code_cap ? syms->code_cap * 2 : 64;
+        syms->code = xreallocarray(syms->code, syms->code_cap, sizeof *syms->code);
+    }
+    syms->code[syms->ncode++] = (ElfCodeSymbol){
+        .addr = (uint32_t)sym->st_value, .size = (uint32_t)sym->st_size,
+        .name = xstrdup(name), .function = GELF_ST_TYPE(sym->st_info) == STT_FUNC,
+    };
+}
+
+/* Address, then functions before labels and larger before smaller, then
+ * name: the first of several symbols at one address is the one to show. */
+static int code_order(const void *a, const void *b)
+{
+    const ElfCodeSymbol *x = a, *y = b;
+    if (x->addr != y->addr)
+        return (x->addr > y->addr) - (x->addr < y->addr);
+    if (x->function != y->function)
+        return x->function ? -1 : 1;
+    if (x->size != y->size)
+        return (x->size < y->size) - (x->size > y->size);
+    return strcmp(x->name, y->name);
+}
+
 static void read_table(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
                        ElfSymbols *syms, size_t *cap)
 {
@@ -51,6 +94,8 @@ static void read_table(Elf *elf, Elf_Scn *scn, const GElf_Shdr *shdr,
         bool wanted = type == STT_FUNC || type == STT_OBJECT ||
                       (type == STT_NOTYPE && GELF_ST_BIND(sym.st_info) != STB_LOCAL);
         const char *name = elf_strptr(elf, shdr->sh_link, sym.st_name);
+        if (name && name[0] && sym.st_shndx != SHN_UNDEF && is_code_symbol(elf, &sym, name))
+            add_code_symbol(syms, &sym, name);
         if (!wanted || !name || !name[0] || sym.st_shndx == SHN_UNDEF)
             continue;
         add_symbol(syms, cap, (uint32_t)sym.st_value, (uint32_t)sym.st_size, name);
@@ -79,6 +124,8 @@ ElfSymbols *elf_symbols_load(const char *path, Error **errp)
     close(fd);
     if (syms->n)
         qsort(syms->by_addr, syms->n, sizeof *syms->by_addr, by_address);
+    if (syms->ncode)
+        qsort(syms->code, syms->ncode, sizeof *syms->code, code_order);
     return syms;
 }
 
@@ -89,6 +136,9 @@ void elf_symbols_free(ElfSymbols *syms)
     for (size_t i = 0; i < syms->n; i++)
         free(syms->by_addr[i].name);
     free(syms->by_addr);
+    for (size_t i = 0; i < syms->ncode; i++)
+        free((char *)syms->code[i].name);
+    free(syms->code);
     free(syms);
 }
 
@@ -124,4 +174,10 @@ const char *elf_symbol_at(const ElfSymbols *syms, uint32_t addr, uint32_t *offse
         return NULL;
     *offset = off;
     return s->name;
+}
+
+const ElfCodeSymbol *elf_symbols_code(const ElfSymbols *syms, size_t *count)
+{
+    *count = syms ? syms->ncode : 0;
+    return syms ? syms->code : NULL;
 }

@@ -10,17 +10,20 @@
 #include "soc/alloc.h"
 #include "sim/chardev_host.h"
 #include "sim/console.h"
+#include "sim/coverage.h"
 #include "sim/cpu/cpu.h"
 #include "sim/elf_load.h"
 #include "sim/elf_symbols.h"
 #include "sim/host/host.h"
-#include "sim/junit.h"
+#include "sim/output_file.h"
 #include "sim/monitor.h"
 #include "sim/options.h"
+#include "sim/profile.h"
 #include "sim/scenario.h"
 #include "sim/session.h"
 #include "sim/trace.h"
 #include "sim/uart_tap.h"
+#include "sim/vcd.h"
 #include "gdbstub/gdbstub.h"
 #include "peripherals/registry.h"
 #include "peripherals/regs.h"
@@ -42,8 +45,13 @@ typedef struct Sim {
     char *boards_path; /* the shipped boards.yaml (`board apply`) */
     Console *console; /* --monitor; NULL: none */
     Scenario *scenario; /* --scenario; NULL: none */
-    JunitReport *junit; /* --junit, checked at the start; NULL: none */
+    OutputFile *junit; /* --junit, checked at the start; NULL: none */
     Session *session; /* the sliced run loop; NULL: one cpu_run */
+    Vcd *vcd;         /* --vcd; NULL when off */
+    Profile *profile; /* --profile, --profile-report; NULL when off */
+    ProfileOutputs *profile_outputs; /* the --profile files */
+    Coverage *coverage;        /* --coverage; NULL when off */
+    OutputFile *coverage_out; /* its file, checked at the start */
     bool quiet; /* --describe-board: every chardev is null */
     bool jit;   /* --jit: CpuConfig.jit */
     unsigned jit_threshold; /* --jit-threshold */
@@ -216,6 +224,9 @@ static RunEnd run_end(Sim *sim, CpuStopReason why, const Error *err)
     } else if (end == SESSION_SCENARIO_FAILED) {
         r = (RunEnd){EXIT_SCENARIO_FAILED, false, "a scenario check failed"};
         trace_end(sim->trace, "scenario failed");
+    } else if (end == SESSION_HUNG_UP) {
+        r = (RunEnd){EXIT_KILLED, false, "the control client left before the firmware ended"};
+        trace_end(sim->trace, "control client gone");
     } else if (end == SESSION_TIMED_OUT) {
         r = (RunEnd){EXIT_TIMEOUT, false, "stopped by --timeout"};
         trace_end(sim->trace, "timeout");
@@ -304,6 +315,8 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
         .log_guest = sim_log_guest,
         .registry = registry_devices(),
     };
+    if (sim->vcd)
+        vcd_machine_hooks(sim->vcd, sim->clock, &hooks); /* devices publish from create */
     sim->machine = machine_new(sim->ms, board, &hooks, errp);
     if (!sim->machine)
         return false;
@@ -330,7 +343,7 @@ static void sim_close(Sim *sim)
     memory_system_free(sim->ms);
     clock_free(sim->clock);
     console_close(sim->console);
-    junit_report_free(sim->junit);
+    output_file_free(sim->junit);
     free(sim->boards_path);
     for (size_t i = 0; i < sim->nguest_seen; i++)
         free(sim->guest_seen[i]);
@@ -402,13 +415,21 @@ static char *monitor_stats(void *opaque)
                      (double)cpu_cycles(sim->cpu) / (double)clock_hz(sim->clock));
 }
 
-static void sim_start_monitor(Sim *sim)
+/* What each UART sends is kept (`uart NAME read`, `run-until`) where a
+ * client can ask for it: the console, the control socket, gdb. */
+#define UART_CAPTURE_MAX (1u << 20)
+
+static void sim_start_monitor(Sim *sim, const Options *opt)
 {
     sim->boards_path = boards_shipped_path();
+    bool capture = sim->taps && (sim->console || opt->gdb);
+    if (capture)
+        uart_taps_capture(sim->taps, UART_CAPTURE_MAX);
     MonitorContext context = {
         .cpu = sim->cpu, .ms = sim->ms, .machine = sim->machine, .clock = sim->clock,
         .opaque = sim, .uart_send = monitor_uart_send, .reset = monitor_reset,
         .stats = monitor_stats, .boards_fallback = sim->boards_path,
+        .taps = capture ? sim->taps : NULL, .syms = sim->syms,
     };
     sim->monitor = monitor_new(&context);
 }
@@ -437,6 +458,7 @@ static void sim_start_session(Sim *sim, const Options *opt)
         .console = sim->console, .scenario = sim->scenario,
         .timeout = opt->gdb ? 0 : opt->timeout, .realtime = opt->realtime && !opt->gdb,
         .start_halted = opt->monitor_wait, .exited = session_exited, .opaque = sim,
+        .control = opt->control != NULL, .taps = sim->taps,
     };
     sim->session = session_new(&config);
 }
@@ -460,7 +482,7 @@ static int sim_finish_scenario(Sim *sim, const Options *opt, const RunEnd *r)
         status != EXIT_SIM_ERROR)
         status = EXIT_SCENARIO_FAILED;
     Error *err = NULL;
-    if (sim->junit && !junit_report_write(sim->junit, write_junit, sim->scenario, &err)) {
+    if (sim->junit && !output_file_write(sim->junit, write_junit, sim->scenario, &err)) {
         fprintf(stderr, "mcusim: --junit %s: %s\n", opt->junit, error_message(err));
         error_free(err);
         status = EXIT_OUTPUT_LOST;
@@ -592,25 +614,46 @@ static bool sim_start_at(Sim *sim, const BoardDesc *board, const char *elf,
     return true;
 }
 
-/* The --junit report, checked now and written at the end (sim/junit.h):
- * it must not be one of the files the run reads. */
-static JunitReport *sim_check_junit(const Options *opt, const BoardFile *file,
-                                    const BoardDesc *board, Error **errp)
+/* The files the run reads, which no output file may replace
+ * (sim/output_file.h); the caller frees the list. */
+static OutputInput *run_inputs(const Options *opt, const BoardFile *file,
+                               const BoardDesc *board, size_t *n)
 {
-    size_t n = 0, max = 3 + file->nextra_paths + board->nmemories;
-    JunitInput *inputs = xcalloc(max, sizeof *inputs);
-    inputs[n++] = (JunitInput){"the scenario file", opt->scenario};
-    inputs[n++] = (JunitInput){"the firmware", opt->firmware};
-    inputs[n++] = (JunitInput){"the board file", file->path};
+    size_t max = 3 + file->nextra_paths + board->nmemories;
+    OutputInput *inputs = xcalloc(max, sizeof *inputs);
+    *n = 0;
+    inputs[(*n)++] = (OutputInput){"the scenario file", opt->scenario};
+    inputs[(*n)++] = (OutputInput){"the firmware", opt->firmware};
+    inputs[(*n)++] = (OutputInput){"the board file", file->path};
     for (size_t i = 0; i < file->nextra_paths; i++)
-        inputs[n++] = (JunitInput){"a board file", file->extra_paths[i]};
+        inputs[(*n)++] = (OutputInput){"a board file", file->extra_paths[i]};
     for (size_t i = 0; i < board->nmemories; i++)
-        inputs[n++] = (JunitInput){"a memory image", board->memories[i].image};
-    JunitReport *report = junit_report_open(opt->junit, inputs, n, errp);
+        inputs[(*n)++] = (OutputInput){"a memory image", board->memories[i].image};
+    return inputs;
+}
+
+/* The --junit report, checked now and written at the end. */
+static OutputFile *sim_check_junit(const Options *opt, const BoardFile *file,
+                                   const BoardDesc *board, Error **errp)
+{
+    size_t n;
+    OutputInput *inputs = run_inputs(opt, file, board, &n);
+    OutputFile *report = output_file_open(opt->junit, inputs, n, errp);
     free(inputs);
     if (!report)
         error_prepend(errp, "--junit: ");
     return report;
+}
+
+/* --vcd: its file checked now, written at the end. */
+static bool sim_check_vcd(Sim *sim, const Options *opt, const BoardFile *file,
+                          const BoardDesc *board, Error **errp)
+{
+    size_t n;
+    OutputInput *inputs = run_inputs(opt, file, board, &n);
+    sim->vcd = vcd_open(opt->vcd, opt->vcd_signals, inputs, n, errp);
+    free(inputs);
+    return sim->vcd != NULL;
 }
 
 /* What must be right before anything is built: the console (stdio takes
@@ -618,11 +661,15 @@ static JunitReport *sim_check_junit(const Options *opt, const BoardFile *file,
 static bool sim_prepare(Sim *sim, const Options *opt, const BoardFile *file,
                         const BoardDesc *board, ScenarioFile **scenario, Error **errp)
 {
-    if (opt->monitor && !(sim->console = console_open(opt->monitor, errp)))
+    ConsoleConfig console = {.control = opt->control != NULL};
+    const char *console_spec = opt->control ? opt->control : opt->monitor;
+    if (console_spec && !(sim->console = console_open(console_spec, &console, errp)))
         return false;
     if (opt->junit && !(sim->junit = sim_check_junit(opt, file, board, errp)))
         return false;
     if (opt->scenario && !(*scenario = scenario_file_load(opt->scenario, errp)))
+        return false;
+    if (opt->vcd && !sim_check_vcd(sim, opt, file, board, errp))
         return false;
     return true;
 }
@@ -644,6 +691,109 @@ static bool sim_start_trace(Sim *sim, const Options *opt, Error **errp)
     return true;
 }
 
+/* --profile, --profile-report: the profiler listens from now on; each
+ * file is checked now (never one the run reads) and written at the end. */
+static bool sim_start_profile(Sim *sim, const Options *opt, const BoardFile *file,
+                              const BoardDesc *board, Error **errp)
+{
+    if (!opt->nprofiles && !opt->profile_report)
+        return true; /* off: no observer, nothing slower */
+    size_t n;
+    OutputInput *inputs = run_inputs(opt, file, board, &n);
+    sim->profile_outputs = profile_outputs_open(opt->profiles, opt->nprofiles, inputs, n, errp);
+    free(inputs);
+    if (!sim->profile_outputs) {
+        error_prepend(errp, "--profile: ");
+        return false;
+    }
+    sim->profile = profile_new(sim->cpu, sim->syms, errp);
+    return sim->profile != NULL;
+}
+
+/* The profile files and the table, once the run is over: a file that
+ * cannot be written makes the status EXIT_OUTPUT_LOST. */
+static int sim_finish_profile(Sim *sim, const Options *opt, int status)
+{
+    if (!sim->profile)
+        return status;
+    profile_stop(sim->profile);
+    if (opt->profile_report)
+        profile_write_report(sim->profile, stderr, opt->profile_report);
+    Error *err = NULL;
+    if (!profile_outputs_write(sim->profile_outputs, sim->profile, opt->firmware, &err)) {
+        fprintf(stderr, "mcusim: --profile %s\n", error_message(err));
+        error_free(err);
+        return EXIT_OUTPUT_LOST;
+    }
+    return status;
+}
+
+/* --coverage: the ELF's line table read and the report file checked (never
+ * one the run reads) before the run, so that an ELF without debug
+ * information fails now rather than after a long run; counting from now
+ * on (sim/coverage.h). */
+static bool sim_start_coverage(Sim *sim, const Options *opt, const BoardFile *file,
+                               const BoardDesc *board, Error **errp)
+{
+    if (!opt->coverage)
+        return true; /* off: no observer, nothing slower */
+    size_t n;
+    OutputInput *inputs = run_inputs(opt, file, board, &n);
+    sim->coverage = coverage_new(opt->firmware, errp);
+    if (sim->coverage)
+        sim->coverage_out = output_file_open(opt->coverage, inputs, n, errp);
+    free(inputs);
+    if (!sim->coverage_out || !coverage_attach(sim->coverage, sim->cpu, errp)) {
+        error_prepend(errp, "--coverage: ");
+        return false;
+    }
+    return true;
+}
+
+static bool write_coverage(void *coverage, FILE *out)
+{
+    return coverage_write_lcov(coverage, out);
+}
+
+/* The coverage report once the run is over, however it ended: a file
+ * that cannot be written makes the status EXIT_OUTPUT_LOST. */
+static int sim_finish_coverage(Sim *sim, const Options *opt, int status)
+{
+    if (!sim->coverage)
+        return status;
+    Error *err = NULL;
+    if (!output_file_write(sim->coverage_out, write_coverage, sim->coverage, &err)) {
+        fprintf(stderr, "mcusim: --coverage %s: %s\n", opt->coverage, error_message(err));
+        error_free(err);
+        return EXIT_OUTPUT_LOST;
+    }
+    uint64_t foreign = coverage_foreign_blocks(sim->coverage);
+    if (foreign)
+        fprintf(stderr, "mcusim: --coverage: left out %llu block%s whose code was not "
+                "the ELF's (the firmware changed it)\n", (unsigned long long)foreign,
+                foreign == 1 ? "" : "s");
+    return status;
+}
+
+/* --vcd: the machine publishes since it was built (sim_open); the hart's
+ * mode from now on. */
+static bool sim_start_vcd(Sim *sim, Error **errp)
+{
+    return !sim->vcd || vcd_attach_cpu(sim->vcd, sim->cpu, errp);
+}
+
+/* The VCD file, once the run is over: one that cannot be written makes
+ * the status EXIT_OUTPUT_LOST. */
+static int sim_finish_vcd(Sim *sim, int status)
+{
+    Error *err = NULL;
+    if (!sim->vcd || vcd_finish(sim->vcd, stderr, &err))
+        return status;
+    fprintf(stderr, "mcusim: %s\n", error_message(err));
+    error_free(err);
+    return EXIT_OUTPUT_LOST;
+}
+
 static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *board)
 {
     Sim sim = {.jit = opt->jit, .jit_threshold = opt->jit_threshold};
@@ -655,8 +805,11 @@ static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *
         elf_load(sim.ms, opt->firmware, &entry, &err) &&
         sim_start_at(&sim, board, opt->firmware, entry, &err) &&
         (sim.syms = elf_symbols_load(opt->firmware, &err)) &&
-        sim_start_trace(&sim, opt, &err) && sim_start_host(&sim, opt, board, &err)) {
-        sim_start_monitor(&sim);
+        sim_start_trace(&sim, opt, &err) && sim_start_vcd(&sim, &err) &&
+        sim_start_profile(&sim, opt, file, board, &err) &&
+        sim_start_coverage(&sim, opt, file, board, &err) &&
+        sim_start_host(&sim, opt, board, &err)) {
+        sim_start_monitor(&sim, opt);
         ScenarioFile *taken = scenario;
         scenario = NULL;
         if (!taken || sim_start_scenario(&sim, taken, &err)) {
@@ -664,15 +817,24 @@ static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *
             RunEnd r = opt->gdb ? run_with_gdb(&sim, opt, &err)
                                 : run(&sim, opt, board->cpu.frequency_hz);
             status = sim_finish_scenario(&sim, opt, &r);
+            status = sim_finish_profile(&sim, opt, status);
+            status = sim_finish_coverage(&sim, opt, status);
+            status = sim_finish_vcd(&sim, status);
         }
     }
     scenario_file_free(scenario);
+    profile_free(sim.profile); /* before the CPU it listens to */
+    profile_outputs_free(sim.profile_outputs);
+    coverage_free(sim.coverage); /* before the CPU it listens to */
+    output_file_free(sim.coverage_out);
     trace_free(sim.trace);
     sim.trace = NULL;
     elf_symbols_free(sim.syms);
     if (err)
         status = report(err);
+    vcd_stop(sim.vcd); /* before the CPU it listens to */
     sim_close(&sim); /* chardevs flush their last output here */
+    vcd_free(sim.vcd); /* after the machine, whose hooks point at it */
     return sim.output_lost ? EXIT_OUTPUT_LOST : status;
 }
 

@@ -349,8 +349,15 @@ static bool cmd_uart(Call *c)
 {
     const Word *name = &c->args[0], *verb = &c->args[1], *text = &c->args[2];
     const MonitorContext *x = c->ctx;
+    if (mon_word_is(verb, "read") && c->nargs == 3)
+        return mon_malformed(c, "unexpected '%s' at column %u", SHOW(text), text->col);
+    if (mon_word_is(verb, "read"))
+        return mon_uart_read(c);
     if (!mon_word_is(verb, "send"))
-        return mon_malformed(c, "expected send, found '%s' at column %u", SHOW(verb), verb->col);
+        return mon_malformed(c, "expected send or read, found '%s' at column %u", SHOW(verb),
+                             verb->col);
+    if (c->nargs < 3)
+        return mon_malformed(c, "missing \"TEXT\"");
     if (!x->uart_send)
         return mon_fail(c, "uart: no serial input on this target");
     if (!check_live(c, name))
@@ -426,7 +433,14 @@ static bool cmd_quit(Call *c)
         return false;
     if (status > 255)
         return mon_malformed(c, "exit status %llu is above 255", (unsigned long long)status);
-    *c->request = (MonitorRequest){.action = MONITOR_ACT_QUIT, .status = (int)status};
+    *c->request = (MonitorRequest){.action = MONITOR_ACT_QUIT, .status = (int)status,
+                                   .has_status = c->nargs > 0};
+    return true;
+}
+
+static bool cmd_info_state(Call *c)
+{
+    c->request->action = MONITOR_ACT_STATE;
     return true;
 }
 
@@ -434,65 +448,88 @@ static bool cmd_quit(Call *c)
 
 static const Command commands[] = {
     {"help", "[COMMAND]", "list the commands, or how to use one", NULL,
-     0, 3, false, false, FROM_ANY, NULL, cmd_help},
+     0, 3, false, 0, FROM_ANY, NULL, cmd_help},
     {"info mtree", "", "the memory tree and the flat view", NULL,
-     0, 0, false, false, FROM_ANY, NULL, cmd_info_mtree},
+     0, 0, false, 0, FROM_ANY, NULL, cmd_info_mtree},
     {"info peripherals", "", "the live memories and peripherals: type, range, wiring", NULL,
-     0, 0, false, false, FROM_ANY, NULL, cmd_info_peripherals},
+     0, 0, false, 0, FROM_ANY, NULL, cmd_info_peripherals},
     {"info irq", "", "every interrupt connection and its level", NULL,
-     0, 0, false, false, FROM_ANY, NULL, cmd_info_irq},
+     0, 0, false, 0, FROM_ANY, NULL, cmd_info_irq},
     {"info types", "", "the device models and their properties", NULL,
-     0, 0, false, false, FROM_ANY, NULL, cmd_info_types},
+     0, 0, false, 0, FROM_ANY, NULL, cmd_info_types},
     {"audit", "", "check the memory system's and the wiring's rules", NULL,
-     0, 0, false, false, FROM_ANY, NULL, cmd_audit},
+     0, 0, false, 0, FROM_ANY, NULL, cmd_audit},
     {"stats", "", "instructions retired and time", NULL,
-     0, 0, false, false, FROM_ANY, NULL, cmd_stats},
+     0, 0, false, 0, FROM_ANY, NULL, cmd_stats},
     {"reset", "", "reset the devices and the hart", NULL,
-     0, 0, false, false, FROM_ANY, NULL, cmd_reset},
+     0, 0, false, 0, FROM_ANY, NULL, cmd_reset},
     {"peripheral add", "NAME TYPE @BASE [size=N] [irq=SINK[,SINK...]] [key=value ...]",
      "build a peripheral of model TYPE and map it at BASE",
      "SINK: cpu.INPUT, TARGET.N or TARGET.N-M, one line per output in order\n"
      "numbers as in board files: 0x1000, 4K, 0b101, 1_000",
-     3, 3, true, false, FROM_ANY, NULL, cmd_peripheral_add},
+     3, 3, true, 0, FROM_ANY, NULL, cmd_peripheral_add},
     {"peripheral remove", "NAME [--force]", "unmap and drop a peripheral",
      "--force: even when another device shows it through an alias (a remap\n"
      "controller's window), which then shows nothing",
-     1, 2, false, false, FROM_ANY, NULL, cmd_peripheral_remove},
+     1, 2, false, 0, FROM_ANY, NULL, cmd_peripheral_remove},
     {"peripheral replace", "NAME TYPE [size=N] [irq=SINK[,SINK...]] [key=value ...]",
      "rebuild a peripheral at its base as model TYPE, at reset state",
      "without irq= it keeps its wiring\n"
      "without size= it keeps its size when TYPE is its type, else TYPE's default\n"
      "properties TYPE declares keep their values unless given",
-     2, 2, true, false, FROM_ANY, NULL, cmd_peripheral_replace},
+     2, 2, true, 0, FROM_ANY, NULL, cmd_peripheral_replace},
     {"peripheral move", "NAME @BASE", "map a peripheral or memory at BASE, keeping its state",
-     NULL, 2, 2, false, false, FROM_ANY, NULL, cmd_peripheral_move},
+     NULL, 2, 2, false, 0, FROM_ANY, NULL, cmd_peripheral_move},
     {"peripheral set", "NAME KEY VALUE", "change a live property ('info types' marks them)",
-     NULL, 3, 3, false, false, FROM_ANY, NULL, cmd_peripheral_set},
+     NULL, 3, 3, false, 0, FROM_ANY, NULL, cmd_peripheral_set},
     {"peripheral power", "NAME on|off",
      "power a peripheral off (its state is lost) or on (at reset state)", NULL,
-     2, 2, false, false, FROM_ANY, NULL, cmd_peripheral_power},
+     2, 2, false, 0, FROM_ANY, NULL, cmd_peripheral_power},
     {"board apply", "FILE[:NAME]|BOARD",
      "change the running board into another: only what differs",
      "BOARD alone names a shipped board\n"
      "memories and peripherals missing are removed, new ones added, changed ones\n"
      "replaced or moved; the others keep their state and connections",
-     1, 1, false, false, FROM_ANY, NULL, cmd_board_apply},
-    {"uart", "NAME send \"TEXT\"", "queue bytes on a peripheral's serial input",
-     "escapes inside quotes: \\\" \\\\ \\n \\r \\t \\xHH", 3, 3, false, true, FROM_ANY,
-     NULL, cmd_uart},
+     1, 1, false, 0, FROM_ANY, NULL, cmd_board_apply},
+    {"uart", "NAME send \"TEXT\"|read",
+     "queue bytes on a peripheral's serial input, or read its output",
+     "escapes inside quotes: \\\" \\\\ \\n \\r \\t \\xHH\n"
+     "read: what NAME transmitted since the last read or run-until match, quoted",
+     2, 3, false, 3, FROM_ANY, NULL, cmd_uart},
     {"gpio", "NAME PIN 0|1", "drive an input pin from outside the chip", NULL,
-     3, 3, false, false, FROM_ANY, NULL, cmd_gpio},
-    {"stop", "", "halt the firmware", NULL, 0, 0, false, false, FROM_RUNNER,
+     3, 3, false, 0, FROM_ANY, NULL, cmd_gpio},
+    {"stop", "", "halt the firmware", NULL, 0, 0, false, 0, FROM_RUNNER,
      "Ctrl-C", cmd_stop},
-    {"cont", "", "run on", NULL, 0, 0, false, false, FROM_RUNNER, "continue", cmd_cont},
+    {"cont", "", "run on", NULL, 0, 0, false, 0, FROM_RUNNER, "continue", cmd_cont},
     {"step", "[N]", "run N instructions (default 1), then halt", NULL,
-     0, 1, false, false, FROM_RUNNER, "stepi N", cmd_step},
+     0, 1, false, 0, FROM_RUNNER, "stepi N", cmd_step},
     {"run-for", "TIME|Ninsns", "run for a virtual time or N instructions, then halt",
      "TIME: N followed by ns, us, ms or s (rounded up to whole cycles), or by\n"
      "cycles or nothing for cycles; Ninsns: N instructions (run-for 5000insns)",
-     1, 1, false, false, FROM_RUNNER, "stepi N or continue", cmd_run_for},
+     1, 1, false, 0, FROM_RUNNER, "stepi N or continue", cmd_run_for},
+    {"run-until", "NAME|pc \"TEXT\"|SYMBOL|ADDR [TIME]",
+     "run until a UART sent TEXT, or the pc reaches SYMBOL or ADDR, then halt",
+     "NAME \"TEXT\": TEXT searched in what NAME sent since the last match or\n"
+     "'uart NAME read' (already there: returns at once, nothing runs)\n"
+     "pc SYMBOL|ADDR: halts before that instruction (from there: runs it first)\n"
+     "TIME as run-for's bounds the run: an error when it passes first",
+     2, 3, false, 2, FROM_CONSOLE, "break and continue (gdb), a trigger (scenarios)",
+     mon_run_until},
+    {"memory read", "ADDR LEN", "LEN bytes (1 to 65536) at ADDR, as hex digits",
+     "the debugger's view: no side effects on devices; unreadable bytes are an error",
+     2, 2, false, 0, FROM_ANY, NULL, mon_memory_read},
+    {"memory write", "ADDR HEXBYTES", "write bytes given as hex digits at ADDR",
+     "the debugger's path: RAM, ROM and flash; every byte checked before the first\n"
+     "is written",
+     2, 2, false, 0, FROM_ANY, NULL, mon_memory_write},
+    {"reg", "NAME [VALUE]", "a register's value (x0-x31, ABI names, pc, CSRs), or set it",
+     NULL, 1, 2, false, 0, FROM_ANY, NULL, mon_reg},
+    {"info registers", "", "pc and x0..x31 by ABI name", NULL,
+     0, 0, false, 0, FROM_ANY, NULL, mon_info_registers},
+    {"info state", "", "halted, running or exited: where and when", NULL,
+     0, 0, false, 0, FROM_CONSOLE, "info program", cmd_info_state},
     {"quit", "[STATUS]", "end the run with exit status STATUS (default 0)", NULL,
-     0, 1, false, false, FROM_RUNNER, "kill", cmd_quit},
+     0, 1, false, 0, FROM_RUNNER, "kill", cmd_quit},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -663,7 +700,7 @@ static bool check_words(Call *c)
 {
     for (size_t i = 0; i < c->nargs + c->nopts; i++) {
         const Word *w = i < c->nargs ? &c->args[i] : &c->opts[i - c->nargs];
-        bool raw = c->cmd->raw_last && i == c->nargs - 1;
+        bool raw = i < c->nargs && c->cmd->raw_arg == i + 1;
         char what[64];
         if (!raw && w->len == 0)
             return mon_malformed(c, "empty %s at column %u",
@@ -710,6 +747,16 @@ void monitor_free(Monitor *monitor)
     free(monitor);
 }
 
+void monitor_request_free(MonitorRequest *r)
+{
+    free(r->device);
+    free(r->text);
+    free(r->goal);
+    free(r->limit);
+    r->device = r->goal = r->limit = NULL;
+    r->text = NULL;
+}
+
 bool monitor_exec(Monitor *monitor, MonitorSource source, const char *line,
                   MonitorRequest *request, FILE *out)
 {
@@ -717,8 +764,10 @@ bool monitor_exec(Monitor *monitor, MonitorSource source, const char *line,
     Call c = {.ctx = &monitor->ctx, .source = source,
               .request = request, .out = out};
     bool ok = mon_split_words(&c, line) && dispatch(&c);
-    if (!ok)
+    if (!ok) {
+        monitor_request_free(request);
         *request = (MonitorRequest){.action = MONITOR_ACT_NONE};
+    }
     mon_call_free(&c);
     return ok;
 }

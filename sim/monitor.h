@@ -27,10 +27,15 @@
  * a boundary (the console and scenarios from the run loop, gdb while the
  * target is halted).
  *
- * Run control (`stop`, `cont`, `step`, `run-for`, `quit`) is not done
- * here: the command only fills a MonitorRequest and the caller acts on it.
- * Sources that cannot (gdb has its own) are told so by the caller's
- * `source` and the command is refused.
+ * Run control (`stop`, `cont`, `step`, `run-for`, `run-until`, `quit`,
+ * and `info state`, which only the run loop knows) is not done here: the
+ * command only fills a MonitorRequest and the caller acts on it. Sources
+ * that cannot (gdb has its own) are told so by the caller's `source` and
+ * the command is refused.
+ *
+ * Inspection for test programs (docs/CONTROL.md): `uart NAME read` (what
+ * a UART transmitted, from the taps' capture), `memory read|write`
+ * (the debugger's side-effect-free path), `reg`, `info registers`.
  */
 #ifndef SIM_MONITOR_H
 #define SIM_MONITOR_H
@@ -40,6 +45,8 @@
 #include <stdio.h>
 
 #include "sim/cpu/cpu.h"
+#include "sim/elf_symbols.h"
+#include "sim/uart_tap.h"
 #include "soc/clock.h"
 #include "soc/error.h"
 #include "soc/machine.h"
@@ -59,14 +66,33 @@ typedef enum MonitorAction {
     MONITOR_ACT_RUN_FOR, /* run `count` cycles (instructions when
                             count_is_insns), then halt */
     MONITOR_ACT_QUIT,    /* end the run with exit status `status` */
+    MONITOR_ACT_RUN_UNTIL, /* run until `device` sent `text`, or the pc is
+                              `pc` (device NULL); bounded by `count` when
+                              has_limit (as run-for's); then halt */
+    MONITOR_ACT_STATE,   /* print where the run stands (`info state`) */
 } MonitorAction;
 
+/* What a command asks of its caller. RUN_UNTIL's strings are malloc'd:
+ * the caller frees them with monitor_request_free once it has acted (any
+ * request may be passed to it). */
 typedef struct MonitorRequest {
     MonitorAction action;
     uint64_t count;
     bool count_is_insns; /* run-for N: instructions, not cycles */
     int status;
+    bool has_status;     /* quit STATUS: given (else the caller's default) */
+    /* run-until */
+    bool has_limit;
+    char *device;        /* the UART; NULL: wait for the pc */
+    uint8_t *text;       /* what it must send (text_len >= 1 bytes) */
+    size_t text_len;
+    uint32_t pc;
+    char *goal;  /* the miss, for messages: `no "TEXT" from NAME` or `the pc
+                    did not reach SYMBOL` */
+    char *limit; /* TIME as the command wrote it; NULL without one */
 } MonitorRequest;
+
+void monitor_request_free(MonitorRequest *request);
 
 /* What the commands act on; the application's (sim/main.c). cpu, ms,
  * machine and clock are required. */
@@ -87,6 +113,11 @@ typedef struct MonitorContext {
     /* Where `board apply FILE` finds `extends:` targets (the shipped
      * boards.yaml); NULL: nowhere else. */
     const char *boards_fallback;
+    /* `uart NAME read`, `run-until NAME`: the capture of the taps
+     * (uart_taps_capture on). NULL: refused. */
+    UartTaps *taps;
+    /* `run-until pc SYMBOL`: the firmware's symbols. NULL: numbers only. */
+    const ElfSymbols *syms;
 } MonitorContext;
 
 typedef struct Monitor Monitor;

@@ -51,7 +51,8 @@ struct Command {
     const char *details; /* more lines for `help NAME`; NULL: none */
     unsigned min_args, max_args;
     bool options;  /* key=value words may follow the arguments */
-    bool raw_last; /* the last argument is bytes: NUL allowed */
+    unsigned raw_arg; /* that argument (1-based) is bytes: NUL allowed,
+                         may be empty; 0: none */
     unsigned sources;    /* a bit per MonitorSource that may use it */
     const char *instead; /* for sources refused: what to use instead */
     bool (*run)(Call *call);
@@ -100,6 +101,8 @@ bool mon_split_words(Call *c, const char *line);
 void mon_call_free(Call *c);
 /* An unquoted word that reads `text`. */
 bool mon_word_is(const Word *w, const char *text);
+/* A hex digit's value (either case); -1 for any other character. */
+int mon_hex_digit(char ch);
 /* A key=value word: an unquoted '=' after a non-empty key. */
 static inline bool mon_is_option(const Word *w)
 {
@@ -133,5 +136,14 @@ void mon_entry_options_free(EntryOptions *o);
 /* An entry from NAME and TYPE (the first two arguments) and the options;
  * its strings belong to the call and to *o. */
 BoardPeripheral mon_entry_from(const Call *c, const EntryOptions *o);
+
+/* ---- commands for test programs (sim/monitor_inspect.c) ---- */
+
+bool mon_uart_read(Call *c);      /* uart NAME read */
+bool mon_run_until(Call *c);      /* run-until NAME "TEXT"|pc SYMBOL [TIME] */
+bool mon_memory_read(Call *c);    /* memory read ADDR LEN */
+bool mon_memory_write(Call *c);   /* memory write ADDR HEXBYTES */
+bool mon_reg(Call *c);            /* reg NAME [VALUE] */
+bool mon_info_registers(Call *c); /* info registers */
 
 #endif

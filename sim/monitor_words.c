@@ -125,7 +125,7 @@ static void wb_put(WordBuf *b, char ch)
     b->data[b->len] = '\0';
 }
 
-static int hex_digit(char ch)
+int mon_hex_digit(char ch)
 {
     if (ch >= '0' && ch <= '9')
         return ch - '0';
@@ -155,7 +155,7 @@ static bool take_escape(Call *c, const char *line, const char **p, WordBuf *b)
     }
     unsigned col = (unsigned)(*p - line); /* of the backslash, 1-based */
     if (e == 'x') {
-        int hi = hex_digit((*p)[1]), lo = hi < 0 ? -1 : hex_digit((*p)[2]);
+        int hi = mon_hex_digit((*p)[1]), lo = hi < 0 ? -1 : mon_hex_digit((*p)[2]);
         if (hi >= 0 && lo >= 0) {
             wb_put(b, (char)(hi * 16 + lo));
             *p += 3;

@@ -50,6 +50,29 @@ static void usage(FILE *out)
         "                        identical either way; off runs the interpreter\n"
         "      --jit-threshold N translate a block once it has run N times\n"
         "                        (default 128; 1 translates everything at once)\n"
+        "      --profile FILE    profile the firmware's cycles by function and\n"
+        "                        call stack (docs/PROFILING.md), written when the\n"
+        "                        run ends: FILE.json as a speedscope profile, any\n"
+        "                        other FILE as folded stacks (`a;b;c CYCLES`, for\n"
+        "                        tools/flamegraph.py); may be repeated\n"
+        "      --profile-report[=N]\n"
+        "                        print the top N functions (default 20) by self\n"
+        "                        cycles to stderr when the run ends: self and\n"
+        "                        inclusive cycles, calls, instructions\n"
+        "      --coverage FILE.info\n"
+        "                        line, function and branch coverage of the\n"
+        "                        firmware in lcov's format (for genhtml), from its\n"
+        "                        DWARF line table, written when the run ends\n"
+        "                        (docs/COVERAGE.md); the ELF needs debug info (-g)\n"
+        "      --vcd FILE        write a waveform (Value Change Dump, for GTKWave)\n"
+        "                        of the board's signals in virtual time when the\n"
+        "                        run ends: GPIO pins, interrupt lines, UART lines\n"
+        "                        and bytes, PWM pins, the hart's privilege and\n"
+        "                        sleep (docs/WAVEFORMS.md)\n"
+        "      --vcd-signals LIST\n"
+        "                        only the signals matching one of LIST's\n"
+        "                        comma-separated patterns (gpio0.*,cpu.*,uart0.tx;\n"
+        "                        default all)\n"
         "      --trace LIST      trace the run to stderr, one line per event, each\n"
         "                        starting with the virtual time in cycles. LIST is\n"
         "                        a comma-separated list of: insn (every\n"
@@ -85,6 +108,15 @@ static void usage(FILE *out)
         "                        `step [N]`, `run-for TIME`, `quit [STATUS]` control\n"
         "                        the run. Not with --gdb (gdb has `monitor`)\n"
         "      --monitor-wait    with --monitor: start halted until `cont`\n"
+        "      --control SPEC    drive the run from a test program over\n"
+        "                        tcp:[HOST:]PORT or unix:PATH (docs/CONTROL.md):\n"
+        "                        the monitor's commands, starting halted, virtual\n"
+        "                        time advancing only in `step`, `run-for` and\n"
+        "                        `run-until`; the process stays after the\n"
+        "                        firmware exits until `quit` or the client leaves\n"
+        "                        (exit status: the firmware's; 122 when the client\n"
+        "                        left first). Not with --monitor, --gdb,\n"
+        "                        --scenario or --realtime\n"
         "      --scenario FILE.yaml\n"
         "                        run the steps of a scenario file: monitor commands\n"
         "                        at a virtual time, an instruction count, a pc or\n"
@@ -109,7 +141,8 @@ static void usage(FILE *out)
         "       --trace-file could not be written (a full disk, /dev/full),\n"
         "       or the --junit report;\n"
         "       the message names it, and the run stops there\n"
-        "  122  gdb killed the firmware (`kill`)\n"
+        "  122  gdb killed the firmware (`kill`), or the --control client\n"
+        "       left before the firmware's run ended\n"
         "  123  --timeout expired\n"
         "  124  the instruction limit (--max-insns) was reached\n"
         "  125  a usage, board or ELF error (the message says where)\n"
@@ -157,6 +190,51 @@ static bool parse_jit(const char *text, bool *jit)
     return true;
 }
 
+static bool check_control_spec(const char *spec)
+{
+    Error *err = NULL;
+    if (console_check_spec(spec, true, &err))
+        return true;
+    fprintf(stderr, "mcusim: --control: %s\n", error_message(err));
+    error_free(err);
+    return false;
+}
+
+/* --control drives the run itself: no other console, debugger, scenario
+ * or pacing. */
+static bool control_alone(const Options *opt)
+{
+    const char *other = opt->monitor        ? "--monitor"
+                        : opt->monitor_wait ? "--monitor-wait"
+                        : opt->gdb          ? "--gdb"
+                        : opt->scenario     ? "--scenario"
+                        : opt->realtime     ? "--realtime"
+                                            : NULL;
+    if (other)
+        fprintf(stderr, "mcusim: --control and %s cannot be combined: the control "
+                "client drives the run\n", other);
+    return other == NULL;
+}
+
+static void add_profile(Options *opt, const char *path)
+{
+    opt->profiles = xreallocarray(opt->profiles, opt->nprofiles + 1, sizeof *opt->profiles);
+    opt->profiles[opt->nprofiles++] = path;
+}
+
+/* --profile-report[=N]: the top N functions, 20 without N. */
+static bool parse_profile_report(const char *text, unsigned *top)
+{
+    uint64_t n = 20;
+    if (text && (!board_parse_u64(text, &n) || n == 0 || n > UINT32_MAX)) {
+        fprintf(stderr, "mcusim: --profile-report: '%s' is not a number of functions "
+                "from 1 to 4294967295\n", text);
+        return false;
+    }
+    *top = (unsigned)n;
+    return true;
+}
+
 static void add_set(Options *opt, const char *assignment)
 {
     const char **grown = xrealloc(opt->sets, (opt->nsets + 1) * sizeof *grown);
@@ -172,6 +250,10 @@ int options_parse(int argc, char **argv, Options *opt)
     enum { OPT_GDB = 500, OPT_GDB_WAIT };
     enum { OPT_MONITOR = 600, OPT_MONITOR_WAIT, OPT_SCENARIO, OPT_JUNIT };
     enum { OPT_JIT = 700, OPT_JIT_THRESHOLD };
+    enum { OPT_PROFILE = 1200, OPT_PROFILE_REPORT };
+    enum { OPT_CONTROL = 800 };
+    enum { OPT_COVERAGE = 1300 };
+    enum { OPT_VCD = 1400, OPT_VCD_SIGNALS };
     static const struct option longopts[] = {
         {"board", required_argument, NULL, 'b'},
         {"set", required_argument, NULL, OPT_SET},
@@ -186,13 +268,19 @@ int options_parse(int argc, char **argv, Options *opt)
         {"gdb-wait", no_argument, NULL, OPT_GDB_WAIT},
         {"monitor", required_argument, NULL, OPT_MONITOR},
         {"monitor-wait", no_argument, NULL, OPT_MONITOR_WAIT},
+        {"control", required_argument, NULL, OPT_CONTROL},
         {"scenario", required_argument, NULL, OPT_SCENARIO},
         {"junit", required_argument, NULL, OPT_JUNIT},
         {"list-boards", no_argument, NULL, OPT_LIST_BOARDS},
         {"describe-board", required_argument, NULL, OPT_DESCRIBE},
         {"stats", no_argument, NULL, 's'},
         {"jit", required_argument, NULL, OPT_JIT},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"profile-report", optional_argument, NULL, OPT_PROFILE_REPORT},
+        {"coverage", required_argument, NULL, OPT_COVERAGE},
         {"jit-threshold", required_argument, NULL, OPT_JIT_THRESHOLD},
+        {"vcd", required_argument, NULL, OPT_VCD},
+        {"vcd-signals", required_argument, NULL, OPT_VCD_SIGNALS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -223,7 +311,7 @@ int options_parse(int argc, char **argv, Options *opt)
         case OPT_GDB_WAIT: opt->gdb_wait = true; break;
         case OPT_MONITOR: {
             Error *err = NULL;
-            if (!console_check_spec(optarg, &err)) {
+            if (!console_check_spec(optarg, false, &err)) {
                 fprintf(stderr, "mcusim: --monitor: %s\n", error_message(err));
                 error_free(err);
                 return EXIT_SIM_ERROR;
@@ -232,6 +320,11 @@ int options_parse(int argc, char **argv, Options *opt)
             break;
         }
         case OPT_MONITOR_WAIT: opt->monitor_wait = true; break;
+        case OPT_CONTROL:
+            if (!check_control_spec(optarg))
+                return usage_error();
+            opt->control = optarg;
+            break;
         case OPT_SCENARIO: opt->scenario = optarg; break;
         case OPT_JUNIT: opt->junit = optarg; break;
         case OPT_TRACE: {
@@ -262,6 +355,8 @@ int options_parse(int argc, char **argv, Options *opt)
             if (!parse_jit(optarg, &opt->jit))
                 return usage_error();
             break;
+        case OPT_VCD: opt->vcd = optarg; break;
+        case OPT_VCD_SIGNALS: opt->vcd_signals = optarg; break;
         case OPT_JIT_THRESHOLD: {
             uint64_t runs;
             if (!board_parse_u64(optarg, &runs) || runs == 0 || runs > UINT32_MAX) {
@@ -272,6 +367,12 @@ int options_parse(int argc, char **argv, Options *opt)
             opt->jit_threshold = (unsigned)runs;
             break;
         }
+        case OPT_PROFILE: add_profile(opt, optarg); break;
+        case OPT_PROFILE_REPORT:
+            if (!parse_profile_report(optarg, &opt->profile_report))
+                return usage_error();
+            break;
+        case OPT_COVERAGE: opt->coverage = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("mcusim %s\n", MCUSIM_VERSION); return 0;
         default: return usage_error();
@@ -290,8 +391,14 @@ int options_parse(int argc, char **argv, Options *opt)
                 "`monitor` command runs the same commands\n");
         return usage_error();
     }
+    if (opt->control && !control_alone(opt))
+        return usage_error();
     if (opt->junit && !opt->scenario) {
         fprintf(stderr, "mcusim: --junit needs --scenario FILE.yaml (what to report)\n");
+        return usage_error();
+    }
+    if (opt->vcd_signals && !opt->vcd) {
+        fprintf(stderr, "mcusim: --vcd-signals needs --vcd FILE (where to write)\n");
         return usage_error();
     }
     if (opt->trace_file && !opt->trace) {
@@ -323,6 +430,9 @@ int options_parse(int argc, char **argv, Options *opt)
 void options_free(Options *opt)
 {
     free(opt->sets);
+    free(opt->profiles);
+    opt->profiles = NULL;
+    opt->nprofiles = 0;
     opt->sets = NULL;
     opt->nsets = 0;
 }

@@ -37,12 +37,19 @@ typedef struct Options {
     bool gdb_wait;             /* --gdb-wait: halted until gdb attaches */
     const char *monitor;       /* --monitor stdio|tcp:..|unix:..; NULL: none */
     bool monitor_wait;         /* --monitor-wait: halted until `cont` */
+    const char *control;       /* --control tcp:..|unix:..; NULL: none */
     const char *scenario;      /* --scenario FILE.yaml; NULL: none */
     const char *junit;         /* --junit FILE.xml (with --scenario) */
     bool list_boards;
     bool stats;
     bool jit;                  /* --jit on|off; default: on where supported */
     unsigned jit_threshold;    /* --jit-threshold N; 0: the CPU's default */
+    const char *vcd;           /* --vcd FILE; NULL: no waveform */
+    const char *vcd_signals;   /* --vcd-signals LIST; NULL: every signal */
+    const char *coverage;      /* --coverage FILE.info (sim/coverage.h); NULL: off */
+    const char **profiles;     /* --profile FILE, in order (sim/profile.h) */
+    size_t nprofiles;
+    unsigned profile_report;   /* --profile-report[=N]: the top N; 0: none */
 } Options;
 
 /* Returns -1 when the simulator should go on, else the exit status (after

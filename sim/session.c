@@ -16,6 +16,13 @@
  * that boundary (its reply, "halted at ...", comes first), then the held
  * lines run in order. Lines that were already there when the run began
  * only wait their turn: a script's `run-for 1s` then `quit` runs 1 s.
+ *
+ * A `run-until` is such a run with a goal: the taps' watch (its UART's
+ * text) or a CPU breakpoint (its pc) asks the CPU to stop and marks it
+ * matched. With the control socket, the loop's end for the firmware's
+ * sake (an exit, a fault, the instruction limit) is not the session's:
+ * control_over answers the run command and serves on until the client
+ * quits or leaves.
  */
 #include "sim/session.h"
 
@@ -26,9 +33,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim/options.h"
 #include "soc/alloc.h"
 
-/* A `step` or `run-for` in progress, for the console or a scenario. */
+/* A `step`, `run-for` or `run-until` in progress, for the console or a
+ * scenario. */
 typedef struct BoundedRun {
     bool active;
     uint64_t until_insns; /* instructions retired at which it ends */
@@ -36,7 +45,20 @@ typedef struct BoundedRun {
     bool reached;
     uint64_t begun;       /* Session.runs when it started */
     uint64_t client;      /* the console client waiting for the reply */
+    /* run-until (the console's only): its request, owned; else NONE */
+    MonitorRequest goal;
+    bool matched;         /* the text came, or the pc reached */
+    bool breakpoint;      /* a CPU breakpoint at goal.pc is set */
+    bool pc_start;        /* it began at goal.pc: that instruction first */
+    uint64_t start_insns; /* instructions retired when it began */
 } BoundedRun;
+
+/* Why a console run ends, for its reply. */
+typedef enum RunFinish {
+    FINISH_DONE,    /* its bound, or its goal */
+    FINISH_STOPPED, /* a `stop`, a scenario's stop, the client's departure */
+    FINISH_ASLEEP,  /* the hart sleeps with nothing to wake it */
+} RunFinish;
 
 /* A console line read but not yet run (a refused one carries the error
  * its reply is). */
@@ -70,6 +92,11 @@ struct Session {
     size_t held_first, held_count;
     SessionEnd end;
     int quit_status;
+    /* control: the firmware's run has ended (over_status, the process's
+     * status unless a `quit STATUS`); commands are still served */
+    bool over;
+    int over_status;
+    bool closing; /* control, over: `quit` or the client left */
 };
 
 double session_host_seconds(void)
@@ -131,14 +158,18 @@ Session *session_new(const SessionConfig *config)
     s->pacer = clock_event_new(config->clock, pacer_tick, s);
     s->console_run.until = clock_event_new(config->clock, console_reached, s);
     s->scenario_run.until = clock_event_new(config->clock, scenario_reached, s);
-    s->halted = config->start_halted && config->console;
+    s->halted = (config->start_halted || config->control) && config->console;
     return s;
 }
+
+static void bounded_end(Session *s, BoundedRun *b);
 
 void session_free(Session *s)
 {
     if (!s)
         return;
+    bounded_end(s, &s->console_run);
+    bounded_end(s, &s->scenario_run);
     clock_event_free(s->pacer);
     clock_event_free(s->console_run.until);
     clock_event_free(s->scenario_run.until);
@@ -154,44 +185,116 @@ SessionEnd session_ended(const Session *s, int *status)
     return s->end;
 }
 
-/* ---- bounded runs: step, run-for ---- */
+/* ---- bounded runs: step, run-for, run-until ---- */
 
-static void bounded_start(Session *s, BoundedRun *b, const MonitorRequest *r)
+static void console_matched(void *opaque)
+{
+    Session *s = opaque;
+    s->console_run.matched = true;
+    cpu_request_stop(s->cfg.cpu);
+}
+
+/* run-until's goal: a watch on the UART's output, or a breakpoint at the
+ * pc (set once the instruction it starts on has run, when it starts
+ * there). */
+static void goal_start(Session *s, BoundedRun *b, MonitorRequest *r)
+{
+    b->goal = *r;
+    *r = (MonitorRequest){.action = MONITOR_ACT_NONE}; /* its strings are b's now */
+    b->matched = b->breakpoint = false;
+    b->start_insns = cpu_instructions_retired(s->cfg.cpu);
+    if (b->goal.device) {
+        uart_taps_watch(s->cfg.taps, b->goal.device, b->goal.text, b->goal.text_len,
+                        console_matched, s);
+        return;
+    }
+    b->pc_start = cpu_get_pc(s->cfg.cpu) == b->goal.pc;
+    if (!b->pc_start) {
+        cpu_breakpoint_add(s->cfg.cpu, b->goal.pc);
+        b->breakpoint = true;
+    }
+}
+
+/* After a cpu_run: the instruction a pc goal started on has run (or an
+ * interrupt took the hart away), so the breakpoint may be set. */
+static void goal_arm(Session *s, BoundedRun *b)
 {
     Cpu *cpu = s->cfg.cpu;
+    if (!b->active || !b->pc_start)
+        return;
+    if (cpu_instructions_retired(cpu) == b->start_insns && cpu_get_pc(cpu) == b->goal.pc)
+        return;
+    b->pc_start = false;
+    cpu_breakpoint_add(cpu, b->goal.pc);
+    b->breakpoint = true;
+}
+
+/* Starts a step, run-for or run-until (whose request, strings and all,
+ * the run takes over). */
+static void bounded_start(Session *s, BoundedRun *b, MonitorRequest *r)
+{
+    Cpu *cpu = s->cfg.cpu;
+    bool until = r->action == MONITOR_ACT_RUN_UNTIL;
+    bool bounded = !until || r->has_limit;
+    bool insns = r->action == MONITOR_ACT_STEP || r->count_is_insns;
+    uint64_t count = r->count;
     b->active = true;
     b->reached = false;
     b->begun = s->runs;
     b->until_insns = UINT64_MAX;
     clock_event_cancel(b->until);
-    if (r->action == MONITOR_ACT_STEP || r->count_is_insns) {
+    if (until)
+        goal_start(s, b, r);
+    if (!bounded)
+        return;
+    if (insns) {
         uint64_t now = cpu_instructions_retired(cpu);
-        b->until_insns = r->count > UINT64_MAX - now ? UINT64_MAX : now + r->count;
+        b->until_insns = count > UINT64_MAX - now ? UINT64_MAX : now + count;
     } else {
         uint64_t now = cpu_cycles(cpu);
-        clock_event_schedule(b->until, r->count > UINT64_MAX - now ? UINT64_MAX
-                                                                  : now + r->count);
+        clock_event_schedule(b->until, count > UINT64_MAX - now ? UINT64_MAX : now + count);
     }
 }
 
 static bool bounded_done(const Session *s, const BoundedRun *b)
 {
-    return b->active &&
-           (b->reached || cpu_instructions_retired(s->cfg.cpu) >= b->until_insns);
+    return b->active && (b->reached || b->matched ||
+                         cpu_instructions_retired(s->cfg.cpu) >= b->until_insns);
 }
 
 static uint64_t bounded_insns_left(const Session *s, const BoundedRun *b)
 {
-    if (!b->active || b->until_insns == UINT64_MAX)
+    if (!b->active)
+        return UINT64_MAX;
+    if (b->pc_start) /* the instruction it started on, alone */
+        return 1;
+    if (b->until_insns == UINT64_MAX)
         return UINT64_MAX;
     uint64_t now = cpu_instructions_retired(s->cfg.cpu);
     return b->until_insns > now ? b->until_insns - now : 0;
 }
 
-static void bounded_end(BoundedRun *b)
+static void bounded_end(Session *s, BoundedRun *b)
 {
     b->active = false;
     clock_event_cancel(b->until);
+    if (b->goal.device)
+        uart_taps_unwatch(s->cfg.taps);
+    if (b->breakpoint)
+        cpu_breakpoint_remove(s->cfg.cpu, b->goal.pc);
+    b->breakpoint = b->pc_start = b->matched = false;
+    monitor_request_free(&b->goal);
+    b->goal = (MonitorRequest){.action = MONITOR_ACT_NONE};
+}
+
+/* A run-until whose pc goal the CPU stopped at: matched. */
+static bool goal_pc_hit(Session *s, uint32_t pc)
+{
+    BoundedRun *b = &s->console_run;
+    if (!b->active || !b->breakpoint || b->goal.pc != pc)
+        return false;
+    b->matched = true;
+    return true;
 }
 
 /* ---- the console ---- */
@@ -201,12 +304,25 @@ static bool console_live(const Session *s)
     return s->cfg.console && console_open_for_input(s->cfg.console);
 }
 
-static char *where_halted(const Session *s)
+/* "VERB at pc 0x... after N instructions, cycle N\n": the run's state. */
+static char *where(const Session *s, const char *verb)
 {
     Cpu *cpu = s->cfg.cpu;
-    return xasprintf("halted at pc 0x%08x after %" PRIu64 " instructions, cycle %" PRIu64
-                     "\n", (unsigned)cpu_get_pc(cpu), cpu_instructions_retired(cpu),
+    return xasprintf("%s at pc 0x%08x after %" PRIu64 " instructions, cycle %" PRIu64 "\n",
+                     verb, (unsigned)cpu_get_pc(cpu), cpu_instructions_retired(cpu),
                      cpu_cycles(cpu));
+}
+
+static char *where_halted(const Session *s)
+{
+    return where(s, "halted");
+}
+
+static char *where_exited(const Session *s)
+{
+    Cpu *cpu = s->cfg.cpu;
+    return xasprintf("exited with status %d after %" PRIu64 " instructions, cycle %" PRIu64
+                     "\n", s->over_status, cpu_instructions_retired(cpu), cpu_cycles(cpu));
 }
 
 static void reply_text(Session *s, uint64_t client, char *text, bool ok)
@@ -215,13 +331,68 @@ static void reply_text(Session *s, uint64_t client, char *text, bool ok)
     free(text);
 }
 
-/* Acts on a console command's run control; false when the reply waits
- * for the end of a run. */
-static bool console_control(Session *s, const MonitorRequest *r, uint64_t client,
-                            char **output)
+/* The control client's input has ended (docs/CONTROL.md, Ending). */
+static bool control_client_gone(const Session *s)
 {
+    return s->cfg.control && console_client_gone(s->cfg.console);
+}
+
+/* Why a run command cannot run now (malloc'd), or NULL. */
+static char *run_refusal(const Session *s)
+{
+    if (s->over)
+        return xasprintf("error: the firmware has exited (status %d)\n", s->over_status);
+    if (control_client_gone(s))
+        return xstrdup("error: the control client has gone\n");
+    return NULL;
+}
+
+/* run-until NAME "TEXT": where its first occurrence in what NAME sent
+ * ends, when it is there. */
+static bool goal_text_found(const Session *s, const MonitorRequest *r, size_t *end)
+{
+    return uart_taps_find(s->cfg.taps, r->device, r->text, r->text_len, end);
+}
+
+/* `info state`. */
+static char *state_text(const Session *s)
+{
+    if (s->over)
+        return where_exited(s);
+    return where(s, s->halted ? "halted" : "running");
+}
+
+/* Acts on a console command's run control, replacing *output (and *ok)
+ * when the reply is the control's; false when the reply waits for the
+ * end of a run. */
+static bool console_control(Session *s, MonitorRequest *r, uint64_t client, char **output,
+                            bool *ok)
+{
+    char *refusal = NULL;
+    switch (r->action) {
+    case MONITOR_ACT_STOP:
+    case MONITOR_ACT_CONT:
+    case MONITOR_ACT_STEP:
+    case MONITOR_ACT_RUN_FOR:
+    case MONITOR_ACT_RUN_UNTIL:
+        refusal = run_refusal(s);
+        break;
+    default:
+        break;
+    }
+    if (refusal) {
+        free(*output);
+        *output = refusal;
+        *ok = false;
+        return true;
+    }
+    size_t end;
     switch (r->action) {
     case MONITOR_ACT_NONE:
+        return true;
+    case MONITOR_ACT_STATE:
+        free(*output);
+        *output = state_text(s);
         return true;
     case MONITOR_ACT_STOP:
         s->halted = true;
@@ -231,6 +402,15 @@ static bool console_control(Session *s, const MonitorRequest *r, uint64_t client
     case MONITOR_ACT_CONT:
         s->halted = false;
         return true;
+    case MONITOR_ACT_RUN_UNTIL:
+        if (r->device && goal_text_found(s, r, &end)) { /* there already */
+            uart_taps_consume(s->cfg.taps, r->device, end);
+            s->halted = true;
+            free(*output);
+            *output = where_halted(s);
+            return true;
+        }
+        /* fall through */
     case MONITOR_ACT_STEP:
     case MONITOR_ACT_RUN_FOR:
         bounded_start(s, &s->console_run, r);
@@ -238,6 +418,10 @@ static bool console_control(Session *s, const MonitorRequest *r, uint64_t client
         s->halted = false;
         return false;
     case MONITOR_ACT_QUIT:
+        if (s->over && !r->has_status) {
+            s->closing = true; /* the firmware's status stands */
+            return true;
+        }
         s->end = SESSION_QUIT;
         s->quit_status = r->status;
         return true;
@@ -245,13 +429,41 @@ static bool console_control(Session *s, const MonitorRequest *r, uint64_t client
     return true;
 }
 
-/* A console `step` or `run-for` has ended: halted, and the reply says
- * where. */
-static void console_run_finished(Session *s)
+/* A run-until's reply when it missed its goal: why, then where it
+ * halted. */
+static char *goal_missed(const Session *s, const BoundedRun *b, RunFinish why)
 {
-    bounded_end(&s->console_run);
+    char *halted = where_halted(s);
+    char *text;
+    if (why == FINISH_DONE)
+        text = xasprintf("error: run-until: %s within %s\n%s", b->goal.goal, b->goal.limit,
+                         halted);
+    else if (why == FINISH_ASLEEP)
+        text = xasprintf("error: run-until: %s: the hart waits for an interrupt nothing "
+                         "will raise\n%s", b->goal.goal, halted);
+    else
+        text = xasprintf("error: run-until: %s: stopped\n%s", b->goal.goal, halted);
+    free(halted);
+    return text;
+}
+
+/* A console `step`, `run-for` or `run-until` has ended: halted, and the
+ * reply says where (a run-until that matched consumes the UART's output
+ * through the match; one that missed says so first). */
+static void console_run_finished(Session *s, RunFinish why)
+{
+    BoundedRun *b = &s->console_run;
+    bool until = b->goal.action == MONITOR_ACT_RUN_UNTIL;
+    bool ok = !until || b->matched;
+    char *text;
+    size_t end;
+    if (until && b->matched && b->goal.device && goal_text_found(s, &b->goal, &end))
+        uart_taps_consume(s->cfg.taps, b->goal.device, end);
+    text = ok ? where_halted(s) : goal_missed(s, b, why);
+    uint64_t client = b->client;
+    bounded_end(s, b);
     s->halted = true;
-    reply_text(s, s->console_run.client, where_halted(s), true);
+    reply_text(s, client, text, ok);
 }
 
 /* Reads what the console has (lines, a hangup, clients to take in or
@@ -279,11 +491,14 @@ static bool line_ends_run(const char *line)
     return len == 4 && (memcmp(line, "stop", 4) == 0 || memcmp(line, "quit", 4) == 0);
 }
 
-/* A `stop` or `quit` read since the console's run began running. */
+/* A `stop` or `quit` read since the console's run began running, or
+ * the control client gone. */
 static bool run_interrupted(const Session *s)
 {
     if (!s->console_run.active)
         return false;
+    if (control_client_gone(s))
+        return true;
     for (size_t i = 0; i < s->held_count; i++) {
         const HeldLine *h = &s->held[(s->held_first + i) % HELD_MAX];
         if (h->read > s->console_run.begun && !h->refused && line_ends_run(h->text))
@@ -296,7 +511,7 @@ static bool run_interrupted(const Session *s)
  * now (none held, a run in progress, the session ended). */
 static bool run_held_line(Session *s)
 {
-    if (!s->held_count || s->console_run.active || s->end != SESSION_RUNNING)
+    if (!s->held_count || s->console_run.active || s->end != SESSION_RUNNING || s->closing)
         return false;
     HeldLine h = s->held[s->held_first];
     s->held_first = (s->held_first + 1) % HELD_MAX;
@@ -309,10 +524,11 @@ static bool run_held_line(Session *s)
     bool ok;
     char *output = monitor_exec_text(s->cfg.monitor, MONITOR_FROM_CONSOLE, h.text, &r, &ok);
     free(h.text);
-    if (console_control(s, &r, h.client, &output))
+    if (console_control(s, &r, h.client, &output, &ok))
         reply_text(s, h.client, output, ok);
     else
-        free(output); /* a step or run-for prints nothing before it runs */
+        free(output); /* a run command prints nothing before it runs */
+    monitor_request_free(&r);
     return true;
 }
 
@@ -324,8 +540,21 @@ static void console_lines(Session *s)
     do {
         hold_lines(s);
         if (run_interrupted(s))
-            console_run_finished(s);
+            console_run_finished(s, FINISH_STOPPED);
     } while (run_held_line(s));
+}
+
+/* The control client has gone and every line it sent is answered: the
+ * session ends (SESSION_HUNG_UP unless the firmware's run is over). */
+static bool control_done(Session *s)
+{
+    if (!control_client_gone(s) || s->held_count || s->console_run.active)
+        return false;
+    if (s->over)
+        s->closing = true;
+    else if (s->end == SESSION_RUNNING)
+        s->end = SESSION_HUNG_UP;
+    return true;
 }
 
 /* The run ends while a console `step` or `run-for` waits. */
@@ -333,14 +562,14 @@ static void console_run_cut(Session *s, const char *why)
 {
     if (!s->console_run.active)
         return;
-    bounded_end(&s->console_run);
-    reply_text(s, s->console_run.client, xasprintf("error: the run ended (%s)\n", why),
-               false);
+    uint64_t client = s->console_run.client;
+    bounded_end(s, &s->console_run);
+    reply_text(s, client, xasprintf("error: the run ended (%s)\n", why), false);
 }
 
 /* ---- the scenario ---- */
 
-static void scenario_control(Session *s, const MonitorRequest *r)
+static void scenario_control(Session *s, MonitorRequest *r)
 {
     switch (r->action) {
     case MONITOR_ACT_NONE:
@@ -359,6 +588,9 @@ static void scenario_control(Session *s, const MonitorRequest *r)
         s->end = SESSION_QUIT;
         s->quit_status = r->status;
         break;
+    case MONITOR_ACT_RUN_UNTIL: /* the console's only (sim/monitor.c) */
+    case MONITOR_ACT_STATE:
+        break;
     }
 }
 
@@ -368,7 +600,7 @@ static void scenario_steps(Session *s)
     if (!sc)
         return;
     if (bounded_done(s, &s->scenario_run)) {
-        bounded_end(&s->scenario_run);
+        bounded_end(s, &s->scenario_run);
         scenario_run_done(sc);
     }
     MonitorRequest request;
@@ -405,9 +637,13 @@ static void boundary(Session *s)
     for (;;) {
         scenario_steps(s);
         if (s->cfg.console) {
-            if (bounded_done(s, &s->console_run) || (s->halted && s->console_run.active))
-                console_run_finished(s);
+            if (bounded_done(s, &s->console_run))
+                console_run_finished(s, FINISH_DONE);
+            else if (s->halted && s->console_run.active)
+                console_run_finished(s, FINISH_STOPPED);
             console_lines(s);
+            if (control_done(s))
+                return;
         }
         if (s->end != SESSION_RUNNING || !s->halted)
             return;
@@ -469,7 +705,7 @@ static bool idle_for_good(Session *s)
 static bool idle_wait(Session *s)
 {
     if (s->console_run.active) {
-        console_run_finished(s);
+        console_run_finished(s, FINISH_ASLEEP);
         return true;
     }
     if (wait_console(s))
@@ -483,16 +719,68 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
-/* The breakpoint the CPU stopped at: the scenario's (its step is then
- * due and runs here) and, with gdb, maybe gdb's too. True when the caller
- * must hear of it. */
+/* The breakpoint the CPU stopped at: a console run-until's goal (it
+ * ends at this boundary), the scenario's (its step is then due and runs
+ * here) and, with gdb, maybe gdb's too. True when the caller must hear
+ * of it. */
 static bool breakpoint_for_caller(Session *s, bool debugger)
 {
     uint32_t pc = cpu_get_pc(s->cfg.cpu);
-    if (!s->cfg.scenario || !scenario_breakpoint_hit(s->cfg.scenario, pc))
+    bool goal = goal_pc_hit(s, pc);
+    bool scenario = s->cfg.scenario && scenario_breakpoint_hit(s->cfg.scenario, pc);
+    if (!goal && !scenario)
         return true;
-    scenario_steps(s);
+    if (scenario)
+        scenario_steps(s);
     return debugger && cpu_breakpoint_at(s->cfg.cpu, pc);
+}
+
+/* ---- control: after the firmware's run ---- */
+
+/* Serves the control client once the firmware's run is over: inspection
+ * works, run commands are refused, until `quit`, the client's departure
+ * or --timeout. */
+static void serve_over(Session *s)
+{
+    while (s->end == SESSION_RUNNING && !s->closing) {
+        console_lines(s);
+        if (control_done(s) || s->end != SESSION_RUNNING || s->closing)
+            return;
+        if (!wait_console(s))
+            s->end = SESSION_TIMED_OUT;
+    }
+}
+
+/* The firmware's run has ended (an exit, a fault, the instruction
+ * limit): the run command in progress is told so, then the session
+ * stays (docs/CONTROL.md). */
+static void control_over(Session *s, CpuStopReason why, Error **errp)
+{
+    char *because = NULL;
+    if (!s->cfg.exited(s->cfg.opaque, &s->over_status)) {
+        if (why == CPU_STOP_FAULT) {
+            s->over_status = EXIT_GUEST_FAULT;
+            because = xasprintf("firmware fault: %s\n",
+                                errp && *errp ? error_message(*errp) : "unknown");
+        } else if (why == CPU_STOP_INSN_LIMIT) {
+            s->over_status = EXIT_INSN_LIMIT;
+            because = xstrdup("the instruction limit (--max-insns) was reached\n");
+        } else {
+            s->over_status = EXIT_SIM_ERROR;
+            because = xstrdup("a debugger stop without a debugger\n");
+        }
+    }
+    s->over = true;
+    s->halted = true;
+    if (s->console_run.active) {
+        uint64_t client = s->console_run.client;
+        char *at = where_exited(s);
+        bounded_end(s, &s->console_run);
+        reply_text(s, client, xasprintf("%s%s", because ? because : "", at), true);
+        free(at);
+    }
+    free(because);
+    serve_over(s);
 }
 
 CpuStopReason session_run(Session *s, uint64_t max_insns, SessionInterrupt interrupt,
@@ -526,6 +814,7 @@ CpuStopReason session_run(Session *s, uint64_t max_insns, SessionInterrupt inter
         s->pacer_fired = false;
         why = limit ? cpu_run(cpu, limit, errp) : CPU_STOP_INSN_LIMIT;
         s->runs++;
+        goal_arm(s, &s->console_run);
         uint64_t retired = cpu_instructions_retired(cpu) - before;
         if (left != UINT64_MAX)
             left -= retired;
@@ -546,7 +835,9 @@ CpuStopReason session_run(Session *s, uint64_t max_insns, SessionInterrupt inter
         }
     }
     clock_event_cancel(s->pacer);
-    if (!interrupt) /* without gdb, the run is over */
+    if (s->cfg.control && s->end == SESSION_RUNNING)
+        control_over(s, why, errp);
+    else if (!interrupt) /* without gdb, the run is over */
         console_run_cut(s, s->end == SESSION_QUIT ? "quit" : "the firmware's run is over");
     return s->end != SESSION_RUNNING ? CPU_STOP_REQUESTED : why;
 }

@@ -26,6 +26,20 @@
  * slice the hart fell asleep in and runs no further, so virtual time
  * stands still until a command gives the hart something to wake it.
  * --realtime does not catch up on time spent waiting for the console.
+ *
+ * `run-until` (a console command) is a bounded run whose goal may come
+ * first: a UART's text (a watch on the taps, sim/uart_tap.h, that asks
+ * the CPU to stop right after the byte that completes it) or a pc (a CPU
+ * breakpoint, counted, so a scenario may hold one at the same pc).
+ *
+ * The control socket (`control`, docs/CONTROL.md) is the console in a
+ * mode: halted at the start, it never runs on by itself; when the
+ * firmware's run ends (an exit, a fault, the instruction limit) the
+ * command that ran it is told so and the session stays, serving
+ * commands (run commands refused), until `quit` or the client leaves;
+ * when the client's input ends, the lines it sent are answered (run
+ * commands refused), then the session ends (SESSION_HUNG_UP before the
+ * firmware's end).
  */
 #ifndef SIM_SESSION_H
 #define SIM_SESSION_H
@@ -37,6 +51,7 @@
 #include "sim/cpu/cpu.h"
 #include "sim/monitor.h"
 #include "sim/scenario.h"
+#include "sim/uart_tap.h"
 #include "soc/clock.h"
 #include "soc/error.h"
 
@@ -49,6 +64,8 @@ typedef struct SessionConfig {
     double timeout;     /* --timeout: host seconds from session_new; 0: none */
     bool realtime;      /* --realtime */
     bool start_halted;  /* --monitor-wait */
+    bool control;       /* --control (sim/console.h); implies start_halted */
+    UartTaps *taps;     /* `run-until NAME`: the taps, capturing; NULL: none */
     /* True once the run must end for the firmware's sake (it exited, or
      * output was lost); *status (may be NULL) its exit status. */
     bool (*exited)(void *opaque, int *status);
@@ -81,13 +98,18 @@ typedef enum SessionEnd {
     SESSION_TIMED_OUT,       /* --timeout */
     SESSION_QUIT,            /* `quit [STATUS]` */
     SESSION_SCENARIO_FAILED, /* a step or an expectation failed */
+    SESSION_HUNG_UP,         /* the control client left before the
+                                firmware's run ended */
 } SessionEnd;
 
 /* The host's monotonic clock in seconds: what --timeout, --realtime and
  * --stats measure with. */
 double session_host_seconds(void);
 
-/* Why the session ended the run; *status gets a `quit`'s status. */
+/* Why the session ended the run; *status gets a `quit`'s status. With
+ * `control`, after the firmware's run has ended, a `quit` without a
+ * status and the client's departure leave SESSION_RUNNING: the run ended
+ * as session_run's result says. */
 SessionEnd session_ended(const Session *session, int *status);
 
 #endif

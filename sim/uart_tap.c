@@ -30,10 +30,18 @@ typedef struct TapBackend {
     TapChardev *users; /* the wrappers sharing it, newest first */
 } TapBackend;
 
+/* Output kept for `uart NAME read` (uart_taps_capture): unread bytes
+ * are bytes[head..len). */
+typedef struct Capture {
+    uint8_t *bytes;
+    size_t head, len, cap;
+} Capture;
+
 typedef struct TapEntry {
     char *device;
     uint8_t *queue; /* injected bytes not read yet: queue[head..len) */
     size_t head, len, cap;
+    Capture out;
     TapChardev *open; /* the wrappers open under this name, newest first */
     struct TapEntry *next;
 } TapEntry;
@@ -47,10 +55,23 @@ struct TapChardev {
     TapChardev *next_user; /* in backend->users */
 };
 
+/* A run-until's wait for a text (uart_taps_watch). */
+typedef struct Watch {
+    bool active;
+    TapEntry *entry; /* NULL until a chardev of that name opens */
+    char *device;
+    uint8_t *text;
+    size_t len;
+    void (*fn)(void *opaque);
+    void *opaque;
+} Watch;
+
 struct UartTaps {
     TapEntry *entries;
     UartTapObserver observer;
     void *observer_opaque;
+    size_t capture_max; /* 0: capture off */
+    Watch watch;
 };
 
 UartTaps *uart_taps_new(void)
@@ -73,9 +94,11 @@ void uart_taps_free(UartTaps *taps)
         }
         free(e->device);
         free(e->queue);
+        free(e->out.bytes);
         free(e);
         e = next;
     }
+    uart_taps_unwatch(taps);
     free(taps);
 }
 
@@ -140,11 +163,17 @@ static void wake_if_input(TapChardev *w)
         chardev_input_arrived(&w->base);
 }
 
+static void capture(UartTaps *taps, TapEntry *e, const uint8_t *buf, size_t len);
+
 static void tap_write(Chardev *chr, const uint8_t *buf, size_t len)
 {
     TapChardev *w = (TapChardev *)chr;
     chardev_write(w->backend->inner, buf, len);
-    if (w->taps && w->taps->observer && len)
+    if (!w->taps || !len)
+        return;
+    if (w->taps->capture_max)
+        capture(w->taps, w->entry, buf, len);
+    if (w->taps->observer)
         w->taps->observer(w->taps->observer_opaque, w->entry->device, buf, len);
 }
 
@@ -259,6 +288,8 @@ static Chardev *wrapper_new(UartTaps *taps, const char *device, TapBackend *b)
     b->users = w;
     w->taps = taps;
     w->entry = entry_for(taps, device);
+    if (taps->watch.active && !taps->watch.entry && strcmp(device, taps->watch.device) == 0)
+        taps->watch.entry = w->entry;
     w->next = w->entry->open;
     w->entry->open = w;
     update_eof(w);
@@ -319,4 +350,131 @@ bool uart_taps_send(UartTaps *taps, const char *device, const uint8_t *bytes,
         chardev_input_arrived(&live->base);
     }
     return true;
+}
+
+/* ---- capture ---- */
+
+void uart_taps_capture(UartTaps *taps, size_t max)
+{
+    taps->capture_max = max;
+}
+
+bool uart_taps_known(const UartTaps *taps, const char *device)
+{
+    return find_entry(taps, device) != NULL;
+}
+
+static size_t unread_len(const Capture *c)
+{
+    return c->len - c->head;
+}
+
+/* Room for n more bytes, moving the unread ones to the front first. */
+static void capture_reserve(Capture *c, size_t n)
+{
+    if (c->head > 0 && c->len + n > c->cap) {
+        memmove(c->bytes, c->bytes + c->head, unread_len(c));
+        c->len -= c->head;
+        c->head = 0;
+    }
+    if (c->len + n <= c->cap)
+        return;
+    size_t cap = c->cap ? c->cap : 256;
+    while (cap < c->len + n)
+        cap *= 2;
+    c->bytes = xrealloc(c->bytes, cap);
+    c->cap = cap;
+}
+
+/* Where text occurs in bytes[0..len) at or after `from`: the end of the
+ * first occurrence. */
+static bool find_in(const uint8_t *bytes, size_t len, size_t from, const uint8_t *text,
+                    size_t tlen, size_t *end)
+{
+    if (tlen == 0 || len < tlen || from > len - tlen)
+        return false;
+    const uint8_t *hit = memmem(bytes + from, len - from, text, tlen);
+    if (!hit)
+        return false;
+    *end = (size_t)(hit - bytes) + tlen;
+    return true;
+}
+
+/* The watch fires when the text ends in what just came: only the last
+ * len + tlen - 1 unread bytes are searched. */
+static void check_watch(UartTaps *taps, TapEntry *e, size_t before)
+{
+    Watch *w = &taps->watch;
+    if (!w->active || w->entry != e)
+        return;
+    const Capture *c = &e->out;
+    size_t from = before >= w->len ? before - (w->len - 1) : 0;
+    size_t end;
+    if (!find_in(c->bytes + c->head, unread_len(c), from, w->text, w->len, &end))
+        return;
+    w->active = false; /* once */
+    w->fn(w->opaque);
+}
+
+static void capture(UartTaps *taps, TapEntry *e, const uint8_t *buf, size_t len)
+{
+    Capture *c = &e->out;
+    size_t max = taps->capture_max;
+    if (len > max) { /* only the last max bytes can stay */
+        buf += len - max;
+        len = max;
+    }
+    if (unread_len(c) + len > max) /* the oldest make room */
+        c->head += unread_len(c) + len - max;
+    size_t before = unread_len(c);
+    capture_reserve(c, len);
+    memcpy(c->bytes + c->len, buf, len);
+    c->len += len;
+    check_watch(taps, e, before);
+}
+
+const uint8_t *uart_taps_unread(const UartTaps *taps, const char *device, size_t *len)
+{
+    TapEntry *e = find_entry(taps, device);
+    *len = e ? unread_len(&e->out) : 0;
+    return e && e->out.bytes ? e->out.bytes + e->out.head : (const uint8_t *)"";
+}
+
+void uart_taps_consume(UartTaps *taps, const char *device, size_t n)
+{
+    TapEntry *e = find_entry(taps, device);
+    if (!e)
+        return;
+    Capture *c = &e->out;
+    c->head += n < unread_len(c) ? n : unread_len(c);
+    if (c->head == c->len)
+        c->head = c->len = 0;
+}
+
+bool uart_taps_find(const UartTaps *taps, const char *device, const uint8_t *text,
+                    size_t len, size_t *end)
+{
+    size_t n;
+    const uint8_t *bytes = uart_taps_unread(taps, device, &n);
+    return find_in(bytes, n, 0, text, len, end);
+}
+
+void uart_taps_watch(UartTaps *taps, const char *device, const uint8_t *text, size_t len,
+                     void (*fn)(void *opaque), void *opaque)
+{
+    uart_taps_unwatch(taps);
+    Watch *w = &taps->watch;
+    uint8_t *copy = xmalloc(len ? len : 1);
+    memcpy(copy, text, len);
+    *w = (Watch){.active = true, .entry = find_entry(taps, device),
+                 .device = xstrdup(device), .text = copy, .len = len,
+                 .fn = fn, .opaque = opaque};
+}
+
+void uart_taps_unwatch(UartTaps *taps)
+{
+    Watch *w = &taps->watch;
+    free(w->device);
+    free(w->text);
+    *w = (Watch){0};
 }

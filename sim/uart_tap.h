@@ -74,4 +74,36 @@ Chardev *uart_taps_open(UartTaps *taps, const char *device, const char *spec,
 bool uart_taps_send(UartTaps *taps, const char *device, const uint8_t *bytes,
                     size_t len, Error **errp);
 
+/* ---- capture: what each device transmitted, for the monitor's
+ * `uart NAME read` and `run-until NAME "TEXT"` (docs/CONTROL.md) ---- */
+
+/* From now on every tapped device's output is also kept, up to `max`
+ * unread bytes per name (older ones are dropped). Off by default: then
+ * nothing is kept and the calls below see nothing. */
+void uart_taps_capture(UartTaps *taps, size_t max);
+
+/* True when a chardev of that name has been opened (now or before): its
+ * output can be read. */
+bool uart_taps_known(const UartTaps *taps, const char *device);
+
+/* The device's unread output: *len bytes at the pointer returned, valid
+ * until the next output, uart_taps_consume or uart_taps_free. */
+const uint8_t *uart_taps_unread(const UartTaps *taps, const char *device, size_t *len);
+
+/* Drops the first n bytes of the device's unread output. */
+void uart_taps_consume(UartTaps *taps, const char *device, size_t n);
+
+/* Where the first occurrence of text (len >= 1) in the device's unread
+ * output ends (an offset in it); false when it is not there. */
+bool uart_taps_find(const UartTaps *taps, const char *device, const uint8_t *text,
+                    size_t len, size_t *end);
+
+/* Calls fn(opaque) once, from inside the device's write (an MMIO
+ * callback or a clock event: it should only ask the CPU to stop), when
+ * the device's unread output comes to hold `text` (copied). One watch at
+ * a time: a new one replaces the old; uart_taps_unwatch ends it. */
+void uart_taps_watch(UartTaps *taps, const char *device, const uint8_t *text,
+                     size_t len, void (*fn)(void *opaque), void *opaque);
+void uart_taps_unwatch(UartTaps *taps);
+
 #endif

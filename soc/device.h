@@ -100,7 +100,69 @@ typedef struct DeviceHost {
      * goes. */
     bool (*map_region)(void *opaque, MemoryRegion *region, uint64_t base,
                        int priority, Error **errp);
+    /* Waveforms (--vcd, sim/vcd.c; docs/WAVEFORMS.md). `signal` publishes
+     * that the device's signal `name` (its own name for it: "pin5", "tx"),
+     * `width` bits wide (1-32), takes `value` (or DEVICE_SIGNAL_X or
+     * DEVICE_SIGNAL_Z) at virtual time `when` (cycles, not before now: a
+     * UART publishes a whole frame as it starts). Devices publish their
+     * reset values at create and then changes (repeating a value is
+     * harmless); they call it through device_signal and
+     * device_signal_frame. `signal_wanted` says whether anyone listens to
+     * that signal, for a device that would pay to compute it (a PWM's
+     * pins between its events); ask it at create. Both NULL while nobody
+     * listens: a device then computes nothing for them. */
+    void (*signal)(void *opaque, const char *device, const char *name,
+                   unsigned width, uint64_t value, uint64_t when);
+    bool (*signal_wanted)(void *opaque, const char *device, const char *name);
 } DeviceHost;
+
+/* Values of a signal besides its bits: unknown, and not driven (a UART's
+ * byte between frames). */
+#define DEVICE_SIGNAL_X UINT64_MAX
+#define DEVICE_SIGNAL_Z (UINT64_MAX - 1)
+
+/* Publishes `value` of the device's signal `name` now (nothing while
+ * nobody listens). */
+static inline void device_signal(const DeviceHost *host, const char *device,
+                                 const char *name, unsigned width, uint64_t value)
+{
+    if (host->signal)
+        host->signal(host->opaque, device, name, width, value,
+                     host->clock ? clock_now(host->clock) : 0);
+}
+
+/* A UART frame, published whole as it starts at `start`: the line `line`
+ * low for the start bit, `data_bits` bits of `byte` LSB first, the parity
+ * bit when `parity` is 0 or 1 (-1: none), then high (stop, idle); each
+ * bit `ticks_per_bit` ticks of a `hz` clock long, the frame ending at
+ * `end` (stop bits included). `byte_name` holds the byte from the start
+ * bit to the stop bit, then DEVICE_SIGNAL_Z (so back-to-back frames of
+ * one byte show apart). Nothing while nobody listens or without a
+ * clock. */
+static inline void device_signal_frame(const DeviceHost *host, const char *device,
+                                       const char *line, const char *byte_name,
+                                       uint8_t byte, unsigned data_bits, int parity,
+                                       uint64_t start, uint64_t end,
+                                       uint64_t ticks_per_bit, uint64_t hz)
+{
+    if (!host->signal || !host->clock)
+        return;
+    void *o = host->opaque;
+    host->signal(o, device, byte_name, 8, byte, start);
+    unsigned nbits = 1 + data_bits + (parity >= 0 ? 1 : 0);
+    for (unsigned k = 0; k <= nbits; k++) {
+        unsigned level = k == 0           ? 0
+                         : k <= data_bits ? (byte >> (k - 1)) & 1
+                         : k < nbits      ? (unsigned)parity
+                                          : 1;
+        uint64_t at = start + clock_cycles_from(host->clock, k * ticks_per_bit, hz);
+        if (at > end)
+            at = end;
+        host->signal(o, device, line, 1, level, at);
+        if (k == nbits)
+            host->signal(o, device, byte_name, 8, DEVICE_SIGNAL_Z, at);
+    }
+}
 
 typedef struct DeviceConfig {
     MemorySystem *ms;

@@ -126,6 +126,20 @@ static void machine_log_guest(void *opaque, const char *device,
         m->hooks.log_guest(m->hooks.opaque, device, message);
 }
 
+static void machine_signal(void *opaque, const char *device, const char *name,
+                           unsigned width, uint64_t value, uint64_t when)
+{
+    Machine *m = opaque;
+    m->hooks.signal(m->hooks.signal_opaque, device, name, width, value, when);
+}
+
+static bool machine_signal_wanted(void *opaque, const char *device, const char *name)
+{
+    Machine *m = opaque;
+    return m->hooks.signal_wanted &&
+           m->hooks.signal_wanted(m->hooks.signal_opaque, device, name);
+}
+
 static Chardev *machine_open_chardev(void *opaque, const char *spec,
                                      Error **errp)
 {
@@ -546,6 +560,8 @@ Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
         .power = machine_host_power,
         .find_region = machine_find_region,
         .map_region = machine_map_region,
+        .signal = hooks->signal ? machine_signal : NULL,
+        .signal_wanted = hooks->signal ? machine_signal_wanted : NULL,
     };
     m->memories = xcalloc(board->nmemories ? board->nmemories : 1, sizeof *m->memories);
     m->periphs = xcalloc(board->nperipherals ? board->nperipherals : 1, sizeof *m->periphs);

@@ -84,6 +84,17 @@ typedef struct MachineHooks {
     /* The models the board may name (peripherals/registry.h builds it).
      * NULL: a board with peripherals is refused. */
     const DeviceRegistry *registry;
+    /* Waveforms (sim/vcd.h): what the devices publish (DeviceHost.signal,
+     * with `scope` the device's name) and every interrupt connection's
+     * level as the source drives it (scope "irq", name "SOURCE.OUTPUT",
+     * width 1, at clock_now). `signal_wanted` answers DeviceHost's. Both
+     * take `signal_opaque`. NULL: nobody listens, and devices compute
+     * nothing for it. Set before machine_new: devices publish their reset
+     * values from create. */
+    void *signal_opaque;
+    void (*signal)(void *opaque, const char *scope, const char *name,
+                   unsigned width, uint64_t value, uint64_t when);
+    bool (*signal_wanted)(void *opaque, const char *scope, const char *name);
 } MachineHooks;
 
 Machine *machine_new(MemorySystem *ms, const BoardDesc *board,

@@ -26,6 +26,7 @@ typedef struct MachineIndex {
 /* One line of an `irq:`: from output `output` of `source` to the sink the
  * board names. The source's IrqLine points here. */
 struct IrqConn {
+    Machine *machine;
     MachinePeripheral *source;
     unsigned output;
     const BoardIrq *sink_desc; /* in source->desc.irqs */
@@ -34,6 +35,7 @@ struct IrqConn {
     bool bound;                /* a sink of that name exists: `sink` is it */
     MachinePeripheral *sink_dev; /* NULL for a cpu.X sink */
     IrqLine sink;
+    char *signal_name; /* "SOURCE.OUTPUT" while a waveform listens; owned */
 };
 
 /* A region a device mapped besides its own (DeviceHost.map_region). */

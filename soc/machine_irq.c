@@ -287,6 +287,23 @@ bool machine_irq_check_inputs(const Machine *m, const MachinePeripheral *p,
 
 /* ---- wiring and unwiring ---- */
 
+/* Waveforms: the line's name, "SOURCE.OUTPUT" (made once, at wiring). */
+static char *conn_signal_name(const MachinePeripheral *source, unsigned output)
+{
+    const PeripheralClass *cls = source->cls;
+    if (cls->irq_output_names && cls->irq_output_names[output])
+        return xasprintf("%s.%s", source->desc.name, cls->irq_output_names[output]);
+    return xasprintf("%s.%u", source->desc.name, output);
+}
+
+/* Waveforms: the line's level as "irq" "SOURCE.OUTPUT", at once. */
+static void conn_publish(const IrqConn *c)
+{
+    const MachineHooks *h = &c->machine->hooks;
+    h->signal(h->signal_opaque, "irq", c->signal_name, 1, c->level,
+              h->clock ? clock_now(h->clock) : 0);
+}
+
 /* Lines carry levels: after the first, a sink is told only of changes
  * (models recompute their outputs after every register access and drive
  * them again). A sink bound later is driven with the level at once. */
@@ -298,6 +315,8 @@ static void conn_set(void *opaque, unsigned line, bool level)
         return;
     c->driven = true;
     c->level = level;
+    if (c->machine->hooks.signal)
+        conn_publish(c);
     if (c->bound)
         irq_set(&c->sink, level);
 }
@@ -345,7 +364,10 @@ bool machine_irq_wire(Machine *m, MachinePeripheral *p, bool strict,
     bool ok = true;
     for (size_t i = 0; ok && i < n; i++) {
         IrqConn *c = conns[i] = xcalloc(1, sizeof *c);
-        *c = (IrqConn){.source = p, .output = (unsigned)i, .sink_desc = &p->desc.irqs[i]};
+        *c = (IrqConn){.machine = m, .source = p, .output = (unsigned)i,
+                       .sink_desc = &p->desc.irqs[i]};
+        if (m->hooks.signal)
+            c->signal_name = conn_signal_name(p, (unsigned)i);
         ok = resolve(m, c->sink_desc, strict, p, NULL, &c->bound, &c->sink_dev,
                      &c->sink, errp);
         lines[i] = (IrqLine){.handler = conn_set, .opaque = c, .line = (unsigned)i};
@@ -354,8 +376,11 @@ bool machine_irq_wire(Machine *m, MachinePeripheral *p, bool strict,
         p->outputs = conns;
         p->cls->connect_irqs(p->dev.state, lines, n);
     } else {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            if (conns[i])
+                free(conns[i]->signal_name);
             free(conns[i]);
+        }
         free(conns);
     }
     free(lines);
@@ -384,6 +409,7 @@ static void drop_outputs(MachinePeripheral *p, bool detach_sinks)
     for (size_t i = 0; i < p->desc.nirqs; i++) {
         if (detach_sinks)
             detach_sink(p->outputs[i]);
+        free(p->outputs[i]->signal_name);
         free(p->outputs[i]);
     }
     free(p->outputs);

@@ -23,10 +23,22 @@
 - the gdb tests of tests/gdb on each engine (run_gdb.py: the real
   gdb-multiarch);
 - scenario files (tests/scenario/run_scenario.py: --scenario, --junit) and
-  the monitor console (tests/console/run_console.py: --monitor);
+  the monitor console (tests/console/run_console.py: --monitor) and the
+  control socket (tests/control/run_control.py: --control);
+- the profiler (tests/profile/run_profile.py: --profile's call counts,
+  instructions and cycles against --trace insn, both file formats,
+  tools/flamegraph.py, the same profile on both engines);
+- waveforms (tests/vcd/run_vcd.py: --vcd's exact transitions for
+  tests/firmware/hifive1/gpio_toggle.c, UART frames decoded bit by bit,
+  vcd2fst, the same VCD on both engines, --vcd-signals);
 - runtime reconfiguration end to end: the firmware of tests/firmware/reconfig
   driven by the scenarios of tests/reconfig on both boards, and a soak
   (tests/reconfig/run_reconfig.py);
+- coverage (--coverage): exact lcov records for the marked lines of
+  tests/firmware/coverage/coverage_demo.c on both engines, genhtml, bad
+  input (tests/coverage/run_coverage.py);
+- the Python package (python/mcusim) and its pytest example suite
+  (tests/python/run_python.py: each pytest test a result of its own);
 - each libFuzzer harness build/fuzz/fuzz_NAME for 20 s, two at a time, after
   its committed reproducers (tests/fuzz/run_fuzz.py; docs/FUZZING.md).
 
@@ -206,9 +218,24 @@ def main():
     sys.path.insert(0, os.path.join(TOP, "tests", "console"))
     import run_console  # noqa: E402
     run_console.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "control"))
+    import run_control  # noqa: E402
+    run_control.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "profile"))
+    import run_profile  # noqa: E402
+    run_profile.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "vcd"))
+    import run_vcd  # noqa: E402
+    run_vcd.run(res, only=only)
     sys.path.insert(0, os.path.join(TOP, "tests", "reconfig"))
     import run_reconfig  # noqa: E402
     run_reconfig.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "coverage"))
+    import run_coverage  # noqa: E402
+    run_coverage.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "python"))
+    import run_python  # noqa: E402
+    run_python.run(res, only=only)
     sys.path.insert(0, os.path.join(TOP, "tests", "fuzz"))
     import run_fuzz  # noqa: E402
     run_fuzz.run(res, only=only)

@@ -21,6 +21,8 @@ Sources are found by folder, so a new file needs no edit here:
                                     built for virt32 and the HiFive1 (with
                                     reconfig/support/) into
                                     build/fw/reconfig/BOARD/NAME.elf
+  tests/firmware/coverage/*.c       coverage test firmware for virt32, built
+                                    -O0 into build/fw/coverage/NAME.elf
   tests/isa/*.S                     ISA tests (no libc) into build/isa/NAME.elf
   tests/firmware/host/KIND_*.{c,S}  host-service firmware into build/host/:
                                     newlib_* (unmodified newlib, libgloss crt0),
@@ -166,6 +168,27 @@ def reconfig_firmware(w, fw_deps, hifive1_objs):
     return elfs
 
 
+def coverage_firmware(w, fw_deps):
+    """tests/firmware/coverage/*.c: virt32 firmware for the coverage tests
+    (tests/coverage/run_coverage.py), built -O0 so that every statement
+    keeps its own instructions, into build/fw/coverage/NAME.elf; returns
+    the ELFs."""
+    lib = "tests/firmware/lib"
+    lib_objs = ["build/fw/%s.o" % os.path.splitext(s)[0]
+                for s in sources(lib, suffix=".c") + sources(lib, suffix=".S")]
+    elfs = []
+    for src in sources("tests/firmware/coverage"):
+        name = os.path.basename(src)[:-2]
+        o, elf = "build/fw/coverage/%s.o" % name, "build/fw/coverage/%s.elf" % name
+        elfs.append(elf)
+        w("build %s: fwcc %s || %s" % (o, src, fw_deps))
+        w("  fwinc = -I%s" % lib)
+        w("  fwflags = $fwflags -O0")
+        w("build %s: fwlink %s %s | %s/virt32.ld" % (elf, o, " ".join(lib_objs), lib))
+        w("  ldscript = %s/virt32.ld" % lib)
+    return elfs
+
+
 def generate():
     lib = [s for d in LIB_DIRS for s in sources(d) if s != "sim/main.c"]
     unit_tests = sources("tests/unit", "test_")
@@ -184,11 +207,14 @@ def generate():
     w("cflags = -std=c11 -D_GNU_SOURCE -g $warn -I.")
     w("opt = -O2")
     w("san = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all")
-    w("libs = -lelf -lyaml")
-    # The optimized binaries carry libelf, libyaml and zlib inside: a run
-    # starts about 0.2 ms sooner without the dynamic linker loading them
-    # (startup is a benchmark, docs/PERFORMANCE.md); libc stays shared.
-    w("libs_opt = -Wl,-Bstatic -lelf -lyaml -lz -Wl,-Bdynamic")
+    # libdw (elfutils, the same release as libelf): the DWARF line tables
+    # of --coverage (sim/debug_lines.c, docs/COVERAGE.md).
+    w("libs = -ldw -lelf -lyaml")
+    # The optimized binaries carry libdw, libelf, libyaml and zlib inside: a
+    # run starts about 0.2 ms sooner without the dynamic linker loading them
+    # (startup is a benchmark, docs/PERFORMANCE.md); libc stays shared. The
+    # parts of libdw we call need nothing beyond zlib.
+    w("libs_opt = -Wl,-Bstatic -ldw -lelf -lyaml -lz -Wl,-Bdynamic")
     w("")
     w("fwcc = riscv64-unknown-elf-gcc")
     w("newlib = build/newlib/riscv64-unknown-elf")
@@ -328,6 +354,7 @@ def generate():
         w("build %s: fwlink %s %s | %s/link.ld" % (elf, o, " ".join(hifive1_objs), hifive1))
         w("  ldscript = %s/link.ld" % hifive1)
     fw_elfs += reconfig_firmware(w, fw_deps, hifive1_objs)
+    fw_elfs += coverage_firmware(w, fw_deps)
     w("")
     isa_elfs = []
     for src in sources("tests/isa", suffix=".S"):

@@ -14,6 +14,13 @@ packages=(
   # fuzzing (tests/fuzz, docs/FUZZING.md): clang with its libFuzzer runtime,
   # and llvm-symbolizer for the stacks in sanitizer reports
   clang-14 libclang-rt-14-dev llvm-14
+  # --coverage (docs/COVERAGE.md): libdw for DWARF line tables (linked
+  # statically with zlib, which it brings), genhtml for its tests
+  libdw-dev lcov
+  # the Python package's tests and example suite (python/, docs/PYTHON.md)
+  python3-pytest
+  # --vcd's tests (tests/vcd): GTKWave's vcd2fst checks that it parses
+  gtkwave
 )
 
 missing=()
@@ -29,6 +36,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Optional: what tools/vcd_screenshot.sh needs to draw docs/images/vcd.png
+# (docs/WAVEFORMS.md): a virtual X server and ImageMagick's `import`.
+if [ "${1:-}" = "--with-pictures" ]; then
+  pictures=()
+  for p in xvfb xauth imagemagick; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || pictures+=("$p")
+  done
+  if [ ${#pictures[@]} -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${pictures[@]}"
+  fi
 fi
 
 # Optional: QEMU for the side-by-side checks (`ninja isa-qemu`).

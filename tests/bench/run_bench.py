@@ -161,9 +161,9 @@ def expected_output(name, src):
     return out, "host", error
 
 
-def run_firmware(sim, board, elf):
+def run_firmware(sim, board, elf, extra=()):
     """Runs one firmware with --stats; returns (returncode, stdout, stats, stderr)."""
-    cmd = [sim, "--stats", "--board", board, "--max-insns", str(MAX_INSNS), elf]
+    cmd = [sim, "--stats", "--board", board, "--max-insns", str(MAX_INSNS), *extra, elf]
     try:
         p = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -303,6 +303,59 @@ def run_firmware_benchmarks(args):
     return 1 if failures or len(good) != len(rows) else 0
 
 
+# What observing costs (issue 14): each firmware with each feature on, its
+# output files in build/bench/observe. "off" is the plain run; a feature off
+# adds nothing to the run loop (compare "off" with an older tree's numbers).
+OBSERVE_FIRMWARE = ["coremark_mix", "irq_uart"]
+OBSERVE_FEATURES = [
+    ("off", []),
+    ("vcd", ["--vcd", "{dir}/{name}.vcd"]),
+    ("profile", ["--profile", "{dir}/{name}.folded"]),
+    ("coverage", ["--coverage", "{dir}/{name}.info"]),
+    ("all three", ["--vcd", "{dir}/{name}.vcd", "--profile", "{dir}/{name}.folded",
+                   "--coverage", "{dir}/{name}.info"]),
+]
+
+
+def run_observe_benchmarks(args):
+    """The slowdown of --vcd, --profile and --coverage: host seconds (the
+    fastest of --repeat runs) and the ratio to the plain run."""
+    names = [n for n in OBSERVE_FIRMWARE if not args.k or args.k in n or args.k == "observe"]
+    if not names:
+        return 0
+    folder = os.path.join(TOP, "build", "bench", "observe")
+    os.makedirs(folder, exist_ok=True)
+    print()
+    header = "%-12s %-10s %10s %9s %8s" % ("observe", "feature", "host s", "MIPS", "slowdown")
+    print(header)
+    print("-" * len(header))
+    status = 0
+    for name in names:
+        elf = os.path.join(TOP, "build", "fw", name + ".elf")
+        plain = None
+        for feature, extra in OBSERVE_FEATURES:
+            extra = [a.format(dir=folder, name=name) for a in extra]
+            best = None
+            for _ in range(args.repeat):
+                rc, _, stats, err = run_firmware(args.sim, args.board, elf, extra)
+                if rc != 0 or "seconds" not in stats:
+                    print("FAIL observe %s %s: exit status %s\n%s" % (name, feature, rc, err))
+                    status = 1
+                    best = None
+                    break
+                if best is None or stats["seconds"] < best["seconds"]:
+                    best = stats
+            if best is None:
+                continue
+            if feature == "off":
+                plain = best["seconds"]
+            ratio = best["seconds"] / plain if plain else float("nan")
+            print("%-12s %-10s %10.3f %9.1f %7.2fx" % (
+                name, feature, best["seconds"], best["insns"] / best["seconds"] / 1e6
+                if best["seconds"] > 0 else 0.0, ratio))
+    return status
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", metavar="WORD", help="run only benchmarks whose name contains WORD")
@@ -329,6 +382,8 @@ def main():
     status |= run_board_load_benchmark(args)
     sys.stdout.flush()
     status |= run_firmware_benchmarks(args)
+    sys.stdout.flush()
+    status |= run_observe_benchmarks(args)
     return status
 
 

@@ -62,10 +62,11 @@ class Sim:
         self.out = Stream(self.proc.stdout)
         self.err = Stream(self.proc.stderr)
 
-    def listening(self):
-        """Where the console listens, from its line on stderr: (host, port)
-        for tcp, the path for unix; None when it never said."""
-        m = self.err.wait_for(r"mcusim: monitor listening on (?:unix:(\S+)|(\S+):(\d+))\n")
+    def listening(self, kind="monitor"):
+        """Where the console (or, kind "control", the control socket)
+        listens, from its line on stderr: (host, port) for tcp, the path
+        for unix; None when it never said."""
+        m = self.err.wait_for(r"mcusim: %s listening on (?:unix:(\S+)|(\S+):(\d+))\n" % kind)
         if not m:
             return None
         return m.group(1) if m.group(1) else (m.group(2), int(m.group(3)))

@@ -14,11 +14,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gdbtest import *  # noqa: E402,F401,F403
 
 # What `monitor help` lists from gdb, in order: sim/monitor.c's table
-# without stop, cont, step, run-for and quit.
+# without stop, cont, step, run-for, run-until, info state and quit.
 COMMANDS = ["help", "info mtree", "info peripherals", "info irq", "info types", "audit",
             "stats", "reset", "peripheral add", "peripheral remove", "peripheral replace",
             "peripheral move", "peripheral set", "peripheral power", "board apply", "uart",
-            "gpio"]
+            "gpio", "memory read", "memory write", "reg", "info registers"]
 
 
 def describe_board():
@@ -75,6 +75,11 @@ def body():
              % (insns, cycles, cycles / CPU_HZ))
 
     check_eq("monitor audit", run("monitor audit"), "audit: ok\n")
+    # the control socket's inspection commands agree with gdb's view
+    check_eq("monitor reg pc", run("monitor reg pc"), "pc 0x%08x\n" % reg("pc"))
+    check_eq("monitor reg sp", run("monitor reg sp"), "sp 0x%08x\n" % reg("sp"))
+    check_match("monitor memory read", r"^[0-9a-f]{8}\n$",
+                run("monitor memory read 0x80000000 4"))
     check_eq("monitor bogus", run("monitor bogus"),
              "error: unknown command 'bogus'; try 'help'\n")
     check_eq("monitor cont", run("monitor cont"),

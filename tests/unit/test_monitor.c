@@ -52,10 +52,11 @@ static const char *const COMMANDS[] = {
     "help", "info mtree", "info peripherals", "info irq", "info types", "audit", "stats",
     "reset", "peripheral add", "peripheral remove", "peripheral replace",
     "peripheral move", "peripheral set", "peripheral power", "board apply", "uart", "gpio",
-    "stop", "cont", "step", "run-for", "quit",
+    "memory read", "memory write", "reg", "info registers",
+    "stop", "cont", "step", "run-for", "run-until", "info state", "quit",
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
-#define NRUN_CONTROL 5 /* the last five */
+#define NRUN_CONTROL 7 /* the last seven: run control, not for gdb */
 
 typedef struct Fx {
     Clock *clock;
@@ -350,9 +351,10 @@ static void test_help_command_prints_its_usage(void **state)
     MonitorRequest req;
     char *info = exec_from(f, MONITOR_FROM_CONSOLE, "help info", &ok, &req);
     assert_true(ok);
-    assert_int_equal(count_lines(info), 4);
+    assert_int_equal(count_lines(info), 6);
     assert_true(lists(info, "info mtree") && lists(info, "info peripherals") &&
-                lists(info, "info irq") && lists(info, "info types"));
+                lists(info, "info irq") && lists(info, "info types") &&
+                lists(info, "info registers") && lists(info, "info state"));
     free(info);
     /* gdb may read the usage of run control, and is told what to use */
     char *cont = exec_from(f, MONITOR_FROM_GDB, "help cont", &ok, &req);
@@ -493,8 +495,9 @@ static void test_malformed_other_commands(void **state)
                      "peripheral power NAME on|off");
     expect_malformed(f, "board apply", "missing FILE[:NAME]|BOARD",
                      "board apply FILE[:NAME]|BOARD");
-    expect_malformed(f, "uart uart0 sned \"x\"", "expected send, found 'sned' at column 12",
-                     "uart NAME send \"TEXT\"");
+    expect_malformed(f, "uart uart0 sned \"x\"",
+                     "expected send or read, found 'sned' at column 12",
+                     "uart NAME send \"TEXT\"|read");
     expect_malformed(f, "gpio gpio0 3 2", "expected 0 or 1, found '2' at column 14",
                      "gpio NAME PIN 0|1");
     expect_malformed(f, "gpio gpio0 x 1", "invalid number 'x' for PIN at column 12",
@@ -702,9 +705,15 @@ static void test_set_and_gpio_and_uart_send(void **state)
 static void test_run_control_fills_the_request(void **state)
 {
     Fx *f = *state;
+    typedef struct Want { /* the fields of MonitorRequest these fill */
+        MonitorAction action;
+        uint64_t count;
+        bool count_is_insns;
+        int status;
+    } Want;
     static const struct {
         const char *line;
-        MonitorRequest want;
+        Want want;
     } cases[] = {
         {"stop", {MONITOR_ACT_STOP, 0, false, 0}},
         {"cont", {MONITOR_ACT_CONT, 0, false, 0}},
@@ -729,7 +738,7 @@ static void test_run_control_fills_the_request(void **state)
             assert_true(ok);
             assert_string_equal(out, "");
             free(out);
-            const MonitorRequest *w = &cases[i].want;
+            const Want *w = &cases[i].want;
             if (req.action != w->action || req.count != w->count ||
                 req.count_is_insns != w->count_is_insns || req.status != w->status)
                 fail_msg("'%s': action %d count %llu insns %d status %d", cases[i].line,
@@ -747,6 +756,44 @@ static void test_run_control_fills_the_request(void **state)
         snprintf(want, sizeof want, "'%s' is not for gdb: use %s", name, from_gdb[i][1]);
         expect_error_from(f, MONITOR_FROM_GDB, from_gdb[i][0], want, true);
     }
+}
+
+/* run-until hands its goal over as the request's strings (the caller
+ * frees them); quit says whether a status was given. */
+static void test_run_until_and_quit_fill_the_request(void **state)
+{
+    Fx *f = *state;
+    bool ok;
+    MonitorRequest req;
+    char *out = exec_from(f, MONITOR_FROM_CONSOLE, "run-until pc 0x80000100 5000insns", &ok,
+                          &req);
+    assert_true(ok);
+    assert_string_equal(out, "");
+    assert_int_equal(req.action, MONITOR_ACT_RUN_UNTIL);
+    assert_null(req.device);
+    assert_int_equal(req.pc, 0x80000100);
+    assert_true(req.has_limit && req.count_is_insns);
+    assert_int_equal(req.count, 5000);
+    assert_string_equal(req.goal, "the pc did not reach 0x80000100");
+    assert_string_equal(req.limit, "5000insns");
+    monitor_request_free(&req);
+    free(out);
+    out = exec_from(f, MONITOR_FROM_CONSOLE, "run-until pc 0x80000100", &ok, &req);
+    assert_true(ok && !req.has_limit && req.limit == NULL);
+    monitor_request_free(&req);
+    free(out);
+    /* no taps here: a UART's output is not kept */
+    expect_error_from(f, MONITOR_FROM_CONSOLE, "run-until uart0 \"x\"",
+                      "uart: no serial output is kept on this target", false);
+    expect_error_from(f, MONITOR_FROM_SCENARIO, "run-until pc 0x80000100",
+                      "'run-until' is not for a scenario: use break and continue (gdb), "
+                      "a trigger (scenarios)", false);
+    out = exec_from(f, MONITOR_FROM_CONSOLE, "quit", &ok, &req);
+    assert_true(ok && req.action == MONITOR_ACT_QUIT && !req.has_status);
+    free(out);
+    out = exec_from(f, MONITOR_FROM_CONSOLE, "quit 0", &ok, &req);
+    assert_true(ok && req.action == MONITOR_ACT_QUIT && req.has_status && req.status == 0);
+    free(out);
 }
 
 /* ---- board apply ---- */
@@ -910,6 +957,7 @@ int main(void)
         T(test_move_keeps_state),
         T(test_set_and_gpio_and_uart_send),
         T(test_run_control_fills_the_request),
+        T(test_run_until_and_quit_fill_the_request),
         T(test_board_apply_changes_only_what_differs),
         T(test_board_apply_refusals),
         T(test_info_commands_print_the_live_machine),
