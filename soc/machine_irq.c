@@ -297,7 +297,7 @@ static char *conn_signal_name(const MachinePeripheral *source, unsigned output)
 }
 
 /* Waveforms: the line's level as "irq" "SOURCE.OUTPUT", at once. */
-static void conn_publish(const IrqConn *c)
+static __attribute__((noinline, cold)) void conn_publish(const IrqConn *c)
 {
     const MachineHooks *h = &c->machine->hooks;
     h->signal(h->signal_opaque, "irq", c->signal_name, 1, c->level,
