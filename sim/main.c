@@ -10,20 +10,18 @@
 #include "soc/alloc.h"
 #include "sim/chardev_host.h"
 #include "sim/console.h"
-#include "sim/coverage.h"
 #include "sim/cpu/cpu.h"
 #include "sim/elf_load.h"
 #include "sim/elf_symbols.h"
 #include "sim/host/host.h"
 #include "sim/output_file.h"
 #include "sim/monitor.h"
+#include "sim/observers.h"
 #include "sim/options.h"
-#include "sim/profile.h"
 #include "sim/scenario.h"
 #include "sim/session.h"
 #include "sim/trace.h"
 #include "sim/uart_tap.h"
-#include "sim/vcd.h"
 #include "gdbstub/gdbstub.h"
 #include "peripherals/registry.h"
 #include "peripherals/regs.h"
@@ -47,11 +45,7 @@ typedef struct Sim {
     Scenario *scenario; /* --scenario; NULL: none */
     OutputFile *junit; /* --junit, checked at the start; NULL: none */
     Session *session; /* the sliced run loop; NULL: one cpu_run */
-    Vcd *vcd;         /* --vcd; NULL when off */
-    Profile *profile; /* --profile, --profile-report; NULL when off */
-    ProfileOutputs *profile_outputs; /* the --profile files */
-    Coverage *coverage;        /* --coverage; NULL when off */
-    OutputFile *coverage_out; /* its file, checked at the start */
+    Observers *observers; /* --vcd, --profile, --coverage */
     bool quiet; /* --describe-board: every chardev is null */
     bool jit;   /* --jit: CpuConfig.jit */
     unsigned jit_threshold; /* --jit-threshold */
@@ -315,8 +309,8 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
         .log_guest = sim_log_guest,
         .registry = registry_devices(),
     };
-    if (sim->vcd)
-        vcd_machine_hooks(sim->vcd, sim->clock, &hooks); /* devices publish from create */
+    if (sim->observers)
+        observers_machine_hooks(sim->observers, sim->clock, &hooks);
     sim->machine = machine_new(sim->ms, board, &hooks, errp);
     if (!sim->machine)
         return false;
@@ -645,19 +639,24 @@ static OutputFile *sim_check_junit(const Options *opt, const BoardFile *file,
     return report;
 }
 
-/* --vcd: its file checked now, written at the end. */
-static bool sim_check_vcd(Sim *sim, const Options *opt, const BoardFile *file,
-                          const BoardDesc *board, Error **errp)
+/* --vcd, --profile, --coverage: their files checked now. */
+static bool sim_open_observers(Sim *sim, const Options *opt, const BoardFile *file,
+                               const BoardDesc *board, Error **errp)
 {
-    size_t n;
-    OutputInput *inputs = run_inputs(opt, file, board, &n);
-    sim->vcd = vcd_open(opt->vcd, opt->vcd_signals, inputs, n, errp);
+    ObserverConfig config = {
+        .firmware = opt->firmware, .vcd = opt->vcd, .vcd_signals = opt->vcd_signals,
+        .profiles = opt->profiles, .nprofiles = opt->nprofiles,
+        .profile_report = opt->profile_report, .coverage = opt->coverage,
+    };
+    OutputInput *inputs = run_inputs(opt, file, board, &config.ninputs);
+    config.inputs = inputs;
+    sim->observers = observers_open(&config, errp);
     free(inputs);
-    return sim->vcd != NULL;
+    return sim->observers != NULL;
 }
 
 /* What must be right before anything is built: the console (stdio takes
- * stdin before any UART does), the --junit file, the scenario file. */
+ * stdin before any UART does), the output files, the scenario file. */
 static bool sim_prepare(Sim *sim, const Options *opt, const BoardFile *file,
                         const BoardDesc *board, ScenarioFile **scenario, Error **errp)
 {
@@ -669,9 +668,7 @@ static bool sim_prepare(Sim *sim, const Options *opt, const BoardFile *file,
         return false;
     if (opt->scenario && !(*scenario = scenario_file_load(opt->scenario, errp)))
         return false;
-    if (opt->vcd && !sim_check_vcd(sim, opt, file, board, errp))
-        return false;
-    return true;
+    return sim_open_observers(sim, opt, file, board, errp);
 }
 
 /* The trace --trace asks for, listening from now on. */
@@ -691,109 +688,6 @@ static bool sim_start_trace(Sim *sim, const Options *opt, Error **errp)
     return true;
 }
 
-/* --profile, --profile-report: the profiler listens from now on; each
- * file is checked now (never one the run reads) and written at the end. */
-static bool sim_start_profile(Sim *sim, const Options *opt, const BoardFile *file,
-                              const BoardDesc *board, Error **errp)
-{
-    if (!opt->nprofiles && !opt->profile_report)
-        return true; /* off: no observer, nothing slower */
-    size_t n;
-    OutputInput *inputs = run_inputs(opt, file, board, &n);
-    sim->profile_outputs = profile_outputs_open(opt->profiles, opt->nprofiles, inputs, n, errp);
-    free(inputs);
-    if (!sim->profile_outputs) {
-        error_prepend(errp, "--profile: ");
-        return false;
-    }
-    sim->profile = profile_new(sim->cpu, sim->syms, errp);
-    return sim->profile != NULL;
-}
-
-/* The profile files and the table, once the run is over: a file that
- * cannot be written makes the status EXIT_OUTPUT_LOST. */
-static int sim_finish_profile(Sim *sim, const Options *opt, int status)
-{
-    if (!sim->profile)
-        return status;
-    profile_stop(sim->profile);
-    if (opt->profile_report)
-        profile_write_report(sim->profile, stderr, opt->profile_report);
-    Error *err = NULL;
-    if (!profile_outputs_write(sim->profile_outputs, sim->profile, opt->firmware, &err)) {
-        fprintf(stderr, "mcusim: --profile %s\n", error_message(err));
-        error_free(err);
-        return EXIT_OUTPUT_LOST;
-    }
-    return status;
-}
-
-/* --coverage: the ELF's line table read and the report file checked (never
- * one the run reads) before the run, so that an ELF without debug
- * information fails now rather than after a long run; counting from now
- * on (sim/coverage.h). */
-static bool sim_start_coverage(Sim *sim, const Options *opt, const BoardFile *file,
-                               const BoardDesc *board, Error **errp)
-{
-    if (!opt->coverage)
-        return true; /* off: no observer, nothing slower */
-    size_t n;
-    OutputInput *inputs = run_inputs(opt, file, board, &n);
-    sim->coverage = coverage_new(opt->firmware, errp);
-    if (sim->coverage)
-        sim->coverage_out = output_file_open(opt->coverage, inputs, n, errp);
-    free(inputs);
-    if (!sim->coverage_out || !coverage_attach(sim->coverage, sim->cpu, errp)) {
-        error_prepend(errp, "--coverage: ");
-        return false;
-    }
-    return true;
-}
-
-static bool write_coverage(void *coverage, FILE *out)
-{
-    return coverage_write_lcov(coverage, out);
-}
-
-/* The coverage report once the run is over, however it ended: a file
- * that cannot be written makes the status EXIT_OUTPUT_LOST. */
-static int sim_finish_coverage(Sim *sim, const Options *opt, int status)
-{
-    if (!sim->coverage)
-        return status;
-    Error *err = NULL;
-    if (!output_file_write(sim->coverage_out, write_coverage, sim->coverage, &err)) {
-        fprintf(stderr, "mcusim: --coverage %s: %s\n", opt->coverage, error_message(err));
-        error_free(err);
-        return EXIT_OUTPUT_LOST;
-    }
-    uint64_t foreign = coverage_foreign_blocks(sim->coverage);
-    if (foreign)
-        fprintf(stderr, "mcusim: --coverage: left out %llu block%s whose code was not "
-                "the ELF's (the firmware changed it)\n", (unsigned long long)foreign,
-                foreign == 1 ? "" : "s");
-    return status;
-}
-
-/* --vcd: the machine publishes since it was built (sim_open); the hart's
- * mode from now on. */
-static bool sim_start_vcd(Sim *sim, Error **errp)
-{
-    return !sim->vcd || vcd_attach_cpu(sim->vcd, sim->cpu, errp);
-}
-
-/* The VCD file, once the run is over: one that cannot be written makes
- * the status EXIT_OUTPUT_LOST. */
-static int sim_finish_vcd(Sim *sim, int status)
-{
-    Error *err = NULL;
-    if (!sim->vcd || vcd_finish(sim->vcd, stderr, &err))
-        return status;
-    fprintf(stderr, "mcusim: %s\n", error_message(err));
-    error_free(err);
-    return EXIT_OUTPUT_LOST;
-}
-
 static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *board)
 {
     Sim sim = {.jit = opt->jit, .jit_threshold = opt->jit_threshold};
@@ -805,9 +699,8 @@ static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *
         elf_load(sim.ms, opt->firmware, &entry, &err) &&
         sim_start_at(&sim, board, opt->firmware, entry, &err) &&
         (sim.syms = elf_symbols_load(opt->firmware, &err)) &&
-        sim_start_trace(&sim, opt, &err) && sim_start_vcd(&sim, &err) &&
-        sim_start_profile(&sim, opt, file, board, &err) &&
-        sim_start_coverage(&sim, opt, file, board, &err) &&
+        sim_start_trace(&sim, opt, &err) &&
+        observers_attach(sim.observers, sim.cpu, sim.syms, &err) &&
         sim_start_host(&sim, opt, board, &err)) {
         sim_start_monitor(&sim, opt);
         ScenarioFile *taken = scenario;
@@ -817,24 +710,19 @@ static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *
             RunEnd r = opt->gdb ? run_with_gdb(&sim, opt, &err)
                                 : run(&sim, opt, board->cpu.frequency_hz);
             status = sim_finish_scenario(&sim, opt, &r);
-            status = sim_finish_profile(&sim, opt, status);
-            status = sim_finish_coverage(&sim, opt, status);
-            status = sim_finish_vcd(&sim, status);
+            if (!observers_finish(sim.observers))
+                status = EXIT_OUTPUT_LOST;
         }
     }
     scenario_file_free(scenario);
-    profile_free(sim.profile); /* before the CPU it listens to */
-    profile_outputs_free(sim.profile_outputs);
-    coverage_free(sim.coverage); /* before the CPU it listens to */
-    output_file_free(sim.coverage_out);
+    observers_detach(sim.observers); /* before the CPU they listen to */
     trace_free(sim.trace);
     sim.trace = NULL;
     elf_symbols_free(sim.syms);
     if (err)
         status = report(err);
-    vcd_stop(sim.vcd); /* before the CPU it listens to */
     sim_close(&sim); /* chardevs flush their last output here */
-    vcd_free(sim.vcd); /* after the machine, whose hooks point at it */
+    observers_free(sim.observers); /* after the machine, whose hooks point at it */
     return sim.output_lost ? EXIT_OUTPUT_LOST : status;
 }
 
