@@ -62,8 +62,10 @@
  * there to the next frame).
  * Transmit being immediate, TX frames are drawn one after another from
  * the write (a byte written while the line is busy is drawn after the
- * one before, as a transmitter would send it); an RX frame from the poll
- * that took the byte. Loopback bytes touch neither line.
+ * one before, as a transmitter would send it), at most TX_DRAWN_AHEAD
+ * frames ahead: a byte written while that many wait is not drawn; an RX
+ * frame from the poll that took the byte. Loopback bytes touch neither
+ * line.
  *
  * Not modelled: parity, framing and break errors (LSR bits 2-4 and 7 read
  * 0: the chardev carries clean bytes), the TX FIFO, DMA mode signals,
@@ -78,6 +80,7 @@
 #define NS16550A_DEFAULT_CLOCK 3686400 /* Hz */
 #define NS16550A_NREGS 8               /* offsets 0-7 */
 #define RX_FIFO_SIZE 16
+#define TX_DRAWN_AHEAD 1024 /* waveforms: frames drawn ahead of time, at most */
 
 #define IER_ERBFI 0x01 /* received data available */
 #define IER_ETBEI 0x02 /* THR empty */
@@ -369,6 +372,20 @@ static uint32_t rbr_read(void *dev, unsigned index, bool peek)
     return rx_pop(u);
 }
 
+/* Waveforms: a written byte's frame, after the ones still on the line.
+ * A firmware may write faster than the line carries bytes (the THR
+ * empties at once): past TX_DRAWN_AHEAD frames behind, a byte is not
+ * drawn, so the waveform (and the changes waiting for virtual time in
+ * memory) stays that close to the run however long it prints. */
+static void draw_tx(Ns16550a *u, uint8_t byte)
+{
+    uint64_t now = clock_now(u->clock);
+    uint64_t start = u->tx_line_free > now ? u->tx_line_free : now;
+    if (start - now >= TX_DRAWN_AHEAD * char_cycles(u))
+        return;
+    u->tx_line_free = publish_frame(u, "tx", "tx_byte", byte, start);
+}
+
 static void thr_write(void *dev, unsigned index, uint32_t value)
 {
     Ns16550a *u = dev;
@@ -381,11 +398,8 @@ static void thr_write(void *dev, unsigned index, uint32_t value)
         rx_push(u, byte);
     else
         chardev_write(u->chardev, &byte, 1);
-    if (u->host.signal && u->clock && !loopback(u)) {
-        uint64_t now = clock_now(u->clock);
-        u->tx_line_free = publish_frame(u, "tx", "tx_byte", byte,
-                                        u->tx_line_free > now ? u->tx_line_free : now);
-    }
+    if (u->host.signal && u->clock && !loopback(u))
+        draw_tx(u, byte);
     u->thr_pending = true; /* the THR is empty again at once */
 }
 

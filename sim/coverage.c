@@ -8,10 +8,12 @@
 #include "sim/debug_lines.h"
 #include "soc/alloc.h"
 
-/* How often one block ran, keyed by start, length and last pc (the same
- * start may begin blocks of several lengths: an interrupt, a limit). */
+/* How often one block ran, keyed by start, length, last pc and last
+ * instruction (the same start may begin blocks of several lengths: an
+ * interrupt, a limit; the same addresses may hold rewritten code). */
 typedef struct BlockRuns {
     uint32_t start, last_pc, ninsns; /* ninsns 0: an empty slot */
+    uint32_t last_bits;              /* as it ran; 0 for a trapped one */
     bool trapped;                    /* the instruction at start trapped */
     uint64_t runs, taken;            /* taken: its last one jumped */
 } BlockRuns;
@@ -28,6 +30,19 @@ struct Coverage {
 
 /* ---- counting, on the run's path ---- */
 
+#define CAUSE_FETCH_MISALIGNED 0u
+#define CAUSE_FETCH_ACCESS 1u
+
+/* Whether the trap is the fetch of the instruction at its epc failing: an
+ * access fault (PMP, no memory), or a misaligned pc that is the trap's
+ * own (a debugger set it; a jump to a misaligned target traps on the
+ * jump, which ran, with the target in tval). Nothing ran at epc. */
+static bool fetch_failed(const CpuExecEvent *e)
+{
+    return e->mcause == CAUSE_FETCH_ACCESS ||
+           (e->mcause == CAUSE_FETCH_MISALIGNED && (e->tval & ~1u) == (e->epc & ~1u));
+}
+
 /* Fibonacci hashing: the product's top bits, which every key bit moves. */
 static size_t block_slot(const Coverage *cov, uint32_t start, uint32_t last_pc,
                          uint32_t ninsns)
@@ -37,10 +52,10 @@ static size_t block_slot(const Coverage *cov, uint32_t start, uint32_t last_pc,
 }
 
 static bool block_is(const BlockRuns *b, uint32_t start, uint32_t last_pc, uint32_t ninsns,
-                     bool trapped)
+                     uint32_t last_bits, bool trapped)
 {
     return b->start == start && b->last_pc == last_pc && b->ninsns == ninsns &&
-           b->trapped == trapped;
+           b->last_bits == last_bits && b->trapped == trapped;
 }
 
 static void blocks_grow(Coverage *cov)
@@ -64,21 +79,21 @@ static void blocks_grow(Coverage *cov)
 
 /* The block's slot, made when it is new. */
 static BlockRuns *block_find(Coverage *cov, uint32_t start, uint32_t last_pc,
-                             uint32_t ninsns, bool trapped)
+                             uint32_t ninsns, uint32_t last_bits, bool trapped)
 {
     BlockRuns *b = &cov->slots[cov->last];
-    if (block_is(b, start, last_pc, ninsns, trapped))
+    if (block_is(b, start, last_pc, ninsns, last_bits, trapped))
         return b; /* a loop runs the same block again */
     if ((cov->used + 1) * 2 > cov->capacity)
         blocks_grow(cov);
     size_t at = block_slot(cov, start, last_pc, ninsns);
     for (;; at = (at + 1) & (cov->capacity - 1)) {
         b = &cov->slots[at];
-        if (block_is(b, start, last_pc, ninsns, trapped))
+        if (block_is(b, start, last_pc, ninsns, last_bits, trapped))
             break;
         if (!b->ninsns) {
             *b = (BlockRuns){.start = start, .last_pc = last_pc, .ninsns = ninsns,
-                             .trapped = trapped};
+                             .last_bits = last_bits, .trapped = trapped};
             cov->used++;
             break;
         }
@@ -91,12 +106,12 @@ static void coverage_observe(void *opaque, const Cpu *cpu, const CpuExecEvent *e
 {
     Coverage *cov = opaque;
     if (e->kind == CPU_EXEC_BLOCK) {
-        BlockRuns *b = block_find(cov, e->start, e->last_pc, e->ninsns, false);
+        BlockRuns *b = block_find(cov, e->start, e->last_pc, e->ninsns, e->last_bits, false);
         b->runs++;
         b->taken += e->taken;
-    } else if (e->kind == CPU_EXEC_TRAP && !(e->mcause & 0x80000000u)) {
+    } else if (e->kind == CPU_EXEC_TRAP && !(e->mcause & 0x80000000u) && !fetch_failed(e)) {
         /* an exception: its instruction was reached, not retired */
-        block_find(cov, e->epc, e->epc, 1, true)->runs++;
+        block_find(cov, e->epc, e->epc, 1, 0, true)->runs++;
     }
 }
 
@@ -177,8 +192,27 @@ static bool insn_is_branch(const uint8_t *at, unsigned len)
 
 typedef enum BlockFit { BLOCK_OUTSIDE, BLOCK_FOREIGN, BLOCK_OURS } BlockFit;
 
+/* Whether the block's last instruction, as it ran, is the ELF's at its pc
+ * (a trapped one: its bits were not reported, its address counts). */
+static bool block_last_is_ours(const DebugLines *dl, const BlockRuns *b)
+{
+    unsigned len;
+    const DebugCode *code = insn_at(dl, b->last_pc, &len);
+    if (!code)
+        return false;
+    if (b->trapped)
+        return true;
+    const uint8_t *at = &code->bytes[b->last_pc - code->addr];
+    uint32_t bits = at[0] | (uint32_t)at[1] << 8;
+    if (len == 4)
+        bits |= (uint32_t)at[2] << 16 | (uint32_t)at[3] << 24;
+    return bits == b->last_bits;
+}
+
 /* Whether the block's instructions, walked through the ELF's bytes, are
- * ones of its code that end at the block's last pc. */
+ * ones of its code that end at the block's last pc with the instruction
+ * that ran there. (Only the last one's bits are known: a rewrite that
+ * keeps every length and the last instruction goes unseen.) */
 static BlockFit block_fit(const DebugLines *dl, const BlockRuns *b)
 {
     uint32_t addr = b->start;
@@ -187,10 +221,22 @@ static BlockFit block_fit(const DebugLines *dl, const BlockRuns *b)
         if (!insn_at(dl, addr, &len))
             return i == 0 && !debug_code_at(dl, addr) ? BLOCK_OUTSIDE : BLOCK_FOREIGN;
         if (i + 1 == b->ninsns)
-            return addr == b->last_pc ? BLOCK_OURS : BLOCK_FOREIGN;
+            return addr == b->last_pc && block_last_is_ours(dl, b) ? BLOCK_OURS
+                                                                   : BLOCK_FOREIGN;
         addr += len;
     }
     return BLOCK_FOREIGN; /* not reached: ninsns >= 1 */
+}
+
+/* The last instruction alone (of a block that is not the ELF's as a
+ * whole): it ran, whatever ran before it, so that the counts do not
+ * depend on where the CPU cut its blocks (one instruction per block under
+ * --trace insn or gdb's stepi). */
+static void block_add_last_runs(InsnCounts *ic, const BlockRuns *b)
+{
+    unsigned len;
+    const DebugCode *code = insn_at(ic->lines, b->last_pc, &len);
+    *insn_runs(ic, code, b->last_pc) += b->runs;
 }
 
 static void block_add_runs(InsnCounts *ic, const BlockRuns *b)
@@ -431,9 +477,12 @@ static void count_instructions(Coverage *cov, InsnCounts *ic, Branches *br)
             continue;
         BlockFit fit = block_fit(dl, b);
         cov->foreign += fit == BLOCK_FOREIGN;
-        if (fit != BLOCK_OURS)
+        if (fit == BLOCK_OURS)
+            block_add_runs(ic, b);
+        else if (fit == BLOCK_FOREIGN && block_last_is_ours(dl, b))
+            block_add_last_runs(ic, b);
+        else
             continue;
-        block_add_runs(ic, b);
         branch_add_runs(br, b);
     }
 }

@@ -2,10 +2,12 @@
  * in lcov's tracefile format, for genhtml (docs/COVERAGE.md).
  *
  * While the firmware runs, each straight-line block the CPU reports
- * (CPU_EXEC_BLOCK) is counted in a hash by its start, length and last pc,
- * with how often its last instruction jumped; an instruction that raised
- * an exception (CPU_EXEC_TRAP, not an interrupt) counts as run once more,
- * since it was reached. Nothing else happens on the run's path. At the
+ * (CPU_EXEC_BLOCK) is counted in a hash by its start, length, last pc
+ * and last instruction, with how often its last instruction jumped; an
+ * instruction that raised an exception (CPU_EXEC_TRAP, not an interrupt,
+ * nor a failed fetch at mepc: that one never ran) counts as run once
+ * more, since it was reached. Nothing else happens on the run's
+ * path. At the
  * end each block is expanded into its instructions through the ELF's
  * bytes (sim/debug_lines.h), and the line table turns instructions into
  * lines:
@@ -24,7 +26,10 @@
  *
  * Only the ELF's executable sections count: code elsewhere (a boot ROM,
  * code the firmware wrote) and blocks whose instructions are not the
- * ELF's at their addresses are left out (coverage_foreign_blocks). */
+ * ELF's at their addresses are left out (coverage_foreign_blocks), all
+ * but their last instruction when that one (whose bits the CPU reports)
+ * still is the ELF's, so that the counts never depend on where the CPU
+ * cut its blocks. */
 #ifndef SIM_COVERAGE_H
 #define SIM_COVERAGE_H
 

@@ -179,12 +179,58 @@ const DebugCode *debug_code_at(const DebugLines *lines, uint32_t addr)
     return NULL;
 }
 
+/* ---- strings inside the entries ---- */
+
+/* libdw hands out a DW_FORM_string attribute (a name, a compilation
+ * directory) as a pointer into .debug_info (or .debug_types), trusting a
+ * NUL to end it before the section does: a hostile last string without
+ * one made us read past the section (string sections are checked whole,
+ * check_debug_strings). These are the sections, as libdw reads them. */
+typedef struct InlineStrings {
+    const char *start[2], *end[2]; /* .debug_info, .debug_types; NULL: none */
+} InlineStrings;
+
+static void inline_strings_find(InlineStrings *in, Elf *elf)
+{
+    static const char *const names[2][2] = {{".debug_info", ".zdebug_info"},
+                                            {".debug_types", ".zdebug_types"}};
+    size_t strndx;
+    *in = (InlineStrings){0};
+    if (elf_getshdrstrndx(elf, &strndx) != 0)
+        return;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, strndx, sh.sh_name) : NULL;
+        for (int i = 0; name && i < 2; i++) {
+            Elf_Data *data;
+            if (in->start[i] || (strcmp(name, names[i][0]) && strcmp(name, names[i][1])) ||
+                !(data = elf_getdata(scn, NULL)) || !data->d_buf)
+                continue;
+            in->start[i] = data->d_buf;
+            in->end[i] = in->start[i] + data->d_size;
+        }
+    }
+}
+
+/* `text` (from libdw), or NULL when it lies in one of those sections
+ * with no NUL before the section's end. */
+static const char *inline_string_checked(const InlineStrings *in, const char *text)
+{
+    for (int i = 0; text && i < 2; i++)
+        if (in->start[i] && text >= in->start[i] && text < in->end[i] &&
+            !memchr(text, '\0', (size_t)(in->end[i] - text)))
+            return NULL;
+    return text;
+}
+
 /* ---- one compilation unit ---- */
 
 typedef struct CuReader {
     DebugLines *dl;
     PathTable *paths;
+    const InlineStrings *inline_strings;
     const char *comp_dir;
+    uint32_t unit_file;  /* the unit's own source (its DW_AT_name); DEBUG_NO_FILE */
     Dwarf_Files *files;  /* the unit's file table */
     uint32_t *file_ids;  /* its index -> DebugLines.files index + 1; 0: unknown */
     size_t nfile_ids;
@@ -251,9 +297,9 @@ static void add_function(DebugLines *dl, const DebugFunction *f)
 /* A subprogram with code: its name, declaration and entry. */
 static void cu_function(CuReader *r, Dwarf_Die *die)
 {
-    Dwarf_Addr entry;
+    Dwarf_Addr entry, high;
     int line = 0;
-    const char *name = dwarf_diename(die);
+    const char *name = inline_string_checked(r->inline_strings, dwarf_diename(die));
     const char *file = dwarf_decl_file(die);
     if (!name || !file || dwarf_entrypc(die, &entry) != 0 || entry > UINT32_MAX ||
         !debug_code_at(r->dl, (uint32_t)entry) || dwarf_decl_line(die, &line) != 0 ||
@@ -261,7 +307,9 @@ static void cu_function(CuReader *r, Dwarf_Die *die)
         return;
     DebugFunction f = {
         .file = paths_intern(r->paths, path_resolve(r->comp_dir, file)),
-        .line = (uint32_t)line, .entry = (uint32_t)entry,
+        .line = (uint32_t)line, .entry = (uint32_t)entry, .unit_file = r->unit_file,
+        .end = dwarf_highpc(die, &high) == 0 && high > entry && high <= UINT32_MAX
+                   ? (uint32_t)high : (uint32_t)entry + 1,
     };
     f.name = xstrdup(name);
     text_sanitize(f.name);
@@ -298,10 +346,11 @@ static const char *dwarf_reason(void)
 /* The unit's rows and functions; a unit without a line table
  * (DW_AT_stmt_list) has no rows, one whose table is broken is an error
  * naming the unit. */
-static bool read_unit(DebugLines *dl, PathTable *paths, Dwarf_Die *cu, Error **errp)
+static bool read_unit(DebugLines *dl, PathTable *paths, const InlineStrings *strings,
+                      Dwarf_Die *cu, Error **errp)
 {
     Dwarf_Attribute attr;
-    CuReader r = {.dl = dl, .paths = paths,
+    CuReader r = {.dl = dl, .paths = paths, .inline_strings = strings,
                   .comp_dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr))};
     Dwarf_Lines *lines;
     size_t nlines;
@@ -310,10 +359,18 @@ static bool read_unit(DebugLines *dl, PathTable *paths, Dwarf_Die *cu, Error **e
         error_setf(errp, "DWARF: a unit's first entry is unreadable: %s", dwarf_reason());
         return false;
     }
+    if (r.comp_dir && !inline_string_checked(strings, r.comp_dir)) {
+        /* libdw's line table reader would read it past the section */
+        error_setf(errp, "DWARF: .debug_info ends inside a unit's DW_AT_comp_dir");
+        return false;
+    }
+    const char *unit_name = inline_string_checked(strings, dwarf_diename(cu));
+    r.unit_file = unit_name ? paths_intern(paths, path_resolve(r.comp_dir, unit_name))
+                            : DEBUG_NO_FILE;
     if (dwarf_hasattr(cu, DW_AT_stmt_list)) {
         if (dwarf_getsrcfiles(cu, &r.files, &r.nfile_ids) != 0 ||
             dwarf_getsrclines(cu, &lines, &nlines) != 0) {
-            const char *name = dwarf_diename(cu);
+            const char *name = inline_string_checked(strings, dwarf_diename(cu));
             error_setf(errp, "DWARF: the line table of %s: %s", name ? name : "a unit",
                        dwarf_reason());
             return false;
@@ -331,6 +388,8 @@ static bool read_unit(DebugLines *dl, PathTable *paths, Dwarf_Die *cu, Error **e
 static bool read_units(DebugLines *dl, Dwarf *dwarf, Error **errp)
 {
     PathTable paths = {.files = &dl->files, .nfiles = &dl->nfiles};
+    InlineStrings strings;
+    inline_strings_find(&strings, dwarf_getelf(dwarf));
     Dwarf_CU *unit = NULL;
     Dwarf_Die cu;
     uint8_t type;
@@ -338,7 +397,7 @@ static bool read_units(DebugLines *dl, Dwarf *dwarf, Error **errp)
     bool ok = true;
     while (ok && (more = dwarf_get_units(dwarf, unit, &unit, NULL, &type, &cu, NULL)) == 0) {
         if (type == DW_UT_compile || type == DW_UT_partial)
-            ok = read_unit(dl, &paths, &cu, errp);
+            ok = read_unit(dl, &paths, &strings, &cu, errp);
     }
     free(paths.slots);
     if (ok && more < 0) {
@@ -373,21 +432,76 @@ static const DebugRow *row_at(const DebugLines *dl, uint32_t addr)
     return row && (addr < row->end || addr == row->addr) ? row : NULL;
 }
 
-/* A function goes with the file its code is in: one declared in another
- * file (`_exit` in newlib's unistd.h, defined in syscalls.c) takes the
- * file and line of the row at its entry. */
+static int row_by_file(const void *a, const void *b)
+{
+    const DebugRow *x = a, *y = b;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The first row of `file` in the function's code [entry, end), NULL when
+ * none: `by_file` holds the rows sorted by file, then address (one binary
+ * search, however many functions a hostile file gives one range). */
+static const DebugRow *first_row_in(const DebugRow *by_file, size_t n, const DebugFunction *f,
+                                    uint32_t file)
+{
+    size_t lo = 0, hi = n; /* the first row of file at entry or after */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const DebugRow *r = &by_file[mid];
+        if (r->file < file || (r->file == file && r->addr < f->entry))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && by_file[lo].file == file && by_file[lo].addr < f->end ? &by_file[lo]
+                                                                           : NULL;
+}
+
+/* Where a function declared in another file than its entry row's goes.
+ * gcc declares a function where its first declaration is: a prototype in
+ * a header (`_exit` in newlib's unistd.h, defined in syscalls.c), and the
+ * entry row of optimised code may be code inlined from a header (main
+ * starting with a static inline's loop). So: one declared in its unit's
+ * own source stays there; one whose entry row is in its unit's source
+ * goes to that row; one whose entry is inlined from a third file goes to
+ * its first row in its unit's source, if any, else to its declaration
+ * when that file has rows in its code, else to its entry row. */
+static const DebugRow *function_place(const DebugRow *by_file, size_t n,
+                                      const DebugFunction *f, const DebugRow *entry)
+{
+    if (f->file == f->unit_file)
+        return NULL;
+    if (entry->file == f->unit_file)
+        return entry;
+    const DebugRow *own = f->unit_file == DEBUG_NO_FILE
+                              ? NULL : first_row_in(by_file, n, f, f->unit_file);
+    if (own)
+        return own;
+    return first_row_in(by_file, n, f, f->file) ? NULL : entry;
+}
+
+/* A function goes with the file its code is in (function_place). */
 static void place_functions(DebugLines *dl)
 {
-    if (dl->nrows)
-        qsort(dl->rows, dl->nrows, sizeof *dl->rows, row_compare);
+    if (!dl->nrows)
+        return; /* qsort may not take NULL; no row: nothing to place by */
+    qsort(dl->rows, dl->nrows, sizeof *dl->rows, row_compare);
+    DebugRow *by_file = xreallocarray(NULL, dl->nrows, sizeof *by_file);
+    memcpy(by_file, dl->rows, dl->nrows * sizeof *by_file);
+    qsort(by_file, dl->nrows, sizeof *by_file, row_by_file);
     for (size_t i = 0; i < dl->nfunctions; i++) {
         DebugFunction *f = &dl->functions[i];
-        const DebugRow *row = row_at(dl, f->entry);
-        if (row && row->file != f->file) {
-            f->file = row->file;
-            f->line = row->line;
+        const DebugRow *entry = row_at(dl, f->entry);
+        const DebugRow *to = entry && entry->file != f->file
+                                 ? function_place(by_file, dl->nrows, f, entry) : NULL;
+        if (to) {
+            f->file = to->file;
+            f->line = to->line;
         }
     }
+    free(by_file);
 }
 
 /* ---- the whole file ---- */
@@ -439,11 +553,15 @@ static bool check_debug_strings(Elf *elf, Error **errp)
     for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
         GElf_Shdr sh;
         const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, strndx, sh.sh_name) : NULL;
-        if (!name || strncmp(name, ".debug_", 7) != 0 || !strstr(name, "str") ||
-            strstr(name, "_offsets") || sh.sh_type == SHT_NOBITS)
+        bool gnu_compressed = name && strncmp(name, ".zdebug_", 8) == 0;
+        if (!name || (strncmp(name, ".debug_", 7) != 0 && !gnu_compressed) ||
+            !strstr(name, "str") || strstr(name, "_offsets") || sh.sh_type == SHT_NOBITS)
             continue;
         if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
             continue; /* libdw cannot decompress it either: it will not read it */
+        if (!(sh.sh_flags & SHF_COMPRESSED) && gnu_compressed &&
+            elf_compress_gnu(scn, 0, 0) < 0)
+            continue; /* the old GNU kind (.zdebug_str), which libdw reads too */
         Elf_Data *data = elf_getdata(scn, NULL);
         if (data && data->d_size > 0 &&
             (!data->d_buf || ((const char *)data->d_buf)[data->d_size - 1] != '\0')) {

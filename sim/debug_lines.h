@@ -12,8 +12,9 @@
  *              maps the line to the one instruction at addr
  *   functions  each subprogram with code (DW_TAG_subprogram with an entry
  *              pc in that code): name, declaration file and line (or,
- *              when it is declared in another file than its code's, such
- *              as a header, the file and line of its entry's row), entry
+ *              when it is declared elsewhere than its code, such as a
+ *              header with its prototype, the file and line of its code's
+ *              first row: sim/debug_lines.c function_place), entry
  *   files      source paths as the DWARF says: the compilation directory
  *              joined with a relative name, "." and ".." folded away
  *
@@ -42,10 +43,14 @@ typedef struct DebugRow {
     uint32_t line;      /* >= 1 */
 } DebugRow;
 
+#define DEBUG_NO_FILE UINT32_MAX
+
 typedef struct DebugFunction {
     char *name;
     uint32_t file, line; /* where it is declared (see above) */
     uint32_t entry;
+    uint32_t end;       /* its high pc; entry + 1 when it has none */
+    uint32_t unit_file; /* its unit's own source; DEBUG_NO_FILE: unknown */
 } DebugFunction;
 
 typedef struct DebugLines {

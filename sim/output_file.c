@@ -19,6 +19,7 @@ struct OutputFile {
     bool in_place; /* the folder takes no temporary file: rewrite the file */
     bool has_mode; /* an existing file, whose permissions the report keeps */
     mode_t mode;
+    struct stat seen; /* the existing file when checked (has_mode) */
 };
 
 static bool same_file(const struct stat *a, const struct stat *b)
@@ -73,6 +74,7 @@ static bool check_existing(OutputFile *r, const char *path, const struct stat *s
     }
     r->has_mode = true;
     r->mode = st->st_mode & 07777;
+    r->seen = *st;
     r->in_place = !folder_writable(r->path);
     return true;
 }
@@ -191,10 +193,34 @@ static bool write_renamed(const OutputFile *r, OutputWriteFn write, void *opaque
     return ok;
 }
 
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Whether the file is as output_file_open saw it: another output of the
+ * run pointed at the same path (--trace-file, --profile, --vcd, ...) or
+ * the firmware's host files may have written it since, and that file
+ * must not be replaced by this one without a word. */
+static bool unchanged_since_open(const OutputFile *r, Error **errp)
+{
+    struct stat now;
+    bool exists = stat(r->path, &now) == 0;
+    if (!r->has_mode ? !exists
+                     : exists && same_file(&now, &r->seen) && now.st_size == r->seen.st_size &&
+                           same_time(&now.st_mtim, &r->seen.st_mtim))
+        return true;
+    error_setf(errp, "%s during the run (another output of the run?): not replaced",
+               r->has_mode ? "changed" : "created");
+    return false;
+}
+
 bool output_file_write(OutputFile *r, OutputWriteFn write, void *opaque, Error **errp)
 {
     if (r->direct)
         return write_stream(r->direct, true, write, opaque, errp);
+    if (!unchanged_since_open(r, errp))
+        return false;
     if (!r->in_place)
         return write_renamed(r, write, opaque, errp);
     FILE *out = file_fopen_output(r->path, errp);

@@ -47,7 +47,12 @@ typedef bool (*OutputWriteFn)(void *opaque, FILE *out);
 /* Writes the report once (see above). False with "cannot write: REASON"
  * when it could not be written whole (or the open's error, for a file
  * rewritten in place); a file replaced through a temporary one is then
- * left as it was, and no temporary file remains. */
+ * left as it was, and no temporary file remains. A regular file that
+ * something else created or changed since output_file_open (another
+ * output of the run at the same path: the trace file, a --profile
+ * pointing at the --coverage file) is left as it is: false with "created
+ * during the run (another output of the run?): not replaced" (or
+ * "changed"). */
 bool output_file_write(OutputFile *report, OutputWriteFn write, void *opaque,
                         Error **errp);
 

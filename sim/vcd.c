@@ -54,6 +54,8 @@ struct Vcd {
 
     uint64_t written_time; /* the time being collected (cycles) */
     bool time_written;     /* since the first change */
+    unsigned __int128 last_stamp; /* the last "#TIME" written (units) */
+    bool stamped;                 /* since the first one */
     VcdPending *pending;   /* the changes at written_time, first-change order */
     size_t npending, pending_cap;
 
@@ -225,11 +227,23 @@ static unsigned __int128 vcd_units(const Vcd *v, uint64_t cycles)
     return ((unsigned __int128)cycles * 1000000000000000ull + hz / 2) / hz;
 }
 
-/* "#TIME\n", in the timescale's units (each line one fwrite: a waveform
- * of many changes spends its time here). */
+/* Whether cycles a and b get one timestamp: the same cycle, or, above
+ * 1 PHz (a cycle shorter than a fs), the same rounded fs. */
+static bool same_stamp(const Vcd *v, uint64_t a, uint64_t b)
+{
+    return a == b || (!v->units_per_cycle && vcd_units(v, a) == vcd_units(v, b));
+}
+
+/* "#TIME\n", in the timescale's units, unless a time as late is written
+ * (timestamps only increase). Each line one fwrite: a waveform of many
+ * changes spends its time here. */
 static void write_time(Vcd *v, FILE *f, uint64_t cycles)
 {
     unsigned __int128 t = vcd_units(v, cycles);
+    if (v->stamped && t <= v->last_stamp)
+        return;
+    v->stamped = true;
+    v->last_stamp = t;
     char line[48];
     size_t n = sizeof line;
     line[--n] = '\n';
@@ -299,7 +313,7 @@ static void write_pending(Vcd *v)
 
 static void write_change(Vcd *v, const VcdChange *c)
 {
-    if (v->time_written && c->when != v->written_time)
+    if (v->time_written && !same_stamp(v, c->when, v->written_time))
         write_pending(v);
     v->written_time = c->when;
     v->time_written = true;
@@ -585,7 +599,7 @@ bool vcd_finish(Vcd *v, FILE *warn, Error **errp)
     vcd_stop(v);
     flush_until(v, UINT64_MAX);
     write_pending(v);
-    if (v->clock && (!v->time_written || end > v->written_time))
+    if (v->clock)
         write_time(v, v->body, end); /* the waveform lasts to the run's end */
     for (size_t i = 0; i < v->npatterns; i++)
         if (!v->pattern_used[i] && warn)

@@ -13,7 +13,9 @@
  * unit (1/10/100 s ... fs) that makes one cycle a whole number of units:
  * 100 ps for hifive1's 16 MHz (625 units a cycle), 100 ns for virt32's
  * 10 MHz (1 unit). A frequency no such unit divides (not 2^a * 5^b Hz)
- * is written in fs, rounded to the nearest.
+ * is written in fs, rounded to the nearest; cycles that round to one fs
+ * (above 1 PHz) share its timestamp, their changes collapsing as at one
+ * cycle.
  *
  * Why the header comes last. VCD declares every variable before the first
  * value, but a device added while the run goes on (`peripheral add`)
@@ -67,8 +69,9 @@ void vcd_machine_hooks(Vcd *vcd, Clock *clock, MachineHooks *hooks);
  * when the CPU has no room for another execution observer. */
 bool vcd_attach_cpu(Vcd *vcd, Cpu *cpu, Error **errp);
 /* Writes FILE (header, then every change; the last timestamp is the
- * run's end) and stops listening. Says once on `warn` (stderr) each
- * pattern that matched no signal. False when FILE could not be written. */
+ * run's end, or a UART frame's end drawn past it) and stops listening.
+ * Says once on `warn` (stderr) each pattern that matched no signal.
+ * False when FILE could not be written. */
 bool vcd_finish(Vcd *vcd, FILE *warn, Error **errp);
 /* Stops listening (to the CPU too) without writing FILE: a run that
  * never started. Harmless after vcd_finish, and on NULL. */

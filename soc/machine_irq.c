@@ -389,6 +389,10 @@ bool machine_irq_wire(Machine *m, MachinePeripheral *p, bool strict,
 
 static void detach_sink(IrqConn *c)
 {
+    if (c->machine->hooks.signal && c->driven && c->level) {
+        c->level = false; /* waveforms: lowered, as the sink sees it */
+        conn_publish(c);
+    }
     if (!c->bound)
         return;
     const PeripheralClass *cls = c->sink_dev ? c->sink_dev->cls : NULL;

@@ -17,6 +17,7 @@ Python's standard library only (Debian ships no flamegraph.pl).
 """
 import argparse
 import hashlib
+import math
 import sys
 from xml.sax.saxutils import escape
 
@@ -53,7 +54,7 @@ class Frame:
 
 def parse_count(text):
     value = float(text)
-    if value < 0 or value != value:
+    if value < 0 or not math.isfinite(value):  # inf would overflow int()
         raise ValueError(text)
     return int(value) if value == int(value) else value
 

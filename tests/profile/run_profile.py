@@ -390,6 +390,12 @@ def test_flamegraph(name):
         b = run_process([sys.executable, FLAMEGRAPH, bad])
         c.expect("bad input status", b.status, 1)
         c.true("bad input names the line: %r" % b.stderr, "bad.folded:2:" in b.stderr)
+        for count in ("inf", "1e999", "nan"):  # not a count a box can be as wide as
+            with open(bad, "w") as f:
+                f.write("a;b 10\na %s\n" % count)
+            b = run_process([sys.executable, FLAMEGRAPH, bad])
+            c.expect("count %s: status and message" % count, (b.status, b.stderr),
+                     (1, "flamegraph.py: %s:2: not `frame;frame COUNT`: 'a %s'\n" % (bad, count)))
     return c.problems
 
 

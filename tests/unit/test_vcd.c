@@ -105,6 +105,47 @@ static void test_timescale_makes_a_cycle_whole_or_rounds_fs(void **state)
     expect_timescale(3000000, "1 fs", "#0\n0!\n#333333333\n1!\n#666666667\n0!\n");
 }
 
+/* Above 1 PHz a cycle is less than the smallest unit: cycles 1 and 2 of
+ * 2 PHz both round to 1 fs. One time is written once (timestamps only
+ * increase), its changes collapse as at one cycle (the pulse of cycles 1
+ * and 2 leaves nothing), and the end is written once. */
+static void test_cycles_shorter_than_a_fs_share_one_timestamp(void **state)
+{
+    (void)state;
+    expect_timescale(2000000000000000ull, "1 fs", "#0\n0!\n#1\n");
+    Fixture f;
+    open_vcd(&f, 2000000000000000ull, NULL);
+    publish(&f, "gpio0", "pin0", 1, 0, 0);
+    publish(&f, "gpio0", "pin1", 1, 0, 0);
+    clock_set_now(f.clock, 2);
+    publish(&f, "gpio0", "pin0", 1, 1, 1);
+    publish(&f, "gpio0", "pin1", 1, 1, 2);
+    clock_set_now(f.clock, 3);
+    publish(&f, "gpio0", "pin0", 1, 0, 3);
+    clock_set_now(f.clock, 4);
+    char warned[256] = "";
+    char *text = finish(&f, warned, sizeof warned);
+    assert_string_equal(body_of(text), "#0\n0!\n0\"\n#1\n1!\n1\"\n#2\n0!\n");
+    free(text);
+}
+
+/* The last timestamp is the run's end, even when the changes at that
+ * cycle left nothing (a pulse of no width). */
+static void test_the_waveform_ends_at_the_end_after_a_pulse_of_no_width(void **state)
+{
+    (void)state;
+    Fixture f;
+    open_vcd(&f, 10000000, NULL);
+    publish(&f, "gpio0", "pin0", 1, 0, 0);
+    clock_set_now(f.clock, 5);
+    publish(&f, "gpio0", "pin0", 1, 1, 5);
+    publish(&f, "gpio0", "pin0", 1, 0, 5);
+    char warned[256] = "";
+    char *text = finish(&f, warned, sizeof warned);
+    assert_string_equal(body_of(text), "#0\n0!\n#5\n");
+    free(text);
+}
+
 static void test_future_changes_wait_for_virtual_time(void **state)
 {
     (void)state;
@@ -228,6 +269,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timescale_makes_a_cycle_whole_or_rounds_fs),
+        cmocka_unit_test(test_cycles_shorter_than_a_fs_share_one_timestamp),
+        cmocka_unit_test(test_the_waveform_ends_at_the_end_after_a_pulse_of_no_width),
         cmocka_unit_test(test_future_changes_wait_for_virtual_time),
         cmocka_unit_test(test_last_value_at_a_time_wins),
         cmocka_unit_test(test_scopes_nest_by_name_in_natural_order),

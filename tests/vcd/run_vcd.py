@@ -15,12 +15,19 @@ the sanitized simulator (tests/run_tests.py runs these):
 - virt32 (10 MHz: 100 ns, one unit a cycle, ns16550a frames), with a GPIO
   added by a scenario while the firmware runs: its pins are declared and
   change at the scenario's times;
+- a firmware printing without pause through the 16550 (which takes each
+  byte at once): its frames drawn at most 1024 behind the writes, so the
+  waveform and the changes held for the future stay bounded;
+- the CLINT removed while its timer line is high: the line shows low
+  from then, as the hart sees it;
 - the hart's privilege (tests/isa/umode_basic.S) at its traps and mrets;
 - the PWM's pins as signals (a background event at each change, only
   when asked for) agree edge for edge with its wired interrupt lines,
   and do not change the run;
 - bad options and an unwritable file are refused before the run.
 """
+import bisect
+import math
 import os
 import re
 import shutil
@@ -35,6 +42,7 @@ HIFIVE1 = ("--board", "tests/firmware/boards/hifive1-test.yaml:hifive1-test")
 TOGGLE = "build/fw/hifive1/gpio_toggle.elf"
 PWM = "build/fw/hifive1/pwm.elf"
 HELLO = "build/fw/hello.elf"
+SOAK = "build/fw/soak_printer.elf"
 UMODE = "build/isa/umode_basic.elf"
 HIFIVE1_UNITS = 625  # 100 ps units in a 62.5 ns cycle
 
@@ -92,14 +100,11 @@ def decode_frames(changes, line, byte, units_per_bit, data_bits=8):
     """The bytes a UART line carries, sampled mid-bit from each start bit,
     and the bytes its byte signal shows (both in order)."""
     level = changes[line]
+    times = [when for when, _ in level]
 
     def at(t):
-        value = "x"
-        for when, v in level:
-            if when > t:
-                break
-            value = v
-        return value
+        i = bisect.bisect_right(times, t)
+        return level[i - 1][1] if i else "x"
 
     sent, t_prev = [], -1
     for when, v in level:
@@ -233,6 +238,71 @@ SCENARIO = """steps:
 """
 
 
+def is_subsequence(part, whole):
+    it = iter(whole)
+    return all(b in it for b in part)
+
+
+def test_uart_backlog(res, tmp, only):
+    """The 16550 takes bytes at once, so a firmware printing without pause
+    (tests/firmware/soak_printer.c) writes faster than the line carries
+    them: the drawn frames fall behind the writes by at most TX_DRAWN_AHEAD
+    (1024, peripherals/ns16550a.c) frames, so the waveform ends that close
+    to the run's end (the changes waiting for virtual time, held in
+    memory, stay bounded however long the run); the frames drawn decode
+    whole, the first 1024 bytes all of them, the later ones some."""
+    test = "vcd/uart_backlog"
+    if only and only not in test:
+        return
+    check = Check()
+    path = os.path.join(tmp, "backlog.vcd")
+    ran = mcusim(("--board", "virt32", "-n", "1000000", "--stats", SOAK), vcd=path,
+                 extra=("--vcd-signals", "uart0.tx,uart0.tx_byte"))
+    check_clean(check, ran, "backlog")
+    check.expect(ran.status == 124, "status %s: %s" % (ran.status, ran.stderr[-1000:]))
+    end = round(float(re.search(r"virtual time: ([\d.]+)", ran.stderr).group(1)) * 10e6)
+    _, _, changes = parse_vcd(open(path).read())
+    last = changes["uart0.tx"][-1][0]
+    bit = 16 * 10e6 / 3686400  # divisor 1 (hello's and this firmware's)
+    frame = math.ceil(7 * bit)  # 5-bit words, one stop bit, in whole cycles
+    check.expect(last <= end + 10 + (1024 + 1) * frame,  # the last one starts within 1024
+                 "the line is drawn to cycle %d, %d frames past the run's end (%d)"
+                 % (last, (last - end) / frame, end))
+    printed = bytes(b & 0x1f for b in ran.stdout.encode())
+    sent, shown = decode_frames(changes, "uart0.tx", "uart0.tx_byte", bit, data_bits=5)
+    check.expect(sent == shown, "uart0.tx decodes to other bytes than uart0.tx_byte shows")
+    check.expect(shown[:1024] == printed[:1024] and is_subsequence(shown, printed),
+                 "uart0.tx_byte shows %r..., printed %r..." % (shown[:40], printed[:40]))
+    res.report(test, check.problems)
+
+
+def test_line_of_a_removed_source(res, tmp, only):
+    """tests/reconfig/clint_gone-virt32.yaml removes the CLINT while its
+    timer line is high (the firmware sees mip.MTIP fall: the machine
+    lowers the sinks of a source that goes) and adds one again: the
+    waveform shows irq.clint.mti low from the removal, as the hart sees
+    it, not high while no CLINT exists."""
+    test = "vcd/removed_source"
+    if only and only not in test:
+        return
+    check = Check()
+    path = os.path.join(tmp, "clint_gone.vcd")
+    ran = mcusim(("--board", "tests/firmware/reconfig/boards/reconfig.yaml:rc-virt32",
+                  "--scenario", "tests/reconfig/clint_gone-virt32.yaml",
+                  "build/fw/reconfig/virt32/clint_gone.elf"), vcd=path,
+                 extra=("--vcd-signals", "irq.clint.*"))
+    check_clean(check, ran, "clint_gone")
+    check.expect(ran.status == 0, "status %s: %s" % (ran.status, ran.stderr[-1000:]))
+    removed, added = [int(c) for c in re.findall(r"fired at cycle (\d+)", ran.stderr)][:2]
+    _, _, changes = parse_vcd(open(path).read())
+    mti = changes["irq.clint.mti"]
+    before = [v for t, v in mti if t < removed]
+    during = [v for t, v in mti if removed <= t < added]
+    check.expect(before[-1:] == ["1"] and during == ["0"],
+                 "irq.clint.mti %r (removed at %d, added at %d)" % (mti, removed, added))
+    res.report(test, check.problems)
+
+
 def test_virt32_added(res, tmp, only):
     test = "vcd/virt32_added"
     if only and only not in test:
@@ -362,6 +432,8 @@ def run(res, only=None):
         test_toggle(res, tmp, only)
         test_signals(res, tmp, only)
         test_virt32_added(res, tmp, only)
+        test_uart_backlog(res, tmp, only)
+        test_line_of_a_removed_source(res, tmp, only)
         test_pwm(res, tmp, only)
         test_privilege(res, tmp, only)
         test_refused(res, tmp, only)
