@@ -479,6 +479,7 @@ void cpu_set_pc(Cpu *cpu, uint32_t pc)
     cpu->resume_armed = false;
     cpu->trap_retired = UINT64_MAX; /* a new start, not a trap loop */
     cpu->waiting = false;
+    cpu_mode_changed(cpu); /* a debugger woke it */
 }
 
 uint32_t cpu_get_reg(const Cpu *cpu, unsigned index)

@@ -395,6 +395,50 @@ static void test_wfi_sleeps_to_the_event_and_wakes_without_a_trap(void **state)
     drop_clock(f, &t);
 }
 
+typedef struct ModeLog {
+    unsigned n;
+    bool sleeping[8];
+    uint64_t cycles[8];
+} ModeLog;
+
+static void log_mode(void *opaque, const Cpu *cpu, const CpuExecEvent *e)
+{
+    ModeLog *log = opaque;
+    (void)cpu;
+    if (log->n < 8) {
+        log->sleeping[log->n] = e->sleeping;
+        log->cycles[log->n] = e->cycles;
+    }
+    log->n++;
+}
+
+/* Observers (waveforms, profiles) hear the hart fall asleep in wfi, and
+ * wake when a debugger moves the pc (gdb's `jump`, the monitor's `reg
+ * pc`), at the cycle it happened. */
+static void test_mode_events_follow_sleep_and_a_debugger_moving_the_pc(void **state)
+{
+    Fixture *f = *state;
+    TimedFixture t;
+    use_clock(f, &t, CPU_IRQ_MTI, 5000);
+    emit(f, rv_addi(T0, ZERO, 0x80));
+    emit(f, rv_csrw(CSR_MIE, T0));
+    emit(f, RV_WFI);
+    emit(f, rv_addi(A0, ZERO, 1));
+    ModeLog log = {0};
+    assert_true(cpu_add_exec_observer(f->cpu, CPU_EXEC_MODE, log_mode, &log));
+    Error *err = NULL;
+    assert_int_equal(cpu_run(f->cpu, 3, &err), CPU_STOP_INSN_LIMIT);
+    assert_int_equal(log.n, 1);
+    assert_true(log.sleeping[0]);
+    assert_int_equal(log.cycles[0], 3);
+    cpu_set_pc(f->cpu, RAM_BASE + 12);
+    assert_int_equal(log.n, 2);
+    assert_false(log.sleeping[1]);
+    assert_int_equal(log.cycles[1], 3);
+    cpu_remove_exec_observer(f->cpu, log_mode, &log);
+    drop_clock(f, &t);
+}
+
 static void test_timer_interrupt_enters_vectored_handler(void **state)
 {
     Fixture *f = *state;
@@ -716,6 +760,7 @@ int main(void)
         T(test_handler_that_retires_first_is_not_a_loop),
         T(test_wfi_with_nothing_to_wake_it_is_a_fault),
         T(test_wfi_sleeps_to_the_event_and_wakes_without_a_trap),
+        T(test_mode_events_follow_sleep_and_a_debugger_moving_the_pc),
         T(test_timer_interrupt_enters_vectored_handler),
         T(test_interrupt_priority_is_mei_msi_mti),
         T(test_time_csr_reads_the_time_source),
