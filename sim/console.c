@@ -47,12 +47,14 @@ struct Console {
     const char *label; /* "monitor" or "control": what stderr calls it */
     bool once;       /* the first client is the only one (--control) */
     int listen_fd;   /* -1: stdio */
+    char *announce;  /* the listening line not said yet (--control), or NULL */
     char *unix_path; /* removed at close; NULL unless unix */
     int in_fd;       /* the client (stdin for stdio); -1: none, or its
                         input ended (a socket's out_fd may stay) */
     int out_fd;      /* where replies go (the client, or stdout) */
     bool ended;      /* stdio: stdin reached its end */
     uint64_t client; /* the current client's number; 0 before the first */
+    bool heard;      /* the current client has sent at least a byte */
     size_t unanswered; /* lines handed out to the current client, not yet
                           replied to */
     /* A line, a '\r' that may end it, and the NUL. */
@@ -104,6 +106,29 @@ bool console_check_spec(const char *spec, bool control, Error **errp)
 
 /* ---- opening ---- */
 
+/* Says where the console listens, once. */
+static void announce_listening(Console *c)
+{
+    if (!c->announce)
+        return;
+    fputs(c->announce, stderr);
+    fflush(stderr);
+    free(c->announce);
+    c->announce = NULL;
+}
+
+/* The listening line: said now for a monitor; for the control socket
+ * held until the run is ready to serve (the first console_next_line or
+ * console_wait), so that a client waiting for the line never connects to
+ * a process about to fail (a missing ELF, ...): that error is said
+ * instead, and the line never comes. */
+static void set_listening(Console *c, char *line)
+{
+    c->announce = line;
+    if (!c->once)
+        announce_listening(c);
+}
+
 static Console *console_alloc(ConsoleKind kind, const ConsoleConfig *cfg)
 {
     Console *c = xcalloc(1, sizeof *c);
@@ -140,8 +165,7 @@ static Console *open_tcp(const char *address, const ConsoleConfig *cfg, Error **
     }
     Console *c = console_alloc(CONSOLE_TCP, cfg);
     c->listen_fd = fd;
-    fprintf(stderr, "mcusim: %s listening on %s:%u\n", c->label, host, bound);
-    fflush(stderr);
+    set_listening(c, xasprintf("mcusim: %s listening on %s:%u\n", c->label, host, bound));
     free(host);
     return c;
 }
@@ -180,8 +204,7 @@ static Console *open_unix(const char *path, const ConsoleConfig *cfg, Error **er
     Console *c = console_alloc(CONSOLE_UNIX, cfg);
     c->listen_fd = fd;
     c->unix_path = xstrdup(path);
-    fprintf(stderr, "mcusim: %s listening on unix:%s\n", c->label, path);
-    fflush(stderr);
+    set_listening(c, xasprintf("mcusim: %s listening on unix:%s\n", c->label, path));
     return c;
 }
 
@@ -226,6 +249,14 @@ static void drop_client(Console *c)
  * the last), otherwise it is closed now. */
 static void input_ended(Console *c)
 {
+    if (c->once && !c->heard) {
+        /* It sent nothing: not the one client but a probe (another
+         * mcusim told to listen at this unix path, checking whether the
+         * socket is stale): the next client is the one. */
+        drop_client(c);
+        c->client--;
+        return;
+    }
     if (c->kind == CONSOLE_STDIO || c->unanswered == 0) {
         drop_client(c);
         return;
@@ -246,6 +277,7 @@ void console_close(Console *c)
     if (c->kind == CONSOLE_STDIO)
         chardev_release_stdin();
     free(c->unix_path);
+    free(c->announce);
     free(c);
 }
 
@@ -358,6 +390,7 @@ static bool accept_clients(Console *c)
         set_nonblocking(fd);
         c->in_fd = c->out_fd = fd;
         c->client++;
+        c->heard = false;
         return true;
     }
 }
@@ -376,6 +409,7 @@ static bool fill_pending(Console *c)
         return false;
     ssize_t n = read(c->in_fd, c->pending, sizeof c->pending);
     if (n > 0) {
+        c->heard = true;
         c->pend_off = 0;
         c->pend_len = (size_t)n;
         return true;
@@ -434,6 +468,7 @@ static const char *finish_line(Console *c, bool *refused)
  * quick reconnect is not turned away as busy. */
 const char *console_next_line(Console *c, uint64_t *client, bool *refused)
 {
+    announce_listening(c);
     for (;;) {
         if (c->pend_off == c->pend_len && !fill_pending(c) && !accept_clients(c))
             return NULL;
@@ -447,6 +482,7 @@ const char *console_next_line(Console *c, uint64_t *client, bool *refused)
 
 void console_wait(Console *c, int timeout_ms)
 {
+    announce_listening(c);
     struct pollfd p[2];
     nfds_t n = 0;
     if (c->listen_fd >= 0)
@@ -467,4 +503,12 @@ bool console_open_for_input(const Console *c)
 bool console_client_gone(const Console *c)
 {
     return c->client > 0 && c->in_fd < 0;
+}
+
+bool console_input_ending(const Console *c)
+{
+    if (c->kind == CONSOLE_STDIO || c->in_fd < 0)
+        return console_client_gone(c);
+    struct pollfd p = {.fd = c->in_fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }

@@ -27,7 +27,9 @@
  *                else at PATH is refused.
  *
  * One client at a time: another one is sent the line "error: busy:
- * another monitor client is connected" and closed. A client that leaves
+ * another monitor client is connected" and closed. With `control`, a
+ * client that leaves without sending a byte (a stale-socket probe) is
+ * forgotten: the next one is the one. A client that leaves
  * mid-line loses that partial line; the next one starts afresh. A client
  * whose input ends (it closed, or shut down its sending side) no longer
  * holds the console: it still gets the replies to the lines it sent,
@@ -60,9 +62,11 @@ typedef struct ConsoleConfig {
 bool console_check_spec(const char *spec, bool control, Error **errp);
 
 /* Opens the console `spec` names and says on stderr where it listens
- * ("mcusim: monitor listening on ..." or "mcusim: control listening on
- * ..."). stdio claims stdin from the UARTs (sim/chardev_host.h), so open
- * it before the machine. */
+ * ("mcusim: monitor listening on ..." at once; "mcusim: control listening
+ * on ..." at the first console_next_line or console_wait, once the run
+ * is ready to serve, so that a client waiting for it never meets a
+ * process that fails to start). stdio claims stdin from the UARTs
+ * (sim/chardev_host.h), so open it before the machine. */
 Console *console_open(const char *spec, const ConsoleConfig *config, Error **errp);
 /* Closes the client, the listener, and removes a unix socket's path. */
 void console_close(Console *console);
@@ -94,5 +98,11 @@ bool console_open_for_input(const Console *console);
  * down its sending side); it may still be owed replies. A newer client
  * (not with `control`) makes it false again. */
 bool console_client_gone(const Console *console);
+
+/* True when the client's input has ended, or ends after what it sent but
+ * was not read yet (it closed, or shut down its sending side): for a
+ * caller that has stopped reading (its read-ahead is full) and must not
+ * miss that, or that must not start what nobody will wait for. */
+bool console_input_ending(const Console *console);
 
 #endif

@@ -337,12 +337,19 @@ static bool control_client_gone(const Session *s)
     return s->cfg.control && console_client_gone(s->cfg.console);
 }
 
+/* The control client's input has ended, or ends after lines not read
+ * yet (`held` had no room for them). */
+static bool control_input_ending(const Session *s)
+{
+    return s->cfg.control && console_input_ending(s->cfg.console);
+}
+
 /* Why a run command cannot run now (malloc'd), or NULL. */
 static char *run_refusal(const Session *s)
 {
     if (s->over)
         return xasprintf("error: the firmware has exited (status %d)\n", s->over_status);
-    if (control_client_gone(s))
+    if (control_input_ending(s))
         return xstrdup("error: the control client has gone\n");
     return NULL;
 }
@@ -492,12 +499,12 @@ static bool line_ends_run(const char *line)
 }
 
 /* A `stop` or `quit` read since the console's run began running, or
- * the control client gone. */
+ * the control client gone (also behind lines `held` has no room for). */
 static bool run_interrupted(const Session *s)
 {
     if (!s->console_run.active)
         return false;
-    if (control_client_gone(s))
+    if (control_client_gone(s) || (s->held_count == HELD_MAX && control_input_ending(s)))
         return true;
     for (size_t i = 0; i < s->held_count; i++) {
         const HeldLine *h = &s->held[(s->held_first + i) % HELD_MAX];
@@ -838,6 +845,8 @@ CpuStopReason session_run(Session *s, uint64_t max_insns, SessionInterrupt inter
     if (s->cfg.control && s->end == SESSION_RUNNING)
         control_over(s, why, errp);
     else if (!interrupt) /* without gdb, the run is over */
-        console_run_cut(s, s->end == SESSION_QUIT ? "quit" : "the firmware's run is over");
+        console_run_cut(s, s->end == SESSION_QUIT        ? "quit"
+                           : s->end == SESSION_TIMED_OUT ? "--timeout"
+                                                         : "the firmware's run is over");
     return s->end != SESSION_RUNNING ? CPU_STOP_REQUESTED : why;
 }

@@ -369,10 +369,14 @@ static size_t unread_len(const Capture *c)
     return c->len - c->head;
 }
 
-/* Room for n more bytes, moving the unread ones to the front first. */
+/* Room for n more bytes. The unread ones move to the front only when
+ * the dropped ones before them are at least as many: each move is paid
+ * for by as many bytes appended, so a full capture (every byte drops
+ * one) does not move its whole megabyte per byte; the buffer grows to
+ * about twice the bound instead. */
 static void capture_reserve(Capture *c, size_t n)
 {
-    if (c->head > 0 && c->len + n > c->cap) {
+    if (c->head > 0 && c->head >= unread_len(c) && c->len + n > c->cap) {
         memmove(c->bytes, c->bytes + c->head, unread_len(c));
         c->len -= c->head;
         c->head = 0;

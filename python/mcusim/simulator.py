@@ -230,7 +230,13 @@ class Simulator:
         """Ends the run: `quit` (with `status` as the process's exit status
         when given; else the firmware's when it has exited, 0 when not),
         waits for the process, kills it if it does not end, removes its
-        socket. Returns the process's exit status. Safe to call twice."""
+        socket. Returns the process's exit status. Safe to call twice.
+        ValueError, and nothing closed, for a `status` outside 0-255 (the
+        simulator would refuse the quit and end with 122 as if its client
+        had died)."""
+        if status is not None and (isinstance(status, bool) or not isinstance(status, int) or
+                                   not 0 <= status <= 255):
+            raise ValueError("an exit status is an int from 0 to 255, not %r" % (status,))
         if self._finalizer is None or not self._finalizer.alive:
             return self.exit_status
         try:

@@ -40,6 +40,17 @@ def test_a_normal_session_and_a_clean_close():
     assert sim.close() == 0  # twice is fine
 
 
+def test_close_with_an_exit_status_out_of_range_closes_nothing():
+    """quit 300 would be refused and the process would end with 122 (its
+    client gone): the wrong status must not pass for the right one."""
+    sim = start("normal")
+    for bad in (256, -1, "3", True):
+        with pytest.raises(ValueError):
+            sim.close(bad)
+    assert sim.reg("a0") == 42  # still open
+    assert sim.close(5) == 5
+
+
 def test_tcp_transport():
     with start("normal", transport="tcp") as sim:
         assert sim.reg("pc") == 42

@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from mcusim import FirmwareExited, SimulatorError
+from mcusim import FirmwareExited, ProtocolError, SimulatorError
 from mcusim import TimeoutError as VirtualTimeout
 from conftest import TOP, firmware
 
@@ -52,6 +52,20 @@ def test_shipped_firmware_as_its_expect_file_says(mcusim, name, status, args, ex
     assert expected.startswith(sent) and len(expected) - len(sent) <= 8
     assert sim.close() == status
     assert sim.stdout == expected
+
+
+@pytest.mark.parametrize("transport", ["unix", "tcp"])
+def test_a_firmware_that_cannot_load_says_why(mcusim, tmp_path, transport):
+    """A run that cannot start (no such ELF: found after the control
+    socket was opened) raises SimulatorError with the simulator's own
+    message, never a ProtocolError about a socket it had announced and
+    then removed, nor a Simulator connected to a dying process."""
+    missing = str(tmp_path / "missing.elf")
+    with pytest.raises(SimulatorError) as info:
+        mcusim(missing, transport=transport)
+    assert not isinstance(info.value, ProtocolError), info.value
+    assert "exit status 125" in str(info.value)
+    assert missing + ": cannot open" in str(info.value)
 
 
 def test_hello_waits_for_its_greeting(mcusim):

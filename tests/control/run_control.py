@@ -9,7 +9,10 @@ stopped at); uart NAME read with its escapes; memory read/write (all or
 nothing) and registers, with their errors; GPIO input; the firmware's exit,
 fault and instruction limit reported to the command that ran it, the
 process staying until quit or hangup with the firmware's status; the
-client's departure (before the end: 122); one client only; identical
+client's departure (before the end: 122; also behind more lines than
+the run reads ahead); one client only, a stale-socket probe of another
+mcusim not counting as one; --timeout ending a run (123); the 1 MiB bound
+on a UART's unread output, exact and cheap; identical
 replies for the same commands, twice and on both engines; refused option
 combinations. Firmware: tests/firmware/scenario_ticks.h ("READY", then
 "tick N" lines, checkpoint(tick) every 10 ticks, "echo TEXT", "quit N"),
@@ -27,6 +30,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "console"))
 from consolelib import SIM, Client, Sim, testlib  # noqa: E402
 from run_console import Check, end_of, halted_at  # noqa: E402
+
+sys.path.insert(0, os.path.join(testlib.TOP, "python"))
+from mcusim.protocol import unquote  # noqa: E402  (the package's reading of `uart read`)
 
 TICKS = "build/fw/scenario_ticks.elf"
 ECHO = "build/fw/uart_echo.elf"
@@ -150,6 +156,47 @@ def test_unix_hangup(name):
     return problems
 
 
+def test_timeout_during_run(name):
+    """--timeout ending a run command: its reply says --timeout (the
+    firmware, which spins forever, has not ended), the process ends with
+    123 and removes its socket."""
+    check = Check()
+    with tempfile.TemporaryDirectory(prefix="mcusim-control-") as tmp:
+        path = os.path.join(tmp, "c.sock")
+        sim, c = start(check, ["--timeout", "0.2", SPIN], "unix:" + path)
+        if not c:
+            return end_of(sim, check, None)
+        check.reply(c.cmd("run-for 100000s"), "error", lines=["error: the run ended (--timeout)"])
+        c.close()
+        problems = end_of(sim, check, 123)
+        if os.path.exists(path):
+            problems.append("the socket %s is still there after the run" % path)
+    return problems
+
+
+def test_unix_path_taken(name):
+    """Another mcusim told to listen at the same unix path refuses (125)
+    after checking whether the socket is stale (it connects, sends
+    nothing, leaves): the first one must not take that probe for its one
+    client and end, nor lose its socket."""
+    check = Check()
+    with tempfile.TemporaryDirectory(prefix="mcusim-control-") as tmp:
+        path = os.path.join(tmp, "c.sock")
+        sim, silent = start(check, [SPIN], "unix:" + path)
+        if not silent:
+            return end_of(sim, check, None)
+        silent.close()  # connected, sent nothing: a probe too
+        r = testlib.run([SIM, "--control", "unix:" + path, SPIN])
+        check.expect(r.status == 125 and "cannot listen on %s: Address already in use" % path
+                     in r.stderr, "the second mcusim: %d %r" % (r.status, r.stderr))
+        c = Client(path)
+        halted_at(check, c.cmd("step 3"), 3, 3)
+        check.reply(c.cmd("quit 5"), "ok")
+        c.close()
+        problems = end_of(sim, check, 5)
+    return problems
+
+
 def test_hangup_after_exit(name):
     """A client that leaves after the firmware exited: the firmware's
     status."""
@@ -173,6 +220,38 @@ def test_hangup_during_run(name):
     c.send_raw(b"run-for 100000s\n")
     c.close()
     return end_of(sim, check, 122)
+
+
+def test_hangup_behind_many_lines(name):
+    """A client that sends more lines than the run reads ahead (256) while
+    its long run runs, then leaves: the end of its input behind them still
+    ends the run at once. Closed: the process ends (122). Only its sending
+    side shut down: the run's reply (halted, or refused when that end was
+    known before it started), then the run command not yet started
+    refused, the other lines answered, then 122."""
+    problems = []
+    check = Check()
+    sim, c = start(check, [SPIN])
+    if not c:
+        return end_of(sim, check, None)
+    halted_at(check, c.cmd("step"), 1, 1)
+    c.send_raw(b"run-for 100000s\n" + b"stats\n" * 300)
+    c.close()
+    problems += end_of(sim, check, 122)
+    check = Check()
+    sim, c = start(check, [SPIN])
+    if not c:
+        return problems + end_of(sim, check, None)
+    c.send_raw(b"run-for 100000s\nrun-for 1ms\n" + b"stats\n" * 300)
+    c.sock.shutdown(socket.SHUT_WR)
+    first = c.reply()  # it may have been read with the end of the input
+    if first != (["error: the control client has gone"], "error"):
+        halted_at(check, first)
+    check.reply(c.reply(), "error", lines=["error: the control client has gone"])
+    check.expect(all(c.reply()[1] == "ok" for _ in range(300)), "a stats reply was lost")
+    check.expect(c.line() is None, "the connection stays open")
+    c.close()
+    return problems + end_of(sim, check, 122)
 
 
 def test_half_close(name):
@@ -455,6 +534,36 @@ def test_reconfigure(name):
     return end_of(sim, check, 0)
 
 
+CAPTURE_MAX = 1 << 20  # bytes of unread output a UART keeps
+# At 0x80100000: sb a1, 0(a0); addi a1, a1, 1; j .-8 (one byte per 3 insns)
+BYTE_LOOP = "2300b500" "93851500" "6ff09fff"
+
+
+def test_capture_bound(name):
+    """A UART keeps its last 1 MiB of unread output, exactly: 2 MiB sent
+    by a loop (bytes 0, 1, ..., 255, 0, ...) read back as the last 1 MiB.
+    Once full, each new byte drops the oldest: this must not move the
+    whole megabyte each time (2 MiB would then move 1 TiB and never end)."""
+    check = Check()
+    sim, c = start(check, ["--set", "uart0.chardev=null", SPIN])
+    if not c:
+        return end_of(sim, check, None)
+    sent = 2 * CAPTURE_MAX
+    check.reply(c.cmd("memory write 0x80100000 " + BYTE_LOOP), "ok")
+    for line in ("reg a0 0x10000000", "reg a1 0", "reg pc 0x80100000"):
+        check.reply(c.cmd(line), "ok")
+    halted_at(check, c.cmd("run-for %dinsns" % (3 * sent)), 3 * sent)
+    out, status = c.cmd("uart uart0 read")
+    got = unquote(out[0]) if status == "ok" and len(out) == 1 else b""
+    want = bytes(range(256)) * (CAPTURE_MAX // 256)  # (sent - CAPTURE_MAX) % 256 == 0
+    check.expect(got == want, "read %d bytes, expected the last %d sent (first %r, last %r)"
+                 % (len(got), CAPTURE_MAX, got[:8], got[-8:]))
+    check.reply(c.cmd("uart uart0 read"), "ok", lines=['""'])
+    check.reply(c.cmd("quit"), "ok")
+    c.close()
+    return end_of(sim, check, 0)
+
+
 # The same commands on every engine: each reply must be the same.
 SCRIPT = [
     'run-until uart0 "READY\\n" 10ms',
@@ -573,8 +682,11 @@ def test_bad_options(name):
 TESTS = [
     ("control/session", test_session),
     ("control/unix-hangup", test_unix_hangup),
+    ("control/timeout-during-run", test_timeout_during_run),
+    ("control/unix-path-taken", test_unix_path_taken),
     ("control/hangup-after-exit", test_hangup_after_exit),
     ("control/hangup-during-run", test_hangup_during_run),
+    ("control/hangup-behind-many-lines", test_hangup_behind_many_lines),
     ("control/half-close", test_half_close),
     ("control/one-client", test_one_client),
     ("control/quit-status", test_quit_status),
@@ -586,6 +698,7 @@ TESTS = [
     ("control/memory-registers", test_memory_registers),
     ("control/gpio", test_gpio),
     ("control/reconfigure", test_reconfigure),
+    ("control/capture-bound", test_capture_bound),
     ("control/determinism", test_determinism),
     ("control/monitor-too", test_monitor_too),
     ("control/bad-options", test_bad_options),
