@@ -45,13 +45,15 @@ static uint64_t counter_read(const Cpu *cpu, unsigned which)
 
 /* Makes the counter read `value` once the writing instruction retires:
  * a CSR write takes effect after its instruction, and that instruction's
- * own retirement must not show in the value written. */
+ * own retirement must not show in the value written. A debugger's write
+ * (no instruction retiring) reads back as written. */
 static void counter_set(Cpu *cpu, unsigned which, uint64_t value)
 {
     if (counter_inhibited(cpu, which))
         *counter_frozen(cpu, which) = value;
     else
-        *counter_offset(cpu, which) = value - (counter_base(cpu, which) + 1);
+        *counter_offset(cpu, which) =
+            value - (counter_base(cpu, which) + cpu->csr_insn_retiring);
 }
 
 static void counter_write_half(Cpu *cpu, unsigned which, bool high,
@@ -73,7 +75,7 @@ static void set_countinhibit(Cpu *cpu, uint32_t value)
         /* The write takes effect after the writing instruction, which
          * still counts when counting stops. */
         if (!was && now)
-            *counter_frozen(cpu, which) = current + 1;
+            *counter_frozen(cpu, which) = current + cpu->csr_insn_retiring;
         cpu->mcountinhibit = (cpu->mcountinhibit & ~(1u << which)) |
                              ((uint32_t)now << which);
         if (was && !now)
@@ -244,7 +246,9 @@ bool cpu_exec_csr(Cpu *cpu, const CpuInsn *insn)
         uint32_t next = op == CPU_INSN_CSRRW   ? source
                         : op == CPU_INSN_CSRRS ? old | source
                                                : old & ~source;
+        cpu->csr_insn_retiring = 1;
         cpu_csr_set(cpu, csr, next);
+        cpu->csr_insn_retiring = 0;
     }
     if (insn->rd)
         cpu->x[insn->rd] = old;

@@ -226,6 +226,8 @@ struct Cpu {
     uint32_t mcounteren, mcountinhibit;
     uint64_t cycle_offset;      /* mcycle = cycles + cycle_offset */
     uint64_t instret_offset;    /* minstret = retired + instret_offset */
+    unsigned csr_insn_retiring; /* 1 while a CSR instruction writes (its own
+                                   retirement counts), 0 for a debugger */
     uint64_t frozen_cycle, frozen_instret; /* values while inhibited */
     uint8_t pmpcfg[CPU_PMP_MAX];
     uint32_t pmpaddr[CPU_PMP_MAX];

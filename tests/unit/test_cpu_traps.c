@@ -439,6 +439,31 @@ static void test_mode_events_follow_sleep_and_a_debugger_moving_the_pc(void **st
     drop_clock(f, &t);
 }
 
+/* A debugger's write to a counter (gdb, the monitor's `reg`) reads back
+ * as written: no instruction retires with it. */
+static void test_debugger_counter_writes_read_back_as_written(void **state)
+{
+    Fixture *f = *state;
+    for (unsigned i = 0; i < 10; i++)
+        emit(f, rv_addi(A0, A0, 1));
+    Error *err = NULL;
+    assert_int_equal(cpu_run(f->cpu, 10, &err), CPU_STOP_INSN_LIMIT);
+    uint32_t v = 0;
+    assert_true(cpu_set_csr(f->cpu, CSR_MCYCLE, 100));
+    assert_true(cpu_get_csr(f->cpu, CSR_MCYCLE, &v));
+    assert_int_equal(v, 100);
+    assert_true(cpu_set_csr(f->cpu, CSR_MCYCLEH, 0));
+    assert_true(cpu_get_csr(f->cpu, CSR_MCYCLE, &v));
+    assert_int_equal(v, 100);
+    assert_true(cpu_get_csr(f->cpu, CSR_MINSTRET, &v));
+    assert_int_equal(v, 10);
+    assert_true(cpu_set_csr(f->cpu, CSR_MCOUNTINHIBIT, 5)); /* CY and IR stop */
+    assert_true(cpu_get_csr(f->cpu, CSR_MCYCLE, &v));
+    assert_int_equal(v, 100);
+    assert_true(cpu_get_csr(f->cpu, CSR_MINSTRET, &v));
+    assert_int_equal(v, 10);
+}
+
 static void test_timer_interrupt_enters_vectored_handler(void **state)
 {
     Fixture *f = *state;
@@ -761,6 +786,7 @@ int main(void)
         T(test_wfi_with_nothing_to_wake_it_is_a_fault),
         T(test_wfi_sleeps_to_the_event_and_wakes_without_a_trap),
         T(test_mode_events_follow_sleep_and_a_debugger_moving_the_pc),
+        T(test_debugger_counter_writes_read_back_as_written),
         T(test_timer_interrupt_enters_vectored_handler),
         T(test_interrupt_priority_is_mei_msi_mti),
         T(test_time_csr_reads_the_time_source),
