@@ -70,6 +70,19 @@ def run(cmd, env=None, timeout=TIMEOUT, stdin=b"", stdout=None, cwd=TOP):
                    (e.stderr or b"").decode(errors="replace") + "\n(timed out)")
 
 
+class Check:
+    """Collects a test's problems; each `expect` names what it looked at.
+    `Results.report(name, check.problems)` then passes or fails the test."""
+
+    def __init__(self):
+        self.problems = []
+
+    def expect(self, cond, what):
+        if not cond:
+            self.problems.append(what)
+        return cond
+
+
 class Results:
     """PASS/FAIL lines as tests end, then one summary line."""
 

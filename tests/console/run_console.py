@@ -32,16 +32,8 @@ WAKE = "build/fw/console_wake.elf"
 SLICE = 10000  # cycles of one run loop slice on virt32 (1 ms at 10 MHz)
 
 
-class Check:
-    """Collects problems; each `expect` names what it looked at."""
-
-    def __init__(self):
-        self.problems = []
-
-    def expect(self, cond, what):
-        if not cond:
-            self.problems.append(what)
-        return cond
+class Check(testlib.Check):
+    """testlib's, and a console reply's checks."""
 
     def reply(self, got, status, lines=None, contains=None):
         """got = (lines, status) from Client.cmd."""

@@ -36,7 +36,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from testlib import ENGINES, SIM, run as run_process, sanitizer_report  # noqa: E402
+from testlib import ENGINES, SIM, Check, run as run_process, sanitizer_report  # noqa: E402
 
 HIFIVE1 = ("--board", "tests/firmware/boards/hifive1-test.yaml:hifive1-test")
 TOGGLE = "build/fw/hifive1/gpio_toggle.elf"
@@ -115,16 +115,6 @@ def decode_frames(changes, line, byte, units_per_bit, data_bits=8):
         t_prev = when + units_per_bit * (data_bits + 1)
     shown = [int(v[1:], 2) for _, v in changes[byte] if v not in ("bz", "bx")]
     return bytes(sent), bytes(shown)
-
-
-class Check:
-    def __init__(self):
-        self.problems = []
-
-    def expect(self, cond, what):
-        if not cond:
-            self.problems.append(what)
-        return cond
 
 
 def check_clean(check, ran, what):
