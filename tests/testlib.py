@@ -12,6 +12,7 @@ import os
 import platform
 import re
 import subprocess
+import traceback
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIM = os.path.join(TOP, "build", "mcusim-san")   # what tests run
@@ -81,6 +82,19 @@ class Check:
         if not cond:
             self.problems.append(what)
         return cond
+
+
+def run_cases(res, cases, only=None):
+    """Runs each (name, fn) of `cases` whose name contains `only` (all
+    without it): fn(name) returns its problems; an exception fails that
+    case with its traceback, and the others still run."""
+    for name, fn in cases:
+        if only and only not in name:
+            continue
+        try:
+            res.report(name, fn(name))
+        except Exception:  # a refused connection, a timeout, a reply unparsed
+            res.fail(name, traceback.format_exc())
 
 
 class Results:

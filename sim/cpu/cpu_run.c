@@ -211,8 +211,7 @@ static BlockExit exec_block(Cpu *cpu, Block *b, JitLink *link)
 /* CPU_EXEC_BLOCK observers: unchained, b is the one block that ran, and
  * its first n instructions retired (its instructions stay readable until
  * the next translation, even when it was invalidated meanwhile). */
-static void report_block(Cpu *cpu, const Block *b, uint32_t start, uint64_t n,
-                         BlockExit how)
+static void report_block(Cpu *cpu, const Block *b, uint64_t n, BlockExit how)
 {
     if (n == 0)
         return;
@@ -220,7 +219,7 @@ static void report_block(Cpu *cpu, const Block *b, uint32_t start, uint64_t n,
         n = b->ninsns; /* cannot happen unchained; never read past it */
     const BlockInsn *last = &b->insns[n - 1];
     CpuExecEvent e = {
-        .kind = CPU_EXEC_BLOCK, .cycles = cpu->cycles, .start = start,
+        .kind = CPU_EXEC_BLOCK, .cycles = cpu->cycles, .start = b->insns[0].pc,
         .ninsns = (uint32_t)n, .last_pc = last->pc, .last_bits = last->bits,
         .taken = how == BLOCK_EXIT_TAKEN,
     };
@@ -278,12 +277,11 @@ static CpuStopReason run_blocks(Cpu *cpu, uint64_t max_insns, Error **errp)
             continue;
         }
         uint64_t generation = cpu->blocks.generation;
-        uint32_t start = cpu->pc;
         uint64_t retired_before = cpu_retired(cpu);
         BlockExit how = exec_block(cpu, b, &link);
         if (unlikely(cpu->exec_kinds)) {
             if (cpu->exec_kinds & CPU_EXEC_BLOCK)
-                report_block(cpu, b, start, cpu_retired(cpu) - retired_before, how);
+                report_block(cpu, b, cpu_retired(cpu) - retired_before, how);
             cpu_mode_changed(cpu); /* its mret or wfi */
         }
         switch (how) {

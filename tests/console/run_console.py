@@ -606,12 +606,7 @@ TESTS = [
 
 
 def run(res, only=None):
-    for name, fn in TESTS:
-        if not only or only in name:
-            try:
-                res.report(name, fn(name))
-            except OSError as e:  # a refused connection, a timeout
-                res.fail(name, "%s: %s" % (type(e).__name__, e))
+    testlib.run_cases(res, TESTS, only)
 
 
 if __name__ == "__main__":

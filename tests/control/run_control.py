@@ -24,7 +24,6 @@ import re
 import socket
 import sys
 import tempfile
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "console"))
@@ -706,12 +705,7 @@ TESTS = [
 
 
 def run(res, only=None):
-    for name, fn in TESTS:
-        if not only or only in name:
-            try:
-                res.report(name, fn(name))
-            except Exception:  # a refused connection, a timeout, a reply unparsed
-                res.fail(name, traceback.format_exc())
+    testlib.run_cases(res, TESTS, only)
 
 
 if __name__ == "__main__":

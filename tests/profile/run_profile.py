@@ -470,12 +470,7 @@ TESTS = [("profile/calls-exact/%s" % engine,
 
 
 def run(res, only=None):
-    for name, fn in TESTS:
-        if not only or only in name:
-            try:
-                res.report(name, fn(name))
-            except (OSError, KeyError, IndexError, ValueError, subprocess.CalledProcessError) as e:
-                res.fail(name, "%s: %s" % (type(e).__name__, e))
+    testlib.run_cases(res, TESTS, only)
 
 
 def main():
