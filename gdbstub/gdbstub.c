@@ -224,6 +224,50 @@ void gdb_server_resume(GdbServer *gs, uint64_t max)
     error_free(err);
 }
 
+bool gdb_server_can_reverse(const GdbServer *gs)
+{
+    return gs->target.reverse_step && gs->target.reverse_continue;
+}
+
+/* A reverse run that failed: gdb's console says why, and E01 (gdb warns
+ * "Remote failure reply" and takes it as a stop where the target is). */
+static void reply_reverse_failed(GdbServer *gs, const Error *err)
+{
+    GdbBuf b = {0};
+    gdb_buf_printf(&b, "simulator: cannot go back: %s\n",
+                   err ? error_message(err) : "failed");
+    rsp_send_console(gs->conn, b.data, b.len);
+    gdb_buf_free(&b);
+    rsp_send_str(gs->conn, "E01");
+}
+
+void gdb_server_reverse(GdbServer *gs, bool step)
+{
+    const GdbTarget *t = &gs->target;
+    Error *err = NULL;
+    bool begin = false;
+    gs->interrupted = false;
+    gs->conn->running = true; /* a Ctrl-C may stop a long way back */
+    CpuStopReason why = step ? t->reverse_step(t->opaque, &begin, &err)
+                             : t->reverse_continue(t->opaque, &begin, &err);
+    gs->conn->running = false;
+    if (rsp_gone(gs->conn)) {
+        gs->done = true; /* gdb went away meanwhile */
+        error_free(err);
+        return;
+    }
+    if (err) {
+        reply_reverse_failed(gs, err);
+        error_free(err);
+        return;
+    }
+    if (begin)
+        strcpy(gs->last_stop, "T05replaylog:begin;");
+    else
+        describe_stop(gs, why, NULL);
+    rsp_send_str(gs->conn, gs->last_stop);
+}
+
 void gdb_server_stop_status(GdbServer *gs)
 {
     int status;

@@ -5,7 +5,7 @@
  * through the side-effect-free debugger path (memory_debug_read/write);
  * the simulator provides the run loop and the rest through GdbTarget.
  *
- * Use (sim/main.c):
+ * Use (sim/app_gdb.c):
  *     GdbServer *gs = gdb_server_new(&target, "127.0.0.1:0", &err);
  *     ... gdb_server_port(gs) ...
  *     int r = gdb_server_serve(gs);   // blocks: accept + serve one client
@@ -50,6 +50,29 @@ typedef struct GdbTarget {
      * malloc'd (the server frees it; NULL: none), errors included. NULL:
      * every command is answered "no monitor on this target". */
     char *(*monitor)(void *opaque, const char *line);
+    /* Reverse execution (gdb's reverse-stepi, reverse-continue, ...;
+     * docs/DEBUGGING.md). Both set, or both NULL: only then does
+     * qSupported offer ReverseStep+;ReverseContinue+ and are `bs` and
+     * `bc` served (else they get the empty reply of an unknown packet).
+     *
+     * reverse_step goes to the state from which one forward step (`s`)
+     * reaches the present one; reverse_continue to the last stop a
+     * forward run through the past would have made (a breakpoint: the
+     * pc on it; a watchpoint: just after the last access to it before
+     * the present, with cpu_watch_hit saying which, as gdb steps back
+     * over the access itself). Both return CPU_STOP_INSN_LIMIT after a
+     * step, CPU_STOP_BREAKPOINT or CPU_STOP_WATCHPOINT; *history_begin
+     * set when they stopped because the recorded history begins there
+     * (gdb: "No more reverse-execution history"). With *errp set they
+     * failed (the stub says why on gdb's console and replies E01). */
+    CpuStopReason (*reverse_step)(void *opaque, bool *history_begin, Error **errp);
+    CpuStopReason (*reverse_continue)(void *opaque, bool *history_begin, Error **errp);
+    /* gdb changed the machine (G, P, `c ADDR`; M, X): a register in
+     * gdb's numbering (0-31 x0-x31, 32 pc, 65+N CSR N) set to value, or
+     * memory it asked to write through memory_debug_write (also when only
+     * a part could be). For the input log (sim/input_log.h). NULL: none. */
+    void (*wrote_register)(void *opaque, uint32_t regnum, uint32_t value);
+    void (*wrote_memory)(void *opaque, uint32_t addr, const uint8_t *data, uint32_t len);
 } GdbTarget;
 
 enum {

@@ -162,6 +162,13 @@ int gdb_server_serve_script(GdbServer *gs, const uint8_t *script, size_t len,
 void gdb_server_resume(GdbServer *gs, uint64_t max_insns);
 /* The stop reply for `?`. */
 void gdb_server_stop_status(GdbServer *gs);
+/* The target can run backwards (GdbTarget.reverse_step and
+ * reverse_continue are set). */
+bool gdb_server_can_reverse(const GdbServer *gs);
+/* bs/bc: goes back one step or to the last stop before the present, and
+ * sends the stop reply (replaylog:begin at the start of the history), or
+ * E01 with the reason on gdb's console. Only when gdb_server_can_reverse. */
+void gdb_server_reverse(GdbServer *gs, bool step);
 
 /* ---- packet handlers (gdbstub/gdbstub_packets.c) ---- */
 /* Handles gs->conn->pkt, replying on gs->conn. */

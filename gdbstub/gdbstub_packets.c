@@ -1,5 +1,6 @@
 /* The packet handlers: registers, memory, breakpoints and watchpoints,
- * c/s/vCont (which run the target through gdb_server_resume), queries,
+ * c/s/vCont (which run the target through gdb_server_resume), bs/bc
+ * (backwards, through gdb_server_reverse), queries,
  * qRcmd and the dispatch by the first character (gdb_handle_packet).
  * Each handler parses its arguments strictly (anything malformed is E01)
  * and sends exactly one reply, sized to fit PacketSize (RSP_REPLY_MAX). */
@@ -87,6 +88,16 @@ static void cmd_read_regs(GdbServer *gs)
     reply_buf(gs);
 }
 
+/* The input log hears of what gdb changed (GdbTarget.wrote_*). A write
+ * of the pc is told before it is made: an input is logged at the position
+ * where it came, and the pc is part of the position (a replay must reach
+ * the old pc to apply it). */
+static void wrote_register(GdbServer *gs, uint32_t regnum, uint32_t value)
+{
+    if (gs->target.wrote_register)
+        gs->target.wrote_register(gs->target.opaque, regnum, value);
+}
+
 static void cmd_write_regs(GdbServer *gs, const char *args, size_t len)
 {
     uint32_t v[33];
@@ -100,6 +111,8 @@ static void cmd_write_regs(GdbServer *gs, const char *args, size_t len)
             return;
         }
     }
+    for (unsigned i = 1; i < 33; i++)
+        wrote_register(gs, i, v[i]); /* before the pc moves */
     for (unsigned i = 1; i < 32; i++)
         cpu_set_reg(gs->target.cpu, i, v[i]);
     cpu_set_pc(gs->target.cpu, v[32]);
@@ -141,6 +154,8 @@ static void cmd_write_reg(GdbServer *gs, const char *args)
         reply(gs, "E01");
         return;
     }
+    if (n == 32)
+        wrote_register(gs, n, v); /* before the pc moves */
     if (n == 0)
         ; /* x0 stays zero */
     else if (n < 32)
@@ -151,6 +166,8 @@ static void cmd_write_reg(GdbServer *gs, const char *args)
         reply(gs, "E01");
         return;
     }
+    if (n != 0 && n != 32)
+        wrote_register(gs, n, v);
     reply(gs, "OK");
 }
 
@@ -199,7 +216,10 @@ static void cmd_read_mem(GdbServer *gs, const char *args)
 
 static void write_mem(GdbServer *gs, uint32_t addr, const uint8_t *data, uint32_t len)
 {
-    if (len && !memory_debug_write(gs->target.ms, addr, data, len, NULL))
+    bool written = !len || memory_debug_write(gs->target.ms, addr, data, len, NULL);
+    if (len && gs->target.wrote_memory)
+        gs->target.wrote_memory(gs->target.opaque, addr, data, len);
+    if (!written)
         reply(gs, "E14");
     else
         reply(gs, "OK");
@@ -358,6 +378,7 @@ static void cmd_continue(GdbServer *gs, const char *pkt)
             reply(gs, "E01");
             return;
         }
+        wrote_register(gs, 32, addr); /* before the pc moves */
         cpu_set_pc(gs->target.cpu, addr);
     }
     gdb_server_resume(gs, step ? 1 : UINT64_MAX);
@@ -401,6 +422,21 @@ static void cmd_vcont(GdbServer *gs, const char *args)
         args = end;
     }
     reply(gs, "E01");
+}
+
+/* bs/bc: backwards, when the target can (else unknown: empty). They
+ * take no argument. */
+static void cmd_backward(GdbServer *gs, const char *pkt)
+{
+    if (!gdb_server_can_reverse(gs) || (pkt[1] != 's' && pkt[1] != 'c')) {
+        reply(gs, "");
+        return;
+    }
+    if (pkt[2]) {
+        reply(gs, "E01");
+        return;
+    }
+    gdb_server_reverse(gs, pkt[1] == 's');
 }
 
 /* ---- queries ---- */
@@ -468,11 +504,12 @@ static void cmd_rcmd(GdbServer *gs, const char *hex)
 static void cmd_query(GdbServer *gs, const char *pkt)
 {
     if (starts(pkt, "qSupported")) {
-        char s[160];
+        char s[200];
         snprintf(s, sizeof s,
                  "PacketSize=%x;qXfer:features:read+;swbreak+;hwbreak+;"
-                 "vContSupported+;QStartNoAckMode+",
-                 GDB_PACKET_SIZE);
+                 "vContSupported+;QStartNoAckMode+%s",
+                 GDB_PACKET_SIZE,
+                 gdb_server_can_reverse(gs) ? ";ReverseStep+;ReverseContinue+" : "");
         reply(gs, s);
     } else if (starts(pkt, "qXfer:features:read:")) {
         cmd_xfer_features(gs, pkt + strlen("qXfer:features:read:"));
@@ -558,6 +595,9 @@ void gdb_handle_packet(GdbServer *gs)
     case 'Z':
     case 'z':
         cmd_breakpoint(gs, pkt);
+        break;
+    case 'b':
+        cmd_backward(gs, pkt);
         break;
     case 'H':
     case 'T':

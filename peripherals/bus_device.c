@@ -251,3 +251,95 @@ void bus_device_destroy(BusDevice *bd)
         bd->cls->destroy(bd->dev);
     *bd = (BusDevice){0};
 }
+
+/* ---- snapshots ---- */
+
+void bus_device_save(const BusDevice *slot, StateWriter *w)
+{
+    state_put_str(w, slot->cls ? slot->cls->type : "");
+    size_t len = 0;
+    uint8_t *state = slot->cls ? slot->cls->save_state(slot->dev, &len) : NULL;
+    state_put_blob(w, state, len);
+    free(state);
+}
+
+bool bus_device_check(const BusDevice *slot, const char *name, StateReader *r,
+                      const uint8_t **data, size_t *len, Error **errp)
+{
+    const char *type = slot->cls ? slot->cls->type : "";
+    StateReader at = *r;
+    bool same = state_get_str_is(r, type);
+    *data = state_get_blob(r, len);
+    if (r->truncated) {
+        error_setf(errp, "'%s': saved state is truncated", name);
+        return false;
+    }
+    if (!same) {
+        char saved[64];
+        state_get_str(&at, saved, sizeof saved);
+        const char *now = slot->cls ? type : "no device";
+        if (saved[0])
+            error_setf(errp, "'%s' holds %s, the saved state is of %s", name, now, saved);
+        else
+            error_setf(errp, "'%s' holds %s, the saved state has none", name, now);
+        return false;
+    }
+    if (!slot->cls || slot->cls->load_state(slot->dev, *data, *len, false, errp))
+        return true;
+    error_prepend(errp, "'%s': ", name);
+    return false;
+}
+
+void bus_device_load(BusDevice *slot, const uint8_t *data, size_t len)
+{
+    if (slot->cls && !slot->cls->load_state(slot->dev, data, len, true, NULL))
+        abort(); /* checked: bus_device_check */
+}
+
+#define CONTROLLER_STATE_VERSION 1u
+#define MAX_SLOTS 8
+
+uint8_t *bus_controller_save(const RegBank *bank, const char *type,
+                             const BusDevice *slots, size_t n, size_t *len)
+{
+    StateWriter w = {0};
+    state_begin(&w, type, CONTROLLER_STATE_VERSION);
+    size_t nregs;
+    uint8_t *regs = regs_state_save(bank, &nregs);
+    state_put_blob(&w, regs, nregs);
+    free(regs);
+    for (size_t i = 0; i < n; i++)
+        bus_device_save(&slots[i], &w);
+    return state_take(&w, len);
+}
+
+bool bus_controller_load(RegBank *bank, const char *type, BusDevice *slots,
+                         const char *const *keys, size_t n, const uint8_t *data,
+                         size_t len, Error **errp)
+{
+    StateReader r;
+    if (n > MAX_SLOTS || !state_open(&r, type, CONTROLLER_STATE_VERSION, data, len, errp))
+        return false;
+    size_t nregs, ndev[MAX_SLOTS];
+    const uint8_t *regs = state_get_blob(&r, &nregs), *dev[MAX_SLOTS];
+    for (size_t i = 0; i < n; i++) {
+        char *name = xasprintf("%s.%s", bank->name, keys[i]);
+        bool ok = bus_device_check(&slots[i], name, &r, &dev[i], &ndev[i], errp);
+        free(name);
+        if (!ok) {
+            error_prepend(errp, "%s: ", type);
+            return false;
+        }
+    }
+    if (!state_end(&r, type, errp))
+        return false;
+    if (!regs_state_check(bank, regs, nregs, errp)) {
+        error_prepend(errp, "%s: ", type);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        bus_device_load(&slots[i], dev[i], ndev[i]);
+    if (!regs_state_load(bank, regs, nregs, NULL))
+        abort(); /* checked: regs_state_check */
+    return true;
+}

@@ -26,6 +26,8 @@
 #include <stdbool.h>
 
 #include "peripherals/peripheral.h"
+#include "peripherals/regs.h"
+#include "soc/state_io.h"
 
 typedef struct BusDeviceClass {
     const char *type; /* the first word of the value */
@@ -42,6 +44,15 @@ typedef struct BusDeviceClass {
     bool (*set_property)(void *dev, const char *key, const char *value,
                          Error **errp);
     const void *ops; /* the bus's operations (SpiDeviceOps, I2cDeviceOps) */
+    /* Snapshots, required: the device's whole state as bytes (malloc'd,
+     * *len of them; what its properties configure is not state), and
+     * back: with `apply` false load only checks (refusing data of another
+     * configuration or hostile data, changing nothing); with `apply`
+     * true, after a check passed, it puts the state in place and cannot
+     * fail. */
+    uint8_t *(*save_state)(const void *dev, size_t *len);
+    bool (*load_state)(void *dev, const uint8_t *data, size_t len, bool apply,
+                       Error **errp);
 } BusDeviceClass;
 
 typedef struct BusDevice {
@@ -71,5 +82,29 @@ bool bus_device_set(BusDevice *slot, const char *ctrl_name, const char *slot_key
                     const char *prop, const char *value, Error **errp);
 
 void bus_device_destroy(BusDevice *bd);
+
+/* A controller's snapshot of the device in a slot: its type ("" when the
+ * slot is empty), then its state. */
+void bus_device_save(const BusDevice *slot, StateWriter *w);
+/* Reads what bus_device_save wrote and checks it against the device in
+ * the slot (named `name`, "CTRL.KEY", in messages): another type, or a
+ * state the device refuses, fails, changing nothing. *data and *len keep
+ * the state for bus_device_load, which puts it in place (it cannot fail
+ * once checked). */
+bool bus_device_check(const BusDevice *slot, const char *name, StateReader *r,
+                      const uint8_t **data, size_t *len, Error **errp);
+void bus_device_load(BusDevice *slot, const uint8_t *data, size_t len);
+
+/* A bus controller's whole snapshot state (its PeripheralClass hooks):
+ * the state_io.h envelope naming `type`, its bank's records
+ * (regs_state_save), then each of its `n` slots (bus_device_save). Load
+ * checks everything first (the records and the table's check_load, each
+ * slot's device, named "CTRL.KEY" with keys[i]), then puts the devices'
+ * states and the bank's in place, changing nothing on failure. */
+uint8_t *bus_controller_save(const RegBank *bank, const char *type,
+                             const BusDevice *slots, size_t n, size_t *len);
+bool bus_controller_load(RegBank *bank, const char *type, BusDevice *slots,
+                         const char *const *keys, size_t n, const uint8_t *data,
+                         size_t len, Error **errp);
 
 #endif

@@ -48,6 +48,9 @@ static const RegTable irq_probe_table = {
     .nregs = REG_TABLE_LEN(irq_probe_regs),
 };
 
+/* The levels are the one register: its record is the state. */
+REGS_STATE_HOOKS(probe, IrqProbe, bank, "mcusim,irq-probe")
+
 static bool probe_irq_input(void *state, unsigned n, IrqLine *out,
                             Error **errp)
 {
@@ -102,4 +105,6 @@ const PeripheralClass irq_probe_class = {
     .create = probe_create,
     .irq_input = probe_irq_input,
     .registers = &irq_probe_table,
+    .save_state = probe_save_state,
+    .load_state = probe_load_state,
 };

@@ -207,6 +207,60 @@ static void lm75_stop(void *dev)
     l->read_at = 0;
 }
 
+/* ---- snapshots: every field but the address (its configuration) ---- */
+
+#define LM75_STATE_VERSION 1u
+
+static uint8_t *lm75_save_state(const void *dev, size_t *len)
+{
+    const Lm75 *l = dev;
+    StateWriter w = {0};
+    state_begin(&w, LM75_TYPE, LM75_STATE_VERSION);
+    state_put_u32(&w, (uint32_t)l->eighths);
+    state_put_u32(&w, l->temp);
+    state_put_u8(&w, l->conf);
+    state_put_u32(&w, l->thyst);
+    state_put_u32(&w, l->tos);
+    state_put_u8(&w, l->pointer);
+    state_put_u32(&w, l->written);
+    state_put_u32(&w, l->read_at);
+    state_put_u8(&w, l->msbyte);
+    return state_take(&w, len);
+}
+
+static bool lm75_load_state(void *dev, const uint8_t *data, size_t len, bool apply,
+                            Error **errp)
+{
+    Lm75 *l = dev;
+    StateReader r;
+    if (!state_open(&r, LM75_TYPE, LM75_STATE_VERSION, data, len, errp))
+        return false;
+    Lm75 next = *l;
+    next.eighths = (int32_t)state_get_u32(&r);
+    uint32_t temp = state_get_u32(&r);
+    next.conf = state_get_u8(&r);
+    uint32_t thyst = state_get_u32(&r), tos = state_get_u32(&r);
+    next.pointer = state_get_u8(&r);
+    next.written = state_get_u32(&r);
+    next.read_at = state_get_u32(&r);
+    next.msbyte = state_get_u8(&r);
+    if (!state_end(&r, LM75_TYPE, errp))
+        return false;
+    if (next.eighths < TEMP_MIN * 8 / TENTHOUSANDTHS ||
+        next.eighths > TEMP_MAX * 8 / TENTHOUSANDTHS || temp > UINT16_MAX ||
+        thyst > UINT16_MAX || tos > UINT16_MAX || next.conf & ~CONF_MASK ||
+        next.pointer > REG_TOS || next.written > 3) {
+        error_setf(errp, LM75_TYPE ": saved registers are out of range");
+        return false;
+    }
+    next.temp = (uint16_t)temp;
+    next.thyst = (uint16_t)thyst;
+    next.tos = (uint16_t)tos;
+    if (apply)
+        *l = next;
+    return true;
+}
+
 static const I2cDeviceOps lm75_ops = {
     .address = lm75_address,
     .start = lm75_start,
@@ -297,4 +351,6 @@ const BusDeviceClass lm75_class = {
     .destroy = lm75_destroy,
     .set_property = lm75_set_property,
     .ops = &lm75_ops,
+    .save_state = lm75_save_state,
+    .load_state = lm75_load_state,
 };

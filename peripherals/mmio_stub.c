@@ -76,10 +76,20 @@ static const RegDef stub_regs[] = {
      .write = stub_word_write},
 };
 
+/* `read-value` changes while running (set_property): state. Which words
+ * were reported is the bank's report log, saved with it. */
+static const RegState stub_state[] = {
+    REG_STATE(MmioStub, read_value),
+};
+
 static const RegTable stub_table = {
     .regs = stub_regs,
     .nregs = REG_TABLE_LEN(stub_regs),
+    .state = stub_state,
+    .nstate = REG_TABLE_LEN(stub_state),
 };
+
+REGS_STATE_HOOKS(stub, MmioStub, bank, STUB_TYPE)
 
 static void stub_finalize(void *opaque)
 {
@@ -138,4 +148,6 @@ const PeripheralClass mmio_stub_class = {
     .create = stub_create,
     .set_property = stub_set_property,
     .registers = &stub_table,
+    .save_state = stub_save_state,
+    .load_state = stub_load_state,
 };

@@ -259,7 +259,7 @@ static uint8_t ns16550a_iir(const Ns16550a *u)
 static void ns16550a_update_irq(Ns16550a *u)
 {
     uint64_t due = timeout_due(u);
-    irq_set(&u->irq, !(iir_at(u, due) & IIR_NONE));
+    irq_set(&u->irq, !(iir_at(u, due) & IIR_NONE)); /* also ns16550a_loaded */
     if (!u->clock)
         return;
     if (due != CLOCK_NEVER && due > clock_now(u->clock))
@@ -543,15 +543,34 @@ static const RegState ns16550a_state[] = {
     REG_STATE(Ns16550a, lines),
     REG_STATE(Ns16550a, lsr_errors),
     REG_STATE(Ns16550a, msr_deltas),
-    REG_STATE(Ns16550a, thr_pending),
-    REG_STATE(Ns16550a, started),
+    REG_STATE_BOOL(Ns16550a, thr_pending),
+    REG_STATE_BOOL(Ns16550a, started),
     REG_STATE(Ns16550a, rx),
     REG_STATE(Ns16550a, rx_head),
     REG_STATE(Ns16550a, rx_count),
     REG_STATE(Ns16550a, rx_activity),
+    REG_STATE(Ns16550a, tx_line_free),
     REG_STATE_EVENT(Ns16550a, rx_poll),
     REG_STATE_EVENT(Ns16550a, rx_timeout),
 };
+
+static bool ns16550a_check_load(const void *dev, Error **errp)
+{
+    const Ns16550a *u = dev;
+    if (u->rx_head < RX_FIFO_SIZE && u->rx_count <= rx_capacity(u))
+        return true;
+    error_setf(errp, "saved receive FIFO (head %u, %u bytes) does not fit its %u "
+               "entries", u->rx_head, u->rx_count, rx_capacity(u));
+    return false;
+}
+
+/* A snapshot load: the output from the restored state; the poll and
+ * timeout events wait at their restored deadlines. */
+static void ns16550a_loaded(void *dev)
+{
+    Ns16550a *u = dev;
+    irq_set(&u->irq, !(ns16550a_iir(u) & IIR_NONE));
+}
 
 static const RegTable ns16550a_table = {
     .regs = ns16550a_regs,
@@ -559,6 +578,8 @@ static const RegTable ns16550a_table = {
     .state = ns16550a_state,
     .nstate = REG_TABLE_LEN(ns16550a_state),
     .after_access = ns16550a_changed,
+    .check_load = ns16550a_check_load,
+    .after_load = ns16550a_loaded,
 };
 
 /* The banked registers by name, for traces only (no storage, no hooks,
@@ -688,6 +709,8 @@ static const MmioOps ns16550a_ops = {
 };
 
 /* ---- the class ---- */
+
+REGS_STATE_HOOKS(ns16550a, Ns16550a, bank, "ns16550a")
 
 static void ns16550a_connect_irqs(void *state, const IrqLine *irqs, size_t n)
 {
@@ -838,4 +861,6 @@ const PeripheralClass ns16550a_class = {
     .reset = ns16550a_reset,
     .set_property = ns16550a_set_property,
     .registers = &ns16550a_table,
+    .save_state = ns16550a_save_state,
+    .load_state = ns16550a_load_state,
 };

@@ -121,6 +121,10 @@ static const RegTable power_table = {
     .nstate = REG_TABLE_LEN(power_state),
 };
 
+/* power and error are registers, status the declared state; the domains'
+ * power itself is the machine's (a snapshot's power flags). */
+REGS_STATE_HOOKS(power, PowerCtl, bank, POWER_TYPE)
+
 /* ---- reset, create and the class ---- */
 
 /* The registers to their reset values (error clears), then power reads
@@ -204,4 +208,6 @@ const PeripheralClass power_controller_class = {
     .create = power_create,
     .reset = power_reset,
     .registers = &power_table,
+    .save_state = power_save_state,
+    .load_state = power_load_state,
 };

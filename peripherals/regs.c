@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "soc/state_io.h"
 #include "soc/alloc.h"
 
 /* ---- the shape of a register ---- */
@@ -712,41 +713,25 @@ void regs_describe_table(const RegTable *table, FILE *out)
 
 /* ---- snapshot state ----
  *
- * The bytes are records: a kind byte ('R' register, 'S' state, 'E' clock
- * event), the name's length (1 byte) and the name, the payload's length
- * (4 bytes, little endian) and the payload: a register's elements (4
- * bytes each), a state member's bytes, or an event's deadline (8 bytes,
- * CLOCK_NEVER when not pending). */
+ * The bytes are records: a kind byte ('R' register, 'S' state, 'B' bools,
+ * 'E' clock event, 'L' the report log), the name's length (1 byte) and
+ * the name, the payload's length (4 bytes, little endian) and the
+ * payload: a register's elements (4 bytes each), a state member's bytes,
+ * an event's deadline and order (8 bytes each; CLOCK_NEVER and 0 when
+ * not pending), or the log (its count, whether it is full, and
+ * REGS_LOG_LIMIT offsets of 8 bytes). */
 
-typedef struct Buf {
-    uint8_t *data;
-    size_t len, cap;
-} Buf;
+#define LOG_RECORD "#reports"
+#define LOG_PAYLOAD (2 + 8 * REGS_LOG_LIMIT)
+#define EVENT_PAYLOAD 16
 
-static void buf_put(Buf *b, const void *p, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2;
-        b->data = xrealloc(b->data, b->cap);
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-static void put_u32(Buf *b, uint32_t v)
-{
-    uint8_t bytes[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-                        (uint8_t)(v >> 24)};
-    buf_put(b, bytes, 4);
-}
-
-static void put_header(Buf *b, char kind, const char *name, uint32_t payload)
+static void put_header(StateWriter *w, char kind, const char *name, uint32_t payload)
 {
     size_t n = strlen(name);
-    uint8_t head[2] = {(uint8_t)kind, (uint8_t)(n > 255 ? 255 : n)};
-    buf_put(b, head, 2);
-    buf_put(b, name, head[1]);
-    put_u32(b, payload);
+    state_put_u8(w, (uint8_t)kind);
+    state_put_u8(w, (uint8_t)(n > 255 ? 255 : n));
+    state_put(w, name, n > 255 ? 255 : n);
+    state_put_u32(w, payload);
 }
 
 static ClockEvent *event_at(const RegBank *bank, const RegState *s)
@@ -754,58 +739,75 @@ static ClockEvent *event_at(const RegBank *bank, const RegState *s)
     return *(ClockEvent **)((char *)bank->dev + s->offset);
 }
 
+static char state_kind(const RegState *s)
+{
+    return s->kind == REG_STATE_EVENT ? 'E' : s->kind == REG_STATE_BOOL ? 'B' : 'S';
+}
+
+static uint32_t state_payload(const RegState *s)
+{
+    return s->kind == REG_STATE_EVENT ? EVENT_PAYLOAD : (uint32_t)s->size;
+}
+
+static void save_log(const RegBank *bank, StateWriter *w)
+{
+    put_header(w, 'L', LOG_RECORD, LOG_PAYLOAD);
+    state_put_u8(w, (uint8_t)bank->nlogged);
+    state_put_u8(w, bank->log_full);
+    for (unsigned i = 0; i < REGS_LOG_LIMIT; i++)
+        state_put_u64(w, i < bank->nlogged ? bank->logged[i] : 0);
+}
+
 uint8_t *regs_state_save(const RegBank *bank, size_t *len)
 {
-    Buf b = {0};
+    StateWriter w = {0};
     const RegTable *t = bank->table;
     for (size_t i = 0; i < t->nregs; i++) {
         const RegDef *r = &t->regs[i];
         if (r->store == REG_NO_STORE)
             continue;
         uint32_t n = elements(r, bank->dev);
-        put_header(&b, 'R', r->name, n * 4);
+        put_header(&w, 'R', r->name, n * 4);
         for (uint32_t e = 0; e < n; e++)
-            put_u32(&b, *regs_slot(bank, r, e));
+            state_put_u32(&w, *regs_slot(bank, r, e));
     }
     for (size_t i = 0; i < t->nstate; i++) {
         const RegState *s = &t->state[i];
-        if (s->kind == REG_STATE_EVENT) {
-            ClockEvent *ev = event_at(bank, s);
-            uint64_t when = ev ? clock_event_deadline(ev) : CLOCK_NEVER;
-            put_header(&b, 'E', s->name, 8);
-            put_u32(&b, (uint32_t)when);
-            put_u32(&b, (uint32_t)(when >> 32));
+        put_header(&w, state_kind(s), s->name, state_payload(s));
+        if (s->kind != REG_STATE_EVENT) {
+            state_put(&w, (char *)bank->dev + s->offset, s->size);
             continue;
         }
-        put_header(&b, 'S', s->name, (uint32_t)s->size);
-        buf_put(&b, (char *)bank->dev + s->offset, s->size);
+        ClockEvent *ev = event_at(bank, s);
+        state_put_u64(&w, ev ? clock_event_deadline(ev) : CLOCK_NEVER);
+        state_put_u64(&w, ev ? clock_event_order(ev) : 0);
     }
-    *len = b.len;
-    return b.data ? b.data : xcalloc(1, 1);
+    save_log(bank, &w);
+    return state_take(&w, len);
 }
 
-static uint32_t get_u32(const uint8_t *p)
-{
-    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
+/* Walks the records against the table, checking them (CHECK), putting
+ * the registers, state bytes and log in place (BYTES), or the events
+ * (EVENTS). */
+typedef enum WalkMode { WALK_CHECK, WALK_BYTES, WALK_EVENTS } WalkMode;
 
-/* Walks the records against the table; applies them when `apply`. */
-typedef struct Reader {
-    const uint8_t *p, *end;
-} Reader;
-
-static const uint8_t *take(Reader *rd, char kind, const char *name,
+static const uint8_t *take(StateReader *rd, char kind, const char *name,
                            uint32_t payload, Error **errp)
 {
     size_t n = strlen(name) > 255 ? 255 : strlen(name);
-    if ((size_t)(rd->end - rd->p) < 2 + n + 4 || rd->p[0] != (uint8_t)kind ||
-        rd->p[1] != n || memcmp(rd->p + 2, name, n) != 0) {
+    StateReader at = *rd;
+    uint8_t got_kind = state_get_u8(rd), got_len = state_get_u8(rd);
+    char got_name[256];
+    state_get(rd, got_name, got_len);
+    if (rd->truncated || got_kind != (uint8_t)kind || got_len != n ||
+        memcmp(got_name, name, n) != 0) {
         error_setf(errp, "saved state does not match: expected %s", name);
+        *rd = at;
         return NULL;
     }
-    uint32_t got = get_u32(rd->p + 2 + n);
-    const uint8_t *data = rd->p + 2 + n + 4;
-    if (got != payload || (size_t)(rd->end - data) < payload) {
+    uint32_t got = state_get_u32(rd);
+    const uint8_t *data = rd->p;
+    if (rd->truncated || got != payload || (size_t)(rd->end - data) < payload) {
         error_setf(errp, "saved state does not match: %s has %" PRIu32
                    " bytes, expected %" PRIu32, name, got, payload);
         return NULL;
@@ -814,10 +816,100 @@ static const uint8_t *take(Reader *rd, char kind, const char *name,
     return data;
 }
 
-static bool walk(RegBank *bank, const uint8_t *data, size_t len, bool apply,
+static uint32_t get_u32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static bool event_ok(const RegBank *bank, const RegState *s, const uint8_t *p,
+                     Error **errp)
+{
+    uint64_t when = get_u64(p), order = get_u64(p + 8);
+    if (when != CLOCK_NEVER && !event_at(bank, s)) {
+        error_setf(errp, "saved state does not match: %s is pending, and this "
+                   "instance has no such event", s->name);
+        return false;
+    }
+    /* a place among a handful of events: 1 or more when pending, 0 when
+     * not (clock_event_order) */
+    if (order > UINT32_MAX || (order == 0) != (when == CLOCK_NEVER)) {
+        error_setf(errp, "saved state does not match: %s's order is %" PRIu64,
+                   s->name, order);
+        return false;
+    }
+    return true;
+}
+
+static void apply_event(const RegBank *bank, const RegState *s, const uint8_t *p)
+{
+    ClockEvent *ev = event_at(bank, s);
+    uint64_t when = get_u64(p);
+    if (!ev)
+        return;
+    if (when == CLOCK_NEVER)
+        clock_event_cancel(ev);
+    else
+        clock_event_restore(ev, when, get_u64(p + 8));
+}
+
+static bool walk_state(RegBank *bank, const RegState *s, const uint8_t *p,
+                       WalkMode mode, Error **errp)
+{
+    if (mode == WALK_CHECK && s->kind == REG_STATE_BOOL && !state_bools_ok(p, s->size)) {
+        error_setf(errp, "saved state does not match: %s is not a truth value",
+                   s->name);
+        return false;
+    }
+    if (mode == WALK_CHECK && s->kind == REG_STATE_EVENT)
+        return event_ok(bank, s, p, errp);
+    if (mode == WALK_BYTES && s->kind != REG_STATE_EVENT)
+        memcpy((char *)bank->dev + s->offset, p, s->size);
+    if (mode == WALK_EVENTS && s->kind == REG_STATE_EVENT)
+        apply_event(bank, s, p);
+    return true;
+}
+
+/* A log save_log could have written: its count, "full" only when it is,
+ * zeros in the slots past the count (what a load takes, a save gives
+ * back). */
+static bool log_ok(const uint8_t *p)
+{
+    if (p[0] > REGS_LOG_LIMIT || p[1] > 1 || (p[1] && p[0] != REGS_LOG_LIMIT))
+        return false;
+    for (unsigned i = p[0]; i < REGS_LOG_LIMIT; i++)
+        if (get_u64(p + 2 + 8 * i) != 0)
+            return false;
+    return true;
+}
+
+static bool walk_log(RegBank *bank, const uint8_t *p, WalkMode mode, Error **errp)
+{
+    if (mode == WALK_CHECK && !log_ok(p)) {
+        error_setf(errp, "saved state does not match: the report log is not valid");
+        return false;
+    }
+    if (mode != WALK_BYTES)
+        return true;
+    bank->nlogged = p[0];
+    bank->log_full = p[1];
+    for (unsigned i = 0; i < REGS_LOG_LIMIT; i++)
+        bank->logged[i] = get_u64(p + 2 + 8 * i);
+    return true;
+}
+
+static bool walk(RegBank *bank, const uint8_t *data, size_t len, WalkMode mode,
                  Error **errp)
 {
-    Reader rd = {data, data + len};
+    StateReader rd;
+    state_reader_init(&rd, data, len);
     const RegTable *t = bank->table;
     for (size_t i = 0; i < t->nregs; i++) {
         const RegDef *r = &t->regs[i];
@@ -827,29 +919,18 @@ static bool walk(RegBank *bank, const uint8_t *data, size_t len, bool apply,
         const uint8_t *p = take(&rd, 'R', r->name, n * 4, errp);
         if (!p)
             return false;
-        for (uint32_t e = 0; apply && e < n; e++)
+        for (uint32_t e = 0; mode == WALK_BYTES && e < n; e++)
             *regs_slot(bank, r, e) = get_u32(p + 4 * e);
     }
     for (size_t i = 0; i < t->nstate; i++) {
         const RegState *s = &t->state[i];
-        bool event = s->kind == REG_STATE_EVENT;
-        const uint8_t *p = take(&rd, event ? 'E' : 'S', s->name,
-                                event ? 8 : (uint32_t)s->size, errp);
-        if (!p)
+        const uint8_t *p = take(&rd, state_kind(s), s->name, state_payload(s), errp);
+        if (!p || !walk_state(bank, s, p, mode, errp))
             return false;
-        if (!apply)
-            continue;
-        if (!event) {
-            memcpy((char *)bank->dev + s->offset, p, s->size);
-            continue;
-        }
-        ClockEvent *ev = event_at(bank, s);
-        uint64_t when = get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-        if (ev && when == CLOCK_NEVER)
-            clock_event_cancel(ev);
-        else if (ev)
-            clock_event_schedule(ev, when);
     }
+    const uint8_t *log = take(&rd, 'L', LOG_RECORD, LOG_PAYLOAD, errp);
+    if (!log || !walk_log(bank, log, mode, errp))
+        return false;
     if (rd.p != rd.end) {
         error_setf(errp, "saved state does not match: %zu bytes left over",
                    (size_t)(rd.end - rd.p));
@@ -858,11 +939,62 @@ static bool walk(RegBank *bank, const uint8_t *data, size_t len, bool apply,
     return true;
 }
 
+/* The checks, then the bytes in place for the table's check_load, which
+ * may refuse; `keep` says whether they stay (otherwise, or on refusal,
+ * the old ones are put back). */
+static bool check_and_place(RegBank *bank, const uint8_t *data, size_t len,
+                            bool keep, Error **errp)
+{
+    if (!walk(bank, data, len, WALK_CHECK, errp))
+        return false;
+    size_t old_len;
+    uint8_t *old = regs_state_save(bank, &old_len);
+    walk(bank, data, len, WALK_BYTES, NULL);
+    bool ok = !bank->table->check_load || bank->table->check_load(bank->dev, errp);
+    if (!ok || !keep)
+        walk(bank, old, old_len, WALK_BYTES, NULL);
+    free(old);
+    return ok;
+}
+
+bool regs_state_check(RegBank *bank, const uint8_t *data, size_t len, Error **errp)
+{
+    return check_and_place(bank, data, len, false, errp);
+}
+
 bool regs_state_load(RegBank *bank, const uint8_t *data, size_t len, Error **errp)
 {
-    if (!walk(bank, data, len, false, errp) || !walk(bank, data, len, true, errp))
+    if (!check_and_place(bank, data, len, true, errp))
         return false;
+    walk(bank, data, len, WALK_EVENTS, NULL);
     if (bank->table->after_load)
         bank->table->after_load(bank->dev);
     return true;
+}
+
+uint8_t *regs_device_save(const RegBank *bank, const char *type, size_t *len)
+{
+    StateWriter w = {0};
+    state_begin(&w, type, REGS_DEVICE_STATE_VERSION);
+    size_t n;
+    uint8_t *records = regs_state_save(bank, &n);
+    state_put_blob(&w, records, n);
+    free(records);
+    return state_take(&w, len);
+}
+
+bool regs_device_load(RegBank *bank, const char *type, const uint8_t *data,
+                      size_t len, Error **errp)
+{
+    StateReader r;
+    if (!state_open(&r, type, REGS_DEVICE_STATE_VERSION, data, len, errp))
+        return false;
+    size_t n;
+    const uint8_t *records = state_get_blob(&r, &n);
+    if (!state_end(&r, type, errp))
+        return false;
+    if (regs_state_load(bank, records, n, errp))
+        return true;
+    error_prepend(errp, "%s: ", type);
+    return false;
 }

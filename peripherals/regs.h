@@ -131,10 +131,18 @@ typedef struct RegDef {
 } RegDef;
 
 /* State a model holds outside its registers that a snapshot must keep
- * (FIFO contents, a shift register), declared next to the table. */
+ * (FIFO contents, a shift register, what it latched, its clock events),
+ * declared next to the table. Everything that changes while the device
+ * runs is either a register with storage or declared here; what follows
+ * from it (an output's level, a cached search) is re-derived by the
+ * table's after_load. */
 typedef enum RegStateKind {
     REG_STATE_BYTES, /* `size` bytes at `offset` of the state */
-    REG_STATE_EVENT, /* a ClockEvent * at `offset`: pending and deadline */
+    REG_STATE_BOOL,  /* `size` bools at `offset`: each byte must be 0 or 1 */
+    REG_STATE_EVENT, /* a ClockEvent * at `offset` (NULL: the instance has
+                        none, and it may not be saved pending): whether it
+                        is pending, its deadline and its place among
+                        events of that deadline (clock_event_order) */
 } RegStateKind;
 
 typedef struct RegState {
@@ -145,6 +153,8 @@ typedef struct RegState {
 
 #define REG_STATE(type, member) \
     {#member, REG_STATE_BYTES, offsetof(type, member), sizeof(((type *)0)->member)}
+#define REG_STATE_BOOL(type, member) \
+    {#member, REG_STATE_BOOL, offsetof(type, member), sizeof(((type *)0)->member)}
 #define REG_STATE_EVENT(type, member) \
     {#member, REG_STATE_EVENT, offsetof(type, member), sizeof(void *)}
 
@@ -156,8 +166,16 @@ typedef struct RegTable {
     /* After every guest access that may have changed something (see
      * the top of the file; not peeks). */
     void (*after_access)(void *dev);
-    /* After regs_state_load restored the state: re-derives what follows
-     * from it (a window's target, the levels of the outputs). */
+    /* Snapshot loads (regs_state_load). check_load sees the device with
+     * the saved registers and declared state in place (its clock events
+     * not yet touched) and refuses what the model cannot run with (a
+     * FIFO's count past its depth, a divisor of 0), with a message; it
+     * must change nothing (regs_state_load then puts the old values
+     * back). NULL: every value is fine. after_load then re-derives what
+     * follows from the state (a window's target, a cached search) and
+     * drives the outputs' levels, without rescheduling the events, which
+     * regs_state_load restored. NULL: nothing to do. */
+    bool (*check_load)(const void *dev, Error **errp);
     void (*after_load)(void *dev);
 } RegTable;
 
@@ -252,13 +270,46 @@ void regs_describe_access(const RegBank *bank, uint64_t offset, uint32_t value,
  * register (offset, name, width, access, reset, mask, fields). */
 void regs_describe_table(const RegTable *table, FILE *out);
 
-/* Snapshot support: the registers' stored values and the declared state,
- * as a self-describing byte string (names and sizes included, so a
- * mismatch is refused by name). regs_state_save returns a malloc'd buffer
- * of *len bytes; regs_state_load restores it into the bank's device, or
- * fails naming what does not match, changing nothing. Clock events are
- * rescheduled at their saved deadlines. */
+/* Snapshot support: the registers' stored values, the declared state and
+ * the bank's report log (what was said once stays said), as a
+ * self-describing byte string (names and sizes included, so a mismatch
+ * is refused by name). regs_state_save returns a malloc'd buffer of *len
+ * bytes. regs_state_check says whether regs_state_load would take it
+ * (the records, the bools, the events, the table's check_load), changing
+ * nothing. regs_state_load restores it into the bank's device, or fails
+ * naming what does not match, changing nothing; clock events are
+ * rescheduled at their saved deadlines, in their saved order among
+ * events of one deadline (or cancelled), then the table's after_load
+ * runs. */
 uint8_t *regs_state_save(const RegBank *bank, size_t *len);
+bool regs_state_check(RegBank *bank, const uint8_t *data, size_t len, Error **errp);
 bool regs_state_load(RegBank *bank, const uint8_t *data, size_t len, Error **errp);
+
+/* A table model's whole snapshot state (PeripheralClass.save_state and
+ * load_state): the state_io.h envelope naming `type`, then the bank's
+ * records. Errors start with "TYPE: ". */
+uint8_t *regs_device_save(const RegBank *bank, const char *type, size_t *len);
+bool regs_device_load(RegBank *bank, const char *type, const uint8_t *data,
+                      size_t len, Error **errp);
+/* The layout version of that envelope. */
+#define REGS_DEVICE_STATE_VERSION 1u
+
+/* The two hooks of a model whose state is its bank (registers and the
+ * table's RegState list), as `static` functions PREFIX_save_state and
+ * PREFIX_load_state for its class; `member` is the bank in its state
+ * struct `Type`:
+ *     REGS_STATE_HOOKS(otp, Otp, bank, "sifive,otp0")
+ *     ... .save_state = otp_save_state, .load_state = otp_load_state, */
+#define REGS_STATE_HOOKS(prefix, Type, member, type_name)                     \
+    static uint8_t *prefix##_save_state(void *state, size_t *len)            \
+    {                                                                         \
+        return regs_device_save(&((Type *)state)->member, type_name, len);    \
+    }                                                                         \
+    static bool prefix##_load_state(void *state, const uint8_t *data,         \
+                                    size_t len, Error **errp)                 \
+    {                                                                         \
+        return regs_device_load(&((Type *)state)->member, type_name, data,    \
+                                len, errp);                                   \
+    }
 
 #endif

@@ -59,6 +59,7 @@ typedef struct Remap {
     size_t ntargets;
     RegBank bank;
     uint32_t select, reset_select;
+    bool shown; /* the window shows target `select` (else it is disabled) */
 } Remap;
 
 /* The region of target `i` when the window can show it; otherwise NULL
@@ -83,16 +84,14 @@ static MemoryRegion *remap_usable(const Remap *r, size_t i, char *why,
     return target;
 }
 
-/* Points the window at the selected target, or disables it (reported)
- * when that cannot be shown; one transaction. */
-static void remap_apply(Remap *r)
+/* Points the window at `target`, or, when NULL (or it would make a
+ * cycle: `why` says so), disables it; one transaction. True when shown. */
+static bool remap_show(Remap *r, MemoryRegion *target, char *why, size_t why_size)
 {
-    char why[160];
     Error *err = NULL;
-    MemoryRegion *target = remap_usable(r, r->select, why, sizeof why);
     memory_begin(r->ms);
     if (target && !memory_region_set_alias_target(r->window, target, 0, &err)) {
-        snprintf(why, sizeof why, "%s", error_message(err)); /* a cycle */
+        snprintf(why, why_size, "%s", error_message(err)); /* a cycle */
         error_free(err);
         target = NULL;
     }
@@ -100,7 +99,17 @@ static void remap_apply(Remap *r)
         abort(); /* our own empty container of the window's size */
     memory_region_set_enabled(r->window, target != NULL);
     memory_commit(r->ms);
-    if (!target)
+    r->shown = target != NULL;
+    return r->shown;
+}
+
+/* Points the window at the selected target, or disables it (reported)
+ * when that cannot be shown. */
+static void remap_apply(Remap *r)
+{
+    char why[160];
+    MemoryRegion *target = remap_usable(r, r->select, why, sizeof why);
+    if (!remap_show(r, target, why, sizeof why))
         device_log_guest(&r->host, r->name, "select %u: %s: the window is "
                          "disabled", r->select, why);
 }
@@ -115,6 +124,7 @@ static void remap_release_alias(void *state, MemoryRegion *alias)
         abort(); /* our own empty container of the window's size */
     memory_region_set_enabled(r->window, false);
     memory_commit(r->ms);
+    r->shown = false;
     device_log_guest(&r->host, r->name, "'%s' was removed: the window is disabled",
                      r->targets[r->select]);
 }
@@ -155,16 +165,50 @@ static const RegDef remap_regs[] = {
      .store = REG_NO_STORE, .read = count_read},
 };
 
+/* Which target is selected and whether the window shows it: a window
+ * disabled because its target went (release_alias) stays so until the
+ * next select, whatever is there now. What it shows follows from them. */
 static const RegState remap_state[] = {
     REG_STATE(Remap, select),
+    REG_STATE_BOOL(Remap, shown),
 };
+
+/* A shown window needs its target there now, large enough. */
+static bool remap_check_load(const void *dev, Error **errp)
+{
+    const Remap *r = dev;
+    char why[160];
+    if (r->select >= r->ntargets) {
+        error_setf(errp, "saved select %u is past the last target (%zu)", r->select,
+                   r->ntargets - 1);
+        return false;
+    }
+    if (r->shown && !remap_usable(r, r->select, why, sizeof why)) {
+        error_setf(errp, "the saved window shows target %u: %s", r->select, why);
+        return false;
+    }
+    return true;
+}
+
+/* A snapshot load: the window as saved, nothing reported. */
+static void remap_loaded(void *dev)
+{
+    Remap *r = dev;
+    char why[160];
+    MemoryRegion *target = r->shown ? remap_usable(r, r->select, why, sizeof why) : NULL;
+    remap_show(r, target, why, sizeof why);
+}
 
 static const RegTable remap_table = {
     .regs = remap_regs,
     .nregs = REG_TABLE_LEN(remap_regs),
     .state = remap_state,
     .nstate = REG_TABLE_LEN(remap_state),
+    .check_load = remap_check_load,
+    .after_load = remap_loaded,
 };
+
+REGS_STATE_HOOKS(remap, Remap, bank, REMAP_TYPE)
 
 /* ---- reset, create and the class ---- */
 
@@ -285,6 +329,7 @@ static bool remap_create(const DeviceConfig *config, Device *out,
     Error *err = NULL;
     r->window = memory_region_new_alias(owner, sub, target, 0,
                                         r->window_size, &err);
+    r->shown = true;
     if (!r->window ||
         !r->host.map_region(r->host.opaque, r->window, window,
                             REMAP_WINDOW_PRIORITY, &err)) {
@@ -310,4 +355,6 @@ const PeripheralClass remap_controller_class = {
     .reset = remap_reset,
     .release_alias = remap_release_alias,
     .registers = &remap_table,
+    .save_state = remap_save_state,
+    .load_state = remap_load_state,
 };

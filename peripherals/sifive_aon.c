@@ -749,11 +749,35 @@ static const RegState aon_state[] = {
     REG_STATE(Aon, epoch_ticks),
     REG_STATE(Aon, wdog_anchor),
     REG_STATE(Aon, wdog_due),
-    REG_STATE(Aon, wdog_biting),
+    REG_STATE_BOOL(Aon, wdog_biting),
     REG_STATE(Aon, rtc_anchor),
     REG_STATE_EVENT(Aon, wdog_event),
     REG_STATE_EVENT(Aon, rtc_event),
 };
+
+/* The saved rate must be the one the saved registers select (and never
+ * a divider of 0: ticks divide by it). */
+static bool aon_check_load(const void *dev, Error **errp)
+{
+    const Aon *a = dev;
+    uint64_t hz, div;
+    lfclk_rate(a, &hz, &div);
+    if (a->lf_div != 0 && hz == a->lf_hz && div == a->lf_div)
+        return true;
+    error_setf(errp, "saved low-frequency clock (%llu Hz / %llu) is not what its "
+               "registers select", (unsigned long long)a->lf_hz,
+               (unsigned long long)a->lf_div);
+    return false;
+}
+
+/* A snapshot load: both outputs from the restored state (the events wait
+ * at their restored deadlines). */
+static void aon_loaded(void *dev)
+{
+    Aon *a = dev;
+    irq_set(&a->irqs[AON_WDOG], a->wdogcfg & WDOG_IP0);
+    irq_set(&a->irqs[AON_RTC], rtc_ip(a, aon_ticks(a)));
+}
 
 static const RegTable aon_table = {
     .regs = aon_regs,
@@ -761,7 +785,11 @@ static const RegTable aon_table = {
     .state = aon_state,
     .nstate = REG_TABLE_LEN(aon_state),
     .after_access = aon_after_access,
+    .check_load = aon_check_load,
+    .after_load = aon_loaded,
 };
+
+REGS_STATE_HOOKS(aon, Aon, bank, "sifive,aon")
 
 /* ---- the class ---- */
 
@@ -898,4 +926,6 @@ const PeripheralClass sifive_aon_class = {
     .connect_irqs = aon_connect_irqs,
     .reset = aon_reset,
     .registers = &aon_table,
+    .save_state = aon_save_state,
+    .load_state = aon_load_state,
 };

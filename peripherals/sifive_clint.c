@@ -74,6 +74,16 @@ static uint64_t clint_mtimecmp(const Clint *c)
     return (uint64_t)c->mtimecmph << 32 | c->mtimecmp;
 }
 
+/* Drives both outputs from the registers and the time; true when MTI is
+ * high. */
+static bool clint_drive(Clint *c, uint64_t mtime)
+{
+    bool mti = mtime >= clint_mtimecmp(c);
+    irq_set(&c->irqs[CLINT_MSI], c->msip & MSIP_MASK);
+    irq_set(&c->irqs[CLINT_MTI], mti);
+    return mti;
+}
+
 /* The one place the outputs are driven; called after every register
  * write and when the timer event fires. Schedules the event for the cycle
  * mtime reaches mtimecmp, or cancels it. */
@@ -82,9 +92,7 @@ static void clint_update_irq(Clint *c)
     uint64_t ticks = clint_ticks(c);
     uint64_t mtime = ticks + c->mtime_offset;
     uint64_t cmp = clint_mtimecmp(c);
-    bool mti = mtime >= cmp;
-    irq_set(&c->irqs[CLINT_MSI], c->msip & MSIP_MASK);
-    irq_set(&c->irqs[CLINT_MTI], mti);
+    bool mti = clint_drive(c, mtime);
     uint64_t due = CLOCK_NEVER;
     if (!mti && cmp - mtime <= UINT64_MAX - ticks)
         due = clock_cycles_from(c->clock, ticks + (cmp - mtime), c->timebase_hz);
@@ -170,13 +178,23 @@ static const RegState clint_state[] = {
     REG_STATE_EVENT(Clint, timer),
 };
 
+/* A snapshot load: the outputs from the restored registers (the timer
+ * event waits at its restored deadline). */
+static void clint_loaded(void *dev)
+{
+    clint_drive(dev, clint_mtime(dev));
+}
+
 static const RegTable clint_table = {
     .regs = clint_regs,
     .nregs = REG_TABLE_LEN(clint_regs),
     .state = clint_state,
     .nstate = REG_TABLE_LEN(clint_state),
     .after_access = clint_changed,
+    .after_load = clint_loaded,
 };
+
+REGS_STATE_HOOKS(clint, Clint, bank, "sifive,clint0")
 
 /* ---- the class ---- */
 
@@ -268,4 +286,6 @@ const PeripheralClass sifive_clint_class = {
     .connect_irqs = clint_connect_irqs,
     .reset = clint_reset,
     .registers = &clint_table,
+    .save_state = clint_save_state,
+    .load_state = clint_load_state,
 };

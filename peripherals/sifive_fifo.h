@@ -25,6 +25,13 @@ typedef struct SifiveFifo {
     uint8_t head, count;
 } SifiveFifo;
 
+/* A FIFO restored from a snapshot is one this code can run: its head
+ * inside the buffer, its count at most the depth. */
+static inline bool sifive_fifo_ok(const SifiveFifo *f)
+{
+    return f->head < SIFIVE_FIFO_DEPTH && f->count <= SIFIVE_FIFO_DEPTH;
+}
+
 static inline void sifive_fifo_push(SifiveFifo *f, uint8_t byte)
 {
     f->data[(f->head + f->count++) % SIFIVE_FIFO_DEPTH] = byte;

@@ -239,17 +239,38 @@ static const RegDef gpio_regs[] = {
     GPIO_REG(passthru_low_ie, 0x48, REG_RW),
 };
 
-/* Outside the registers: what drives the pins from outside and where the
- * injection schedule stands. (irq_level is not state: it mirrors the
- * lines as they are driven now.) */
+/* Outside the registers: what drives the pins from outside (set_input,
+ * the injections: the monitor's `gpio` lands here), the I/O functions'
+ * inputs, where the injection schedule stands (the schedule itself is the
+ * `inject` property) and what the waveform saw last. (irq_level is not
+ * state: it mirrors the lines as they are driven now.) */
 static const RegState gpio_state[] = {
     REG_STATE(Gpio, ext_driven),
     REG_STATE(Gpio, ext_level),
     REG_STATE(Gpio, iof_wired),
     REG_STATE(Gpio, iof_level),
     REG_STATE(Gpio, next_inject),
+    REG_STATE(Gpio, pins_published),
+    REG_STATE_BOOL(Gpio, published),
     REG_STATE_EVENT(Gpio, inject_event),
 };
+
+static bool gpio_check_load(const void *dev, Error **errp)
+{
+    const Gpio *g = dev;
+    if (g->next_inject <= g->ninject)
+        return true;
+    error_setf(errp, "saved injection %zu is past the %zu of the schedule",
+               g->next_inject, g->ninject);
+    return false;
+}
+
+/* A snapshot load: every output from the restored ip and ie bits (the
+ * pins are not sampled again: input_val and the ip bits are the state). */
+static void gpio_loaded(void *dev)
+{
+    gpio_update_irq(dev, true);
+}
 
 static const RegTable gpio_table = {
     .regs = gpio_regs,
@@ -257,7 +278,11 @@ static const RegTable gpio_table = {
     .state = gpio_state,
     .nstate = REG_TABLE_LEN(gpio_state),
     .after_access = gpio_changed,
+    .check_load = gpio_check_load,
+    .after_load = gpio_loaded,
 };
+
+REGS_STATE_HOOKS(gpio, Gpio, bank, "sifive,gpio0")
 
 /* ---- injection: set_input and the `inject` schedule ---- */
 
@@ -567,4 +592,6 @@ const PeripheralClass sifive_gpio_class = {
     .set_input = gpio_set_input,
     .set_property = gpio_set_property,
     .registers = &gpio_table,
+    .save_state = gpio_save_state,
+    .load_state = gpio_load_state,
 };

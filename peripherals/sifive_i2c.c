@@ -367,8 +367,28 @@ static const RegState sifive_i2c_state[] = {
     REG_STATE(SifiveI2c, shift),
     REG_STATE(SifiveI2c, selected),
     REG_STATE(SifiveI2c, expect_address),
+    REG_STATE(SifiveI2c, mistakes),
     REG_STATE_EVENT(SifiveI2c, done),
 };
+
+/* Only slots holding a target can be selected (their stop() is called). */
+static bool sifive_i2c_check_load(const void *dev, Error **errp)
+{
+    const SifiveI2c *s = dev;
+    uint32_t occupied = 0;
+    for (unsigned i = 0; i < I2C_SLOTS; i++)
+        occupied |= s->slot[i].cls ? 1u << i : 0;
+    if (!(s->selected & ~occupied))
+        return true;
+    error_setf(errp, "saved state selects targets in empty slots (0x%x)",
+               s->selected & ~occupied);
+    return false;
+}
+
+static void sifive_i2c_loaded(void *dev)
+{
+    sifive_i2c_update_irq(dev);
+}
 
 static const RegTable sifive_i2c_table = {
     .regs = sifive_i2c_regs,
@@ -376,6 +396,8 @@ static const RegTable sifive_i2c_table = {
     .state = sifive_i2c_state,
     .nstate = REG_TABLE_LEN(sifive_i2c_state),
     .after_access = sifive_i2c_after_access,
+    .check_load = sifive_i2c_check_load,
+    .after_load = sifive_i2c_loaded,
 };
 
 /* ---- the class ---- */
@@ -432,6 +454,21 @@ static const DeviceProperty sifive_i2c_props[] = {
     REGS_BAD_ACCESS_PROPERTY,
     {0},
 };
+
+/* The registers and transfer state, then each slot's target. */
+static uint8_t *sifive_i2c_save_state(void *state, size_t *len)
+{
+    SifiveI2c *s = state;
+    return bus_controller_save(&s->bank, SIFIVE_I2C_TYPE, s->slot, I2C_SLOTS, len);
+}
+
+static bool sifive_i2c_load_state(void *state, const uint8_t *data, size_t len,
+                                  Error **errp)
+{
+    SifiveI2c *s = state;
+    return bus_controller_load(&s->bank, SIFIVE_I2C_TYPE, s->slot, slot_keys, I2C_SLOTS,
+                               data, len, errp);
+}
 
 static bool sifive_i2c_set_property(void *state, const char *key,
                                     const char *value, Error **errp)
@@ -508,4 +545,6 @@ const PeripheralClass sifive_i2c_class = {
     .reset = sifive_i2c_reset,
     .set_property = sifive_i2c_set_property,
     .registers = &sifive_i2c_table,
+    .save_state = sifive_i2c_save_state,
+    .load_state = sifive_i2c_load_state,
 };

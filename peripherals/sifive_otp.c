@@ -105,6 +105,8 @@ static const RegTable otp_table = {
     .nregs = REG_TABLE_LEN(otp_regs),
 };
 
+REGS_STATE_HOOKS(otp, Otp, bank, "sifive,otp0")
+
 static void otp_reset(void *state)
 {
     Otp *o = state;
@@ -196,4 +198,6 @@ const PeripheralClass sifive_otp_class = {
     .create = otp_create,
     .reset = otp_reset,
     .registers = &otp_table,
+    .save_state = otp_save_state,
+    .load_state = otp_load_state,
 };

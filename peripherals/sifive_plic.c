@@ -312,11 +312,42 @@ static const RegDef plic_regs[] = {
      .write = claim_write},
 };
 
+/* The gateways: the input levels and the requests forwarded (the levels
+ * are the PLIC's own: a snapshot load tells it nothing of its sources).
+ * best and out are derived. */
 static const RegState plic_state[] = {
     REG_STATE(Plic, level),
     REG_STATE(Plic, busy),
     REG_STATE_EVENT(Plic, sample),
 };
+
+/* Bits past source N in saved bitmaps would make a claim index past the
+ * priorities: refused. */
+static bool plic_check_load(const void *dev, Error **errp)
+{
+    const Plic *p = dev;
+    for (unsigned w = 0; w < PLIC_MAX_WORDS; w++) {
+        uint32_t outside = ~plic_source_mask(p, w);
+        bool bad = (p->pending[w] | p->level[w] | p->busy[w]) & outside;
+        for (unsigned c = 0; !bad && w < PLIC_ENABLE_WORDS && c < p->contexts; c++)
+            bad = plic_enables(p, c)[w] & outside;
+        if (bad) {
+            error_setf(errp, "saved bitmap word %u names sources past %u", w,
+                       p->sources);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A snapshot load: each context's best source found again and every
+ * output driven. */
+static void plic_loaded(void *dev)
+{
+    Plic *p = dev;
+    p->dirty = true;
+    plic_update_irq(p, true);
+}
 
 static const RegTable plic_table = {
     .regs = plic_regs,
@@ -324,7 +355,11 @@ static const RegTable plic_table = {
     .state = plic_state,
     .nstate = REG_TABLE_LEN(plic_state),
     .after_access = plic_changed,
+    .check_load = plic_check_load,
+    .after_load = plic_loaded,
 };
+
+REGS_STATE_HOOKS(plic, Plic, bank, "sifive,plic-1.0.0")
 
 /* ---- reset, create and the class ---- */
 
@@ -509,4 +544,6 @@ const PeripheralClass sifive_plic_class = {
     .irq_input_detach = plic_irq_input_detach,
     .reset = plic_reset,
     .registers = &plic_table,
+    .save_state = plic_save_state,
+    .load_state = plic_load_state,
 };

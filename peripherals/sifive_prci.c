@@ -235,6 +235,8 @@ static const RegTable prci_table = {
     .nstate = REG_TABLE_LEN(prci_state),
 };
 
+REGS_STATE_HOOKS(prci, Prci, bank, "sifive,fe310-prci")
+
 /* ---- the class ---- */
 
 static void prci_reset(void *state)
@@ -318,4 +320,6 @@ const PeripheralClass sifive_prci_class = {
     .create = prci_create,
     .reset = prci_reset,
     .registers = &prci_table,
+    .save_state = prci_save_state,
+    .load_state = prci_load_state,
 };

@@ -76,6 +76,7 @@
 #include "peripherals/peripheral.h"
 #include "peripherals/regs.h"
 #include "soc/alloc.h"
+#include "soc/state_io.h"
 
 #include <stdlib.h>
 
@@ -106,6 +107,7 @@ typedef struct PwmRun {
     uint32_t cmp[PWM_NCMP];
     uint8_t scale, center, gang;
     bool sticky, zerocmp, deglitch, enalways;
+    uint8_t spare; /* 0: no padding, so a snapshot's bytes are all defined */
 } PwmRun;
 
 /* What changes tick by tick: the state during bus tick `tick`. */
@@ -115,7 +117,12 @@ typedef struct PwmTick {
     uint8_t ip;    /* pwmcmpXip, bit X */
     bool oneshot;  /* pwmenoneshot */
     bool dosticky; /* the RTL's registered "keep ip" */
+    uint8_t spare; /* 0: no padding, so a snapshot's bytes are all defined */
 } PwmTick;
+
+/* Saved as bytes (pwm_state): no padding may hide in them. */
+_Static_assert(sizeof(PwmRun) == 4 * PWM_NCMP + 8, "PwmRun has padding");
+_Static_assert(sizeof(PwmTick) == 16, "PwmTick has padding");
 
 typedef struct Pwm {
     RegBank bank;
@@ -532,6 +539,9 @@ static const RegDef pwm_regs[] = {
     PWM_CMP_REG(3),
 };
 
+/* The configuration the counter runs with, its anchor tick, the levels
+ * driven and the next change's tick. (watched and the waveform's watch
+ * follow from the wiring and the listeners: after_load redoes them.) */
 static const RegState pwm_state[] = {
     REG_STATE(Pwm, run),
     REG_STATE(Pwm, now),
@@ -540,13 +550,46 @@ static const RegState pwm_state[] = {
     REG_STATE_EVENT(Pwm, event),
 };
 
+/* What the tick logic relies on: bools that are bools, a scale whose
+ * shifts fit, ip bits of four comparators, a count inside its width. */
+static bool pwm_check_load(const void *dev, Error **errp)
+{
+    const Pwm *p = dev;
+    const PwmRun *r = &p->run;
+    const PwmTick *t = &p->now;
+    bool bools = state_bools_ok(&r->sticky, 1) && state_bools_ok(&r->zerocmp, 1) &&
+                 state_bools_ok(&r->deglitch, 1) && state_bools_ok(&r->enalways, 1) &&
+                 state_bools_ok(&t->oneshot, 1) && state_bools_ok(&t->dosticky, 1);
+    if (bools && r->scale <= PWM_MAX_SCALE && t->ip <= 0xf && t->count <= p->count_mask)
+        return true;
+    error_setf(errp, "saved counter state is not one the counter can be in");
+    return false;
+}
+
+/* A snapshot load: every output at its restored level, and the waveform's
+ * watch from here (the outputs' event waits at its restored deadline). */
+static void pwm_loaded(void *dev)
+{
+    Pwm *p = dev;
+    for (unsigned i = 0; i < PWM_OUTPUTS; i++)
+        irq_set(&p->irqs[i], p->driven >> i & 1);
+    if (p->observed) {
+        p->published = (uint8_t)~pwm_levels(&p->run, &p->now); /* all differ */
+        pwm_watch(p);
+    }
+}
+
 static const RegTable pwm_table = {
     .regs = pwm_regs,
     .nregs = REG_TABLE_LEN(pwm_regs),
     .state = pwm_state,
     .nstate = REG_TABLE_LEN(pwm_state),
     .after_access = pwm_changed,
+    .check_load = pwm_check_load,
+    .after_load = pwm_loaded,
 };
+
+REGS_STATE_HOOKS(pwm, Pwm, bank, "sifive,pwm0")
 
 /* ---- the class ---- */
 
@@ -680,4 +723,6 @@ const PeripheralClass sifive_pwm_class = {
     .connect_irqs = pwm_connect_irqs,
     .reset = pwm_reset,
     .registers = &pwm_table,
+    .save_state = pwm_save_state,
+    .load_state = pwm_load_state,
 };

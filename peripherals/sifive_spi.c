@@ -427,16 +427,45 @@ static const RegDef spi_regs[] = {
      .store = REG_NO_STORE, .read = ip_read, .fields = ie_fields},
 };
 
+/* The FIFOs, the frame in flight, the chip selects as driven and as the
+ * devices saw them, the overflow reports. (window_hidden mirrors the
+ * window region: after_load brings it to fctrl.en.) */
 static const RegState spi_state[] = {
     REG_STATE(SifiveSpi, tx),
     REG_STATE(SifiveSpi, rx),
-    REG_STATE(SifiveSpi, busy),
+    REG_STATE_BOOL(SifiveSpi, busy),
     REG_STATE(SifiveSpi, shift),
-    REG_STATE(SifiveSpi, cs_active),
+    REG_STATE_BOOL(SifiveSpi, cs_active),
     REG_STATE(SifiveSpi, active_id),
     REG_STATE(SifiveSpi, pins),
+    REG_STATE_BOOL(SifiveSpi, tx_overflowed),
+    REG_STATE_BOOL(SifiveSpi, rx_overflowed),
     REG_STATE_EVENT(SifiveSpi, frame_end),
 };
+
+static bool spi_check_load(const void *dev, Error **errp)
+{
+    const SifiveSpi *s = dev;
+    if (!sifive_fifo_ok(&s->tx) || !sifive_fifo_ok(&s->rx)) {
+        error_setf(errp, "saved FIFOs hold more than %u bytes", SIFIVE_FIFO_DEPTH);
+        return false;
+    }
+    if (s->cs_active && s->active_id >= s->ncs) {
+        error_setf(errp, "saved state asserts chip select %u of %u", s->active_id,
+                   s->ncs);
+        return false;
+    }
+    return true;
+}
+
+/* A snapshot load: the window follows fctrl.en, the output the FIFOs
+ * (the pins are as saved, and so are the devices' selections). */
+static void spi_loaded(void *dev)
+{
+    SifiveSpi *s = dev;
+    spi_update_window(s);
+    spi_update_irq(s);
+}
 
 static const RegTable sifive_spi_regs = {
     .regs = spi_regs,
@@ -444,6 +473,8 @@ static const RegTable sifive_spi_regs = {
     .state = spi_state,
     .nstate = REG_TABLE_LEN(spi_state),
     .after_access = spi_after_access,
+    .check_load = spi_check_load,
+    .after_load = spi_loaded,
 };
 
 /* ---- reset, create and the class ---- */
@@ -640,6 +671,20 @@ static bool spi_create(const DeviceConfig *config, Device *out, Error **errp)
     return true;
 }
 
+/* The registers and frame state, then each chip select's device. */
+static uint8_t *spi_save_state(void *state, size_t *len)
+{
+    SifiveSpi *s = state;
+    return bus_controller_save(&s->bank, SIFIVE_SPI_TYPE, s->cs, s->ncs, len);
+}
+
+static bool spi_load_state(void *state, const uint8_t *data, size_t len, Error **errp)
+{
+    SifiveSpi *s = state;
+    return bus_controller_load(&s->bank, SIFIVE_SPI_TYPE, s->cs, cs_keys, s->ncs, data,
+                               len, errp);
+}
+
 /* `csN` replaces the device on chip select N; `csN.PROP` changes one of
  * its live properties. A new device whose chip select is low now is told
  * so first (spi_bus.h). */
@@ -683,4 +728,6 @@ const PeripheralClass sifive_spi_class = {
     .reset = spi_reset,
     .set_property = spi_set_property,
     .registers = &sifive_spi_regs,
+    .save_state = spi_save_state,
+    .load_state = spi_load_state,
 };

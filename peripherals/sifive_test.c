@@ -68,6 +68,9 @@ static const RegTable sifive_test_table = {
     .nregs = REG_TABLE_LEN(sifive_test_regs),
 };
 
+/* No state: the finisher acts at once. The bank's report log is all. */
+REGS_STATE_HOOKS(test, SifiveTest, bank, "sifive,test0")
+
 static const DeviceProperty test_props[] = {
     REGS_BAD_ACCESS_PROPERTY,
     {0},
@@ -106,4 +109,6 @@ const PeripheralClass sifive_test_class = {
     .properties = test_props,
     .create = test_create,
     .registers = &sifive_test_table,
+    .save_state = test_save_state,
+    .load_state = test_load_state,
 };

@@ -253,15 +253,31 @@ static const RegDef sifive_uart_regs[] = {
      .mask = DIV_MASK, .store = offsetof(SifiveUart, div)},
 };
 
+/* The FIFOs, the byte being sent, the overflow report, the events (the
+ * RX poll too: input arrives at the same cycles after a restore). */
 static const RegState sifive_uart_state[] = {
     REG_STATE(SifiveUart, tx),
     REG_STATE(SifiveUart, rx),
-    REG_STATE(SifiveUart, tx_busy),
+    REG_STATE_BOOL(SifiveUart, tx_busy),
     REG_STATE(SifiveUart, tx_shift),
-    REG_STATE(SifiveUart, tx_overflowed),
+    REG_STATE_BOOL(SifiveUart, tx_overflowed),
     REG_STATE_EVENT(SifiveUart, tx_done),
     REG_STATE_EVENT(SifiveUart, rx_poll),
 };
+
+static bool sifive_uart_check_load(const void *dev, Error **errp)
+{
+    const SifiveUart *u = dev;
+    if (sifive_fifo_ok(&u->tx) && sifive_fifo_ok(&u->rx))
+        return true;
+    error_setf(errp, "saved FIFOs hold more than %u bytes", SIFIVE_FIFO_DEPTH);
+    return false;
+}
+
+static void sifive_uart_loaded(void *dev)
+{
+    sifive_uart_update_irq(dev);
+}
 
 static const RegTable sifive_uart_table = {
     .regs = sifive_uart_regs,
@@ -269,7 +285,11 @@ static const RegTable sifive_uart_table = {
     .state = sifive_uart_state,
     .nstate = REG_TABLE_LEN(sifive_uart_state),
     .after_access = sifive_uart_changed,
+    .check_load = sifive_uart_check_load,
+    .after_load = sifive_uart_loaded,
 };
+
+REGS_STATE_HOOKS(sifive_uart, SifiveUart, bank, "sifive,uart0")
 
 /* ---- the class ---- */
 
@@ -415,4 +435,6 @@ const PeripheralClass sifive_uart_class = {
     .reset = sifive_uart_reset,
     .set_property = sifive_uart_set_property,
     .registers = &sifive_uart_table,
+    .save_state = sifive_uart_save_state,
+    .load_state = sifive_uart_load_state,
 };

@@ -378,6 +378,132 @@ static const SpiDeviceOps spi_flash_ops = {
     .transfer = spi_flash_transfer,
 };
 
+/* ---- snapshots ----
+ *
+ * The status (WIP as the cycle it ends, WEL, power-down, a pending
+ * reset), the transaction in progress, the opcodes reported, and, for an
+ * array of its own, its sectors that are not erased (a memory-backed
+ * flash's bytes are the memory's: the snapshot has them with the other
+ * memories). The layout version is 1. */
+
+#define FLASH_STATE_VERSION 1u
+
+static bool sector_erased(const uint8_t *bytes)
+{
+    for (unsigned i = 0; i < SECTOR_SIZE; i++)
+        if (bytes[i] != 0xff)
+            return false;
+    return true;
+}
+
+static void save_sectors(const SpiFlash *f, StateWriter *w)
+{
+    uint32_t sectors = f->own ? (uint32_t)(f->size / SECTOR_SIZE) : 0, kept = 0;
+    for (uint32_t i = 0; i < sectors; i++)
+        kept += !sector_erased(f->own + (size_t)i * SECTOR_SIZE);
+    state_put_u32(w, kept);
+    for (uint32_t i = 0; i < sectors; i++) {
+        const uint8_t *bytes = f->own + (size_t)i * SECTOR_SIZE;
+        if (sector_erased(bytes))
+            continue;
+        state_put_u32(w, i);
+        state_put(w, bytes, SECTOR_SIZE);
+    }
+}
+
+static uint8_t *spi_flash_save_state(const void *dev, size_t *len)
+{
+    const SpiFlash *f = dev;
+    StateWriter w = {0};
+    state_begin(&w, SPI_FLASH_TYPE, FLASH_STATE_VERSION);
+    state_put_u64(&w, f->size);
+    state_put_u8(&w, f->own != NULL);
+    state_put_u64(&w, f->busy_until);
+    uint8_t flags[6] = {f->wel, f->powered_down, f->reset_enabled, f->selected,
+                        f->ignored, f->cmd};
+    state_put(&w, flags, sizeof flags);
+    state_put_u32(&w, f->count);
+    state_put_u32(&w, f->addr);
+    state_put(&w, f->page, sizeof f->page);
+    state_put(&w, f->page_set, sizeof f->page_set);
+    state_put(&w, f->reported, sizeof f->reported);
+    save_sectors(f, &w);
+    return state_take(&w, len);
+}
+
+/* The sectors of an array of its own: each index once, in order, inside
+ * the array; put in place when `apply` (the rest erased). */
+static bool load_sectors(SpiFlash *f, StateReader *r, bool apply, Error **errp)
+{
+    uint32_t kept = state_get_u32(r), sectors = f->own ? (uint32_t)(f->size / SECTOR_SIZE) : 0;
+    if (kept > sectors) {
+        error_setf(errp, SPI_FLASH_TYPE ": saved state has %u sectors, the flash %u",
+                   kept, sectors);
+        return false;
+    }
+    if (apply && f->own)
+        memset(f->own, 0xff, (size_t)f->size);
+    for (uint32_t k = 0, next = 0; k < kept; k++) {
+        uint32_t i = state_get_u32(r);
+        uint8_t bytes[SECTOR_SIZE];
+        state_get(r, bytes, sizeof bytes);
+        if (r->truncated || i < next || i >= sectors) {
+            error_setf(errp, SPI_FLASH_TYPE ": saved sectors are truncated or out "
+                       "of order");
+            return false;
+        }
+        next = i + 1;
+        if (apply)
+            memcpy(f->own + (size_t)i * SECTOR_SIZE, bytes, SECTOR_SIZE);
+    }
+    return true;
+}
+
+static bool spi_flash_load_state(void *dev, const uint8_t *data, size_t len, bool apply,
+                                 Error **errp)
+{
+    SpiFlash *f = dev;
+    StateReader r;
+    if (!state_open(&r, SPI_FLASH_TYPE, FLASH_STATE_VERSION, data, len, errp))
+        return false;
+    uint64_t size = state_get_u64(&r);
+    uint8_t own = state_get_u8(&r);
+    if (!r.truncated && (size != f->size || own != (f->own != NULL))) {
+        error_setf(errp, SPI_FLASH_TYPE ": saved state is of a 0x%llx-byte %s flash, "
+                   "this one 0x%llx bytes %s", (unsigned long long)size,
+                   own ? "stand-alone" : "memory-backed", (unsigned long long)f->size,
+                   f->own ? "stand-alone" : "memory-backed");
+        return false;
+    }
+    uint64_t busy_until = state_get_u64(&r);
+    uint8_t flags[6];
+    state_get(&r, flags, sizeof flags);
+    uint32_t count = state_get_u32(&r), addr = state_get_u32(&r);
+    uint8_t page[PAGE_SIZE], page_set[PAGE_SIZE / 8], reported[256 / 8];
+    state_get(&r, page, sizeof page);
+    state_get(&r, page_set, sizeof page_set);
+    state_get(&r, reported, sizeof reported);
+    if (!state_bools_ok(flags, 5) && !r.truncated) {
+        error_setf(errp, SPI_FLASH_TYPE ": saved status flags are not truth values");
+        return false;
+    }
+    StateReader sectors = r;
+    if (!load_sectors(f, &sectors, false, errp) || !state_end(&sectors, SPI_FLASH_TYPE, errp))
+        return false;
+    if (!apply)
+        return true;
+    load_sectors(f, &r, true, NULL);
+    memcpy(f->page, page, sizeof f->page);
+    memcpy(f->page_set, page_set, sizeof f->page_set);
+    memcpy(f->reported, reported, sizeof f->reported);
+    f->busy_until = busy_until;
+    f->wel = flags[0], f->powered_down = flags[1], f->reset_enabled = flags[2];
+    f->selected = flags[3], f->ignored = flags[4], f->cmd = flags[5];
+    f->count = count;
+    f->addr = addr;
+    return true;
+}
+
 /* ---- create, destroy ---- */
 
 /* Writes the array to the image file; a failure is the run's news, not
@@ -600,4 +726,6 @@ const BusDeviceClass spi_flash_class = {
     .create = spi_flash_create,
     .destroy = spi_flash_destroy,
     .ops = &spi_flash_ops,
+    .save_state = spi_flash_save_state,
+    .load_state = spi_flash_load_state,
 };

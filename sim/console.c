@@ -18,6 +18,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,6 +390,11 @@ static bool accept_clients(Console *c)
         }
         drop_client(c);
         set_nonblocking(fd);
+        /* A reply is written in pieces: without this, a TCP client waits
+         * out Nagle's delay on every command (a unix socket refuses it,
+         * harmlessly). */
+        int one = 1;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->in_fd = c->out_fd = fd;
         c->client++;
         c->heard = false;

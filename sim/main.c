@@ -1,67 +1,23 @@
 /* mcusim: runs a RISC-V firmware ELF on a board described in YAML.
  * Wires the parts together: options -> board (sim/board_choice.c) ->
  * clock, memory, CPU and machine -> ELF -> monitor, console, scenario ->
- * run loop (a plain cpu_run, or sim/session.c in slices) -> exit status. */
+ * run loop (a plain cpu_run, or sim/session.c in slices) -> exit status.
+ * This file holds main, the machine's hooks, sim_open and sim_close, the
+ * start-up checks, the plain run and how a run ends; the rest of the
+ * wiring is in sim/app_*.c (sim/app.h says which holds what). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/app.h"
 #include "sim/board_choice.h"
 #include "soc/alloc.h"
 #include "sim/chardev_host.h"
-#include "sim/console.h"
-#include "sim/cpu/cpu.h"
 #include "sim/elf_load.h"
-#include "sim/elf_symbols.h"
-#include "sim/host/host.h"
-#include "sim/output_file.h"
-#include "sim/monitor.h"
-#include "sim/observers.h"
-#include "sim/options.h"
-#include "sim/scenario.h"
-#include "sim/session.h"
-#include "sim/trace.h"
-#include "sim/uart_tap.h"
-#include "gdbstub/gdbstub.h"
+#include "sim/lost_output.h"
+#include "sim/scenario_file.h"
 #include "peripherals/registry.h"
 #include "peripherals/regs.h"
-#include "soc/file.h"
-#include "soc/machine.h"
-
-/* What a run or a board description is built of. */
-typedef struct Sim {
-    Clock *clock;
-    MemorySystem *ms;
-    Cpu *cpu;
-    Machine *machine;
-    UartTaps *taps;   /* every chardev a device opens is tapped; NULL: quiet */
-    ElfSymbols *syms; /* the firmware's: traces, fault reports, scenarios */
-    Trace *trace;     /* --trace; NULL when off */
-    Host *host;       /* host services (--host, board `host:`); NULL: none */
-    GdbServer *gdb;   /* --gdb; NULL: no stub */
-    Monitor *monitor; /* the monitor language: gdb, console, scenario */
-    char *boards_path; /* the shipped boards.yaml (`board apply`) */
-    Console *console; /* --monitor; NULL: none */
-    Scenario *scenario; /* --scenario; NULL: none */
-    OutputFile *junit; /* --junit, checked at the start; NULL: none */
-    Session *session; /* the sliced run loop; NULL: one cpu_run */
-    Observers *observers; /* --vcd, --profile, --coverage */
-    bool quiet; /* --describe-board: every chardev is null */
-    bool jit;   /* --jit: CpuConfig.jit */
-    unsigned jit_threshold; /* --jit-threshold */
-    bool output_lost;      /* a chardev, the trace or stdout failed */
-    bool trace_on_stderr;  /* guest diagnostics are in the trace there */
-    char **guest_seen;     /* guest diagnostics already on stderr */
-    size_t nguest_seen;
-    bool guest_capped;     /* GUEST_STDERR_MAX reached, and said so */
-} Sim;
-
-/* How the run ended, for the exit status and the scenario's checks. */
-typedef struct RunEnd {
-    int status;
-    bool exited;        /* the firmware exited (or `quit`): status is its */
-    const char *reason; /* else why the run ended */
-} RunEnd;
 
 /* Distinct guest diagnostics shown on stderr; the rest only in a trace. */
 #define GUEST_STDERR_MAX 100
@@ -83,7 +39,7 @@ static void sim_reset_cpu(void *opaque)
 /* A chardev's, the trace file's or stdout's output failed, and said so
  * (sim/lost_output.h): the run ends with EXIT_OUTPUT_LOST, at once (the
  * CPU stops) and whatever else happens. */
-static void sim_output_failed(void *opaque, const char *what, int err)
+void sim_output_failed(void *opaque, const char *what, int err)
 {
     Sim *sim = opaque;
     sim->output_lost = true;
@@ -176,16 +132,31 @@ static void print_stats(const Cpu *cpu, uint64_t frequency_hz, double seconds)
             (unsigned long long)engine.code_flips);
 }
 
+/* --reverse's history (sim/timeline.h), for --stats. */
+static void print_reverse_stats(const Timeline *tl)
+{
+    TimelineStats st;
+    timeline_stats(tl, &st);
+    fprintf(stderr,
+            "mcusim: reverse:      %zu snapshots kept (%llu taken, %llu thinned), "
+            "%llu KiB, history from instruction %llu\n",
+            st.marks, (unsigned long long)st.marks_taken,
+            (unsigned long long)st.marks_thinned, (unsigned long long)(st.bytes + 1023) / 1024,
+            (unsigned long long)st.oldest_retired);
+}
+
 /* Whether the run must end for the firmware's sake, and with which
  * status: lost output, the firmware's exit, or a `quit` or a failed
  * scenario (which gdb hears of as an exit). */
-static bool sim_exit_requested(const Sim *sim, int *status)
+bool sim_exit_requested(const Sim *sim, int *status)
 {
     if (sim->output_lost) {
         if (status)
             *status = EXIT_OUTPUT_LOST;
         return true;
     }
+    if (sim_replay_over(sim, status)) /* the recorded status, at its end */
+        return true;
     if (host_exit_status(sim->host, status))
         return true;
     if (machine_exit_requested(sim->machine, status))
@@ -195,11 +166,6 @@ static bool sim_exit_requested(const Sim *sim, int *status)
     if (status)
         *status = end == SESSION_QUIT ? quit : EXIT_SCENARIO_FAILED;
     return end == SESSION_QUIT || end == SESSION_SCENARIO_FAILED;
-}
-
-static bool session_exited(void *opaque, int *status)
-{
-    return sim_exit_requested(opaque, status);
 }
 
 /* How the run ended, from why the CPU stopped and what the session ended
@@ -224,6 +190,13 @@ static RunEnd run_end(Sim *sim, CpuStopReason why, const Error *err)
     } else if (end == SESSION_TIMED_OUT) {
         r = (RunEnd){EXIT_TIMEOUT, false, "stopped by --timeout"};
         trace_end(sim->trace, "timeout");
+    } else if (why != CPU_STOP_FAULT && sim_replay_over(sim, NULL)) {
+        /* --replay: the recording's end, however the last run stopped
+         * (its status, unless the firmware's own came first), or a replay
+         * that failed (said) */
+        r = (RunEnd){0, !sim->replay_failed, sim->replay_failed ? "the replay failed" : NULL};
+        sim_exit_requested(sim, &r.status);
+        trace_end(sim->trace, "exit status %d", r.status);
     } else if (why == CPU_STOP_REQUESTED) {
         r = (RunEnd){0, true, NULL};
         sim_exit_requested(sim, &r.status);
@@ -241,6 +214,27 @@ static RunEnd run_end(Sim *sim, CpuStopReason why, const Error *err)
     return r;
 }
 
+/* A run with nothing to look at between slices: one cpu_run, or, keeping
+ * a reverse history (--reverse), runs of --reverse-interval instructions
+ * with the history's snapshots between them (no 1 ms slices: cheaper). */
+static CpuStopReason run_unsliced(Sim *sim, const Options *opt, Error **errp)
+{
+    if (!sim->timeline)
+        return cpu_run(sim->cpu, opt->max_insns, errp);
+    uint64_t left = opt->max_insns;
+    for (;;) {
+        uint64_t before = cpu_instructions_retired(sim->cpu);
+        CpuStopReason why = cpu_run(sim->cpu, left < opt->reverse_interval ? left
+                                                                          : opt->reverse_interval,
+                                    errp);
+        if (left != UINT64_MAX)
+            left -= cpu_instructions_retired(sim->cpu) - before;
+        if (why != CPU_STOP_INSN_LIMIT || left == 0)
+            return why;
+        timeline_slice(sim->timeline);
+    }
+}
+
 /* Runs to the end: an exit request, the instruction limit, a fault, the
  * timeout, a `quit` or a failed scenario. */
 static RunEnd run(Sim *sim, const Options *opt, uint64_t frequency_hz)
@@ -250,12 +244,14 @@ static RunEnd run(Sim *sim, const Options *opt, uint64_t frequency_hz)
     double start = session_host_seconds();
     CpuStopReason why = sim->session
                             ? session_run(sim->session, opt->max_insns, NULL, NULL, &err)
-                            : cpu_run(cpu, opt->max_insns, &err);
+                            : run_unsliced(sim, opt, &err);
     double seconds = session_host_seconds() - start;
     output_flush_stdout(sim_output_failed, sim); /* "output lost" in the trace */
     RunEnd r = run_end(sim, why, err);
     if (opt->stats)
         print_stats(cpu, frequency_hz, seconds);
+    if (opt->stats && sim->timeline)
+        print_reverse_stats(sim->timeline);
     if (r.exited) {
         /* the firmware's (or a quit's) status says it all */
     } else if (r.status == EXIT_TIMEOUT) {
@@ -308,9 +304,11 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
         .reset_cpu = sim_reset_cpu,
         .log_guest = sim_log_guest,
         .registry = registry_devices(),
+        .track_memories = sim->keep_inputs, /* the timeline snapshots it */
     };
     if (sim->observers)
         observers_machine_hooks(sim->observers, sim->clock, &hooks);
+    sim_start_log(sim);
     sim->machine = machine_new(sim->ms, board, &hooks, errp);
     if (!sim->machine)
         return false;
@@ -325,6 +323,7 @@ static bool sim_open(Sim *sim, const BoardDesc *board, Error **errp)
 static void sim_close(Sim *sim)
 {
     gdb_server_free(sim->gdb); /* removes the breakpoints gdb left */
+    timeline_free(sim->timeline); /* unmutes the taps */
     host_free(sim->host); /* unmaps its overlay from the machine's bus */
     session_free(sim->session);
     if (sim->taps)
@@ -333,11 +332,15 @@ static void sim_close(Sim *sim)
     monitor_free(sim->monitor);
     machine_free(sim->machine); /* before the CPU and the clock it uses */
     uart_taps_free(sim->taps);
+    recorder_free(sim->recorder);
+    input_log_free(sim->log); /* before the clock its event is on */
+    recording_free(sim->recording);
     cpu_free(sim->cpu);
     memory_system_free(sim->ms);
     clock_free(sim->clock);
     console_close(sim->console);
     output_file_free(sim->junit);
+    output_file_free(sim->snapshot_save);
     free(sim->boards_path);
     for (size_t i = 0; i < sim->nguest_seen; i++)
         free(sim->guest_seen[i]);
@@ -382,206 +385,6 @@ static bool sim_start_host(Sim *sim, const Options *opt, const BoardDesc *board,
     return sim->host != NULL;
 }
 
-/* ---- the monitor, the console and the scenario ---- */
-
-static bool monitor_uart_send(void *opaque, const char *device, const uint8_t *bytes,
-                              size_t len, Error **errp)
-{
-    Sim *sim = opaque;
-    return uart_taps_send(sim->taps, device, bytes, len, errp);
-}
-
-/* `reset`: the devices and the hart at once; the CPU is halted at a
- * boundary whoever asks (gdb, the console, a scenario). */
-static void monitor_reset(void *opaque)
-{
-    Sim *sim = opaque;
-    machine_reset(sim->machine);
-    cpu_reset(sim->cpu);
-}
-
-static char *monitor_stats(void *opaque)
-{
-    Sim *sim = opaque;
-    return xasprintf("instructions: %llu\ncycles: %llu\nvirtual time: %.6f s\n",
-                     (unsigned long long)cpu_instructions_retired(sim->cpu),
-                     (unsigned long long)cpu_cycles(sim->cpu),
-                     (double)cpu_cycles(sim->cpu) / (double)clock_hz(sim->clock));
-}
-
-/* What each UART sends is kept (`uart NAME read`, `run-until`) where a
- * client can ask for it: the console, the control socket, gdb. */
-#define UART_CAPTURE_MAX (1u << 20)
-
-static void sim_start_monitor(Sim *sim, const Options *opt)
-{
-    sim->boards_path = boards_shipped_path();
-    bool capture = sim->taps && (sim->console || opt->gdb);
-    if (capture)
-        uart_taps_capture(sim->taps, UART_CAPTURE_MAX);
-    MonitorContext context = {
-        .cpu = sim->cpu, .ms = sim->ms, .machine = sim->machine, .clock = sim->clock,
-        .opaque = sim, .uart_send = monitor_uart_send, .reset = monitor_reset,
-        .stats = monitor_stats, .boards_fallback = sim->boards_path,
-        .taps = capture ? sim->taps : NULL, .syms = sim->syms,
-    };
-    sim->monitor = monitor_new(&context);
-}
-
-/* The scenario `file` (taken), its `pc` symbols resolved in the ELF. */
-static bool sim_start_scenario(Sim *sim, ScenarioFile *file, Error **errp)
-{
-    ScenarioContext context = {
-        .cpu = sim->cpu, .clock = sim->clock, .monitor = sim->monitor,
-        .syms = sim->syms, .log = stderr, .can_halt = sim->console != NULL,
-    };
-    sim->scenario = scenario_new(file, &context, errp);
-    if (!sim->scenario)
-        return false;
-    uart_taps_set_observer(sim->taps, scenario_uart_output, sim->scenario);
-    return true;
-}
-
-/* The sliced run loop, when anything needs looking at between slices. */
-static void sim_start_session(Sim *sim, const Options *opt)
-{
-    if (!sim->console && !sim->scenario && !opt->gdb && opt->timeout <= 0 && !opt->realtime)
-        return; /* one cpu_run, at full speed */
-    SessionConfig config = {
-        .cpu = sim->cpu, .clock = sim->clock, .monitor = sim->monitor,
-        .console = sim->console, .scenario = sim->scenario,
-        .timeout = opt->gdb ? 0 : opt->timeout, .realtime = opt->realtime && !opt->gdb,
-        .start_halted = opt->monitor_wait, .exited = session_exited, .opaque = sim,
-        .control = opt->control != NULL, .taps = sim->taps,
-    };
-    sim->session = session_new(&config);
-}
-
-static bool write_junit(void *scenario, FILE *out)
-{
-    return scenario_write_junit(scenario, out);
-}
-
-/* The scenario's verdicts once the run is over, and the JUnit report:
- * a failed check turns the status into EXIT_SCENARIO_FAILED (unless the
- * simulator itself failed). */
-static int sim_finish_scenario(Sim *sim, const Options *opt, const RunEnd *r)
-{
-    if (!sim->scenario)
-        return r->status;
-    ScenarioEnd end = {.exited = r->exited, .status = r->status, .reason = r->reason};
-    scenario_finish(sim->scenario, &end);
-    int status = r->status;
-    if (scenario_failed(sim->scenario) && status != EXIT_OUTPUT_LOST &&
-        status != EXIT_SIM_ERROR)
-        status = EXIT_SCENARIO_FAILED;
-    Error *err = NULL;
-    if (sim->junit && !output_file_write(sim->junit, write_junit, sim->scenario, &err)) {
-        fprintf(stderr, "mcusim: --junit %s: %s\n", opt->junit, error_message(err));
-        error_free(err);
-        status = EXIT_OUTPUT_LOST;
-    }
-    return status;
-}
-
-/* ---- the GDB session (--gdb) ---- */
-
-/* Between slices: gdb wants the CPU (Ctrl-C, a new client, a client
- * gone); the server is polled every millisecond of virtual time. */
-static bool gdb_wants_cpu(void *opaque)
-{
-    Sim *sim = opaque;
-    return gdb_server_poll_interrupt(sim->gdb);
-}
-
-/* Runs until max_insns retire, a stop, or gdb wants the CPU. */
-static CpuStopReason gdb_resume(void *opaque, uint64_t max_insns, Error **errp)
-{
-    Sim *sim = opaque;
-    if (max_insns != 1)
-        return session_run(sim->session, max_insns, gdb_wants_cpu, sim, errp);
-    CpuStopReason why = cpu_step(sim->cpu, errp); /* a step needs no polling */
-    session_boundary(sim->session);
-    return why;
-}
-
-static bool gdb_exited(void *opaque, int *status)
-{
-    return sim_exit_requested(opaque, status);
-}
-
-static char *gdb_monitor(void *opaque, const char *line)
-{
-    Sim *sim = opaque;
-    MonitorRequest request;
-    return monitor_exec_text(sim->monitor, MONITOR_FROM_GDB, line, &request, NULL);
-}
-
-/* The end of a gdb session, as the scenario and the exit status see it. */
-static RunEnd gdb_run_end(Sim *sim, int status)
-{
-    int quit;
-    SessionEnd end = session_ended(sim->session, &quit);
-    if (end == SESSION_SCENARIO_FAILED)
-        return (RunEnd){EXIT_SCENARIO_FAILED, false, "a scenario check failed"};
-    if (status == EXIT_KILLED)
-        return (RunEnd){status, false, "gdb killed the firmware"};
-    if (status == EXIT_GUEST_FAULT)
-        return (RunEnd){status, false, "the firmware faulted"};
-    if (status == EXIT_SIM_ERROR)
-        return (RunEnd){status, false, "the gdb server failed"};
-    if (status == EXIT_OUTPUT_LOST)
-        return (RunEnd){status, false, "output was lost"};
-    return (RunEnd){status, true, NULL};
-}
-
-/* Serves gdb until the firmware ends or gdb kills it; between clients the
- * firmware runs on at full speed (and a new client stops it). */
-static int serve_gdb(Sim *sim, const Options *opt, Error **errp)
-{
-    bool serve = opt->gdb_wait;
-    for (;;) {
-        if (serve || gdb_server_client_pending(sim->gdb)) {
-            int result = gdb_server_serve(sim->gdb);
-            if (result >= 0)
-                return result;
-            if (result == GDB_SERVE_KILLED)
-                return EXIT_KILLED;
-            if (result == GDB_SERVE_ERROR)
-                return EXIT_SIM_ERROR;
-        }
-        serve = false;
-        int status;
-        CpuStopReason why = gdb_resume(sim, UINT64_MAX, errp);
-        if (sim_exit_requested(sim, &status))
-            return status;
-        if (why == CPU_STOP_FAULT) {
-            fprintf(stderr, "mcusim: firmware fault: %s\n", error_message(*errp));
-            error_free(*errp);
-            *errp = NULL;
-            trace_dump_registers(stderr, sim->cpu, sim->ms, sim->syms);
-            return EXIT_GUEST_FAULT;
-        }
-    }
-}
-
-static RunEnd run_with_gdb(Sim *sim, const Options *opt, Error **errp)
-{
-    GdbTarget target = {
-        .cpu = sim->cpu, .ms = sim->ms, .opaque = sim,
-        .resume = gdb_resume, .exited = gdb_exited, .monitor = gdb_monitor,
-    };
-    sim->gdb = gdb_server_new(&target, opt->gdb, errp);
-    if (!sim->gdb)
-        return (RunEnd){EXIT_SIM_ERROR, false, "the gdb server failed"};
-    const char *colon = strrchr(opt->gdb, ':');
-    fprintf(stderr, "mcusim: gdb server listening on %.*s:%u\n",
-            colon ? (int)(colon - opt->gdb) : 9, colon ? opt->gdb : "127.0.0.1",
-            gdb_server_port(sim->gdb));
-    fflush(stderr);
-    return gdb_run_end(sim, serve_gdb(sim, opt, errp));
-}
-
 /* The run starts at the board's reset_pc, else at the ELF's entry point,
  * which must be in RAM, ROM or flash (elf_check_start): the error names
  * the ELF, or points at the reset_pc (in the board file or its --set). */
@@ -613,10 +416,11 @@ static bool sim_start_at(Sim *sim, const BoardDesc *board, const char *elf,
 static OutputInput *run_inputs(const Options *opt, const BoardFile *file,
                                const BoardDesc *board, size_t *n)
 {
-    size_t max = 3 + file->nextra_paths + board->nmemories;
+    size_t max = 4 + file->nextra_paths + board->nmemories;
     OutputInput *inputs = xcalloc(max, sizeof *inputs);
     *n = 0;
     inputs[(*n)++] = (OutputInput){"the scenario file", opt->scenario};
+    inputs[(*n)++] = (OutputInput){"the snapshot file", opt->snapshot_load};
     inputs[(*n)++] = (OutputInput){"the firmware", opt->firmware};
     inputs[(*n)++] = (OutputInput){"the board file", file->path};
     for (size_t i = 0; i < file->nextra_paths; i++)
@@ -637,6 +441,19 @@ static OutputFile *sim_check_junit(const Options *opt, const BoardFile *file,
     if (!report)
         error_prepend(errp, "--junit: ");
     return report;
+}
+
+/* The --snapshot-save file, checked now and written at the end. */
+static OutputFile *sim_check_snapshot_save(const Options *opt, const BoardFile *file,
+                                           const BoardDesc *board, Error **errp)
+{
+    size_t n;
+    OutputInput *inputs = run_inputs(opt, file, board, &n);
+    OutputFile *out = output_file_open(opt->snapshot_save, inputs, n, errp);
+    free(inputs);
+    if (!out)
+        error_prepend(errp, "--snapshot-save: ");
+    return out;
 }
 
 /* --vcd, --profile, --coverage: their files checked now. */
@@ -662,13 +479,25 @@ static bool sim_prepare(Sim *sim, const Options *opt, const BoardFile *file,
 {
     ConsoleConfig console = {.control = opt->control != NULL};
     const char *console_spec = opt->control ? opt->control : opt->monitor;
+    if (console_spec && opt->replay) {
+        fprintf(stderr, "mcusim: note: --replay: %s is not opened: the recorded "
+                "commands are replayed instead\n", opt->control ? "--control" : "--monitor");
+        console_spec = NULL;
+    }
     if (console_spec && !(sim->console = console_open(console_spec, &console, errp)))
         return false;
     if (opt->junit && !(sim->junit = sim_check_junit(opt, file, board, errp)))
         return false;
+    if (opt->snapshot_save &&
+        !(sim->snapshot_save = sim_check_snapshot_save(opt, file, board, errp)))
+        return false;
     if (opt->scenario && !(*scenario = scenario_file_load(opt->scenario, errp)))
         return false;
-    return sim_open_observers(sim, opt, file, board, errp);
+    size_t ninputs;
+    OutputInput *inputs = run_inputs(opt, file, board, &ninputs);
+    bool recorded = sim_prepare_record(sim, opt, board, inputs, ninputs, errp);
+    free(inputs);
+    return recorded && sim_open_observers(sim, opt, file, board, errp);
 }
 
 /* The trace --trace asks for, listening from now on. */
@@ -690,7 +519,8 @@ static bool sim_start_trace(Sim *sim, const Options *opt, Error **errp)
 
 static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *board)
 {
-    Sim sim = {.jit = opt->jit, .jit_threshold = opt->jit_threshold};
+    Sim sim = {.jit = opt->jit, .jit_threshold = opt->jit_threshold,
+               .keep_inputs = options_reverse_on(opt)};
     Error *err = NULL;
     int status = EXIT_SIM_ERROR;
     uint32_t entry = 0;
@@ -701,15 +531,19 @@ static int simulate(const Options *opt, const BoardFile *file, const BoardDesc *
         (sim.syms = elf_symbols_load(opt->firmware, &err)) &&
         sim_start_trace(&sim, opt, &err) &&
         observers_attach(sim.observers, sim.cpu, sim.syms, &err) &&
-        sim_start_host(&sim, opt, board, &err)) {
+        sim_start_host(&sim, opt, board, &err) && sim_start_snapshot(&sim, opt, &err)) {
         sim_start_monitor(&sim, opt);
         ScenarioFile *taken = scenario;
         scenario = NULL;
         if (!taken || sim_start_scenario(&sim, taken, &err)) {
             sim_start_session(&sim, opt);
+            sim_start_timeline(&sim, opt);
             RunEnd r = opt->gdb ? run_with_gdb(&sim, opt, &err)
                                 : run(&sim, opt, board->cpu.frequency_hz);
             status = sim_finish_scenario(&sim, opt, &r);
+            sim_finish_record(&sim, status);
+            if (!sim_save_snapshot(&sim, opt))
+                status = EXIT_OUTPUT_LOST;
             if (!observers_finish(sim.observers))
                 status = EXIT_OUTPUT_LOST;
         }

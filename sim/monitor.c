@@ -23,6 +23,7 @@
 
 struct Monitor {
     MonitorContext ctx;
+    SnapshotStore *snapshots; /* `snapshot save NAME` (sim/monitor_snapshot.c) */
 };
 
 /* Command.sources */
@@ -552,6 +553,18 @@ static bool allowed(const Command *cmd, MonitorSource source)
     return cmd->sources & (1u << source);
 }
 
+/* The rows a monitor offers: the table, then the snapshot commands
+ * (sim/monitor_snapshot.c) when its context has them. */
+static size_t command_count(const MonitorContext *ctx)
+{
+    return NCOMMANDS + (ctx->snapshots ? mon_snapshot_ncommands : 0);
+}
+
+static const Command *command_at(size_t i)
+{
+    return i < NCOMMANDS ? &commands[i] : &mon_snapshot_commands[i - NCOMMANDS];
+}
+
 /* How many of words[0..n) the name's words match (all of them or 0). */
 static size_t name_match(const char *name, const Word *words, size_t n)
 {
@@ -567,15 +580,16 @@ static size_t name_match(const char *name, const Word *words, size_t n)
     return matched;
 }
 
-static const Command *find_command(const Word *words, size_t n, size_t *nmatched)
+static const Command *find_command(const MonitorContext *ctx, const Word *words, size_t n,
+                                   size_t *nmatched)
 {
     const Command *best = NULL;
     *nmatched = 0;
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        size_t m = name_match(commands[i].name, words, n);
+    for (size_t i = 0; i < command_count(ctx); i++) {
+        size_t m = name_match(command_at(i)->name, words, n);
         if (m > *nmatched) {
             *nmatched = m;
-            best = &commands[i];
+            best = command_at(i);
         }
     }
     return best;
@@ -584,10 +598,10 @@ static const Command *find_command(const Word *words, size_t n, size_t *nmatched
 static bool first_word_is(const char *name, const Word *w);
 
 /* True when the word starts names of several words (`info`). */
-static bool is_group(const Word *w)
+static bool is_group(const MonitorContext *ctx, const Word *w)
 {
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strchr(commands[i].name, ' ') && first_word_is(commands[i].name, w))
+    for (size_t i = 0; i < command_count(ctx); i++)
+        if (strchr(command_at(i)->name, ' ') && first_word_is(command_at(i)->name, w))
             return true;
     return false;
 }
@@ -620,12 +634,12 @@ static bool first_word_is(const char *name, const Word *w)
 static bool cmd_help(Call *c)
 {
     size_t n;
-    const Command *cmd = find_command(c->args, c->nargs, &n);
+    const Command *cmd = find_command(c->ctx, c->args, c->nargs, &n);
     if (cmd && n == c->nargs) {
         put_usage(c, cmd);
         return true;
     }
-    bool group = c->nargs == 1 && is_group(&c->args[0]);
+    bool group = c->nargs == 1 && is_group(c->ctx, &c->args[0]);
     if (c->nargs > 0 && !group) {
         fputs("error: unknown command '", c->out);
         for (size_t i = 0; i < c->nargs; i++) {
@@ -635,10 +649,10 @@ static bool cmd_help(Call *c)
         fputs("'; try 'help'\n", c->out);
         return false;
     }
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (allowed(&commands[i], c->source) &&
-            (!group || first_word_is(commands[i].name, &c->args[0])))
-            put_listing(c->out, &commands[i]);
+    for (size_t i = 0; i < command_count(c->ctx); i++)
+        if (allowed(command_at(i), c->source) &&
+            (!group || first_word_is(command_at(i)->name, &c->args[0])))
+            put_listing(c->out, command_at(i));
     return true;
 }
 
@@ -711,25 +725,29 @@ static bool check_words(Call *c)
     return true;
 }
 
-static bool dispatch(Call *c)
+static bool dispatch(Call *c, const char *line)
 {
     if (c->nwords == 0)
         return cmd_help(c);
     size_t n;
-    c->cmd = find_command(c->words, c->nwords, &n);
+    c->cmd = find_command(c->ctx, c->words, c->nwords, &n);
     if (!c->cmd) {
         const Word *w = &c->words[0];
-        if (is_group(w) && c->nwords > 1)
+        if (is_group(c->ctx, w) && c->nwords > 1)
             return mon_fail(c, "unknown command '%s %s'; try 'help %s'", SHOW(w),
                         SHOW(&c->words[1]), SHOW(w));
-        if (is_group(w))
+        if (is_group(c->ctx, w))
             return mon_fail(c, "unknown command '%s'; try 'help %s'", SHOW(w), SHOW(w));
         return mon_fail(c, "unknown command '%s'; try 'help'", SHOW(w));
     }
     if (!allowed(c->cmd, c->source))
         return mon_fail(c, "'%s' is not for %s: use %s", c->cmd->name, source_name(c->source),
                     c->cmd->instead ? c->cmd->instead : "another way in");
-    return bind_args(c, n) && check_words(c) && c->cmd->run(c);
+    if (!bind_args(c, n) || !check_words(c))
+        return false;
+    if (c->ctx->will_run) /* the input log (sim/input_log.h) */
+        c->ctx->will_run(c->ctx->opaque, c->source, c->cmd->name, line);
+    return c->cmd->run(c);
 }
 
 /* ---- the interface ---- */
@@ -739,11 +757,14 @@ Monitor *monitor_new(const MonitorContext *context)
     assert(context->cpu && context->ms && context->machine && context->clock);
     Monitor *mon = xcalloc(1, sizeof *mon);
     mon->ctx = *context;
+    mon->snapshots = mon_snapshot_store_new();
     return mon;
 }
 
 void monitor_free(Monitor *monitor)
 {
+    if (monitor)
+        mon_snapshot_store_free(monitor->snapshots);
     free(monitor);
 }
 
@@ -761,9 +782,9 @@ bool monitor_exec(Monitor *monitor, MonitorSource source, const char *line,
                   MonitorRequest *request, FILE *out)
 {
     *request = (MonitorRequest){.action = MONITOR_ACT_NONE};
-    Call c = {.ctx = &monitor->ctx, .source = source,
+    Call c = {.ctx = &monitor->ctx, .snapshots = monitor->snapshots, .source = source,
               .request = request, .out = out};
-    bool ok = mon_split_words(&c, line) && dispatch(&c);
+    bool ok = mon_split_words(&c, line) && dispatch(&c, line);
     if (!ok) {
         monitor_request_free(request);
         *request = (MonitorRequest){.action = MONITOR_ACT_NONE};

@@ -36,6 +36,9 @@
  * Inspection for test programs (docs/CONTROL.md): `uart NAME read` (what
  * a UART transmitted, from the taps' capture), `memory read|write`
  * (the debugger's side-effect-free path), `reg`, `info registers`.
+ *
+ * Snapshots (docs/DEBUGGING.md): `snapshot save|load|list|delete`, named
+ * snapshots the monitor keeps until it is freed, and snapshot files.
  */
 #ifndef SIM_MONITOR_H
 #define SIM_MONITOR_H
@@ -46,6 +49,7 @@
 
 #include "sim/cpu/cpu.h"
 #include "sim/elf_symbols.h"
+#include "sim/host/host.h"
 #include "sim/uart_tap.h"
 #include "soc/clock.h"
 #include "soc/error.h"
@@ -94,7 +98,7 @@ typedef struct MonitorRequest {
 
 void monitor_request_free(MonitorRequest *request);
 
-/* What the commands act on; the application's (sim/main.c). cpu, ms,
+/* What the commands act on; the application's (sim/app_monitor.c). cpu, ms,
  * machine and clock are required. */
 typedef struct MonitorContext {
     Cpu *cpu;
@@ -118,6 +122,25 @@ typedef struct MonitorContext {
     UartTaps *taps;
     /* `run-until pc SYMBOL`: the firmware's symbols. NULL: numbers only. */
     const ElfSymbols *syms;
+    /* `snapshot save|load|list|delete NAME`, `snapshot save-file|load-file
+     * FILE` (sim/snapshot.h): offered when `snapshots` is set. Snapshots
+     * hold the host services' state (`host`; NULL: none) and name the
+     * firmware (`firmware` and its snapshot_hash_file hash; NULL: none).
+     * After a load, `snapshot_loaded` (may be NULL) hears the cycles and
+     * instructions the machine was at, so the caller can move its own
+     * clock events (session_clock_moved). */
+    bool snapshots;
+    Host *host;
+    const char *firmware;
+    uint64_t firmware_hash;
+    void (*snapshot_loaded)(void *opaque, uint64_t from_cycles, uint64_t from_retired);
+    /* Called with each well-formed command allowed from `source` just
+     * before it runs: its row's name ("peripheral add") and the line as
+     * given. The input log (sim/input_log.h) records those that change the
+     * machine; before, so what the command does is logged after it. NULL:
+     * none. */
+    void (*will_run)(void *opaque, MonitorSource source, const char *command,
+                     const char *line);
 } MonitorContext;
 
 typedef struct Monitor Monitor;

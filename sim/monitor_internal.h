@@ -25,10 +25,12 @@ typedef struct Word {
 } Word;
 
 typedef struct Command Command;
+typedef struct SnapshotStore SnapshotStore; /* sim/monitor_snapshot.c */
 
 /* One command being run. */
 typedef struct Call {
     const MonitorContext *ctx;
+    SnapshotStore *snapshots; /* the monitor's named snapshots */
     MonitorSource source;
     MonitorRequest *request;
     FILE *out;
@@ -145,5 +147,13 @@ bool mon_memory_read(Call *c);    /* memory read ADDR LEN */
 bool mon_memory_write(Call *c);   /* memory write ADDR HEXBYTES */
 bool mon_reg(Call *c);            /* reg NAME [VALUE] */
 bool mon_info_registers(Call *c); /* info registers */
+
+/* ---- snapshots (sim/monitor_snapshot.c) ---- */
+
+SnapshotStore *mon_snapshot_store_new(void);
+void mon_snapshot_store_free(SnapshotStore *store); /* NULL: nothing */
+/* The `snapshot` rows, after the table's when MonitorContext.snapshots. */
+extern const Command mon_snapshot_commands[];
+extern const size_t mon_snapshot_ncommands;
 
 #endif

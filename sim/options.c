@@ -10,10 +10,9 @@
 #include "sim/console.h"
 #include "sim/cpu/cpu.h"
 #include "sim/host/host.h"
+#include "sim/timeline.h"
 #include "sim/trace.h"
 #include "soc/board.h"
-
-#define MCUSIM_VERSION "0.1.0"
 
 static void usage(FILE *out)
 {
@@ -124,6 +123,39 @@ static void usage(FILE *out)
         "                        the exit status (exit status 120 when one fails)\n"
         "      --junit FILE.xml  with --scenario: write a JUnit report, one\n"
         "                        testcase per step and per expectation\n"
+        "      --snapshot-save FILE\n"
+        "                        write the whole machine as the run ended (an\n"
+        "                        exit, a fault, --max-insns, --timeout) to FILE\n"
+        "                        (docs/DEBUGGING.md, Snapshots)\n"
+        "      --snapshot-load FILE\n"
+        "                        start from the machine a snapshot file holds\n"
+        "                        (taken of this FIRMWARE, on a hart like this\n"
+        "                        board's): restored once the ELF is loaded\n"
+        "      --record FILE     log every input from outside the machine (UART\n"
+        "                        bytes from any chardev, monitor commands from\n"
+        "                        gdb or a console, gdb's register and memory\n"
+        "                        writes) with its exact position in the run, to\n"
+        "                        FILE as it comes (docs/DEBUGGING.md, Record and\n"
+        "                        replay): attach it to a bug report\n"
+        "      --replay FILE     repeat a recorded run exactly, instruction for\n"
+        "                        instruction, with its inputs from FILE (the\n"
+        "                        same FIRMWARE, board and options; the engine may\n"
+        "                        differ): chardevs' input and consoles are not\n"
+        "                        read, and the run ends where the recording did\n"
+        "      --reverse         keep the run's history for reverse execution\n"
+        "                        (automatic snapshots and the input log; gdb's\n"
+        "                        reverse-stepi, reverse-continue, ...:\n"
+        "                        docs/DEBUGGING.md): on by default with --gdb\n"
+        "                        (without --scenario)\n"
+        "      --no-reverse      keep no history (gdb cannot go back)\n"
+        "      --reverse-interval N\n"
+        "                        a snapshot once N instructions have run since\n"
+        "                        the last (default 1000000): going back\n"
+        "                        re-executes about N instructions at most\n"
+        "      --reverse-snapshots N\n"
+        "                        keep at most N snapshots (default 64, at least\n"
+        "                        2); when full, every other one of the older half\n"
+        "                        goes, so the history still reaches the start\n"
         "      --list-boards     list the shipped boards and exit\n"
         "      --describe-board BOARD\n"
         "                        print the board as resolved (extends and --set\n"
@@ -235,6 +267,25 @@ static bool parse_profile_report(const char *text, unsigned *top)
     return true;
 }
 
+/* --reverse-interval and --reverse-snapshots: from `min` to 2^32 - 1. */
+static bool parse_reverse_number(const char *text, const char *option, uint64_t min,
+                                 uint64_t *out)
+{
+    if (board_parse_u64(text, out) && *out >= min && *out <= UINT32_MAX)
+        return true;
+    fprintf(stderr, "mcusim: %s: '%s' is not a number from %llu to 4294967295\n", option,
+            text, (unsigned long long)min);
+    return false;
+}
+
+/* Default: with gdb, unless a scenario runs (its commands are applied by
+ * the run loop, not replayed from the input log: going back would not
+ * repeat them). */
+bool options_reverse_on(const Options *opt)
+{
+    return opt->reverse == 1 || (opt->reverse == -1 && opt->gdb != NULL && !opt->scenario);
+}
+
 static void add_set(Options *opt, const char *assignment)
 {
     const char **grown = xrealloc(opt->sets, (opt->nsets + 1) * sizeof *grown);
@@ -254,6 +305,9 @@ int options_parse(int argc, char **argv, Options *opt)
     enum { OPT_CONTROL = 800 };
     enum { OPT_COVERAGE = 1300 };
     enum { OPT_VCD = 1400, OPT_VCD_SIGNALS };
+    enum { OPT_SNAPSHOT_SAVE = 1500, OPT_SNAPSHOT_LOAD };
+    enum { OPT_RECORD = 1600, OPT_REPLAY };
+    enum { OPT_REVERSE = 1700, OPT_NO_REVERSE, OPT_REVERSE_INTERVAL, OPT_REVERSE_SNAPSHOTS };
     static const struct option longopts[] = {
         {"board", required_argument, NULL, 'b'},
         {"set", required_argument, NULL, OPT_SET},
@@ -281,12 +335,23 @@ int options_parse(int argc, char **argv, Options *opt)
         {"jit-threshold", required_argument, NULL, OPT_JIT_THRESHOLD},
         {"vcd", required_argument, NULL, OPT_VCD},
         {"vcd-signals", required_argument, NULL, OPT_VCD_SIGNALS},
+        {"snapshot-save", required_argument, NULL, OPT_SNAPSHOT_SAVE},
+        {"snapshot-load", required_argument, NULL, OPT_SNAPSHOT_LOAD},
+        {"record", required_argument, NULL, OPT_RECORD},
+        {"replay", required_argument, NULL, OPT_REPLAY},
+        {"reverse", no_argument, NULL, OPT_REVERSE},
+        {"no-reverse", no_argument, NULL, OPT_NO_REVERSE},
+        {"reverse-interval", required_argument, NULL, OPT_REVERSE_INTERVAL},
+        {"reverse-snapshots", required_argument, NULL, OPT_REVERSE_SNAPSHOTS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     *opt = (Options){.board = "virt32", .max_insns = UINT64_MAX,
-                     .jit = cpu_jit_supported()};
+                     .jit = cpu_jit_supported(), .reverse = -1,
+                     .reverse_interval = TIMELINE_INTERVAL_DEFAULT,
+                     .reverse_snapshots = TIMELINE_MARKS_DEFAULT};
+    const char *reverse_tuned = NULL; /* --reverse-interval or -snapshots given */
     int c;
     while ((c = getopt_long(argc, argv, "+b:n:shV", longopts, NULL)) != -1) {
         switch (c) {
@@ -373,6 +438,25 @@ int options_parse(int argc, char **argv, Options *opt)
                 return usage_error();
             break;
         case OPT_COVERAGE: opt->coverage = optarg; break;
+        case OPT_SNAPSHOT_SAVE: opt->snapshot_save = optarg; break;
+        case OPT_SNAPSHOT_LOAD: opt->snapshot_load = optarg; break;
+        case OPT_RECORD: opt->record = optarg; break;
+        case OPT_REPLAY: opt->replay = optarg; break;
+        case OPT_REVERSE: opt->reverse = 1; break;
+        case OPT_NO_REVERSE: opt->reverse = 0; break;
+        case OPT_REVERSE_INTERVAL:
+            if (!parse_reverse_number(optarg, "--reverse-interval", 1, &opt->reverse_interval))
+                return usage_error();
+            reverse_tuned = "--reverse-interval";
+            break;
+        case OPT_REVERSE_SNAPSHOTS: {
+            uint64_t n;
+            if (!parse_reverse_number(optarg, "--reverse-snapshots", TIMELINE_MARKS_MIN, &n))
+                return usage_error();
+            opt->reverse_snapshots = (unsigned)n;
+            reverse_tuned = "--reverse-snapshots";
+            break;
+        }
         case 'h': usage(stdout); return 0;
         case 'V': printf("mcusim %s\n", MCUSIM_VERSION); return 0;
         default: return usage_error();
@@ -399,6 +483,21 @@ int options_parse(int argc, char **argv, Options *opt)
     }
     if (opt->vcd_signals && !opt->vcd) {
         fprintf(stderr, "mcusim: --vcd-signals needs --vcd FILE (where to write)\n");
+        return usage_error();
+    }
+    if (opt->reverse == 1 && opt->scenario) {
+        fprintf(stderr, "mcusim: --reverse and --scenario cannot be combined: going back "
+                "would not repeat the scenario's commands\n");
+        return usage_error();
+    }
+    if (reverse_tuned && !options_reverse_on(opt)) {
+        fprintf(stderr, "mcusim: %s needs reverse execution (--gdb, or --reverse)\n",
+                reverse_tuned);
+        return usage_error();
+    }
+    if (opt->record && opt->replay) {
+        fprintf(stderr, "mcusim: --record and --replay cannot be combined: a replay "
+                "repeats a recording\n");
         return usage_error();
     }
     if (opt->trace_file && !opt->trace) {

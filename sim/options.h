@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* `mcusim --version`; snapshot files record it (sim/snapshot.c). */
+#define MCUSIM_VERSION "0.1.0"
+
 /* Exit statuses of our own; the firmware's status passes through. */
 enum {
     EXIT_SCENARIO_FAILED = 120, /* a --scenario step or expectation failed */
@@ -50,7 +53,19 @@ typedef struct Options {
     const char **profiles;     /* --profile FILE, in order (sim/profile.h) */
     size_t nprofiles;
     unsigned profile_report;   /* --profile-report[=N]: the top N; 0: none */
+    const char *snapshot_save; /* --snapshot-save FILE: the machine at the end */
+    const char *snapshot_load; /* --snapshot-load FILE: restored before the run */
+    const char *record;        /* --record FILE: every external input (sim/record.h) */
+    const char *replay;        /* --replay FILE: a recorded run, repeated */
+    /* Reverse execution (sim/timeline.h): --reverse / --no-reverse; on by
+     * default with --gdb and no --scenario (options_reverse_on). */
+    int reverse;               /* 1 --reverse, 0 --no-reverse, -1 not given */
+    uint64_t reverse_interval; /* --reverse-interval N instructions */
+    unsigned reverse_snapshots; /* --reverse-snapshots N kept at most */
 } Options;
+
+/* Whether the run keeps a reverse-execution history. */
+bool options_reverse_on(const Options *opt);
 
 /* Returns -1 when the simulator should go on, else the exit status (after
  * --help, --version or a usage error, printed here). Free with

@@ -620,6 +620,18 @@ static void scenario_steps(Session *s)
 
 /* ---- between slices ---- */
 
+/* The logged inputs due at this boundary, replayed. */
+static void replay_due(Session *s)
+{
+    if (s->cfg.replay_due)
+        s->cfg.replay_due(s->cfg.opaque);
+}
+
+static uint64_t replay_insns_left(Session *s)
+{
+    return s->cfg.replay_insns_left ? s->cfg.replay_insns_left(s->cfg.opaque) : UINT64_MAX;
+}
+
 /* Blocks until the console has something, or --timeout's deadline; false
  * when the deadline has passed. Virtual time stood still meanwhile, so
  * --realtime starts afresh from the present. */
@@ -643,6 +655,7 @@ static void boundary(Session *s)
 {
     for (;;) {
         scenario_steps(s);
+        replay_due(s);
         if (s->cfg.console) {
             if (bounded_done(s, &s->console_run))
                 console_run_finished(s, FINISH_DONE);
@@ -668,6 +681,37 @@ static void boundary(Session *s)
 void session_boundary(Session *s)
 {
     scenario_steps(s);
+    replay_due(s);
+}
+
+/* A bounded run keeps what was left of it, in cycles or instructions. */
+static void bounded_moved(Session *s, BoundedRun *b, uint64_t from_cycles,
+                          uint64_t from_retired)
+{
+    if (!b->active)
+        return;
+    uint64_t deadline = clock_event_deadline(b->until);
+    if (deadline != CLOCK_NEVER) {
+        uint64_t left = deadline > from_cycles ? deadline - from_cycles : 0;
+        uint64_t now = cpu_cycles(s->cfg.cpu);
+        clock_event_schedule(b->until, left > UINT64_MAX - now ? UINT64_MAX : now + left);
+    }
+    if (b->until_insns != UINT64_MAX) {
+        uint64_t left = b->until_insns > from_retired ? b->until_insns - from_retired : 0;
+        uint64_t now = cpu_instructions_retired(s->cfg.cpu);
+        b->until_insns = left > UINT64_MAX - now ? UINT64_MAX : now + left;
+    }
+}
+
+void session_clock_moved(Session *s, uint64_t from_cycles, uint64_t from_retired)
+{
+    if (!s)
+        return;
+    if (clock_event_pending(s->pacer))
+        clock_event_schedule(s->pacer, cpu_cycles(s->cfg.cpu) + s->slice);
+    bounded_moved(s, &s->console_run, from_cycles, from_retired);
+    bounded_moved(s, &s->scenario_run, from_cycles, from_retired);
+    s->pace_rebase = true;
 }
 
 /* --realtime: after a wait, the present becomes the reference. */
@@ -803,7 +847,7 @@ CpuStopReason session_run(Session *s, uint64_t max_insns, SessionInterrupt inter
             break;
         uint64_t scenario_left = s->cfg.scenario ? scenario_insns_left(s->cfg.scenario)
                                                  : UINT64_MAX;
-        uint64_t limit = min_u64(min_u64(left, scenario_left),
+        uint64_t limit = min_u64(min_u64(min_u64(left, scenario_left), replay_insns_left(s)),
                                  min_u64(bounded_insns_left(s, &s->console_run),
                                          bounded_insns_left(s, &s->scenario_run)));
         if (limit == 0 && left != 0)
@@ -834,6 +878,8 @@ CpuStopReason session_run(Session *s, uint64_t max_insns, SessionInterrupt inter
             break;
         if (!s->pacer_fired)
             continue;
+        if (s->cfg.slice_end)
+            s->cfg.slice_end(s->cfg.opaque);
         if (interrupt && interrupt(ctx))
             break;
         if (paced_out(s)) {

@@ -70,6 +70,16 @@ typedef struct SessionConfig {
      * output was lost); *status (may be NULL) its exit status. */
     bool (*exited)(void *opaque, int *status);
     void *opaque;
+    /* Replay (sim/input_log.h): at every boundary, after the scenario's
+     * steps, `replay_due` applies the logged inputs due there; before each
+     * cpu_run, `replay_insns_left` bounds it so that it stops at the next
+     * one (arming a stop event at its cycle too). NULL: no replay. */
+    void (*replay_due)(void *opaque);
+    uint64_t (*replay_insns_left)(void *opaque);
+    /* At every slice boundary (the pacer's stop, between cpu_run calls,
+     * before gdb is asked whether it wants the CPU): reverse debugging
+     * takes its snapshots there (sim/timeline.h). NULL: nothing. */
+    void (*slice_end)(void *opaque);
 } SessionConfig;
 
 typedef struct Session Session;
@@ -92,6 +102,13 @@ CpuStopReason session_run(Session *session, uint64_t max_insns,
 /* At a boundary the caller reached by itself (a gdb single step): runs
  * what a scenario has due. */
 void session_boundary(Session *session);
+
+/* The machine was put at another time (a snapshot load, sim/snapshot.h),
+ * from `from_cycles` cycles and `from_retired` instructions: the slice
+ * boundary moves to a slice from now, a `step`'s or `run-for`'s end keeps
+ * what was left of it, and --realtime starts afresh from the present. A
+ * scenario's own triggers keep their absolute times. */
+void session_clock_moved(Session *session, uint64_t from_cycles, uint64_t from_retired);
 
 typedef enum SessionEnd {
     SESSION_RUNNING,         /* not ended by the session */

@@ -16,6 +16,7 @@
  * name among them.
  */
 #include "sim/uart_tap.h"
+#include "sim/input_log.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,12 @@ typedef struct TapBackend {
     Chardev *inner;
     char *spec;        /* what it was opened with; NULL: never shared */
     TapChardev *users; /* the wrappers sharing it, newest first */
+    UartTaps *taps;    /* NULL once the taps were freed */
+    char *device;      /* the name it was opened for, for the input log */
+    /* Whether its input has ended, as the devices see it: set when it
+     * opens and by reads and wake-ups, each of which the input log
+     * records (or, replaying, says), so that a replay sees the same. */
+    bool ended;
 } TapBackend;
 
 /* Output kept for `uart NAME read` (uart_taps_capture): unread bytes
@@ -72,6 +79,10 @@ struct UartTaps {
     void *observer_opaque;
     size_t capture_max; /* 0: capture off */
     Watch watch;
+    InputLog *log;      /* NULL: inputs are not logged */
+    bool muted;         /* re-executing the past: no output, no backend input */
+    TapBackend **backends; /* every open backend, for the log going live */
+    size_t nbackends;
 };
 
 UartTaps *uart_taps_new(void)
@@ -98,6 +109,10 @@ void uart_taps_free(UartTaps *taps)
         free(e);
         e = next;
     }
+    for (size_t i = 0; i < taps->nbackends; i++)
+        taps->backends[i]->taps = NULL;
+    free(taps->backends);
+    uart_taps_set_input_log(taps, NULL);
     uart_taps_unwatch(taps);
     free(taps);
 }
@@ -148,7 +163,7 @@ static bool reads_backend(const TapChardev *w)
 static void update_eof(TapChardev *w)
 {
     size_t mine = is_newest(w) ? queued(w->entry) : 0;
-    bool backend_ended = !reads_backend(w) || chardev_input_ended(w->backend->inner);
+    bool backend_ended = !reads_backend(w) || w->backend->ended;
     w->base.eof = backend_ended && mine == 0;
 }
 
@@ -168,6 +183,8 @@ static void capture(UartTaps *taps, TapEntry *e, const uint8_t *buf, size_t len)
 static void tap_write(Chardev *chr, const uint8_t *buf, size_t len)
 {
     TapChardev *w = (TapChardev *)chr;
+    if (w->taps && w->taps->muted)
+        return; /* it was seen when it first ran */
     chardev_write(w->backend->inner, buf, len);
     if (!w->taps || !len)
         return;
@@ -189,30 +206,94 @@ static size_t take_queued(TapEntry *e, uint8_t *buf, size_t max)
     return n;
 }
 
+static InputLog *log_of(const TapBackend *b)
+{
+    return b->taps ? b->taps->log : NULL;
+}
+
+/* The backend's bytes for a read: replaying, the logged ones (the backend
+ * itself is not read: its input waits); live, the backend's, logged with
+ * whether its input has ended, when that changed or bytes came. */
+static size_t backend_read(TapBackend *b, uint8_t *buf, size_t max)
+{
+    InputLog *log = log_of(b);
+    if (b->ended)
+        return 0;
+    if (log && input_log_replaying(log))
+        return input_log_uart_replay_read(log, b->device, buf, max, &b->ended);
+    if (b->taps && b->taps->muted)
+        return 0; /* the backend's input is the present's */
+    size_t n = chardev_read(b->inner, buf, max);
+    bool ended = chardev_input_ended(b->inner);
+    if (n || ended != b->ended)
+        input_log_uart_read(log, b->device, buf, n, ended);
+    b->ended = ended;
+    return n;
+}
+
 /* Injected bytes first, then the backend's. */
 static size_t tap_read(Chardev *chr, uint8_t *buf, size_t max)
 {
     TapChardev *w = (TapChardev *)chr;
     size_t n = is_newest(w) ? take_queued(w->entry, buf, max) : 0;
     if (n < max && reads_backend(w))
-        n += chardev_read(w->backend->inner, buf + n, max - n);
+        n += backend_read(w->backend, buf + n, max - n);
     update_eof(w);
     return n;
 }
 
-/* The backend's own input came back (a tcp client connected again): its
- * reader is woken. */
-static void backend_input_arrived(void *opaque)
+/* The backend's input is there again: its reader is woken. */
+static void backend_wake(TapBackend *b)
 {
-    TapBackend *b = opaque;
+    b->ended = false;
     wake_if_input(b->users);
 }
 
-static TapBackend *backend_new(Chardev *inner, const char *spec)
+/* The backend's own input came back (stdin handed over by a closed
+ * chardev): logged, and its reader woken. Replaying, the log's wake-ups
+ * stand in for the backend's (uart_taps_replay_wake). */
+static void backend_input_arrived(void *opaque)
+{
+    TapBackend *b = opaque;
+    InputLog *log = log_of(b);
+    if ((log && input_log_replaying(log)) || (b->taps && b->taps->muted))
+        return; /* uart_taps_set_muted looks again */
+    if (!b->ended || chardev_input_ended(b->inner))
+        return;
+    input_log_uart_wake(log, b->device);
+    backend_wake(b);
+}
+
+static void backends_add(UartTaps *taps, TapBackend *b)
+{
+    taps->backends = xreallocarray(taps->backends, taps->nbackends + 1,
+                                   sizeof *taps->backends);
+    taps->backends[taps->nbackends++] = b;
+}
+
+static void backends_remove(UartTaps *taps, TapBackend *b)
+{
+    for (size_t i = 0; i < taps->nbackends; i++) {
+        if (taps->backends[i] == b) {
+            taps->backends[i] = taps->backends[--taps->nbackends];
+            return;
+        }
+    }
+}
+
+/* Whether its input had ended when it opened: logged, or replaying, the
+ * log's. */
+static TapBackend *backend_new(UartTaps *taps, const char *device, Chardev *inner,
+                               const char *spec)
 {
     TapBackend *b = xcalloc(1, sizeof *b);
     b->inner = inner;
     b->spec = spec ? xstrdup(spec) : NULL;
+    b->taps = taps;
+    b->device = xstrdup(device);
+    b->ended = chardev_input_ended(inner);
+    input_log_uart_open(taps->log, device, &b->ended);
+    backends_add(taps, b);
     chardev_set_input_handler(inner, backend_input_arrived, b);
     return b;
 }
@@ -240,8 +321,11 @@ static TapChardev *backend_leave(TapChardev *w)
     *link = w->next_user;
     if (b->users)
         return b->users;
+    if (b->taps)
+        backends_remove(b->taps, b);
     chardev_close(b->inner);
     free(b->spec);
+    free(b->device);
     free(b);
     return NULL;
 }
@@ -298,7 +382,7 @@ static Chardev *wrapper_new(UartTaps *taps, const char *device, TapBackend *b)
 
 Chardev *uart_taps_wrap(UartTaps *taps, const char *device, Chardev *inner)
 {
-    return wrapper_new(taps, device, backend_new(inner, NULL));
+    return wrapper_new(taps, device, backend_new(taps, device, inner, NULL));
 }
 
 Chardev *uart_taps_open(UartTaps *taps, const char *device, const char *spec,
@@ -309,7 +393,7 @@ Chardev *uart_taps_open(UartTaps *taps, const char *device, const char *spec,
         Chardev *inner = open(opaque, spec, errp);
         if (!inner)
             return NULL;
-        b = backend_new(inner, spec);
+        b = backend_new(taps, device, inner, spec);
     }
     return wrapper_new(taps, device, b);
 }
@@ -481,4 +565,143 @@ void uart_taps_unwatch(UartTaps *taps)
     free(w->device);
     free(w->text);
     *w = (Watch){0};
+}
+
+/* ---- the input log (sim/input_log.h) ---- */
+
+/* The log is live again: a backend whose input had ended as the log said
+ * but has some now (a tcp client waited meanwhile) is woken, and that is
+ * logged. */
+static void taps_went_live(void *opaque)
+{
+    UartTaps *taps = opaque;
+    if (taps->muted)
+        return; /* uart_taps_set_muted looks when it ends */
+    for (size_t i = 0; i < taps->nbackends; i++) {
+        TapBackend *b = taps->backends[i];
+        if (b->ended && !chardev_input_ended(b->inner)) {
+            input_log_uart_wake(taps->log, b->device);
+            backend_wake(b);
+        }
+    }
+}
+
+void uart_taps_set_input_log(UartTaps *taps, InputLog *log)
+{
+    if (taps->log)
+        input_log_on_live(taps->log, NULL, NULL);
+    taps->log = log;
+    if (log)
+        input_log_on_live(log, taps_went_live, taps);
+}
+
+bool uart_taps_replay_wake(UartTaps *taps, const char *device, Error **errp)
+{
+    for (size_t i = 0; i < taps->nbackends; i++) {
+        TapBackend *b = taps->backends[i];
+        if (strcmp(b->device, device) == 0 && b->users) {
+            backend_wake(b);
+            return true;
+        }
+    }
+    error_setf(errp, "'%s' has no serial port open to wake", device);
+    return false;
+}
+
+void uart_taps_set_muted(UartTaps *taps, bool muted)
+{
+    taps->muted = muted;
+    if (!muted && !(taps->log && input_log_replaying(taps->log)))
+        taps_went_live(taps);
+}
+
+/* ---- the taps' input state (reverse execution) ---- */
+
+typedef struct SavedQueue {
+    char *device;
+    uint8_t *bytes;
+    size_t len;
+} SavedQueue;
+
+typedef struct SavedBackend {
+    char *device;
+    bool ended;
+} SavedBackend;
+
+struct UartTapsState {
+    SavedQueue *queues;
+    size_t nqueues;
+    SavedBackend *backends;
+    size_t nbackends;
+};
+
+UartTapsState *uart_taps_state_save(const UartTaps *taps)
+{
+    UartTapsState *st = xcalloc(1, sizeof *st);
+    for (const TapEntry *e = taps->entries; e; e = e->next) {
+        if (queued(e) == 0)
+            continue;
+        st->queues = xreallocarray(st->queues, st->nqueues + 1, sizeof *st->queues);
+        SavedQueue *q = &st->queues[st->nqueues++];
+        q->device = xstrdup(e->device);
+        q->len = queued(e);
+        q->bytes = xmalloc(q->len);
+        memcpy(q->bytes, e->queue + e->head, q->len);
+    }
+    if (taps->nbackends)
+        st->backends = xreallocarray(NULL, taps->nbackends, sizeof *st->backends);
+    for (size_t i = 0; i < taps->nbackends; i++)
+        st->backends[st->nbackends++] = (SavedBackend){
+            .device = xstrdup(taps->backends[i]->device),
+            .ended = taps->backends[i]->ended,
+        };
+    return st;
+}
+
+static const SavedQueue *saved_queue(const UartTapsState *st, const char *device)
+{
+    for (size_t i = 0; i < st->nqueues; i++)
+        if (strcmp(st->queues[i].device, device) == 0)
+            return &st->queues[i];
+    return NULL;
+}
+
+static const SavedBackend *saved_backend(const UartTapsState *st, const char *device)
+{
+    for (size_t i = 0; i < st->nbackends; i++)
+        if (strcmp(st->backends[i].device, device) == 0)
+            return &st->backends[i];
+    return NULL;
+}
+
+void uart_taps_state_restore(UartTaps *taps, const UartTapsState *state)
+{
+    for (size_t i = 0; i < taps->nbackends; i++) {
+        const SavedBackend *sb = saved_backend(state, taps->backends[i]->device);
+        if (sb)
+            taps->backends[i]->ended = sb->ended;
+    }
+    for (TapEntry *e = taps->entries; e; e = e->next) {
+        const SavedQueue *q = saved_queue(state, e->device);
+        e->head = e->len = 0;
+        if (q)
+            queue_append(e, q->bytes, q->len);
+        for (TapChardev *w = e->open; w; w = w->next)
+            update_eof(w);
+    }
+}
+
+void uart_taps_state_free(UartTapsState *state)
+{
+    if (!state)
+        return;
+    for (size_t i = 0; i < state->nqueues; i++) {
+        free(state->queues[i].device);
+        free(state->queues[i].bytes);
+    }
+    for (size_t i = 0; i < state->nbackends; i++)
+        free(state->backends[i].device);
+    free(state->queues);
+    free(state->backends);
+    free(state);
 }

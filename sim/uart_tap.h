@@ -40,6 +40,8 @@
 #include "soc/chardev.h"
 #include "soc/error.h"
 
+typedef struct InputLog InputLog; /* sim/input_log.h */
+
 typedef struct UartTaps UartTaps;
 
 typedef void (*UartTapObserver)(void *opaque, const char *device,
@@ -105,5 +107,45 @@ bool uart_taps_find(const UartTaps *taps, const char *device, const uint8_t *tex
 void uart_taps_watch(UartTaps *taps, const char *device, const uint8_t *text,
                      size_t len, void (*fn)(void *opaque), void *opaque);
 void uart_taps_unwatch(UartTaps *taps);
+
+/* ---- the input log (sim/input_log.h) ---- */
+
+/* From now on every backend's input, as the devices see it, goes through
+ * `log` (not owned; NULL: none): live, what each read took, whether the
+ * input ended, and its coming back are logged; replaying, reads get the
+ * logged bytes at their positions and the backends are not read. Set it
+ * before the machine opens its chardevs: a backend's state when it opens
+ * is logged too. */
+void uart_taps_set_input_log(UartTaps *taps, InputLog *log);
+
+/* Replays a logged wake-up (INPUT_UART_WAKE): `device`'s backend has
+ * input again. False when no backend of that name is open. */
+bool uart_taps_replay_wake(UartTaps *taps, const char *device, Error **errp);
+
+/* While muted (reverse debugging re-executes what already ran), output
+ * goes nowhere (not to the backends, the capture or the observer: it was
+ * seen when it first ran) and no backend is read (input comes from the
+ * log, or not at all: the backends' input belongs to the present); a
+ * backend's input coming back meanwhile is looked at again when muting
+ * ends. */
+void uart_taps_set_muted(UartTaps *taps, bool muted);
+
+/* What the taps hold of the machine's input at one moment, for reverse
+ * execution (sim/timeline.h): the bytes queued on each name's input (`uart
+ * NAME send`) not read yet, and whether each open backend's input had
+ * ended as the devices saw it. Neither is in a machine snapshot, yet both
+ * decide what the devices read next: restoring a snapshot without them
+ * would re-feed a replayed `send` on top of the present's queue, or find
+ * a backend's input ended that had not ended then. A copy, by name; owned
+ * by the caller (uart_taps_state_free). */
+typedef struct UartTapsState UartTapsState;
+UartTapsState *uart_taps_state_save(const UartTaps *taps);
+/* Makes the queues and the backends' ended flags what `state` says: a
+ * name it does not list has an empty queue; a backend it does not list
+ * (opened since) keeps its flag. The devices' view (their chardev's end
+ * of input) follows; no device is woken (a restored device polls as its
+ * own restored state says). */
+void uart_taps_state_restore(UartTaps *taps, const UartTapsState *state);
+void uart_taps_state_free(UartTapsState *state); /* NULL: nothing */
 
 #endif

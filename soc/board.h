@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "soc/error.h"
 
@@ -232,6 +233,21 @@ void board_peripheral_copy(BoardPeripheral *dst, const BoardPeripheral *src);
 void board_peripheral_free(BoardPeripheral *p);
 void board_memory_copy(BoardMemory *dst, const BoardMemory *src);
 void board_memory_free(BoardMemory *m);
+
+/* A deep copy of a whole board (strings included; SourceLoc.file
+ * pointers copied as they are), and freeing what a board holds (not the
+ * BoardDesc itself). */
+void board_desc_copy(BoardDesc *dst, const BoardDesc *src);
+void board_desc_free(BoardDesc *board);
+
+/* Writes `board` as a board file holding that one board (soc/board_emit.c):
+ * YAML that board_file_parse reads back into an equal BoardDesc (every
+ * field but the source locations; an `irq:` range comes back as its
+ * lines, a memory's image as the path written, which a parse from a path
+ * without a folder keeps as it is). False when the stream failed, or a
+ * string is not UTF-8 (written with U+FFFD in its place: YAML cannot
+ * carry it). */
+bool board_write_yaml(FILE *out, const BoardDesc *board);
 
 /* The BOARD_HOST_* bit of a host service's name ("newlib",
  * "semihosting", "htif"); 0 when there is none of that name. */

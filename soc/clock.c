@@ -130,6 +130,11 @@ void clock_advance(Clock *clock, uint64_t now)
     }
 }
 
+void clock_rewind(Clock *clock, uint64_t now)
+{
+    clock->now = now;
+}
+
 ClockEvent *clock_event_new(Clock *clock, ClockEventFn fn, void *opaque)
 {
     ClockEvent *event = xcalloc(1, sizeof *event);
@@ -155,20 +160,48 @@ void clock_event_cancel(ClockEvent *event)
         unlink_event(event);
 }
 
-void clock_event_schedule(ClockEvent *event, uint64_t when)
+/* Puts the (unlinked) event in the queue by (deadline, order). */
+static void insert_event(Clock *clock, ClockEvent *event, uint64_t when, uint64_t seq)
 {
-    Clock *clock = event->clock;
-    clock_event_cancel(event);
     ClockEvent **link = &clock->queue;
-    while (*link && (*link)->when <= when)
+    while (*link && ((*link)->when < when || ((*link)->when == when && (*link)->seq < seq)))
         link = &(*link)->next;
     event->when = when;
-    event->seq = ++clock->seq;
+    event->seq = seq;
     event->next = *link;
     event->pending = true;
     *link = event;
     if (clock->queue == event && clock->deadline_fn)
         clock->deadline_fn(clock->deadline_opaque);
+}
+
+void clock_event_schedule(ClockEvent *event, uint64_t when)
+{
+    Clock *clock = event->clock;
+    clock_event_cancel(event);
+    insert_event(clock, event, when, ++clock->seq);
+}
+
+/* The place among events of the same deadline, not the scheduling
+ * number: equal states give equal numbers, however many events the
+ * clock scheduled before. */
+uint64_t clock_event_order(const ClockEvent *event)
+{
+    if (!event->pending)
+        return 0;
+    uint64_t place = 1;
+    for (const ClockEvent *e = event->clock->queue; e != event; e = e->next)
+        place += e->when == event->when;
+    return place;
+}
+
+void clock_event_restore(ClockEvent *event, uint64_t when, uint64_t order)
+{
+    Clock *clock = event->clock;
+    clock_event_cancel(event);
+    if (order > clock->seq)
+        clock->seq = order; /* events scheduled from now on come after */
+    insert_event(clock, event, when, order);
 }
 
 bool clock_event_pending(const ClockEvent *event)

@@ -49,6 +49,10 @@ uint64_t clock_next_wakeup(const Clock *clock);
 void clock_set_now(Clock *clock, uint64_t now);
 /* Sets the time and runs every event due by then. */
 void clock_advance(Clock *clock, uint64_t now);
+/* Moves the time to `now`, backwards too, without running events
+ * (snapshot loads). Pending events keep their deadlines: their owners
+ * reschedule them. */
+void clock_rewind(Clock *clock, uint64_t now);
 
 /* Called whenever the earliest deadline may have moved earlier, so the CPU
  * can stop its current block sooner. */
@@ -67,5 +71,16 @@ uint64_t clock_event_deadline(const ClockEvent *event);
 /* A background event (the simulator's own pacing, not a device) does not
  * count as something that can wake a waiting hart. */
 void clock_event_set_background(ClockEvent *event, bool background);
+
+/* Snapshots: among events of equal deadline, the order they run in is
+ * the order they were scheduled in. clock_event_order gives a pending
+ * event's place among the events of its deadline (1 for the first; 0
+ * when not pending): the same queue gives the same places, however many
+ * events were scheduled before. clock_event_restore schedules an event
+ * at `when` with a place saved so: events restored from one snapshot run
+ * in their saved order among themselves, and events scheduled later run
+ * after all of them. */
+uint64_t clock_event_order(const ClockEvent *event);
+void clock_event_restore(ClockEvent *event, uint64_t when, uint64_t order);
 
 #endif

@@ -246,6 +246,20 @@ typedef struct PeripheralClass {
     /* Its registers, for `info types` and --describe-board; NULL: none
      * declared. */
     const struct RegTable *registers;
+
+    /* Snapshots: the device's whole state (register values, FIFOs, shift
+     * registers, what it latched, injected input levels, its clock
+     * events' deadlines, its bus devices' state) as bytes (malloc'd, *len
+     * of them), and back. Not state: the chardev (the device keeps its
+     * backend) and what its properties configure. load refuses (naming
+     * the device's type and what differs) data from another model,
+     * version or configuration, and hostile data, changing nothing; after
+     * a load the device drives its outputs' levels (unchanged levels make
+     * no edges: connections pass changes only) and its events wait at
+     * their saved deadlines. Required: every model has both
+     * (peripherals/regs.h: REGS_STATE_HOOKS for a table model). */
+    uint8_t *(*save_state)(void *state, size_t *len);
+    bool (*load_state)(void *state, const uint8_t *data, size_t len, Error **errp);
 } PeripheralClass;
 
 /* The models the machine may build, from its caller. */

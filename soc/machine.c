@@ -266,6 +266,8 @@ bool machine_build_memory(Machine *m, MachineMemory *mem, Error **errp)
     mem->region = desc->kind == BOARD_MEM_RAM
                       ? memory_region_new_ram(mem->owner, desc->name, desc->size, errp)
                       : memory_region_new_rom(mem->owner, desc->name, desc->size, errp);
+    if (mem->region && !desc->image && m->hooks.track_memories)
+        memory_pages_track_zero(mem->region);
     if (fill_and_map(m, mem, errp))
         return true;
     owner_unref(mem->owner);
@@ -502,6 +504,25 @@ ExtraMapping *machine_alias_onto(const Machine *m, const Owner *owner,
 
 /* ---- machine_new and machine_free ---- */
 
+/* The board's own fields, without its entries (a snapshot's board starts
+ * from them). */
+static void keep_top(Machine *m, const BoardDesc *board)
+{
+    BoardDesc *t = &m->top;
+    *t = *board;
+    t->memories = NULL;
+    t->peripherals = NULL;
+    t->nmemories = t->nperipherals = 0;
+    t->name = xstrdup(board->name ? board->name : "board");
+    t->description = xstrdup(board->description ? board->description : "");
+    t->cpu.isa = board->cpu.isa ? xstrdup(board->cpu.isa) : NULL;
+    intern_loc(m, &t->loc);
+    intern_loc(m, &t->host_loc);
+    intern_loc(m, &t->cpu.loc);
+    intern_loc(m, &t->cpu.isa_loc);
+    intern_loc(m, &t->cpu.reset_pc_loc);
+}
+
 /* Validates every peripheral (model, size) and every placement before
  * anything is built. */
 static bool plan(Machine *m, const BoardDesc *board, Error **errp)
@@ -565,6 +586,7 @@ Machine *machine_new(MemorySystem *ms, const BoardDesc *board,
     };
     m->memories = xcalloc(board->nmemories ? board->nmemories : 1, sizeof *m->memories);
     m->periphs = xcalloc(board->nperipherals ? board->nperipherals : 1, sizeof *m->periphs);
+    keep_top(m, board);
     m->bus_owner = owner_new(ms, "system", NULL, NULL);
     m->bus = memory_region_new_container(m->bus_owner, "system", MACHINE_BUS_SIZE);
     bool ok = plan(m, board, errp);
@@ -603,6 +625,7 @@ void machine_free(Machine *m)
         machine_peripheral_entry_free(p);
     }
     machine_index_free(&m->index);
+    board_desc_free(&m->top);
     for (size_t i = 0; i < m->nfiles; i++)
         free(m->files[i]);
     free(m->files);

@@ -91,6 +91,12 @@ typedef struct MachineHooks {
      * take `signal_opaque`. NULL: nobody listens, and devices compute
      * nothing for it. Set before machine_new: devices publish their reset
      * values from create. */
+    /* Every memory built without an image starts tracked for snapshots
+     * from its zero contents (memory_pages_track_zero): set when a
+     * timeline will snapshot the machine, so its first snapshot does not
+     * read every byte of a large RAM. Writes then cost a report each
+     * page's first time after each snapshot. */
+    bool track_memories;
     void *signal_opaque;
     void (*signal)(void *opaque, const char *scope, const char *name,
                    unsigned width, uint64_t value, uint64_t when);
@@ -165,6 +171,44 @@ bool machine_power(Machine *machine, const char *name, bool on, Error **errp);
  * *summary (may be NULL) gets a malloc'd line per change. */
 bool machine_apply_board(Machine *machine, const BoardDesc *board,
                          uint32_t keep_pc, char **summary, Error **errp);
+
+/* ---- snapshots (machine_state.c) ---- */
+
+typedef struct MachineState MachineState;
+/* The live board (a deep BoardDesc copy: every memory and peripheral
+ * entry as now in force, whether each peripheral is powered), each
+ * powered peripheral's saved state by name (PeripheralClass.save_state),
+ * every interrupt connection's level, and the clock's time. Never holds a
+ * pointer into the machine. */
+MachineState *machine_state_save(const Machine *machine);
+/* Makes the machine what `state` says: the clock at the saved time
+ * (clock_rewind), the board applied (machine_apply_board's rules, without
+ * its pc check: the caller restores the hart's pc too; new memories come
+ * zeroed: the caller restores memory contents after), each peripheral
+ * powered as saved (a peripheral powered off keeps its entry and has no
+ * state), each powered device's state, every connection's level. Sinks
+ * are not told of levels while this runs: what they latched comes from
+ * their own state. All or nothing: everything that can refuse is done
+ * before the running board changes, and on failure the machine (and the
+ * clock) are as before, with *errp naming what refused. */
+bool machine_state_load(Machine *machine, const MachineState *state, Error **errp);
+void machine_state_free(MachineState *state); /* NULL: nothing */
+const BoardDesc *machine_state_board(const MachineState *state);
+/* For files: a self-describing byte string (a header, the board as YAML
+ * text with the places of its entries, the power flags, the device
+ * states and the levels, then a CRC-32 of it all), malloc'd, *len bytes;
+ * and back: decode checks everything (a hostile string gets an error
+ * naming what is wrong, never a crash) and returns a new state. */
+uint8_t *machine_state_encode(const MachineState *state, size_t *len);
+MachineState *machine_state_decode(const uint8_t *data, size_t len, Error **errp);
+/* The bytes the state holds (its device states and levels), for sizes. */
+size_t machine_state_size(const MachineState *state);
+
+/* The live memories, for their contents: board order, index <
+ * machine_memory_count. */
+size_t machine_memory_count(const Machine *machine);
+const char *machine_memory_name(const Machine *machine, size_t index);
+MemoryRegion *machine_memory_region(const Machine *machine, size_t index);
 
 /* ---- what the live machine holds ---- */
 

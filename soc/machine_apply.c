@@ -40,6 +40,7 @@ typedef struct Plan {
     size_t nmems, nperiphs;
     NameSet names;
     FILE *summary;
+    const ApplyExtras *x; /* a snapshot load's steps; NULL: none */
 } Plan;
 
 static bool same_props(const BoardPeripheral *a, const BoardPeripheral *b)
@@ -123,11 +124,20 @@ static bool plan_memory(Machine *m, Plan *plan, const BoardMemory *next, size_t 
     return true;
 }
 
+/* A snapshot load's power flag for the board's peripheral i differs from
+ * the live entry's: the entry is replaced (built or not as the flag says). */
+static bool power_differs(const Plan *plan, const MachinePeripheral *now, size_t i)
+{
+    return plan->x && plan->x->powered && plan->x->powered[i] != (now->dev.owner != NULL);
+}
+
 static bool plan_peripheral(Machine *m, Plan *plan, const BoardPeripheral *next,
                             size_t i, Error **errp)
 {
     MachinePeripheral *now = machine_peripheral_named(m, next->name);
     Change c = now ? peripheral_change(&now->desc, next) : ADD;
+    if (c != ADD && c != REPLACE && power_differs(plan, now, i))
+        c = REPLACE;
     plan->periph_change[i] = c;
     plan->periphs[i] = c == KEEP ? now : machine_peripheral_entry(m, next);
     plan->nperiphs = i + 1;
@@ -177,8 +187,12 @@ static bool memory_holds(const BoardMemory *d, uint32_t pc)
 
 /* The memory the hart runs from stays where it is, as it is, and so does
  * a window the pc is in. */
-static bool check_keep_pc(const Machine *m, const Plan *plan, uint32_t pc, Error **errp)
+static bool check_keep_pc(const Machine *m, const Plan *plan, const uint32_t *keep_pc,
+                          Error **errp)
 {
+    if (!keep_pc)
+        return true; /* a snapshot load: the hart's pc is restored too */
+    uint32_t pc = *keep_pc;
     for (size_t i = 0; i < m->nmemories; i++) {
         const MachineMemory *now = m->memories[i];
         if (memory_holds(&now->desc, pc) && change_of(plan, now->desc.name) != KEEP) {
@@ -316,6 +330,8 @@ static bool built_here(Change c)
  * entry waits for a power-on, as `peripheral replace` leaves it. */
 static bool stays_off(const Machine *m, const Plan *plan, size_t i)
 {
+    if (plan->x && plan->x->powered)
+        return !plan->x->powered[i];
     const MachinePeripheral *now = machine_peripheral_named(m, plan->periphs[i]->desc.name);
     return plan->periph_change[i] == REPLACE && now && !now->dev.owner;
 }
@@ -328,6 +344,36 @@ static void unbuild(Machine *m, Plan *plan)
     for (size_t i = 0; i < plan->nperiphs; i++)
         if (built_here(plan->periph_change[i]))
             machine_unrealize(m, plan->periphs[i]);
+}
+
+MachinePeripheral *machine_apply_staged(const Machine *m, const char *name)
+{
+    for (size_t i = 0; i < m->nstaged_periphs; i++) {
+        MachinePeripheral *p = m->staged_periphs[i];
+        if (strcmp(p->desc.name, name) != 0)
+            continue;
+        if (p->dev.owner)
+            return p; /* new, or kept as it is */
+        MachinePeripheral *live = machine_peripheral_named(m, name);
+        return live && live->staying && live->dev.owner ? live : NULL; /* moved */
+    }
+    return NULL;
+}
+
+/* A snapshot load's step inside the build (ApplyExtras), then the window
+ * check it postponed: its devices' windows may show the new board now. */
+static bool run_staged(Machine *m, Plan *plan, Error **errp)
+{
+    const ApplyExtras *x = plan->x;
+    if (!x || !x->staged)
+        return true;
+    if (!x->staged(x->opaque, m, errp))
+        return false;
+    if (check_windows(m, errp))
+        return true;
+    if (x->unstage)
+        x->unstage(x->opaque, m);
+    return false;
 }
 
 /* Creates every new memory and device, then asks each line's input of
@@ -349,10 +395,11 @@ static bool build(Machine *m, Plan *plan, Error **errp)
         if (built_here(plan->periph_change[i]) && !stays_off(m, plan, i))
             ok = machine_realize(m, plan->periphs[i], errp);
     m->replacing = NULL;
+    ok = ok && one_time_source(plan, errp) && check_wiring_inputs(m, plan, errp) &&
+         run_staged(m, plan, errp);
     m->staged_mems = NULL;
     m->staged_periphs = NULL;
     m->nstaged_mems = m->nstaged_periphs = 0;
-    ok = ok && one_time_source(plan, errp) && check_wiring_inputs(m, plan, errp);
     if (!ok)
         unbuild(m, plan);
     return ok;
@@ -459,11 +506,18 @@ static void install(Machine *m, Plan *plan)
 bool machine_apply_board(Machine *m, const BoardDesc *board, uint32_t keep_pc,
                          char **summary, Error **errp)
 {
-    Plan plan = {0};
+    return machine_apply_board_with(m, board, &keep_pc, NULL, summary, errp);
+}
+
+bool machine_apply_board_with(Machine *m, const BoardDesc *board, const uint32_t *keep_pc,
+                              const ApplyExtras *x, char **summary, Error **errp)
+{
+    Plan plan = {.x = x};
     bool ok = plan_entries(m, board, &plan, errp) &&
               machine_check_layout(plan.mems, plan.nmems, plan.periphs, plan.nperiphs,
                                    errp) &&
-              check_keep_pc(m, &plan, keep_pc, errp) && check_windows(m, errp) &&
+              check_keep_pc(m, &plan, keep_pc, errp) &&
+              ((x && x->staged) || check_windows(m, errp)) &&
               check_wiring_names(m, &plan, board, errp);
     if (ok) {
         memory_begin(m->ms);

@@ -91,6 +91,13 @@ struct Machine {
     size_t nfiles;
     bool exit_requested;
     int exit_status;
+    /* The board as built, without its entries: name, description, cpu,
+     * host services (a snapshot's board starts from it); strings owned,
+     * locations interned. */
+    BoardDesc top;
+    /* A snapshot load is putting levels in place: connections keep the
+     * levels sources drive, and tell no sink (machine_irq.c). */
+    bool irq_quiet;
 };
 
 /* machine_index.c */
@@ -135,6 +142,28 @@ bool machine_check_layout(MachineMemory *const *mems, size_t nmems,
 ExtraMapping *machine_alias_onto(const Machine *m, const Owner *owner,
                                  const MachinePeripheral *skip,
                                  MachinePeripheral **by);
+
+/* machine_apply.c: board apply with the extra steps of a snapshot load
+ * (machine_state.c). `keep_pc` NULL: no memory is kept for the hart.
+ * With `x`: each peripheral of `board` is built powered as x->powered[i]
+ * says (a kept entry powered otherwise is replaced); once every new
+ * memory and device is built and wired checks pass, x->staged runs
+ * (new devices found by machine_apply_staged; DeviceHost.find_region
+ * sees the new board), then the check that no staying device shows a
+ * going one through its window; a refusal of either undoes the build
+ * (after x->unstage when staged had succeeded), changing nothing. */
+typedef struct ApplyExtras {
+    const bool *powered;
+    bool (*staged)(void *opaque, Machine *m, Error **errp);
+    void (*unstage)(void *opaque, Machine *m);
+    void *opaque;
+} ApplyExtras;
+bool machine_apply_board_with(Machine *m, const BoardDesc *board, const uint32_t *keep_pc,
+                              const ApplyExtras *x, char **summary, Error **errp);
+/* While x->staged runs: the entry whose device will be live under `name`
+ * once the apply commits (a new one, or a live one that stays), NULL when
+ * none will be powered. */
+MachinePeripheral *machine_apply_staged(const Machine *m, const char *name);
 
 /* machine_irq.c */
 /* Checks, without building anything, that p's `irq:` could be wired: the

@@ -317,7 +317,7 @@ static void conn_set(void *opaque, unsigned line, bool level)
     c->level = level;
     if (c->machine->hooks.signal)
         conn_publish(c);
-    if (c->bound)
+    if (c->bound && !c->machine->irq_quiet)
         irq_set(&c->sink, level);
 }
 
@@ -328,7 +328,8 @@ static void bind(IrqConn *c, MachinePeripheral *sink)
         abort(); /* the checks before wiring said it would */
     c->bound = true;
     c->sink_dev = sink;
-    irq_set(&c->sink, c->level);
+    if (!c->machine->irq_quiet) /* a snapshot load: the sink has its own state */
+        irq_set(&c->sink, c->level);
 }
 
 void machine_irq_bind_waiting(Machine *m, MachinePeripheral *p)
@@ -395,6 +396,10 @@ static void detach_sink(IrqConn *c)
     }
     if (!c->bound)
         return;
+    if (c->machine->irq_quiet) { /* a snapshot load: the sink has its own state */
+        c->bound = false;
+        return;
+    }
     const PeripheralClass *cls = c->sink_dev ? c->sink_dev->cls : NULL;
     if (cls && cls->irq_input_detach)
         cls->irq_input_detach(c->sink_dev->dev.state, c->sink_desc->line);

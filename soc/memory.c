@@ -247,6 +247,7 @@ void region_free(MemorySystem *ms, MemoryRegion *mr)
     free(mr->subs);
     free(mr->host);
     free(mr->code);
+    page_track_free(mr); /* a snapshot's pages outlive the region */
     free(mr->name);
     free(mr);
 }

@@ -211,7 +211,8 @@ MemoryRegion *memory_region_container(const MemoryRegion *mr);
 /* The region an alias shows, NULL for other kinds (and a destroyed one). */
 MemoryRegion *memory_region_alias_target(const MemoryRegion *mr);
 /* Host pointer to RAM/ROM contents, NULL for other kinds. Writes through
- * it bypass memory_code_written, so decoded code would go stale: it is for
+ * it bypass memory_code_written, so decoded code would go stale (and a
+ * snapshot's capture would not see them written): it is for
  * board setup before anything is decoded (machine.c's load_image fills a
  * memory's image) and for tests. Any writer after that goes through
  * memory_debug_write or memory_ram_write, which report their writes, or
@@ -237,8 +238,10 @@ typedef struct MemRange {
     bool readonly;
     MemoryRegion *mr;
     uint64_t offset;
-    /* RAM/ROM: the backing region's decoded-code bitmap (never NULL when
-     * host is set), see "Decoded code" below; NULL otherwise. */
+    /* RAM/ROM: the backing region's bitmap of chunks whose writes must be
+     * reported (never NULL when host is set): those holding decoded code
+     * and, once a capture tracks the region, those not written since (see
+     * "Decoded code" and "Snapshots" below); NULL otherwise. */
     const uint64_t *code;
 } MemRange;
 
@@ -306,7 +309,10 @@ void memory_remove_code_listener(MemorySystem *ms, MemoryCodeListener fn,
  * caller's bug otherwise: it aborts naming the region). */
 void memory_code_mark(const MemRange *range, uint32_t addr, uint32_t len);
 
-/* Whether the chunk holding addr (inside range, RAM/ROM) holds code. */
+/* Whether a write to the chunk holding addr (inside range, RAM/ROM) must
+ * be reported through memory_code_written: the chunk holds decoded code,
+ * or a capture tracks its region and it was not written since (the name
+ * is older than snapshots; before the first capture the two are one). */
 static inline bool memory_range_has_code(const MemRange *range, uint32_t addr)
 {
     uint64_t chunk = (range->offset + (addr - range->start)) >> MEMORY_CODE_CHUNK_SHIFT;
@@ -315,7 +321,8 @@ static inline bool memory_range_has_code(const MemRange *range, uint32_t addr)
 
 /* Reports a write of [addr, addr + len) inside a RAM/ROM range (already
  * done): chunks that held code are unmarked and the code listeners hear
- * of them. True when there was code there. */
+ * of them; a capture's tracking notes the pages as written. True when
+ * there was code there (only then did a listener hear of it). */
 bool memory_code_written(MemorySystem *ms, const MemRange *range, uint32_t addr,
                          uint32_t len);
 
@@ -327,6 +334,78 @@ bool memory_code_written(MemorySystem *ms, const MemRange *range, uint32_t addr,
  * bug otherwise: it aborts naming the region). */
 bool memory_region_code_written(MemorySystem *ms, MemoryRegion *mr,
                                 uint64_t offset, uint64_t len);
+
+/* ---- Snapshots: memory contents ----
+ *
+ * Contents of one RAM/ROM region at one moment, in MEMORY_PAGE_SIZE pages.
+ * Pages are shared, reference-counted, between captures of the same
+ * region (and within a capture, pages sit in directories shared the same
+ * way, so a capture that changed little costs little); a zero page is not
+ * stored. A MemoryPages holds no pointer to any region: a snapshot never
+ * keeps a memory alive. Not thread-safe: one thread uses a memory system
+ * and its captures.
+ *
+ * Dirty tracking: a region remembers its baseline (its last capture or
+ * restore, one reference held by the region, dropped when the region is
+ * freed) and notes the pages written since through the write reports of
+ * "Decoded code" (CPU stores, translated stores, memory_write,
+ * memory_debug_write, memory_ram_write, memory_region_code_written): after
+ * a capture every chunk's report bit is set, the first write to a page
+ * clears the bits of its chunks that hold no code and marks the page
+ * dirty. Code listeners still hear only of chunks that hold decoded code.
+ * A region never captured or restored pays nothing. */
+#define MEMORY_PAGE_SHIFT 12
+#define MEMORY_PAGE_SIZE (1u << MEMORY_PAGE_SHIFT)
+
+typedef struct MemoryPages MemoryPages;
+
+/* Captures mr's contents now (a new reference, the caller's). Only pages
+ * written since the baseline are read; the first capture of a region
+ * scans it (zero pages not stored). mr must be a live RAM or ROM region
+ * (a caller's bug otherwise: it aborts naming the region). */
+MemoryPages *memory_pages_capture(MemoryRegion *mr);
+/* Starts tracking a region known to be all zero (just created, nothing
+ * written since: no image, no host pointer handed out): its baseline is
+ * the all-zero contents, so its first capture reads only the pages
+ * written from now on instead of scanning it (what makes the first
+ * snapshot of a 128 MiB RAM cheap). A region tracked already is left as
+ * it is. */
+void memory_pages_track_zero(MemoryRegion *mr);
+/* Makes mr's contents equal to `pages` (false, naming the region, when the
+ * sizes differ: nothing changed). Only pages that may differ are looked
+ * at (those written since the baseline, and those where `pages` and the
+ * baseline differ; every page when mr has no baseline), and of those only
+ * the ones whose bytes differ are written; every written byte is reported
+ * as written (decoded code from it dies). `pages` becomes the baseline. */
+bool memory_pages_restore(MemorySystem *ms, MemoryRegion *mr, const MemoryPages *pages,
+                          Error **errp);
+MemoryPages *memory_pages_ref(MemoryPages *pages);
+void memory_pages_unref(MemoryPages *pages); /* NULL: nothing */
+uint64_t memory_pages_region_size(const MemoryPages *pages);
+/* Page `index` (ceil(size / MEMORY_PAGE_SIZE) of them; the last may be
+ * partial: only its first size % MEMORY_PAGE_SIZE bytes count), NULL when
+ * all zero. Valid while `pages` is. */
+const uint8_t *memory_pages_page(const MemoryPages *pages, uint64_t index);
+/* Bytes of page copies `pages` holds that `other` (may be NULL) does not
+ * share at the same index: what keeping `pages` costs beside `other`. */
+uint64_t memory_pages_private_bytes(const MemoryPages *pages, const MemoryPages *other);
+/* Building one from a file: all zero (NULL when region_size is 0 or above
+ * 4 GiB), then set page by page (bytes: the page's length, the last one's
+ * the remainder; an all-zero page is not stored). Only on one built so and
+ * not yet shared (a caller's bug otherwise: it aborts). */
+MemoryPages *memory_pages_new(uint64_t region_size);
+void memory_pages_set(MemoryPages *pages, uint64_t index, const uint8_t *bytes);
+
+/* What captures and restores of a region did, all counted since the region
+ * was made: work measured in pages, so tests can bound it. */
+typedef struct MemoryPagesStats {
+    uint64_t captures, restores;
+    uint64_t pages_scanned;  /* pages a capture read (first: all of them) */
+    uint64_t pages_copied;   /* of those, new page copies made */
+    uint64_t pages_compared; /* pages a restore compared with its target */
+    uint64_t pages_written;  /* of those, pages a restore wrote */
+} MemoryPagesStats;
+MemoryPagesStats memory_pages_stats(const MemoryRegion *mr);
 
 /* ---- Host-side access to guest RAM: no devices ---- */
 

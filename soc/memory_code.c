@@ -1,6 +1,7 @@
 /* Decoded code: which bytes of RAM/ROM a cache of decoded instructions
  * was built from, and the one place every write of backing memory is
- * reported (soc/memory.h, "Decoded code").
+ * reported (soc/memory.h, "Decoded code"), which is also where snapshots
+ * learn which pages were written (memory_pages.c).
  *
  * Each RAM/ROM region keeps a bit per MEMORY_CODE_CHUNK bytes of its own
  * storage. Keying by backing storage rather than guest address is what
@@ -53,9 +54,28 @@ void memory_code_mark(const MemRange *range, uint32_t addr, uint32_t len)
         MEM_BUG("code marked at 0x%llx, 0x%x bytes, outside '%s' (0x%llx bytes)",
                 (unsigned long long)offset, len, mr->name,
                 (unsigned long long)mr->size);
+    uint64_t first = offset >> MEMORY_CODE_CHUNK_SHIFT;
     uint64_t last = (offset + len - 1) >> MEMORY_CODE_CHUNK_SHIFT;
-    for (uint64_t chunk = offset >> MEMORY_CODE_CHUNK_SHIFT; chunk <= last; chunk++)
+    for (uint64_t chunk = first; chunk <= last; chunk++)
         mr->code[chunk >> 6] |= 1ull << (chunk & 63);
+    if (mr->track) /* a snapshot tracks the region: code is kept apart */
+        for (uint64_t chunk = first; chunk <= last; chunk++)
+            mr->track->held[chunk >> 6] |= 1ull << (chunk & 63);
+}
+
+/* A tracked chunk whose report bit is set was written: with tracking
+ * the bit also stands for "not written since the baseline", so the page
+ * is noted dirty, and only code held there is news. True when it was.
+ * Out of line: the loop below, untracked, stays as short as it was. */
+__attribute__((noinline)) static bool tracked_code_written(MemoryRegion *mr, uint64_t chunk)
+{
+    uint64_t bit = 1ull << (chunk & 63);
+    PageTrack *t = mr->track;
+    page_track_written(mr, chunk);
+    if (!(t->held[chunk >> 6] & bit))
+        return false;
+    t->held[chunk >> 6] &= ~bit;
+    return true;
 }
 
 bool region_code_written(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
@@ -70,6 +90,8 @@ bool region_code_written(MemorySystem *ms, MemoryRegion *mr, uint64_t offset,
         uint64_t bit = 1ull << (chunk & 63);
         if (!(mr->code[chunk >> 6] & bit))
             continue;
+        if (__builtin_expect(mr->track != NULL, 0) && !tracked_code_written(mr, chunk))
+            continue; /* no code there: only the tracking heard of it */
         mr->code[chunk >> 6] &= ~bit;
         lo = chunk < lo ? chunk : lo;
         hi = chunk;

@@ -44,7 +44,11 @@ struct MemoryRegion {
     size_t nsubs, cap_subs;
 
     uint8_t *host;           /* RAM/ROM contents */
-    uint64_t *code;          /* RAM/ROM: a bit per chunk holding decoded code */
+    /* RAM/ROM: a bit per chunk whose writes must be reported: holding
+     * decoded code, or (with track) not written since the baseline. */
+    uint64_t *code;
+    /* Snapshots (memory_pages.c): NULL until the first capture or restore. */
+    struct PageTrack *track;
     const MmioOps *ops;
     void *opaque;
 
@@ -165,6 +169,22 @@ enum {
  * unless SPAN_ALL_OR_NOTHING. buf is only read from with SPAN_WRITE. */
 bool memory_span_copy(MemorySystem *ms, uint32_t addr, uint8_t *buf,
                       size_t len, unsigned flags, Error **errp);
+
+/* memory_pages.c */
+/* A region's dirty tracking since its baseline (NULL: none yet). */
+typedef struct PageTrack {
+    uint64_t *held;          /* a bit per chunk holding decoded code */
+    uint64_t *dirty;         /* a bit per page written since the baseline */
+    uint32_t *dirty_list;    /* those pages, each once */
+    size_t ndirty, cap_dirty;
+    struct MemoryPages *baseline; /* the region's reference */
+    MemoryPagesStats stats;
+} PageTrack;
+/* A tracked page was written (its report bit was set): notes it dirty and
+ * stops reports from its chunks that hold no code. */
+void page_track_written(MemoryRegion *mr, uint64_t chunk);
+/* Drops the tracking and the baseline reference (region_free). */
+void page_track_free(MemoryRegion *mr);
 
 /* memory_code.c */
 /* The decoded-code bitmap for a RAM/ROM region of `size` bytes; NULL when

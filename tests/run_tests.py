@@ -37,6 +37,17 @@
 - coverage (--coverage): exact lcov records for the marked lines of
   tests/firmware/coverage/coverage_demo.c on both engines, genhtml, bad
   input (tests/coverage/run_coverage.py);
+- machine snapshots (tests/snapshot/run_snapshot.py: a run continued from
+  a --snapshot-load file is the straight run, byte for byte; the monitor's
+  `snapshot save/load` repeats a run; the board as it was comes back;
+  corrupt and mismatched files refused, the machine unchanged; gdb;
+  run_snapshot_review.py: many split points on device-heavy firmware,
+  refusals after the board was applied undone, a board that extends a
+  file and a pc no hart holds refused);
+- record and replay (tests/replay/run_replay.py: --record of UART input over
+  tcp, console commands and gdb's writes; --replay with no client gives the
+  same output, instruction count and status on both engines; damaged,
+  truncated and foreign files refused);
 - the Python package (python/mcusim) and its pytest example suite
   (tests/python/run_python.py: each pytest test a result of its own);
 - each libFuzzer harness build/fuzz/fuzz_NAME for 20 s, two at a time, after
@@ -233,6 +244,14 @@ def main():
     sys.path.insert(0, os.path.join(TOP, "tests", "coverage"))
     import run_coverage  # noqa: E402
     run_coverage.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "snapshot"))
+    import run_snapshot  # noqa: E402
+    run_snapshot.run(res, only=only)
+    import run_snapshot_review  # noqa: E402
+    run_snapshot_review.run(res, only=only)
+    sys.path.insert(0, os.path.join(TOP, "tests", "replay"))
+    import run_replay  # noqa: E402
+    run_replay.run(res, only=only)
     sys.path.insert(0, os.path.join(TOP, "tests", "python"))
     import run_python  # noqa: E402
     run_python.run(res, only=only)

@@ -2,7 +2,9 @@
 """Writes build.ninja from the source tree.
 
 Sources are found by folder, so a new file needs no edit here:
-  sim/ sim/cpu/ sim/host/ soc/      the simulator (sim/main.c holds main)
+  sim/ sim/cpu/ sim/host/ soc/      the simulator (sim/main.c holds main;
+                                    it and sim/app_*.c, the application's
+                                    wiring, link into the simulator only)
   peripherals/ gdbstub/
   tests/unit/test_*.c               one cmocka binary each, linked with the
                                     simulator's objects built with ASan+UBSan;
@@ -190,7 +192,8 @@ def coverage_firmware(w, fw_deps):
 
 
 def generate():
-    lib = [s for d in LIB_DIRS for s in sources(d) if s != "sim/main.c"]
+    app = ["sim/main.c"] + sources("sim", "app_")
+    lib = [s for d in LIB_DIRS for s in sources(d) if s not in app]
     unit_tests = sources("tests/unit", "test_")
     test_support = [s for s in sources("tests/unit") if not os.path.basename(s).startswith("test_")]
     firmware = sources("tests/firmware")
@@ -289,10 +292,10 @@ def generate():
     w("")
 
     opt_objs, san_objs = [], []
-    for s in lib + ["sim/main.c"]:
+    for s in lib + app:
         w("build %s: cc %s" % (obj("opt", s), s))
         w("build %s: cc_san %s" % (obj("san", s), s))
-        if s != "sim/main.c":
+        if s not in app:
             opt_objs.append(obj("opt", s))
             san_objs.append(obj("san", s))
     for s in unit_tests + test_support:
@@ -300,8 +303,9 @@ def generate():
     for s in host_bench + [t for t in unit_tests if t.endswith("_soak.c")]:
         w("build %s: cc %s" % (obj("opt", s), s))
     w("")
-    w("build build/mcusim: link %s %s" % (obj("opt", "sim/main.c"), " ".join(opt_objs)))
-    w("build build/mcusim-san: link_san %s %s" % (obj("san", "sim/main.c"), " ".join(san_objs)))
+    w("build build/mcusim: link %s %s" % (" ".join(obj("opt", s) for s in app), " ".join(opt_objs)))
+    w("build build/mcusim-san: link_san %s %s" % (" ".join(obj("san", s) for s in app),
+                                                  " ".join(san_objs)))
     support_objs = " ".join(obj("san", s) for s in test_support)
     unit_bins = []
     for t in unit_tests:

@@ -127,11 +127,10 @@ static MemAccess cpu_write(Cpu *cpu, uint32_t addr, unsigned size,
     if (r->host) {
         host_store(r->host + (addr - r->start), size, value);
         /* Accesses are aligned here (misaligned ones come byte by byte),
-         * so one chunk holds them. */
-        if (memory_range_has_code(r, addr)) {
-            memory_code_written(cpu->ms, r, addr, size);
+         * so one chunk holds them. A report may only feed a snapshot's
+         * dirty tracking: only code written makes the block end. */
+        if (memory_range_has_code(r, addr) && memory_code_written(cpu->ms, r, addr, size))
             *mmio = true; /* the running block may be stale */
-        }
         return MEM_OK;
     }
     MemRange copy = *r;

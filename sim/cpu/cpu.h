@@ -241,4 +241,29 @@ bool cpu_sleeping(const Cpu *cpu);
 bool cpu_get_csr(const Cpu *cpu, unsigned csr, uint32_t *value);
 bool cpu_set_csr(Cpu *cpu, unsigned csr, uint32_t value);
 
+/* The hart's architectural state, for snapshots (sim/cpu/cpu_snapshot.c
+ * documents the format): x1-x31, pc, the reset pc, privilege, every CSR's
+ * stored value (mstatus, mtvec, mie, mip, mscratch, mepc, mcause, mtval,
+ * mcounteren, mcountinhibit, counter offsets and frozen values, PMP,
+ * Sdtrig triggers, tselect, tcontrol), the LR/SC reservation, cycles, idle
+ * cycles, wfi sleep, a pending reset request, the last-trap diagnostics;
+ * and what makes a hart this one (ISA, PMP entries, triggers, frequency,
+ * identification CSRs, misaligned emulation). NOT saved: debugger
+ * breakpoints/watchpoints, a pending stop request, tracer, observers, host
+ * handler, time source, the engine. A versioned, self-checking byte string
+ * (malloc'd, *len bytes; the caller frees it). */
+uint8_t *cpu_state_save(const Cpu *cpu, size_t *len);
+/* Loads it, or refuses (changing nothing) a truncated/corrupt string or one
+ * from another hart (the message names what differs), or one holding a
+ * value no hart could (a CSR its write rules would not leave so). After a
+ * load the decoded and translated code and the memory caches are flushed,
+ * mode observers hear of the new privilege/sleep state, and a debugger
+ * stop is not "resumed" (the next run starts fresh). The Clock is NOT
+ * touched (the caller restores it: clock_rewind). Between runs only,
+ * never from inside one (a device callback, a clock event). */
+bool cpu_state_load(Cpu *cpu, const uint8_t *data, size_t len, Error **errp);
+/* Whether cpu_state_load would take it (the same checks, nothing changed):
+ * for callers that check every part of a snapshot before changing any. */
+bool cpu_state_check(const Cpu *cpu, const uint8_t *data, size_t len, Error **errp);
+
 #endif

@@ -139,6 +139,7 @@ int host_file_add(HostFile *table, int first, HostFile file)
     }
     if (file.kind == HOST_FILE_HOST)
         close(file.fd);
+    free(file.path);
     return -NL_EMFILE;
 }
 
@@ -151,8 +152,9 @@ HostFile *host_file_get(HostFile *table, int handle)
 
 void host_file_close(HostFile *f)
 {
-    if (f->kind == HOST_FILE_HOST)
+    if (f->kind == HOST_FILE_HOST && f->fd >= 0)
         close(f->fd);
+    free(f->path);
     *f = (HostFile){.kind = HOST_FILE_FREE, .fd = -1};
 }
 

@@ -72,6 +72,18 @@ void host_free(Host *host);
  * asked to stop. False for a NULL host. */
 bool host_exit_status(const Host *host, int *status);
 
+/* Snapshots: the services' state as bytes (malloc'd, *len of them):
+ * open files by handle (the guest path, how it was opened, the position),
+ * a requested exit, the program break, semihosting's errno, the HTIF
+ * words and which warnings were given. Load reopens the files as the
+ * guest opened them, without truncating them (one opened to be created
+ * and removed since comes back empty), and seeks; it refuses, changing
+ * nothing, data of other services or another firmware's layout (break,
+ * heap) and a file that cannot be reopened, naming it. File contents are
+ * the host's, not restored. */
+uint8_t *host_state_save(const Host *host, size_t *len);
+bool host_state_load(Host *host, const uint8_t *data, size_t len, Error **errp);
+
 /* Parses a --host list: "newlib,htif", "semihosting", "none". */
 bool host_parse_services(const char *list, unsigned *services, Error **errp);
 

@@ -25,6 +25,11 @@ typedef struct HostFile {
     int fd;              /* HOST_FILE_HOST */
     const uint8_t *data; /* HOST_FILE_MEMORY */
     size_t size, pos;
+    /* For snapshots (host_state.c): HOST_FILE_HOST's guest path and the
+     * host open flags it was opened with; HOST_FILE_MEMORY's name. Owned
+     * (host_file_close frees it); NULL for the others. */
+    char *path;
+    int flags;
 } HostFile;
 
 /* One HTIF word: the opaque of its MMIO region. */
@@ -88,8 +93,9 @@ bool host_guest_write_u32(Host *h, uint32_t addr, uint32_t value);
  * else exactly len bytes, which may not hold a NUL. */
 char *host_guest_string(Host *h, uint32_t addr, long len, size_t max, int *err);
 
-/* Files: slot i of table (`first` the lowest handle given out). Return a
- * handle or -errno. */
+/* Files: slot i of table (`first` the lowest handle given out), taking
+ * the file (its fd and path: closed and freed when there is no room).
+ * Return a handle or -errno. */
 int host_file_add(HostFile *table, int first, HostFile file);
 HostFile *host_file_get(HostFile *table, int handle);
 void host_file_close(HostFile *file);
@@ -116,5 +122,9 @@ bool host_semihosting_call(Host *h);
 
 bool host_htif_setup(Host *h, const ElfSymbols *syms, Error **errp);
 void host_htif_free(Host *h);
+
+/* The read-only bytes a memory file of that name serves
+ * (":semihosting-features"), for a snapshot load; false when none. */
+bool host_semihosting_memory_file(const char *name, HostFile *out);
 
 #endif

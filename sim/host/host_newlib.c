@@ -185,10 +185,12 @@ static int32_t sys_open(Host *h, uint32_t path_addr, uint32_t flags, uint32_t mo
     if (!path)
         return -err;
     int fd = host_open_path(h, path, host_flags, mode & 0777, "newlib");
-    free(path);
-    if (fd < 0)
+    if (fd < 0) {
+        free(path);
         return fd;
-    return host_file_add(h->fds, 0, (HostFile){.kind = HOST_FILE_HOST, .fd = fd});
+    }
+    return host_file_add(h->fds, 0, (HostFile){.kind = HOST_FILE_HOST, .fd = fd,
+                                               .path = path, .flags = host_flags});
 }
 
 static int32_t sys_unlink(Host *h, uint32_t path_addr)

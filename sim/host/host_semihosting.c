@@ -42,6 +42,16 @@ enum {
 #define WRITE0_MAX (1u << 20)
 
 static const uint8_t features[5] = {'S', 'H', 'F', 'B', 0x03};
+#define FEATURES_NAME ":semihosting-features"
+
+bool host_semihosting_memory_file(const char *name, HostFile *out)
+{
+    if (strcmp(name, FEATURES_NAME) != 0)
+        return false;
+    *out = (HostFile){.kind = HOST_FILE_MEMORY, .fd = -1, .data = features,
+                      .size = sizeof features, .path = xstrdup(FEATURES_NAME)};
+    return true;
+}
 
 void host_semihosting_setup(Host *h, const ElfSymbols *syms, const HostConfig *c)
 {
@@ -83,13 +93,12 @@ static int32_t sh_open(Host *h)
     if (strcmp(path, ":tt") == 0) {
         static const HostFileKind tt[] = {HOST_FILE_STDIN, HOST_FILE_STDOUT, HOST_FILE_STDERR};
         f.kind = tt[kind];
-    } else if (strcmp(path, ":semihosting-features") == 0) {
+    } else if (strcmp(path, FEATURES_NAME) == 0) {
         if (kind != 0 || plus) {
             free(path);
             return fail(h, NL_EACCES);
         }
-        f = (HostFile){.kind = HOST_FILE_MEMORY, .fd = -1, .data = features,
-                       .size = sizeof features};
+        host_semihosting_memory_file(path, &f);
     } else {
         static const int flags[] = {0, O_CREAT | O_TRUNC, O_CREAT | O_APPEND};
         int access = plus ? O_RDWR : kind == 0 ? O_RDONLY : O_WRONLY;
@@ -98,6 +107,9 @@ static int32_t sh_open(Host *h)
             free(path);
             return fail(h, -f.fd);
         }
+        f.flags = access | flags[kind];
+        f.path = path;
+        path = NULL; /* the file's now */
     }
     free(path);
     int handle = host_file_add(h->handles, 1, f);

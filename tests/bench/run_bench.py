@@ -26,6 +26,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -356,6 +357,92 @@ def run_observe_benchmarks(args):
     return status
 
 
+# What reverse execution costs (issue 15). The ring: each firmware plain
+# and with --reverse (a snapshot every --reverse-interval instructions,
+# the default 1000000), host seconds and the ratio. The latency: gdb on
+# tests/gdb/fw/reverse.c, 1M instructions into its run
+# (tests/bench/reverse_latency.py). Snapshot time and size per board come
+# from build/bench/bench_snapshot (the host benchmarks).
+REVERSE_FIRMWARE = ["coremark_mix", "irq_uart", "listwalk", "sort"]
+REVERSE_BOARD = "tests/firmware/boards/hifive1-test.yaml:hifive1-test"
+LATENCY_RE = re.compile(r"^latency (\S+) ([0-9.]+) ([0-9.]+) ([0-9.]+)$", re.M)
+
+
+def fastest(args, elf, extra):
+    """The fastest of --repeat runs' stats, or None (said) when one failed."""
+    best = None
+    for _ in range(args.repeat):
+        rc, _, stats, err = run_firmware(args.sim, args.board, elf, extra)
+        if rc != 0 or "seconds" not in stats:
+            print("FAIL %s %s: exit status %s\n%s" % (elf, " ".join(extra), rc, err))
+            return None
+        if best is None or stats["seconds"] < best["seconds"]:
+            best = stats
+    return best
+
+
+def run_reverse_ring_benchmarks(args):
+    names = [n for n in REVERSE_FIRMWARE if not args.k or args.k in n or args.k == "reverse"]
+    if not names:
+        return 0
+    print()
+    header = "%-12s %-10s %10s %9s %8s" % ("reverse", "ring", "host s", "MIPS", "slowdown")
+    print(header)
+    print("-" * len(header))
+    status = 0
+    for name in names:
+        elf = os.path.join(TOP, "build", "fw", name + ".elf")
+        plain = fastest(args, elf, [])
+        ring = fastest(args, elf, ["--reverse"])
+        if plain is None or ring is None:
+            status = 1
+            continue
+        for label, stats in (("off", plain), ("on", ring)):
+            print("%-12s %-10s %10.3f %9.1f %7.2fx" % (
+                name, label, stats["seconds"], stats["insns"] / stats["seconds"] / 1e6
+                if stats["seconds"] > 0 else 0.0, stats["seconds"] / plain["seconds"]))
+    return status
+
+
+def run_reverse_latency_benchmark(args):
+    if args.k and args.k not in "reverse-stepi latency":
+        return 0
+    elf = os.path.join(TOP, "build", "fw", "gdb", "reverse.elf")
+    gdb = shutil.which("gdb-multiarch")
+    if not gdb:
+        print("FAIL reverse latency: gdb-multiarch is missing (tools/setup.sh installs it)")
+        return 1
+    print()
+    status = 0
+    for engine in ("on", "off"):
+        sim = subprocess.Popen([args.sim, "--gdb", "0", "--gdb-wait", "--jit", engine,
+                                "--board", REVERSE_BOARD, elf], cwd=TOP,
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        line = sim.stderr.readline()
+        m = re.search(r"listening on [^:]+:(\d+)", line)
+        if not m:
+            print("FAIL reverse latency: the gdb server did not start: %s" % line)
+            sim.kill()
+            sim.wait()
+            return 1
+        cmd = [gdb, "-nx", "-batch", "-ex", "set confirm off", "-ex",
+               "target remote 127.0.0.1:%s" % m.group(1), "-x",
+               os.path.join(TOP, "tests", "bench", "reverse_latency.py"), elf]
+        p = subprocess.run(cmd, cwd=TOP, capture_output=True, text=True, timeout=TIMEOUT_S)
+        sim.wait(timeout=60)
+        found = LATENCY_RE.findall(p.stdout)
+        at = re.search(r"^at (\d+)$", p.stdout, re.M)
+        if len(found) != 3 or not at:
+            print("FAIL reverse latency (--jit %s):\n%s%s" % (engine, p.stdout, p.stderr))
+            status = 1
+            continue
+        for what, median, low, high in found:
+            print("reverse latency, --jit %-3s %-36s median %7.1f ms (min %.1f, max %.1f), "
+                  "%s instructions in" % (engine, what, float(median), float(low),
+                                          float(high), at.group(1)))
+    return status
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", metavar="WORD", help="run only benchmarks whose name contains WORD")
@@ -384,6 +471,10 @@ def main():
     status |= run_firmware_benchmarks(args)
     sys.stdout.flush()
     status |= run_observe_benchmarks(args)
+    sys.stdout.flush()
+    status |= run_reverse_ring_benchmarks(args)
+    sys.stdout.flush()
+    status |= run_reverse_latency_benchmark(args)
     return status
 
 

@@ -9,7 +9,7 @@
  * very top of the address space, two MMIO blocks (one with a
  * side-effect-free peek, one without) and an RV32IMAC hart. While gdb has
  * the target running (c, s, vCont) it runs in small chunks with the stub
- * polled between them, as sim/main.c does, for at most RUN_BUDGET
+ * polled between them, as sim/app_gdb.c does, for at most RUN_BUDGET
  * instructions per resume; a debugger write of 1 to EXIT_FLAG makes the
  * firmware "exit" (the W reply).
  *
@@ -76,7 +76,7 @@ static bool dev_write(void *opaque, uint64_t offset, unsigned size, uint32_t val
 static const MmioOps peekable = {.read = dev_read, .write = dev_write, .peek = dev_read};
 static const MmioOps unpeekable = {.read = dev_read, .write = dev_write};
 
-/* Like sim/main.c: chunks of RUN_CHUNK with the stub polled in between;
+/* Like sim/app_gdb.c: chunks of RUN_CHUNK with the stub polled in between;
  * RUN_BUDGET bounds the work one input can ask for. */
 static CpuStopReason rig_resume(void *opaque, uint64_t max, Error **errp)
 {

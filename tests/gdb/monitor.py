@@ -14,11 +14,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gdbtest import *  # noqa: E402,F401,F403
 
 # What `monitor help` lists from gdb, in order: sim/monitor.c's table
-# without stop, cont, step, run-for, run-until, info state and quit.
+# without stop, cont, step, run-for, run-until, info state and quit, then
+# sim/monitor_snapshot.c's.
 COMMANDS = ["help", "info mtree", "info peripherals", "info irq", "info types", "audit",
             "stats", "reset", "peripheral add", "peripheral remove", "peripheral replace",
             "peripheral move", "peripheral set", "peripheral power", "board apply", "uart",
-            "gpio", "memory read", "memory write", "reg", "info registers"]
+            "gpio", "memory read", "memory write", "reg", "info registers",
+            "snapshot save", "snapshot load", "snapshot list", "snapshot delete",
+            "snapshot save-file", "snapshot load-file"]
 
 
 def describe_board():

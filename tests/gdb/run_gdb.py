@@ -21,7 +21,9 @@ test runs on each engine of testlib.ENGINES (`--jit on` on x86-64 hosts,
 The firmware is build/fw/gdb/NAME.elf, built from tests/gdb/fw/NAME.c with
 the HiFive1 library tests/firmware/hifive1/lib, on the hifive1-test board
 (hifive1-revb plus an exit device): gdbtarget (most tests; unchanged it
-exits with 13), patchme (patch_code), observed (observe).
+exits with 13), patchme (patch_code), observed (observe), reverse (the
+reverse_* tests of reverse execution, some with more simulator options,
+SIM_ARGS_OF, each checking the UART output, STDOUT_OF).
 
 Two tests are more than a list of sessions:
 - no_etc_hosts runs exit_code.py with gdb inside `unshare --mount` where
@@ -108,7 +110,46 @@ TESTS = [
     ("no_etc_hosts", ["exit_code"], 13),
     ("patch_code", ["patch_code"], 3, "patchme"),
     ("observe", [s for _, s in OBSERVE_SESSIONS], None, "observed"),
+    ("reverse_stepi", ["reverse_stepi"], 7, "reverse"),
+    ("reverse_continue", ["reverse_continue"], 7, "reverse"),
+    ("reverse_watch", ["reverse_watch"], 7, "reverse"),
+    ("reverse_lines", ["reverse_lines"], 7, "reverse"),
+    ("reverse_long", ["reverse_long"], 7, "reverse"),
+    ("reverse_input", ["reverse_input"], 7, "reverse"),
+    ("reverse_jump", ["reverse_jump"], 7, "reverse"),
+    ("reverse_off", ["reverse_off"], 7, "reverse"),
+    ("reverse_review_send", ["reverse_review_send"], 0, "../uart_echo"),
+    ("reverse_review_eof", ["reverse_review_eof"], 0, "../uart_echo"),
+    ("reverse_review_reconfig", ["reverse_review_reconfig"], 7, "reverse"),
 ]
+
+# Reverse execution (tests/gdb/reverse_*.py, firmware tests/gdb/fw/reverse.c):
+# more simulator options for some (a small snapshot ring, so the long run
+# spans many snapshots and the ring is thinned; reverse execution off), and
+# the UART output each must print: the firmware's lines exactly once, however
+# often the run went back over them.
+SMALL_RING = ["--reverse-interval", "100000", "--reverse-snapshots", "8"]
+SIM_ARGS_OF = {
+    "reverse_long": SMALL_RING,
+    "reverse_input": SMALL_RING,
+    "reverse_off": ["--no-reverse"],
+}
+STDOUT_OF = {t[0]: "start\nmiddle\nend\n" for t in TESTS if t[0].startswith("reverse_")}
+
+# The review's reverse tests (tests/gdb/reverse_review_*.py) run
+# tests/firmware/uart_echo.c (build/fw/uart_echo.elf) on virt32: its input
+# queued by `monitor uart uart0 send`, or read from uart_echo.in; each
+# must print the echo exactly as a run that never went back prints it.
+ECHO_BANNER = "echo: one line at a time, 'bye' ends\n"
+BOARD_OF.update({"reverse_review_send": "virt32", "reverse_review_eof": "virt32"})
+SIM_ARGS_OF["reverse_review_eof"] = ["--set", "uart0.chardev=stdio:in=tests/firmware/uart_echo.in"]
+STDOUT_OF["reverse_review_send"] = (
+    ECHO_BANNER + "> a line longer than the sixteen bytes of the FIFO\n> bye\n"
+    "2 lines; by interrupt: yes; character timeouts: yes\n")
+STDOUT_OF["reverse_review_eof"] = (
+    ECHO_BANNER + "> hello, uart\n> interrupts through the PLIC\n"
+    "> a line longer than the sixteen bytes of the FIFO\n> xy\n> \n> bye\n"
+    "6 lines; by interrupt: yes; character timeouts: yes\n")
 
 
 def firmware_of(test):
@@ -272,10 +313,14 @@ def run_sessions(sim, scripts, elf, wrap=None, verbose=False, engine=(), board=B
 def run_test(sim, name, scripts, expect_status, elf=FIRMWARE, wrap=None, verbose=False,
              engine=()):
     """Runs one test; returns (problems, log)."""
-    problems, log, status, _ = run_sessions(sim, scripts, elf, wrap, verbose, engine,
-                                            BOARD_OF.get(name, BOARD))
+    engine = list(engine) + SIM_ARGS_OF.get(name, [])
+    problems, log, status, out = run_sessions(sim, scripts, elf, wrap, verbose, engine,
+                                              BOARD_OF.get(name, BOARD))
     if status is not None and status != expect_status:
         problems.append("simulator exit status %d, expected %d" % (status, expect_status))
+    want = STDOUT_OF.get(name)
+    if want is not None and not problems and out != want:
+        problems.append("the UART output differs:\n--- expected\n%s--- got\n%s" % (want, out))
     return problems, log
 
 

@@ -423,6 +423,46 @@ static void test_background_events_are_no_wakeup(void **state)
     clock_free(log.clock);
 }
 
+/* A snapshot load: the time moves back without running anything, and
+ * events restored with their saved order run in it among equal
+ * deadlines, whatever order they are restored in; events scheduled
+ * afterwards come after them. */
+static void test_rewind_and_restore_keep_the_saved_order(void **state)
+{
+    (void)state;
+    Log log = {.clock = clock_new(1000)};
+    Probe p[4];
+    const char tags[] = "abcd";
+    for (int i = 0; i < 4; i++)
+        probe_init(&p[i], &log, tags[i], fire);
+    clock_advance(log.clock, 50);
+    clock_event_schedule(p[0].event, 100);
+    clock_event_schedule(p[1].event, 100);
+    clock_event_schedule(p[2].event, 100);
+    uint64_t order[3];
+    for (int i = 0; i < 3; i++)
+        order[i] = clock_event_order(p[i].event);
+    assert_true(order[0] < order[1] && order[1] < order[2]);
+    assert_int_equal(clock_event_order(p[3].event), 0); /* not pending */
+    clock_advance(log.clock, 200);
+    assert_int_equal(log.n, 3);
+
+    clock_rewind(log.clock, 50);
+    assert_int_equal(clock_now(log.clock), 50);
+    assert_int_equal(log.n, 3); /* nothing ran */
+    clock_event_restore(p[2].event, 100, order[2]);
+    clock_event_restore(p[0].event, 100, order[0]);
+    clock_event_schedule(p[3].event, 100); /* after the restored ones */
+    clock_event_restore(p[1].event, 100, order[1]);
+    assert_int_equal(clock_next_deadline(log.clock), 100);
+    clock_advance(log.clock, 100);
+    assert_int_equal(log.n, 7);
+    assert_memory_equal(log.tags + 3, "abcd", 4);
+    for (int i = 0; i < 4; i++)
+        clock_event_free(p[i].event);
+    clock_free(log.clock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_conversions_do_not_overflow_at_large_counts),
         cmocka_unit_test(test_zero_hz_clock_counts_as_one),
         cmocka_unit_test(test_deadline_listener_hears_an_earlier_deadline),
+        cmocka_unit_test(test_rewind_and_restore_keep_the_saved_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

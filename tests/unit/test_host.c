@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -678,6 +679,172 @@ static void test_bad_root_and_no_ram_are_errors(void **state)
     error_free(err);
 }
 
+/* ---- snapshots: host_state_save, host_state_load ---- */
+
+static uint8_t *host_save(Fixture *f, size_t *len)
+{
+    return host_state_save(f->host, len);
+}
+
+static void host_load_ok(Fixture *f, const uint8_t *data, size_t len)
+{
+    Error *err = NULL;
+    if (!host_state_load(f->host, data, len, &err))
+        fail_msg("load: %s", error_message(err));
+}
+
+/* newlib: a file open for writing, the break and a warning saved; after
+ * more writes, another file, a close and a new break, the load gives back
+ * the descriptors as they were, each file reopened at its position (its
+ * contents are the host's), the others closed. */
+static void test_state_reopens_newlib_files_at_their_position(void **state)
+{
+    Fixture *f = *state;
+    start(f, HOST_NEWLIB, (Sym[]){{"_end", END}}, 1, true);
+    put_string(f, DATA, "a.txt");
+    put_string(f, DATA + 0x20, "b.txt");
+    put_string(f, DATA + 0x100, "hello world");
+    int32_t fd = sys(f, 1024, DATA, 0x1 | 0x200 | 0x400, 0644); /* O_WRONLY|O_CREAT|O_TRUNC */
+    assert_int_equal(fd, 3);
+    assert_int_equal(sys(f, 64, 3, DATA + 0x100, 5), 5);
+    uint32_t brk = (uint32_t)sys(f, 214, 0, 0, 0);
+    assert_int_equal(sys(f, 214, brk + 0x100, 0, 0), brk + 0x100);
+    size_t len;
+    uint8_t *saved = host_save(f, &len);
+
+    assert_int_equal(sys(f, 64, 3, DATA + 0x105, 6), 6);
+    assert_string_equal(file_text(f, "a.txt"), "hello world");
+    assert_int_equal(sys(f, 1024, DATA + 0x20, 0x1 | 0x200, 0644), 4);
+    assert_int_equal(sys(f, 57, 3, 0, 0), 0);
+    assert_int_equal(sys(f, 57, 1, 0, 0), 0); /* stdout closed too */
+    assert_int_equal(sys(f, 214, brk + 0x800, 0, 0), brk + 0x800);
+
+    host_load_ok(f, saved, len);
+    assert_int_equal(sys(f, 214, 0, 0, 0), brk + 0x100);
+    assert_int_equal(sys(f, 64, 4, DATA, 1), -9);       /* b.txt: not open then */
+    assert_int_equal(sys(f, 64, 3, DATA + 0x100, 1), 1); /* a.txt at 5 again */
+    assert_string_equal(file_text(f, "a.txt"), "hellohworld");
+    assert_int_equal(sys(f, 62, 3, 0, 1), 6);           /* SEEK_CUR */
+    assert_int_equal(sys(f, 80, 1, DATA + 0x300, 0), 0); /* stdout open again */
+    free(saved);
+}
+
+/* semihosting: a memory file and a host file part read, errno set. */
+static void test_state_reopens_semihosting_handles(void **state)
+{
+    Fixture *f = *state;
+    start(f, HOST_SEMIHOSTING, NULL, 0, true);
+    char path[160];
+    snprintf(path, sizeof path, "%s/data.txt", f->dir);
+    FILE *fp = fopen(path, "w");
+    fputs("0123456789", fp);
+    fclose(fp);
+    put_string(f, DATA, ":semihosting-features");
+    put_string(f, DATA + 0x40, "data.txt");
+    int32_t feat = semi(f, 0x01, (uint32_t[]){DATA, 0, 21}, 3, 0);
+    int32_t h = semi(f, 0x01, (uint32_t[]){DATA + 0x40, 0, 8}, 3, 0);
+    assert_int_equal(semi(f, 0x06, (uint32_t[]){(uint32_t)feat, DATA + 0x100, 2}, 3, 0), 0);
+    assert_int_equal(semi(f, 0x06, (uint32_t[]){(uint32_t)h, DATA + 0x100, 4}, 3, 0), 0);
+    assert_int_equal(semi(f, 0x02, (uint32_t[]){99}, 1, 0), -1); /* errno EBADF */
+    size_t len;
+    uint8_t *saved = host_save(f, &len);
+    assert_int_equal(semi(f, 0x06, (uint32_t[]){(uint32_t)feat, DATA + 0x100, 8}, 3, 0), 5);
+    assert_int_equal(semi(f, 0x02, (uint32_t[]){(uint32_t)h}, 1, 0), 0);
+    assert_int_equal(semi(f, 0x01, (uint32_t[]){DATA + 0x80, 0, 0}, 3, 0), -1); /* ENOENT */
+
+    host_load_ok(f, saved, len);
+    assert_int_equal(semi(f, 0x13, NULL, 0, 0), 9);
+    char buf[8] = "";
+    assert_int_equal(semi(f, 0x06, (uint32_t[]){(uint32_t)feat, DATA + 0x100, 8}, 3, 0), 5);
+    assert_true(memory_debug_read(f->ms, DATA + 0x100, buf, 3, NULL));
+    assert_memory_equal(buf, "FB\x03", 3);
+    assert_int_equal(semi(f, 0x06, (uint32_t[]){(uint32_t)h, DATA + 0x100, 8}, 3, 0), 2);
+    assert_true(memory_debug_read(f->ms, DATA + 0x100, buf, 6, NULL));
+    assert_memory_equal(buf, "456789", 6);
+    free(saved);
+}
+
+/* The HTIF words and a requested exit come back; an exit after the save
+ * is undone. */
+static void test_state_keeps_htif_words_and_the_exit(void **state)
+{
+    Fixture *f = *state;
+    start(f, HOST_HTIF, (Sym[]){{"tohost", TOHOST}, {"fromhost", FROMHOST}}, 2, false);
+    assert_int_equal(memory_write(f->ms, FROMHOST, 4, 0x77), MEM_OK);
+    size_t len;
+    uint8_t *saved = host_save(f, &len);
+    assert_int_equal(memory_write(f->ms, FROMHOST, 4, 0x99), MEM_OK);
+    cpu_set_reg(f->cpu, 8, TOHOST);
+    cpu_set_reg(f->cpu, 5, (3 << 1) | 1);
+    cpu_set_reg(f->cpu, 6, 0);
+    poke32(f, CODE, sw(5, 8, 0));
+    poke32(f, CODE + 4, sw(6, 8, 4));
+    assert_int_equal(run_at(f, CODE, 10), CPU_STOP_REQUESTED);
+    assert_true(host_exit_status(f->host, NULL));
+    host_load_ok(f, saved, len);
+    assert_false(host_exit_status(f->host, NULL));
+    assert_int_equal(peek32(f, FROMHOST), 0x77);
+    free(saved);
+}
+
+/* Every truncation, other services, and a file that cannot be reopened
+ * (a folder now stands at its path) are refused, naming it; the files
+ * open now stay open where they are. Flipped bytes are refused or taken
+ * without a crash. */
+static void test_state_refusals_change_nothing(void **state)
+{
+    Fixture *f = *state;
+    start(f, HOST_NEWLIB, (Sym[]){{"_end", END}}, 1, true);
+    put_string(f, DATA, "a.txt");
+    put_string(f, DATA + 0x100, "abcdef");
+    assert_int_equal(sys(f, 1024, DATA, 0x1 | 0x200 | 0x400, 0644), 3);
+    assert_int_equal(sys(f, 64, 3, DATA + 0x100, 2), 2);
+    size_t len;
+    uint8_t *saved = host_save(f, &len);
+    assert_int_equal(sys(f, 64, 3, DATA + 0x102, 2), 2);
+    for (size_t n = 0; n < len; n++) {
+        Error *err = NULL;
+        assert_false(host_state_load(f->host, saved, n, &err));
+        assert_non_null(strstr(error_message(err), "host"));
+        error_free(err);
+    }
+    for (size_t i = 0; i < len; i += 7) {
+        uint8_t *copy = malloc(len);
+        memcpy(copy, saved, len);
+        copy[i] ^= 0x5a;
+        Error *err = NULL;
+        if (host_state_load(f->host, copy, len, &err))
+            host_load_ok(f, saved, len);
+        error_free(err);
+        free(copy);
+    }
+    host_load_ok(f, saved, len);
+    assert_int_equal(sys(f, 64, 3, DATA + 0x102, 2), 2); /* at 2 again: "abcd" */
+    size_t at_four_len;
+    uint8_t *at_four = host_save(f, &at_four_len);
+
+    char path[160];
+    snprintf(path, sizeof path, "%s/a.txt", f->dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mkdir(path, 0755), 0);
+    Error *err = NULL;
+    assert_false(host_state_load(f->host, saved, len, &err));
+    assert_string_equal(error_message(err), "host: cannot reopen 'a.txt': Is a directory");
+    error_free(err);
+    assert_int_equal(sys(f, 62, 3, 0, 1), 4); /* still open, still at 4 */
+
+    host_free(f->host);
+    f->host = NULL;
+    start(f, HOST_SEMIHOSTING, NULL, 0, true);
+    err = NULL;
+    assert_false(host_state_load(f->host, at_four, at_four_len, &err));
+    assert_string_equal(error_message(err), "host: the snapshot's host services differ "
+                                            "from this run's");
+    error_free(err);
+    free(at_four);
+    free(saved);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -697,6 +864,10 @@ int main(void)
         T(test_htif_proxied_write_and_pass),
         T(test_htif_without_symbol_maps_nothing),
         T(test_bad_root_and_no_ram_are_errors),
+        T(test_state_reopens_newlib_files_at_their_position),
+        T(test_state_reopens_semihosting_handles),
+        T(test_state_keeps_htif_words_and_the_exit),
+        T(test_state_refusals_change_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -710,6 +710,62 @@ static void test_state_mismatch_is_refused_changing_nothing(void **state)
     free(saved);
 }
 
+/* A report log the bank could not have saved (offsets past its count,
+ * "full" before it is) is refused: a load takes only what a save gives
+ * back. Found by tests/fuzz/fuzz_snapshot.c (FUZZ_STRICT: junk in the
+ * unused slots loaded, then saved as zeros). */
+static void test_state_load_refuses_a_report_log_no_bank_writes(void **state)
+{
+    Fix *f = *state;
+    size_t len;
+    uint8_t *saved = regs_state_save(&f->toy.bank, &len);
+    uint8_t *log = memmem(saved, len, "\x08#reports", 9);
+    assert_non_null(log);
+    uint8_t *payload = log + 9 + 4; /* count, full, the offsets */
+    assert_int_equal(payload[0], 0);
+    Error *err = NULL;
+    payload[2 + 8 * (REGS_LOG_LIMIT - 1)] = 0x40; /* the last, unused, slot */
+    assert_false(regs_state_load(&f->toy.bank, saved, len, &err));
+    assert_non_null(strstr(error_message(err), "the report log is not valid"));
+    error_free(err);
+    err = NULL;
+    payload[2 + 8 * (REGS_LOG_LIMIT - 1)] = 0;
+    payload[1] = 1; /* full, with nothing in it */
+    assert_false(regs_state_load(&f->toy.bank, saved, len, &err));
+    error_free(err);
+    payload[1] = 0;
+    assert_true(regs_state_load(&f->toy.bank, saved, len, NULL));
+    free(saved);
+}
+
+/* An event's saved place among the events of its deadline is 1 or more
+ * when it is pending and 0 when it is not (clock_event_order): anything
+ * else is refused. Found by tests/fuzz/fuzz_snapshot.c (FUZZ_STRICT: a
+ * pending event of place 0 loaded, then saved with place 1). */
+static void test_state_load_refuses_an_event_place_no_clock_gives(void **state)
+{
+    Fix *f = *state;
+    clock_event_schedule(f->toy.tick, 99);
+    size_t len;
+    uint8_t *saved = regs_state_save(&f->toy.bank, &len);
+    uint8_t *tick = memmem(saved, len, "E\x04tick", 6);
+    assert_non_null(tick);
+    uint8_t *when = tick + 6 + 4, *order = when + 8;
+    assert_int_equal(order[0], 1);
+    Error *err = NULL;
+    order[0] = 0; /* pending, with no place */
+    assert_false(regs_state_load(&f->toy.bank, saved, len, &err));
+    assert_non_null(strstr(error_message(err), "tick's order is 0"));
+    error_free(err);
+    err = NULL;
+    order[0] = 3;
+    memset(when, 0xff, 8); /* not pending, with a place */
+    assert_false(regs_state_load(&f->toy.bank, saved, len, &err));
+    error_free(err);
+    assert_int_equal(clock_event_deadline(f->toy.tick), 99);
+    free(saved);
+}
+
 /* ---- review: odd sizes, table holes, hostile snapshots ---- */
 
 /* Sizes the bus never uses (0, 3, more than 4) are bad accesses, and a
@@ -828,6 +884,10 @@ int main(void)
         cmocka_unit_test(test_describe_table_lists_every_register),
         cmocka_unit_test_setup_teardown(test_write_name_and_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_load_refuses_a_report_log_no_bank_writes,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_load_refuses_an_event_place_no_clock_gives,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_state_mismatch_is_refused_changing_nothing,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_odd_access_sizes_are_bad_accesses, setup,
