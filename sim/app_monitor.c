@@ -43,6 +43,20 @@ static void monitor_snapshot_loaded(void *opaque, uint64_t from_cycles, uint64_t
         timeline_restart(sim->timeline); /* the history starts again */
 }
 
+/* A loaded machine could run on, but a control session whose firmware's
+ * run is over only serves inspection: its run commands are refused, and
+ * `quit` reports the ended run's status. Loading would make the two
+ * disagree, so it is refused there. */
+static bool monitor_snapshot_may_load(void *opaque, Error **errp)
+{
+    Sim *sim = opaque;
+    if (!session_run_over(sim->session))
+        return true;
+    error_setf(errp, "the firmware's run is over; to go on from a snapshot, start a new "
+               "run with --snapshot-load FILE");
+    return false;
+}
+
 static char *monitor_stats(void *opaque)
 {
     Sim *sim = opaque;
@@ -69,6 +83,7 @@ void sim_start_monitor(Sim *sim, const Options *opt)
         .taps = capture ? sim->taps : NULL, .syms = sim->syms,
         .snapshots = true, .host = sim->host, .firmware = opt->firmware,
         .firmware_hash = sim->firmware_hash, .snapshot_loaded = monitor_snapshot_loaded,
+        .snapshot_may_load = monitor_snapshot_may_load,
         .will_run = sim_will_run,
     };
     sim->monitor = monitor_new(&context);

@@ -386,23 +386,55 @@ static bool reach_and_apply(InputLog *log, const InputEntry *e, uint64_t index,
     return taps_consumed(log, index, errp) && apply_stop(log, e, errp);
 }
 
+/* The run cannot reach `pos` any more: it is ahead of it on the path, or
+ * has slept longer than the run to `pos` did. Cycles are retired
+ * instructions plus wfi sleep (cpu.h), so the sleep (cycles - retired)
+ * only grows along a path; by count alone, a replay whose hart sleeps for
+ * want of an input that never came would wait for `pos` for ever, and one
+ * that reached pos's cycle with fewer instructions would stop there again
+ * and again (the stop event at that cycle). */
+static bool passed_position(const SimPosition *now, const SimPosition *pos)
+{
+    if (sim_position_compare(now, pos) > 0 || now->cycles > pos->cycles)
+        return true;
+    return pos->cycles < pos->retired ||
+           now->cycles - now->retired > pos->cycles - pos->retired;
+}
+
+/* The tap entry at the cursor, when the run passed it without its device
+ * reading it (an edited or foreign file, or a replay gone another way):
+ * the divergence is said now, not left to a stop that may never come. */
+static bool tap_missed(const InputLog *log, Error **errp)
+{
+    const InputEntry *e = input_log_entry(log, log->cursor);
+    SimPosition now = sim_position_now(log->cpu);
+    if (!e || !input_entry_is_tap(e) || !passed_position(&now, &e->pos))
+        return false;
+    char at[SIM_POSITION_TEXT_MAX];
+    error_setf(errp, "the replay diverged: input %llu (%s of '%s' at %s) never came",
+               (unsigned long long)log->cursor, input_kind_name(e->kind),
+               e->device ? e->device : "?", sim_position_text(&e->pos, at, sizeof at));
+    return true;
+}
+
 bool input_log_apply_due(InputLog *log, Error **errp)
 {
     for (;;) {
+        if (tap_missed(log, errp))
+            return false;
         uint64_t index;
         const InputEntry *e = next_stop(log, &index);
         if (!e)
             return true;
         SimPosition now = sim_position_now(log->cpu);
-        int order = sim_position_compare(&now, &e->pos);
-        if (order < 0)
-            return true; /* not there yet */
-        if (order > 0) {
+        if (passed_position(&now, &e->pos)) {
             char at[SIM_POSITION_TEXT_MAX];
             error_setf(errp, "the replay diverged: the run passed %s without reaching "
                        "it", sim_position_text(&e->pos, at, sizeof at));
             return false;
         }
+        if (sim_position_compare(&now, &e->pos) < 0)
+            return true; /* not there yet */
         if (!reach_and_apply(log, e, index, NULL, errp))
             return false;
     }

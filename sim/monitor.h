@@ -134,6 +134,10 @@ typedef struct MonitorContext {
     const char *firmware;
     uint64_t firmware_hash;
     void (*snapshot_loaded)(void *opaque, uint64_t from_cycles, uint64_t from_retired);
+    /* Asked before a load changes anything: false (with why) when the
+     * caller could not run on from a loaded machine (the control
+     * socket's session once the firmware's run is over). NULL: always. */
+    bool (*snapshot_may_load)(void *opaque, Error **errp);
     /* Called with each well-formed command allowed from `source` just
      * before it runs: its row's name ("peripheral add") and the line as
      * given. The input log (sim/input_log.h) records those that change the

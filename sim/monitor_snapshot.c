@@ -74,6 +74,10 @@ static bool load(Call *c, const Snapshot *snap, const char *what)
     SnapshotTarget t = target_of(c);
     uint64_t from_cycles = cpu_cycles(x->cpu), from_retired = cpu_instructions_retired(x->cpu);
     Error *err = NULL;
+    if (x->snapshot_may_load && !x->snapshot_may_load(x->opaque, &err)) {
+        error_prepend(&err, "snapshot load %s: ", what);
+        return mon_refused(c, err);
+    }
     if (!snapshot_restore(&t, snap, &err)) {
         error_prepend(&err, "snapshot load %s: ", what);
         return mon_refused(c, err);

@@ -703,6 +703,11 @@ static void bounded_moved(Session *s, BoundedRun *b, uint64_t from_cycles,
     }
 }
 
+bool session_run_over(const Session *s)
+{
+    return s && s->over;
+}
+
 void session_clock_moved(Session *s, uint64_t from_cycles, uint64_t from_retired)
 {
     if (!s)

@@ -119,6 +119,10 @@ typedef enum SessionEnd {
                                 firmware's run ended */
 } SessionEnd;
 
+/* True once the control socket's session saw the firmware's run end
+ * (docs/CONTROL.md): it serves inspection only from then on. */
+bool session_run_over(const Session *session);
+
 /* The host's monotonic clock in seconds: what --timeout, --realtime and
  * --stats measure with. */
 double session_host_seconds(void);

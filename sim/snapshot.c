@@ -212,6 +212,7 @@ typedef enum RestoreStep {
     STEP_MACHINE,  /* the board, devices, levels */
     STEP_MEMORIES, /* by name, in the board as now applied */
     STEP_CPU,
+    STEP_POSITION, /* a check: the sections agreed on where the run stood */
     STEP_COUNT,
 } RestoreStep;
 
@@ -251,6 +252,24 @@ static bool restore_memories(const SnapshotTarget *t, const Snapshot *s, Error *
     return true;
 }
 
+/* The machine, restored, stands where the clock section says the run
+ * stood (what snapshot_retired and the others answer, and reverse
+ * debugging positions by): a file whose hart or machine section puts it
+ * elsewhere is refused. */
+static bool at_position(const SnapshotTarget *t, const Snapshot *s, Error **errp)
+{
+    if (clock_now(t->clock) == s->clock_now && cpu_cycles(t->cpu) == s->cycles &&
+        cpu_instructions_retired(t->cpu) == s->retired && cpu_get_pc(t->cpu) == s->pc)
+        return true;
+    error_setf(errp, "the snapshot's sections disagree on where the run stood: the clock "
+               "section says time %" PRIu64 ", cycle %" PRIu64 ", instruction %" PRIu64
+               ", pc 0x%08" PRIx32 "; the others time %" PRIu64 ", cycle %" PRIu64
+               ", instruction %" PRIu64 ", pc 0x%08" PRIx32, s->clock_now, s->cycles,
+               s->retired, s->pc, clock_now(t->clock), cpu_cycles(t->cpu),
+               cpu_instructions_retired(t->cpu), cpu_get_pc(t->cpu));
+    return false;
+}
+
 static bool restore_step(const SnapshotTarget *t, const Snapshot *s, RestoreStep step,
                          Error **errp)
 {
@@ -266,6 +285,8 @@ static bool restore_step(const SnapshotTarget *t, const Snapshot *s, RestoreStep
         return restore_memories(t, s, errp);
     case STEP_CPU:
         return cpu_state_load(t->cpu, s->cpu, s->cpu_len, errp);
+    case STEP_POSITION:
+        return at_position(t, s, errp);
     case STEP_COUNT:
         break;
     }

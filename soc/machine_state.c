@@ -556,6 +556,24 @@ static void get_loc(SourceLoc *loc, void *opaque)
     loc->file = file < li->st->nfiles ? li->st->files[file] : NULL;
 }
 
+static void count_unnamed(SourceLoc *loc, void *opaque)
+{
+    if (!loc->file)
+        (*(size_t *)opaque)++;
+}
+
+/* Every location names a file but a memory's image's when it has none,
+ * as boards parse (soc/board_convert.c): the machine reads them (--set
+ * checks, messages). */
+static bool locs_named(BoardDesc *b)
+{
+    size_t unnamed = 0, imageless = 0;
+    visit_locs(b, count_unnamed, &unnamed);
+    for (size_t i = 0; i < b->nmemories; i++)
+        imageless += !b->memories[i].image && !b->memories[i].image_loc.file;
+    return unnamed == imageless;
+}
+
 static bool decode_locs(MachineState *st, StateReader *in, Error **errp)
 {
     uint32_t want = 0, n = state_get_u32(in);
@@ -566,6 +584,8 @@ static bool decode_locs(MachineState *st, StateReader *in, Error **errp)
     visit_locs(&st->board, get_loc, &li);
     if (in->truncated || li.bad)
         return decode_fail(errp, "its locations are truncated or name no file");
+    if (!locs_named(&st->board))
+        return decode_fail(errp, "a location without a file where its board has one");
     return true;
 }
 

@@ -296,12 +296,40 @@ def test_misaligned_pc_refused(name):
     return check.problems
 
 
+# ---- a control session whose firmware's run is over ----
+
+def test_load_after_the_run_is_over(name):
+    """Once the firmware has exited, a control session only serves
+    inspection: `snapshot load` is refused (the machine unchanged) rather
+    than restoring a machine the session could not run on, and `quit`
+    still reports the ended run's status."""
+    check = Check()
+    case = rs.TICKS
+    proc, c = rs.start(check, case.board + [case.elf])
+    if not c:
+        return check.problems
+    rs.run_for(check, c, 3000)
+    rs.ok(check, c, "snapshot save early")
+    out, status = c.cmd("run-for 100000000insns")
+    check.expect(out and "exited with status 0" in out[-1],
+                 "the firmware did not exit: %r %s" % (out, status))
+    before = rs.dump(check, c, case)
+    out, status = c.cmd("snapshot load early")
+    check.expect(status == "error" and out and "the firmware's run is over" in out[0],
+                 "snapshot load after the run: %r %s" % (out, status))
+    rs.compare_dumps(check, before, rs.dump(check, c, case), "before", "after the refusal")
+    rs.ok(check, c, "quit")
+    rs.finish(proc, check, 0)
+    return check.problems
+
+
 TESTS = [("snapshot-review/split-points/%s" % fw.name, test_split_points(fw))
          for fw in FIRMWARE]
 TESTS += [
     ("snapshot-review/late-refusals-change-nothing", test_late_refusals_change_nothing),
     ("snapshot-review/board-extends-refused", test_board_extends_refused),
     ("snapshot-review/misaligned-pc-refused", test_misaligned_pc_refused),
+    ("snapshot-review/load-after-the-run-is-over", test_load_after_the_run_is_over),
 ]
 
 

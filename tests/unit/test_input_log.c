@@ -505,6 +505,66 @@ static void test_replay_feeds_reads_at_their_position(void **state)
     bench_free(b);
 }
 
+/* A recording's end the run can no longer reach, its hart having slept
+ * longer than the recorded one (an edited file; a replay gone another
+ * way): the divergence is said at the first boundary where the sleep
+ * exceeds the end's, not when (if ever) the count catches up. Before, the
+ * stop event at the end's cycle stopped the run there again and again,
+ * for ever. */
+static void test_an_end_passed_by_time_diverges(void **state)
+{
+    Fixture *f = *state;
+    Bench *b = bench_new(f);
+    SimPosition end = {.cycles = 400, .retired = 395, .pc = RAM_BASE}; /* 5 cycles asleep */
+    input_log_set_end(b->log, &end, false, 0);
+    Error *err = NULL;
+    bool diverged = false;
+    for (unsigned pieces = 0; !diverged; pieces++) {
+        assert_true(pieces < 1000);
+        uint64_t slept = cpu_cycles(f->cpu) - cpu_instructions_retired(f->cpu);
+        diverged = !input_log_apply_due(b->log, &err);
+        assert_true(diverged == (slept > 5));
+        uint64_t left = input_log_insns_left(b->log);
+        if (!diverged)
+            cpu_run(f->cpu, left < 7 ? left : 7, NULL);
+    }
+    assert_true(diverged);
+    assert_non_null(strstr(error_message(err), "the replay diverged"));
+    error_free(err);
+    bench_free(b);
+}
+
+/* A UART read logged for a device that never reads there (an unknown
+ * name in an edited file): once the run passed its position the replay
+ * says it diverged, instead of replaying for ever (the taps read no
+ * backend while replaying) with nothing pending to notice it. */
+static void test_a_read_passed_unconsumed_diverges(void **state)
+{
+    Fixture *f = *state;
+    Bench *b = bench_new(f);
+    cpu_run(f->cpu, 5, NULL);
+    SimPosition at = sim_position_now(f->cpu);
+    bench_free(b);
+    b = bench_new(f);
+    InputEntry e = read_entry("nosuch", "x", at, false);
+    input_log_load(b->log, &e);
+    input_log_replay_from(b->log, 0);
+    Error *err = NULL;
+    bool diverged = false;
+    while (!diverged && cpu_instructions_retired(f->cpu) < 1000) {
+        SimPosition now = sim_position_now(f->cpu);
+        bool past = sim_position_compare(&now, &at) > 0 || now.cycles > at.cycles;
+        diverged = !input_log_apply_due(b->log, &err);
+        assert_true(diverged == past);
+        if (!diverged)
+            cpu_run(f->cpu, 3, NULL);
+    }
+    assert_true(diverged);
+    assert_non_null(strstr(error_message(err), "input 0 (uart-read of 'nosuch'"));
+    error_free(err);
+    bench_free(b);
+}
+
 /* ---- the taps and the log ---- */
 
 typedef struct Fake {
@@ -761,6 +821,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_runner_in_one_go, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_phase_matters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_end_stops_the_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_end_passed_by_time_diverges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_read_passed_unconsumed_diverges, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_indices_forgetting_truncation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_which_commands_are_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_feeds_reads_at_their_position, setup,

@@ -755,6 +755,48 @@ static void test_hostile_encodings_are_refused(void **state)
 }
 
 /* A state saved with a clock is not loaded into a machine without one. */
+static uint32_t le32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A location that names no file where the board always has one (the
+ * machine reads them: a block's base and size for what --set placed,
+ * every message) is refused; only a memory without an image has its
+ * image's location without one. Found by tests/fuzz/fuzz_snapshot.c (a
+ * load read the NULL file name with strcmp, in machine_check_layout). */
+static void test_a_location_without_a_file_is_refused(void **state)
+{
+    (void)state;
+    MachineFixture f;
+    build_shipped(&f, "virt32");
+    MachineState *st = machine_state_save(f.m);
+    size_t len;
+    uint8_t *data = machine_state_encode(st, &len);
+    /* the layout (machine_state.c): header, YAML, file names, locations */
+    size_t at = 26;
+    at += 4 + le32(data + at);
+    uint32_t nfiles = le32(data + at);
+    at += 4;
+    for (uint32_t i = 0; i < nfiles; i++)
+        at += 4 + le32(data + at);
+    uint32_t nlocs = le32(data + at);
+    uint8_t *locs = data + at + 4;
+    /* board, host, cpu, isa, reset_pc; ram: entry, base, size, image;
+     * then clint: entry, type, irq, base */
+    assert_true(nlocs > 12);
+    assert_int_equal(le32(locs + 12 * 8), UINT32_MAX); /* ram's image: none */
+    memset(locs + 12 * 12, 0xff, 4);                     /* clint's base */
+    fix_crc(data, len);
+    Error *err = NULL;
+    assert_null(machine_state_decode(data, len, &err));
+    assert_non_null(strstr(error_message(err), "location"));
+    error_free(err);
+    free(data);
+    machine_state_free(st);
+    mf_free(&f);
+}
+
 static void test_a_machine_without_a_clock_is_refused(void **state)
 {
     (void)state;
@@ -795,6 +837,7 @@ int main(void)
         cmocka_unit_test(test_a_refused_load_changes_nothing),
         cmocka_unit_test(test_the_encoding_comes_back_equal),
         cmocka_unit_test(test_hostile_encodings_are_refused),
+        cmocka_unit_test(test_a_location_without_a_file_is_refused),
         cmocka_unit_test(test_a_machine_without_a_clock_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

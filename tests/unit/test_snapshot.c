@@ -857,6 +857,50 @@ static void test_other_hart_refused(void **state)
     fx_free(other);
 }
 
+/* The clock section says where the run stood (snapshot_retired, _cycles,
+ * _pc: what reverse debugging positions by) and the clock's time; a file
+ * whose other sections put the machine elsewhere (checksums right) is
+ * refused, the machine unchanged. Found by tests/fuzz/fuzz_snapshot.c:
+ * such a restore succeeded, the hart and clock at the other sections'
+ * place. */
+static void test_sections_disagreeing_on_the_position_refused(void **state)
+{
+    Fx *f = *state;
+    Bytes b = sample(f);
+    size_t clock = find_section(&b, "clock");
+    SectionAt s[64];
+    sections_of(&b, s, 64);
+    static const struct { size_t at; const char *what; } fields[] = {
+        {0, "the clock's time"}, {8, "the hart's cycles"}, {16, "instructions retired"},
+        {24, "the pc"},
+    };
+    for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
+        uint8_t payload[28];
+        assert_int_equal(s[clock].len, sizeof payload);
+        memcpy(payload, b.data + s[clock].payload, sizeof payload);
+        payload[fields[k].at] ^= 2;
+        Bytes x = with_payload(&b, clock, payload, sizeof payload);
+        Error *err = NULL;
+        Snapshot *snap = snapshot_decode(x.data, x.len, "snap", &err);
+        if (!snap)
+            fail_msg("decode: %s", error_message(err));
+        run(f, 300);
+        Bytes before = machine_bytes(f);
+        SnapshotTarget t = target(f);
+        if (snapshot_restore(&t, snap, &err))
+            fail_msg("restored a file that disagrees on %s", fields[k].what);
+        assert_non_null(strstr(error_message(err), "disagree"));
+        error_free(err);
+        Bytes after = machine_bytes(f);
+        assert_same(before, after, fields[k].what);
+        free(before.data);
+        free(after.data);
+        free(x.data);
+        snapshot_free(snap);
+    }
+    free(b.data);
+}
+
 static void test_other_firmware_refused(void **state)
 {
     Fx *f = *state;
@@ -1156,6 +1200,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_late_refusal_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_hart_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_firmware_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sections_disagreeing_on_the_position_refused,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconfigured_board_comes_back, setup, teardown),
         cmocka_unit_test(test_zero_pages_cost_nothing),
         cmocka_unit_test_setup_teardown(test_session_follows_a_load, setup, teardown),
