@@ -61,7 +61,7 @@ int sim_position_compare(const SimPosition *a, const SimPosition *b);
 /* "pc 0x00000104 after 12 instructions, cycle 40" into buf (at most size
  * bytes, always terminated); returns buf. For messages. */
 const char *sim_position_text(const SimPosition *p, char *buf, size_t size);
-#define SIM_POSITION_TEXT_MAX 80
+#define SIM_POSITION_TEXT_MAX 96 /* the longest: two 20-digit counts */
 
 /* True when a clock event due by the hart's cycle has not run yet: the
  * machine is in the "before the events" state of its position (see the

@@ -319,14 +319,46 @@ void timeline_check_inputs(Timeline *tl)
 
 /* ---- the live run ---- */
 
+static uint64_t log_bound(const Timeline *tl)
+{
+    return (uint64_t)tl->cfg.max_marks * TIMELINE_LOG_PER_MARK;
+}
+
+/* Inputs logged since mark i. */
+static uint64_t inputs_since(const Timeline *tl, size_t i)
+{
+    return input_log_count(tl->cfg.log) - tl->marks[i].log_index;
+}
+
+/* The oldest marks go while the inputs since the first outgrow the bound
+ * (the newest stays), and the log forgets what came before the first
+ * kept: memory bounded by counts, the history beginning later. At the
+ * present only (nothing to replay). */
+static void bound_log(Timeline *tl)
+{
+    size_t drop = 0;
+    while (drop + 1 < tl->nmarks && inputs_since(tl, drop) > log_bound(tl))
+        drop++;
+    if (drop == 0)
+        return;
+    for (size_t i = 0; i < drop; i++)
+        mark_drop(&tl->marks[i]);
+    memmove(tl->marks, tl->marks + drop, (tl->nmarks - drop) * sizeof *tl->marks);
+    tl->nmarks -= drop;
+    tl->stats.marks_thinned += drop;
+    input_log_forget_before(tl->cfg.log, tl->marks[0].log_index);
+}
+
 void timeline_slice(Timeline *tl)
 {
     if (tl->restart_pending)
         restart_now(tl);
     set_frontier_here(tl);
     uint64_t last = tl->marks[tl->nmarks - 1].pos.retired;
-    if (cpu_instructions_retired(cpu_of(tl)) - last >= tl->cfg.interval)
+    if (cpu_instructions_retired(cpu_of(tl)) - last >= tl->cfg.interval ||
+        inputs_since(tl, tl->nmarks - 1) > log_bound(tl) / 2)
         add_mark(tl);
+    bound_log(tl);
 }
 
 void timeline_live(Timeline *tl)

@@ -11,9 +11,12 @@
  * a slice boundary of the live run (timeline_slice, from sim/session.c)
  * once `interval` instructions have retired since the last. At most
  * `max_marks` are kept: when the ring is full every other mark of its
- * older half goes (the first one stays), so the history always reaches
- * back to the start, dense near the present and sparser further back,
- * and going back N instructions re-executes at most about N more.
+ * older half goes (the first one stays), so the history reaches back to
+ * the start, dense near the present and sparser further back, and going
+ * back N instructions re-executes at most about N more; but when the
+ * inputs logged since the first mark outgrow their bound
+ * (TIMELINE_LOG_PER_MARK) the oldest marks go, and the history begins at
+ * the oldest mark kept.
  *
  * The present and the past. The frontier is the furthest point the run
  * has reached; while the hart stands before it, the run is in the past.
@@ -77,6 +80,15 @@ typedef struct TimelineConfig {
     bool (*ended)(void *opaque);
     void *opaque;
 } TimelineConfig;
+
+/* The input log's bound, per mark of max_marks: when the history holds
+ * more logged inputs than max_marks * TIMELINE_LOG_PER_MARK (a firmware
+ * echoing a long stream of UART input logs an entry per read), its oldest
+ * marks go and the log forgets what came before the new oldest one: the
+ * history then begins later, and memory stays bounded by counts, however
+ * long the run. A mark is also taken, before `interval` instructions,
+ * once half that many inputs came since the last. */
+#define TIMELINE_LOG_PER_MARK 4096u
 
 /* Instructions between two looks at TimelineConfig.interrupted. */
 #define TIMELINE_POLL_INSNS 200000u

@@ -47,7 +47,9 @@
 - record and replay (tests/replay/run_replay.py: --record of UART input over
   tcp, console commands and gdb's writes; --replay with no client gives the
   same output, instruction count and status on both engines; damaged,
-  truncated and foreign files refused);
+  truncated and foreign files refused; run_replay_review.py: recordings
+  edited with their checksums made right refused cleanly or replayed as
+  recorded, never a hang);
 - the Python package (python/mcusim) and its pytest example suite
   (tests/python/run_python.py: each pytest test a result of its own);
 - each libFuzzer harness build/fuzz/fuzz_NAME for 20 s, two at a time, after
@@ -252,6 +254,8 @@ def main():
     sys.path.insert(0, os.path.join(TOP, "tests", "replay"))
     import run_replay  # noqa: E402
     run_replay.run(res, only=only)
+    import run_replay_review  # noqa: E402
+    run_replay_review.run(res, only=only)
     sys.path.insert(0, os.path.join(TOP, "tests", "python"))
     import run_python  # noqa: E402
     run_python.run(res, only=only)

@@ -6,9 +6,11 @@
  * is checked when the block is entered (blocks are not chained into each
  * other then); the data fast path is off, so every access reaches the slow
  * path, which checks the watchpoints before it accesses anything. The
- * instruction a breakpoint or watchpoint stop reported is let through once
- * by the next run, so a continue after such a stop makes progress; any
- * other stop (a step, a slice ending) checks its next instruction fully.
+ * stop a breakpoint or watchpoint reported is let through once by the
+ * next run, so a continue after such a stop makes progress: after a
+ * breakpoint, the breakpoint (its accesses are still watched, and may
+ * stop it again); after a watchpoint, the whole instruction. Any other
+ * stop (a step, a slice ending) checks its next instruction fully.
  */
 #include "sim/cpu/cpu_internal.h"
 #include "soc/alloc.h"
@@ -29,6 +31,7 @@ static void debug_changed(Cpu *cpu)
 CpuStopReason cpu_debug_stop(Cpu *cpu, CpuStopReason why)
 {
     cpu->resume_armed = true;
+    cpu->resume_why = why;
     cpu->resume_pc = cpu->pc;
     cpu->resume_retired = cpu_retired(cpu);
     return why;
@@ -101,7 +104,9 @@ void cpu_watchpoint_remove(Cpu *cpu, uint32_t addr, uint32_t len, CpuWatchKind k
 
 bool cpu_watch_check(Cpu *cpu, uint32_t addr, unsigned size, bool write)
 {
-    if (cpu_debug_resuming(cpu))
+    /* After a breakpoint stop the instruction's accesses are still
+     * watched: only the stop it reported is let through. */
+    if (cpu_debug_resuming(cpu) && cpu->resume_why == CPU_STOP_WATCHPOINT)
         return false;
     CpuWatchKind kind = write ? CPU_WATCH_WRITE : CPU_WATCH_READ;
     for (size_t i = 0; i < cpu->nwatchpoints; i++) {

@@ -261,6 +261,7 @@ struct Cpu {
      * run executes it once without stopping on it again. */
     bool resume_armed;
     bool stepping;              /* cpu_step: a trap taken ends the step */
+    CpuStopReason resume_why;   /* the stop resume_armed stands for */
     uint32_t resume_pc;
     uint64_t resume_retired;
     uint32_t watch_hit_addr;

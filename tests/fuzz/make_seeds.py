@@ -14,13 +14,25 @@ corpus/board: the shipped boards, the test boards and malformed variants,
 in the harness's input format (tests/fuzz/fuzz_board.c: "#%file NAME",
 "#%set A.B=C", "#%board NAME" lines).
 
-    python3 tests/fuzz/make_seeds.py
+corpus/snapshot: snapshot files of tests/fuzz/fuzz_snapshot.c's own machine
+(at reset, running, reconfigured, of another board, another firmware) and
+damaged ones; the harness writes them itself (FUZZ_WRITE_SEEDS=DIR).
+
+corpus/record: --record files of tests/fuzz/fuzz_record.c's own machine and
+malformed ones (FUZZ_WRITE_SEEDS=DIR, the harness writes them), and two that
+`build/mcusim --record` makes of build/fw/uart_echo.elf (to its end, and cut
+short by --max-insns).
+
+    python3 tests/fuzz/make_seeds.py                  # every corpus
+    python3 tests/fuzz/make_seeds.py snapshot record  # those only
 """
 import glob
 import os
 import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CORPUS = os.path.join(TOP, "tests", "fuzz", "corpus")
@@ -297,10 +309,69 @@ def write(folder, seeds):
             f.write(data)
 
 
+# ---- snapshot and record seeds: written by the harnesses themselves ----
+
+
+def harness_seeds(name):
+    """The files build/fuzz/fuzz_NAME writes with FUZZ_WRITE_SEEDS=DIR."""
+    binary = os.path.join(TOP, "build", "fuzz", "fuzz_" + name)
+    with tempfile.TemporaryDirectory(prefix="mcusim-seeds-") as folder:
+        env = dict(os.environ, FUZZ_WRITE_SEEDS=folder, TMPDIR=folder)
+        subprocess.run([binary], cwd=TOP, env=env, check=True, stdin=subprocess.DEVNULL)
+        seeds = {}
+        for path in sorted(glob.glob(os.path.join(folder, "*"))):
+            if os.path.isfile(path):
+                with open(path, "rb") as f:
+                    seeds[os.path.basename(path)] = f.read()
+        return seeds
+
+
+def snapshot_seeds():
+    return harness_seeds("snapshot")
+
+
+UART_ECHO = ["build/mcusim", "--board", "virt32",
+             "--set", "uart0.chardev=stdio:in=tests/firmware/uart_echo.in"]
+
+
+def mcusim_recording(extra):
+    """What `build/mcusim --record` writes for uart_echo.elf (its input
+    from a file: the same bytes at the same cycles every time)."""
+    with tempfile.TemporaryDirectory(prefix="mcusim-seeds-") as folder:
+        path = os.path.join(folder, "run.rec")
+        subprocess.run(UART_ECHO + extra + ["--record", path, "build/fw/uart_echo.elf"],
+                       cwd=TOP, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       check=False)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def record_seeds():
+    seeds = harness_seeds("record")
+    seeds["mcusim-uart-echo"] = mcusim_recording([])
+    seeds["mcusim-uart-echo-max-insns"] = mcusim_recording(["--max-insns", "5000"])
+    return seeds
+
+
+CORPORA = {"elf": elf_seeds, "board": board_seeds, "snapshot": snapshot_seeds,
+           "record": record_seeds}
+
+
 def main():
-    write(os.path.join(CORPUS, "elf"), elf_seeds())
-    write(os.path.join(CORPUS, "board"), board_seeds())
-    for folder in ("elf", "board"):
+    names = sys.argv[1:] or list(CORPORA)
+    unknown = [n for n in names if n not in CORPORA]
+    if unknown:
+        print("make_seeds.py: no corpus %s (there are %s)" % (", ".join(unknown),
+                                                               ", ".join(CORPORA)))
+        return 2
+    for folder in names:
+        seeds = CORPORA[folder]()
+        too_big = [n for n, data in seeds.items() if len(data) > MAX_SEED]
+        if too_big:
+            print("make_seeds.py: %s: seeds over %d bytes: %s" % (folder, MAX_SEED,
+                                                                  ", ".join(too_big)))
+            return 1
+        write(os.path.join(CORPUS, folder), seeds)
         files = glob.glob(os.path.join(CORPUS, folder, "*"))
         print("%s: %d seeds, %d bytes" % (folder, len(files),
                                           sum(os.path.getsize(f) for f in files)))

@@ -23,7 +23,9 @@ the HiFive1 library tests/firmware/hifive1/lib, on the hifive1-test board
 (hifive1-revb plus an exit device): gdbtarget (most tests; unchanged it
 exits with 13), patchme (patch_code), observed (observe), reverse (the
 reverse_* tests of reverse execution, some with more simulator options,
-SIM_ARGS_OF, each checking the UART output, STDOUT_OF).
+SIM_ARGS_OF, each checking the UART output, STDOUT_OF); reverse_review_send
+and reverse_review_eof run tests/firmware/uart_echo.c (build/fw/uart_echo.elf)
+on virt32 instead.
 
 Two tests are more than a list of sessions:
 - no_etc_hosts runs exit_code.py with gdb inside `unshare --mount` where

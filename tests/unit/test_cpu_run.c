@@ -379,6 +379,29 @@ static void test_watchpoint_right_after_a_step_stops(void **state)
     assert_int_equal(run_once(f, 1000), CPU_STOP_REQUESTED);
 }
 
+/* A breakpoint on a store that a watchpoint watches: the continue after
+ * the breakpoint stop lets the breakpoint through, not the watchpoint,
+ * which then stops before the store (gdb would otherwise miss that
+ * write); the continue after the watchpoint stop runs the store. */
+static void test_watchpoint_on_a_breakpointed_store_stops(void **state)
+{
+    Fixture *f = *state;
+    poke32(f, DATA, 7);
+    emit_li(f, T0, DATA);
+    emit(f, rv_addi(A0, ZERO, 9));
+    emit(f, rv_store(SW, A0, T0, 0));           /* +12 */
+    emit_stop(f);
+    cpu_breakpoint_add(f->cpu, RAM_BASE + 12);
+    assert_true(cpu_watchpoint_add(f->cpu, DATA, 4, CPU_WATCH_WRITE));
+    assert_int_equal(run_once(f, 1000), CPU_STOP_BREAKPOINT);
+    assert_int_equal(cpu_get_pc(f->cpu), RAM_BASE + 12);
+    assert_int_equal(run_once(f, 1000), CPU_STOP_WATCHPOINT);
+    assert_int_equal(cpu_get_pc(f->cpu), RAM_BASE + 12);
+    assert_int_equal(peek32(f, DATA), 7);       /* not written yet */
+    assert_int_equal(run_once(f, 1000), CPU_STOP_REQUESTED);
+    assert_int_equal(peek32(f, DATA), 9);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -398,6 +421,7 @@ int main(void)
         T(test_breakpoint_in_rom_and_single_step_over_it),
         T(test_watchpoints_stop_before_the_access),
         T(test_watchpoint_right_after_a_step_stops),
+        T(test_watchpoint_on_a_breakpointed_store_stops),
         T(test_step_over_a_trap_stops_in_the_handler),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

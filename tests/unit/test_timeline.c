@@ -338,6 +338,48 @@ static void test_ring_stays_bounded_back_to_the_start(void **state)
 }
 
 /* The smallest ring (TIMELINE_MARKS_MIN): the start and the newest. */
+/* A chatty run (an input logged every few instructions, as a firmware
+ * echoing a stream of UART bytes logs one per read): the input log stays
+ * within its bound, counted in entries (before, the first mark stayed for
+ * ever and the log kept every input since the start), the oldest marks
+ * going; going back still works, to where the history now begins, and
+ * forwards again to the same present. */
+static void test_the_input_log_stays_bounded(void **state)
+{
+    Fx *f = *state;
+    const uint64_t bound = (uint64_t)MARKS * TIMELINE_LOG_PER_MARK;
+    const unsigned per_slice = 97;
+    for (unsigned slice = 0; slice < 3 * bound / per_slice; slice++) {
+        for (unsigned i = 0; i < per_slice; i++)
+            input_log_gdb_register(f->log, T6, slice);
+        cpu_set_reg(f->cpu, T6, slice);
+        run_live(f, SLICE);
+        uint64_t kept = input_log_count(f->log) - input_log_first(f->log);
+        if (kept > bound)
+            fail_msg("slice %u: %llu inputs kept, bound %llu", slice,
+                     (unsigned long long)kept, (unsigned long long)bound);
+    }
+    TimelineStats st;
+    timeline_stats(f->tl, &st);
+    assert_true(st.marks <= MARKS);
+    assert_true(st.oldest_retired > 0);
+    Bytes at_present = machine_bytes(f);
+    bool begin = false;
+    CpuStopReason why = reverse_continue_ok(f, &begin);
+    assert_int_equal(why, CPU_STOP_INSN_LIMIT);
+    assert_true(begin);
+    assert_int_equal(cpu_instructions_retired(f->cpu), st.oldest_retired);
+    Error *err = NULL;
+    bool at_present_again = false;
+    timeline_forward(f->tl, UINT64_MAX, &at_present_again, &err);
+    if (err)
+        fail_msg("forward: %s", error_message(err));
+    Bytes again = machine_bytes(f);
+    assert_same(again, at_present, "forward to the present again");
+    free(at_present.data);
+    free(again.data);
+}
+
 static void test_smallest_ring_stays_bounded(void **state)
 {
     Fx *f = *state;
@@ -591,6 +633,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(test_ring_stays_bounded_back_to_the_start),
         BOTH(test_smallest_ring_stays_bounded),
+        BOTH(test_the_input_log_stays_bounded),
         BOTH(test_reverse_steps_retrace_forward_steps),
         BOTH(test_history_begins_at_the_start),
         BOTH(test_reverse_continue_to_the_last_breakpoint_hit),

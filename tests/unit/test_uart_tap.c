@@ -201,6 +201,37 @@ static void test_eof_when_backend_ended_and_queue_empty(void **state)
     free(fx);
 }
 
+/* The taps' input state (uart_taps_state_save/restore, for reverse
+ * execution): the bytes queued then are what the device reads after a
+ * restore (not the present's queue), a name with nothing queued then has
+ * an empty queue, and a backend whose input ended since reads again (its
+ * end not yet come then), the device's view (eof) following. */
+static void test_input_state_restores_queues_and_ends(void **state)
+{
+    Fx *fx = fx_new();
+    Chardev *a = wrap(fx, "uart0", fake(fx, "xy", true));
+    Chardev *b = wrap(fx, "uart1", fake(fx, "", false));
+    send_ok(fx, "uart0", "abc");
+    UartTapsState *then = uart_taps_state_save(fx->taps);
+    assert_string_equal(read_now(a), "abcxy"); /* uart0's backend ended */
+    assert_true(chardev_input_ended(a));
+    send_ok(fx, "uart0", "late");
+    send_ok(fx, "uart1", "more");
+    uart_taps_state_restore(fx->taps, then);
+    assert_false(chardev_input_ended(a));
+    assert_string_equal(read_now(b), ""); /* nothing was queued on uart1 then */
+    char got[16];
+    size_t n = chardev_read(a, (uint8_t *)got, sizeof got);
+    assert_int_equal(n, 3);
+    assert_memory_equal(got, "abc", 3); /* not "late", not twice */
+    uart_taps_state_free(then);
+    uart_taps_state_free(NULL);
+    chardev_close(a);
+    chardev_close(b);
+    uart_taps_free(fx->taps);
+    free(fx);
+}
+
 static void test_send_without_an_open_chardev_fails(void **state)
 {
     Fx *fx = fx_new();
@@ -581,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_backend_input_wakes_the_newest_sharer),
         cmocka_unit_test(test_a_backend_that_cannot_open_leaves_nothing),
         cmocka_unit_test(test_taps_freed_before_sharers),
+        cmocka_unit_test(test_input_state_restores_queues_and_ends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
