@@ -79,6 +79,8 @@ typedef struct Sim {
     Recording *recording;  /* --replay, read and checked at the start; NULL: none */
     ReplayTarget replay_target; /* what the replay's commands and writes act on */
     bool replay_failed;    /* the replay diverged or an input failed (said) */
+    bool replaying;        /* --replay, and the run has started: a chardev a
+                              replayed command asks for is opened as stdio */
     bool keep_inputs;      /* --gdb: the log keeps its entries (reverse debugging) */
     Timeline *timeline;    /* reverse execution (--gdb, --reverse); NULL: none */
 } Sim;

@@ -19,6 +19,8 @@ import tempfile
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run_replay as rr  # noqa: E402
 import testlib  # noqa: E402
 
 ECHO = "build/fw/uart_echo.elf"
@@ -143,7 +145,35 @@ def edited(edit):
     return test
 
 
+def test_replayed_chardevs_open_no_host_file(name):
+    """A recording is someone else's file: a `peripheral add` it replays
+    with `chardev=file:PATH` must not create PATH (the chardev is opened
+    as stdio, said on stderr), and the run is the recorded one."""
+    check = testlib.Check()
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = os.path.join(tmp, "add.rec")
+        log = os.path.join(tmp, "u9.log")
+        commands = ["run-for 1ms",
+                    "peripheral add u9 ns16550a @0x10001000 chardev=file:" + log,
+                    "run-for 1ms", "cont"]
+        out, status, insns = rr.console_session([rr.TICKS], commands, check, rec)
+        if out is None:
+            return check.problems
+        check.expect(os.path.exists(log), "the recorded run did not open " + log)
+        os.unlink(log)
+        for engine, _ in testlib.ENGINES:
+            r = rr.replay(rec, [rr.TICKS], engine)
+            check.expect(not os.path.exists(log), "the replay (%s) created %s" % (engine, log))
+            check.expect("u9's chardev 'file:%s' is opened as stdio" % log in r.stderr,
+                         "no note on stderr:\n" + r.stderr)
+            check.expect((r.status, r.stdout, rr.instructions(r.stderr)) == (status, out, insns),
+                         "the replay (%s) differs: status %s, %s instructions\n%s" %
+                         (engine, r.status, rr.instructions(r.stderr), r.stderr))
+    return check.problems
+
+
 TESTS = [("replay-review/edited/%s" % name, edited(edit)) for name, edit in EDITS]
+TESTS += [("replay-review/chardevs-open-no-host-file", test_replayed_chardevs_open_no_host_file)]
 
 
 def run(res, only=None):
