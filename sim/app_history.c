@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "sim/app.h"
-#include "soc/alloc.h"
 #include "sim/snapshot.h"
+#include "soc/alloc.h"
 
 /* ---- the input log, --record and --replay (sim/input_log.h, sim/record.h) ---- */
 
