@@ -180,6 +180,33 @@ CASES += [
 
 # ---- guest faults: the message, then the register dump ----
 
+# The history options (docs/DEBUGGING.md): their refusals name the option.
+CASES += [
+    dict(name="reverse-interval-zero", args=["--reverse", "--reverse-interval", "0",
+                                             FW + "hello.elf"], status=125,
+         stderr=["mcusim: --reverse-interval: '0' is not a number from 1 to 4294967295"]),
+    dict(name="reverse-snapshots-one", args=["--reverse", "--reverse-snapshots", "1",
+                                             FW + "hello.elf"], status=125,
+         stderr=["mcusim: --reverse-snapshots: '1' is not a number from 2 to 4294967295"]),
+    dict(name="reverse-interval-needs-reverse", args=["--reverse-interval", "5",
+                                                      FW + "hello.elf"], status=125,
+         stderr=["--reverse-interval needs reverse execution (--gdb, or --reverse)"]),
+    dict(name="reverse-with-scenario", args=["--reverse", "--scenario", "x.yaml",
+                                             FW + "hello.elf"], status=125,
+         stderr=["--reverse and --scenario cannot be combined"]),
+    dict(name="snapshot-load-missing", args=["--snapshot-load", "/nonexistent.snap",
+                                             FW + "hello.elf"], status=125,
+         stderr=["mcusim: --snapshot-load: /nonexistent.snap: cannot open"]),
+    dict(name="snapshot-save-firmware", args=["--snapshot-save", FW + "hello.elf",
+                                              FW + "hello.elf"], status=125,
+         stderr=["mcusim: --snapshot-save: build/fw/hello.elf: is the firmware"]),
+    dict(name="replay-missing", args=["--replay", "/nonexistent.rec", FW + "hello.elf"],
+         status=125, stderr=["mcusim: --replay: /nonexistent.rec: cannot open"]),
+    dict(name="record-uncreatable", args=["--record", "/nonexistent/x.rec",
+                                          FW + "hello.elf"], status=125,
+         stderr=["mcusim: --record: /nonexistent/x.rec: cannot create"]),
+]
+
 CASES += [
     dict(name="fault-dump-illegal", args=[HANDMADE["handmade_fault"]], status=126,
          stderr=["""\
