@@ -438,29 +438,18 @@ static OutputInput *run_inputs(const Options *opt, const BoardFile *file,
     return inputs;
 }
 
-/* The --junit report, checked now and written at the end. */
-static OutputFile *sim_check_junit(const Options *opt, const BoardFile *file,
-                                   const BoardDesc *board, Error **errp)
+/* An end-of-run file (`option` names it: --junit, --snapshot-save),
+ * checked now against the run's inputs and written at the end. */
+static OutputFile *sim_check_output(const Options *opt, const BoardFile *file,
+                                    const BoardDesc *board, const char *option,
+                                    const char *path, Error **errp)
 {
     size_t n;
     OutputInput *inputs = run_inputs(opt, file, board, &n);
-    OutputFile *report = output_file_open(opt->junit, inputs, n, errp);
-    free(inputs);
-    if (!report)
-        error_prepend(errp, "--junit: ");
-    return report;
-}
-
-/* The --snapshot-save file, checked now and written at the end. */
-static OutputFile *sim_check_snapshot_save(const Options *opt, const BoardFile *file,
-                                           const BoardDesc *board, Error **errp)
-{
-    size_t n;
-    OutputInput *inputs = run_inputs(opt, file, board, &n);
-    OutputFile *out = output_file_open(opt->snapshot_save, inputs, n, errp);
+    OutputFile *out = output_file_open(path, inputs, n, errp);
     free(inputs);
     if (!out)
-        error_prepend(errp, "--snapshot-save: ");
+        error_prepend(errp, "%s: ", option);
     return out;
 }
 
@@ -494,10 +483,12 @@ static bool sim_prepare(Sim *sim, const Options *opt, const BoardFile *file,
     }
     if (console_spec && !(sim->console = console_open(console_spec, &console, errp)))
         return false;
-    if (opt->junit && !(sim->junit = sim_check_junit(opt, file, board, errp)))
+    if (opt->junit &&
+        !(sim->junit = sim_check_output(opt, file, board, "--junit", opt->junit, errp)))
         return false;
     if (opt->snapshot_save &&
-        !(sim->snapshot_save = sim_check_snapshot_save(opt, file, board, errp)))
+        !(sim->snapshot_save = sim_check_output(opt, file, board, "--snapshot-save",
+                                                opt->snapshot_save, errp)))
         return false;
     if (opt->scenario && !(*scenario = scenario_file_load(opt->scenario, errp)))
         return false;

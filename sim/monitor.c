@@ -26,15 +26,6 @@ struct Monitor {
     SnapshotStore *snapshots; /* `snapshot save NAME` (sim/monitor_snapshot.c) */
 };
 
-/* Command.sources */
-enum {
-    FROM_GDB = 1u << MONITOR_FROM_GDB,
-    FROM_CONSOLE = 1u << MONITOR_FROM_CONSOLE,
-    FROM_SCENARIO = 1u << MONITOR_FROM_SCENARIO,
-    FROM_ANY = FROM_GDB | FROM_CONSOLE | FROM_SCENARIO,
-    FROM_RUNNER = FROM_CONSOLE | FROM_SCENARIO, /* run control */
-};
-
 /* ---- the commands ---- */
 
 static Machine *machine_of(Call *c)

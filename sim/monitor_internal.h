@@ -24,6 +24,15 @@ typedef struct Word {
     bool quoted;  /* some part of it was in quotes */
 } Word;
 
+/* Command.sources */
+enum {
+    FROM_GDB = 1u << MONITOR_FROM_GDB,
+    FROM_CONSOLE = 1u << MONITOR_FROM_CONSOLE,
+    FROM_SCENARIO = 1u << MONITOR_FROM_SCENARIO,
+    FROM_ANY = FROM_GDB | FROM_CONSOLE | FROM_SCENARIO,
+    FROM_RUNNER = FROM_CONSOLE | FROM_SCENARIO, /* run control */
+};
+
 typedef struct Command Command;
 typedef struct SnapshotStore SnapshotStore; /* sim/monitor_snapshot.c */
 

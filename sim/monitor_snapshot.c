@@ -189,9 +189,6 @@ static bool mon_snapshot_load_file(Call *c)
 
 /* ---- the rows ---- */
 
-#define FROM_ANY ((1u << MONITOR_FROM_GDB) | (1u << MONITOR_FROM_CONSOLE) | \
-                  (1u << MONITOR_FROM_SCENARIO))
-
 const Command mon_snapshot_commands[] = {
     {"snapshot save", "NAME", "keep the whole machine in memory as NAME",
      "the hart, memories, devices, board, clock and host files; an older NAME is\n"
